@@ -1,0 +1,8 @@
+"""seisdiff: broadband earthquake ground motion from low-frequency accelerograms.
+
+Data flows one way: io → dsp → store → engine (+ kernels) → export → evaluate.
+Signals outside `seisdiff.engine.scaling` are in physical units (m/s²) unless a name says `_model`.
+"""
+__version__ = "0.1.0"
+
+G_MPS2 = 9.80665  # standard gravity, m/s² per g

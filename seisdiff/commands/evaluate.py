@@ -1,0 +1,11 @@
+"""`seisdiff evaluate` — not available yet (see its issue)."""
+HELP = "evaluate (not available yet)"
+
+
+def add_arguments(p):
+    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+
+
+def run(args) -> int:
+    print("seisdiff evaluate: not available yet in this version.")
+    return 2

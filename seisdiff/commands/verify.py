@@ -1,0 +1,11 @@
+"""`seisdiff verify` — not available yet (see its issue)."""
+HELP = "verify (not available yet)"
+
+
+def add_arguments(p):
+    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+
+
+def run(args) -> int:
+    print("seisdiff verify: not available yet in this version.")
+    return 2
