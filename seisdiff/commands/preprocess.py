@@ -1,11 +1,36 @@
-"""`seisdiff preprocess` — not available yet (see its issue)."""
-HELP = "preprocess (not available yet)"
+"""`seisdiff preprocess INPUT… --out STORE.zarr`: raw accelerograms → Zarr store in m/s²."""
+HELP = "raw records (AT2, miniSEED, SAC, K-NET, …) → a Zarr store at physical scale (m/s²)"
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or globs")
+    p.add_argument("--out", required=True, help="output store (STORE.zarr); re-runs resume it")
+    p.add_argument("--fs", type=float, default=100.0, help="target sampling rate, Hz (default 100)")
+    p.add_argument("--length", type=int, default=4096, help="window length, samples (default 4096)")
+    p.add_argument("--lowpass-hz", type=float, default=1.0, help="conditioning low-pass cutoff, Hz (default 1)")
+    p.add_argument("--band", type=float, nargs=2, default=(0.1, 30.0), metavar=("LO_HZ", "HI_HZ"),
+                   help="broadband band-pass corners, Hz (default 0.1 30)")
+    p.add_argument("--windows", type=int, default=1, help="windows cut from each long record (default 1)")
+    p.add_argument("--components", choices=["each", "3"], default="each",
+                   help="'each': every trace a record (C=1); '3': three-component records (C=3)")
+    p.add_argument("--metadata", help="CSV with magnitude, distance and Vs30 keyed by record_id or RSN")
+    p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …)")
+    p.add_argument("--workers", type=int, default=2, help="reader threads (default 2)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args) -> int:
-    print("seisdiff preprocess: not available yet in this version.")
-    return 2
+    from seisdiff.errors import UserError
+    from seisdiff.preprocess import PreprocessConfig, run_preprocess
+
+    lo, hi = args.band
+    if not (0 < lo < hi < args.fs / 2) or not (0 < args.lowpass_hz < hi):
+        raise UserError(f"--band {lo} {hi} and --lowpass-hz {args.lowpass_hz} must satisfy "
+                        f"0 < lo < hi < fs/2 = {args.fs / 2} and lowpass < hi")
+    cfg = PreprocessConfig(sampling_rate_hz=args.fs, length=args.length, lowpass_hz=args.lowpass_hz,
+                           band_hz=(lo, hi), windows=args.windows)
+    summary = run_preprocess(args.inputs, args.out, cfg, metadata_csv=args.metadata, units=args.units,
+                             components=args.components, workers=args.workers, progress=not args.quiet)
+    print("\n".join(summary.lines()))
+    print(f"report of skipped inputs: {args.out}/preprocess_report.csv")
+    return 0 if summary.store_records > 0 else 1

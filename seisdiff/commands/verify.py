@@ -1,11 +1,17 @@
-"""`seisdiff verify` — not available yet (see its issue)."""
-HELP = "verify (not available yet)"
+"""`seisdiff verify STORE`: ranges, PGA distribution, band-limits, NaNs; exit 0 only at physical scale."""
+HELP = "check a store's scale: ranges, PGA, lowpass band-limit, NaN; exit 0 only when physical"
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+    p.add_argument("store", help="store made by `seisdiff preprocess`")
 
 
 def run(args) -> int:
-    print("seisdiff verify: not available yet in this version.")
-    return 2
+    from seisdiff.preprocess.verify import verify_store
+
+    verdict = verify_store(args.store)
+    print("\n".join(verdict.lines))
+    for problem in verdict.problems:
+        print(f"PROBLEM: {problem}")
+    print("VERDICT: scale is physical (m/s²)" if verdict.physical else "VERDICT: scale is NOT physical")
+    return 0 if verdict.physical else 1

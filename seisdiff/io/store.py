@@ -1,0 +1,242 @@
+"""The Zarr v3 store: records at raw physical scale (m/s²), many records per chunk, sharded.
+
+Layout (one group):
+  broadband, lowpass   float32 (N, C, L), m/s², ~4 MB chunks of many records, 4 chunks a shard,
+                       uncompressed
+  record_id            str (N,), unique
+  <column>             per-record metadata: float64 (NaN when unknown), int64, or str
+  attrs                units="m/s^2", sampling_rate_hz, lowpass_hz, band_hz, filter, schema_version,
+                       producer, columns, n_records (the commit marker)
+
+Crash safety: `append` grows the arrays, writes the new records, and only then raises the
+`n_records` attribute (zarr's LocalStore writes every file atomically). Readers see the first
+`n_records` records; a writer reopening a store first shrinks the arrays back to `n_records`, so a run
+killed at any point leaves only whole records and the next run completes the work.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import zarr
+
+from seisdiff.errors import UserError
+
+SCHEMA_VERSION = 1
+SIGNALS = ("broadband", "lowpass")
+TARGET_CHUNK_BYTES = 4 * 1024 * 1024   # ~4 MB chunks: block reads run at memory speed
+CHUNKS_PER_SHARD = 4
+
+
+def _records_per_chunk(n_channels: int, length: int) -> int:
+    return max(1, TARGET_CHUNK_BYTES // (4 * n_channels * length))
+
+
+class Store:
+    """Read-only view of the committed records of a store (signals in m/s²)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.group = zarr.open_group(str(self.path), mode="r")
+        except Exception as exc:  # zarr raises several types for a missing/invalid group
+            raise UserError(f"{self.path}: not a seisdiff store ({exc.__class__.__name__}); "
+                            "create one with `seisdiff preprocess`") from None
+        self.attrs = dict(self.group.attrs)
+        if self.attrs.get("units") != "m/s^2" or "n_records" not in self.attrs:
+            raise UserError(f"{self.path}: not a seisdiff store (units={self.attrs.get('units')!r}); "
+                            "create one with `seisdiff preprocess`")
+        self._n = int(self.attrs["n_records"])
+        self._ids = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def n_channels(self) -> int:
+        return int(self.group["broadband"].shape[1])
+
+    @property
+    def length(self) -> int:
+        return int(self.group["broadband"].shape[2])
+
+    @property
+    def sampling_rate_hz(self) -> float:
+        return float(self.attrs["sampling_rate_hz"])
+
+    @property
+    def lowpass_hz(self) -> float:
+        return float(self.attrs["lowpass_hz"])
+
+    @property
+    def band_hz(self) -> tuple[float, float]:
+        return tuple(self.attrs["band_hz"])
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.attrs.get("columns", []))
+
+    @property
+    def record_ids(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = _as_str(self.group["record_id"][: self._n])
+        return self._ids
+
+    def read(self, start: int = 0, stop: int | None = None, fields=SIGNALS) -> dict[str, np.ndarray]:
+        """Records [start, stop) as {field: (n, C, L) float32 m/s²}, one block read per field."""
+        stop = self._n if stop is None else min(stop, self._n)
+        return {f: np.asarray(self.group[f][start:stop]) for f in fields}
+
+    def column(self, name: str) -> np.ndarray:
+        """Per-record column (N,): float64 with NaN when unknown, int64, or str."""
+        if name not in self.group:
+            raise KeyError(f"{self.path}: no column {name!r} (has {self.columns})")
+        values = np.asarray(self.group[name][: self._n])
+        return _as_str(values) if values.dtype.kind in "OUT" else values
+
+
+def _as_str(values) -> np.ndarray:
+    """zarr returns numpy's variable-width StringDType; callers get plain fixed-width str arrays."""
+    return np.array(np.asarray(values).tolist(), dtype=str)
+
+
+def open_store(path: str | Path, mode: str = "r"):
+    """Open a store: mode "r" → `Store` (read-only view), "a" → `StoreWriter` (resume appending)."""
+    if mode == "r":
+        return Store(path)
+    if mode == "a":
+        return StoreWriter(path)
+    raise ValueError(f"mode must be 'r' or 'a', not {mode!r}")
+
+
+def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int = 1,
+                 lowpass_hz: float, band_hz=(0.1, 30.0), filter_order: int = 4,
+                 producer: str = "seisdiff", extra_attrs: dict | None = None,
+                 records_per_chunk: int | None = None) -> "StoreWriter":
+    """Create an empty store (overwriting nothing: an existing store is reopened for appending
+    when its layout matches, and refused with a clear message when it does not)."""
+    path = Path(path)
+    if (path / "zarr.json").exists():
+        writer = StoreWriter(path)
+        expected = {"sampling_rate_hz": float(sampling_rate_hz), "lowpass_hz": float(lowpass_hz),
+                    "n_channels": int(n_channels), "length": int(length)}
+        found = {"sampling_rate_hz": writer.sampling_rate_hz, "lowpass_hz": writer.lowpass_hz,
+                 "n_channels": writer.n_channels, "length": writer.length}
+        if found != expected:
+            raise UserError(f"{path}: existing store has {found}, this run asks for {expected}; "
+                            "use another --out or delete the store")
+        return writer
+    rpc = records_per_chunk or _records_per_chunk(n_channels, length)
+    group = zarr.open_group(str(path), mode="w")
+    for name in SIGNALS:
+        group.create_array(name, shape=(0, n_channels, length), dtype="float32", fill_value=0.0,
+                           chunks=(rpc, n_channels, length),
+                           shards=(rpc * CHUNKS_PER_SHARD, n_channels, length),
+                           compressors=None)  # float32 noise-like signals barely compress; reads 3× faster
+    group.create_array("record_id", shape=(0,), dtype=str, chunks=(65536,))
+    group.attrs.update({
+        "units": "m/s^2",
+        "sampling_rate_hz": float(sampling_rate_hz),
+        "lowpass_hz": float(lowpass_hz),
+        "band_hz": [float(band_hz[0]), float(band_hz[1])],
+        "filter": {"type": "butterworth", "order": int(filter_order), "zero_phase": True,
+                   "padding": "odd, 3*(2*n_sections+1) samples (scipy.signal.sosfiltfilt)"},
+        "schema_version": SCHEMA_VERSION,
+        "producer": producer,
+        "columns": [],
+        "n_records": 0,
+        **(extra_attrs or {}),
+    })
+    return StoreWriter(path)
+
+
+def _missing(arr, n: int) -> np.ndarray:
+    """Values for records that do not know a column: NaN (float), -1 (int), "" (str)."""
+    kind = np.dtype(arr.dtype.to_native_dtype() if hasattr(arr.dtype, "to_native_dtype") else arr.dtype).kind
+    if kind == "f":
+        return np.full(n, np.nan)
+    if kind in "iu":
+        return np.full(n, -1, dtype=np.int64)
+    return np.full(n, "", dtype=object).astype(str)
+
+
+class StoreWriter(Store):
+    """Appends whole records; each `append` is one atomic commit."""
+
+    def __init__(self, path: str | Path):
+        super().__init__(path)
+        self.group = zarr.open_group(str(self.path), mode="r+")
+        self._truncate_uncommitted()
+
+    def _truncate_uncommitted(self) -> None:
+        for name in self._array_names():
+            arr = self.group[name]
+            if arr.shape[0] != self._n:
+                arr.resize((self._n,) + arr.shape[1:])
+
+    def _array_names(self) -> list[str]:
+        return [*SIGNALS, "record_id", *self.columns]
+
+    @property
+    def existing_ids(self) -> set[str]:
+        return set(self.record_ids.tolist())
+
+    def _ensure_column(self, name: str, values: np.ndarray) -> None:
+        if name in self.group:
+            return
+        if values.dtype.kind in "OUS":
+            arr = self.group.create_array(name, shape=(0,), dtype=str, chunks=(65536,))
+        elif values.dtype.kind in "iub":
+            arr = self.group.create_array(name, shape=(0,), dtype="int64", chunks=(65536,), fill_value=-1)
+        else:
+            arr = self.group.create_array(name, shape=(0,), dtype="float64", chunks=(65536,),
+                                          fill_value=float("nan"))
+        if self._n:  # a column that appears later: earlier records are unknown
+            arr.resize((self._n,))
+        self.attrs["columns"] = [*self.columns, name]
+        self.group.attrs["columns"] = self.attrs["columns"]
+
+    def append(self, broadband, lowpass, record_ids, columns: dict | None = None) -> int:
+        """Append n records (broadband, lowpass: (n, C, L) m/s²) and commit. Returns the new N.
+
+        Ids already committed are refused (ValueError): callers filter with `existing_ids`.
+        Columns missing from this call are filled with NaN / -1 / "" for these records.
+        """
+        broadband = np.asarray(broadband, dtype=np.float32)
+        lowpass = np.asarray(lowpass, dtype=np.float32)
+        record_ids = np.asarray(record_ids, dtype=str)
+        n = len(record_ids)
+        if n == 0:
+            return self._n
+        expected = (n, self.n_channels, self.length)
+        if broadband.shape != expected or lowpass.shape != expected:
+            raise ValueError(f"append expects arrays of shape {expected}, got {broadband.shape} "
+                             f"and {lowpass.shape}")
+        if len(set(record_ids.tolist())) != n or self.existing_ids & set(record_ids.tolist()):
+            raise ValueError("append: duplicate record ids (filter with existing_ids first)")
+        columns = {k: np.asarray(v) for k, v in (columns or {}).items()}
+        for name, values in columns.items():
+            if len(values) != n:
+                raise ValueError(f"column {name!r} has {len(values)} values for {n} records")
+            self._ensure_column(name, values)
+        lo, hi = self._n, self._n + n
+        for name in self._array_names():
+            arr = self.group[name]
+            arr.resize((hi,) + arr.shape[1:])
+        self.group["broadband"][lo:hi] = broadband
+        self.group["lowpass"][lo:hi] = lowpass
+        self.group["record_id"][lo:hi] = record_ids
+        for name in self.columns:
+            arr = self.group[name]
+            # every column is written for every record: regrown arrays may hold stale bytes
+            arr[lo:hi] = columns[name] if name in columns else _missing(arr, n)
+        self.group.attrs["n_records"] = hi  # the commit
+        self._n = hi
+        self.attrs["n_records"] = hi
+        self._ids = None
+        return hi
+
+    def update_attrs(self, **attrs) -> None:
+        """Record extra group attributes (e.g. what produced the store)."""
+        self.group.attrs.update(attrs)
+        self.attrs.update(attrs)

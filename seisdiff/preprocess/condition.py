@@ -1,0 +1,96 @@
+"""Numeric conditioning of records into fixed-length windows, in m/s² throughout.
+
+Per record group (1 trace, or 3 components of one station and event at one sampling rate):
+  demean + linear detrend → cosine taper (5 % each end) → resample to the target rate (polyphase
+  FIR anti-alias) → choose windows around the strong-motion phase (start `pre_event_s` before 5 % of
+  the Arias intensity summed over components; window k starts k·L later) → cut each window with a
+  margin of `margin_s` on both sides (zeros beyond the record) → zero-phase Butterworth band-pass,
+  batched over all windows → drop the margins.
+The low-pass is then computed from the float32 broadband exactly as stored, so the stored `lowpass`
+equals `dsp.lowpass(stored broadband)` (invariant 4). Every step is linear in amplitude except the
+window choice, which depends only on the shape of the Husid curve (invariant 3).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from seisdiff import dsp
+
+
+@dataclass
+class PreprocessConfig:
+    sampling_rate_hz: float = 100.0     # target rate, Hz
+    length: int = 4096                  # window length L, samples
+    lowpass_hz: float = 1.0             # crossover of the conditioning low-pass, Hz
+    band_hz: tuple = (0.1, 30.0)        # broadband band-pass corners, Hz
+    filter_order: int = 4               # Butterworth design order (zero-phase doubles it)
+    windows: int = 1                    # windows cut per record (later ones only if they hold motion)
+    pre_event_s: float = 3.0            # window start before the 5 % Arias time, s
+    taper_fraction: float = 0.05        # cosine taper at each end of the raw record
+    margin_s: float = 20.0              # filter margin on each side of a window, s
+    min_window_arias_fraction: float = 0.1  # a window k > 0 must hold this share of the Arias intensity
+    min_duration_s: float = 10.0        # shorter records are refused
+
+    def as_attrs(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+
+def prepare_group(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig) -> np.ndarray:
+    """(C, n) raw acceleration in m/s² at fs_hz → (W, C, L + 2·margin) float64 segments, m/s²."""
+    x = dsp.detrend(np.asarray(acc_mps2, dtype=np.float64))
+    x = dsp.cosine_taper(x, cfg.taper_fraction)
+    if abs(fs_hz - cfg.sampling_rate_hz) > 1e-9 * cfg.sampling_rate_hz:
+        x = dsp.resample(x, fs_hz, cfg.sampling_rate_hz)
+    starts = window_starts(x, cfg)
+    margin = int(round(cfg.margin_s * cfg.sampling_rate_hz))
+    n_seg = cfg.length + 2 * margin
+    out = np.zeros((len(starts), x.shape[0], n_seg))
+    for w, start in enumerate(starts):
+        lo, hi = start - margin, start - margin + n_seg
+        src_lo, src_hi = max(lo, 0), min(hi, x.shape[1])
+        if src_hi > src_lo:
+            out[w, :, src_lo - lo:src_hi - lo] = x[:, src_lo:src_hi]
+    return out
+
+
+def window_starts(x: np.ndarray, cfg: PreprocessConfig) -> list[int]:
+    """Start samples of the windows of a (C, n) record at the target rate."""
+    energy = np.cumsum(np.sum(x * x, axis=0))
+    husid = energy / energy[-1]
+    start0 = int(np.searchsorted(husid, 0.05)) - int(round(cfg.pre_event_s * cfg.sampling_rate_hz))
+    starts = [start0]
+    for k in range(1, cfg.windows):
+        start = start0 + k * cfg.length
+        if start >= x.shape[1]:
+            break
+        share = _husid_at(husid, start + cfg.length) - _husid_at(husid, start)
+        if share < cfg.min_window_arias_fraction:
+            break
+        starts.append(start)
+    return starts
+
+
+def _husid_at(husid: np.ndarray, i: int) -> float:
+    return 0.0 if i <= 0 else float(husid[min(i, len(husid)) - 1])
+
+
+def filter_segments(segments: np.ndarray, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(N, C, L + 2·margin) segments, m/s² → (broadband, lowpass), each (N, C, L) float32 m/s²."""
+    margin = (segments.shape[-1] - cfg.length) // 2
+    fs = cfg.sampling_rate_hz
+    band = dsp.bandpass(segments, fs, cfg.band_hz[0], cfg.band_hz[1], cfg.filter_order)
+    broadband = np.ascontiguousarray(band[..., margin:margin + cfg.length]).astype(np.float32)
+    return broadband, lowpass_of_stored(broadband, cfg)
+
+
+def lowpass_of_stored(broadband: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """The documented conditioning filter applied to float32 broadband as stored → float32 m/s²."""
+    lp = dsp.lowpass(broadband.astype(np.float64), cfg.sampling_rate_hz, cfg.lowpass_hz, cfg.filter_order)
+    return lp.astype(np.float32)
+
+
+def condition_group(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig):
+    """(C, n) raw m/s² → (broadband, lowpass) (W, C, L) float32 m/s² for one record group."""
+    return filter_segments(prepare_group(acc_mps2, fs_hz, cfg), cfg)

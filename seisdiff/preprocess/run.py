@@ -1,0 +1,192 @@
+"""`seisdiff preprocess`: files → records (m/s²) → conditioned windows → store, resumably.
+
+Good input is never lost and bad input never stops the run: each unusable file or record gets one
+line (file, reason) in the summary and in `STORE/preprocess_report.csv`. Records are appended in
+batches, each an atomic commit, and record ids already in the store are skipped, so a re-run over
+the same inputs adds nothing twice and a killed run is completed by the next one.
+"""
+from __future__ import annotations
+
+import csv
+import io as _io
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from seisdiff import __version__
+from seisdiff.errors import InputError
+from seisdiff.io.readers import find_inputs, read
+from seisdiff.io.store import create_store
+from seisdiff.io.validate import check_record
+from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
+from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, single_groups, triplet_groups
+from seisdiff.preprocess.metadata import COLUMNS, load_metadata_csv, lookup
+
+REPORT_NAME = "preprocess_report.csv"
+REPORT_FIELDS = ["file", "status", "reason", "record_ids"]
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    records_in: int = 0          # traces read
+    stored: int = 0              # windows appended this run
+    already: int = 0             # groups found in the store already (resume)
+    skipped: list = field(default_factory=list)   # (file, reason)
+    seconds: float = 0.0
+    store_records: int = 0       # records in the store after the run
+
+    def lines(self) -> list[str]:
+        rate = self.stored / self.seconds if self.seconds > 0 else 0.0
+        out = [f"files: {self.files}  traces read: {self.records_in}  records stored: {self.stored}  "
+               f"already in store: {self.already}  skipped: {len(self.skipped)}",
+               f"time: {self.seconds:.1f} s  ({rate:.1f} records/s)  store now holds {self.store_records} records"]
+        out += [f"  skipped {file}: {reason}" for file, reason in self.skipped]
+        return out
+
+
+def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | None = None, *,
+                   metadata_csv: str | None = None, units: str | None = None,
+                   components: str = "each", workers: int = 1, batch_records: int = 256,
+                   progress: bool = True) -> Summary:
+    """Preprocess INPUT files/folders/globs into the store `out`. Returns the run's summary."""
+    cfg = cfg or PreprocessConfig()
+    t0 = time.perf_counter()
+    summary = Summary()
+    paths, missing = find_inputs(inputs)
+    summary.skipped += [(str(p), reason) for p, reason in missing]
+    summary.files = len(paths)
+    metadata = load_metadata_csv(metadata_csv) if metadata_csv else {}
+    n_channels = 1 if components == "each" else 3
+    writer = create_store(out, sampling_rate_hz=cfg.sampling_rate_hz, length=cfg.length,
+                          n_channels=n_channels, lowpass_hz=cfg.lowpass_hz, band_hz=cfg.band_hz,
+                          filter_order=cfg.filter_order, producer=f"seisdiff {__version__} preprocess",
+                          extra_attrs={"preprocess": cfg.as_attrs(),
+                                       "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
+    existing = writer.existing_ids
+    report_rows = []
+
+    def skip(file, reason):
+        summary.skipped.append((str(file), reason))
+        report_rows.append({"file": str(file), "status": "skipped", "reason": reason, "record_ids": ""})
+
+    def flush(groups: list[Group]):
+        new = [g for g in groups if f"{g.group_id}_w0" not in existing]
+        summary.already += len(groups) - len(new)
+        stored = _store_groups(new, writer, cfg, metadata, skip) if new else {}
+        for g in groups:
+            ids = stored.get(g.group_id)
+            if ids is None and any(g is n for n in new):
+                continue  # skipped inside _store_groups, already reported
+            status = "stored" if ids is not None else "already stored"
+            for r in g.records:
+                report_rows.append({"file": r.source_file, "status": status, "reason": "",
+                                    "record_ids": " ".join(ids or [f"{g.group_id}_w0"])})
+        n_new = sum(len(v) for v in stored.values())
+        summary.stored += n_new
+        existing.update(i for v in stored.values() for i in v)
+
+    bar = tqdm(total=len(paths), desc="preprocess", unit="file", disable=not progress, smoothing=0.1)
+    pending, held = [], []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg), paths)):
+            bar.update(1)
+            if isinstance(result, InputError):
+                skip(result.path, result.reason)
+                continue
+            summary.records_in += len(result)
+            if components == "each":
+                pending += single_groups(result)
+                if len(pending) >= batch_records:
+                    flush(pending)
+                    pending = []
+            else:
+                held += result
+            bar.set_postfix(stored=summary.stored, skipped=len(summary.skipped))
+    bar.close()
+    if components != "each":
+        groups, incomplete = triplet_groups(held)
+        for rec, reason in incomplete:
+            skip(rec.source_file, reason)
+        pending = groups
+    for i in range(0, len(pending), batch_records):
+        flush(pending[i:i + batch_records])
+    _write_report(Path(out) / REPORT_NAME, report_rows)
+    summary.seconds = time.perf_counter() - t0
+    summary.store_records = len(writer)
+    return summary
+
+
+def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig):
+    """Records of one file, each validated; an InputError (returned, not raised) when unusable."""
+    try:
+        records = read(path, units=units)
+        for rec in records:
+            check_record(rec, min_duration_s=cfg.min_duration_s)
+        return records
+    except InputError as exc:
+        return exc
+    except Exception as exc:  # a reader bug must not lose the other files: report it as this file's
+        return InputError(path, f"unreadable ({exc.__class__.__name__}: {exc})")
+
+
+def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: dict, skip) -> dict:
+    """Condition a batch of groups and append all their windows in one commit.
+
+    Returns {group_id: [record ids stored]}."""
+    segments, owners = [], []
+    for g in groups:
+        try:
+            seg = prepare_group(g.acc_mps2, g.sampling_rate_hz, cfg)
+        except (ValueError, FloatingPointError) as exc:
+            for r in g.records:
+                skip(r.source_file, f"cannot condition record: {exc}")
+            continue
+        segments.append(seg)
+        owners += [(g, w) for w in range(len(seg))]
+    if not segments:
+        return {}
+    broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
+    ids = [f"{g.group_id}_w{w}" for g, w in owners]
+    first = [g.records[0] for g, _ in owners]
+    meta = [lookup(metadata, g.group_id, r.metadata.get("rsn")) if metadata else {}
+            for (g, _), r in zip(owners, first)]
+    columns = {name: np.array([m.get(name, r.metadata.get(name, np.nan)) for m, r in zip(meta, first)],
+                              dtype=np.float64) for name in COLUMNS}
+    columns.update({
+        "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(np.float64),
+        "pga_lowpass": np.abs(lowpass).max(axis=(1, 2)).astype(np.float64),
+        "event": np.array([r.event for r in first], dtype=str),
+        "station": np.array([r.station for r in first], dtype=str),
+        "source_file": np.array([";".join(x.source_file for x in g.records) for g, _ in owners], dtype=str),
+    })
+    writer.append(broadband, lowpass, ids, columns)
+    stored = {}
+    for (g, _), rid in zip(owners, ids):
+        stored.setdefault(g.group_id, []).append(rid)
+    return stored
+
+
+def _write_report(path: Path, rows: list[dict]) -> None:
+    """Merge this run's rows into the report (latest line per file and status wins), atomically."""
+    merged = {}
+    if path.exists():
+        with open(path, newline="") as fh:
+            for row in csv.DictReader(fh):
+                merged[(row["file"], row["reason"])] = row
+    for row in rows:
+        if row["status"] == "already stored":
+            continue
+        merged[(row["file"], row["reason"])] = row
+    buf = _io.StringIO()
+    out = csv.DictWriter(buf, fieldnames=REPORT_FIELDS)
+    out.writeheader()
+    out.writerows(merged.values())
+    tmp = path.with_suffix(".csv.tmp")
+    tmp.write_text(buf.getvalue())
+    os.replace(tmp, path)

@@ -1,0 +1,90 @@
+"""`seisdiff verify STORE`: is the store at physical scale? The old project's scale check made real.
+
+It failed because records in g were shown as m/s² and "denormalized" twice (PGA 1000× too small).
+Earthquake accelerograms have PGA from about 1e-3 g (weak, far) to about 2 g (strong, near): a store
+whose median PGA falls far outside 0.01–30 m/s² is almost surely mis-scaled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from seisdiff import G_MPS2
+from seisdiff.io.store import open_store
+
+PHYSICAL_MEDIAN_PGA_MPS2 = (0.01, 30.0)   # plausible median PGA of a set of accelerograms
+MAX_LOWPASS_ENERGY_ABOVE_2FC = 1e-2       # share of low-pass energy above twice the cutoff
+BLOCK_RECORDS = 4096
+
+
+@dataclass
+class Verdict:
+    physical: bool
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+
+def verify_store(path) -> Verdict:
+    """Read the whole store in blocks and judge its scale. Returns lines to print and the verdict."""
+    store = open_store(path)
+    n, fs, fc = len(store), store.sampling_rate_hz, store.lowpass_hz
+    problems = []
+    if store.attrs.get("units") != "m/s^2":
+        problems.append(f"units attribute is {store.attrs.get('units')!r}, expected 'm/s^2'")
+    if n == 0:
+        return Verdict(False, [f"{path}: empty store"], ["no records"])
+    acc = {"pga_bb": [], "pga_lp": [], "std_bb": [], "lp_hi": [], "bad": 0, "min": np.inf, "max": -np.inf}
+    freqs = np.fft.rfftfreq(store.length, 1.0 / fs)
+    for start in range(0, n, BLOCK_RECORDS):
+        blk = store.read(start, start + BLOCK_RECORDS)
+        bb, lp = blk["broadband"].astype(np.float64), blk["lowpass"].astype(np.float64)
+        finite = np.isfinite(bb) & np.isfinite(lp)
+        acc["bad"] += int((~finite).sum())
+        bb, lp = np.where(finite, bb, 0.0), np.where(finite, lp, 0.0)
+        acc["min"], acc["max"] = min(acc["min"], bb.min()), max(acc["max"], bb.max())
+        acc["pga_bb"].append(np.abs(bb).max(axis=(1, 2)))
+        acc["pga_lp"].append(np.abs(lp).max(axis=(1, 2)))
+        acc["std_bb"].append(bb.std(axis=(1, 2)))
+        power = np.abs(np.fft.rfft(lp, axis=-1)) ** 2
+        total = power.sum(axis=(1, 2))
+        acc["lp_hi"].append(power[..., freqs > 2 * fc].sum(axis=(1, 2)) / np.maximum(total, 1e-300))
+    pga_bb, pga_lp = np.concatenate(acc["pga_bb"]), np.concatenate(acc["pga_lp"])
+    std_bb, lp_hi = np.concatenate(acc["std_bb"]), np.concatenate(acc["lp_hi"])
+    ratio = pga_bb / np.maximum(pga_lp, 1e-300)
+    med = float(np.median(pga_bb))
+    lines = [
+        f"store: {path}  records: {n}  channels: {store.n_channels}  length: {store.length} "
+        f"samples at {fs:g} Hz  units: {store.attrs.get('units')}",
+        f"broadband range: [{acc['min']:.4g}, {acc['max']:.4g}] m/s²   median std: {np.median(std_bb):.4g} m/s²",
+        "PGA broadband: min {:.4g} / median {:.4g} / max {:.4g} m/s²  ({:.4g} / {:.4g} / {:.4g} g)".format(
+            pga_bb.min(), med, pga_bb.max(), pga_bb.min() / G_MPS2, med / G_MPS2, pga_bb.max() / G_MPS2),
+        f"PGA lowpass:   median {np.median(pga_lp):.4g} m/s²   broadband/lowpass PGA ratio: median "
+        f"{np.median(ratio):.3g} (min {ratio.min():.3g}, max {ratio.max():.3g})",
+        f"lowpass energy above 2×{fc:g} Hz: median {np.median(lp_hi):.2e}, max {lp_hi.max():.2e}",
+        f"NaN/inf samples: {acc['bad']}",
+    ]
+    lo, hi = PHYSICAL_MEDIAN_PGA_MPS2
+    if acc["bad"]:
+        problems.append(f"{acc['bad']} NaN/inf samples")
+    if med < lo / 1000 * 10:
+        problems.append(f"median PGA {med:.3g} m/s² is ~1000× too small for accelerograms in m/s² "
+                        "(normalized or rescaled twice?)")
+    elif med < lo:
+        problems.append(f"median PGA {med:.3g} m/s² is too small: looks like values in g stored as m/s² "
+                        f"(×{G_MPS2} missing)")
+    elif med > 100 * hi:
+        problems.append(f"median PGA {med:.3g} m/s² is ~1000× too large (mm/s² or cm/s² stored as m/s²?)")
+    elif med > hi:
+        problems.append(f"median PGA {med:.3g} m/s² is too large: values in cm/s² (gal) stored as m/s²?")
+    if np.max(lp_hi) > MAX_LOWPASS_ENERGY_ABOVE_2FC:
+        problems.append(f"lowpass is not band-limited: up to {lp_hi.max():.2e} of its energy lies above "
+                        f"{2 * fc:g} Hz")
+    if np.median(ratio) < 1.0:
+        problems.append("lowpass PGA exceeds broadband PGA: lowpass and broadband scales disagree")
+    stats = {"records": n, "pga_median_mps2": med, "pga_min_mps2": float(pga_bb.min()),
+             "pga_max_mps2": float(pga_bb.max()), "std_median_mps2": float(np.median(std_bb)),
+             "pga_ratio_median": float(np.median(ratio)), "lowpass_energy_above_2fc_max": float(lp_hi.max()),
+             "nonfinite": acc["bad"]}
+    return Verdict(not problems, lines, problems, stats)

@@ -1,0 +1,37 @@
+"""Test helpers: synthetic accelerograms and a minimal, independent PEER AT2 writer/reader."""
+from pathlib import Path
+
+import numpy as np
+from scipy import signal
+
+
+def accelerogram(seed: int, n: int = 6000, fs_hz: float = 100.0, pga: float = 1.0) -> np.ndarray:
+    """Envelope-modulated band-limited noise (n,) with peak |value| = pga (any unit)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / fs_hz
+    t0 = 0.2 * t[-1]
+    env = np.where(t > t0, ((t - t0) / 3.0) ** 2 * np.exp(-(t - t0) / 3.0), 0.0)
+    sos = signal.butter(4, [0.2, min(25.0, 0.4 * fs_hz)], "bandpass", fs=fs_hz, output="sos")
+    x = signal.sosfilt(sos, rng.normal(size=n)) * env
+    return x * (pga / np.abs(x).max())
+
+
+def write_at2(path: Path, values, dt_s: float, units: str = "G", station: str = "STA01",
+              component: str = "EW", event: str = "Synthetic, 1/1/2020") -> Path:
+    """PEER NGA-West2 style AT2 (new header), 5 values per line."""
+    values = np.asarray(values, dtype=float)
+    lines = ["PEER NGA STRONG MOTION DATABASE RECORD", f"{event}, {station}, {component}",
+             f"ACCELERATION TIME SERIES IN UNITS OF {units}", f"NPTS= {len(values):7d}, DT= {dt_s:9.4f} SEC"]
+    for i in range(0, len(values), 5):
+        lines.append("".join(f"{v:15.7E}" for v in values[i:i + 5]))
+    Path(path).write_text("\n".join(lines) + "\n")
+    return Path(path)
+
+
+def read_at2_values(path: Path) -> tuple[np.ndarray, float]:
+    """Independent reading of an AT2 file: (values as written, dt in s)."""
+    lines = Path(path).read_text().splitlines()
+    header = lines[3].upper().replace(",", " ").split()
+    dt = float(header[header.index("DT=") + 1])
+    values = np.array(" ".join(lines[4:]).split(), dtype=float)
+    return values, dt

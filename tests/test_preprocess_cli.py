@@ -1,0 +1,101 @@
+"""Bad input is reported and skipped, good input never lost; re-runs and killed runs resume."""
+import csv
+import os
+import signal as sig
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seisdiff.cli import main
+from seisdiff.io.store import open_store
+from synth import accelerogram, write_at2
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _good(folder: Path, n: int) -> list[Path]:
+    return [write_at2(folder / f"good{i:02d}.AT2", accelerogram(i, n=4000, pga=0.05 * (i + 1)), 0.01,
+                      station=f"S{i:02d}") for i in range(n)]
+
+
+def _bad(folder: Path) -> dict[str, str]:
+    """file name → a word the reason must contain."""
+    ok = accelerogram(99, n=4000, pga=0.1)
+    (folder / "empty.AT2").write_text("")
+    write_at2(folder / "truncated.AT2", ok, 0.01)
+    text = (folder / "truncated.AT2").read_text().splitlines()
+    (folder / "truncated.AT2").write_text("\n".join(text[:20]) + "\n")
+    write_at2(folder / "nonnumeric.AT2", ok, 0.01)
+    text = (folder / "nonnumeric.AT2").read_text().splitlines()
+    text[10] = "   abc   def"
+    (folder / "nonnumeric.AT2").write_text("\n".join(text) + "\n")
+    write_at2(folder / "nan.AT2", np.where(np.arange(4000) == 5, np.nan, ok), 0.01)
+    write_at2(folder / "zeros.AT2", np.zeros(4000), 0.01)
+    write_at2(folder / "short.AT2", ok[:500], 0.01)
+    write_at2(folder / "units.AT2", ok, 0.01, units="FURLONGS/FORTNIGHT")
+    (folder / "unknown.xyz").write_bytes(b"\x00\x01 not a waveform")
+    return {"empty.AT2": "empty", "truncated.AT2": "", "nonnumeric.AT2": "", "nan.AT2": "nan",
+            "zeros.AT2": "zero", "short.AT2": "short", "units.AT2": "unit", "unknown.xyz": "format"}
+
+
+def test_bad_inputs_reported_and_skipped(tmp_path, capsys):
+    good = _good(tmp_path, 3)
+    bad = _bad(tmp_path)
+    code = main(["preprocess", str(tmp_path), "--out", str(tmp_path / "s.zarr"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert len(open_store(tmp_path / "s.zarr")) == len(good)
+    with open(tmp_path / "s.zarr" / "preprocess_report.csv") as fh:
+        rows = {Path(r["file"]).name: r for r in csv.DictReader(fh)}
+    for name, word in bad.items():
+        assert rows[name]["status"] == "skipped", name
+        assert word in rows[name]["reason"].lower(), (name, rows[name]["reason"])
+        assert name in out                              # one line in the summary too
+    assert "Traceback" not in out
+
+
+def test_nothing_stored_exits_nonzero(tmp_path):
+    _bad(tmp_path)
+    assert main(["preprocess", str(tmp_path), "--out", str(tmp_path / "s.zarr"), "--quiet"]) == 1
+
+
+def test_rerun_adds_nothing_twice(tmp_path):
+    files = _good(tmp_path, 4)
+    out = str(tmp_path / "s.zarr")
+    assert main(["preprocess", *map(str, files[:2]), "--out", out, "--quiet"]) == 0
+    first = open_store(out).read()["broadband"].copy()
+    assert main(["preprocess", str(tmp_path), "--out", out, "--quiet"]) == 0
+    assert main(["preprocess", str(tmp_path), "--out", out, "--quiet"]) == 0
+    s = open_store(out)
+    assert len(s) == 4 and len(set(s.record_ids)) == 4
+    np.testing.assert_array_equal(s.read(0, 2)["broadband"], first)     # good input never lost
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_whole_records_and_resumes(tmp_path):
+    files = _good(tmp_path, 24)
+    out = tmp_path / "s.zarr"
+    code = ("import sys; from seisdiff.preprocess import run_preprocess;"
+            f"run_preprocess([{str(tmp_path)!r}], {str(out)!r}, batch_records=2, progress=False)")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if 2 <= len(open_store(out)) < 24:
+                break
+        except Exception:
+            pass
+        time.sleep(0.02)
+    proc.send_signal(sig.SIGKILL)
+    proc.wait()
+    partial = open_store(out)
+    n = len(partial)
+    assert n < 24, "the run finished before it could be killed; nothing was tested"
+    assert np.isfinite(partial.read()["broadband"]).all() and (np.abs(partial.read()["broadband"]).max(-1) > 0).all()
+    assert main(["preprocess", str(tmp_path), "--out", str(out), "--quiet"]) == 0
+    s = open_store(out)
+    assert len(s) == 24 and sorted(s.record_ids) == sorted(f"{f.stem}_w0" for f in files)
