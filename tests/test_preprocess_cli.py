@@ -35,11 +35,11 @@ def _bad(folder: Path) -> dict[str, str]:
     (folder / "nonnumeric.AT2").write_text("\n".join(text) + "\n")
     write_at2(folder / "nan.AT2", np.where(np.arange(4000) == 5, np.nan, ok), 0.01)
     write_at2(folder / "zeros.AT2", np.zeros(4000), 0.01)
-    write_at2(folder / "short.AT2", ok[:500], 0.01)
+    write_at2(folder / "short.AT2", ok[1000:1500], 0.01)
     write_at2(folder / "units.AT2", ok, 0.01, units="FURLONGS/FORTNIGHT")
     (folder / "unknown.xyz").write_bytes(b"\x00\x01 not a waveform")
     return {"empty.AT2": "empty", "truncated.AT2": "", "nonnumeric.AT2": "", "nan.AT2": "nan",
-            "zeros.AT2": "zero", "short.AT2": "short", "units.AT2": "unit", "unknown.xyz": "format"}
+            "zeros.AT2": "zero", "short.AT2": "10 s", "units.AT2": "unit", "unknown.xyz": "format"}
 
 
 def test_bad_inputs_reported_and_skipped(tmp_path, capsys):

@@ -4,12 +4,16 @@ HELP = "check a store's scale: ranges, PGA, lowpass band-limit, NaN; exit 0 only
 
 def add_arguments(p):
     p.add_argument("store", help="store made by `seisdiff preprocess`")
+    p.add_argument("--pga-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="plausible median PGA of the set, m/s² (default 0.05 30)")
 
 
 def run(args) -> int:
     from seisdiff.preprocess.verify import verify_store
 
-    verdict = verify_store(args.store)
+    from seisdiff.preprocess.verify import PHYSICAL_MEDIAN_PGA_MPS2
+
+    verdict = verify_store(args.store, tuple(args.pga_range or PHYSICAL_MEDIAN_PGA_MPS2))
     print("\n".join(verdict.lines))
     for problem in verdict.problems:
         print(f"PROBLEM: {problem}")

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from seisdiff import dsp
+from seisdiff.dsp.baseline import cosine_taper, detrend
+from seisdiff.dsp.resample import resample
 
 
 @dataclass
@@ -29,8 +31,8 @@ class PreprocessConfig:
     windows: int = 1                    # windows cut per record (later ones only if they hold motion)
     pre_event_s: float = 3.0            # window start before the 5 % Arias time, s
     taper_fraction: float = 0.05        # cosine taper at each end of the raw record
-    margin_s: float = 20.0              # filter margin on each side of a window, s
-    min_window_arias_fraction: float = 0.1  # a window k > 0 must hold this share of the Arias intensity
+    margin_s: float = 30.0              # filter margin each side of a window, s (error < 3e-4 of PGA)
+    min_window_arias_fraction: float = 0.02  # a window k > 0 must hold this share of the Arias intensity
     min_duration_s: float = 10.0        # shorter records are refused
 
     def as_attrs(self) -> dict:
@@ -39,10 +41,10 @@ class PreprocessConfig:
 
 def prepare_group(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig) -> np.ndarray:
     """(C, n) raw acceleration in m/s² at fs_hz → (W, C, L + 2·margin) float64 segments, m/s²."""
-    x = dsp.detrend(np.asarray(acc_mps2, dtype=np.float64))
-    x = dsp.cosine_taper(x, cfg.taper_fraction)
+    x = detrend(np.asarray(acc_mps2, dtype=np.float64))
+    x = cosine_taper(x, cfg.taper_fraction)
     if abs(fs_hz - cfg.sampling_rate_hz) > 1e-9 * cfg.sampling_rate_hz:
-        x = dsp.resample(x, fs_hz, cfg.sampling_rate_hz)
+        x = resample(x, fs_hz, cfg.sampling_rate_hz)
     starts = window_starts(x, cfg)
     margin = int(round(cfg.margin_s * cfg.sampling_rate_hz))
     n_seg = cfg.length + 2 * margin

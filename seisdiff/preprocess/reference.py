@@ -8,7 +8,7 @@ from scipy import signal
 
 
 def scipy_preprocess(acc_mps2: np.ndarray, fs_hz: float, fs_out_hz=100.0, length=4096, band=(0.1, 30.0),
-                     lowpass_hz=1.0, order=4, pre_s=3.0, margin_s=20.0, taper=0.05):
+                     lowpass_hz=1.0, order=4, pre_s=3.0, margin_s=30.0, taper=0.05):
     """(n,) m/s² → (broadband, lowpass), each (length,) float64 m/s², first window only."""
     x = signal.detrend(np.asarray(acc_mps2, float), type="linear")
     x = x * signal.windows.tukey(len(x), alpha=2 * taper)

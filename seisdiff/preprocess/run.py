@@ -91,7 +91,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
         summary.stored += n_new
         existing.update(i for v in stored.values() for i in v)
 
-    bar = tqdm(total=len(paths), desc="preprocess", unit="file", disable=not progress, smoothing=0.1)
+    bar = tqdm(total=len(paths), desc="preprocess", unit="file", disable=None if progress else True)
     pending, held = [], []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg), paths)):
