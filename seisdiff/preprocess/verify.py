@@ -77,10 +77,11 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
     elif med < lo:
         problems.append(f"median PGA {med:.3g} m/s² < {lo:g}: looks like values in g stored as m/s² "
                         f"(×{G_MPS2} missing); a genuine weak-motion set: pass --pga-range")
-    elif med > 30 * hi:
-        problems.append(f"median PGA {med:.3g} m/s² is ~1000× too large (mm/s² or cm/s² stored as m/s²?)")
+    elif med > 1000 * hi:
+        problems.append(f"median PGA {med:.3g} m/s² is far too large: counts or nm/s² stored as m/s²?")
     elif med > hi:
-        problems.append(f"median PGA {med:.3g} m/s² > {hi:g}: values in cm/s² (gal) stored as m/s²?")
+        problems.append(f"median PGA {med:.3g} m/s² > {hi:g}: too large — values in cm/s² (gal) or mm/s² "
+                        "stored as m/s²?")
     if np.max(lp_hi) > MAX_LOWPASS_ENERGY_ABOVE_2FC:
         problems.append(f"lowpass is not band-limited: up to {lp_hi.max():.2e} of its energy lies above "
                         f"{2 * fc:g} Hz")
