@@ -1,11 +1,108 @@
-"""`seisdiff simulate` — not available yet (see its issue)."""
-HELP = "simulate (not available yet)"
+"""`seisdiff simulate` — a corpus of stochastic accelerograms (Boore 2003), as AT2 files or a store."""
+HELP = "simulate stochastic accelerograms (Boore 2003) into AT2 files (g) or a store (m/s²)"
+
+BAND_HZ = (0.1, 30.0)
+BATCH_RECORDS = 64  # records per store commit
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+    p.add_argument("--out", required=True, help="output folder (AT2 + metadata.csv) or STORE.zarr")
+    p.add_argument("--n", type=int, default=100, help="number of records (default 100)")
+    p.add_argument("--magnitude", type=float, nargs=2, default=(5.0, 7.5), metavar=("MIN", "MAX"),
+                   help="Mw range, uniform (default 5 7.5; the simulator covers 4–8)")
+    p.add_argument("--distance-km", type=float, nargs=2, default=(10.0, 200.0), metavar=("MIN", "MAX"),
+                   help="rupture distance range in km, log-uniform (default 10 200; covers 1–300)")
+    p.add_argument("--vs30", type=float, nargs=2, default=(250.0, 760.0), metavar=("MIN", "MAX"),
+                   help="Vs30 range in m/s, log-uniform (default 250 760; covers 150–1500)")
+    p.add_argument("--fs", type=float, default=100.0, help="sampling rate in Hz (default 100)")
+    p.add_argument("--duration-s", type=float, default=81.92, help="record length in s (default 81.92)")
+    p.add_argument("--components", type=int, choices=(1, 3), default=1,
+                   help="1: one horizontal; 3: two horizontals and a vertical (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same corpus (default 0)")
+    p.add_argument("--format", choices=("at2", "zarr"), default=None,
+                   help="output format (default: zarr when --out ends in .zarr, else at2)")
+    p.add_argument("--lowpass-hz", type=float, default=1.0,
+                   help="store only: cutoff of the stored low-pass signal in Hz (default 1.0)")
+
+
+def _check(args):
+    from seisdiff.errors import UserError
+    from seisdiff.simulate.stochastic import DISTANCE_KM_RANGE, MAGNITUDE_RANGE, VS30_MPS_RANGE
+
+    if args.n < 1:
+        raise UserError(f"--n {args.n}: ask for at least one record")
+    for flag, (lo, hi), (lo_ok, hi_ok) in (("--magnitude", args.magnitude, MAGNITUDE_RANGE),
+                                          ("--distance-km", args.distance_km, DISTANCE_KM_RANGE),
+                                          ("--vs30", args.vs30, VS30_MPS_RANGE)):
+        if not lo_ok <= lo <= hi <= hi_ok:
+            raise UserError(f"{flag} {lo:g} {hi:g}: give MIN ≤ MAX inside [{lo_ok:g}, {hi_ok:g}]")
+    if args.format == "zarr" and args.fs <= 2 * BAND_HZ[1]:
+        raise UserError(f"--fs {args.fs:g}: a store holds the {BAND_HZ[0]:g}–{BAND_HZ[1]:g} Hz band, "
+                        f"so the sampling rate must exceed {2 * BAND_HZ[1]:g} Hz")
 
 
 def run(args) -> int:
-    print("seisdiff simulate: not available yet in this version.")
-    return 2
+    from tqdm import tqdm
+
+    from seisdiff.simulate.corpus import simulate_corpus, write_at2_corpus
+
+    args.format = args.format or ("zarr" if str(args.out).rstrip("/").endswith(".zarr") else "at2")
+    _check(args)
+    n_samples = int(round(args.duration_s * args.fs))
+    corpus = dict(n_records=args.n, magnitude_range=tuple(args.magnitude),
+                  distance_km_range=tuple(args.distance_km), vs30_range=tuple(args.vs30),
+                  fs_hz=args.fs, n_samples=n_samples, seed=args.seed, n_components=args.components)
+    if args.format == "at2":
+        records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate")
+        paths = write_at2_corpus(args.out, records)
+        print(f"wrote {len(paths)} AT2 files (g) and metadata.csv to {args.out}")
+        return 0
+    return _run_store(args, corpus, n_samples)
+
+
+def _run_store(args, corpus, n_samples) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from seisdiff.dsp import bandpass, lowpass
+    from seisdiff.errors import UserError
+    from seisdiff.io.store import create_store
+    from seisdiff.simulate.corpus import record_id, simulate_corpus
+
+    scenario = {k: list(v) if isinstance(v, tuple) else v for k, v in corpus.items() if k != "n_records"}
+    writer = create_store(args.out, sampling_rate_hz=args.fs, length=n_samples,
+                          n_channels=args.components, lowpass_hz=args.lowpass_hz, band_hz=BAND_HZ,
+                          producer="seisdiff simulate",
+                          extra_attrs={"simulation": {"method": "stochastic point source, Boore (2003)",
+                                                      **scenario}})
+    stored = {k: v for k, v in writer.attrs.get("simulation", {}).items() if k != "method"}
+    changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in scenario.items() if stored.get(k) != v)
+    if changed:
+        raise UserError(f"{args.out}: existing store was simulated with other options ({changed}); "
+                        "use another --out or the same options")
+    existing = writer.existing_ids
+    records = simulate_corpus(**corpus, skip_ids=existing)
+    todo = sum(1 for i in range(args.n) if record_id(i) not in existing)
+    batch = []
+
+    def commit():
+        broadband = bandpass(np.stack([r["acc_mps2"] for r in batch]), args.fs, *BAND_HZ)
+        low = lowpass(broadband, args.fs, args.lowpass_hz)
+        writer.append(broadband=broadband, lowpass=low, record_ids=[r["record_id"] for r in batch],
+                      columns={"magnitude": np.array([r["magnitude"] for r in batch]),
+                               "distance_km": np.array([r["distance_km"] for r in batch]),
+                               "vs30_mps": np.array([r["vs30_mps"] for r in batch]),
+                               "event": np.array([r["event"] for r in batch]),
+                               "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(float),
+                               "pga_lowpass": np.abs(low).max(axis=(1, 2)).astype(float)})
+        batch.clear()
+
+    for rec in tqdm(records, total=todo, unit="rec", desc="simulate"):
+        batch.append(rec)
+        if len(batch) == BATCH_RECORDS:
+            commit()
+    if batch:
+        commit()
+    print(f"{args.out}: {len(writer)} records ({todo} simulated now), m/s², "
+          f"band {BAND_HZ[0]:g}–{BAND_HZ[1]:g} Hz, low-pass {args.lowpass_hz:g} Hz")
+    return 0

@@ -1,0 +1,193 @@
+"""PEER NGA `.AT2` accelerograms: read (old and new header variants) and write (new layout, in g).
+
+Layout: line 1 a title, line 2 `event, date, station, component` (old files: `EVENT MM/DD/YY HHMM,
+station, component`), line 3 `ACCELERATION TIME SERIES IN UNITS OF G` (or CM/S/S, …), line 4
+`NPTS=  8999, DT=   .0100 SEC` (old files: `8999    0.0100    NPTS, DT`), then NPTS values.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.errors import InputError, UserError
+from seisdiff.io.record import Record
+from seisdiff.io.units import G_MPS2, canonical_unit, to_mps2_factor
+
+# Fixed-width Fortran fields such as `-.1234567E-03-.2345678E-03` may touch: match numbers, not tokens.
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?")
+_NAMED_NPTS = re.compile(r"NPTS\s*=\s*(\d+)", re.I)
+_NAMED_DT = re.compile(r"DT\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", re.I)
+_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+_FILE_NAME = re.compile(r"^RSN(\d+)_([^_]+)_(.+)$", re.I)
+_FILE_COMPONENT = re.compile(r"^(.*?)(-UP|-DN|-DWN|-[A-Z]{1,3}|-\d{1,3}|UD|UP|DN|DWN|EW|NS|\d{3})$", re.I)
+_OTHER_QUANTITIES = {"VELOCITY": "velocity", "DISPLACEMENT": "displacement"}
+_REFUSED_SUFFIXES = {".vt2": "velocity", ".dt2": "displacement"}
+
+
+def looks_like_at2(head: str) -> bool:
+    """True when the first lines of a text (str) have the PEER layout: a 'TIME SERIES/HISTORY …
+    UNITS' line 3 and an NPTS/DT line 4."""
+    lines = head.splitlines()
+    return (
+        len(lines) >= 4
+        and "UNITS" in lines[2].upper()
+        and "TIME" in lines[2].upper()
+        and "NPTS" in lines[3].upper()
+        and "DT" in lines[3].upper()
+    )
+
+
+def read_at2(path) -> list[Record]:
+    """One Record from a PEER `.AT2` file, samples converted once to m/s² from the unit in header
+    line 3. InputError for velocity/displacement files, unknown units, a bad NPTS/DT line,
+    non-numeric values or a value count that differs from NPTS."""
+    path = Path(path)
+    quantity = _REFUSED_SUFFIXES.get(path.suffix.lower())
+    if quantity:
+        raise InputError(path, f"PEER {path.suffix} files hold {quantity}; seisdiff needs the acceleration file (.AT2)")
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError as exc:
+        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+    if not text.strip():
+        raise InputError(path, "empty file")
+    lines = text.split("\n", 4)
+    if len(lines) < 5 or not looks_like_at2(text[:2048]):
+        raise InputError(path, "not a PEER AT2 file: expected 4 header lines (title, event, units, NPTS/DT) and values")
+    unit = _unit_from_header(path, lines[2])
+    npts, dt_s = _npts_dt(path, lines[3])
+    acc = _values(path, lines[4]) * to_mps2_factor(unit)
+    if acc.size != npts:
+        raise InputError(path, f"header says NPTS={npts} but the file holds {acc.size} values "
+                               "(truncated or damaged file?)")
+    event, date, station, component = _describe(path, lines[1])
+    metadata = {}
+    rsn = _FILE_NAME.match(path.stem)
+    if rsn:
+        metadata["rsn"] = int(rsn.group(1))
+    if date:
+        metadata["date"] = date
+    return [
+        Record(
+            acc_mps2=acc,
+            sampling_rate_hz=_rate_hz(dt_s),
+            record_id=path.stem,
+            station=station,
+            component=component,
+            event=event,
+            source_file=str(path),
+            units_in_file=unit,
+            metadata=metadata,
+        )
+    ]
+
+
+def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: str = "", date: str = "",
+              station: str = "", component: str = "") -> None:
+    """Write (n,) acceleration in m/s² as a PEER `.AT2` file in g: new-style header (line 2
+    `event, date, station, component`, or `record_id` when those are all empty), 5 values per line
+    as `%15.7E` (8 significant digits) separated by a space."""
+    acc_g = np.asarray(acc_mps2, dtype=np.float64).reshape(-1) / G_MPS2
+    if acc_g.size == 0 or sampling_rate_hz <= 0:
+        raise UserError(f"{path}: cannot write an AT2 with {acc_g.size} samples at {sampling_rate_hz} Hz")
+    described = any((event, date, station, component))
+    header = [
+        "PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, WRITTEN BY SEISDIFF",
+        f"{event}, {date}, {station}, {component}" if described else record_id,
+        "ACCELERATION TIME SERIES IN UNITS OF G",
+        f"NPTS={acc_g.size:8d}, DT={1.0 / sampling_rate_hz:14.10f} SEC",
+    ]
+    n_full = acc_g.size // 5 * 5
+    full = acc_g[:n_full].reshape(-1, 5)
+    rows = ["%15.7E %15.7E %15.7E %15.7E %15.7E" % tuple(row) for row in full.tolist()]
+    if n_full < acc_g.size:
+        rows.append(" ".join("%15.7E" % v for v in acc_g[n_full:].tolist()))
+    Path(path).write_text("\n".join(header + rows) + "\n", encoding="ascii")
+
+
+def _unit_from_header(path: Path, line: str) -> str:
+    upper = line.upper()
+    for word, quantity in _OTHER_QUANTITIES.items():
+        if upper.lstrip().startswith(word):
+            raise InputError(path, f"PEER file holds {quantity} (line 3: {line.strip()!r}); "
+                                   "seisdiff needs acceleration (.AT2)")
+    declared = upper.split("UNITS OF", 1)[1] if "UNITS OF" in upper else upper.split()[-1]
+    try:
+        return canonical_unit(declared.strip())
+    except UserError:
+        raise InputError(path, f"unknown units in header line 3 {line.strip()!r}; "
+                               "expected G or CM/S/S (or another acceleration unit)") from None
+
+
+def _npts_dt(path: Path, line: str) -> tuple[int, float]:
+    npts, dt = _NAMED_NPTS.search(line), _NAMED_DT.search(line)
+    if npts and dt:
+        values = {"NPTS": npts.group(1), "DT": dt.group(1)}
+    else:  # old layout: the numbers first, then their labels in the same order (`8999  0.01  NPTS, DT`)
+        upper = line.upper()
+        labels = sorted(("NPTS", "DT"), key=upper.find)
+        numbers = _NUMBER.findall(upper[: upper.find(labels[0])])
+        values = dict(zip(labels, numbers)) if len(numbers) == 2 else {}
+    try:
+        npts_value, dt_s = int(values["NPTS"]), float(values["DT"])
+    except (KeyError, ValueError):
+        raise InputError(path, f"cannot read NPTS and DT from header line 4 {line.strip()!r}") from None
+    if npts_value <= 0 or not np.isfinite(dt_s) or dt_s <= 0:
+        raise InputError(path, f"header line 4 gives NPTS={npts_value}, DT={dt_s}: both must be positive")
+    return npts_value, dt_s
+
+
+def _values(path: Path, body: str) -> np.ndarray:
+    try:  # fast path: whitespace-separated finite numbers
+        values = np.array(body.split(), dtype=np.float64)
+        if np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    for line_no, line in enumerate(body.splitlines(), start=5):
+        for token in line.split():
+            if _NUMBER.sub("", token):
+                raise InputError(path, f"non-numeric value {token!r} on line {line_no}")
+    numbers = _NUMBER.findall(body)
+    if "d" in body or "D" in body:  # Fortran double-precision exponents
+        numbers = [n.replace("d", "e").replace("D", "E") for n in numbers]
+    return np.array(numbers, dtype=np.float64)
+
+
+def _rate_hz(dt_s: float) -> float:
+    rate = 1.0 / dt_s
+    # `.0050` → 200 Hz exactly: a DT printed with few digits must not give 199.9999999 Hz
+    return float(round(rate)) if abs(rate - round(rate)) < 1e-6 * rate else rate
+
+
+def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
+    """(event, ISO date, station, component) from header line 2, else from the file name."""
+    parts = [p.strip() for p in line.split(",")]
+    event = date = station = component = ""
+    if len(parts) >= 3:
+        component = parts.pop()
+        rest = []
+        for part in parts:
+            found = _DATE.search(part)
+            if found and not date:
+                date = _iso_date(found)
+                part = part[: found.start()].strip()  # old layout: 'EVENT MM/DD/YY HHMM'
+            if part:
+                rest.append(part)
+        event, station = (rest[0], ", ".join(rest[1:])) if rest else ("", "")
+    named = _FILE_NAME.match(path.stem)
+    if named:
+        tail = _FILE_COMPONENT.match(named.group(3))
+        event = event or named.group(2)
+        station = station or (tail.group(1) if tail else named.group(3))
+        component = component or (tail.group(2).lstrip("-") if tail else "")
+    return event, date, station, component
+
+
+def _iso_date(found: re.Match) -> str:
+    month, day, year = (int(g) for g in found.groups())
+    if len(found.group(3)) == 2:  # old PEER files: two-digit years, records from 1933 on
+        year += 1900 if year >= 30 else 2000
+    return f"{year:04d}-{month:02d}-{day:02d}"

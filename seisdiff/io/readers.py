@@ -1,0 +1,86 @@
+"""`read(path)`: any supported waveform file → Records in m/s²; `find_inputs`: files, folders, globs."""
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from seisdiff.errors import InputError
+from seisdiff.io.record import Record
+
+# Folder expansion skips what is plainly not a waveform (notes, tables, stores, hidden files);
+# a file named explicitly is always tried.
+_NOT_WAVEFORMS = {".md", ".csv", ".json", ".toml", ".yaml", ".yml", ".py", ".pdf", ".png", ".log"}
+
+
+def read(path, units: str | None = None) -> list[Record]:
+    """Records (acc_mps2 float64 in m/s²) from one file: PEER AT2 (by header, whatever the
+    extension; .VT2/.DT2 refused), the old project's .npz, or anything ObsPy reads. `units` is the
+    unit of files that declare none (see seisdiff.io.units.UNITS_HELP). InputError naming the file
+    when it is missing, empty, damaged, of unknown format or of unknown units. The records are not
+    checked for NaN, zeros or duration: use seisdiff.io.validate.check_record."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise InputError(path, "empty file")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        from seisdiff.io.npz import read_npz
+
+        return read_npz(path, units)
+    from seisdiff.io.at2 import looks_like_at2, read_at2
+
+    with open(path, "rb") as f:
+        head = f.read(2048).decode("ascii", errors="replace")
+    if suffix in (".at2", ".vt2", ".dt2") or looks_like_at2(head):
+        return read_at2(path)
+    from seisdiff.io.obspy_io import read_obspy
+
+    return read_obspy(path, units)
+
+
+def find_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand input arguments into (files, problems): a file is kept as is, a folder gives its files
+    recursively (sorted; hidden files, notes/tables and .zarr stores skipped), a glob pattern its
+    matches (`**` recursive). problems lists (input, reason) for inputs that name nothing.
+    Files appear once, in the order given."""
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(path)
+
+    for item in inputs:
+        path = Path(item)
+        if path.exists():
+            matches = [path]
+        elif glob.has_magic(item):
+            matches = [Path(m) for m in sorted(glob.glob(item, recursive=True))]
+            if not matches:
+                problems.append((item, "no file matches this pattern"))
+        else:
+            matches = []
+            problems.append((item, "no such file or folder"))
+        for match in matches:
+            if match.is_dir() and match.suffix.lower() == ".zarr":
+                problems.append((str(match), "is a Zarr store, not a waveform file or folder"))
+            elif match.is_dir():
+                for found in _folder_files(match):
+                    add(found)
+            elif match.is_file():
+                add(match)
+    return files, problems
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.lower().endswith(".zarr"))
+        found += [Path(root) / n for n in sorted(names)
+                  if not n.startswith(".") and Path(n).suffix.lower() not in _NOT_WAVEFORMS]
+    return found

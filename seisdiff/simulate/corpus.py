@@ -1,0 +1,107 @@
+"""Corpora of stochastic accelerograms (m/s²) with their metadata, and their PEER AT2 export (in g).
+
+Scenarios: events of `records_per_event` records; an event draws Mw uniformly in
+`magnitude_range`, each record draws its distance and Vs30 log-uniformly in their ranges. Every
+event and record has its own random stream derived from (seed, index), so record k is the same
+whatever `n_records` is, and a resumed run can skip records without shifting the others.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from seisdiff import G_MPS2
+from seisdiff.simulate.stochastic import simulate_motion, simulate_three_component
+
+COMPONENTS = {1: ("H1",), 3: ("H1", "H2", "V")}
+METADATA_COLUMNS = ("record_id", "magnitude", "distance_km", "vs30_mps", "event")
+
+
+def record_id(index: int) -> str:
+    """Id of the `index`-th simulated record, e.g. SIM000123."""
+    return f"SIM{index:06d}"
+
+
+def _rng(seed: int, stream: int, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, index)))
+
+
+def _log_uniform(rng, lo_hi) -> float:
+    lo, hi = lo_hi
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_range=(10.0, 200.0),
+                    vs30_range=(250.0, 760.0), fs_hz: float = 100.0, n_samples: int = 8192,
+                    seed: int = 0, n_components: int = 1, records_per_event: int = 4,
+                    skip_ids: Iterable[str] = ()) -> Iterator[dict]:
+    """Yield one dict per record, in index order, for records not in `skip_ids`:
+    record_id (str), event (str), acc_mps2 ((n_components, n_samples) float64, m/s²; components as
+    in COMPONENTS), magnitude (Mw), distance_km, vs30_mps (m/s), fs_hz."""
+    if n_components not in COMPONENTS:
+        raise ValueError(f"n_components must be 1 or 3, not {n_components}")
+    skip = set(skip_ids)
+    for index in range(n_records):
+        rid = record_id(index)
+        if rid in skip:
+            continue
+        event_index = index // records_per_event
+        magnitude = float(_rng(seed, 0, event_index).uniform(*magnitude_range))
+        rng = _rng(seed, 1, index)
+        distance_km = _log_uniform(rng, distance_km_range)
+        vs30_mps = _log_uniform(rng, vs30_range)
+        if n_components == 3:
+            acc = simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng)
+        else:
+            acc = simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng)[None]
+        yield {"record_id": rid, "event": f"SIMEV{event_index:05d}", "acc_mps2": acc,
+               "magnitude": magnitude, "distance_km": distance_km, "vs30_mps": vs30_mps, "fs_hz": fs_hz}
+
+
+def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: float,
+             vs30_mps: float, component: str) -> str:
+    """PEER NGA AT2 file text (new-style header, units g, 5 values per line) of acc_mps2 (n,) m/s²."""
+    acc_g = np.asarray(acc_mps2, dtype=float) / G_MPS2
+    dt_text = f"{1.0 / fs_hz:.4f}".lstrip("0")
+    header = ["PEER NGA STRONG MOTION DATABASE RECORD",
+              f"SIMULATED, M{magnitude:.2f}, R={distance_km:.1f} km, VS30={vs30_mps:.0f}, {component}",
+              "ACCELERATION TIME SERIES IN UNITS OF G",
+              f"NPTS={acc_g.size:7d}, DT={dt_text:>8s} SEC"]
+    rows = [acc_g[i:i + 5] for i in range(0, acc_g.size, 5)]
+    body = ["".join(f"{v:15.7E}" for v in row) for row in rows]
+    return "\n".join(header + body) + "\n"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="ascii")
+    os.replace(tmp, path)  # an interrupted run never leaves a half-written file
+
+
+def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
+    """Write each record of `records` (dicts from `simulate_corpus`) as one AT2 file per component,
+    `<record_id>_<component>.AT2` in g, plus `metadata.csv` keyed by file stem (record_id,
+    magnitude, distance_km, vs30_mps, event). Returns the AT2 paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths, rows = [], []
+    for rec in records:
+        acc = rec["acc_mps2"]
+        for component, trace in zip(COMPONENTS[acc.shape[0]], acc):
+            path = out_dir / f"{rec['record_id']}_{component}.AT2"
+            _write_atomic(path, at2_text(trace, rec["fs_hz"], rec["magnitude"], rec["distance_km"],
+                                         rec["vs30_mps"], component))
+            paths.append(path)
+            rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}",
+                         f"{rec['vs30_mps']:.2f}", rec["event"]])
+    tmp = out_dir / "metadata.csv.tmp"
+    with open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(METADATA_COLUMNS)
+        writer.writerows(rows)
+    os.replace(tmp, out_dir / "metadata.csv")
+    return paths

@@ -1,0 +1,212 @@
+"""Stochastic simulator (Boore 2003): closed forms, spectra, scaling, published GMMs, AT2 and store output."""
+import csv
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from seisdiff import G_MPS2
+from seisdiff.cli import main
+from seisdiff.dsp import bandpass, lowpass
+from seisdiff.errors import UserError
+from seisdiff.io.store import open_store
+from seisdiff.simulate import fourier_amplitude_mps, simulate_motion, simulate_three_component
+from seisdiff.simulate.corpus import simulate_corpus, write_at2_corpus
+from seisdiff.simulate.stochastic import (generic_velocity_profile, saragoni_hart_envelope,
+                                          site_amplification)
+
+FS_HZ, N_SAMPLES = 100.0, 8192
+# Boore & Joyner (1997) generic rock (V30 = 618 m/s) amplification relative to β = 3.5 km/s
+BJ97_FREQ_HZ = np.array([0.09, 0.16, 0.51, 0.84, 1.25, 2.26, 3.17, 6.05, 16.6, 61.2])
+BJ97_AMP = np.array([1.10, 1.18, 1.42, 1.58, 1.74, 2.06, 2.25, 2.58, 3.13, 4.00])
+BJ97_V30_MPS = 618.7
+
+
+def _realizations(magnitude, distance_km, vs30_mps, n=20, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.stack([simulate_motion(magnitude, distance_km, vs30_mps, FS_HZ, N_SAMPLES, rng)
+                     for _ in range(n)])
+
+
+def _psa_lsim(acc_mps2, fs_hz, period_s, damping=0.05):
+    """5 %-damped PSA of each row of acc_mps2 (k, n): exact state-space SDOF response
+    (scipy.signal.lsim, linear interpolation between samples), one block-diagonal system."""
+    w = 2 * np.pi / period_s
+    k = acc_mps2.shape[0]
+    a = np.kron(np.eye(k), [[0.0, 1.0], [-w * w, -2 * damping * w]])
+    b = np.kron(np.eye(k), [[0.0], [-1.0]])
+    c = np.kron(np.eye(k), [[1.0, 0.0]])
+    t = np.arange(acc_mps2.shape[1]) / fs_hz
+    _, disp, _ = signal.lsim((a, b, c, np.zeros((k, k))), acc_mps2.T, t)
+    return w * w * np.abs(disp).max(axis=0)
+
+
+def test_fourier_spectrum_matches_boore_2003_closed_form():
+    f = np.array([0.2, 0.5, 1.0, 2.0, 5.0, 10.0])
+    for magnitude, distance_km in [(6.5, 20.0), (5.0, 100.0)]:
+        m0 = 10 ** (1.5 * magnitude + 16.05)                          # dyne·cm
+        fc = 4.906e6 * 3.7 * (100.0 / m0) ** (1 / 3)                  # Hz, 100 bar
+        h = 10 ** (-0.405 + 0.235 * magnitude)
+        r = np.sqrt(distance_km ** 2 + h ** 2)
+        g = 1 / r if r <= 40 else (1 / 40) * np.sqrt(40 / r)
+        c = 0.55 * 2.0 * 2 ** -0.5 / (4 * np.pi * 2.8 * 3.7e5 ** 3 * 1e5)
+        amp = np.interp(np.log(f), np.log(BJ97_FREQ_HZ), BJ97_AMP) * np.sqrt(3.7 / 3.5)
+        expected_cmps = (c * m0 * (2 * np.pi * f) ** 2 / (1 + (f / fc) ** 2) * g
+                         * np.exp(-np.pi * f * r / (180 * f ** 0.45 * 3.7)) * np.exp(-np.pi * 0.04 * f) * amp)
+        got = fourier_amplitude_mps(f, magnitude, distance_km, BJ97_V30_MPS)
+        np.testing.assert_allclose(got, expected_cmps / 100, rtol=0.02)
+
+
+def test_site_amplification_reproduces_bj97_generic_rock_and_vs30():
+    amp = site_amplification(BJ97_FREQ_HZ, BJ97_V30_MPS, beta_source_kmps=3.5)
+    np.testing.assert_allclose(amp, BJ97_AMP, rtol=0.02)
+    for vs30 in (200.0, 400.0, 760.0, 1500.0):
+        depth_km, beta_kmps = generic_velocity_profile(vs30)
+        top = depth_km <= 0.03
+        travel_s = np.trapezoid(1 / beta_kmps[top], depth_km[top])
+        assert 0.03 / travel_s * 1000 == pytest.approx(vs30, rel=0.005)
+    f = np.geomspace(0.2, 40, 30)
+    amps = np.stack([site_amplification(f, v) for v in (200.0, 400.0, 760.0, 1500.0)])
+    assert np.all(np.diff(amps, axis=0) < 0)  # softer site, larger amplification
+
+
+def test_saragoni_hart_envelope_peak_and_decay():
+    duration = 7.0
+    t_eta = 2.0 * duration
+    assert saragoni_hart_envelope(0.2 * t_eta, duration) == pytest.approx(1.0)
+    assert saragoni_hart_envelope(t_eta, duration) == pytest.approx(0.05)
+    t = np.linspace(0, 3 * t_eta, 3001)
+    assert t[np.argmax(saragoni_hart_envelope(t, duration))] == pytest.approx(0.2 * t_eta, abs=t[1])
+
+
+@pytest.mark.parametrize("magnitude, distance_km, vs30_mps", [(6.5, 20.0, 400.0), (5.0, 100.0, 760.0)])
+def test_simulated_fourier_spectrum_matches_target(magnitude, distance_km, vs30_mps):
+    acc = _realizations(magnitude, distance_km, vs30_mps)
+    f = np.fft.rfftfreq(N_SAMPLES, 1 / FS_HZ)
+    fas_rms = np.sqrt(np.mean(np.abs(np.fft.rfft(acc, axis=1) / FS_HZ) ** 2, axis=0))
+    target = fourier_amplitude_mps(f, magnitude, distance_km, vs30_mps)
+    band = (f >= 0.5) & (f <= 20)
+    log_ratio = np.log(fas_rms[band] / target[band])
+    print(f"M{magnitude} R={distance_km}: log-mean FAS ratio {log_ratio.mean():+.3f}")
+    assert abs(log_ratio.mean()) < np.log(1.2)
+    edges = np.geomspace(0.5, 20, 17)  # ~third-octave bands: the spectral shape, not only the level
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (f >= lo) & (f < hi)
+        ratio = np.sqrt(np.mean(fas_rms[sel] ** 2) / np.mean(target[sel] ** 2))
+        assert abs(np.log(ratio)) < 0.3, (lo, hi, ratio)
+
+
+def test_pga_grows_with_magnitude_and_decays_with_distance():
+    def median_pga(magnitude, distance_km):
+        return np.median(np.abs(_realizations(magnitude, distance_km, 400.0, n=8)).max(axis=1))
+
+    by_magnitude = [median_pga(m, 30.0) for m in (4.5, 5.5, 6.5, 7.5)]
+    by_distance = [median_pga(6.5, r) for r in (5.0, 20.0, 60.0, 150.0, 300.0)]
+    assert np.all(np.diff(by_magnitude) > 0), by_magnitude
+    assert np.all(np.diff(by_distance) < 0), by_distance
+
+
+@pytest.mark.parametrize("magnitude, distance_km", [(6.5, 20.0), (7.0, 50.0)])
+def test_pga_and_psa_within_one_sigma_of_nga_west2_models(magnitude, distance_km):
+    pygmm = pytest.importorskip("pygmm")
+    acc = _realizations(magnitude, distance_km, 400.0)
+    periods = np.array([0.2, 1.0])
+    sim_g = np.array([np.median(np.abs(acc).max(axis=1))]
+                     + [np.median(_psa_lsim(acc, FS_HZ, p)) for p in periods]) / G_MPS2
+    scenario = pygmm.Scenario(mag=magnitude, dist_rup=distance_km, dist_jb=distance_km, dist_x=distance_km,
+                              v_s30=400.0, mechanism="SS", dip=90, depth_tor=0.0, width=15.0)
+    for model_class in (pygmm.BooreStewartSeyhanAtkinson2014, pygmm.AbrahamsonSilvaKamai2014,
+                        pygmm.CampbellBozorgnia2014, pygmm.ChiouYoungs2014):
+        model = model_class(scenario)
+        log_p = np.log(model.periods)
+        gmm_g = np.r_[model.pga, np.exp(np.interp(np.log(periods), log_p, np.log(model.spec_accels)))]
+        sigma = np.r_[model.ln_std_pga, np.interp(np.log(periods), log_p, model.ln_stds)]
+        eps = np.log(sim_g / gmm_g) / sigma
+        print(f"M{magnitude} R={distance_km} km {model_class.__name__}: sim/GMM PGA, PSA(0.2 s), PSA(1 s) = "
+              f"{np.round(sim_g / gmm_g, 2)}, in ln-sigma units {np.round(eps, 2)}")
+        assert np.all(np.abs(eps) < 1.0)
+
+
+def test_three_components_independent_with_vertical_scaled():
+    rng = np.random.default_rng(3)
+    acc = np.stack([simulate_three_component(6.0, 30.0, 400.0, FS_HZ, N_SAMPLES, rng) for _ in range(10)])
+    assert acc.shape == (10, 3, N_SAMPLES)
+    corr = np.corrcoef(acc[:, 0].ravel(), acc[:, 1].ravel())[0, 1]
+    assert abs(corr) < 0.1
+    rms = np.sqrt(np.mean(acc ** 2, axis=(0, 2)))
+    assert rms[2] / np.sqrt(rms[0] * rms[1]) == pytest.approx(0.65, rel=0.15)
+
+
+def test_simulate_motion_refuses_out_of_range_scenarios():
+    rng = np.random.default_rng(0)
+    for magnitude, distance_km in [(3.0, 20.0), (6.0, 500.0)]:
+        with pytest.raises(UserError):
+            simulate_motion(magnitude, distance_km, 400.0, FS_HZ, N_SAMPLES, rng)
+
+
+def _corpus(n, seed=0, **kw):
+    return list(simulate_corpus(n, (5.0, 7.0), (10.0, 100.0), (300.0, 700.0), FS_HZ, 2048, seed, **kw))
+
+
+def test_corpus_is_reproducible_and_index_stable():
+    a, b = _corpus(6), _corpus(9)
+    for ra, rb in zip(a, b):
+        np.testing.assert_array_equal(ra["acc_mps2"], rb["acc_mps2"])
+        assert ra["record_id"] == rb["record_id"] and ra["magnitude"] == rb["magnitude"]
+    assert [r["record_id"] for r in a] == [f"SIM{i:06d}" for i in range(6)]
+    assert not np.array_equal(a[0]["acc_mps2"], _corpus(1, seed=1)[0]["acc_mps2"])
+    skipped = _corpus(6, skip_ids={"SIM000001", "SIM000004"})
+    assert [r["record_id"] for r in skipped] == ["SIM000000", "SIM000002", "SIM000003", "SIM000005"]
+    np.testing.assert_array_equal(skipped[1]["acc_mps2"], a[2]["acc_mps2"])
+    for r in b:
+        assert r["acc_mps2"].shape == (1, 2048)
+        assert 5.0 <= r["magnitude"] <= 7.0 and 10.0 <= r["distance_km"] <= 100.0
+        assert 300.0 <= r["vs30_mps"] <= 700.0
+    assert a[0]["event"] == a[3]["event"] != a[4]["event"]  # four records per event
+
+
+def test_at2_files_in_g_read_back_as_mps2(tmp_path):
+    records = _corpus(2, n_components=3)
+    paths = write_at2_corpus(tmp_path, records)
+    assert len(paths) == 6
+    path = tmp_path / "SIM000001_H2.AT2"
+    lines = path.read_text().splitlines()
+    rec = records[1]
+    assert lines[0] == "PEER NGA STRONG MOTION DATABASE RECORD"
+    assert lines[1] == (f"SIMULATED, M{rec['magnitude']:.2f}, R={rec['distance_km']:.1f} km, "
+                        f"VS30={rec['vs30_mps']:.0f}, H2")
+    assert lines[2] == "ACCELERATION TIME SERIES IN UNITS OF G"
+    assert lines[3] == "NPTS=   2048, DT=   .0100 SEC"
+    assert [len(line) for line in lines[4:]] == [75] * (2048 // 5) + [15 * (2048 % 5)]  # 5 × %15.7E
+    values_g = np.concatenate([np.loadtxt(lines[4:-1]).ravel(), np.loadtxt(lines[-1:]).ravel()])  # last row short
+    np.testing.assert_allclose(values_g * 9.80665, rec["acc_mps2"][1], rtol=1e-7,
+                               atol=1e-7 * np.abs(rec["acc_mps2"][1]).max())
+    with open(tmp_path / "metadata.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["record_id"] for r in rows] == [p.stem for p in paths]
+    assert float(rows[4]["magnitude"]) == pytest.approx(rec["magnitude"], abs=1e-4)
+    assert float(rows[4]["vs30_mps"]) == pytest.approx(rec["vs30_mps"], abs=0.01)
+
+
+def test_cli_store_holds_band_passed_simulations_and_resumes(tmp_path):
+    out = tmp_path / "sim.zarr"
+    argv = ["simulate", "--out", str(out), "--duration-s", "20.48", "--magnitude", "5", "6", "--seed", "7"]
+    assert main(argv + ["--n", "3"]) == 0
+    assert main(argv + ["--n", "5"]) == 0
+    store = open_store(out)
+    assert len(store) == 5 and store.attrs["units"] == "m/s^2"
+    expected = np.stack([r["acc_mps2"] for r in simulate_corpus(5, (5.0, 6.0), (10.0, 200.0), (250.0, 760.0),
+                                                                 100.0, 2048, 7)])
+    blk = store.read()
+    np.testing.assert_allclose(blk["broadband"], bandpass(expected, 100.0, 0.1, 30.0).astype(np.float32),
+                               rtol=1e-5, atol=1e-6 * np.abs(expected).max())
+    np.testing.assert_allclose(blk["lowpass"], lowpass(blk["broadband"], 100.0, 1.0), rtol=1e-4,
+                               atol=1e-6 * np.abs(blk["broadband"]).max())
+    assert list(store.record_ids) == [f"SIM{i:06d}" for i in range(5)]
+    assert np.all((store.column("magnitude") >= 5) & (store.column("magnitude") <= 6))
+    assert main(argv[:-1] + ["8", "--n", "5"]) == 2  # another seed into the same store is refused
+
+
+def test_cli_refuses_ranges_outside_the_simulator(tmp_path, capsys):
+    assert main(["simulate", "--out", str(tmp_path / "x"), "--magnitude", "3", "9"]) == 2
+    assert "--magnitude" in capsys.readouterr().err
