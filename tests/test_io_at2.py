@@ -158,3 +158,17 @@ def test_real_files_pga_is_physical(ngaw2_dir):
     pga_g = [np.abs(read(p)[0].acc_mps2).max() / G for p in sorted(ngaw2_dir.glob("*.AT2"))]
     assert len(pga_g) == 60
     assert 0.002 < min(pga_g) and max(pga_g) < 1.0
+
+
+def test_fast_parser_is_bit_identical_to_float():
+    """The numba parser returns exactly what Python's float() gives, or gives up."""
+    from seisdiff.io.fastparse import parse_numbers
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=2000) * 10.0 ** rng.integers(-9, 4, size=2000)
+    text = "".join(f"{v:15.7E}" for v in values) + "\n  -.1565977E-05   .1564621E-05 1.5D+01 -3 +2.5e0\n"
+    text += "-.1234567E-03-.7654321E-02"          # numbers that run together
+    expected = np.array([float(t.replace("D", "E")) for t in text.replace("-.", " -.").split()])
+    np.testing.assert_array_equal(parse_numbers(text, 5000), expected)
+    assert parse_numbers("1.0 abc 2.0", 10) is None and parse_numbers("1.0 2.0 3.0", 1) is None
+    assert parse_numbers("1.2345678901234567", 5) is None      # > 15 digits: not provably exact

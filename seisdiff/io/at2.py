@@ -13,6 +13,7 @@ import numpy as np
 
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.record import Record
+from seisdiff.io.fastparse import parse_numbers
 from seisdiff.io.units import G_MPS2, canonical_unit, to_mps2_factor
 
 # Fixed-width Fortran fields such as `-.1234567E-03-.2345678E-03` may touch: match numbers, not tokens.
@@ -58,7 +59,7 @@ def read_at2(path) -> list[Record]:
         raise InputError(path, "not a PEER AT2 file: expected 4 header lines (title, event, units, NPTS/DT) and values")
     unit = _unit_from_header(path, lines[2])
     npts, dt_s = _npts_dt(path, lines[3])
-    acc = _values(path, lines[4]) * to_mps2_factor(unit)
+    acc = _values(path, lines[4], npts) * to_mps2_factor(unit)
     if acc.size != npts:
         raise InputError(path, f"header says NPTS={npts} but the file holds {acc.size} values "
                                "(truncated or damaged file?)")
@@ -139,8 +140,11 @@ def _npts_dt(path: Path, line: str) -> tuple[int, float]:
     return npts_value, dt_s
 
 
-def _values(path: Path, body: str) -> np.ndarray:
-    try:  # fast path: whitespace-separated finite numbers
+def _values(path: Path, body: str, npts: int) -> np.ndarray:
+    values = parse_numbers(body, npts)  # numba fast path; None when it meets anything unusual
+    if values is not None and values.size == npts:
+        return values
+    try:  # general path: whitespace-separated finite numbers
         values = np.array(body.split(), dtype=np.float64)
         if np.isfinite(values).all():
             return values

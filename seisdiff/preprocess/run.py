@@ -135,17 +135,25 @@ def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig):
         return InputError(path, f"unreadable ({exc.__class__.__name__}: {exc})")
 
 
+def _prepare(group: Group, cfg: PreprocessConfig):
+    """Segments of one group, or the reason it cannot be conditioned."""
+    try:
+        return prepare_group(group.acc_mps2, group.sampling_rate_hz, cfg)
+    except (ValueError, FloatingPointError) as exc:
+        return str(exc)
+
+
 def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: dict, skip) -> dict:
     """Condition a batch of groups and append all their windows in one commit.
 
     Returns {group_id: [record ids stored]}."""
     segments, owners = [], []
-    for g in groups:
-        try:
-            seg = prepare_group(g.acc_mps2, g.sampling_rate_hz, cfg)
-        except (ValueError, FloatingPointError) as exc:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # numba kernels release the GIL
+        prepared = list(pool.map(lambda g: _prepare(g, cfg), groups))
+    for g, seg in zip(groups, prepared):
+        if isinstance(seg, str):
             for r in g.records:
-                skip(r.source_file, f"cannot condition record: {exc}")
+                skip(r.source_file, f"cannot condition record: {seg}")
             continue
         segments.append(seg)
         owners += [(g, w) for w in range(len(seg))]
