@@ -17,3 +17,17 @@ def ngaw2_dir() -> Path:
     if not NGAW2_DIR.is_dir() or not list(NGAW2_DIR.glob("*.AT2")):
         pytest.skip(f"shared NGA-West2 records not found at {NGAW2_DIR}")
     return NGAW2_DIR
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tests use tiny tensors on a shared 2-core machine: one intra-op thread is many times faster."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -4,6 +4,9 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from seisdiff.dsp import lowpass
+from seisdiff.io.store import create_store, open_store
+
 
 def accelerogram(seed: int, n: int = 6000, fs_hz: float = 100.0, pga: float = 1.0) -> np.ndarray:
     """Envelope-modulated band-limited noise (n,) with peak |value| = pga (any unit)."""
@@ -35,3 +38,15 @@ def read_at2_values(path: Path) -> tuple[np.ndarray, float]:
     dt = float(header[header.index("DT=") + 1])
     values = np.array(" ".join(lines[4:]).split(), dtype=float)
     return values, dt
+
+
+def make_store(path, n=12, length=512, n_channels=1, events=True, columns=None, seed=0):
+    """Synthetic store: enveloped noise with PGAs 0.01–0.07 m/s², lowpass at 1 Hz, 3 records per event."""
+    bb = np.stack([[accelerogram(seed + 10 * i + c, n=length, pga=0.01 * (1 + i % 7)) for c in range(n_channels)]
+                   for i in range(n)]).astype(np.float32)
+    w = create_store(path, sampling_rate_hz=100.0, length=length, n_channels=n_channels, lowpass_hz=1.0)
+    cols = {"magnitude": 5.0 + (np.arange(n) % 4) * 0.5, "distance_km": 10.0 + np.arange(n)}
+    if events:
+        cols["event"] = np.array([f"ev{i // 3}" for i in range(n)])
+    w.append(bb, lowpass(bb, 100.0, 1.0), [f"r{i:03d}" for i in range(n)], {**cols, **(columns or {})})
+    return open_store(path)

@@ -1,0 +1,93 @@
+"""Checkpoints: atomic writes, `weights_only=True` loads, clear errors for corrupt or mismatched files.
+
+A checkpoint is a dict of tensors and plain Python values only:
+  format, version, epoch, step, best_val_loss, model, ema, optimizer, scheduler (state dicts),
+  rng (torch / numpy / python / cuda states), scaling (Scaler.to_dict()), config (TrainConfig.to_dict()).
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from seisdiff.errors import UserError
+
+FORMAT = "seisdiff-checkpoint"
+VERSION = 1
+# keys of the config that fix the network and what it predicts: a resumed run must keep them
+ARCHITECTURE_KEYS = ("model", "target", "logsnr_min", "logsnr_max")
+
+
+def save_checkpoint(path: str | Path, payload: dict) -> Path:
+    """Write payload (plus format/version) to path atomically: a crash leaves the old file intact."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    """The checkpoint dict at path (weights_only=True); UserError when missing, corrupt or foreign."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: checkpoint not found; check the path (a training run writes last.pt and best.pt)")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # truncated zip, pickle errors, foreign objects: all mean "unusable file"
+        raise UserError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
+                        "the file is corrupt or incomplete — use another checkpoint (best.pt, epoch_*.pt) or retrain") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise UserError(f"{path}: not a seisdiff checkpoint; pass a file written by `seisdiff train`")
+    if ckpt.get("version") != VERSION:
+        raise UserError(f"{path}: checkpoint version {ckpt.get('version')} is not supported (expected {VERSION}); "
+                        "retrain with this version of seisdiff")
+    return ckpt
+
+
+def check_compatible(saved_config: dict, config: dict, path) -> None:
+    """UserError when the architecture-defining settings of two config dicts differ."""
+    diffs = []
+    for key in ARCHITECTURE_KEYS:
+        a, b = saved_config.get(key), config.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            diffs += [f"{key}.{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b:
+            diffs.append(f"{key}: {a!r} vs {b!r}")
+    if diffs:
+        raise UserError(f"{path}: checkpoint was trained with other settings (checkpoint vs now: {'; '.join(diffs)}); "
+                        "use the same --config/--model-size to resume, or a new --checkpoint-dir")
+
+
+def load_state(module_or_optimizer, state: dict, path, what: str) -> None:
+    """load_state_dict with a UserError naming the file when shapes or keys do not fit."""
+    try:
+        module_or_optimizer.load_state_dict(state)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise UserError(f"{path}: {what} does not fit the configured model ({str(exc).splitlines()[0][:160]}); "
+                        "use the checkpoint's own config (config.json beside it) or a new --checkpoint-dir") from None
+
+
+def rng_state() -> dict:
+    """RNG states of torch, numpy's global generator, Python's `random` (and CUDA), as plain values."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+             "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                       "has_gauss": int(has_gauss), "gauss": float(gauss)}}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore what `rng_state` returned."""
+    torch.set_rng_state(state["torch"])
+    version, internal, gauss_next = state["python"]
+    random.setstate((version, tuple(internal), gauss_next))
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

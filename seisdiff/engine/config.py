@@ -1,0 +1,125 @@
+"""Training configuration: dataclasses with defaults, loadable from TOML (or the saved JSON), with
+command-line overrides applied last. The resolved configuration is saved next to the checkpoints.
+
+Resolution order: defaults → model-size preset → file ([model], [data] tables, top-level keys) → CLI.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seisdiff.errors import UserError
+
+
+@dataclass
+class ModelConfig:
+    channels: tuple[int, ...] = (32, 64, 96, 128)  # feature channels per resolution level
+    down_factors: tuple[int, ...] = (4, 4, 4)      # downsampling between levels (len(channels) - 1)
+    blocks_per_level: int = 1                      # residual blocks per level and path
+    kernel_size: int = 7                           # convolution width, samples
+    groups: int = 8                                # GroupNorm groups (divides every channel count)
+    attention: bool = True                         # self-attention at the coarsest level
+    heads: int = 4
+    emb_dim: int = 128                             # noise-level + scalar embedding width
+    n_channels: int = 1                            # record components (1 or 3); set from the store
+    n_scalars: int = 4                             # log-scale + magnitude, distance, Vs30
+
+
+MODEL_SIZES = {
+    "small": ModelConfig(),
+    "large": ModelConfig(channels=(64, 128, 256, 384, 512), down_factors=(2, 4, 4, 4),
+                         blocks_per_level=2, kernel_size=7, groups=32, heads=8, emb_dim=256),
+}
+
+
+@dataclass
+class DataConfig:
+    window: int | None = None      # samples per training example; None = the store's length
+    val_fraction: float = 0.1      # of events (or of records when the store has no `event`)
+    flip_polarity: bool = True     # random sign flip, same for broadband and lowpass
+    use_metadata: bool = True      # magnitude / distance / Vs30 as conditioning scalars
+    block_records: int = 512       # records per store read
+    max_memory_gb: float = 8.0     # above this, stream blocks instead of holding the training set
+
+
+@dataclass
+class TrainConfig:
+    model_size: str = "small"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    target: str = "v"              # network output: eps | v | x0
+    min_snr_gamma: float = 5.0     # min-SNR-γ loss weighting
+    logsnr_min: float = -15.0      # cosine schedule truncation
+    logsnr_max: float = 15.0
+    epochs: int = 200
+    lr_decay_epochs: int | None = None  # cosine decay length; None = epochs (set it to resume longer)
+    batch_size: int = 16           # records per optimizer step, over all processes
+    grad_accum: int = 1            # micro-batches per step and process
+    lr: float = 3e-4               # peak learning rate (AdamW)
+    min_lr_ratio: float = 0.05     # final lr / peak lr
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    beta1: float = 0.9
+    beta2: float = 0.99
+    grad_clip: float = 1.0         # max global gradient norm
+    ema_decay: float = 0.999
+    seed: int = 0
+    eval_every: int = 1            # epochs between validation losses
+    diagnostics_every: int = 5     # epochs between diagnostics + quick generation check
+    checkpoint_every: int = 10     # epochs between kept `epoch_NNNN.pt`
+    n_eval_records: int = 4        # validation records generated at each diagnostics
+    eval_steps: int = 20           # steps of the quick DDIM check
+    compile: bool = False          # torch.compile the model (GPU)
+    amp: bool = True               # bf16 autocast on CUDA (ignored on CPU)
+    progress: bool = True          # tqdm bar per epoch (else one line per epoch)
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(dataclasses.asdict(self)))  # tuples → lists, plain types only
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+
+def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
+    """TrainConfig from a nested dict (TOML or saved JSON); unknown keys are a UserError."""
+    d = dict(d)
+    size = d.get("model_size", "small")
+    if size not in MODEL_SIZES:
+        raise UserError(f"{source}: model_size {size!r} is unknown; use one of {sorted(MODEL_SIZES)}")
+    model = _build(ModelConfig, {**dataclasses.asdict(MODEL_SIZES[size]), **d.pop("model", {})}, f"{source} [model]")
+    data = _build(DataConfig, d.pop("data", {}), f"{source} [data]")
+    return _build(TrainConfig, {**d, "model": model, "data": data}, source)
+
+
+def load_config(path: str | Path | None = None, overrides: dict | None = None) -> TrainConfig:
+    """Resolved config from an optional .toml/.json file plus overrides {key: value} (None = unset).
+
+    Override keys are top-level names, or `model.<name>` / `data.<name>`.
+    """
+    d: dict = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text()) if path.suffix == ".json" else tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise UserError(f"{path}: config file not found; check the --config path") from None
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+            raise UserError(f"{path}: not valid TOML/JSON ({exc}); fix the file") from None
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        table, _, name = key.rpartition(".")
+        (d.setdefault(table, {}) if table else d)[name] = value
+    return config_from_dict(d, str(path) if path else "config")
+
+
+def _build(cls, values: dict, source: str):
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise UserError(f"{source}: unknown setting(s) {unknown}; known: {sorted(names)}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return cls(**values)

@@ -1,0 +1,159 @@
+"""Training batches from a store: block reads, in-memory shuffling, random crops and polarity flips,
+train/validation split by event, per-rank sharding. Arrays are read in m/s² and reach model units only
+through `Scaler.to_model`.
+
+Determinism: the order, crops and flips of an epoch depend only on (seed, epoch). Every process draws
+the same global batch and keeps its own share, so `world_size` processes with `grad_accum` micro-batches
+each see exactly the micro-batches one process with `world_size · grad_accum` micro-batches sees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from seisdiff.engine.config import DataConfig
+from seisdiff.engine.scaling import Scaler
+from seisdiff.errors import UserError
+
+METADATA = ("magnitude", "distance_km", "vs30_mps")
+
+
+def split_indices(store, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) sorted record indices. With an `event` column, whole events go to one side
+    (records with an empty event count as their own event); otherwise records are split."""
+    n = len(store)
+    groups = store.column("event") if "event" in store.columns else np.array([""] * n)
+    groups = np.where(groups == "", np.char.add("<no event> record ", np.arange(n).astype(str)), groups)
+    unique, inverse = np.unique(groups, return_inverse=True)
+    n_val = int(round(val_fraction * len(unique))) if len(unique) > 1 else 0
+    n_val = min(max(n_val, 1 if val_fraction > 0 and len(unique) > 1 else 0), len(unique) - 1)
+    val_groups = np.random.default_rng([seed, 1]).permutation(len(unique))[:n_val]
+    is_val = np.isin(inverse, val_groups)
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
+@dataclass
+class RecordPool:
+    """Records held in memory: raw broadband/lowpass (n, C, L) float32 m/s², metadata (n,) each."""
+
+    broadband_mps2: np.ndarray
+    lowpass_mps2: np.ndarray
+    metadata: dict
+
+    @classmethod
+    def read(cls, store, indices: np.ndarray, block_records: int) -> "RecordPool":
+        """Records `indices` (sorted) read block by block (whole blocks of records, never one record)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        bbs, lps = [], []
+        for start in np.unique(indices // block_records) * block_records:
+            wanted = indices[(indices >= start) & (indices < start + block_records)] - start
+            block = store.read(int(start), int(start) + block_records)
+            bbs.append(block["broadband"][wanted])
+            lps.append(block["lowpass"][wanted])
+        meta = {k: store.column(k)[indices].astype(np.float64) for k in METADATA if k in store.columns}
+        shape = (0, store.n_channels, store.length)
+        return cls(np.concatenate(bbs) if bbs else np.zeros(shape, np.float32),
+                   np.concatenate(lps) if lps else np.zeros(shape, np.float32), meta)
+
+    def __len__(self) -> int:
+        return len(self.broadband_mps2)
+
+
+class BatchLoader:
+    """Batches of records `indices` of `store` in model units, for one process of `world_size`.
+
+    Each step yields this process's `grad_accum` micro-batches, each a dict with
+    x0 (b, C, W) and cond (b, C, W) float32 model units, scalars (b, S) float32 (NaN = unknown),
+    log_scale (b,) float64, where b = batch_size / (world_size · grad_accum) and W = window.
+    """
+
+    def __init__(self, store, indices, scaler: Scaler, cfg: DataConfig, batch_size: int, seed: int,
+                 rank: int = 0, world_size: int = 1, grad_accum: int = 1):
+        n_micro = world_size * grad_accum
+        if batch_size % n_micro:
+            raise UserError(f"batch_size {batch_size} is not divisible by world_size × grad_accum = {n_micro}; "
+                            "choose a multiple")
+        self.indices = np.sort(np.asarray(indices, dtype=np.int64))
+        if len(self.indices) < batch_size:
+            raise UserError(f"{store.path}: {len(self.indices)} training records, fewer than one batch "
+                            f"({batch_size}); lower --batch-size or add records")
+        self.store, self.scaler, self.cfg = store, scaler, cfg
+        self.batch_size, self.seed = batch_size, seed
+        self.micro = batch_size // n_micro
+        self.first_micro, self.grad_accum = rank * grad_accum, grad_accum
+        self.window = cfg.window or store.length
+        if self.window > store.length:
+            raise UserError(f"window {self.window} is longer than the store's records ({store.length}); "
+                            "lower data.window")
+        record_bytes = 2 * store.n_channels * store.length * 4  # broadband + lowpass, float32
+        fits = len(self.indices) * record_bytes <= cfg.max_memory_gb * 2**30
+        self.pool_records = len(self.indices) if fits else max(batch_size, int(cfg.max_memory_gb * 2**30 // record_bytes))
+        self._resident = RecordPool.read(store, self.indices, cfg.block_records) if fits else None
+
+    def steps_per_epoch(self) -> int:
+        return sum(len(chunk) // self.batch_size for chunk in self._pool_chunks(0))
+
+    def _pool_chunks(self, epoch: int) -> list[np.ndarray]:
+        """Record indices per pool: all of them when resident, else whole blocks in a shuffled order."""
+        if self._resident is not None:
+            return [self.indices]
+        blocks = np.unique(self.indices // self.cfg.block_records)
+        blocks = np.random.default_rng([self.seed, epoch, 2]).permutation(blocks)
+        per_pool = max(1, self.pool_records // self.cfg.block_records)
+        block_of = self.indices // self.cfg.block_records
+        return [np.sort(self.indices[np.isin(block_of, blocks[i:i + per_pool])])
+                for i in range(0, len(blocks), per_pool)]
+
+    def epoch(self, epoch: int):
+        """Iterator over the steps of `epoch`: each a list of this process's micro-batches."""
+        for k, chunk in enumerate(self._pool_chunks(epoch)):
+            pool = self._resident if self._resident is not None else \
+                RecordPool.read(self.store, chunk, self.cfg.block_records)
+            rng = np.random.default_rng([self.seed, epoch, k])
+            order = rng.permutation(len(pool))
+            offsets = rng.integers(0, pool.broadband_mps2.shape[-1] - self.window + 1, size=len(pool))
+            signs = rng.choice([-1.0, 1.0], size=len(pool)) if self.cfg.flip_polarity else np.ones(len(pool))
+            for step in range(len(pool) // self.batch_size):
+                batch = order[step * self.batch_size:(step + 1) * self.batch_size]
+                yield [self._micro_batch(pool, batch[j * self.micro:(j + 1) * self.micro], offsets, signs)
+                       for j in range(self.first_micro, self.first_micro + self.grad_accum)]
+
+    def _micro_batch(self, pool: RecordPool, rows: np.ndarray, offsets: np.ndarray, signs: np.ndarray) -> dict:
+        return make_batch(pool, rows, offsets[rows], signs[rows], self.window, self.scaler, self.cfg.use_metadata)
+
+
+def crop(pool: RecordPool, rows, offsets, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Raw (broadband, lowpass) (n, C, window) m/s² of pool records `rows`, starting at `offsets` (n,)."""
+    take = (np.asarray(offsets)[:, None] + np.arange(window))[:, None, :]
+    return (np.take_along_axis(pool.broadband_mps2[rows], take, axis=-1),
+            np.take_along_axis(pool.lowpass_mps2[rows], take, axis=-1))
+
+
+def make_batch(pool: RecordPool, rows, offsets, signs, window: int, scaler: Scaler, use_metadata: bool) -> dict:
+    """Model-unit batch of pool records `rows`, cropped at `offsets` to `window` samples, times `signs` (±1)."""
+    bb, lp = crop(pool, rows, offsets, window)
+    sign = np.asarray(signs, np.float32)[:, None, None]
+    x0, cond, log_scale = scaler.to_model(bb * sign, lp * sign)
+    return {"x0": torch.from_numpy(x0), "cond": torch.from_numpy(cond),
+            "scalars": scaler.scalars(log_scale, **metadata(pool, rows, use_metadata)),
+            "log_scale": torch.from_numpy(log_scale)}
+
+
+def metadata(pool: RecordPool, rows, use_metadata: bool = True) -> dict:
+    """{magnitude, distance_km, vs30_mps: (n,)} of pool records `rows` that the store knows (or {})."""
+    return {k: v[rows] for k, v in pool.metadata.items()} if use_metadata else {}
+
+
+def validation_set(store, indices, scaler: Scaler, cfg: DataConfig, batch_size: int):
+    """Validation records (centred crop, no flip): (model-unit batches of at most batch_size, raw pool,
+    crop offsets (n,))."""
+    pool = RecordPool.read(store, np.sort(indices), cfg.block_records)
+    window = cfg.window or store.length
+    offsets = np.full(len(pool), (store.length - window) // 2)
+    batches = []
+    for i in range(0, len(pool), batch_size):
+        rows = np.arange(i, min(i + batch_size, len(pool)))
+        batches.append(make_batch(pool, rows, offsets[rows], np.ones(len(rows)), window, scaler, cfg.use_metadata))
+    return batches, pool, offsets

@@ -1,0 +1,244 @@
+"""The training loop: AdamW, warm-up + cosine LR, gradient clipping, EMA, bf16 autocast on CUDA,
+optional torch.compile, DistributedDataParallel under torchrun (gloo on CPU, nccl on GPU).
+
+Writes to the checkpoint folder: config.json (resolved), last.pt every epoch, best.pt (lowest
+validation loss), epoch_NNNN.pt every `checkpoint_every` epochs, metrics.jsonl (one JSON object per
+epoch, diagnostics and generation check), generation_epochNNNN.png. A resumed run replays exactly:
+the data order, crops, flips, noise levels and noise depend only on (seed, epoch, step).
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from seisdiff.engine import diagnostics
+from seisdiff.engine.checkpoint import (check_compatible, load_checkpoint, load_state, rng_state,
+                                        save_checkpoint, set_rng_state)
+from seisdiff.engine.config import TrainConfig
+from seisdiff.engine.data import BatchLoader, crop, metadata, split_indices, validation_set
+from seisdiff.engine.denoiser import Denoiser
+from seisdiff.engine.diffusion import forward_loss, step_seed, validation_loss
+from seisdiff.engine.model import UNet1d
+from seisdiff.engine.scaling import Scaler, fit_scaling
+from seisdiff.engine.schedule import CosineSchedule
+from seisdiff.errors import UserError
+from seisdiff.io.store import open_store
+
+
+@dataclass
+class Runtime:
+    rank: int
+    world_size: int
+    device: torch.device
+    owns_group: bool  # this call initialised the process group (and tears it down)
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_runtime(device: str = "auto") -> Runtime:
+    """Device and, under torchrun (WORLD_SIZE > 1), the process group."""
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device is visible; use --device cpu or auto")
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    owns = world > 1 and not dist.is_initialized()
+    if owns:
+        dist.init_process_group("nccl" if device == "cuda" else "gloo")
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    if device == "cuda":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        return Runtime(rank, world, torch.device("cuda", torch.cuda.current_device()), owns)
+    return Runtime(rank, world, torch.device("cpu"), owns)
+
+
+def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
+    """Learning-rate multiplier: linear warm-up over `warmup` steps, then cosine down to min_ratio at `total`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+@torch.no_grad()
+def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float, step: int) -> None:
+    """ema ← d·ema + (1 − d)·model, with d warmed up as (1 + step)/(10 + step) so early EMAs track the model."""
+    d = min(decay, (1 + step) / (10 + step))
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1.0 - d)
+
+
+def train_step(model, micro_batches, optimizer, scheduler, cfg: TrainConfig, schedule, step: int, rt: Runtime):
+    """One optimizer step over this process's micro-batches → (mean loss, last LossTerms, grad norm)."""
+    optimizer.zero_grad(set_to_none=True)
+    autocast = torch.autocast("cuda", torch.bfloat16, enabled=cfg.amp and rt.device.type == "cuda")
+    total = 0.0
+    for j, mb in enumerate(micro_batches):
+        seed = step_seed(cfg.seed, step, rt.rank * cfg.grad_accum + j)
+        last = j == len(micro_batches) - 1
+        sync = model.no_sync() if rt.world_size > 1 and not last else contextlib.nullcontext()
+        with sync:
+            with autocast:
+                terms = forward_loss(model, mb["x0"].to(rt.device), mb["cond"].to(rt.device), mb["scalars"],
+                                     seed, schedule, cfg.target, cfg.min_snr_gamma)
+            (terms.loss / len(micro_batches)).backward()
+        total += float(terms.loss.detach()) / len(micro_batches)
+    grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
+    optimizer.step()
+    scheduler.step()
+    return total, terms, grad_norm
+
+
+def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, log):
+    last = ckpt_dir / "last.pt"
+    if not last.exists():
+        if resume:
+            log(f"{ckpt_dir}: no last.pt to resume from; starting a new run")
+        return None
+    if not resume:
+        raise UserError(f"{ckpt_dir}: already holds a training run (last.pt); pass --resume to continue it "
+                        "or choose another --checkpoint-dir")
+    state = load_checkpoint(last)
+    check_compatible(state["config"], cfg.to_dict(), last)
+    return state
+
+
+def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, device: str = "auto", log=print) -> dict:
+    """Train on the store at data_path into checkpoint_dir; returns a summary of the last epoch."""
+    rt = setup_runtime(device)
+    log = log if rt.is_main else (lambda *a, **k: None)
+    store = open_store(data_path)
+    cfg.model.n_channels = store.n_channels
+    ckpt_dir = Path(checkpoint_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    state = _resume_state(ckpt_dir, cfg, resume, log)
+
+    train_idx, val_idx = split_indices(store, cfg.data.val_fraction, cfg.seed)
+    # statistics on the raw store's training records, once; a resumed run keeps the saved ones
+    scaler = Scaler.from_dict(state["scaling"]) if state else fit_scaling(store, train_idx, cfg.data.block_records)
+    loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size, cfg.grad_accum)
+    steps_per_epoch = loader.steps_per_epoch()
+    schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)
+
+    torch.manual_seed(cfg.seed)
+    raw_model = UNet1d(cfg.model).to(rt.device)
+    ema = copy.deepcopy(raw_model).requires_grad_(False).eval()
+    optimizer = torch.optim.AdamW(raw_model.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+                                  weight_decay=cfg.weight_decay)
+    total_steps = (cfg.lr_decay_epochs or cfg.epochs) * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(
+        lr_factor, warmup=cfg.warmup_steps, total=total_steps, min_ratio=cfg.min_lr_ratio))
+    epoch0, step, best = 0, 0, math.inf
+    if state:
+        last = ckpt_dir / "last.pt"
+        load_state(raw_model, state["model"], last, "model weights")
+        load_state(ema, state["ema"], last, "EMA weights")
+        load_state(optimizer, state["optimizer"], last, "optimizer state")
+        load_state(scheduler, state["scheduler"], last, "scheduler state")
+        set_rng_state(state["rng"])
+        epoch0, step, best = state["epoch"], state["step"], state["best_val_loss"]
+        log(f"resuming {last} at epoch {epoch0}, step {step}")
+    model = torch.compile(raw_model) if cfg.compile else raw_model
+    if rt.world_size > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[rt.device.index] if rt.device.type == "cuda" else None)
+
+    denoiser = Denoiser(ema, schedule, scaler, cfg.target)
+    val_batches, val_pool, val_offsets = (validation_set(store, val_idx, scaler, cfg.data, cfg.batch_size)
+                                          if rt.is_main and len(val_idx) else (None, None, None))
+    if rt.is_main:
+        cfg.save(ckpt_dir / "config.json")
+        log(f"train: {len(train_idx)} records ({len(val_idx)} validation), {steps_per_epoch} steps/epoch, "
+            f"{sum(p.numel() for p in raw_model.parameters()) / 1e6:.2f} M parameters, device {rt.device}, "
+            f"world size {rt.world_size}, global factor {scaler.global_factor:.4g}")
+    summary = {"rank": rt.rank, "epoch": epoch0, "step": step, "best_val_loss": best}
+    if epoch0 >= cfg.epochs:
+        log(f"{ckpt_dir}: already trained for {epoch0} epochs; pass a larger --epochs to continue")
+    for epoch in range(epoch0, cfg.epochs):
+        model.train()
+        start, losses = time.perf_counter(), []
+        steps = loader.epoch(epoch)
+        if cfg.progress and rt.is_main:
+            from tqdm import tqdm
+            steps = tqdm(steps, total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", leave=False)
+        for micro_batches in steps:
+            loss, terms, grad_norm = train_step(model, micro_batches, optimizer, scheduler, cfg, schedule, step, rt)
+            ema_update(ema, raw_model, cfg.ema_decay, step)
+            losses.append(loss)
+            step += 1
+            if hasattr(steps, "set_postfix"):
+                steps.set_postfix(loss=f"{loss:.4f}")
+        train_loss = _mean_over_ranks(float(np.mean(losses)), rt)
+        seconds = time.perf_counter() - start
+        row = {"kind": "epoch", "epoch": epoch + 1, "step": step, "train_loss": train_loss,
+               "lr": scheduler.get_last_lr()[0], "grad_norm": grad_norm, "seconds": round(seconds, 3),
+               "records_per_s": round(steps_per_epoch * cfg.batch_size / seconds, 2)}
+        if rt.is_main:
+            if val_batches and (epoch + 1) % cfg.eval_every == 0:
+                row["val_loss"] = validation_loss(ema, val_batches, cfg.seed, schedule, cfg.target,
+                                                  cfg.min_snr_gamma, device=rt.device)
+            score = row.get("val_loss", train_loss) if val_batches else train_loss
+            improved = score < best
+            best = min(best, score)
+            rows = [row]
+            if (epoch + 1) % cfg.diagnostics_every == 0:
+                rows += _diagnose(terms, micro_batches[-1], grad_norm, cfg, denoiser, store, val_pool, val_offsets,
+                                  ckpt_dir / f"generation_epoch{epoch + 1:04d}.png", rt, log)
+            payload = {"epoch": epoch + 1, "step": step, "best_val_loss": best, "model": raw_model.state_dict(),
+                       "ema": ema.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                       "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict()}
+            save_checkpoint(ckpt_dir / "last.pt", payload)
+            if improved:
+                save_checkpoint(ckpt_dir / "best.pt", payload)
+            if (epoch + 1) % cfg.checkpoint_every == 0:
+                save_checkpoint(ckpt_dir / f"epoch_{epoch + 1:04d}.pt", payload)
+            with open(ckpt_dir / "metrics.jsonl", "a") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+            val = f" val {row['val_loss']:.4f}" if "val_loss" in row else ""
+            log(f"epoch {epoch + 1}/{cfg.epochs} step {step} loss {train_loss:.4f}{val} lr {row['lr']:.2e} "
+                f"|g| {grad_norm:.3g} {row['records_per_s']:.1f} rec/s")
+        if rt.world_size > 1:
+            dist.barrier()
+        summary = {**summary, **row, "best_val_loss": best}
+    if rt.owns_group:
+        dist.destroy_process_group()
+    return summary
+
+
+def _mean_over_ranks(value: float, rt: Runtime) -> float:
+    if rt.world_size == 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=rt.device)
+    dist.all_reduce(t)
+    return float(t) / rt.world_size
+
+
+def _diagnose(terms, batch, grad_norm, cfg, denoiser, store, val_pool, val_offsets, png_path, rt, log) -> list[dict]:
+    """Batch health report and, with validation records, the quick generation check (metrics.jsonl rows)."""
+    report, warnings = diagnostics.batch_report(terms, batch["x0"].to(rt.device), batch["cond"], grad_norm, cfg.target)
+    for w in warnings:
+        log(f"WARNING: {w}")
+    log(f"diagnostics: noisy std {report['noisy_std']:.3g}, cond std {report['cond_std']:.3g}, target std "
+        f"{report['target_std']:.3g}, pred std {report['pred_std']:.3g} ({report['pred_unique']} unique), "
+        f"noise/signal {report['noise_signal_ratio']:.3g}")
+    rows = [{"kind": "diagnostics", **report, "warnings": warnings}]
+    if val_pool is not None:
+        rows_idx = np.arange(min(cfg.n_eval_records, len(val_pool)))
+        bb, lp = crop(val_pool, rows_idx, val_offsets[rows_idx], cfg.data.window or store.length)
+        gen = diagnostics.generation_report(denoiser, bb, lp, metadata(val_pool, rows_idx, cfg.data.use_metadata),
+                                            store.sampling_rate_hz, cfg.eval_steps, cfg.seed, png_path, rt.device)
+        log(f"generation check: PGA ratio {gen['gen_pga_ratio_median']:.3g}, envelope corr "
+            f"{gen['gen_envelope_corr']:.3g}, |PSA bias| {gen['gen_psa_bias_abs_mean']:.3g}")
+        rows.append({"kind": "generation", **gen})
+    return rows

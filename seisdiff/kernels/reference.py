@@ -1,0 +1,124 @@
+"""PyTorch reference for the fused diffusion kernels; the CPU path of the engine.
+
+Everything here is in model units. The noise is the one `tl.randn(seed, offset)` draws inside the
+Triton kernels (Philox4x32-10, then Box–Muller on the first two words, as in
+triton/language/random.py), so the reference and the kernels can be compared element by element.
+Unsigned 32-bit words are held in int64 tensors masked to 32 bits: PyTorch has no full uint32 maths.
+"""
+import math
+
+import numpy as np
+import torch
+
+_MASK32 = 0xFFFFFFFF
+_KEY_A, _KEY_B = 0x9E3779B9, 0xBB67AE85      # Philox key increments (Weyl constants)
+_ROUND_A, _ROUND_B = 0xD2511F53, 0xCD9E8D57  # Philox round multipliers
+_N_ROUNDS = 10
+# float32 constants exactly as Triton rounds its literals
+_INT_TO_UNIT = float(np.float32(4.6566127342e-10))  # just below 2**-31: max int32 maps below 1.0
+_TWO_PI = float(np.float32(6.283185307179586))
+_U1_MIN = float(np.float32(1.0e-7))
+TARGETS = ("eps", "v", "x0")
+
+
+def philox4x32_10(counter: tuple, seed: int) -> tuple:
+    """Philox4x32-10 (Salmon et al. 2011) as `triton.language.random.philox`, key (seed_lo,
+    seed_hi).
+
+    counter: four int64 tensors of one shape holding uint32 words; seed: int in [0, 2**63).
+    Returns the four output words, int64 tensors in [0, 2**32).
+    """
+    c0, c1, c2, c3 = (word.to(torch.int64).clone() for word in counter)  # c0, c2 mutate in place
+    k0, k1 = seed & _MASK32, (seed >> 32) & _MASK32
+    for _ in range(_N_ROUNDS):
+        # 32x32-bit products wrap past 2**63 in int64; the arithmetic shift then leaves the high
+        # word plus a multiple of 2**32, which the mask removes, and the low word is exact.
+        prod_b, prod_a = c2.mul_(_ROUND_B), c0.mul_(_ROUND_A)
+        c0 = (prod_b >> 32).bitwise_xor_(c1).bitwise_xor_(k0).bitwise_and_(_MASK32)
+        c2 = (prod_a >> 32).bitwise_xor_(c3).bitwise_xor_(k1).bitwise_and_(_MASK32)
+        c1, c3 = prod_b.bitwise_and_(_MASK32), prod_a.bitwise_and_(_MASK32)
+        k0, k1 = (k0 + _KEY_A) & _MASK32, (k1 + _KEY_B) & _MASK32
+    return c0, c1, c2, c3
+
+
+def _uint32_to_unit_float(word: torch.Tensor) -> torch.Tensor:
+    """uint32 word → float32 in [0, 1), as triton's `uint_to_uniform_float`."""
+    # read as int32, negatives become ~x: i.e. words >= 2**31 fold to 2**32 - 1 - word
+    folded = torch.where(word >= 2**31, word ^ _MASK32, word)
+    return folded.to(torch.float32) * _INT_TO_UNIT
+
+
+def _resolve_mkl_dispatch() -> None:
+    """Call log, cos and sqrt once on one thread. oneMKL 2024.2 picks each VML kernel on its first
+    call; when that call runs on several threads at once, one chunk may get a low-accuracy kernel
+    (errors ~1e-4, seen here; pytorch/pytorch#188792)."""
+    one = torch.ones(1)
+    torch.log(one), torch.cos(one), torch.sqrt(one)
+
+
+_resolve_mkl_dispatch()
+
+
+def philox_randn(seed: int, offsets: torch.Tensor) -> torch.Tensor:
+    """Standard normal float32 noise, same shape and device as `offsets`, equal (to float32
+    rounding of log/cos) to `tl.randn(seed, offsets)` inside a Triton kernel.
+
+    seed: int in [0, 2**63); offsets: non-negative integer tensor (global element offsets).
+    """
+    offsets = offsets.to(torch.int64)
+    zeros = torch.zeros_like(offsets)
+    i1, i2, _, _ = philox4x32_10((offsets & _MASK32, offsets >> 32, zeros, zeros), seed)
+    u1 = _uint32_to_unit_float(i1).clamp_(min=_U1_MIN)
+    theta = _uint32_to_unit_float(i2) * _TWO_PI
+    return torch.sqrt(-2.0 * torch.log(u1)) * torch.cos(theta)
+
+
+def element_offsets(shape: torch.Size, device) -> torch.Tensor:
+    """Global element offsets (int64) of a contiguous tensor of `shape`: the noise's counters."""
+    return torch.arange(math.prod(shape), dtype=torch.int64, device=device).view(shape)
+
+
+def _per_record(coef: torch.Tensor) -> torch.Tensor:
+    return coef.to(torch.float32).view(-1, 1, 1)
+
+
+def add_noise(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
+              seed: int) -> torch.Tensor:
+    """x_t = alpha[b]·x0 + sigma[b]·eps(seed), model units.
+
+    x0: (B, C, L) float32/bfloat16; alpha, sigma: (B,) float32. Returns (B, C, L) in x0's dtype.
+    """
+    eps = philox_randn(seed, element_offsets(x0.shape, x0.device))
+    x_t = _per_record(alpha) * x0.to(torch.float32) + _per_record(sigma) * eps
+    return x_t.to(x0.dtype)
+
+
+def diffusion_target(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor, seed: int,
+                     target: str) -> torch.Tensor:
+    """Regression target (B, C, L) float32 for the noise drawn by `add_noise(x0, …, seed)`:
+    "eps" → eps; "v" → alpha·eps − sigma·x0; "x0" → x0."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    x0 = x0.detach().to(torch.float32)
+    if target == "x0":
+        return x0
+    eps = philox_randn(seed, element_offsets(x0.shape, x0.device))
+    if target == "eps":
+        return eps
+    return _per_record(alpha) * eps - _per_record(sigma) * x0
+
+
+def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
+                   weight: torch.Tensor, seed: int, target: str = "eps",
+                   reduction: str = "mean") -> torch.Tensor:
+    """Weighted MSE between `pred` and the target (model units), differentiable w.r.t. pred.
+
+    pred, x0: (B, C, L) float32/bfloat16; alpha, sigma, weight: (B,) float32.
+    Returns float32: a scalar mean over b of weight[b]·mean_{C,L}(pred − target)² ("mean"),
+    or the (B,) per-record terms ("none").
+    """
+    if reduction not in ("mean", "none"):
+        raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
+    err = pred.to(torch.float32) - diffusion_target(x0, alpha, sigma, seed, target)
+    per_record = weight.to(torch.float32) * err.square().mean(dim=(1, 2))
+    return per_record.mean() if reduction == "mean" else per_record

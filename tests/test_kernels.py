@@ -1,0 +1,200 @@
+"""Fused diffusion kernels (run by the Triton interpreter here) against the PyTorch reference, and
+the in-kernel noise against Philox known answers and the normal distribution."""
+import numpy as np
+import pytest
+import scipy.stats
+import torch
+import triton
+import triton.language as tl
+
+from seisdiff.errors import UserError
+from seisdiff.kernels import add_noise, diffusion_loss, reference
+from seisdiff.kernels.dispatch import resolve_backend
+
+SHAPES = [(1, 1, 4097), (1, 3, 4097), (3, 1, 4097), (3, 3, 4097)]  # odd L: masked tails
+DTYPES = [torch.float32, torch.bfloat16]
+TARGETS = ["eps", "v", "x0"]
+SEED = 20240917
+# noise: log/cos rounding differs between NumPy (interpreter) and PyTorch by about one float32 ulp
+NOISE_TOL = dict(rtol=1e-6, atol=2e-6)
+
+
+def _batch(shape, dtype, seed=0):
+    """x0, alpha, sigma, weight: a batch in model units with VP-like coefficients."""
+    gen = torch.Generator().manual_seed(seed)
+    x0 = torch.randn(shape, generator=gen).to(dtype)
+    alpha = torch.rand(shape[0], generator=gen) * 0.9 + 0.05
+    sigma = torch.sqrt(1 - alpha**2)
+    weight = torch.rand(shape[0], generator=gen) + 0.5
+    return x0, alpha, sigma, weight
+
+
+def _triton_noise(shape, seed):
+    """eps the noise-add kernel draws: x_t with alpha = 0, sigma = 1."""
+    zeros = torch.zeros(shape)
+    return add_noise(zeros, torch.zeros(shape[0]), torch.ones(shape[0]), seed, backend="triton")
+
+
+@pytest.mark.parametrize("counter, key, expected", [
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+])
+def test_reference_philox_matches_random123_known_answers(counter, key, expected):
+    seed = key[0] | key[1] << 32
+    words = reference.philox4x32_10(tuple(torch.tensor([w]) for w in counter), seed)
+    assert tuple(int(w) for w in words) == expected
+
+
+@triton.jit
+def _randn_kernel(out_ptr, seed, base, BLOCK: tl.constexpr):
+    tl.store(out_ptr + tl.arange(0, BLOCK), tl.randn(seed, base + tl.arange(0, BLOCK).to(tl.int64)))
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**31 + 5, 2**63 - 1])
+@pytest.mark.parametrize("base", [0, 2**33 + 1])
+def test_reference_randn_equals_tl_randn_for_wide_seeds_and_offsets(seed, base):
+    out = torch.empty(1024)
+    _randn_kernel[(1,)](out, seed, base, BLOCK=1024)
+    expected = reference.philox_randn(seed, base + torch.arange(1024))
+    torch.testing.assert_close(out, expected, **NOISE_TOL)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_add_noise_kernel_matches_reference(shape, dtype):
+    x0, alpha, sigma, _ = _batch(shape, dtype)
+    x_t = add_noise(x0, alpha, sigma, SEED, backend="triton")
+    expected = add_noise(x0, alpha, sigma, SEED, backend="torch")
+    assert x_t.dtype == dtype and x_t.shape == shape
+    # bf16: the float32 results may round to neighbouring bf16 values (default bf16 tolerance)
+    torch.testing.assert_close(x_t, expected, **(NOISE_TOL if dtype == torch.float32 else {}))
+
+
+def test_add_noise_without_noise_returns_x0_exactly():
+    x0, _, _, _ = _batch((3, 3, 4097), torch.float32)
+    ones, zeros = torch.ones(3), torch.zeros(3)
+    for backend in ("triton", "torch"):
+        assert torch.equal(add_noise(x0, ones, zeros, SEED, backend=backend), x0)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_loss_and_gradient_match_autograd_through_reference(shape, dtype, target):
+    x0, alpha, sigma, weight = _batch(shape, dtype)
+    pred_init = torch.randn(shape, generator=torch.Generator().manual_seed(1)).to(dtype)
+    results = {}
+    for backend in ("triton", "torch"):
+        pred = pred_init.clone().requires_grad_()
+        loss = diffusion_loss(pred, x0, alpha, sigma, weight, SEED, target, backend=backend)
+        loss.backward()
+        results[backend] = loss, pred.grad
+    (loss, grad), (loss_ref, grad_ref) = results["triton"], results["torch"]
+    assert loss.dtype == torch.float32 and loss.shape == () and grad.dtype == dtype
+    torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=0)
+    torch.testing.assert_close(grad, grad_ref, **({} if dtype == torch.bfloat16 else
+                                                   dict(rtol=1e-5, atol=1e-9)))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_per_record_losses_and_their_gradient_match_reference(target):
+    x0, alpha, sigma, weight = _batch((3, 3, 4097), torch.float32)
+    pred_init = torch.randn(x0.shape, generator=torch.Generator().manual_seed(2))
+    grad_output = torch.tensor([1.0, -2.0, 0.5])  # distinct per record: checks the broadcast
+    results = {}
+    for backend in ("triton", "torch"):
+        pred = pred_init.clone().requires_grad_()
+        per_record = diffusion_loss(pred, x0, alpha, sigma, weight, SEED, target, reduction="none",
+                                    backend=backend)
+        per_record.backward(grad_output)
+        results[backend] = per_record, pred.grad
+    (losses, grad), (losses_ref, grad_ref) = results["triton"], results["torch"]
+    assert losses.shape == (3,)
+    torch.testing.assert_close(losses, losses_ref, rtol=1e-5, atol=0)
+    torch.testing.assert_close(grad, grad_ref, rtol=1e-5, atol=1e-9)
+    mean_loss = diffusion_loss(pred_init, x0, alpha, sigma, weight, SEED, target, backend="triton")
+    torch.testing.assert_close(mean_loss, losses.mean(), rtol=1e-6, atol=0)
+
+
+def test_loss_without_gradient_equals_loss_with_gradient():
+    x0, alpha, sigma, weight = _batch((3, 3, 4097), torch.float32)
+    pred = torch.randn(x0.shape)
+    with torch.no_grad():
+        loss_no_grad = diffusion_loss(pred.requires_grad_(), x0, alpha, sigma, weight, SEED, "v",
+                                      backend="triton")
+    loss = diffusion_loss(pred, x0, alpha, sigma, weight, SEED, "v", backend="triton")
+    assert loss_no_grad.grad_fn is None and loss.grad_fn is not None
+    assert torch.equal(loss_no_grad, loss.detach())
+
+
+def test_kernel_noise_is_standard_normal():
+    eps = _triton_noise((4, 2, 8192), SEED).flatten().double().numpy()
+    n = eps.size
+    assert abs(eps.mean()) < 5 / np.sqrt(n)
+    assert abs(eps.std() - 1) < 5 / np.sqrt(2 * n)  # standard error of a normal sample's std
+    assert scipy.stats.kstest(eps, "norm").pvalue > 1e-3
+
+
+def test_kernel_noise_is_reproducible_and_seed_dependent():
+    shape = (2, 3, 4097)
+    first, again = _triton_noise(shape, SEED), _triton_noise(shape, SEED)
+    other_seed = _triton_noise(shape, SEED + 1)
+    assert torch.equal(first, again)
+    n = first.numel()
+    r = np.corrcoef(first.flatten().numpy(), other_seed.flatten().numpy())[0, 1]
+    assert abs(r) < 5 / np.sqrt(n)
+
+
+def test_kernel_noise_is_uncorrelated_across_records_channels_and_samples():
+    eps = _triton_noise((2, 2, 8192), SEED).numpy()
+    bound = 5 / np.sqrt(8192)
+    assert abs(np.corrcoef(eps[0, 0], eps[1, 0])[0, 1]) < bound    # across records
+    assert abs(np.corrcoef(eps[0, 0], eps[0, 1])[0, 1]) < bound    # across channels
+    assert abs(np.corrcoef(eps[0, 0, :-1], eps[0, 0, 1:])[0, 1]) < bound  # neighbouring samples
+
+
+@pytest.mark.parametrize("backend", ["triton", "torch"])
+def test_loss_sees_the_noise_that_add_noise_used(backend):
+    x0, alpha, sigma, weight = _batch((3, 3, 4097), torch.float32)
+    x_t = add_noise(x0, alpha, sigma, SEED, backend=backend)
+    a, s = alpha.view(-1, 1, 1), sigma.view(-1, 1, 1)
+    eps = (x_t - a * x0) / s  # the noise recovered from x_t
+    predictions = {"eps": eps, "v": a * eps - s * x0, "x0": x0}
+    for target, pred in predictions.items():
+        loss = diffusion_loss(pred, x0, alpha, sigma, weight, SEED, target, backend=backend)
+        assert loss < 1e-10, target
+    # another seed's noise is independent: E(eps - eps')² = 2 per element
+    other = diffusion_loss(eps, x0, alpha, sigma, weight, SEED + 1, "eps", backend=backend)
+    torch.testing.assert_close(other, 2 * weight.mean(), rtol=0.05, atol=0)
+
+
+def test_auto_backend_on_cpu_is_reference_and_env_var_overrides_it(monkeypatch):
+    x = torch.zeros(1, 1, 8)
+    monkeypatch.delenv("SEISDIFF_KERNELS", raising=False)
+    assert resolve_backend("auto", x) == "torch"
+    monkeypatch.setenv("SEISDIFF_KERNELS", "triton")
+    assert resolve_backend("auto", x) == "triton"
+    assert resolve_backend("torch", x) == "torch"  # an explicit argument wins
+    monkeypatch.setenv("SEISDIFF_KERNELS", "cuda")
+    with pytest.raises(UserError, match="SEISDIFF_KERNELS"):
+        resolve_backend("auto", x)
+
+
+def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
+    monkeypatch.setenv("TRITON_INTERPRET", "0")
+    with pytest.raises(UserError, match="CUDA"):
+        resolve_backend("triton", torch.zeros(1, 1, 8))
+
+
+def test_bad_inputs_are_refused():
+    x0, alpha, sigma, weight = _batch((2, 1, 16), torch.float32)
+    with pytest.raises(ValueError, match="alpha"):
+        add_noise(x0, alpha[:1], sigma, SEED)
+    with pytest.raises(ValueError, match="pred"):
+        diffusion_loss(x0[:, :, :8], x0, alpha, sigma, weight, SEED)
+    with pytest.raises(ValueError, match="target"):
+        diffusion_loss(x0, x0, alpha, sigma, weight, SEED, target="score")
+    with pytest.raises(ValueError, match="seed"):
+        add_noise(x0, alpha, sigma, -1)
