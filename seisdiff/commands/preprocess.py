@@ -13,7 +13,8 @@ def add_arguments(p):
     p.add_argument("--windows", type=int, default=1, help="windows cut from each long record (default 1)")
     p.add_argument("--components", choices=["each", "3"], default="each",
                    help="'each': every trace a record (C=1); '3': three-component records (C=3)")
-    p.add_argument("--metadata", help="CSV with magnitude, distance and Vs30 keyed by record_id or RSN")
+    p.add_argument("--metadata", nargs="+", metavar="CSV",
+                   help="CSV(s) with magnitude, distance and Vs30 keyed by record_id or RSN")
     p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …)")
     p.add_argument("--workers", type=int, default=2, help="reader threads (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

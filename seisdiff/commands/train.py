@@ -13,6 +13,7 @@ def add_arguments(p):
     p.add_argument("--batch-size", type=int, help="records per optimizer step, over all processes")
     p.add_argument("--lr", type=float, help="peak learning rate")
     p.add_argument("--seed", type=int, help="seed of the split, data order, noise and initial weights")
+    p.add_argument("--max-minutes", type=float, help="wall-clock budget; stops after the epoch that exceeds it")
     p.add_argument("--window", type=int, help="training window in samples (default: the store's length)")
     p.add_argument("--no-progress", action="store_true", help="one line per epoch instead of a progress bar")
 
@@ -28,7 +29,7 @@ def run(args) -> int:
     if args.resume and config is None and saved.is_file():
         config = saved  # a resumed run keeps its own settings unless told otherwise
     overrides = {"epochs": args.epochs, "model_size": args.model_size, "batch_size": args.batch_size,
-                 "lr": args.lr, "seed": args.seed, "data.window": args.window,
+                 "lr": args.lr, "seed": args.seed, "max_minutes": args.max_minutes, "data.window": args.window,
                  "progress": False if args.no_progress else None}
     cfg = load_config(config, overrides)
     summary = train(cfg, args.data, args.checkpoint_dir, resume=args.resume, device=args.device)

@@ -55,6 +55,7 @@ class TrainConfig:
     logsnr_min: float = -15.0      # cosine schedule truncation
     logsnr_max: float = 15.0
     epochs: int = 200
+    max_minutes: float | None = None  # wall-clock budget: stop after the epoch that exceeds it
     lr_decay_epochs: int | None = None  # cosine decay length; None = epochs (set it to resume longer)
     batch_size: int = 16           # records per optimizer step, over all processes
     grad_accum: int = 1            # micro-batches per step and process

@@ -165,6 +165,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     summary = {"rank": rt.rank, "epoch": epoch0, "step": step, "best_val_loss": best}
     if epoch0 >= cfg.epochs:
         log(f"{ckpt_dir}: already trained for {epoch0} epochs; pass a larger --epochs to continue")
+    t_start = time.perf_counter()
     for epoch in range(epoch0, cfg.epochs):
         model.train()
         start, losses = time.perf_counter(), []
@@ -211,6 +212,11 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         if rt.world_size > 1:
             dist.barrier()
         summary = {**summary, **row, "best_val_loss": best}
+        over_budget = cfg.max_minutes is not None and time.perf_counter() - t_start > 60 * cfg.max_minutes
+        if _mean_over_ranks(float(over_budget), rt) > 0:  # every rank stops at the same epoch
+            log(f"stopping after epoch {epoch + 1}: time budget of {cfg.max_minutes:g} min reached "
+                "(--resume continues)")
+            break
     if rt.owns_group:
         dist.destroy_process_group()
     return summary

@@ -1,7 +1,8 @@
 """Per-record metadata from a CSV keyed by record id, file stem or PEER RSN.
 
 Recognised headers (case-insensitive): record_id | rsn; magnitude | mw | mag;
-distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30.
+distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
+event | event_id (text: overrides the event named in the file, used to split training data by event).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         raise UserError(f"{path}: metadata CSV needs a 'record_id' or 'RSN' column "
                         f"(found {list(rows[0].keys())})")
     found = {name: next((header[a] for a in aliases if a in header), None) for name, aliases in ALIASES.items()}
+    event_col = header.get("event") or header.get("event_id")
     table = {}
     for row in rows:
         key = row[key_col].strip()
@@ -44,13 +46,27 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         if key_col == header.get("rsn"):
             key = f"RSN{int(float(key))}"
         table[key] = {name: _float(row.get(col)) for name, col in found.items() if col}
+        if event_col and row.get(event_col, "").strip():
+            table[key]["event"] = row[event_col].strip()
     return table
 
 
-def lookup(table: dict, record_id: str, rsn) -> dict[str, float]:
-    """Metadata for one record (NaN for what is unknown)."""
-    entry = table.get(record_id) or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
-    return {name: entry.get(name, math.nan) for name in COLUMNS}
+def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
+    """Several CSVs merged (later files win for the same key)."""
+    table = {}
+    for path in paths or []:
+        table.update(load_metadata_csv(path))
+    return table
+
+
+def lookup(table: dict, record_ids: list[str], rsn) -> dict[str, float]:
+    """Metadata for one record (NaN for what is unknown; "event" only when the CSV names one)."""
+    entry = next((table[k] for k in record_ids if k in table), None)
+    entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
+    out = {name: entry.get(name, math.nan) for name in COLUMNS}
+    if "event" in entry:
+        out["event"] = entry["event"]
+    return out
 
 
 def _float(text) -> float:

@@ -25,7 +25,7 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
 from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, single_groups, triplet_groups
-from seisdiff.preprocess.metadata import COLUMNS, load_metadata_csv, lookup
+from seisdiff.preprocess.metadata import COLUMNS, load_metadata_csvs, lookup
 
 REPORT_NAME = "preprocess_report.csv"
 REPORT_FIELDS = ["file", "status", "reason", "record_ids"]
@@ -51,7 +51,7 @@ class Summary:
 
 
 def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | None = None, *,
-                   metadata_csv: str | None = None, units: str | None = None,
+                   metadata_csv=None, units: str | None = None,
                    components: str = "each", workers: int = 1, batch_records: int = 256,
                    progress: bool = True) -> Summary:
     """Preprocess INPUT files/folders/globs into the store `out`. Returns the run's summary."""
@@ -61,7 +61,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     paths, missing = find_inputs(inputs)
     summary.skipped += [(str(p), reason) for p, reason in missing]
     summary.files = len(paths)
-    metadata = load_metadata_csv(metadata_csv) if metadata_csv else {}
+    metadata = load_metadata_csvs([metadata_csv] if isinstance(metadata_csv, (str, Path)) else metadata_csv)
     n_channels = 1 if components == "each" else 3
     writer = create_store(out, sampling_rate_hz=cfg.sampling_rate_hz, length=cfg.length,
                           n_channels=n_channels, lowpass_hz=cfg.lowpass_hz, band_hz=cfg.band_hz,
@@ -162,14 +162,14 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
     ids = [f"{g.group_id}_w{w}" for g, w in owners]
     first = [g.records[0] for g, _ in owners]
-    meta = [lookup(metadata, g.group_id, r.metadata.get("rsn")) if metadata else {}
+    meta = [lookup(metadata, [g.group_id, r.record_id], r.metadata.get("rsn")) if metadata else {}
             for (g, _), r in zip(owners, first)]
     columns = {name: np.array([m.get(name, r.metadata.get(name, np.nan)) for m, r in zip(meta, first)],
                               dtype=np.float64) for name in COLUMNS}
     columns.update({
         "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(np.float64),
         "pga_lowpass": np.abs(lowpass).max(axis=(1, 2)).astype(np.float64),
-        "event": np.array([r.event for r in first], dtype=str),
+        "event": np.array([m.get("event", r.event) for m, r in zip(meta, first)], dtype=str),
         "station": np.array([r.station for r in first], dtype=str),
         "source_file": np.array([";".join(x.source_file for x in g.records) for g, _ in owners], dtype=str),
     })
