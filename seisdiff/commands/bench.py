@@ -39,7 +39,10 @@ def run(args) -> int:
 
 
 def ratio_table(benchmarks: list[dict]) -> list[tuple[str, str, str, float]]:
-    """(group, baseline name, candidate name, baseline mean / candidate mean) per group and candidate."""
+    """(group, baseline name, candidate name, baseline time / candidate time) per group and candidate.
+
+    Times are per record when a benchmark says how many it processed (`extra_info["records"]`), so a
+    slow baseline timed on a subset pairs with a candidate timed on the full batch."""
     groups = {}
     for b in benchmarks:
         role = b.get("extra_info", {}).get("role")
@@ -48,6 +51,9 @@ def ratio_table(benchmarks: list[dict]) -> list[tuple[str, str, str, float]]:
     for group, roles in sorted(groups.items()):
         for base in roles.get("baseline", []):
             for cand in roles.get("candidate", []):
-                rows.append((group, base["name"][:28], cand["name"][:28],
-                             base["stats"]["mean"] / cand["stats"]["mean"]))
+                rows.append((group, base["name"][:28], cand["name"][:28], _per_record(base) / _per_record(cand)))
     return rows
+
+
+def _per_record(bench: dict) -> float:
+    return bench["stats"]["mean"] / bench.get("extra_info", {}).get("records", 1)

@@ -1,11 +1,42 @@
-"""`seisdiff evaluate` — not available yet (see its issue)."""
-HELP = "evaluate (not available yet)"
+"""`seisdiff evaluate` — goodness of fit of generated records against real ones, next to baselines."""
+from __future__ import annotations
+
+HELP = ("compare generated records (or a baseline) with the real store: PSA/FAS bias, scalars, "
+        "envelopes; writes metrics.json, figures and report.md")
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+    p.add_argument("--real", required=True, metavar="STORE", help="store of real records (m/s²)")
+    p.add_argument("--generated", required=True, metavar="OUT|baseline:NAME",
+                   help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures, report.md")
+    p.add_argument("--periods", type=float, nargs="+", metavar="T_S",
+                   help="PSA periods in s (default: 100 log-spaced from 0.01 to 10 s)")
+    p.add_argument("--max-records", type=int, metavar="N", help="evaluate only the first N matched records")
+    p.add_argument("--seed", type=int, default=0, help="seed of the stochastic baseline (default 0)")
 
 
 def run(args) -> int:
-    print("seisdiff evaluate: not available yet in this version.")
-    return 2
+    from pathlib import Path
+
+    from seisdiff.errors import UserError
+    from seisdiff.evaluate.report import evaluate, table_rows
+
+    if args.max_records is not None and args.max_records < 1:
+        raise UserError(f"--max-records {args.max_records}: give a positive number of records")
+    if args.periods and min(args.periods) <= 0:
+        raise UserError("--periods: periods must be positive (seconds)")
+    if not str(args.generated).startswith("baseline:") and not Path(args.generated).exists():
+        raise UserError(f"--generated {args.generated}: no such store; give the output of "
+                        "`seisdiff sample` or baseline:lf_only / baseline:stochastic")
+    result = evaluate(args.real, args.generated, args.out,
+                      periods_s=sorted(args.periods) if args.periods else None,
+                      max_records=args.max_records, seed=args.seed)
+    rows = table_rows(result)
+    width = max(len(label) for label, _ in rows)
+    print(f"{result['n_records']} records, {result['n_generated_traces']} generated traces")
+    print(f"{'':{width}}  {'model':>10} {'lf_only':>10} {'stochastic':>10}")
+    for label, values in rows:
+        print(f"{label:{width}}  " + " ".join(f"{v:>10}" for v in values))
+    print(f"report: {Path(args.out) / 'report.md'} (metrics.json and figures beside it)")
+    return 0

@@ -1,0 +1,372 @@
+"""`evaluate`: generated records against the real ones, next to the two baselines.
+
+Generated traces are matched to real records by record id (several realizations per id; an id
+`<real id>_r<k>` also matches `<real id>`). For the model and for both baselines (computed from the
+real store's `lowpass`) it computes every metric of `seisdiff.evaluate.metrics`, the goodness of fit
+of `seisdiff.evaluate.gof` (residuals averaged over realizations, then over channels, per record),
+Anderson scores, envelope correlation and low-band consistency, and writes to the output folder:
+`metrics.json` (summary per system and per-record values of the model; names carry units), the
+figures, and `report.md`. The headline numbers are taken above the crossover (PSA 0.05–1 s, FAS
+1–25 Hz); the JSON keeps the full-band curves.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from seisdiff.errors import UserError
+from seisdiff.evaluate import baselines, figures, gof
+from seisdiff.evaluate.metrics import (DEFAULT_FREQS_HZ, DEFAULT_PERIODS_S, compute_all, envelope,
+                                       envelope_correlation, lowband_consistency)
+from seisdiff.io.store import Store, open_store
+
+BASELINES = ("lf_only", "stochastic")
+HEADLINE_PERIOD_BAND_S = (0.05, 1.0)
+HEADLINE_FREQ_BAND_HZ = (1.0, 25.0)
+LOG_SCALARS = {"pga": "mps2", "pgv": "mps", "arias": "mps", "cav": "mps"}  # name → unit suffix
+DURATIONS = ("d5_75", "d5_95")
+ANDERSON_METRICS = ("pga", "pgv", "arias", "cav", "d5_95")
+BLOCK_TRACES = 64
+N_WAVEFORMS = 4
+REALIZATION_ID = re.compile(r"^(?P<record>.+)_r\d+$")
+
+# (label, summary key, format) of the table in report.md and on the terminal
+TABLE_ROWS = [
+    ("PSA bias 0.05–1 s (ln)", "psa_band_bias_ln", "{:+.3f}"),
+    ("PSA mean abs. bias 0.05–1 s (ln)", "psa_band_abs_bias_ln", "{:.3f}"),
+    ("PSA sigma 0.05–1 s (ln)", "psa_band_sigma_ln", "{:.3f}"),
+    ("FAS bias 1–25 Hz (ln)", "fas_band_bias_ln", "{:+.3f}"),
+    ("FAS mean abs. bias 1–25 Hz (ln)", "fas_band_abs_bias_ln", "{:.3f}"),
+    ("PGA bias (ln)", "pga_bias_ln", "{:+.3f}"),
+    ("PGV bias (ln)", "pgv_bias_ln", "{:+.3f}"),
+    ("Arias bias (ln)", "arias_bias_ln", "{:+.3f}"),
+    ("CAV bias (ln)", "cav_bias_ln", "{:+.3f}"),
+    ("D5–95 real − generated (s)", "d5_95_diff_s", "{:+.2f}"),
+    ("Anderson mean score (0–10)", "anderson_mean_score", "{:.2f}"),
+    ("envelope correlation (median)", "envelope_corr_median", "{:.3f}"),
+    ("low-band correlation (median)", "lowband_corr_median", "{:.4f}"),
+    ("low-band amplitude ratio (median)", "lowband_amp_ratio_median", "{:.3f}"),
+]
+
+
+def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
+             max_records: int | None = None, seed: int = 0, progress: bool = True) -> dict:
+    """Evaluate `generated` against `real_store` and write the report into `out_dir`.
+
+    real_store: path of (or open) store of real records (m/s²); generated: path of the store the
+    `sample` command wrote, or "baseline:lf_only" / "baseline:stochastic"; periods_s: PSA periods
+    (s), freqs_hz: FAS frequencies (Hz), defaults from `metrics`; max_records: evaluate only the
+    first N matched real records; seed: seed of the stochastic baseline.
+    Returns the content of `out_dir/metrics.json` (summary per system, per-record values).
+    """
+    real = real_store if isinstance(real_store, Store) else open_store(real_store)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    periods_s = np.asarray(DEFAULT_PERIODS_S if periods_s is None else periods_s, dtype=np.float64)
+    freqs_hz = np.asarray(DEFAULT_FREQS_HZ if freqs_hz is None else freqs_hz, dtype=np.float64)
+    fs = real.sampling_rate_hz
+
+    gen_store, gen_rows, gen_record = _resolve_generated(generated, real)
+    record_index = np.unique(gen_record) if gen_store is not None else np.arange(len(real))
+    record_index = record_index[:max_records] if max_records else record_index
+    keep = np.isin(gen_record, record_index)
+    gen_rows, gen_pos = gen_rows[keep], np.searchsorted(record_index, gen_record[keep])
+    n = len(record_index)
+    if n == 0:
+        raise UserError(f"{real.path}: no records to evaluate")
+
+    baseline = generated.split(":", 1)[1] if gen_store is None else None
+    real_m, systems, waves = _measure(real, record_index, gen_store, gen_rows, gen_pos, baseline,
+                                      periods_s, freqs_hz, seed, progress)
+    results = {name: _system_summary(real_m, arrays, n, periods_s, freqs_hz)
+               for name, arrays in systems.items()}
+    result = {
+        "real_store": str(real.path),
+        "generated": str(generated),
+        "n_records": int(n),
+        "n_generated_traces": int(len(systems["model"]["record_pos"])),
+        "n_channels": real.n_channels,
+        "sampling_rate_hz": fs,
+        "lowpass_hz": real.lowpass_hz,
+        "stochastic_seed": int(seed),
+        "headline_period_band_s": list(HEADLINE_PERIOD_BAND_S),
+        "headline_freq_band_hz": list(HEADLINE_FREQ_BAND_HZ),
+        "period_s": _jsonable(periods_s),
+        "freq_hz": _jsonable(freqs_hz),
+        "summary": {name: r["summary"] for name, r in results.items()},
+        "records": _record_table(real.record_ids[record_index], real_m, results["model"]),
+    }
+    result["figures"] = _write_figures(out_dir, result, real_m, results, waves, fs)
+    _write_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
+    _write_atomic(out_dir / "report.md", _markdown(result))
+    return result
+
+
+def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, periods_s,
+             freqs_hz, seed, progress):
+    """Metrics of the selected real records (record_index (n,)), of both baselines made from their
+    conditioning, and of the generated traces (rows of gen_store → positions gen_pos), block by block.
+    Returns (real metrics, {system: metrics + record_pos + envelope/low-band}, waveforms to plot);
+    with a `baseline` as the generated system, "model" is that baseline."""
+    fs, lowpass_hz, n = real.sampling_rate_hz, real.lowpass_hz, len(record_index)
+    rng = np.random.default_rng(seed)
+    real_acc, waves = _Traces(), {}
+    systems = {name: _Traces() for name in BASELINES}
+    systems["model"] = systems[baseline] if baseline else _Traces()
+
+    def compute(acc_mps2):
+        return compute_all(acc_mps2, fs, periods_s, freqs_hz)
+
+    with tqdm(total=n + len(gen_rows), desc="evaluate", unit="rec", disable=not progress) as bar:
+        for start in range(0, n, BLOCK_TRACES):
+            pos = np.arange(start, min(start + BLOCK_TRACES, n))
+            blk = _read_rows(real, record_index[pos])
+            bb, cond = blk["broadband"], blk["lowpass"]
+            real_acc.add(pos, compute(bb))
+            made = {"lf_only": baselines.lf_only(cond, fs, lowpass_hz),
+                    "stochastic": baselines.stochastic(cond, fs, lowpass_hz, rng=rng,
+                                                       filter_order=_filter_order(real))}
+            for name, x in made.items():
+                systems[name].add(pos, compute(x), bb, x, cond, fs, lowpass_hz)
+            if baseline:
+                _keep_waveforms(waves, pos, bb, made[baseline])
+            bar.update(len(pos))
+        for start in range(0, len(gen_rows), BLOCK_TRACES):
+            sl = slice(start, start + BLOCK_TRACES)
+            x = _read_rows(gen_store, gen_rows[sl], fields=("broadband",))["broadband"]
+            blk = _read_rows(real, record_index[gen_pos[sl]])
+            systems["model"].add(gen_pos[sl], compute(x), blk["broadband"], x, blk["lowpass"], fs,
+                                 lowpass_hz)
+            _keep_waveforms(waves, gen_pos[sl], blk["broadband"], x)
+            bar.update(len(x))
+    return real_acc.arrays(), {name: acc.arrays() for name, acc in systems.items()}, waves
+
+
+class _Traces:
+    """Metrics of one system's traces, gathered block by block: arrays (M, C, ...) + record_pos (M,)."""
+
+    def __init__(self):
+        self.parts = []
+
+    def add(self, pos, metrics, real=None, generated=None, cond=None, fs=None, lowpass_hz=None):
+        part = dict(metrics, record_pos=np.asarray(pos))
+        if real is not None:
+            part["envelope_corr"] = envelope_correlation(generated, real, fs)
+            part["lowband_corr"], part["lowband_amp_ratio"] = lowband_consistency(
+                generated, cond, fs, lowpass_hz)
+        self.parts.append(part)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+
+
+def _resolve_generated(generated, real: Store):
+    """(generated store, its matched rows (M,), real index (M,) of each row);
+    (None, [], []) for a baseline."""
+    if isinstance(generated, str) and generated.startswith("baseline:"):
+        name = generated.split(":", 1)[1]
+        if name not in BASELINES:
+            raise UserError(f"--generated {generated}: unknown baseline; use one of "
+                            + ", ".join(f"baseline:{b}" for b in BASELINES))
+        return None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    gen = open_store(generated)
+    found = (gen.sampling_rate_hz, gen.length, gen.n_channels)
+    expected = (real.sampling_rate_hz, real.length, real.n_channels)
+    if found != expected:
+        raise UserError(f"{gen.path}: (sampling rate Hz, length, channels) = {found} but the real "
+                        f"store {real.path} has {expected}; generate from that store")
+    index = {rid: i for i, rid in enumerate(real.record_ids.tolist())}
+    matched = np.array([_match_id(rid, index) for rid in gen.record_ids.tolist()], dtype=np.int64)
+    rows = np.flatnonzero(matched >= 0)
+    if rows.size == 0:
+        raise UserError(f"{gen.path}: none of its {len(gen)} record ids is in {real.path}; "
+                        "evaluate against the store the conditioning came from")
+    return gen, rows, matched[rows]
+
+
+def _match_id(record_id: str, index: dict) -> int:
+    if record_id in index:
+        return index[record_id]
+    m = REALIZATION_ID.match(record_id)
+    return index.get(m["record"], -1) if m else -1
+
+
+def _filter_order(store: Store) -> int:
+    return int(store.attrs.get("filter", {}).get("order", 4))
+
+
+def _read_rows(store: Store, rows, fields=("broadband", "lowpass")) -> dict[str, np.ndarray]:
+    """Rows (k,) of a store in the given order (any order, repeats allowed), one read per run."""
+    unique, inverse = np.unique(np.asarray(rows), return_inverse=True)
+    runs = np.split(unique, np.flatnonzero(np.diff(unique) != 1) + 1)
+    parts = [store.read(int(r[0]), int(r[-1]) + 1, fields=fields) for r in runs]
+    return {f: np.concatenate([p[f] for p in parts])[inverse] for f in fields}
+
+
+def _keep_waveforms(waves: dict, pos, real_mps2, generated_mps2) -> None:
+    """First channel of the first realization of the first N_WAVEFORMS records."""
+    for i, p in enumerate(np.asarray(pos).tolist()):
+        if p < N_WAVEFORMS and p not in waves:
+            waves[p] = (real_mps2[i, 0], generated_mps2[i, 0])
+
+
+def _channel_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the channel axis (1) leaving NaNs out; NaN where every channel is NaN."""
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        return np.where(count > 0, np.where(finite, values, 0.0).sum(axis=1) / np.maximum(count, 1),
+                        np.nan)
+
+
+def _per_record(values, pos, n: int, log: bool) -> np.ndarray:
+    """Per-record value (n, ...): geometric (log) or arithmetic mean over realizations and channels."""
+    values = np.asarray(values, dtype=np.float64)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(values > 0, np.log(values), np.nan)
+    mean = _channel_mean(gof.record_mean(values, pos, n))
+    return np.exp(mean) if log else mean
+
+
+def _band_mean(x, values, band) -> float:
+    inside = (x >= band[0]) & (x <= band[1]) & np.isfinite(values)
+    return float(values[inside].mean()) if inside.any() else float("nan")
+
+
+def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> dict:
+    """GOF summary (JSON-ready, units in key names), per-record arrays, and curves for figures."""
+    pos = gen_m["record_pos"]
+    per_record, curves, summary = {}, {}, {}
+    for key, x, band in (("psa", periods_s, HEADLINE_PERIOD_BAND_S),
+                         ("fas", freqs_hz, HEADLINE_FREQ_BAND_HZ)):
+        res = _channel_mean(gof.record_residuals(real_m[key], gen_m[key], pos))
+        s = curves[key] = gof.summarize(res)
+        per_record[f"{key}_residual_ln"] = res
+        for stat in ("bias", "sigma", "ci90_lo", "ci90_hi"):
+            summary[f"{key}_{stat}_ln"] = _jsonable(s[stat])
+        summary[f"{key}_n_records"] = [int(v) for v in s["n"]]
+        summary[f"{key}_band_bias_ln"] = _scalar(_band_mean(x, s["bias"], band))
+        summary[f"{key}_band_abs_bias_ln"] = _scalar(_band_mean(x, np.abs(s["bias"]), band))
+        summary[f"{key}_band_sigma_ln"] = _scalar(_band_mean(x, s["sigma"], band))
+    for key, log in [*((k, True) for k in LOG_SCALARS), *((k, False) for k in DURATIONS)]:
+        res = _channel_mean(gof.record_residuals(real_m[key], gen_m[key], pos, log=log))
+        s = gof.summarize(res)
+        names = ({"bias": "bias_ln", "sigma": "sigma_ln", "ci90_lo": "ci90_lo_ln",
+                  "ci90_hi": "ci90_hi_ln"} if log else
+                 {"bias": "diff_s", "sigma": "sigma_s", "ci90_lo": "ci90_lo_s", "ci90_hi": "ci90_hi_s"})
+        summary.update({f"{key}_{v}": _scalar(s[k]) for k, v in names.items()})
+        per_record[f"{key}_generated"] = _per_record(gen_m[key], pos, n, log)
+    scores = {}
+    for key in ANDERSON_METRICS:
+        score = gof.anderson_score(real_m[key][pos], gen_m[key])
+        scores[key] = float(np.nanmean(_channel_mean(gof.record_mean(score, pos, n))))
+        summary[f"anderson_{key}_score"] = _scalar(scores[key])
+    summary["anderson_mean_score"] = _scalar(np.mean(list(scores.values())))
+    for key in ("envelope_corr", "lowband_corr", "lowband_amp_ratio"):
+        per_record[key] = _channel_mean(gof.record_mean(gen_m[key], pos, n))
+        summary[f"{key}_mean"] = _scalar(np.nanmean(per_record[key]))
+        summary[f"{key}_median"] = _scalar(np.nanmedian(per_record[key]))
+    per_record["n_realizations"] = np.bincount(pos, minlength=n)
+    return {"summary": summary, "per_record": per_record, "curves": curves}
+
+
+def _record_table(record_ids, real_m: dict, model: dict) -> list[dict]:
+    """Per-record values of the real record and the model (geometric means for positive metrics)."""
+    n = len(record_ids)
+    pos = np.arange(n)
+    pr = model["per_record"]
+    columns = {}
+    for key, unit in [*LOG_SCALARS.items(), *((k, "s") for k in DURATIONS)]:
+        columns[f"{key}_real_{unit}"] = _per_record(real_m[key], pos, n, key in LOG_SCALARS)
+        columns[f"{key}_generated_{unit}"] = pr[f"{key}_generated"]
+    for key in ("envelope_corr", "lowband_corr", "lowband_amp_ratio"):
+        columns[key] = pr[key]
+    rows = []
+    for i, rid in enumerate(record_ids.tolist()):
+        row = {"record_id": rid, "n_realizations": int(pr["n_realizations"][i])}
+        row.update({k: _scalar(v[i]) for k, v in columns.items()})
+        row["psa_residual_ln"] = _jsonable(pr["psa_residual_ln"][i])
+        row["fas_residual_ln"] = _jsonable(pr["fas_residual_ln"][i])
+        rows.append(row)
+    return rows
+
+
+def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, waves: dict,
+                   fs: float) -> list[str]:
+    crossover = result["lowpass_hz"]
+    order = [*BASELINES, "model"]  # the model drawn last, on top
+    names = []
+    curves = {k: {name: results[name]["curves"][k] for name in order} for k in ("psa", "fas")}
+    figures.psa_bias(out_dir / "psa_bias.png", np.array(result["period_s"]), curves["psa"],
+                     HEADLINE_PERIOD_BAND_S, crossover)
+    figures.fas_ratio(out_dir / "fas_ratio.png", np.array(result["freq_hz"]), curves["fas"],
+                      HEADLINE_FREQ_BAND_HZ, crossover)
+    names += ["psa_bias.png", "fas_ratio.png"]
+    n = result["n_records"]
+    pos = np.arange(n)
+    for key, label, unit in (("pga", "PGA", "m/s²"), ("arias", "Arias intensity", "m/s")):
+        real_values = _per_record(real_m[key], pos, n, log=True)
+        gen = {name: results[name]["per_record"][f"{key}_generated"] for name in ("stochastic", "model")}
+        figures.scatter(out_dir / f"{key}_scatter.png", real_values, gen, label, unit)
+        names.append(f"{key}_scatter.png")
+    figures.duration_histogram(out_dir / "d5_95_hist.png", _per_record(real_m["d5_95"], pos, n, False),
+                               {name: results[name]["per_record"]["d5_95_generated"] for name in order})
+    names.append("d5_95_hist.png")
+    if waves:
+        keys = sorted(waves)
+        real_w = np.stack([waves[k][0] for k in keys]).astype(np.float64)
+        gen_w = np.stack([waves[k][1] for k in keys]).astype(np.float64)
+        figures.waveforms(out_dir / "waveforms.png", real_w, gen_w, envelope(real_w, fs),
+                          envelope(gen_w, fs), fs, [result["records"][k]["record_id"] for k in keys])
+        names.append("waveforms.png")
+    return names
+
+
+def table_rows(result: dict) -> list[tuple[str, list[str]]]:
+    """(label, [model, lf_only, stochastic] formatted values) for the summary table."""
+    rows = []
+    for label, key, fmt in TABLE_ROWS:
+        values = [result["summary"][name].get(key) for name in ("model", *BASELINES)]
+        rows.append((label, ["—" if v is None else fmt.format(v) for v in values]))
+    return rows
+
+
+def _markdown(result: dict) -> str:
+    lines = [
+        "# seisdiff evaluation",
+        "",
+        f"- real: `{result['real_store']}`; generated: `{result['generated']}`",
+        f"- {result['n_records']} records, {result['n_generated_traces']} generated traces, "
+        f"{result['n_channels']} channel(s), {result['sampling_rate_hz']:g} Hz, "
+        f"crossover {result['lowpass_hz']:g} Hz",
+        "- residuals ln(real/generated), averaged over realizations then channels per record; "
+        "positive bias = generated too weak; baselines computed from the real conditioning",
+        "",
+        "| metric | model | lf_only | stochastic |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {label} | " + " | ".join(values) + " |" for label, values in table_rows(result)]
+    lines += ["", "Full-band curves and per-record values: `metrics.json`.", ""]
+    lines += [f"![{name}]({name})" for name in result["figures"]]
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(v):
+    v = float(v)
+    return float(f"{v:.6g}") if np.isfinite(v) else None
+
+
+def _jsonable(values) -> list:
+    return [_scalar(v) for v in np.asarray(values).ravel()]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -1,0 +1,111 @@
+"""End to end: `seisdiff evaluate` on tiny stores written with `create_store`."""
+import json
+
+import numpy as np
+import pytest
+from synth import accelerogram
+
+from seisdiff.cli import main
+from seisdiff.dsp import lowpass
+from seisdiff.io.store import create_store
+
+FS_HZ, LOWPASS_HZ, LENGTH = 100.0, 1.0, 1024
+PERIODS = ["0.05", "0.1", "0.3", "1.0", "3.0"]
+
+
+def _real(tmp_path, n=3, c=1):
+    bb = np.stack([[accelerogram(10 * i + j, n=LENGTH, pga=0.4 + i) for j in range(c)] for i in range(n)])
+    bb = bb.astype(np.float32)
+    lp = lowpass(bb, FS_HZ, LOWPASS_HZ)
+    ids = [f"rec{i}" for i in range(n)]
+    create_store(tmp_path / "real.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=c,
+                 lowpass_hz=LOWPASS_HZ).append(bb, lp, ids)
+    return bb, lp, ids
+
+
+def _generated(tmp_path, bb, lp, ids, realizations, factor=1.0):
+    """A generated store as `sample` writes it: ids `<id>_r<k>` and a `realization` column."""
+    k = realizations
+    create_store(tmp_path / "gen.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=bb.shape[1],
+                 lowpass_hz=LOWPASS_HZ).append(
+        np.tile(factor * bb, (k, 1, 1)), np.tile(lp, (k, 1, 1)),
+        [f"{rid}_r{r}" for r in range(k) for rid in ids],
+        {"realization": np.repeat(np.arange(k), len(ids))})
+    return str(tmp_path / "gen.zarr")
+
+
+def _evaluate(tmp_path, generated, *extra):
+    rc = main(["evaluate", "--real", str(tmp_path / "real.zarr"), "--generated", generated,
+               "--out", str(tmp_path / "out"), "--periods", *PERIODS, *extra])
+    assert rc == 0
+    return json.loads((tmp_path / "out" / "metrics.json").read_text())
+
+
+def _finite(values):
+    return np.isfinite(np.array(values, dtype=float)).all()
+
+
+def test_doubled_generated_three_channels(tmp_path, capsys):
+    bb, lp, ids = _real(tmp_path, n=3, c=3)
+    result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=2, factor=2.0))
+    assert result["n_records"] == 3 and result["n_generated_traces"] == 6
+    model = result["summary"]["model"]
+    for key in ("psa", "fas"):
+        np.testing.assert_allclose(model[f"{key}_bias_ln"], -np.log(2), atol=1e-4)
+        np.testing.assert_allclose(model[f"{key}_sigma_ln"], 0.0, atol=1e-4)
+    for key in ("pga", "pgv", "cav"):
+        assert model[f"{key}_bias_ln"] == pytest.approx(-np.log(2), abs=1e-4)
+    assert model["arias_bias_ln"] == pytest.approx(-np.log(4), abs=1e-4)  # Arias ∝ a²
+    assert model["d5_95_diff_s"] == pytest.approx(0.0, abs=1e-9)
+    assert model["lowband_amp_ratio_median"] == pytest.approx(2.0, rel=1e-3)
+    assert model["envelope_corr_median"] == pytest.approx(1.0, abs=1e-6)
+    row = result["records"][0]
+    assert row["n_realizations"] == 2
+    assert row["pga_generated_mps2"] == pytest.approx(2 * row["pga_real_mps2"], rel=1e-5)
+    assert "report:" in capsys.readouterr().out
+
+
+def test_generated_equal_to_real_has_zero_bias_and_baselines_are_reported(tmp_path):
+    bb, lp, ids = _real(tmp_path)
+    result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=1))
+    summary = result["summary"]
+    assert set(summary) == {"model", "lf_only", "stochastic"}
+    model = summary["model"]
+    for key in ("psa_bias_ln", "fas_bias_ln"):
+        np.testing.assert_allclose(model[key], 0.0, atol=1e-6)
+    for key in ("pga_bias_ln", "pgv_bias_ln", "arias_bias_ln", "cav_bias_ln", "d5_75_diff_s",
+                "d5_95_diff_s", "psa_band_bias_ln", "fas_band_bias_ln"):
+        assert model[key] == pytest.approx(0.0, abs=1e-6), key
+    assert model["anderson_mean_score"] == pytest.approx(10.0)
+    for name, s in summary.items():
+        for key, value in s.items():
+            assert value is not None and _finite(value), (name, key)
+    # the classical method is nearer the real high frequencies than "none at all"
+    assert (summary["stochastic"]["fas_band_abs_bias_ln"] < summary["lf_only"]["fas_band_abs_bias_ln"])
+    assert summary["lf_only"]["fas_band_bias_ln"] > 2.0  # lf_only lacks the high frequencies
+    assert len(result["period_s"]) == len(model["psa_bias_ln"]) == len(PERIODS)
+    assert len(result["freq_hz"]) == len(model["fas_bias_ln"])
+    for name in result["figures"]:
+        assert (tmp_path / "out" / name).stat().st_size > 1000
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "| PSA bias 0.05–1 s (ln) | +0.000 |" in report
+
+
+def test_baseline_as_generated_and_max_records(tmp_path):
+    _real(tmp_path, n=3)
+    result = _evaluate(tmp_path, "baseline:lf_only", "--max-records", "2")
+    assert result["n_records"] == 2 and [r["record_id"] for r in result["records"]] == ["rec0", "rec1"]
+    assert result["summary"]["model"] == result["summary"]["lf_only"]
+    assert result["summary"]["model"]["lowband_corr_median"] > 0.95
+
+
+def test_user_errors(tmp_path, capsys):
+    bb, lp, ids = _real(tmp_path)
+    args = ["evaluate", "--real", str(tmp_path / "real.zarr"), "--out", str(tmp_path / "out")]
+    assert main([*args, "--generated", "baseline:nonsense"]) == 2
+    assert "unknown baseline" in capsys.readouterr().err
+    create_store(tmp_path / "other.zarr", sampling_rate_hz=200.0, length=LENGTH, n_channels=1,
+                 lowpass_hz=LOWPASS_HZ).append(bb, lp, ids)
+    assert main([*args, "--generated", str(tmp_path / "other.zarr")]) == 2
+    assert "sampling rate" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "metrics.json").exists()

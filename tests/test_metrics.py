@@ -1,0 +1,94 @@
+"""Ground-motion metrics: closed forms, drift robustness, envelopes, scale behaviour of compute_all."""
+import numpy as np
+import pytest
+
+from seisdiff.dsp import bandpass, lowpass
+from seisdiff.evaluate import DEFAULT_FREQS_HZ, DEFAULT_PERIODS_S, compute_all
+from seisdiff.evaluate.metrics import (
+    envelope,
+    envelope_correlation,
+    lowband_consistency,
+    pga,
+    pgd,
+    pgv,
+)
+
+FS = 100.0
+
+
+def noise_record(seed, shape=(4096,)):
+    rng = np.random.default_rng(seed)
+    t = np.arange(shape[-1]) / FS
+    return bandpass(rng.standard_normal(shape) * np.exp(-(((t - 12.0) / 4.0) ** 2)), FS, 0.1, 30.0)
+
+
+def test_pgv_pgd_of_an_analytic_wave_packet():
+    """d(t) = D·g(t)·sin(ωτ), g = exp(-(τ/σ)²), τ = t - t0: acceleration d'' fed in, the peaks
+    of d' and d come out (zero mean, no content near the 0.05 Hz high-pass)."""
+    disp_m, w, sigma = 0.04, 2 * np.pi * 1.0, 3.0
+    tau = np.arange(4096) / FS - 20.0
+    g = np.exp(-((tau / sigma) ** 2))
+    dg = -2 * tau / sigma**2 * g
+    ddg = (4 * tau**2 / sigma**4 - 2 / sigma**2) * g
+    sin, cos = np.sin(w * tau), np.cos(w * tau)
+    d = disp_m * g * sin
+    v = disp_m * (dg * sin + w * g * cos)
+    a = disp_m * (ddg * sin + 2 * w * dg * cos - w**2 * g * sin)
+    assert pga(a) == pytest.approx(np.abs(a).max())
+    assert pgv(a, FS) == pytest.approx(np.abs(v).max(), rel=0.01)
+    assert pgd(a, FS) == pytest.approx(np.abs(d).max(), rel=0.01)
+
+
+def test_pgv_pgd_ignore_a_small_acceleration_offset():
+    """An offset of 0.1 % of PGA, integrated plainly over the 41 s record, gives a displacement
+    drift many times this record's PGD; the high-passed integrals barely move."""
+    x = noise_record(0)
+    offset = 0.001 * pga(x)
+    plain_drift = offset * (x.size / FS) ** 2 / 2
+    assert plain_drift > 5 * pgd(x, FS)
+    assert pgv(x + offset, FS) == pytest.approx(pgv(x, FS), rel=0.01)
+    assert pgd(x + offset, FS) == pytest.approx(pgd(x, FS), rel=0.02)
+
+
+def test_envelope_of_a_sine_is_its_amplitude():
+    n, amplitude = 4000, 1.3
+    x = amplitude * np.sin(2 * np.pi * 2.5 * np.arange(n) / FS)  # whole cycles: exact Hilbert pair
+    np.testing.assert_allclose(envelope(x, FS, smooth_s=1.0), amplitude, rtol=1e-9)
+
+
+def test_envelope_correlation_is_one_for_itself_and_scaled_copies():
+    x = noise_record(1, (3, 4096))
+    np.testing.assert_allclose(envelope_correlation(x, x, FS), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(envelope_correlation(x, 2 * x, FS), 1.0, rtol=1e-12)
+    other = noise_record(2, (3, 4096))[:, ::-1]  # energy late instead of early
+    assert np.all(envelope_correlation(x, other, FS) < 0.5)
+
+
+def test_lowband_consistency_of_a_broadband_trace_with_its_own_low_band():
+    """Realizations = the conditioning's source plus independent high-frequency noise."""
+    source = noise_record(3, (2, 4096))
+    conditioning = lowpass(source, FS, 1.0)
+    hf = bandpass(np.random.default_rng(4).standard_normal((5, 2, 4096)), FS, 5.0, 30.0)
+    corr, ratio = lowband_consistency(source + 0.1 * hf, conditioning, FS, 1.0)
+    assert corr.shape == ratio.shape == (5, 2)
+    np.testing.assert_allclose(corr, 1.0, atol=1e-3)
+    np.testing.assert_allclose(ratio, 1.0, atol=1e-3)
+    corr2, ratio2 = lowband_consistency(2 * source, conditioning, FS, 1.0)
+    np.testing.assert_allclose(ratio2, 2.0, rtol=1e-9)
+    np.testing.assert_allclose(corr2, 1.0, rtol=1e-9)
+
+
+def test_compute_all_shapes_and_scale_behaviour():
+    """Peaks, spectra and CAV scale with the record, Arias with its square, durations not at all."""
+    x = noise_record(5, (2, 4096))
+    m = compute_all(x, FS)
+    assert set(m) == {"pga", "pgv", "pgd", "psa", "fas", "arias", "d5_75", "d5_95", "cav"}
+    assert m["psa"].shape == (2, DEFAULT_PERIODS_S.size)
+    assert m["fas"].shape == (2, DEFAULT_FREQS_HZ.size)
+    for key in ("pga", "pgv", "pgd", "arias", "d5_75", "d5_95", "cav"):
+        assert m[key].shape == (2,)
+    assert np.all(m["d5_75"] < m["d5_95"])
+    scaled = compute_all(3.0 * x, FS)
+    power = {"arias": 2, "d5_75": 0, "d5_95": 0}
+    for key in m:
+        np.testing.assert_allclose(scaled[key], 3.0 ** power.get(key, 1) * m[key], rtol=1e-9)
