@@ -9,8 +9,6 @@ per-record times (extra_info["records"], ["per_record_s"]). Two baselines:
   whose peaks are up to ~5 % low at short periods and wrap around at the longest ones.
 `test_seisdiff_1000_records` gives the throughput of a full batch (the goal: ≥ 20× per record).
 """
-import sys
-import types
 import warnings
 
 import numba
@@ -27,17 +25,10 @@ PER_RECORD_S = {}  # name -> measured seconds per record, for the throughput com
 
 @pytest.fixture(scope="module")
 def pyrotd():
-    """pyrotd imports pkg_resources only for its version string (gone from recent setuptools)."""
-    if "pkg_resources" not in sys.modules:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                import pkg_resources  # noqa: F401
-        except ImportError:
-            stub = types.ModuleType("pkg_resources")
-            stub.get_distribution = lambda name: types.SimpleNamespace(version="unknown")
-            sys.modules["pkg_resources"] = stub
-    module = pytest.importorskip("pyrotd")
+    """pyrotd (it imports pkg_resources: the test extras pin setuptools<81, which still ships it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        module = pytest.importorskip("pyrotd")
     module.processes = 1  # one process, as the candidate's per-record figure is per machine
     return module
 

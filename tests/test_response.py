@@ -1,8 +1,6 @@
 """Response spectra: against pyrotd (frequency domain) on NGA-West2 records and noise, closed forms,
 the exact recurrence coefficients, invariants."""
 import re
-import sys
-import types
 import warnings
 
 import numpy as np
@@ -17,17 +15,10 @@ from seisdiff.dsp.response import _coefficients, psa, response_spectra, rotd50
 
 @pytest.fixture(scope="module")
 def pyrotd():
-    """pyrotd imports pkg_resources only for its version string (gone from recent setuptools)."""
-    if "pkg_resources" not in sys.modules:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                import pkg_resources  # noqa: F401
-        except ImportError:
-            stub = types.ModuleType("pkg_resources")
-            stub.get_distribution = lambda name: types.SimpleNamespace(version="unknown")
-            sys.modules["pkg_resources"] = stub
-    module = pytest.importorskip("pyrotd")
+    """pyrotd (it imports pkg_resources: the test extras pin setuptools<81, which still ships it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        module = pytest.importorskip("pyrotd")
     module.processes = 1  # its multiprocessing pool would compete with the other tests
     return module
 
