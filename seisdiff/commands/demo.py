@@ -1,11 +1,77 @@
-"""`seisdiff demo` — not available yet (see its issue)."""
-HELP = "demo (not available yet)"
+"""`seisdiff demo`: the whole path on the embedded default, in minutes on a CPU.
+
+simulate a small corpus (+ the shared NGA-West2 records when present) → preprocess → verify → the
+shipped model (or a few minutes of training with --train) → sample → evaluate. Each step is the
+public command a user would run, printed before it runs, so the demo doubles as a tutorial; every
+step resumes, so an interrupted demo continues where it stopped.
+"""
+HELP = "run the whole path (simulate → preprocess → verify → model → sample → evaluate) on the embedded default"
+
+SHARED_NGAW2 = "../shared/data/ngaw2"
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments (not available yet)")
+    p.add_argument("--out", default="seisdiff_demo", help="working folder (default ./seisdiff_demo)")
+    p.add_argument("--records", default=None,
+                   help=f"extra real records to add (default: {SHARED_NGAW2} when it exists)")
+    p.add_argument("--n-sim", type=int, default=96, help="simulated training records (default 96)")
+    p.add_argument("--n-test", type=int, default=16, help="simulated test records, never trained on (default 16)")
+    p.add_argument("--train", action="store_true", help="train a small model instead of using the shipped one")
+    p.add_argument("--minutes", type=float, default=4.0, help="training budget with --train (default 4)")
+    p.add_argument("--realizations", type=int, default=2, help="realizations per test record (default 2)")
+    p.add_argument("--steps", type=int, default=20, help="sampler steps (default 20)")
 
 
 def run(args) -> int:
-    print("seisdiff demo: not available yet in this version.")
-    return 2
+    import time
+    from pathlib import Path
+
+    from seisdiff.cli import main
+    from seisdiff.errors import UserError
+    from seisdiff.pretrained import DEFAULT_CHECKPOINT
+
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    records = Path(args.records) if args.records else Path(SHARED_NGAW2)
+    real = records if records.is_dir() and any(records.glob("*.AT2")) else None
+
+    def step(title, argv):
+        print(f"\n== {title}\n$ seisdiff {' '.join(map(str, argv))}", flush=True)
+        code = main([str(a) for a in argv])
+        if code not in (0, None):
+            raise UserError(f"demo step '{title}' failed (exit {code}); fix the message above and re-run")
+
+    step("simulate training records (Boore stochastic method)",
+         ["simulate", "--out", out / "records" / "sim", "--n", args.n_sim, "--seed", 0])
+    step("simulate test records (another seed: never trained on)",
+         ["simulate", "--out", out / "records" / "test", "--n", args.n_test, "--seed", 12345])
+    inputs, meta = [out / "records" / "sim"], [out / "records" / "sim" / "metadata.csv"]
+    if real is not None:
+        inputs.append(real)
+        meta += list(real.glob("*.csv"))
+    step("preprocess to a store in m/s²", ["preprocess", *inputs, "--out", out / "train.zarr", "--quiet",
+                                            "--metadata", *meta])
+    step("verify the store's physical scale", ["verify", out / "train.zarr"])
+    step("preprocess the test records", ["preprocess", out / "records" / "test", "--out", out / "test.zarr",
+                                         "--quiet", "--metadata", out / "records" / "test" / "metadata.csv"])
+    if args.train or not DEFAULT_CHECKPOINT.is_file():
+        if not args.train:
+            print(f"(no shipped model at {DEFAULT_CHECKPOINT}: training one for {args.minutes:g} min)")
+        ckpt_dir = out / "model"
+        resume = ["--resume"] if (ckpt_dir / "last.pt").is_file() else []
+        step("train a small model", ["train", "--data", out / "train.zarr", "--checkpoint-dir", ckpt_dir,
+                                     "--epochs", 200, "--max-minutes", args.minutes, "--window", 2048,
+                                     "--batch-size", 16, "--no-progress", *resume])
+        checkpoint = ckpt_dir / "best.pt"
+    else:
+        checkpoint = "default"
+    step("sample broadband realizations from the test records' low-pass",
+         ["sample", "--checkpoint", checkpoint, "--cond", out / "test.zarr", "--out", out / "generated.zarr",
+          "--realizations", args.realizations, "--steps", args.steps, "--seed", 0])
+    step("evaluate against the real broadband (and the baselines)",
+         ["evaluate", "--real", out / "test.zarr", "--generated", out / "generated.zarr", "--out", out / "report"])
+    print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")
+    print(f"report:  {out / 'report' / 'report.md'}")
+    print(f"figures: {out / 'report'}/*.png")
+    print(f"metrics: {out / 'report' / 'metrics.json'}")
+    return 0

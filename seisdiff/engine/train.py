@@ -131,6 +131,10 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size, cfg.grad_accum)
     steps_per_epoch = loader.steps_per_epoch()
     schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)
+    # what sampling needs to prepare new conditioning exactly as the training data was prepared
+    store_info = {"sampling_rate_hz": store.sampling_rate_hz, "lowpass_hz": store.lowpass_hz,
+                  "band_hz": list(store.band_hz), "length": store.length, "n_channels": store.n_channels,
+                  "preprocess": store.attrs.get("preprocess")}
 
     torch.manual_seed(cfg.seed)
     raw_model = UNet1d(cfg.model).to(rt.device)
@@ -198,7 +202,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
                                   ckpt_dir / f"generation_epoch{epoch + 1:04d}.png", rt, log)
             payload = {"epoch": epoch + 1, "step": step, "best_val_loss": best, "model": raw_model.state_dict(),
                        "ema": ema.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                       "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict()}
+                       "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict(),
+                       "store": store_info}
             save_checkpoint(ckpt_dir / "last.pt", payload)
             if improved:
                 save_checkpoint(ckpt_dir / "best.pt", payload)

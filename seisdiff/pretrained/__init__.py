@@ -1,0 +1,38 @@
+"""The pretrained default model shipped with the package (`--checkpoint default`).
+
+`default.pt` holds only what sampling needs — EMA weights (float16 to keep the wheel small; loaded
+into float32), the resolved training config and the scaling statistics — and loads with
+`torch.load(weights_only=True)` like every checkpoint. MODEL_CARD.md says what it was trained on and
+how well it does on events it never saw.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from seisdiff.errors import UserError
+
+DEFAULT_CHECKPOINT = Path(__file__).with_name("default.pt")
+
+
+def resolve_checkpoint(name: str | Path) -> Path:
+    """A checkpoint path; "default" means the shipped model. UserError when it does not exist."""
+    path = DEFAULT_CHECKPOINT if str(name) == "default" else Path(name)
+    if not path.is_file():
+        what = "the shipped default model" if str(name) == "default" else "checkpoint"
+        raise UserError(f"{path}: {what} not found; train one with `seisdiff train` and pass its best.pt")
+    return path
+
+
+def export_default(src: str | Path, dst: str | Path = DEFAULT_CHECKPOINT) -> Path:
+    """Write a sampling-only copy of training checkpoint `src` (EMA weights in float16) to `dst`."""
+    import torch
+
+    from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
+
+    ckpt = load_checkpoint(src)
+    ema = {k: (v.half() if v.is_floating_point() else v) for k, v in ckpt["ema"].items()}
+    payload = {"ema": ema, "config": ckpt["config"], "scaling": ckpt["scaling"], "store": ckpt["store"],
+               "epoch": ckpt["epoch"],
+               "step": ckpt["step"], "best_val_loss": ckpt["best_val_loss"], "source": str(src),
+               "torch_version": torch.__version__}
+    return save_checkpoint(dst, payload)
