@@ -53,7 +53,7 @@ def run(args) -> int:
                   distance_km_range=tuple(args.distance_km), vs30_range=tuple(args.vs30),
                   fs_hz=args.fs, n_samples=n_samples, seed=args.seed, n_components=args.components)
     if args.format == "at2":
-        records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate")
+        records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate", disable=None)
         paths = write_at2_corpus(args.out, records)
         print(f"wrote {len(paths)} AT2 files (g) and metadata.csv to {args.out}")
         return 0
@@ -97,7 +97,7 @@ def _run_store(args, corpus, n_samples) -> int:
                                "pga_lowpass": np.abs(low).max(axis=(1, 2)).astype(float)})
         batch.clear()
 
-    for rec in tqdm(records, total=todo, unit="rec", desc="simulate"):
+    for rec in tqdm(records, total=todo, unit="rec", desc="simulate", disable=None):
         batch.append(rec)
         if len(batch) == BATCH_RECORDS:
             commit()

@@ -122,7 +122,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     def compute(acc_mps2):
         return compute_all(acc_mps2, fs, periods_s, freqs_hz)
 
-    with tqdm(total=n + len(gen_rows), desc="evaluate", unit="rec", disable=not progress) as bar:
+    with tqdm(total=n + len(gen_rows), desc="evaluate", unit="rec", disable=None if progress else True) as bar:
         for start in range(0, n, BLOCK_TRACES):
             pos = np.arange(start, min(start + BLOCK_TRACES, n))
             blk = _read_rows(real, record_index[pos])

@@ -34,5 +34,5 @@ def export_default(src: str | Path, dst: str | Path = DEFAULT_CHECKPOINT) -> Pat
     payload = {"ema": ema, "config": ckpt["config"], "scaling": ckpt["scaling"], "store": ckpt["store"],
                "epoch": ckpt["epoch"],
                "step": ckpt["step"], "best_val_loss": ckpt["best_val_loss"], "source": str(src),
-               "torch_version": torch.__version__}
+               "torch_version": str(torch.__version__)}
     return save_checkpoint(dst, payload)
