@@ -24,11 +24,12 @@ def run(args) -> int:
     if not bench_dir.is_dir():
         raise UserError(f"{bench_dir}: no bench/ folder; run from a source checkout or pass --bench-dir")
     cmd = [sys.executable, "-m", "pytest", str(bench_dir), "--benchmark-only", "-q",
-           f"--benchmark-json={args.json}", "-p", "no:cacheprovider"]
+           f"--benchmark-json={args.json}", "-p", "no:cacheprovider", "-o", "python_files=bench_*.py"]
     if args.keyword:
         cmd += ["-k", args.keyword]
     code = subprocess.call(cmd)
-    if not Path(args.json).exists():
+    if not Path(args.json).exists() or not Path(args.json).read_text().strip():
+        print("bench: no benchmark ran", file=sys.stderr)
         return code or 1
     rows = ratio_table(json.loads(Path(args.json).read_text())["benchmarks"])
     print(f"\n{'group':40s} {'baseline':28s} {'candidate':28s} {'ratio':>8s}")
