@@ -88,9 +88,7 @@ class Store:
     def read(self, start: int = 0, stop: int | None = None, fields=SIGNALS) -> dict[str, np.ndarray]:
         """Records [start, stop) as {field: (n, C, L) float32 m/s²}, one block read per field."""
         stop = self._n if stop is None else min(stop, self._n)
-        arrays = [self.group[f].async_array for f in fields]
-        blocks = sync(_gather([a.getitem(slice(start, stop)) for a in arrays]))  # fields concurrently
-        return {f: np.asarray(b) for f, b in zip(fields, blocks)}
+        return {f: np.asarray(self.group[f][start:stop]) for f in fields}
 
     def column(self, name: str) -> np.ndarray:
         """Per-record column (N,): float64 with NaN when unknown, int64, or str."""
