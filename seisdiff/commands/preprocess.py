@@ -16,7 +16,7 @@ def add_arguments(p):
     p.add_argument("--metadata", nargs="+", metavar="CSV",
                    help="CSV(s) with magnitude, distance and Vs30 keyed by record_id or RSN")
     p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …)")
-    p.add_argument("--workers", type=int, default=2, help="reader threads (default 2)")
+    p.add_argument("--workers", type=int, default=None, help="reader threads (default: cores, at most 4)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -28,6 +28,7 @@ from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, single_groups, trip
 from seisdiff.preprocess.metadata import COLUMNS, load_metadata_csvs, lookup
 
 REPORT_NAME = "preprocess_report.csv"
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)  # reader threads
 REPORT_FIELDS = ["file", "status", "reason", "record_ids"]
 
 
@@ -52,7 +53,7 @@ class Summary:
 
 def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | None = None, *,
                    metadata_csv=None, units: str | None = None,
-                   components: str = "each", workers: int = 1, batch_records: int = 256,
+                   components: str = "each", workers: int | None = None, batch_records: int = 256,
                    progress: bool = True) -> Summary:
     """Preprocess INPUT files/folders/globs into the store `out`. Returns the run's summary."""
     cfg = cfg or PreprocessConfig()
@@ -93,7 +94,8 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
 
     bar = tqdm(total=len(paths), desc="preprocess", unit="file", disable=None if progress else True)
     pending, held = [], []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    workers = workers or DEFAULT_WORKERS
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # the AT2 parser releases the GIL
         for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg), paths)):
             bar.update(1)
             if isinstance(result, InputError):
