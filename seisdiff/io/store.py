@@ -23,12 +23,16 @@ import zarr
 from zarr.core.sync import sync
 
 from seisdiff.errors import UserError
+from seisdiff.io import shards
 
 SCHEMA_VERSION = 1
 SIGNALS = ("broadband", "lowpass")
 TARGET_CHUNK_BYTES = 4 * 1024 * 1024   # ~4 MB chunks: block reads run at memory speed
 CHUNKS_PER_SHARD = 4
 COLUMN_CHUNK = 4096                    # per-record columns: small chunks keep appends cheap
+# arrays opened for writing skip zarr's "is this chunk all fill value?" scan (a record is never all
+# fill value in practice; written chunks read back the same): appends write 1.7× faster
+WRITE_CONFIG = {"array.write_empty_chunks": True}
 
 
 def _records_per_chunk(n_channels: int, length: int) -> int:
@@ -51,6 +55,7 @@ class Store:
                             "create one with `seisdiff preprocess`")
         self._n = int(self.attrs["n_records"])
         self._ids = None
+        self._layouts = {}   # field → shards.ShardLayout, or None to read through zarr
 
     def __len__(self) -> int:
         return self._n
@@ -82,13 +87,21 @@ class Store:
     @property
     def record_ids(self) -> np.ndarray:
         if self._ids is None:
-            self._ids = _as_str(self.group["record_id"][: self._n])
+            self._ids = _as_str(self.group["record_id"][: self._n]) if self._n else np.array([], dtype=str)
         return self._ids
 
     def read(self, start: int = 0, stop: int | None = None, fields=SIGNALS) -> dict[str, np.ndarray]:
-        """Records [start, stop) as {field: (n, C, L) float32 m/s²}, one block read per field."""
-        stop = self._n if stop is None else min(stop, self._n)
-        return {f: np.asarray(self.group[f][start:stop]) for f in fields}
+        """Records [start, stop) as {field: (n, C, L) float32 m/s²}, one block read per field
+        (straight from the shard files when the layout allows, see `io.shards`; else through zarr)."""
+        start = max(0, min(start, self._n))
+        stop = self._n if stop is None else max(start, min(stop, self._n))
+        out = {}
+        for f in fields:
+            if f not in self._layouts:
+                self._layouts[f] = shards.plan(self.path / f)
+            layout = self._layouts[f]
+            out[f] = shards.read_records(layout, start, stop) if layout else np.asarray(self.group[f][start:stop])
+        return out
 
     def column(self, name: str) -> np.ndarray:
         """Per-record column (N,): float64 with NaN when unknown, int64, or str."""
@@ -131,12 +144,11 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
         return writer
     rpc = records_per_chunk or _records_per_chunk(n_channels, length)
     group = zarr.open_group(str(path), mode="w")
-    for name in SIGNALS:
-        group.create_array(name, shape=(0, n_channels, length), dtype="float32", fill_value=0.0,
-                           chunks=(rpc, n_channels, length),
-                           shards=(rpc * CHUNKS_PER_SHARD, n_channels, length),
-                           compressors=None)  # float32 noise-like signals barely compress; reads 3× faster
-    group.create_array("record_id", shape=(0,), dtype=str, chunks=(COLUMN_CHUNK,))
+    signal = dict(shape=(0, n_channels, length), dtype="float32", fill_value=0.0, chunks=(rpc, n_channels, length),
+                  shards=(rpc * CHUNKS_PER_SHARD, n_channels, length),
+                  compressors=None)  # float32 noise-like signals barely compress; reads 3× faster
+    sync(_gather([group._async_group.create_array(name, **signal) for name in SIGNALS]
+                 + [group._async_group.create_array("record_id", shape=(0,), dtype=str, chunks=(COLUMN_CHUNK,))]))
     group.attrs.update({
         "units": "m/s^2",
         "sampling_rate_hz": float(sampling_rate_hz),
@@ -173,13 +185,20 @@ class StoreWriter(Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         self.group = zarr.open_group(str(self.path), mode="r+")
+        self._arrays = {}   # name → AsyncArray, opened once (resize updates their metadata in place)
         self._truncate_uncommitted()
 
+    def _async_arrays(self, names) -> list:
+        missing = [name for name in names if name not in self._arrays]
+        if missing:
+            with zarr.config.set(WRITE_CONFIG):
+                opened = sync(_gather([self.group._async_group.getitem(name) for name in missing]))
+            self._arrays.update(zip(missing, opened))
+        return [self._arrays[name] for name in names]
+
     def _truncate_uncommitted(self) -> None:
-        for name in self._array_names():
-            arr = self.group[name]
-            if arr.shape[0] != self._n:
-                arr.resize((self._n,) + arr.shape[1:])
+        arrays = self._async_arrays(self._array_names())
+        sync(_gather([a.resize((self._n,) + a.shape[1:]) for a in arrays if a.shape[0] != self._n]))
 
     def _array_names(self) -> list[str]:
         return [*SIGNALS, "record_id", *self.columns]
@@ -188,19 +207,28 @@ class StoreWriter(Store):
     def existing_ids(self) -> set[str]:
         return set(self.record_ids.tolist())
 
-    def _ensure_column(self, name: str, values: np.ndarray) -> None:
-        if name in self.group:
+    def _ensure_columns(self, columns: dict) -> None:
+        """Create the arrays of columns the store does not list yet, all at once, then list them.
+
+        A column array left by a run killed before it was listed is replaced (it holds nothing
+        committed); records stored before a column appears read as unknown (its fill value)."""
+        new = [name for name in columns if name not in self.columns]
+        if not new:
             return
-        if values.dtype.kind in "OUS":
-            arr = self.group.create_array(name, shape=(0,), dtype=str, chunks=(COLUMN_CHUNK,))
-        elif values.dtype.kind in "iub":
-            arr = self.group.create_array(name, shape=(0,), dtype="int64", chunks=(COLUMN_CHUNK,), fill_value=-1)
-        else:
-            arr = self.group.create_array(name, shape=(0,), dtype="float64", chunks=(COLUMN_CHUNK,),
-                                          fill_value=float("nan"))
-        if self._n:  # a column that appears later: earlier records are unknown
-            arr.resize((self._n,))
-        self.attrs["columns"] = [*self.columns, name]
+
+        def spec(values):
+            if values.dtype.kind in "OUS":
+                return dict(dtype=str)
+            if values.dtype.kind in "iub":
+                return dict(dtype="int64", fill_value=-1)
+            return dict(dtype="float64", fill_value=float("nan"))
+
+        with zarr.config.set(WRITE_CONFIG):
+            created = sync(_gather([
+                self.group._async_group.create_array(name, shape=(self._n,), chunks=(COLUMN_CHUNK,), overwrite=True,
+                                                     **spec(columns[name])) for name in new]))
+        self._arrays.update(zip(new, created))
+        self.attrs["columns"] = [*self.columns, *new]
         self.group.attrs["columns"] = self.attrs["columns"]
 
     def append(self, broadband, lowpass, record_ids, columns: dict | None = None) -> int:
@@ -225,12 +253,12 @@ class StoreWriter(Store):
         for name, values in columns.items():
             if len(values) != n:
                 raise ValueError(f"column {name!r} has {len(values)} values for {n} records")
-            self._ensure_column(name, values)
+        self._ensure_columns(columns)
         lo, hi = self._n, self._n + n
         names = self._array_names()
-        arrays = [self.group[name].async_array for name in names]
+        arrays = self._async_arrays(names)
         values = [broadband, lowpass, record_ids] + [
-            columns[name] if name in columns else _missing(self.group[name], n) for name in self.columns]
+            columns[name] if name in columns else _missing(self._arrays[name], n) for name in self.columns]
         # all arrays grow, then all are written, each step concurrently (zarr's event loop): one
         # round trip per step instead of one per array; every column is written for every record,
         # since regrown arrays may hold stale bytes from an uncommitted run
