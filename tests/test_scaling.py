@@ -59,20 +59,55 @@ def test_zero_conditioning_is_floored():
     assert log_scale[0] == pytest.approx(np.log(scaler.eps_mps2))
 
 
-def test_fit_scaling_equals_numpy_on_raw_store(tmp_path):
+def _numpy_reference(lp, reference):
+    """Independent NumPy amplitude reference of (n, C, L) lowpass records at 100 Hz, 1 Hz, order 4."""
+    if reference == "peak":
+        return np.abs(lp).max(axis=(1, 2))
+    n_fft = max(lp.shape[-1], 2048)                              # zero-padded to 16 periods of 1 Hz
+    f = np.fft.rfftfreq(n_fft, 0.01)
+    power = (np.abs(np.fft.rfft(lp, n=n_fft, axis=-1) * 0.01) * (1 + f**8)) ** 2    # |X|²/G²
+    edges = np.geomspace(0.35, 0.9, 6)
+    logs = [np.log(power[..., (f >= a) & (f < b)].mean(-1)) for a, b in zip(edges[:-1], edges[1:])
+            if ((f >= a) & (f < b)).any()]
+    return np.exp(0.5 * np.mean(logs, axis=0).mean(axis=-1))                         # mean over bins, channels
+
+
+@pytest.mark.parametrize("reference,n_channels", [("peak", 1), ("spectral", 1), ("spectral", 3)])
+def test_fit_scaling_equals_numpy_on_raw_store(tmp_path, reference, n_channels):
     """Bug 3: statistics on the raw arrays as stored (a subset of records, read in several blocks)."""
-    store = make_store(tmp_path / "s.zarr", n=11)
+    store = make_store(tmp_path / "s.zarr", n=11, n_channels=n_channels)
     indices = np.array([0, 2, 3, 5, 7, 8, 10])
-    scaler = fit_scaling(store, indices, block_records=3)
+    scaler = fit_scaling(store, indices, block_records=3, reference=reference)
+    assert (scaler.reference, scaler.sampling_rate_hz, scaler.lowpass_hz, scaler.filter_order) == (reference, 100.0, 1.0, 4)
     raw = store.read(0, len(store))
     bb, lp = raw["broadband"][indices].astype(np.float64), raw["lowpass"][indices].astype(np.float64)
-    peak = np.abs(lp).max(axis=(1, 2))
-    g = np.median(bb.std(axis=(1, 2)) / peak)
-    assert scaler.global_factor == pytest.approx(g, rel=1e-12)
-    assert scaler.log_scale_mean == pytest.approx(np.mean(np.log(peak * g)), rel=1e-12)
-    assert scaler.log_scale_std == pytest.approx(np.std(np.log(peak * g)), rel=1e-9)
+    level = _numpy_reference(lp, reference)
+    g = np.median(bb.std(axis=(1, 2)) / level)
+    assert scaler.global_factor == pytest.approx(g, rel=1e-9)
+    assert scaler.log_scale_mean == pytest.approx(np.mean(np.log(level * g)), rel=1e-9)
+    assert scaler.log_scale_std == pytest.approx(np.std(np.log(level * g)), rel=1e-9)
     x_model, _, _ = scaler.to_model(bb, lp)
     assert np.median(x_model.std(axis=(1, 2))) == pytest.approx(1.0, rel=1e-5)   # unit std by construction
+    assert Scaler.from_dict(scaler.to_dict()) == scaler                            # as saved in checkpoints
+
+
+def test_fit_scaling_uses_the_training_window(tmp_path):
+    # a Fourier level grows as sqrt(duration), a std does not: the factor is fitted on what the model sees
+    store = make_store(tmp_path / "s.zarr", n=6, length=1024)
+    raw = store.read(0, len(store))
+    scaler = fit_scaling(store, np.arange(6), window=512)
+    crop = slice(256, 768)
+    x_model, _, _ = scaler.to_model(raw["broadband"][..., crop], raw["lowpass"][..., crop])
+    assert np.median(x_model.std(axis=(1, 2))) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_checkpoints_from_before_the_spectral_reference_load_as_peak():
+    old = {"global_factor": 2.0, "log_scale_mean": -3.0, "log_scale_std": 1.5, "eps_mps2": 1e-8}
+    scaler = Scaler.from_dict(old)
+    assert scaler.reference == "peak"
+    lp = np.zeros((1, 1, 64))
+    lp[0, 0, 10] = -0.25
+    assert scaler.log_scale(lp)[0] == pytest.approx(np.log(0.25 * 2.0))
 
 
 def test_loader_batches_return_exactly_to_stored_arrays(tmp_path):

@@ -10,7 +10,7 @@ from synth import make_store
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import load_checkpoint
 from seisdiff.engine.config import DataConfig, ModelConfig, load_config
-from seisdiff.engine.data import BatchLoader, split_indices
+from seisdiff.engine.data import BatchLoader, split_indices, validation_set
 from seisdiff.engine.denoiser import Denoiser
 from seisdiff.engine.diagnostics import batch_report, ddim_sample
 from seisdiff.engine.diffusion import forward_loss, validation_loss
@@ -125,6 +125,23 @@ def test_streaming_blocks_cover_every_record_once(tmp_path):
     seen = np.concatenate([mb["log_scale"].numpy() for step in loader.epoch(2) for mb in step])
     expected = scaler.log_scale(store.read(0, 20)["lowpass"])
     np.testing.assert_allclose(np.sort(seen), np.sort(expected), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.5, 1.0])
+def test_metadata_dropout_hides_whole_records_reproducibly(tmp_path, dropout):
+    store = make_store(tmp_path / "s.zarr", n=40, length=128)   # every record knows magnitude and distance
+    cfg = DataConfig(metadata_dropout=dropout, flip_polarity=False)
+    loader = BatchLoader(store, np.arange(40), Scaler(), cfg, 40, seed=3)
+    (batch,), = list(loader.epoch(0))
+    scalars = batch["scalars"].numpy()                            # log-scale, magnitude, distance, Vs30
+    assert np.isfinite(scalars[:, 0]).all() and np.isnan(scalars[:, 3]).all()      # no Vs30 in this store
+    hidden = np.isnan(scalars[:, 1])
+    np.testing.assert_array_equal(hidden, np.isnan(scalars[:, 2]))  # a record's metadata goes as a whole
+    assert hidden.mean() == {0.0: 0.0, 0.5: pytest.approx(0.5, abs=0.2), 1.0: 1.0}[dropout]
+    (again,), = list(BatchLoader(store, np.arange(40), Scaler(), cfg, 40, seed=3).epoch(0))
+    torch.testing.assert_close(again["scalars"], batch["scalars"], equal_nan=True)
+    val_batches, _, _ = validation_set(store, np.arange(40), Scaler(), cfg, 40)
+    assert np.isfinite(val_batches[0]["scalars"][:, 1].numpy()).all()  # validation always sees the metadata
 
 
 def test_lr_schedule_warmup_then_cosine():

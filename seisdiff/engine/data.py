@@ -115,13 +115,15 @@ class BatchLoader:
             order = rng.permutation(len(pool))
             offsets = rng.integers(0, pool.broadband_mps2.shape[-1] - self.window + 1, size=len(pool))
             signs = rng.choice([-1.0, 1.0], size=len(pool)) if self.cfg.flip_polarity else np.ones(len(pool))
+            hide = rng.random(len(pool)) < self.cfg.metadata_dropout
             for step in range(len(pool) // self.batch_size):
                 batch = order[step * self.batch_size:(step + 1) * self.batch_size]
-                yield [self._micro_batch(pool, batch[j * self.micro:(j + 1) * self.micro], offsets, signs)
+                yield [self._micro_batch(pool, batch[j * self.micro:(j + 1) * self.micro], offsets, signs, hide)
                        for j in range(self.first_micro, self.first_micro + self.grad_accum)]
 
-    def _micro_batch(self, pool: RecordPool, rows: np.ndarray, offsets: np.ndarray, signs: np.ndarray) -> dict:
-        return make_batch(pool, rows, offsets[rows], signs[rows], self.window, self.scaler, self.cfg.use_metadata)
+    def _micro_batch(self, pool: RecordPool, rows, offsets, signs, hide) -> dict:
+        return make_batch(pool, rows, offsets[rows], signs[rows], self.window, self.scaler, self.cfg.use_metadata,
+                          hide_metadata=hide[rows])
 
 
 def crop(pool: RecordPool, rows, offsets, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,13 +133,18 @@ def crop(pool: RecordPool, rows, offsets, window: int) -> tuple[np.ndarray, np.n
             np.take_along_axis(pool.lowpass_mps2[rows], take, axis=-1))
 
 
-def make_batch(pool: RecordPool, rows, offsets, signs, window: int, scaler: Scaler, use_metadata: bool) -> dict:
-    """Model-unit batch of pool records `rows`, cropped at `offsets` to `window` samples, times `signs` (±1)."""
+def make_batch(pool: RecordPool, rows, offsets, signs, window: int, scaler: Scaler, use_metadata: bool,
+               hide_metadata=None) -> dict:
+    """Model-unit batch of pool records `rows`, cropped at `offsets` to `window` samples, times `signs` (±1);
+    the metadata of rows where `hide_metadata` (n,) is True is given as unknown (NaN)."""
     bb, lp = crop(pool, rows, offsets, window)
     sign = np.asarray(signs, np.float32)[:, None, None]
     x0, cond, log_scale = scaler.to_model(bb * sign, lp * sign)
+    meta = metadata(pool, rows, use_metadata)
+    if hide_metadata is not None:
+        meta = {k: np.where(hide_metadata, np.nan, v) for k, v in meta.items()}
     return {"x0": torch.from_numpy(x0), "cond": torch.from_numpy(cond),
-            "scalars": scaler.scalars(log_scale, **metadata(pool, rows, use_metadata)),
+            "scalars": scaler.scalars(log_scale, **meta),
             "log_scale": torch.from_numpy(log_scale)}
 
 

@@ -3,13 +3,22 @@
 Every other module works either in physical units (the store, exports, evaluation) or in model units
 (the network, the diffusion), never both. The conversion, for one record, is
 
-    scale_mps2 = max(max |lowpass_mps2| over channels and time, eps_mps2) · global_factor
+    scale_mps2 = max(reference(lowpass_mps2), eps) · global_factor
     x_model    = broadband_mps2 / scale_mps2        cond_model = lowpass_mps2 / scale_mps2
     log_scale  = ln(scale_mps2)                     (float64, one per record)
     broadband_mps2 = x_model · exp(log_scale)       (the exact inverse, up to float32 rounding)
 
-The scale comes from the conditioning only, so it is known at inference. `global_factor` is the
-median over training records of std(broadband) / max|lowpass|, computed on the raw store before
+The scale comes from the conditioning only, so it is known at inference. Its amplitude reference is
+one of
+- "spectral" (new trainings): the conditioning's Fourier level just below the crossover, corrected for
+  the low-pass filter (`dsp.level`, in m/s; geometric mean over channels). Under an ω² source the
+  broadband level above the crossover continues it, so broadband/scale differs less between events
+  than with the peak: on the shared NGA-West2 records, the event means of ln(std(broadband −
+  lowpass)/reference) are −0.43, −0.60, −0.49 (Chuetsu-oki, Iwate, El Mayor) with this reference,
+  −0.13, −0.44, −0.74 with the peak. A model trained on one event then transfers to another.
+- "peak": max |lowpass| over channels and time, m/s² (checkpoints made before "spectral").
+
+`global_factor` is the median over training records of std(broadband) / reference, computed on the raw store before
 training (`fit_scaling`) and saved in the checkpoint, so that model-space broadband has about unit
 standard deviation — the same scale as the diffusion noise. Because x_model ignores the absolute
 amplitude (`to_model(k·b, k·l)` is the same for every k > 0), ln(scale) is given to the network as a
@@ -20,12 +29,16 @@ unknown and is masked inside the model.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
-EPS_MPS2 = 1e-8  # floor on max|lowpass|: an all-zero conditioning must not divide by zero
+from seisdiff.dsp.level import record_level
+
+EPS_MPS2 = 1e-8  # floor on the reference: an all-zero conditioning must not divide by zero
+REFERENCES = ("peak", "spectral")
 N_SCALARS = 4    # log-scale, magnitude, log10 distance, log10 Vs30
 
 
@@ -36,22 +49,43 @@ class Scaler:
     global_factor: float = 1.0   # median std(broadband)/max|lowpass| over training records
     log_scale_mean: float = 0.0  # mean of ln(scale_mps2) over training records
     log_scale_std: float = 1.0   # std of ln(scale_mps2) over training records (> 0)
-    eps_mps2: float = EPS_MPS2   # floor on max|lowpass|, m/s²
+    eps_mps2: float = EPS_MPS2   # floor on the reference (m/s² for "peak", m/s for "spectral")
+    reference: str = "peak"      # amplitude reference: "peak" | "spectral" (see the module text)
+    sampling_rate_hz: float = 100.0  # of the records ("spectral" only)
+    lowpass_hz: float = 1.0          # crossover of the conditioning's filter ("spectral" only)
+    filter_order: int = 4            # its Butterworth order, run forward and back ("spectral" only)
+
+    def __post_init__(self):
+        if self.reference not in REFERENCES:
+            raise ValueError(f"scaling reference {self.reference!r} is unknown; use one of {REFERENCES}")
 
     def to_dict(self) -> dict:
-        return {k: float(v) for k, v in asdict(self).items()}
+        return {k: v if isinstance(v, str) else float(v) for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scaler":
-        return cls(**{k: float(d[k]) for k in ("global_factor", "log_scale_mean", "log_scale_std", "eps_mps2")})
+        """From `to_dict` output; checkpoints older than the "spectral" reference have only the first four keys."""
+        values = {k: float(d[k]) for k in ("global_factor", "log_scale_mean", "log_scale_std", "eps_mps2")}
+        if "reference" in d:
+            values.update(reference=str(d["reference"]), sampling_rate_hz=float(d["sampling_rate_hz"]),
+                          lowpass_hz=float(d["lowpass_hz"]), filter_order=int(d["filter_order"]))
+        return cls(**values)
+
+    def reference_level(self, lowpass_mps2) -> np.ndarray:
+        """The amplitude reference (...) float64 of lowpass (..., C, L) m/s² (NumPy), floored at eps."""
+        x = np.asarray(lowpass_mps2)
+        if self.reference == "peak":
+            level = np.abs(x).max(axis=(-2, -1)).astype(np.float64)
+        else:
+            level = record_level(x, self.sampling_rate_hz, self.lowpass_hz, self.filter_order, per_record_axes=2)
+        return np.maximum(level, self.eps_mps2)
 
     def log_scale(self, lowpass_mps2):
         """ln(scale_mps2) for lowpass (..., C, L) in m/s² (NumPy or torch) → (...) float64."""
         if isinstance(lowpass_mps2, torch.Tensor):
-            peak = lowpass_mps2.detach().abs().amax(dim=(-2, -1)).double().clamp_min(self.eps_mps2)
-            return torch.log(peak) + np.log(self.global_factor)
-        peak = np.maximum(np.abs(np.asarray(lowpass_mps2)).max(axis=(-2, -1)).astype(np.float64), self.eps_mps2)
-        return np.log(peak) + np.log(self.global_factor)
+            level = self.reference_level(lowpass_mps2.detach().cpu().numpy())
+            return torch.from_numpy(np.log(level) + np.log(self.global_factor)).to(lowpass_mps2.device)
+        return np.log(self.reference_level(lowpass_mps2)) + np.log(self.global_factor)
 
     def to_model(self, broadband_mps2, lowpass_mps2):
         """(broadband, lowpass) (..., C, L) m/s² → (x_model, cond_model, log_scale (...) float64)."""
@@ -105,39 +139,46 @@ def _divide(x_mps2, log_scale):
     return (np.asarray(x_mps2, np.float64) / scale[..., None, None]).astype(np.float32)
 
 
-def record_statistics(broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, eps_mps2: float = EPS_MPS2):
-    """Per-record raw statistics of (n, C, L) m/s² blocks → (std_broadband_mps2 (n,), peak_lowpass_mps2 (n,)).
+def record_statistics(broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, scaler: "Scaler"):
+    """Per-record raw statistics of (n, C, L) m/s² blocks → (std_broadband_mps2 (n,), reference (n,)).
 
-    std is over channels and time; peak is max |lowpass| floored at eps_mps2. Both float64.
+    std is over channels and time; reference is `scaler.reference_level` (floored). Both float64.
     """
     bb = np.asarray(broadband_mps2, np.float64)
-    std = bb.reshape(len(bb), -1).std(axis=1)
-    peak = np.maximum(np.abs(np.asarray(lowpass_mps2)).reshape(len(bb), -1).max(axis=1).astype(np.float64), eps_mps2)
-    return std, peak
+    return bb.reshape(len(bb), -1).std(axis=1), scaler.reference_level(lowpass_mps2)
 
 
-def fit_scaling(store, indices: np.ndarray, block_records: int = 512) -> Scaler:
+def fit_scaling(store, indices: np.ndarray, block_records: int = 512, reference: str = "spectral",
+                window: int | None = None) -> Scaler:
     """Scaler fitted on the raw store's records `indices` (sorted ints), read in blocks of records.
 
+    The statistics are taken on each record's centred `window` samples (None: the whole record), the
+    length the model sees (a Fourier level grows with the square root of the duration, a std does not).
     The store's arrays are used exactly as stored (m/s²): nothing is multiplied by a PGA.
     """
+    base = Scaler(reference=reference, sampling_rate_hz=store.sampling_rate_hz, lowpass_hz=store.lowpass_hz,
+                  filter_order=int(store.attrs.get("filter", {}).get("order", 4)))
+    window = min(int(window or store.length), store.length)
+    first = (store.length - window) // 2
     indices = np.sort(np.asarray(indices, dtype=np.int64))
-    stds, peaks = [], []
+    stds, levels = [], []
     for start in range(0, len(store), block_records):
         stop = min(start + block_records, len(store))
         wanted = indices[(indices >= start) & (indices < stop)] - start
         if len(wanted) == 0:
             continue
         block = store.read(start, stop)
-        std, peak = record_statistics(block["broadband"][wanted], block["lowpass"][wanted])
+        crop = slice(first, first + window)
+        std, level = record_statistics(block["broadband"][wanted][..., crop], block["lowpass"][wanted][..., crop], base)
         stds.append(std)
-        peaks.append(peak)
-    std, peak = np.concatenate(stds), np.concatenate(peaks)
-    ratio = std / peak
+        levels.append(level)
+    std, level = np.concatenate(stds), np.concatenate(levels)
+    ratio = std / level
     ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
     global_factor = float(np.median(ratio)) if len(ratio) else 1.0
-    log_scale = np.log(peak) + np.log(global_factor)
-    return Scaler(
+    log_scale = np.log(level) + np.log(global_factor)
+    return dataclasses.replace(
+        base,
         global_factor=global_factor,
         log_scale_mean=float(log_scale.mean()),
         log_scale_std=float(max(log_scale.std(), 1e-3)),  # one record, or identical ones: no division by 0

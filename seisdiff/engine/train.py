@@ -127,7 +127,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
 
     train_idx, val_idx = split_indices(store, cfg.data.val_fraction, cfg.seed)
     # statistics on the raw store's training records, once; a resumed run keeps the saved ones
-    scaler = Scaler.from_dict(state["scaling"]) if state else fit_scaling(store, train_idx, cfg.data.block_records)
+    scaler = Scaler.from_dict(state["scaling"]) if state else fit_scaling(
+        store, train_idx, cfg.data.block_records, reference=cfg.scale_reference, window=cfg.data.window)
     loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size, cfg.grad_accum)
     steps_per_epoch = loader.steps_per_epoch()
     schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)

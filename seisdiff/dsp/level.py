@@ -1,0 +1,58 @@
+"""Fourier level of a low-passed record just below its crossover, corrected for the low-pass filter.
+
+Used twice: by the `stochastic` baseline, to set the level of its ω² high frequencies, and by the
+engine's scaling, as the per-record amplitude reference (`Scaler(reference="spectral")`).
+
+The record's power spectrum, divided by the filter's squared gain G(f)² with
+G(f) = 1/(1+(f/f_x)^(2·order)) (a zero-phase Butterworth of that order run forward and back), is
+averaged in REFERENCE_BINS log-spaced bins over REFERENCE_BAND × f_x; the level is exp of the mean of
+their half-log powers, i.e. a geometric mean of |X(f)|, in the record's unit × s (m/s for m/s²).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+REFERENCE_BAND = (0.35, 0.9)  # × crossover: below it, where G(f) is known and not vanishing
+REFERENCE_BINS = 5
+
+
+def reference_frequency_hz(lowpass_hz: float) -> float:
+    """The band's geometric centre f_ref, Hz, where the level applies."""
+    return float(np.sqrt(REFERENCE_BAND[0] * REFERENCE_BAND[1]) * lowpass_hz)
+
+
+def lowband_level(spec, freqs_hz, lowpass_hz: float, filter_order: int, axis_mean=None) -> np.ndarray:
+    """Level (…,) of Fourier spectra spec (…, F) (|X(f)| = |rfft(x)|/fs, unit × s) at frequencies freqs_hz (F,).
+
+    axis_mean: further axes (negative, counted on the level's shape (…,)) over which the log powers
+    are averaged too, e.g. -1 for one level per three-component record (…, C). Returns float64, 0
+    where the record is all zero. Raises ValueError when the record is too short to resolve
+    two bins below the crossover.
+    """
+    freqs_hz = np.asarray(freqs_hz, np.float64)
+    gain = 1.0 / (1.0 + (freqs_hz / lowpass_hz) ** (2 * filter_order))
+    power = (np.abs(spec) / gain) ** 2
+    edges = np.geomspace(REFERENCE_BAND[0] * lowpass_hz, REFERENCE_BAND[1] * lowpass_hz, REFERENCE_BINS + 1)
+    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges[:-1], edges[1:])]
+    bins = [b for b in bins if b.any()]
+    if len(bins) < 2:
+        raise ValueError(f"records of {2 * len(freqs_hz) - 2} samples are too short to resolve the "
+                         f"spectrum below the {lowpass_hz} Hz crossover")
+    with np.errstate(divide="ignore"):
+        log_power = np.stack([np.log(power[..., b].mean(axis=-1)) for b in bins], axis=-1).mean(axis=-1)
+    if axis_mean is not None:
+        log_power = log_power.mean(axis=axis_mean)
+    level = np.exp(0.5 * log_power)
+    return np.where(np.isfinite(level), level, 0.0)
+
+
+def record_level(x, fs: float, lowpass_hz: float, filter_order: int, per_record_axes: int = 1) -> np.ndarray:
+    """Level of low-passed records x (…, L) in unit·s; the last `per_record_axes` axes (time
+    included) form one record, e.g. 2 for (n, C, L) → (n,). Records shorter than 16 periods of the
+    crossover are zero-padded to that (padding samples the same Fourier transform more finely)."""
+    x = np.asarray(x, np.float64)
+    n_fft = max(x.shape[-1], int(2 ** np.ceil(np.log2(16 * fs / lowpass_hz))))
+    spec = np.fft.rfft(x, n=n_fft, axis=-1) / fs
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / fs)
+    extra = tuple(range(-(per_record_axes - 1), 0)) if per_record_axes > 1 else None
+    return lowband_level(spec, freqs, lowpass_hz, filter_order, axis_mean=extra)
