@@ -8,6 +8,9 @@ Layout (one group):
   attrs                units="m/s^2", sampling_rate_hz, lowpass_hz, band_hz, filter, schema_version,
                        producer, columns, n_records (the commit marker)
 
+Reads of the signal arrays go straight from the shard files into the output (`io.shards`, one
+copy; about 10× zarr's own path for a 12 MB block), falling back to zarr for any other layout.
+
 Crash safety: `append` grows the arrays, writes the new records, and only then raises the
 `n_records` attribute (zarr's LocalStore writes every file atomically). Readers see the first
 `n_records` records; a writer reopening a store first shrinks the arrays back to `n_records`, so a run
