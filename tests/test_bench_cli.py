@@ -15,3 +15,10 @@ def test_ratio_per_group_and_per_record():
                         _b("ours", "g2", "candidate", 2.0, records=1000),     # 2 ms/record
                         _b("lonely", "g3", "candidate", 1.0)])
     assert rows == [("g1", "scipy", "numba", pytest.approx(4.0)), ("g2", "pyrotd", "ours", pytest.approx(25.0))]
+
+
+def test_ratio_uses_the_median_when_given():
+    base = {"name": "npz", "group": "g", "extra_info": {"role": "baseline"}, "stats": {"mean": 4.0, "median": 3.0}}
+    cand = {"name": "store", "group": "g", "extra_info": {"role": "candidate"},
+            "stats": {"mean": 1.0, "median": 0.1}}                          # one slow round inflates the mean
+    assert ratio_table([base, cand]) == [("g", "npz", "store", pytest.approx(30.0))]

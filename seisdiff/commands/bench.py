@@ -40,7 +40,8 @@ def run(args) -> int:
 
 
 def ratio_table(benchmarks: list[dict]) -> list[tuple[str, str, str, float]]:
-    """(group, baseline name, candidate name, baseline time / candidate time) per group and candidate.
+    """(group, baseline name, candidate name, baseline time / candidate time) per group and candidate,
+    from median times.
 
     Times are per record when a benchmark says how many it processed (`extra_info["records"]`), so a
     slow baseline timed on a subset pairs with a candidate timed on the full batch."""
@@ -57,4 +58,6 @@ def ratio_table(benchmarks: list[dict]) -> list[tuple[str, str, str, float]]:
 
 
 def _per_record(bench: dict) -> float:
-    return bench["stats"]["mean"] / bench.get("extra_info", {}).get("records", 1)
+    """Median time (robust to the odd slow round on a shared machine; the mean where no median)."""
+    stats = bench["stats"]
+    return stats.get("median", stats["mean"]) / bench.get("extra_info", {}).get("records", 1)

@@ -10,16 +10,18 @@ Every other module works either in physical units (the store, exports, evaluatio
 
 The scale comes from the conditioning only, so it is known at inference. Its amplitude reference is
 one of
-- "spectral" (new trainings): the conditioning's Fourier level just below the crossover, corrected for
-  the low-pass filter (`dsp.level`, in m/s; geometric mean over channels). Under an ω² source the
+- "spectral" (opt-in: `scale_reference = "spectral"` in a training config): the conditioning's
+  Fourier level just below the crossover, corrected for the low-pass filter (`dsp.level`, in m/s; geometric mean over channels). Under an ω² source the
   broadband level above the crossover continues it, so broadband/scale differs less between events
   than with the peak: on the shared NGA-West2 records, the event means of ln(std(broadband −
   lowpass)/reference) are −0.43, −0.60, −0.49 (Chuetsu-oki, Iwate, El Mayor) with this reference,
-  −0.13, −0.44, −0.74 with the peak. A model trained on one event then transfers to another.
-- "peak": max |lowpass| over channels and time, m/s² (checkpoints made before "spectral").
+  −0.13, −0.44, −0.74 with the peak.
+- "peak" (the default, and the shipped model's): max |lowpass| over channels and time, m/s².
+On the held-out-event test (MODEL_CARD.md) "spectral" plus metadata dropout helped one direction's
+FAS bias and hurt its PSA/PGA/Arias biases, so it is not the default yet.
 
-`global_factor` is the median over training records of std(broadband) / reference, computed on the raw store before
-training (`fit_scaling`) and saved in the checkpoint, so that model-space broadband has about unit
+`global_factor` is the median over training records of std(broadband) / reference, computed on the
+raw store before training (`fit_scaling`) and saved in the checkpoint, so that model-space broadband has about unit
 standard deviation — the same scale as the diffusion noise. Because x_model ignores the absolute
 amplitude (`to_model(k·b, k·l)` is the same for every k > 0), ln(scale) is given to the network as a
 conditioning scalar, standardised with the mean and std of the training records' log scales.
@@ -148,7 +150,7 @@ def record_statistics(broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, scal
     return bb.reshape(len(bb), -1).std(axis=1), scaler.reference_level(lowpass_mps2)
 
 
-def fit_scaling(store, indices: np.ndarray, block_records: int = 512, reference: str = "spectral",
+def fit_scaling(store, indices: np.ndarray, block_records: int = 512, reference: str = "peak",
                 window: int | None = None) -> Scaler:
     """Scaler fitted on the raw store's records `indices` (sorted ints), read in blocks of records.
 
