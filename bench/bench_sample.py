@@ -24,17 +24,15 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from seisdiff.engine.config import MODEL_SIZES, ModelConfig, TrainConfig
-from seisdiff.engine.data import BatchLoader
+from seisdiff.engine.config import MODEL_SIZES, TrainConfig
 from seisdiff.engine.denoiser import Denoiser
-from seisdiff.engine.diffusion import forward_loss
 from seisdiff.engine.generate import DEFAULT_SAMPLER, DEFAULT_STEPS, compare_samplers, generate
 from seisdiff.engine.model import UNet1d
-from seisdiff.engine.scaling import Scaler, fit_scaling
+from seisdiff.engine.scaling import Scaler
 from seisdiff.engine.schedule import CosineSchedule
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from synth import accelerogram  # noqa: E402
+from synth import accelerogram, train_tiny  # noqa: E402
 from test_scaling import make_store  # noqa: E402
 
 
@@ -120,21 +118,7 @@ def test_sample_fast(benchmark, small, sampler, steps):
 def tiny(tmp_path_factory):
     """Tiny model trained 600 steps on 40 synthetic records; 8 held-out records to condition on."""
     store = make_store(tmp_path_factory.mktemp("bench_sample") / "s.zarr", n=48, length=512)
-    cfg = TrainConfig(model=ModelConfig(channels=(16, 32), down_factors=(4,), groups=4, emb_dim=32, heads=2),
-                      batch_size=8)
-    train = np.arange(40)
-    scaler = fit_scaling(store, train)
-    loader = BatchLoader(store, train, scaler, cfg.data, cfg.batch_size, seed=0)
-    torch.manual_seed(0)
-    model, schedule = UNet1d(cfg.model), CosineSchedule()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    step = 0
-    while step < 600:
-        for (mb,) in loader.epoch(step):
-            opt.zero_grad()
-            forward_loss(model, mb["x0"], mb["cond"], mb["scalars"], step, schedule, cfg.target).loss.backward()
-            opt.step()
-            step += 1
+    model, schedule, scaler, cfg = train_tiny(store, np.arange(40), steps=600)
     denoiser = Denoiser(model.eval().requires_grad_(False), schedule, scaler, cfg.target)
     held = slice(40, 48)
     meta = {k: store.column(k)[held] for k in ("magnitude", "distance_km")}

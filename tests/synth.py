@@ -50,3 +50,34 @@ def make_store(path, n=12, length=512, n_channels=1, events=True, columns=None, 
         cols["event"] = np.array([f"ev{i // 3}" for i in range(n)])
     w.append(bb, lowpass(bb, 100.0, 1.0), [f"r{i:03d}" for i in range(n)], {**cols, **(columns or {})})
     return open_store(path)
+
+
+def train_tiny(store, indices, steps: int):
+    """A tiny model (two levels, 16/32 channels) trained `steps` AdamW steps on store records `indices`.
+
+    Returns (model, schedule, scaler, cfg); seeded, so the same call gives the same weights."""
+    import torch
+
+    from seisdiff.engine.config import ModelConfig, TrainConfig
+    from seisdiff.engine.data import BatchLoader
+    from seisdiff.engine.diffusion import forward_loss
+    from seisdiff.engine.model import UNet1d
+    from seisdiff.engine.scaling import fit_scaling
+    from seisdiff.engine.schedule import CosineSchedule
+
+    cfg = TrainConfig(model=ModelConfig(channels=(16, 32), down_factors=(4,), groups=4, emb_dim=32, heads=2),
+                      batch_size=8)
+    cfg.model.n_channels = 1
+    scaler = fit_scaling(store, indices)
+    loader = BatchLoader(store, indices, scaler, cfg.data, cfg.batch_size, seed=0)
+    torch.manual_seed(0)
+    model, schedule = UNet1d(cfg.model), CosineSchedule()
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    step = 0
+    while step < steps:
+        for (mb,) in loader.epoch(step):
+            opt.zero_grad()
+            forward_loss(model, mb["x0"], mb["cond"], mb["scalars"], step, schedule, cfg.target).loss.backward()
+            opt.step()
+            step += 1
+    return model, schedule, scaler, cfg

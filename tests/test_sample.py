@@ -9,20 +9,17 @@ import numpy as np
 import obspy
 import pytest
 import torch
-from synth import accelerogram, write_at2
+from synth import accelerogram, train_tiny, write_at2
 from test_scaling import make_store
 
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
 from seisdiff.engine.checkpoint import save_checkpoint
-from seisdiff.engine.config import ModelConfig, TrainConfig
-from seisdiff.engine.data import BatchLoader
+from seisdiff.engine.config import TrainConfig
 from seisdiff.engine.denoiser import load_denoiser
-from seisdiff.engine.diffusion import forward_loss
 from seisdiff.engine.generate import DEFAULT_SAMPLER, crossfade_layout, generate, record_seed
 from seisdiff.engine.lfmerge import lf_merge
-from seisdiff.engine.model import UNet1d
-from seisdiff.engine.scaling import Scaler, fit_scaling
+from seisdiff.engine.scaling import Scaler
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.evaluate import lowband_consistency
 from seisdiff.io.readers import read
@@ -48,21 +45,8 @@ def tiny(tmp_path_factory):
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("tiny")
     store = make_store(root / "train.zarr", n=32, length=LENGTH)
-    cfg = TrainConfig(model=ModelConfig(channels=(16, 32), down_factors=(4,), groups=4, emb_dim=32, heads=2),
-                      batch_size=8)
-    cfg.model.n_channels = 1
-    scaler = fit_scaling(store, np.arange(len(store)))
-    loader = BatchLoader(store, np.arange(len(store)), scaler, cfg.data, cfg.batch_size, seed=0)
-    torch.manual_seed(0)
-    model, schedule = UNet1d(cfg.model), CosineSchedule()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    step = 0
-    while step < 300:
-        for (mb,) in loader.epoch(step):
-            opt.zero_grad()
-            forward_loss(model, mb["x0"], mb["cond"], mb["scalars"], step, schedule, cfg.target).loss.backward()
-            opt.step()
-            step += 1
+    model, schedule, scaler, cfg = train_tiny(store, np.arange(len(store)), steps=300)
+    step = 300
     spec = {"sampling_rate_hz": FS, "lowpass_hz": LOWPASS_HZ, "length": LENGTH, "band_hz": [0.1, 30.0],
             "n_channels": 1, "preprocess": {"min_duration_s": 5.0, "margin_s": 10.0}}
     payload = {"epoch": 1, "step": step, "model": model.state_dict(), "ema": model.state_dict(),

@@ -60,11 +60,13 @@ def plan(array_dir: str | Path) -> ShardLayout | None:
 
 def read_records(layout: ShardLayout, start: int, stop: int) -> np.ndarray:
     """Records [start, stop) (stop within the array's shape) as (stop − start, *record_shape)."""
-    out = np.empty((stop - start, *layout.record_shape), layout.dtype)
-    record_bytes = out[0].nbytes if len(out) else 0
-    flat = out.reshape(len(out), -1).view(np.uint8).reshape(len(out), record_bytes) if len(out) else out
+    out = np.empty((max(stop - start, 0), *layout.record_shape), layout.dtype)
+    if len(out) == 0:
+        return out
+    record_bytes = out[0].nbytes
+    flat = out.reshape(len(out), -1).view(np.uint8)      # (n, record_bytes): each record's bytes
     n_inner = layout.shard_records // layout.chunk_records
-    for shard in range(start // layout.shard_records, (stop - 1) // layout.shard_records + 1 if stop > start else 0):
+    for shard in range(start // layout.shard_records, (stop - 1) // layout.shard_records + 1):
         first = shard * layout.shard_records
         key = layout.path / "c" / str(shard) / Path(*["0"] * len(layout.record_shape))
         try:
