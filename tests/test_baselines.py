@@ -91,3 +91,18 @@ def test_stochastic_is_seeded_and_linear_in_amplitude():
     for k in (1e-3, 25.0):
         scaled = baselines.stochastic(k * cond, FS_HZ, LOWPASS_HZ, rng=7)
         np.testing.assert_allclose(scaled, k * a, rtol=0, atol=1e-9 * k * np.abs(a).max())
+
+
+def test_stochastic_takes_one_kappa_per_record(records):
+    """An array κ (n, 1) gives each record exactly what a scalar κ gives it alone (same noise), and
+    the measured decay (dsp.kappa) follows it."""
+    from seisdiff.dsp.kappa import kappa_s as measure
+
+    _, cond = records
+    kappas = np.array([0.02, 0.08, 0.02, 0.08, 0.02, 0.08])
+    per_record = baselines.stochastic(cond, FS_HZ, LOWPASS_HZ, rng=3, kappa_s=kappas[:, None])
+    for k in (0.02, 0.08):
+        alone = baselines.stochastic(cond, FS_HZ, LOWPASS_HZ, rng=3, kappa_s=k)
+        np.testing.assert_allclose(per_record[kappas == k], alone[kappas == k], rtol=1e-5, atol=1e-9)
+    measured = measure(per_record, FS_HZ, per_record_axes=2)
+    assert np.median(measured[kappas == 0.08]) - np.median(measured[kappas == 0.02]) == pytest.approx(0.06, abs=0.01)

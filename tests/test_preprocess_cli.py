@@ -99,3 +99,25 @@ def test_sigkill_leaves_whole_records_and_resumes(tmp_path):
     assert main(["preprocess", str(tmp_path), "--out", str(out), "--quiet"]) == 0
     s = open_store(out)
     assert len(s) == 24 and sorted(s.record_ids) == sorted(f"{f.stem}_w0" for f in files)
+
+
+def test_measure_kappa_fills_unknown_kappa_and_keeps_given_values(tmp_path):
+    """--measure-kappa stores each window's κ (dsp.kappa on the 0.1–30 Hz broadband): records simulated
+    with site κ0 0.02 s and 0.07 s come out 0.05 s apart; a κ from the metadata CSV wins; without the
+    flag, κ is unknown (NaN) unless the CSV gives it."""
+    from seisdiff.simulate import simulate_motion
+
+    for i, kappa0 in enumerate([0.02, 0.07, 0.02, 0.07]):
+        acc = simulate_motion(6.5, 30.0, 500.0, 100.0, 8192, np.random.default_rng(i // 2), kappa_s=kappa0)
+        write_at2(tmp_path / f"k{i}.AT2", acc / 9.80665, 0.01, station=f"K{i}")
+    (tmp_path / "meta.csv").write_text("record_id,kappa (s)\nk3,0.033\n")
+    common = [str(tmp_path / "k*.AT2"), "--metadata", str(tmp_path / "meta.csv"), "--quiet"]
+    assert main(["preprocess", *common, "--out", str(tmp_path / "m.zarr"), "--measure-kappa"]) == 0
+    assert main(["preprocess", *common, "--out", str(tmp_path / "n.zarr")]) == 0
+    measured, plain = open_store(tmp_path / "m.zarr"), open_store(tmp_path / "n.zarr")
+    k = dict(zip([rid.split("_")[0] for rid in measured.record_ids], measured.column("kappa_s")))
+    assert k["k1"] - k["k0"] == pytest.approx(0.05, abs=0.008)
+    assert k["k3"] == pytest.approx(0.033)
+    assert 0.01 < k["k2"] < 0.04
+    k_plain = dict(zip([rid.split("_")[0] for rid in plain.record_ids], plain.column("kappa_s")))
+    assert k_plain["k3"] == pytest.approx(0.033) and np.isnan([k_plain[f"k{i}"] for i in range(3)]).all()

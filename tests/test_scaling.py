@@ -176,3 +176,24 @@ def _check_noise_signal_ratio(store):
     eps = reference.philox_randn(7, reference.element_offsets(batch["x0"].shape, "cpu"))
     ratio = float(batch["x0"].std(dim=(1, 2)).median() / eps.std())
     assert 0.5 < ratio < 2.0, f"std(x_model)/std(eps) = {ratio}"
+
+
+def test_metadata_fields_become_scalars_in_order_and_old_checkpoints_keep_three():
+    """The Scaler names its model's metadata fields; scalars follow them, on their fixed scales."""
+    log_scale = np.log([0.1, 0.2])
+    meta = {"magnitude": np.array([6.0, 7.0]), "distance_km": np.array([np.sqrt(1000.0), 316.2]),
+            "vs30_mps": np.array([500.0, np.nan]), "kappa_s": np.array([0.04, 0.08])}
+    with_kappa = Scaler(metadata=("magnitude", "distance_km", "vs30_mps", "kappa_s"))
+    s = with_kappa.scalars(log_scale, **meta).numpy()
+    assert with_kappa.n_scalars == 5 and s.shape == (2, 5)
+    np.testing.assert_allclose(s[:, 1:3], [[0.0, 0.0], [1.0, 2.0]], atol=1e-4)  # M−6; (log10 R − 1.5)/0.5
+    assert s[0, 3] == pytest.approx(0.0, abs=1e-6) and np.isnan(s[1, 3])
+    np.testing.assert_allclose(s[:, 4], [0.0, 2.0], atol=1e-6)        # (κ − 0.04 s) / 0.02 s
+    # a model trained without κ ignores it; a missing field is unknown for every record
+    default = Scaler.from_dict({"global_factor": 1.0, "log_scale_mean": 0.0, "log_scale_std": 1.0, "eps_mps2": 1e-8})
+    assert default.metadata == ("magnitude", "distance_km", "vs30_mps") and default.n_scalars == 4
+    np.testing.assert_array_equal(default.scalars(log_scale, **meta).numpy(), s[:, :4])
+    assert np.isnan(with_kappa.scalars(log_scale, magnitude=meta["magnitude"]).numpy()[:, 2:]).all()
+    assert Scaler.from_dict(with_kappa.to_dict()) == with_kappa
+    with pytest.raises(ValueError, match="unknown"):
+        Scaler(metadata=("kappa",))

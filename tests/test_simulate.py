@@ -210,3 +210,22 @@ def test_cli_store_holds_band_passed_simulations_and_resumes(tmp_path):
 def test_cli_refuses_ranges_outside_the_simulator(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path / "x"), "--magnitude", "3", "9"]) == 2
     assert "--magnitude" in capsys.readouterr().err
+
+
+def test_site_kappa0_sets_the_measured_high_frequency_decay():
+    """κ0 drawn per record from its own stream: a fixed κ0 leaves the corpus as it was, and the
+    decay dsp.kappa measures on the records moves by the κ0 difference (path term unchanged)."""
+    from seisdiff.dsp.kappa import kappa_s
+
+    base = _corpus(4)
+    fixed = _corpus(4, kappa0_range_s=(0.04, 0.04))
+    for a, b in zip(base, fixed):
+        np.testing.assert_array_equal(a["acc_mps2"], b["acc_mps2"])
+        assert b["site_kappa0_s"] == pytest.approx(0.04)
+    low, high = _corpus(4, kappa0_range_s=(0.02, 0.02)), _corpus(4, kappa0_range_s=(0.07, 0.07))
+    k_low = kappa_s(np.concatenate([r["acc_mps2"] for r in low]), FS_HZ)
+    k_high = kappa_s(np.concatenate([r["acc_mps2"] for r in high]), FS_HZ)
+    np.testing.assert_allclose(k_high - k_low, 0.05, atol=0.006)
+    assert np.median(k_low) > 0.02  # the path adds to the site's κ0
+    spread = [r["site_kappa0_s"] for r in _corpus(8, kappa0_range_s=(0.01, 0.1))]
+    assert min(spread) >= 0.01 and max(spread) <= 0.1 and len(set(spread)) == 8

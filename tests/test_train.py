@@ -184,3 +184,22 @@ def test_ddim_ends_on_the_denoiser_estimate_and_batch_warnings():
     assert report["pred_std"] == 0.0 and report["noise_signal_ratio"] > 1e3    # fresh model outputs 0
     assert any("CONSTANT" in w for w in warnings) and any("ZERO" in w for w in warnings)
     assert any("ratio" in w for w in warnings)
+
+
+def test_kappa_as_a_conditioning_field(tmp_path, capsys):
+    """[data] metadata_fields adds κ: the model takes 5 scalars, the checkpoint's scaling names the
+    fields (so sampling builds the same scalars); an unknown field is refused in one line."""
+    store = make_store(tmp_path / "s.zarr", n=12, length=256, columns={"kappa_s": np.linspace(0.02, 0.08, 12)})
+    toml = TINY_TOML + 'metadata_fields = ["magnitude", "distance_km", "vs30_mps", "kappa_s"]\n'
+    (tmp_path / "k.toml").write_text(toml)
+    _run(["--data", str(store.path), "--config", str(tmp_path / "k.toml"), "--checkpoint-dir", str(tmp_path / "k"),
+          "--epochs", "1"])
+    state = load_checkpoint(tmp_path / "k" / "last.pt")
+    scaler = Scaler.from_dict(state["scaling"])
+    assert scaler.metadata == ("magnitude", "distance_km", "vs30_mps", "kappa_s")
+    assert state["config"]["model"]["n_scalars"] == 5
+    assert state["model"]["scalar_mlp.0.weight"].shape[1] == 2 * 5
+    (tmp_path / "bad.toml").write_text(TINY_TOML + 'metadata_fields = ["kappa"]\n')
+    assert main(["train", "--data", str(store.path), "--config", str(tmp_path / "bad.toml"),
+                 "--checkpoint-dir", str(tmp_path / "bad"), "--epochs", "1"]) == 2
+    assert "metadata_fields" in capsys.readouterr().err

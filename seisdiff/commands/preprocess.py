@@ -14,7 +14,10 @@ def add_arguments(p):
     p.add_argument("--components", choices=["each", "3"], default="each",
                    help="'each': every trace a record (C=1); '3': three-component records (C=3)")
     p.add_argument("--metadata", nargs="+", metavar="CSV",
-                   help="CSV(s) with magnitude, distance and Vs30 keyed by record_id or RSN")
+                   help="CSV(s) with magnitude, distance, Vs30 and κ keyed by record_id or RSN")
+    p.add_argument("--measure-kappa", action="store_true",
+                   help="fill unknown kappa_s with the high-frequency decay κ measured on each broadband "
+                        "window (for training stores; conditioning-only inputs have no high frequencies)")
     p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …)")
     p.add_argument("--workers", type=int, default=None, help="reader threads (default: cores, at most 4)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -29,7 +32,8 @@ def run(args) -> int:
         raise UserError(f"--band {lo} {hi} and --lowpass-hz {args.lowpass_hz} must satisfy "
                         f"0 < lo < hi < fs/2 = {args.fs / 2} and lowpass < hi")
     cfg = PreprocessConfig(sampling_rate_hz=args.fs, length=args.length, lowpass_hz=args.lowpass_hz,
-                           band_hz=(lo, hi), windows=args.windows)
+                           band_hz=(lo, hi), windows=args.windows,
+                           measure_kappa=args.measure_kappa)
     summary = run_preprocess(args.inputs, args.out, cfg, metadata_csv=args.metadata, units=args.units,
                              components=args.components, workers=args.workers, progress=not args.quiet)
     print("\n".join(summary.lines()))

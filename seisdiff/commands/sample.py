@@ -25,7 +25,7 @@ HELP = "generate broadband accelerograms (m/s²) from low-frequency ones with a 
 SAMPLER_CHOICES = ["dpmpp", "ddim", "ddpm", "heun"]   # = seisdiff.engine.samplers.SAMPLERS
 DEFAULT_SAMPLER = "ddim"                              # = seisdiff.engine.generate.DEFAULT_SAMPLER
 # settings a resumed run must share with the run that started OUT
-RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format")
+RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format", "kappa_s")
 
 
 def add_arguments(p):
@@ -44,6 +44,9 @@ def add_arguments(p):
     p.add_argument("--batch-size", type=int, default=16, help="windows per model call (default 16)")
     p.add_argument("--lf-merge", action=argparse.BooleanOptionalAction, default=True,
                    help="replace the output's low band by the conditioning at the crossover (default on)")
+    p.add_argument("--kappa-s", type=float, metavar="S",
+                   help="high-frequency decay κ of the records to generate, s (site κ0 plus path, as "
+                        "dsp.kappa measures it); overrides the store's kappa_s; for models trained with it")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--units", help="units of waveform files that do not declare them (g, cm/s^2, m/s^2, …)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (GPU)")
@@ -60,6 +63,8 @@ def run(args) -> int:
 
     if args.realizations < 1 or args.batch_size < 1 or (args.steps is not None and args.steps < 1):
         raise UserError("--realizations, --batch-size and --steps must be positive integers")
+    if args.kappa_s is not None and not 0.0 <= args.kappa_s <= 0.2:
+        raise UserError(f"--kappa-s {args.kappa_s}: give κ in seconds, between 0 and 0.2 (typically 0.02–0.08)")
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     if device == "cuda":
@@ -69,6 +74,8 @@ def run(args) -> int:
     ckpt_path = resolve_checkpoint(args.checkpoint)
     ckpt = load_checkpoint(ckpt_path)
     model = load_denoiser(ckpt, device)
+    if args.kappa_s is not None and "kappa_s" not in model[2].metadata:
+        print(f"sample: note: {ckpt_path.name} was not trained with kappa_s, so --kappa-s changes nothing")
     spec = ckpt.get("store")   # the training store's rate, length and filters (when the checkpoint has them)
     out = Path(args.out)
     cond, shard = conditioning(args, out, ckpt_path, spec, model[1], world, rank)
@@ -101,6 +108,7 @@ def resolve_settings(args, ckpt_path: Path, ckpt: dict, spec: dict | None, cond,
         "crossover_hz": cond.lowpass_hz, "sampling_rate_hz": cond.sampling_rate_hz,
         "window": config.data.window or (spec or {}).get("length") or cond.length,
         "batch_size": args.batch_size, "device": device, "world_size": world, "units": "m/s^2",
+        "kappa_s": args.kappa_s,
     }
 
 
@@ -109,14 +117,19 @@ def sample_into(sink, model, cond, shard, settings: dict, args, rank: int, world
     Returns (generated now, found already written, seconds)."""
     import time
 
+    import numpy as np
     from tqdm import tqdm
 
     from seisdiff.engine.generate import generate
+    from seisdiff.engine.scaling import METADATA_FEATURES
 
     denoiser, config, scaler = model
     k_all = range(settings["realizations"])
-    meta_names = [c for c in ("magnitude", "distance_km", "vs30_mps") if c in cond.columns]
+    meta_names = [c for c in METADATA_FEATURES if c in cond.columns]
     columns = {c: cond.column(c) for c in cond.columns if c not in ("pga_broadband", "pga_lowpass")}
+    if args.kappa_s is not None:
+        columns["kappa_s"] = np.full(len(cond), float(args.kappa_s))
+        meta_names = [c for c in METADATA_FEATURES if c in columns]
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", disable=True if args.no_progress else None,
                desc=f"sample{f' rank {rank}' if world > 1 else ''}")

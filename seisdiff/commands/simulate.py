@@ -14,6 +14,8 @@ def add_arguments(p):
                    help="rupture distance range in km, log-uniform (default 10 200; covers 1–300)")
     p.add_argument("--vs30", type=float, nargs=2, default=(250.0, 760.0), metavar=("MIN", "MAX"),
                    help="Vs30 range in m/s, log-uniform (default 250 760; covers 150–1500)")
+    p.add_argument("--kappa0", type=float, nargs=2, default=(0.04, 0.04), metavar=("MIN", "MAX"),
+                   help="site κ0 range in s, log-uniform (default 0.04 0.04; covers 0.005–0.15)")
     p.add_argument("--fs", type=float, default=100.0, help="sampling rate in Hz (default 100)")
     p.add_argument("--duration-s", type=float, default=81.92, help="record length in s (default 81.92)")
     p.add_argument("--components", type=int, choices=(1, 3), default=1,
@@ -29,11 +31,14 @@ def _check(args):
     from seisdiff.errors import UserError
     from seisdiff.simulate.stochastic import DISTANCE_KM_RANGE, MAGNITUDE_RANGE, VS30_MPS_RANGE
 
+    KAPPA0_S_RANGE = (0.005, 0.15)
+
     if args.n < 1:
         raise UserError(f"--n {args.n}: ask for at least one record")
     for flag, (lo, hi), (lo_ok, hi_ok) in (("--magnitude", args.magnitude, MAGNITUDE_RANGE),
                                           ("--distance-km", args.distance_km, DISTANCE_KM_RANGE),
-                                          ("--vs30", args.vs30, VS30_MPS_RANGE)):
+                                          ("--vs30", args.vs30, VS30_MPS_RANGE),
+                                          ("--kappa0", args.kappa0, KAPPA0_S_RANGE)):
         if not lo_ok <= lo <= hi <= hi_ok:
             raise UserError(f"{flag} {lo:g} {hi:g}: give MIN ≤ MAX inside [{lo_ok:g}, {hi_ok:g}]")
     if args.format == "zarr" and args.fs <= 2 * BAND_HZ[1]:
@@ -51,6 +56,7 @@ def run(args) -> int:
     n_samples = int(round(args.duration_s * args.fs))
     corpus = dict(n_records=args.n, magnitude_range=tuple(args.magnitude),
                   distance_km_range=tuple(args.distance_km), vs30_range=tuple(args.vs30),
+                  kappa0_range_s=tuple(args.kappa0),
                   fs_hz=args.fs, n_samples=n_samples, seed=args.seed, n_components=args.components)
     if args.format == "at2":
         records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate", disable=None)
@@ -92,6 +98,7 @@ def _run_store(args, corpus, n_samples) -> int:
                       columns={"magnitude": np.array([r["magnitude"] for r in batch]),
                                "distance_km": np.array([r["distance_km"] for r in batch]),
                                "vs30_mps": np.array([r["vs30_mps"] for r in batch]),
+                               "site_kappa0_s": np.array([r["site_kappa0_s"] for r in batch]),
                                "event": np.array([r["event"] for r in batch]),
                                "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(float),
                                "pga_lowpass": np.abs(low).max(axis=(1, 2)).astype(float)})

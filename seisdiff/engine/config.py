@@ -25,7 +25,7 @@ class ModelConfig:
     heads: int = 4
     emb_dim: int = 128                             # noise-level + scalar embedding width
     n_channels: int = 1                            # record components (1 or 3); set from the store
-    n_scalars: int = 4                             # log-scale + magnitude, distance, Vs30
+    n_scalars: int = 4                             # ln(scale) + metadata fields; set from [data] metadata_fields
 
 
 MODEL_SIZES = {
@@ -40,7 +40,9 @@ class DataConfig:
     window: int | None = None      # samples per training example; None = the store's length
     val_fraction: float = 0.1      # of events (or of records when the store has no `event`)
     flip_polarity: bool = True     # random sign flip, same for broadband and lowpass
-    use_metadata: bool = True      # magnitude / distance / Vs30 as conditioning scalars
+    use_metadata: bool = True      # the store's metadata columns as conditioning scalars (else all unknown)
+    metadata_fields: tuple[str, ...] = ("magnitude", "distance_km", "vs30_mps")  # + "kappa_s" (s): see
+                                   # engine/scaling.py METADATA_FEATURES and `preprocess --measure-kappa`
     metadata_dropout: float = 0.0  # chance a training example's metadata is hidden (NaN), so "unknown"
                                    # does not single out the real records (0.5 tried: see MODEL_CARD.md)
     block_records: int = 512       # records per store read

@@ -14,10 +14,8 @@ import numpy as np
 import torch
 
 from seisdiff.engine.config import DataConfig
-from seisdiff.engine.scaling import Scaler
+from seisdiff.engine.scaling import METADATA_FEATURES, Scaler
 from seisdiff.errors import UserError
-
-METADATA = ("magnitude", "distance_km", "vs30_mps")
 
 
 def split_indices(store, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +50,7 @@ class RecordPool:
             block = store.read(int(start), int(start) + block_records)
             bbs.append(block["broadband"][wanted])
             lps.append(block["lowpass"][wanted])
-        meta = {k: store.column(k)[indices].astype(np.float64) for k in METADATA if k in store.columns}
+        meta = {k: store.column(k)[indices].astype(np.float64) for k in METADATA_FEATURES if k in store.columns}
         shape = (0, store.n_channels, store.length)
         return cls(np.concatenate(bbs) if bbs else np.zeros(shape, np.float32),
                    np.concatenate(lps) if lps else np.zeros(shape, np.float32), meta)
@@ -149,7 +147,7 @@ def make_batch(pool: RecordPool, rows, offsets, signs, window: int, scaler: Scal
 
 
 def metadata(pool: RecordPool, rows, use_metadata: bool = True) -> dict:
-    """{magnitude, distance_km, vs30_mps: (n,)} of pool records `rows` that the store knows (or {})."""
+    """{field: (n,)} of pool records `rows` for the metadata fields the store knows (or {})."""
     return {k: v[rows] for k, v in pool.metadata.items()} if use_metadata else {}
 
 

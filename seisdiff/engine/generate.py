@@ -21,6 +21,7 @@ import torch
 
 from seisdiff.engine import samplers
 from seisdiff.engine.lfmerge import MERGE_TOL, lf_merge as merge_low_band
+from seisdiff.engine.scaling import METADATA_FEATURES
 from seisdiff.errors import UserError
 
 # chosen with `compare_samplers` (16 held-out records × 16 realizations, a tiny model trained 3000 steps):
@@ -29,7 +30,6 @@ from seisdiff.errors import UserError
 # Heun-25: DDIM at 25 evaluations, 40× fewer than DDPM-1000. Re-measure on a production checkpoint.
 DEFAULT_SAMPLER = "ddim"
 DEFAULT_STEPS = 25
-METADATA = ("magnitude", "distance_km", "vs30_mps")
 COMPARE_PERIODS_S = np.geomspace(0.05, 1.0, 24)   # PSA periods of `compare_samplers`, s
 
 
@@ -78,7 +78,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     steps: model evaluations per sample (see `samplers`); grid: noise grid (default per sampler).
     lf_merge: replace the low band by the conditioning (`lfmerge.lf_merge` to `merge_tol`; needs fs_hz
     and lowpass_hz). window: model window in samples (default: config.data.window, else the records'
-    length). metadata: {magnitude, distance_km, vs30_mps: (n,)} (NaN = unknown). done: (record_id, k)
+    length). metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown). done: (record_id, k)
     pairs already generated elsewhere (resume). compile: torch.compile the denoiser.
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
@@ -90,7 +90,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     window = int(window or config.data.window or length)
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
-            if k in METADATA} if config.data.use_metadata else {}
+            if k in METADATA_FEATURES} if config.data.use_metadata else {}
     sigmas = samplers.get_sigmas(sampler, steps, denoiser, grid)
     device = torch.device(device)
     net = torch.compile(denoiser) if compile else denoiser

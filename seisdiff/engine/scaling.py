@@ -26,8 +26,10 @@ standard deviation — the same scale as the diffusion noise. Because x_model ig
 amplitude (`to_model(k·b, k·l)` is the same for every k > 0), ln(scale) is given to the network as a
 conditioning scalar, standardised with the mean and std of the training records' log scales.
 
-Metadata (magnitude, distance, Vs30) enters as further scalars on fixed reference scales; NaN means
-unknown and is masked inside the model.
+Metadata enters as further scalars on fixed reference scales (METADATA_FEATURES); NaN means unknown
+and is masked inside the model. A Scaler names the fields its model was trained with (`metadata`):
+magnitude, distance and Vs30 by default, and the high-frequency decay κ (`kappa_s`, s) when a training
+config lists it in `[data] metadata_fields`.
 """
 from __future__ import annotations
 
@@ -41,7 +43,14 @@ from seisdiff.dsp.level import record_level
 
 EPS_MPS2 = 1e-8  # floor on the reference: an all-zero conditioning must not divide by zero
 REFERENCES = ("peak", "spectral")
-N_SCALARS = 4    # log-scale, magnitude, log10 distance, log10 Vs30
+DEFAULT_METADATA = ("magnitude", "distance_km", "vs30_mps")
+# field → (log10 first?, centre, spread): the scalar is (value or log10 value − centre) / spread
+METADATA_FEATURES = {
+    "magnitude": (False, 6.0, 1.0),                   # moment magnitude about M6
+    "distance_km": (True, 1.5, 0.5),                  # ~30 km, ±0.5 decade
+    "vs30_mps": (True, float(np.log10(500.0)), 0.2),  # ~500 m/s
+    "kappa_s": (False, 0.04, 0.02),                   # high-frequency decay κ (dsp.kappa), s
+}
 
 
 @dataclass(frozen=True)
@@ -56,21 +65,35 @@ class Scaler:
     sampling_rate_hz: float = 100.0  # of the records ("spectral" only)
     lowpass_hz: float = 1.0          # crossover of the conditioning's filter ("spectral" only)
     filter_order: int = 4            # its Butterworth order, run forward and back ("spectral" only)
+    metadata: tuple = DEFAULT_METADATA  # conditioning fields after ln(scale), in order (METADATA_FEATURES)
 
     def __post_init__(self):
         if self.reference not in REFERENCES:
             raise ValueError(f"scaling reference {self.reference!r} is unknown; use one of {REFERENCES}")
+        unknown = [m for m in self.metadata if m not in METADATA_FEATURES]
+        if unknown:
+            raise ValueError(f"metadata field(s) {unknown} unknown; use some of {list(METADATA_FEATURES)}")
+        object.__setattr__(self, "metadata", tuple(self.metadata))
+
+    @property
+    def n_scalars(self) -> int:
+        """Conditioning scalars per record: ln(scale) and the metadata fields."""
+        return 1 + len(self.metadata)
 
     def to_dict(self) -> dict:
-        return {k: v if isinstance(v, str) else float(v) for k, v in asdict(self).items()}
+        return {k: v if isinstance(v, str) else list(v) if isinstance(v, tuple) else float(v)
+                for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scaler":
-        """From `to_dict` output; checkpoints older than the "spectral" reference have only the first four keys."""
+        """From `to_dict` output; checkpoints older than the "spectral" reference have only the first four
+        keys, older than `metadata` the default fields."""
         values = {k: float(d[k]) for k in ("global_factor", "log_scale_mean", "log_scale_std", "eps_mps2")}
         if "reference" in d:
             values.update(reference=str(d["reference"]), sampling_rate_hz=float(d["sampling_rate_hz"]),
                           lowpass_hz=float(d["lowpass_hz"]), filter_order=int(d["filter_order"]))
+        if "metadata" in d:
+            values["metadata"] = tuple(str(m) for m in d["metadata"])
         return cls(**values)
 
     def reference_level(self, lowpass_mps2) -> np.ndarray:
@@ -107,20 +130,19 @@ class Scaler:
         x = np.asarray(x_model)
         return (x.astype(np.float64) * np.exp(np.asarray(log_scale, np.float64))[..., None, None]).astype(x.dtype)
 
-    def scalars(self, log_scale, magnitude=None, distance_km=None, vs30_mps=None) -> torch.Tensor:
-        """Conditioning scalars (B, N_SCALARS) float32 for the model; NaN marks unknown metadata.
+    def scalars(self, log_scale, **metadata) -> torch.Tensor:
+        """Conditioning scalars (B, n_scalars) float32 for the model; NaN marks unknown metadata.
 
-        log_scale (B,) from `to_model`; magnitude (B,), distance_km (B,) km, vs30_mps (B,) m/s, each
-        optional (None = unknown for every record).
+        log_scale (B,) from `to_model`; metadata: {field: (B,)} in the fields' units (magnitude,
+        distance_km km, vs30_mps m/s, kappa_s s). A field of `self.metadata` that is missing is unknown
+        for every record; fields the model was not trained with are ignored.
         """
         log_scale = torch.as_tensor(log_scale, dtype=torch.float64).cpu()
         n = log_scale.shape[0]
-        columns = [
-            (log_scale - self.log_scale_mean) / self.log_scale_std,
-            _feature(magnitude, n) - 6.0,                                   # moment magnitude about M6
-            (_feature(distance_km, n, log10=True) - 1.5) / 0.5,             # ~30 km, ±0.5 decade
-            (_feature(vs30_mps, n, log10=True) - np.log10(500.0)) / 0.2,    # ~500 m/s
-        ]
+        columns = [(log_scale - self.log_scale_mean) / self.log_scale_std]
+        for name in self.metadata:
+            log10, centre, spread = METADATA_FEATURES[name]
+            columns.append((_feature(metadata.get(name), n, log10=log10) - centre) / spread)
         return torch.stack(columns, dim=-1).float()
 
 
@@ -151,7 +173,7 @@ def record_statistics(broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, scal
 
 
 def fit_scaling(store, indices: np.ndarray, block_records: int = 512, reference: str = "peak",
-                window: int | None = None) -> Scaler:
+                window: int | None = None, metadata=DEFAULT_METADATA) -> Scaler:
     """Scaler fitted on the raw store's records `indices` (sorted ints), read in blocks of records.
 
     The statistics are taken on each record's centred `window` samples (None: the whole record), the
@@ -159,7 +181,7 @@ def fit_scaling(store, indices: np.ndarray, block_records: int = 512, reference:
     The store's arrays are used exactly as stored (m/s²): nothing is multiplied by a PGA.
     """
     base = Scaler(reference=reference, sampling_rate_hz=store.sampling_rate_hz, lowpass_hz=store.lowpass_hz,
-                  filter_order=int(store.attrs.get("filter", {}).get("order", 4)))
+                  filter_order=int(store.attrs.get("filter", {}).get("order", 4)), metadata=tuple(metadata))
     window = min(int(window or store.length), store.length)
     first = (store.length - window) // 2
     indices = np.sort(np.asarray(indices, dtype=np.int64))

@@ -26,6 +26,7 @@ from seisdiff.dsp.level import lowband_level, reference_frequency_hz
 from seisdiff.evaluate.metrics import envelope
 
 CORNER_FRACTION = 0.5  # Brune corner, × crossover
+DEFAULT_KAPPA_S = 0.04  # κ where the record's is unknown (evaluate uses a real store's `kappa_s` when known)
 
 
 def lf_only(cond_mps2, fs: float, lowpass_hz: float) -> np.ndarray:
@@ -33,7 +34,7 @@ def lf_only(cond_mps2, fs: float, lowpass_hz: float) -> np.ndarray:
     return np.array(cond_mps2, copy=True)
 
 
-def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s: float = 0.04,
+def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s=DEFAULT_KAPPA_S,
                corner_hz: float | None = None, filter_order: int = 4,
                envelope_smooth_s: float = 1.0) -> np.ndarray:
     """Conditioning plus stochastic high frequencies.
@@ -41,7 +42,7 @@ def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s: float
     cond_mps2: (…, L) low-passed acceleration, m/s² (e.g. a store's `lowpass`, (n, C, L));
     fs: sampling rate, Hz; lowpass_hz: crossover of the conditioning's filter (order `filter_order`);
     rng: numpy Generator or seed (the same seed gives the same output); kappa_s: high-frequency decay
-    κ, s; corner_hz: Brune corner, Hz (None: CORNER_FRACTION × lowpass_hz);
+    κ, s, a number or an array broadcasting against cond's leading axes (…) (e.g. (n, 1) per record); corner_hz: Brune corner, Hz (None: CORNER_FRACTION × lowpass_hz);
     envelope_smooth_s: smoothing of the time-modulating envelope, s.
     Returns (…, L) m/s², same dtype as cond_mps2; linear in cond_mps2 for a fixed seed.
     """
@@ -58,7 +59,8 @@ def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s: float
     f_ref = reference_frequency_hz(lowpass_hz)
     corner = CORNER_FRACTION * lowpass_hz if corner_hz is None else corner_hz
     shape = _brune(freqs_hz, corner) / _brune(f_ref, corner)
-    target_fas = level[..., None] * shape * np.exp(-np.pi * kappa_s * (freqs_hz - f_ref))  # m/s
+    kappa = np.asarray(kappa_s, np.float64)[..., None]
+    target_fas = level[..., None] * shape * np.exp(-np.pi * kappa * (freqs_hz - f_ref))  # m/s
 
     windowed = rng.standard_normal(x.shape) * envelope(x, fs, smooth_s=envelope_smooth_s)
     spec = np.fft.rfft(windowed)

@@ -94,6 +94,8 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "sampling_rate_hz": fs,
         "lowpass_hz": real.lowpass_hz,
         "stochastic_seed": int(seed),
+        "stochastic_kappa_s": f"the real store's kappa_s for {int(np.isfinite(_store_kappa(real)[record_index]).sum())} "
+                              f"records, {baselines.DEFAULT_KAPPA_S} s for the others",
         "headline_period_band_s": list(HEADLINE_PERIOD_BAND_S),
         "headline_freq_band_hz": list(HEADLINE_FREQ_BAND_HZ),
         "period_s": _jsonable(periods_s),
@@ -115,6 +117,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     with a `baseline` as the generated system, "model" is that baseline."""
     fs, lowpass_hz, n = real.sampling_rate_hz, real.lowpass_hz, len(record_index)
     rng = np.random.default_rng(seed)
+    kappa_s = stochastic_kappa_s(real)
     real_acc, waves = _Traces(), {}
     systems = {name: _Traces() for name in BASELINES}
     systems["model"] = systems[baseline] if baseline else _Traces()
@@ -130,6 +133,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             real_acc.add(pos, compute(bb))
             made = {"lf_only": baselines.lf_only(cond, fs, lowpass_hz),
                     "stochastic": baselines.stochastic(cond, fs, lowpass_hz, rng=rng,
+                                                       kappa_s=kappa_s[record_index[pos], None],
                                                        filter_order=_filter_order(real))}
             for name, x in made.items():
                 systems[name].add(pos, compute(x), bb, x, cond, fs, lowpass_hz)
@@ -198,6 +202,18 @@ def _match_id(record_id: str, index: dict) -> int:
 
 def _filter_order(store: Store) -> int:
     return int(store.attrs.get("filter", {}).get("order", 4))
+
+
+def _store_kappa(store: Store) -> np.ndarray:
+    """(N,) the store's `kappa_s` column in s (NaN where unknown or absent)."""
+    return store.column("kappa_s").astype(np.float64) if "kappa_s" in store.columns else np.full(len(store), np.nan)
+
+
+def stochastic_kappa_s(store: Store) -> np.ndarray:
+    """κ (N,) in s the stochastic baseline uses per record: the store's where known, else the default,
+    so that when the model is given κ the baseline is too."""
+    kappa = _store_kappa(store)
+    return np.where(np.isfinite(kappa), kappa, baselines.DEFAULT_KAPPA_S)
 
 
 def _read_rows(store: Store, rows, fields=("broadband", "lowpass")) -> dict[str, np.ndarray]:
@@ -347,6 +363,7 @@ def _markdown(result: dict) -> str:
         f"crossover {result['lowpass_hz']:g} Hz",
         "- residuals ln(real/generated), averaged over realizations then channels per record; "
         "positive bias = generated too weak; baselines computed from the real conditioning",
+        f"- stochastic baseline κ: {result['stochastic_kappa_s']}",
         "",
         "| metric | model | lf_only | stochastic |",
         "|---|---:|---:|---:|",

@@ -34,6 +34,8 @@ class PreprocessConfig:
     margin_s: float = 30.0              # filter margin each side of a window, s (error < 3e-4 of PGA)
     min_window_arias_fraction: float = 0.02  # a window k > 0 must hold this share of the Arias intensity
     min_duration_s: float = 10.0        # shorter records are refused
+    measure_kappa: bool = False         # fill unknown `kappa_s` with κ measured on the broadband window
+                                        # (dsp.kappa; for training stores, whose records hold real HF)
 
     def as_attrs(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}

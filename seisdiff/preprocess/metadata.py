@@ -2,6 +2,7 @@
 
 Recognised headers (case-insensitive): record_id | rsn; magnitude | mw | mag;
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
+kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 event | event_id (text: overrides the event named in the file, used to split training data by event).
 """
 from __future__ import annotations
@@ -17,12 +18,13 @@ ALIASES = {
     "distance_km": ("distance_km", "hypd (km)", "rrup (km)", "rjb (km)", "repi (km)", "rhypo (km)",
                     "distance", "hypd", "rrup", "rjb"),
     "vs30_mps": ("vs30_mps", "vs30 (m/s)", "vs30", "vs30 (m/sec)"),
+    "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
 COLUMNS = tuple(ALIASES)
 
 
 def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
-    """{key: {magnitude, distance_km, vs30_mps}} where key is a record id/stem or 'RSN<n>'."""
+    """{key: {magnitude, distance_km, vs30_mps, kappa_s}} where key is a record id/stem or 'RSN<n>'."""
     path = Path(path)
     try:
         with open(path, newline="") as fh:

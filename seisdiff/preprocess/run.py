@@ -19,6 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from seisdiff import __version__
+from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
@@ -168,6 +169,10 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
             for (g, _), r in zip(owners, first)]
     columns = {name: np.array([m.get(name, r.metadata.get(name, np.nan)) for m, r in zip(meta, first)],
                               dtype=np.float64) for name in COLUMNS}
+    if cfg.measure_kappa:
+        measured = kappa_s(broadband, cfg.sampling_rate_hz, lowpass_hz=cfg.band_hz[1],
+                           filter_order=cfg.filter_order, per_record_axes=2)
+        columns["kappa_s"] = np.where(np.isnan(columns["kappa_s"]), measured, columns["kappa_s"])
     columns.update({
         "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(np.float64),
         "pga_lowpass": np.abs(lowpass).max(axis=(1, 2)).astype(np.float64),

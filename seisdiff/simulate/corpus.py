@@ -1,7 +1,9 @@
 """Corpora of stochastic accelerograms (m/s²) with their metadata, and their PEER AT2 export (in g).
 
 Scenarios: events of `records_per_event` records; an event draws Mw uniformly in
-`magnitude_range`, each record draws its distance and Vs30 log-uniformly in their ranges. Every
+`magnitude_range`, each record draws its distance and Vs30 log-uniformly in their ranges, and its
+site κ0 log-uniformly in `kappa0_range_s` (from a stream of its own, so a fixed κ0 leaves the
+records as they were). Every
 event and record has its own random stream derived from (seed, index), so record k is the same
 whatever `n_records` is, and a resumed run can skip records without shifting the others.
 """
@@ -18,7 +20,9 @@ from seisdiff import G_MPS2
 from seisdiff.simulate.stochastic import simulate_motion, simulate_three_component
 
 COMPONENTS = {1: ("H1",), 3: ("H1", "H2", "V")}
-METADATA_COLUMNS = ("record_id", "magnitude", "distance_km", "vs30_mps", "event")
+METADATA_COLUMNS = ("record_id", "magnitude", "distance_km", "vs30_mps", "site_kappa0_s", "event")
+# site_kappa0_s is the simulator's site term only; the conditioning field kappa_s is the record's whole
+# high-frequency decay (site + path), measured by `preprocess --measure-kappa`
 
 
 def record_id(index: int) -> str:
@@ -38,10 +42,10 @@ def _log_uniform(rng, lo_hi) -> float:
 def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_range=(10.0, 200.0),
                     vs30_range=(250.0, 760.0), fs_hz: float = 100.0, n_samples: int = 8192,
                     seed: int = 0, n_components: int = 1, records_per_event: int = 4,
-                    skip_ids: Iterable[str] = ()) -> Iterator[dict]:
+                    skip_ids: Iterable[str] = (), kappa0_range_s=(0.04, 0.04)) -> Iterator[dict]:
     """Yield one dict per record, in index order, for records not in `skip_ids`:
     record_id (str), event (str), acc_mps2 ((n_components, n_samples) float64, m/s²; components as
-    in COMPONENTS), magnitude (Mw), distance_km, vs30_mps (m/s), fs_hz."""
+    in COMPONENTS), magnitude (Mw), distance_km, vs30_mps (m/s), site_kappa0_s (s), fs_hz."""
     if n_components not in COMPONENTS:
         raise ValueError(f"n_components must be 1 or 3, not {n_components}")
     skip = set(skip_ids)
@@ -54,12 +58,14 @@ def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_rang
         rng = _rng(seed, 1, index)
         distance_km = _log_uniform(rng, distance_km_range)
         vs30_mps = _log_uniform(rng, vs30_range)
+        kappa0_s = _log_uniform(_rng(seed, 2, index), kappa0_range_s)
         if n_components == 3:
-            acc = simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng)
+            acc = simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s)
         else:
-            acc = simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng)[None]
+            acc = simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s)[None]
         yield {"record_id": rid, "event": f"SIMEV{event_index:05d}", "acc_mps2": acc,
-               "magnitude": magnitude, "distance_km": distance_km, "vs30_mps": vs30_mps, "fs_hz": fs_hz}
+               "magnitude": magnitude, "distance_km": distance_km, "vs30_mps": vs30_mps,
+               "site_kappa0_s": kappa0_s, "fs_hz": fs_hz}
 
 
 def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: float,
@@ -84,8 +90,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
     """Write each record of `records` (dicts from `simulate_corpus`) as one AT2 file per component,
-    `<record_id>_<component>.AT2` in g, plus `metadata.csv` keyed by file stem (record_id,
-    magnitude, distance_km, vs30_mps, event). Returns the AT2 paths written."""
+    `<record_id>_<component>.AT2` in g, plus `metadata.csv` keyed by file stem (METADATA_COLUMNS). Returns the AT2 paths written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, rows = [], []
@@ -97,7 +102,7 @@ def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
                                          rec["vs30_mps"], component))
             paths.append(path)
             rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}",
-                         f"{rec['vs30_mps']:.2f}", rec["event"]])
+                         f"{rec['vs30_mps']:.2f}", f"{rec.get('site_kappa0_s', 0.04):.4f}", rec["event"]])
     tmp = out_dir / "metadata.csv.tmp"
     with open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
