@@ -205,6 +205,12 @@ def test_cli_store_holds_band_passed_simulations_and_resumes(tmp_path):
     assert list(store.record_ids) == [f"SIM{i:06d}" for i in range(5)]
     assert np.all((store.column("magnitude") >= 5) & (store.column("magnitude") <= 6))
     assert main(argv[:-1] + ["8", "--n", "5"]) == 2  # another seed into the same store is refused
+    assert main(argv + ["--n", "5", "--kappa0", "0.02", "0.06"]) == 2  # so is another κ0 range
+    # a store simulated before --kappa0 existed (κ0 fixed at 0.04 s) still resumes
+    import zarr
+    group = zarr.open_group(out, mode="r+")
+    group.attrs["simulation"] = {k: v for k, v in group.attrs["simulation"].items() if k != "kappa0_range_s"}
+    assert main(argv + ["--n", "6"]) == 0 and len(open_store(out)) == 6
 
 
 def test_cli_refuses_ranges_outside_the_simulator(tmp_path, capsys):

@@ -82,6 +82,8 @@ def _run_store(args, corpus, n_samples) -> int:
                           extra_attrs={"simulation": {"method": "stochastic point source, Boore (2003)",
                                                       **scenario}})
     stored = {k: v for k, v in writer.attrs.get("simulation", {}).items() if k != "method"}
+    if stored and "kappa0_range_s" not in stored:  # stores from before --kappa0 had κ0 fixed at 0.04 s
+        stored["kappa0_range_s"] = [0.04, 0.04]
     changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in scenario.items() if stored.get(k) != v)
     if changed:
         raise UserError(f"{args.out}: existing store was simulated with other options ({changed}); "
