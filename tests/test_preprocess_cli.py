@@ -105,11 +105,12 @@ def test_measure_kappa_fills_unknown_kappa_and_keeps_given_values(tmp_path):
     """--measure-kappa stores each window's κ (dsp.kappa on the 0.1–30 Hz broadband): records simulated
     with site κ0 0.02 s and 0.07 s come out 0.05 s apart; a κ from the metadata CSV wins; without the
     flag, κ is unknown (NaN) unless the CSV gives it."""
+    from seisdiff import G_MPS2
     from seisdiff.simulate import simulate_motion
 
     for i, kappa0 in enumerate([0.02, 0.07, 0.02, 0.07]):
         acc = simulate_motion(6.5, 30.0, 500.0, 100.0, 8192, np.random.default_rng(i // 2), kappa_s=kappa0)
-        write_at2(tmp_path / f"k{i}.AT2", acc / 9.80665, 0.01, station=f"K{i}")
+        write_at2(tmp_path / f"k{i}.AT2", acc / G_MPS2, 0.01, station=f"K{i}")
     (tmp_path / "meta.csv").write_text("record_id,kappa (s)\nk3,0.033\n")
     common = [str(tmp_path / "k*.AT2"), "--metadata", str(tmp_path / "meta.csv"), "--quiet"]
     assert main(["preprocess", *common, "--out", str(tmp_path / "m.zarr"), "--measure-kappa"]) == 0

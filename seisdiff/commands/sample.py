@@ -125,11 +125,10 @@ def sample_into(sink, model, cond, shard, settings: dict, args, rank: int, world
 
     denoiser, config, scaler = model
     k_all = range(settings["realizations"])
-    meta_names = [c for c in METADATA_FEATURES if c in cond.columns]
     columns = {c: cond.column(c) for c in cond.columns if c not in ("pga_broadband", "pga_lowpass")}
     if args.kappa_s is not None:
         columns["kappa_s"] = np.full(len(cond), float(args.kappa_s))
-        meta_names = [c for c in METADATA_FEATURES if c in columns]
+    meta_names = [c for c in METADATA_FEATURES if c in columns]
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", disable=True if args.no_progress else None,
                desc=f"sample{f' rank {rank}' if world > 1 else ''}")

@@ -29,9 +29,7 @@ def add_arguments(p):
 
 def _check(args):
     from seisdiff.errors import UserError
-    from seisdiff.simulate.stochastic import DISTANCE_KM_RANGE, MAGNITUDE_RANGE, VS30_MPS_RANGE
-
-    KAPPA0_S_RANGE = (0.005, 0.15)
+    from seisdiff.simulate.stochastic import DISTANCE_KM_RANGE, KAPPA0_S_RANGE, MAGNITUDE_RANGE, VS30_MPS_RANGE
 
     if args.n < 1:
         raise UserError(f"--n {args.n}: ask for at least one record")

@@ -35,10 +35,10 @@ def kappa_s(x, fs: float, band_hz=KAPPA_BAND_HZ, lowpass_hz: float | None = None
     if lowpass_hz is not None:
         power /= (1.0 / (1.0 + (freqs_hz / lowpass_hz) ** (2 * filter_order))) ** 2
     edges = np.arange(lo_hz, hi_hz + 1e-9, BIN_HZ)
-    bins = [(freqs_hz >= a) & (freqs_hz < b) for a, b in zip(edges[:-1], edges[1:])]
-    centres = np.array([freqs_hz[b].mean() for b in bins if b.any()])
+    bins = [b for a, c in zip(edges[:-1], edges[1:]) if (b := (freqs_hz >= a) & (freqs_hz < c)).any()]
+    centres = np.array([freqs_hz[b].mean() for b in bins])
     with np.errstate(divide="ignore"):
-        log_amp = 0.5 * np.stack([np.log(power[..., b].mean(axis=-1)) for b in bins if b.any()], axis=-1)
+        log_amp = 0.5 * np.stack([np.log(power[..., b].mean(axis=-1)) for b in bins], axis=-1)
     if per_record_axes > 1:
         log_amp = log_amp.mean(axis=tuple(range(-per_record_axes, -1)))
     fc = centres - centres.mean()

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES
 from seisdiff.errors import UserError
 
 
@@ -41,8 +42,8 @@ class DataConfig:
     val_fraction: float = 0.1      # of events (or of records when the store has no `event`)
     flip_polarity: bool = True     # random sign flip, same for broadband and lowpass
     use_metadata: bool = True      # the store's metadata columns as conditioning scalars (else all unknown)
-    metadata_fields: tuple[str, ...] = ("magnitude", "distance_km", "vs30_mps")  # + "kappa_s" (s): see
-                                   # engine/scaling.py METADATA_FEATURES and `preprocess --measure-kappa`
+    metadata_fields: tuple[str, ...] = DEFAULT_METADATA  # + "kappa_s" (s): see engine/scaling.py
+                                   # METADATA_FEATURES and `preprocess --measure-kappa`
     metadata_dropout: float = 0.0  # chance a training example's metadata is hidden (NaN), so "unknown"
                                    # does not single out the real records (0.5 tried: see MODEL_CARD.md)
     block_records: int = 512       # records per store read
@@ -98,6 +99,9 @@ def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
         raise UserError(f"{source}: model_size {size!r} is unknown; use one of {sorted(MODEL_SIZES)}")
     model = _build(ModelConfig, {**dataclasses.asdict(MODEL_SIZES[size]), **d.pop("model", {})}, f"{source} [model]")
     data = _build(DataConfig, d.pop("data", {}), f"{source} [data]")
+    unknown = sorted(set(data.metadata_fields) - set(METADATA_FEATURES))
+    if unknown:
+        raise UserError(f"{source} [data] metadata_fields: {unknown} unknown; use some of {list(METADATA_FEATURES)}")
     return _build(TrainConfig, {**d, "model": model, "data": data}, source)
 
 

@@ -30,7 +30,7 @@ from seisdiff.engine.data import BatchLoader, crop, metadata, split_indices, val
 from seisdiff.engine.denoiser import Denoiser
 from seisdiff.engine.diffusion import forward_loss, step_seed, validation_loss
 from seisdiff.engine.model import UNet1d
-from seisdiff.engine.scaling import METADATA_FEATURES, Scaler, fit_scaling
+from seisdiff.engine.scaling import Scaler, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.store import open_store
@@ -127,9 +127,6 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
 
     train_idx, val_idx = split_indices(store, cfg.data.val_fraction, cfg.seed)
     # statistics on the raw store's training records, once; a resumed run keeps the saved ones
-    unknown = sorted(set(cfg.data.metadata_fields) - set(METADATA_FEATURES))
-    if unknown:
-        raise UserError(f"[data] metadata_fields: {unknown} unknown; use some of {list(METADATA_FEATURES)}")
     scaler = Scaler.from_dict(state["scaling"]) if state else fit_scaling(
         store, train_idx, cfg.data.block_records, reference=cfg.scale_reference, window=cfg.data.window,
         metadata=cfg.data.metadata_fields)

@@ -43,6 +43,7 @@ PARTITION = 2 ** -0.5    # partition onto two horizontal components V
 MAGNITUDE_RANGE = (4.0, 8.0)
 DISTANCE_KM_RANGE = (1.0, 300.0)
 VS30_MPS_RANGE = (150.0, 1500.0)
+KAPPA0_S_RANGE = (0.005, 0.15)   # site κ0, s
 VERTICAL_TO_HORIZONTAL = 0.65  # V/H spectral ratio, typical of rock/stiff-soil records beyond ~10 km
 
 _BJ97_V30_MPS = 618.7    # time-averaged velocity of the top 30 m of the BJ97 generic-rock profile
