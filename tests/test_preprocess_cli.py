@@ -122,3 +122,22 @@ def test_measure_kappa_fills_unknown_kappa_and_keeps_given_values(tmp_path):
     assert 0.01 < k["k2"] < 0.04
     k_plain = dict(zip([rid.split("_")[0] for rid in plain.record_ids], plain.column("kappa_s")))
     assert k_plain["k3"] == pytest.approx(0.033) and np.isnan([k_plain[f"k{i}"] for i in range(3)]).all()
+
+
+def test_per_event_metadata_fills_what_records_leave_unknown(tmp_path, capsys):
+    """A CSV keyed by event gives every record of that event its magnitude; a record's own row wins
+    field by field; an event no input names is reported in one line."""
+    for name, event in [("a0", "Alpha Quake, 1/2/2003"), ("a1", "Alpha Quake, 1/2/2003"), ("b0", "Beta, 4/5/2006")]:
+        write_at2(tmp_path / f"{name}.AT2", accelerogram(len(name) + ord(name[0]), n=4000, pga=0.1), 0.01,
+                  station=name.upper(), event=event)
+    (tmp_path / "events.csv").write_text("Event,Mw\nalpha quake,6.1\nBeta,7.0\nGamma,5.0\n")
+    (tmp_path / "records.csv").write_text("record_id,magnitude,vs30\na1,6.4,300\n")
+    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", str(tmp_path / "events.csv"), str(tmp_path / "records.csv")]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    rows = {rid.split("_")[0]: i for i, rid in enumerate(store.record_ids)}
+    mag, vs30 = store.column("magnitude"), store.column("vs30_mps")
+    assert [mag[rows[k]] for k in ("a0", "a1", "b0")] == [6.1, 6.4, 7.0]
+    assert vs30[rows["a1"]] == 300 and np.isnan(vs30[rows["a0"]]) and np.isnan(vs30[rows["b0"]])
+    unmatched = [line for line in capsys.readouterr().out.splitlines() if "matches no input" in line]
+    assert len(unmatched) == 1 and "'gamma'" in unmatched[0]

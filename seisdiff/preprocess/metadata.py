@@ -1,9 +1,14 @@
-"""Per-record metadata from a CSV keyed by record id, file stem or PEER RSN.
+"""Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, or per event.
 
-Recognised headers (case-insensitive): record_id | rsn; magnitude | mw | mag;
+A CSV with a record_id or RSN column describes records. A CSV with an event column and neither of
+those describes whole events (typically just the magnitude): its values fill, for every record whose
+file names that event, what the record's own row leaves unknown. Event names match case-insensitively.
+
+Recognised headers (case-insensitive): record_id | rsn | event; magnitude | mw | mag;
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
-event | event_id (text: overrides the event named in the file, used to split training data by event).
+event | event_id (in a per-record CSV: text that overrides the event named in the file, used to split
+training data by event).
 """
 from __future__ import annotations
 
@@ -21,10 +26,12 @@ ALIASES = {
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
 COLUMNS = tuple(ALIASES)
+EVENT_KEY = "event:"  # prefix of the keys of per-event rows
 
 
 def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
-    """{key: {magnitude, distance_km, vs30_mps, kappa_s}} where key is a record id/stem or 'RSN<n>'."""
+    """{key: {magnitude, distance_km, vs30_mps, kappa_s}} where key is a record id/stem, 'RSN<n>' or,
+    for a per-event CSV, 'event:<name, lower case>'."""
     path = Path(path)
     try:
         with open(path, newline="") as fh:
@@ -34,16 +41,20 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     if not rows:
         return {}
     header = {h.strip().lower(): h for h in rows[0].keys() if h}
-    key_col = header.get("record_id") or header.get("rsn")
-    if key_col is None:
-        raise UserError(f"{path}: metadata CSV needs a 'record_id' or 'RSN' column "
-                        f"(found {list(rows[0].keys())})")
-    found = {name: next((header[a] for a in aliases if a in header), None) for name, aliases in ALIASES.items()}
     event_col = header.get("event") or header.get("event_id")
+    key_col = header.get("record_id") or header.get("rsn") or event_col
+    if key_col is None:
+        raise UserError(f"{path}: metadata CSV needs a 'record_id', 'RSN' or 'event' column "
+                        f"(found {list(rows[0].keys())})")
+    per_event = key_col == event_col
+    found = {name: next((header[a] for a in aliases if a in header), None) for name, aliases in ALIASES.items()}
     table = {}
     for row in rows:
-        key = row[key_col].strip()
+        key = (row[key_col] or "").strip()
         if not key:
+            continue
+        if per_event:
+            table[EVENT_KEY + key.lower()] = {name: _float(row.get(col)) for name, col in found.items() if col}
             continue
         if key_col == header.get("rsn"):
             key = f"RSN{int(float(key))}"
@@ -61,11 +72,16 @@ def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
     return table
 
 
-def lookup(table: dict, record_ids: list[str], rsn) -> dict[str, float]:
-    """Metadata for one record (NaN for what is unknown; "event" only when the CSV names one)."""
+def lookup(table: dict, record_ids: list[str], rsn, event: str = "") -> dict[str, float]:
+    """Metadata for one record (NaN for what is unknown; "event" only when the CSV names one).
+
+    The record's own row wins; its event's row fills what the record's row leaves unknown."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
+    event = entry.get("event", event)
+    per_event = table.get(EVENT_KEY + event.strip().lower(), {}) if event else {}
     out = {name: entry.get(name, math.nan) for name in COLUMNS}
+    out = {name: per_event.get(name, math.nan) if math.isnan(value) else value for name, value in out.items()}
     if "event" in entry:
         out["event"] = entry["event"]
     return out

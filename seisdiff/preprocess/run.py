@@ -26,7 +26,7 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
 from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, single_groups, triplet_groups
-from seisdiff.preprocess.metadata import COLUMNS, load_metadata_csvs, lookup
+from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, load_metadata_csvs, lookup
 
 REPORT_NAME = "preprocess_report.csv"
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)  # reader threads
@@ -42,6 +42,7 @@ class Summary:
     skipped: list = field(default_factory=list)   # (file, reason)
     seconds: float = 0.0
     store_records: int = 0       # records in the store after the run
+    unmatched_events: list = field(default_factory=list)  # events of a per-event metadata CSV no input names
 
     def lines(self) -> list[str]:
         rate = self.stored / self.seconds if self.seconds > 0 else 0.0
@@ -49,6 +50,8 @@ class Summary:
                f"already in store: {self.already}  skipped: {len(self.skipped)}",
                f"time: {self.seconds:.1f} s  ({rate:.1f} records/s)  store now holds {self.store_records} records"]
         out += [f"  skipped {file}: {reason}" for file, reason in self.skipped]
+        out += [f"  metadata: event '{name}' matches no input record's event; check its spelling against "
+                f"the events in the files" for name in self.unmatched_events]
         return out
 
 
@@ -94,7 +97,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
         existing.update(i for v in stored.values() for i in v)
 
     bar = tqdm(total=len(paths), desc="preprocess", unit="file", disable=None if progress else True)
-    pending, held = [], []
+    pending, held, events_read = [], [], set()
     workers = workers or DEFAULT_WORKERS
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # the AT2 parser releases the GIL
         for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg), paths)):
@@ -103,6 +106,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                 skip(result.path, result.reason)
                 continue
             summary.records_in += len(result)
+            events_read.update(r.event.strip().lower() for r in result)
             if components == "each":
                 pending += single_groups(result)
                 if len(pending) >= batch_records:
@@ -120,6 +124,8 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     for i in range(0, len(pending), batch_records):
         flush(pending[i:i + batch_records])
     _write_report(Path(out) / REPORT_NAME, report_rows)
+    summary.unmatched_events = sorted(k[len(EVENT_KEY):] for k in metadata
+                                      if k.startswith(EVENT_KEY) and k[len(EVENT_KEY):] not in events_read)
     summary.seconds = time.perf_counter() - t0
     summary.store_records = len(writer)
     return summary
@@ -165,7 +171,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
     ids = [f"{g.group_id}_w{w}" for g, w in owners]
     first = [g.records[0] for g, _ in owners]
-    meta = [lookup(metadata, [g.group_id, r.record_id], r.metadata.get("rsn")) if metadata else {}
+    meta = [lookup(metadata, [g.group_id, r.record_id], r.metadata.get("rsn"), r.event) if metadata else {}
             for (g, _), r in zip(owners, first)]
     columns = {name: np.array([m.get(name, r.metadata.get(name, np.nan)) for m, r in zip(meta, first)],
                               dtype=np.float64) for name in COLUMNS}
