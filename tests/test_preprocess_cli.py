@@ -140,4 +140,4 @@ def test_per_event_metadata_fills_what_records_leave_unknown(tmp_path, capsys):
     assert [mag[rows[k]] for k in ("a0", "a1", "b0")] == [6.1, 6.4, 7.0]
     assert vs30[rows["a1"]] == 300 and np.isnan(vs30[rows["a0"]]) and np.isnan(vs30[rows["b0"]])
     unmatched = [line for line in capsys.readouterr().out.splitlines() if "matches no input" in line]
-    assert len(unmatched) == 1 and "'gamma'" in unmatched[0]
+    assert len(unmatched) == 1 and "'Gamma'" in unmatched[0]

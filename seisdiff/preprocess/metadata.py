@@ -54,7 +54,8 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         if not key:
             continue
         if per_event:
-            table[EVENT_KEY + key.lower()] = {name: _float(row.get(col)) for name, col in found.items() if col}
+            values = {name: _float(row.get(col)) for name, col in found.items() if col}
+            table[EVENT_KEY + key.lower()] = {"name": key, **values}
             continue
         if key_col == header.get("rsn"):
             key = f"RSN{int(float(key))}"

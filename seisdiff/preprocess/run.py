@@ -124,7 +124,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     for i in range(0, len(pending), batch_records):
         flush(pending[i:i + batch_records])
     _write_report(Path(out) / REPORT_NAME, report_rows)
-    summary.unmatched_events = sorted(k[len(EVENT_KEY):] for k in metadata
+    summary.unmatched_events = sorted(entry["name"] for k, entry in metadata.items()
                                       if k.startswith(EVENT_KEY) and k[len(EVENT_KEY):] not in events_read)
     summary.seconds = time.perf_counter() - t0
     summary.store_records = len(writer)
