@@ -65,6 +65,20 @@ def test_doubled_generated_three_channels(tmp_path, capsys):
     assert "report:" in capsys.readouterr().out
 
 
+def test_medians_over_records_beside_means(tmp_path):
+    """Records generated 1×, 2× and 8× too strong: PGA ln ratios 0, −ln 2, −ln 8, so the median is
+    −ln 2 where the mean is −(4/3) ln 2; Arias (∝ a²) twice that; durations do not change with scale."""
+    bb, lp, ids = _real(tmp_path, n=3)
+    factors = np.array([1.0, 2.0, 8.0])[:, None, None]
+    model = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=1, factor=factors))["summary"]["model"]
+    assert model["pga_median_ln"] == pytest.approx(-np.log(2), abs=1e-4)
+    assert model["pga_bias_ln"] == pytest.approx(-4 / 3 * np.log(2), abs=1e-4)
+    assert model["arias_median_ln"] == pytest.approx(-2 * np.log(2), abs=1e-4)
+    assert model["d5_95_median_diff_s"] == pytest.approx(0.0, abs=1e-9)
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert f"| PGA median ln ratio | {-np.log(2):+.3f} |" in report
+
+
 def test_generated_equal_to_real_has_zero_bias_and_baselines_are_reported(tmp_path):
     bb, lp, ids = _real(tmp_path)
     result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=1))

@@ -43,10 +43,13 @@ TABLE_ROWS = [
     ("FAS bias 1–25 Hz (ln)", "fas_band_bias_ln", "{:+.3f}"),
     ("FAS mean abs. bias 1–25 Hz (ln)", "fas_band_abs_bias_ln", "{:.3f}"),
     ("PGA bias (ln)", "pga_bias_ln", "{:+.3f}"),
+    ("PGA median ln ratio", "pga_median_ln", "{:+.3f}"),
     ("PGV bias (ln)", "pgv_bias_ln", "{:+.3f}"),
     ("Arias bias (ln)", "arias_bias_ln", "{:+.3f}"),
+    ("Arias median ln ratio", "arias_median_ln", "{:+.3f}"),
     ("CAV bias (ln)", "cav_bias_ln", "{:+.3f}"),
     ("D5–95 real − generated (s)", "d5_95_diff_s", "{:+.2f}"),
+    ("D5–95 median real − generated (s)", "d5_95_median_diff_s", "{:+.2f}"),
     ("Anderson mean score (0–10)", "anderson_mean_score", "{:.2f}"),
     ("envelope correlation (median)", "envelope_corr_median", "{:.3f}"),
     ("low-band correlation (median)", "lowband_corr_median", "{:.4f}"),
@@ -277,6 +280,8 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
                   "ci90_hi": "ci90_hi_ln"} if log else
                  {"bias": "diff_s", "sigma": "sigma_s", "ci90_lo": "ci90_lo_s", "ci90_hi": "ci90_hi_s"})
         summary.update({f"{key}_{v}": _scalar(s[k]) for k, v in names.items()})
+        median = float(np.nanmedian(res)) if np.isfinite(res).any() else float("nan")
+        summary[f"{key}_median_ln" if log else f"{key}_median_diff_s"] = _scalar(median)
         per_record[f"{key}_generated"] = _per_record(gen_m[key], pos, n, log)
     scores = {}
     for key in ANDERSON_METRICS:
