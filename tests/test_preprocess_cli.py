@@ -125,19 +125,27 @@ def test_measure_kappa_fills_unknown_kappa_and_keeps_given_values(tmp_path):
 
 
 def test_per_event_metadata_fills_what_records_leave_unknown(tmp_path, capsys):
-    """A CSV keyed by event gives every record of that event its magnitude; a record's own row wins
-    field by field; an event no input names is reported in one line."""
+    """A CSV keyed by event gives every record of that event its magnitude; a record's own row, then
+    what its file carries (a SAC header's magnitude), win field by field; an event no input names is
+    reported in one line."""
+    from obspy import Trace
+    from obspy.core.util import AttribDict
+
     for name, event in [("a0", "Alpha Quake, 1/2/2003"), ("a1", "Alpha Quake, 1/2/2003"), ("b0", "Beta, 4/5/2006")]:
         write_at2(tmp_path / f"{name}.AT2", accelerogram(len(name) + ord(name[0]), n=4000, pga=0.1), 0.01,
                   station=name.upper(), event=event)
+    sac = Trace(accelerogram(7, n=4000, pga=0.1).astype(np.float32) * 9.8e9)   # nm/s²
+    sac.stats.update({"sampling_rate": 100.0, "station": "S0", "channel": "HNE"})
+    sac.stats.sac = AttribDict(idep=8, kevnm="Alpha Quake", mag=5.5)
+    sac.write(str(tmp_path / "s0.sac"), format="SAC")
     (tmp_path / "events.csv").write_text("Event,Mw\nalpha quake,6.1\nBeta,7.0\nGamma,5.0\n")
     (tmp_path / "records.csv").write_text("record_id,magnitude,vs30\na1,6.4,300\n")
-    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
-                 "--metadata", str(tmp_path / "events.csv"), str(tmp_path / "records.csv")]) == 0
+    assert main(["preprocess", str(tmp_path / "*.AT2"), str(tmp_path / "s0.sac"), "--out", str(tmp_path / "m.zarr"),
+                 "--quiet", "--metadata", str(tmp_path / "events.csv"), str(tmp_path / "records.csv")]) == 0
     store = open_store(tmp_path / "m.zarr")
-    rows = {rid.split("_")[0]: i for i, rid in enumerate(store.record_ids)}
+    rows = {rid.split("_")[0].split(".")[0]: i for i, rid in enumerate(store.record_ids)}
     mag, vs30 = store.column("magnitude"), store.column("vs30_mps")
-    assert [mag[rows[k]] for k in ("a0", "a1", "b0")] == [6.1, 6.4, 7.0]
+    assert [mag[rows[k]] for k in ("a0", "a1", "b0", "s0")] == [6.1, 6.4, 7.0, 5.5]
     assert vs30[rows["a1"]] == 300 and np.isnan(vs30[rows["a0"]]) and np.isnan(vs30[rows["b0"]])
     unmatched = [line for line in capsys.readouterr().out.splitlines() if "matches no input" in line]
     assert len(unmatched) == 1 and "'Gamma'" in unmatched[0]

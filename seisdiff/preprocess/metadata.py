@@ -1,8 +1,9 @@
 """Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, or per event.
 
 A CSV with a record_id or RSN column describes records. A CSV with an event column and neither of
-those describes whole events (typically just the magnitude): its values fill, for every record whose
-file names that event, what the record's own row leaves unknown. Event names match case-insensitively.
+those describes whole events (typically just the magnitude). Each field of a record comes from, in
+order: the record's row, what its own file carries (K-NET and SAC headers), its event's row (event
+names match case-insensitively); NaN when none knows it.
 
 Recognised headers (case-insensitive): record_id | rsn | event; magnitude | mw | mag;
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
@@ -73,19 +74,22 @@ def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
     return table
 
 
-def lookup(table: dict, record_ids: list[str], rsn, event: str = "") -> dict[str, float]:
-    """Metadata for one record (NaN for what is unknown; "event" only when the CSV names one).
-
-    The record's own row wins; its event's row fills what the record's row leaves unknown."""
+def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: dict | None = None) -> dict:
+    """Metadata for one record: each field from the record's row, else `from_file` (what the record's
+    own file carries), else its event's row, else NaN. "event" only when the record's row names one."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
     event = entry.get("event", event)
     per_event = table.get(EVENT_KEY + event.strip().lower(), {}) if event else {}
-    out = {name: entry.get(name, math.nan) for name in COLUMNS}
-    out = {name: per_event.get(name, math.nan) if math.isnan(value) else value for name, value in out.items()}
+    out = {name: _first_known(entry.get(name), (from_file or {}).get(name), per_event.get(name))
+           for name in COLUMNS}
     if "event" in entry:
         out["event"] = entry["event"]
     return out
+
+
+def _first_known(*values) -> float:
+    return next((float(v) for v in values if v is not None and not math.isnan(v)), math.nan)
 
 
 def _float(text) -> float:

@@ -171,10 +171,9 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
     ids = [f"{g.group_id}_w{w}" for g, w in owners]
     first = [g.records[0] for g, _ in owners]
-    meta = [lookup(metadata, [g.group_id, r.record_id], r.metadata.get("rsn"), r.event) if metadata else {}
+    meta = [lookup(metadata, [g.group_id, r.record_id], r.metadata.get("rsn"), r.event, r.metadata)
             for (g, _), r in zip(owners, first)]
-    columns = {name: np.array([m.get(name, r.metadata.get(name, np.nan)) for m, r in zip(meta, first)],
-                              dtype=np.float64) for name in COLUMNS}
+    columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
     if cfg.measure_kappa:
         measured = kappa_s(broadband, cfg.sampling_rate_hz, lowpass_hz=cfg.band_hz[1],
                            filter_order=cfg.filter_order, per_record_axes=2)
