@@ -131,10 +131,13 @@ def test_per_event_metadata_fills_what_records_leave_unknown(tmp_path, capsys):
     from obspy import Trace
     from obspy.core.util import AttribDict
 
+    from seisdiff.io.units import to_mps2_factor
+
     for name, event in [("a0", "Alpha Quake, 1/2/2003"), ("a1", "Alpha Quake, 1/2/2003"), ("b0", "Beta, 4/5/2006")]:
         write_at2(tmp_path / f"{name}.AT2", accelerogram(len(name) + ord(name[0]), n=4000, pga=0.1), 0.01,
                   station=name.upper(), event=event)
-    sac = Trace(accelerogram(7, n=4000, pga=0.1).astype(np.float32) * 9.8e9)   # nm/s²
+    g_to_nm = to_mps2_factor("g") / to_mps2_factor("nm/s^2")
+    sac = Trace((accelerogram(7, n=4000, pga=0.1) * g_to_nm).astype(np.float32))
     sac.stats.update({"sampling_rate": 100.0, "station": "S0", "channel": "HNE"})
     sac.stats.sac = AttribDict(idep=8, kevnm="Alpha Quake", mag=5.5)
     sac.write(str(tmp_path / "s0.sac"), format="SAC")

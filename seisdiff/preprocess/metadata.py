@@ -54,13 +54,13 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         key = (row[key_col] or "").strip()
         if not key:
             continue
+        values = {name: _float(row.get(col)) for name, col in found.items() if col}
         if per_event:
-            values = {name: _float(row.get(col)) for name, col in found.items() if col}
             table[EVENT_KEY + key.lower()] = {"name": key, **values}
             continue
         if key_col == header.get("rsn"):
             key = f"RSN{int(float(key))}"
-        table[key] = {name: _float(row.get(col)) for name, col in found.items() if col}
+        table[key] = values
         if event_col and row.get(event_col, "").strip():
             table[key]["event"] = row[event_col].strip()
     return table
