@@ -7,6 +7,8 @@ from synth import accelerogram
 
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
+from seisdiff.evaluate.metrics import compute_all
+from seisdiff.evaluate.report import record_spectra
 from seisdiff.io.store import create_store
 
 FS_HZ, LOWPASS_HZ, LENGTH = 100.0, 1.0, 1024
@@ -77,6 +79,30 @@ def test_medians_over_records_beside_means(tmp_path):
     assert model["d5_95_median_diff_s"] == pytest.approx(0.0, abs=1e-9)
     report = (tmp_path / "out" / "report.md").read_text()
     assert f"| PGA median ln ratio | {-np.log(2):+.3f} |" in report
+
+
+def test_record_spectra_groups_each_records_realizations(tmp_path):
+    """Traces in `sample`'s order (realization-major), realization r of record i scaled by 2**r:
+    each record's curves are its own realizations (PSA and FAS are linear in amplitude), in order;
+    the figure is written and listed."""
+    bb, lp, ids = _real(tmp_path, n=3)
+    scale = np.repeat(2.0 ** np.arange(3), len(ids))[:, None, None]
+    gen = np.tile(bb, (3, 1, 1)) * scale
+    periods = np.array([0.1, 0.5])
+    traces = {"model": dict(compute_all(gen, FS_HZ, periods), record_pos=np.tile(np.arange(3), 3)),
+              "stochastic": dict(compute_all(bb[::-1], FS_HZ, periods), record_pos=np.array([2, 1, 0]))}
+    real_m = compute_all(bb, FS_HZ, periods)
+    rows = record_spectra(real_m, traces, [{"record_id": rid} for rid in ids], k=2)
+    assert [r["record_id"] for r in rows] == ids[:2]
+    for i, row in enumerate(rows):
+        for key in ("psa", "fas"):
+            assert row[f"model_{key}"].shape[0] == 3
+            np.testing.assert_allclose(row[f"model_{key}"], 2.0 ** np.arange(3)[:, None] * real_m[key][i, 0],
+                                       rtol=1e-9)
+            np.testing.assert_allclose(row[f"stochastic_{key}"], real_m[key][i, 0], rtol=1e-12)
+    result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=3))
+    assert "spectra.png" in result["figures"]
+    assert "![spectra.png](spectra.png)" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_generated_equal_to_real_has_zero_bias_and_baselines_are_reported(tmp_path):

@@ -44,6 +44,40 @@ def waveforms(path, real_mps2, generated_mps2, real_env_mps2, generated_env_mps2
     return _save(fig, path)
 
 
+def record_spectra(path, period_s, freq_hz, records: list[dict], crossover_hz: float) -> Path:
+    """One row per record: PSA (m/s², 5 % damping) and smoothed FAS (m/s) of the real record, of
+    each realization of the model (thin) and their geometric mean (thick), and of the stochastic
+    baseline. records: dicts with record_id, real_psa (P,), real_fas (F,), model_psa (k, P),
+    model_fas (k, F), stochastic_psa (P,), stochastic_fas (F,) (see report.record_spectra)."""
+    k = len(records)
+    fig = Figure(figsize=(10, 2.8 * k))
+    for i, rec in enumerate(records):
+        for j, (key, x, xlabel, ylabel, cross) in enumerate((
+                ("psa", period_s, "period (s)", "PSA 5 % (m/s²)", 1.0 / crossover_hz),
+                ("fas", freq_hz, "frequency (Hz)", "FAS (m/s)", crossover_hz))):
+            ax = fig.add_subplot(k, 2, 2 * i + j + 1)
+            runs = np.asarray(rec[f"model_{key}"])
+            for r, curve in enumerate(runs):
+                ax.plot(x, curve, color=COLORS["model"], lw=0.5, alpha=0.35,
+                        label="model realizations" if r == 0 else None)
+            with np.errstate(divide="ignore"):
+                ax.plot(x, np.exp(np.log(runs).mean(axis=0)), color=COLORS["model"], lw=1.8,
+                        label=f"model, geometric mean of {len(runs)}")
+            ax.plot(x, rec[f"stochastic_{key}"], color=COLORS["stochastic"], lw=1.0, label="stochastic")
+            ax.plot(x, rec[f"real_{key}"], color=COLORS["real"], lw=1.4, label="real")
+            ax.axvline(cross, color="black", ls=":", lw=1.0, label="crossover")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.grid(True, which="both", alpha=0.3)
+            ax.set_title(f"{rec['record_id']}: {key.upper()}", fontsize=9)
+            ax.set_ylabel(ylabel)
+            if i == k - 1:
+                ax.set_xlabel(xlabel)
+            if i == 0 and j == 0:
+                ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
 def _bias_panel(ax, x, systems, band, crossover_x, as_ratio: bool):
     """Bias curves (or exp(−bias) ratios) with the 90 % band of the model."""
     for name, summary in systems.items():

@@ -106,7 +106,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "summary": {name: r["summary"] for name, r in results.items()},
         "records": _record_table(real.record_ids[record_index], real_m, results["model"]),
     }
-    result["figures"] = _write_figures(out_dir, result, real_m, results, waves, fs)
+    result["figures"] = _write_figures(out_dir, result, real_m, results, systems, waves, fs)
     _write_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
     _write_atomic(out_dir / "report.md", _markdown(result))
     return result
@@ -318,8 +318,24 @@ def _record_table(record_ids, real_m: dict, model: dict) -> list[dict]:
     return rows
 
 
-def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, waves: dict,
-                   fs: float) -> list[str]:
+def record_spectra(real_m: dict, traces: dict, records: list[dict], k: int) -> list[dict]:
+    """PSA and FAS (first channel) of the first k real records, of every model realization of each
+    and of its stochastic baseline, for `figures.record_spectra`. real_m: real metrics (n, C, ...);
+    traces: system → metrics of its traces (M, C, ...) with record_pos (M,); records: result rows."""
+    out = []
+    for p in range(k):
+        rec = {"record_id": records[p]["record_id"]}
+        for key in ("psa", "fas"):
+            rec[f"real_{key}"] = real_m[key][p, 0]
+            for name in ("model", "stochastic"):
+                runs = traces[name][key][traces[name]["record_pos"] == p, 0]
+                rec[f"{name}_{key}"] = runs if name == "model" else runs[0]
+        out.append(rec)
+    return out
+
+
+def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, traces: dict,
+                   waves: dict, fs: float) -> list[str]:
     crossover = result["lowpass_hz"]
     order = [*BASELINES, "model"]  # the model drawn last, on top
     names = []
@@ -336,6 +352,10 @@ def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, wav
         gen = {name: results[name]["per_record"][f"{key}_generated"] for name in ("stochastic", "model")}
         figures.scatter(out_dir / f"{key}_scatter.png", real_values, gen, label, unit)
         names.append(f"{key}_scatter.png")
+    shown = min(N_WAVEFORMS, n)
+    figures.record_spectra(out_dir / "spectra.png", np.array(result["period_s"]), np.array(result["freq_hz"]),
+                           record_spectra(real_m, traces, result["records"], shown), crossover)
+    names.append("spectra.png")
     figures.duration_histogram(out_dir / "d5_95_hist.png", _per_record(real_m["d5_95"], pos, n, False),
                                {name: results[name]["per_record"]["d5_95_generated"] for name in order})
     names.append("d5_95_hist.png")
