@@ -1,18 +1,18 @@
-"""Sampling on CPU: records/s per sampler and step count, model FLOP/s, and PSA bias against DDPM-1000.
+"""Sampling on CPU: records/s per sampler and step count, model FLOP/s, and PSA and FAS bias against DDPM-1000.
 
 Groups (one torch thread: the machine is shared, and two threads on a busy 2-core box ran 5–20× slower):
   "sample_small_4x1024": `generate` (scaling, sampling, back to m/s²; no merge, the same for all) of 4 records of
       1024 samples with the small model — baseline: DDPM, 1000 evaluations; candidates: DDIM and
-      DPM-Solver++ at 10, 25 and 50. The model has fresh weights (the speed does not depend on them):
+      DPM-Solver++ at 10, 25 and 50, DDPM at 100 (the CLI default). The model has fresh weights (the speed does not depend on them):
       its zero-initialised output layer predicts v = 0, which makes it the exact denoiser of x0 ~ N(0, I)
       in model units, so every sampler must return unit-std samples — the check that baseline and
       candidates agree. extra_info: records_per_s, evaluations, speedup (baseline time / candidate
       time), gflop_per_evaluation (FlopCounterMode), gflop_per_s and peak_fraction (of a nominal CPU
       peak: cores × clock × FP32 FLOP per cycle of its widest FMA).
   "sample_quality_tiny_8x512": a tiny model trained 600 steps on synthetic records — baseline: DDPM-1000;
-      candidate: the CLI default (DPM-Solver++, 25 evaluations); 8 records × 6 realizations each, no merge.
-      extra_info: the candidate's PSA bias against the baseline (`compare_samplers`' measure, 0.05–1 s)
-      and the noise floor (DDPM-1000 against itself with other noise).
+      candidate: the CLI default (DDPM, 100 evaluations); 8 records × 6 realizations each, no merge.
+      extra_info: the candidate's PSA (0.05–1 s) and FAS (1–25 Hz) bias against the baseline
+      (`compare_samplers`' measures) and their noise floor (DDPM-1000 against itself with other noise).
 """
 import os
 import sys
@@ -38,7 +38,7 @@ from test_scaling import make_store  # noqa: E402
 
 FS, LOWPASS_HZ = 100.0, 1.0
 N_SPEED, L_SPEED = 4, 1024
-CANDIDATES = [(s, n) for s in ("ddim", "dpmpp") for n in (10, 25, 50)]
+CANDIDATES = [(s, n) for s in ("ddim", "dpmpp") for n in (10, 25, 50)] + [("ddpm", 100)]
 _baseline_seconds: dict[str, float] = {}
 
 

@@ -19,7 +19,7 @@ def add_arguments(p):
     p.add_argument("--train", action="store_true", help="train a small model instead of using the shipped one")
     p.add_argument("--minutes", type=float, default=4.0, help="training budget with --train (default 4)")
     p.add_argument("--realizations", type=int, default=2, help="realizations per test record (default 2)")
-    p.add_argument("--steps", type=int, default=20, help="sampler steps (default 20)")
+    p.add_argument("--steps", type=int, default=None, help="sampler steps (default: the sampler's own, see `sample`)")
 
 
 def run(args) -> int:
@@ -67,7 +67,7 @@ def run(args) -> int:
         checkpoint = "default"
     step("sample broadband realizations from the test records' low-pass",
          ["sample", "--checkpoint", checkpoint, "--cond", out / "test.zarr", "--out", out / "generated.zarr",
-          "--realizations", args.realizations, "--steps", args.steps, "--seed", 0])
+          "--realizations", args.realizations, *(["--steps", args.steps] if args.steps else []), "--seed", 0])
     step("evaluate against the real broadband (and the baselines)",
          ["evaluate", "--real", out / "test.zarr", "--generated", out / "generated.zarr", "--out", out / "report"])
     print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")
