@@ -1,9 +1,10 @@
-"""Sampling on CPU: records/s per sampler and step count, model FLOP/s, and PSA and FAS bias against DDPM-1000.
+"""Sampling on CPU: records/s per sampler and step count, model FLOP/s, PSA and FAS bias against DDPM-1000.
 
 Groups (one torch thread: the machine is shared, and two threads on a busy 2-core box ran 5–20× slower):
   "sample_small_4x1024": `generate` (scaling, sampling, back to m/s²; no merge, the same for all) of 4 records of
       1024 samples with the small model — baseline: DDPM, 1000 evaluations; candidates: DDIM and
-      DPM-Solver++ at 10, 25 and 50, DDPM at 100 (the CLI default). The model has fresh weights (the speed does not depend on them):
+      DPM-Solver++ at 10, 25 and 50, DDPM at 100 (the CLI default). The model has fresh weights (the
+      speed does not depend on them):
       its zero-initialised output layer predicts v = 0, which makes it the exact denoiser of x0 ~ N(0, I)
       in model units, so every sampler must return unit-std samples — the check that baseline and
       candidates agree. extra_info: records_per_s, evaluations, speedup (baseline time / candidate

@@ -25,10 +25,10 @@ from seisdiff.engine.scaling import METADATA_FEATURES
 from seisdiff.errors import UserError
 
 # chosen with `compare_samplers` on the shipped checkpoint (the 14 El Mayor-Cucapah records × 3
-# realizations, 2048 samples, 2026-11-30): against DDPM-1000, band bias ln(reference/candidate) of
-# PSA 0.05–1 s / FAS 1–25 Hz was +0.048 / +0.042 for DDPM-100 and −0.015 / −0.024 for DDPM-250 —
-# inside the noise floor (a second DDPM-1000 run: −0.023 / −0.078) — and −0.13 / −0.23 for DDIM-25, −0.15 / −0.25 for DPM-Solver++ 25
-# and DDIM-50, −0.21 / −0.32 for Heun-25: every probability-flow ODE solver makes that model's high
+# realizations, 2048 samples, 2026-11-30). Band bias ln(reference/candidate) against DDPM-1000,
+# PSA 0.05–1 s / FAS 1–25 Hz: DDPM-100 +0.048 / +0.042, DDPM-250 −0.015 / −0.024, inside the noise
+# floor (a second DDPM-1000 run: −0.023 / −0.078); DDIM-25 −0.13 / −0.23, DPM-Solver++ 25 and DDIM-50
+# −0.15 / −0.25, Heun-25 −0.21 / −0.32: every probability-flow ODE solver makes that model's high
 # frequencies about 25 % stronger than its ancestral reference. (On a tiny model trained 3000 steps,
 # DDIM-25 had been within 0.025 in PSA; FAS was not measured then.) DDPM-100: 10× fewer evaluations
 # than the reference, 4× more than DDIM-25.
