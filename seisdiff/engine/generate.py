@@ -71,7 +71,7 @@ def crossfade_layout(length: int, window: int) -> tuple[list[int], np.ndarray]:
 
 
 def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations: int = 1,
-             steps: int = DEFAULT_STEPS, sampler: str = DEFAULT_SAMPLER, grid: str | None = None, seed: int = 0,
+             steps: int | None = None, sampler: str = DEFAULT_SAMPLER, grid: str | None = None, seed: int = 0,
              batch_size: int = 16, lf_merge: bool = True, merge_tol: float = MERGE_TOL,
              fs_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
              device="cpu", metadata: dict | None = None, done=frozenset(), compile: bool = False,
@@ -81,7 +81,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
 
     denoiser: `Denoiser` (model units) on `device`; scaler: its `Scaler`; config: its TrainConfig
     (window, metadata use). lowpass_mps2: (n, C, L) conditioning in m/s²; record_ids: n unique str.
-    steps: model evaluations per sample (see `samplers`); grid: noise grid (default per sampler).
+    steps: model evaluations per sample (see `samplers`; default STEPS_FOR[sampler]); grid: noise
+    grid (default per sampler).
     lf_merge: replace the low band by the conditioning (`lfmerge.lf_merge` to `merge_tol`; needs fs_hz
     and lowpass_hz). window: model window in samples (default: config.data.window, else the records'
     length). metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown). done: (record_id, k)
@@ -97,7 +98,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
             if k in METADATA_FEATURES} if config.data.use_metadata else {}
-    sigmas = samplers.get_sigmas(sampler, steps, denoiser, grid)
+    sigmas = samplers.get_sigmas(sampler, steps or STEPS_FOR.get(sampler, DEFAULT_STEPS), denoiser, grid)
     device = torch.device(device)
     net = torch.compile(denoiser) if compile else denoiser
     autocast = torch.autocast("cuda", torch.bfloat16) if device.type == "cuda" and config.amp \

@@ -325,10 +325,11 @@ def record_spectra(real_m: dict, traces: dict, records: list[dict], k: int) -> l
     out = []
     for p in range(k):
         rec = {"record_id": records[p]["record_id"]}
-        for key in ("psa", "fas"):
-            rec[f"real_{key}"] = real_m[key][p, 0]
-            for name in ("model", "stochastic"):
-                runs = traces[name][key][traces[name]["record_pos"] == p, 0]
+        rec.update({f"real_{key}": real_m[key][p, 0] for key in ("psa", "fas")})
+        for name in ("model", "stochastic"):
+            mine = traces[name]["record_pos"] == p
+            for key in ("psa", "fas"):
+                runs = traces[name][key][mine, 0]
                 rec[f"{name}_{key}"] = runs if name == "model" else runs[0]
         out.append(rec)
     return out
