@@ -8,7 +8,7 @@ from synth import accelerogram
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
 from seisdiff.evaluate.metrics import compute_all
-from seisdiff.evaluate.report import record_spectra
+from seisdiff.evaluate.report import draw_index, record_spectra
 from seisdiff.io.store import create_store
 
 FS_HZ, LOWPASS_HZ, LENGTH = 100.0, 1.0, 1024
@@ -149,3 +149,41 @@ def test_user_errors(tmp_path, capsys):
     assert main([*args, "--generated", str(tmp_path / "other.zarr")]) == 2
     assert "sampling rate" in capsys.readouterr().err
     assert not (tmp_path / "out" / "metrics.json").exists()
+
+
+def test_draw_index_counts_each_records_traces_in_order():
+    np.testing.assert_array_equal(draw_index(np.array([0, 1, 0, 2, 1, 0])), [0, 0, 1, 0, 1, 2])
+
+
+def test_one_realization_draws(tmp_path, capsys):
+    """Realization r of every record generated at 2**r × the real one: draw r gives −r ln 2 for PSA,
+    FAS and PGA and −2r ln 2 for Arias (∝ a²), so over the draws r = 0, 1, 2 the mean is −ln 2 and
+    the sd ln 2 (twice for Arias); one realization per record gives no draws."""
+    bb, lp, ids = _real(tmp_path, n=3)
+    factors = np.repeat(2.0 ** np.arange(3), len(ids))[:, None, None]
+    (tmp_path / "one").mkdir()
+    assert "model_one_realization" not in _evaluate(
+        tmp_path, _generated(tmp_path / "one", bb, lp, ids, realizations=1))
+    k = 3
+    create_store(tmp_path / "gen3.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=1,
+                 lowpass_hz=LOWPASS_HZ).append(
+        (np.tile(bb, (k, 1, 1)) * factors).astype(np.float32), np.tile(lp, (k, 1, 1)),
+        [f"{rid}_r{r}" for r in range(k) for rid in ids], {"realization": np.repeat(np.arange(k), len(ids))})
+    capsys.readouterr()
+    result = _evaluate(tmp_path, str(tmp_path / "gen3.zarr"))
+    draws = result["model_one_realization"]
+    assert draws["n_draws"] == 3
+    ln2 = np.log(2)
+    for key, times in (("psa_band_bias_ln", 1), ("fas_band_bias_ln", 1), ("pga_median_ln", 1),
+                       ("arias_median_ln", 2)):
+        assert draws["mean"][key] == pytest.approx(-times * ln2, abs=1e-4), key
+        assert draws["sd"][key] == pytest.approx(times * ln2, abs=1e-4), key
+        assert draws["min"][key] == pytest.approx(-2 * times * ln2, abs=1e-4), key
+        assert draws["max"][key] == pytest.approx(0.0, abs=1e-4), key
+    assert draws["max"]["psa_band_sigma_ln"] == pytest.approx(0.0, abs=1e-4)  # each draw is exact
+    assert draws["mean"]["d5_95_median_diff_s"] == pytest.approx(0.0, abs=1e-9)
+    # the ensemble summary averages each record's residuals first: −ln 2 with no spread over records
+    assert result["summary"]["model"]["pga_median_ln"] == pytest.approx(-ln2, abs=1e-4)
+    assert f"| PGA median ln ratio | {-ln2:+.3f} ± {ln2:.3f} ({-2 * ln2:+.3f} … {0:+.3f}) |" in \
+        (tmp_path / "out" / "report.md").read_text()
+    assert "one realization per record, over 3 draws" in capsys.readouterr().out

@@ -20,7 +20,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from seisdiff.errors import UserError
-    from seisdiff.evaluate.report import evaluate, table_rows
+    from seisdiff.evaluate.report import draw_rows, evaluate, table_rows
 
     if args.max_records is not None and args.max_records < 1:
         raise UserError(f"--max-records {args.max_records}: give a positive number of records")
@@ -38,5 +38,10 @@ def run(args) -> int:
     print(f"{'':{width}}  {'model':>10} {'lf_only':>10} {'stochastic':>10}")
     for label, values in rows:
         print(f"{label:{width}}  " + " ".join(f"{v:>10}" for v in values))
+    if draws := draw_rows(result):
+        n_draws = result["model_one_realization"]["n_draws"]
+        print(f"\nmodel, one realization per record, over {n_draws} draws: mean ± sd (min … max)")
+        for label, value in draws:
+            print(f"{label:{width}}  {value}")
     print(f"report: {Path(args.out) / 'report.md'} (metrics.json and figures beside it)")
     return 0
