@@ -425,9 +425,13 @@ def draw_rows(result: dict) -> list[tuple[str, str]]:
     for label, key, fmt in TABLE_ROWS:
         m, sd, lo, hi = (draws[s].get(key) for s in ("mean", "sd", "min", "max"))
         if m is not None:
-            plain = fmt.replace("+", "")
-            rows.append((label, f"{fmt.format(m)} ± {plain.format(sd)} ({fmt.format(lo)} … {fmt.format(hi)})"))
+            rows.append((label, f"{_fmt(fmt, m)} ± {_fmt(fmt.replace('+', ''), sd)} "
+                                f"({_fmt(fmt, lo)} … {_fmt(fmt, hi)})"))
     return rows
+
+
+def _fmt(fmt: str, value) -> str:
+    return "—" if value is None else fmt.format(value)
 
 
 def _markdown(result: dict) -> str:
