@@ -12,7 +12,7 @@ from seisdiff.engine.checkpoint import load_checkpoint
 from seisdiff.engine.config import DataConfig, ModelConfig, load_config
 from seisdiff.engine.data import BatchLoader, split_indices, validation_set
 from seisdiff.engine.denoiser import Denoiser
-from seisdiff.engine.diagnostics import batch_report, ddim_sample
+from seisdiff.engine.diagnostics import batch_report, quick_sample
 from seisdiff.engine.diffusion import forward_loss, validation_loss
 from seisdiff.engine.model import UNet1d
 from seisdiff.engine.scaling import Scaler, fit_scaling
@@ -161,6 +161,11 @@ def test_config_file_and_overrides(tmp_path):
         load_config(tmp_path / "bad.toml")
     with pytest.raises(UserError, match="not found"):
         load_config(tmp_path / "missing.toml")
+    (tmp_path / "old.json").write_text('{"eval_steps": 20}')   # saved before eval_sampler: DDIM as then
+    assert (load_config(tmp_path / "old.json").eval_sampler, load_config().eval_sampler) == ("ddim", "ddpm")
+    (tmp_path / "sampler.toml").write_text('eval_sampler = "euler"\n')
+    with pytest.raises(UserError, match="eval_sampler 'euler' is unknown"):
+        load_config(tmp_path / "sampler.toml")
 
 
 class _FixedX0(torch.nn.Module):
@@ -172,11 +177,12 @@ class _FixedX0(torch.nn.Module):
         return self.x0
 
 
-def test_ddim_ends_on_the_denoiser_estimate_and_batch_warnings():
+def test_generation_check_ends_on_the_denoiser_estimate_and_batch_warnings():
     x0 = torch.randn(2, 1, 50)
     fixed = _FixedX0(x0)
-    fixed.schedule = CosineSchedule()
-    torch.testing.assert_close(ddim_sample(fixed, torch.zeros(2, 1, 50), torch.zeros(2, 4), steps=5), x0)
+    fixed.schedule, fixed.sigma_min, fixed.sigma_max = CosineSchedule(), 1e-3, 1e3
+    for sampler in ("ddpm", "ddim"):   # ancestral noise vanishes at the last step: both end on the estimate
+        torch.testing.assert_close(quick_sample(fixed, torch.zeros(2, 1, 50), torch.zeros(2, 4), sampler, steps=5), x0)
     denoiser = Denoiser(UNet1d(ModelConfig(channels=(8, 16), down_factors=(4,), groups=4, emb_dim=32, heads=2)),
                         CosineSchedule(), Scaler(), "v")
     terms = forward_loss(denoiser.model, 1e-4 * x0, torch.zeros(2, 1, 50), torch.zeros(2, 4), 0, CosineSchedule())

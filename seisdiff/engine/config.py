@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seisdiff.engine.samplers import SAMPLERS
 from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES
 from seisdiff.errors import UserError
 
@@ -79,7 +80,8 @@ class TrainConfig:
     diagnostics_every: int = 5     # epochs between diagnostics + quick generation check
     checkpoint_every: int = 10     # epochs between kept `epoch_NNNN.pt`
     n_eval_records: int = 4        # validation records generated at each diagnostics
-    eval_steps: int = 20           # steps of the quick DDIM check
+    eval_sampler: str = "ddpm"     # sampler and steps of the generation check: `sample`'s default, so
+    eval_steps: int = 100          # that the check shows what users get
     compile: bool = False          # torch.compile the model (GPU)
     amp: bool = True               # bf16 autocast on CUDA (ignored on CPU)
     progress: bool = True          # tqdm bar per epoch (else one line per epoch)
@@ -94,6 +96,8 @@ class TrainConfig:
 def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
     """TrainConfig from a nested dict (TOML or saved JSON); unknown keys are a UserError."""
     d = dict(d)
+    if "eval_steps" in d and "eval_sampler" not in d:
+        d["eval_sampler"] = "ddim"  # saved before eval_sampler existed: its check was DDIM
     size = d.get("model_size", "small")
     if size not in MODEL_SIZES:
         raise UserError(f"{source}: model_size {size!r} is unknown; use one of {sorted(MODEL_SIZES)}")
@@ -102,7 +106,10 @@ def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
     unknown = sorted(set(data.metadata_fields) - set(METADATA_FEATURES))
     if unknown:
         raise UserError(f"{source} [data] metadata_fields: {unknown} unknown; use some of {list(METADATA_FEATURES)}")
-    return _build(TrainConfig, {**d, "model": model, "data": data}, source)
+    cfg = _build(TrainConfig, {**d, "model": model, "data": data}, source)
+    if cfg.eval_sampler not in SAMPLERS:
+        raise UserError(f"{source}: eval_sampler {cfg.eval_sampler!r} is unknown; use one of {list(SAMPLERS)}")
+    return cfg
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> TrainConfig:

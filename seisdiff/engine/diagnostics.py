@@ -1,5 +1,5 @@
-"""Training diagnostics: scale and health checks of one batch (model units), and a quick generation
-check on validation records (converted to m/s² by the scaler) against the real records.
+"""Training diagnostics: scale and health checks of one batch (model units), and a generation
+check (with `sample`'s default sampler) on validation records (converted to m/s² by the scaler) against the real records.
 
 The checks are those the old project lacked when its signals were silently rescaled: a noise/signal
 std ratio far from 1, constant predictions, zero or exploding gradients.
@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from seisdiff.engine import samplers
 from seisdiff.engine.diffusion import LossTerms
 from seisdiff.kernels import reference
 
@@ -47,20 +48,18 @@ def batch_report(terms: LossTerms, x0: torch.Tensor, cond: torch.Tensor, grad_no
 
 
 @torch.no_grad()
-def ddim_sample(denoiser, cond_model: torch.Tensor, scalars: torch.Tensor, steps: int = 20, seed: int = 0) -> torch.Tensor:
-    """Deterministic DDIM (Euler in the VE form) over the schedule's grid → x0 (B, C, L) model units."""
-    sigmas = denoiser.schedule.sigmas_ve(steps)
-    noise = torch.randn(cond_model.shape, generator=torch.Generator().manual_seed(seed)).to(cond_model.device)
-    x = noise * float(sigmas[0])
-    for s, s_next in zip(sigmas[:-1].tolist(), sigmas[1:].tolist()):
-        x0_hat = denoiser(x, s, cond_model, scalars)
-        x = x0_hat + (s_next / s) * (x - x0_hat)
-    return x
+def quick_sample(denoiser, cond_model: torch.Tensor, scalars: torch.Tensor, sampler: str = "ddpm",
+                 steps: int = 100, seed: int = 0) -> torch.Tensor:
+    """x0 (B, C, L) model units with one of `samplers` (record i draws its noise from seed + i)."""
+    sigmas = samplers.get_sigmas(sampler, steps, denoiser)
+    generators = [torch.Generator().manual_seed(seed + i) for i in range(cond_model.shape[0])]
+    return samplers.sample(sampler, lambda x, s: denoiser(x, s, cond_model, scalars), sigmas, generators,
+                           cond_model.shape, cond_model.device)
 
 
 def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, scalars_meta: dict,
-                      fs_hz: float, steps: int = 20, seed: int = 0, png_path: Path | None = None,
-                      device="cpu") -> dict:
+                      fs_hz: float, steps: int = 100, seed: int = 0, png_path: Path | None = None,
+                      device="cpu", sampler: str = "ddpm") -> dict:
     """Generate from the lowpass of a few real records (n, C, L) m/s² and compare with their broadband:
     median PGA ratio (generated/real), mean envelope correlation, PSA bias ln(real/generated) averaged
     over records (per period and its mean absolute value). Optionally a PNG of both."""
@@ -69,7 +68,7 @@ def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.nda
     scaler = denoiser.scaler
     cond, log_scale = scaler.cond_to_model(torch.from_numpy(lowpass_mps2))
     scalars = scaler.scalars(log_scale, **scalars_meta)
-    x0 = ddim_sample(denoiser, cond.to(device), scalars, steps, seed).cpu()
+    x0 = quick_sample(denoiser, cond.to(device), scalars.to(device), sampler, steps, seed).cpu()
     gen_mps2 = scaler.to_physical(x0, log_scale).numpy().astype(np.float64)
     real_mps2 = broadband_mps2.astype(np.float64)
     pga_ratio = np.abs(gen_mps2).max(-1) / np.maximum(np.abs(real_mps2).max(-1), 1e-30)

@@ -251,7 +251,8 @@ def _diagnose(terms, batch, grad_norm, cfg, denoiser, store, val_pool, val_offse
         rows_idx = np.arange(min(cfg.n_eval_records, len(val_pool)))
         bb, lp = crop(val_pool, rows_idx, val_offsets[rows_idx], cfg.data.window or store.length)
         gen = diagnostics.generation_report(denoiser, bb, lp, metadata(val_pool, rows_idx, cfg.data.use_metadata),
-                                            store.sampling_rate_hz, cfg.eval_steps, cfg.seed, png_path, rt.device)
+                                            store.sampling_rate_hz, cfg.eval_steps, cfg.seed, png_path, rt.device,
+                                            sampler=cfg.eval_sampler)
         log(f"generation check: PGA ratio {gen['gen_pga_ratio_median']:.3g}, envelope corr "
             f"{gen['gen_envelope_corr']:.3g}, |PSA bias| {gen['gen_psa_bias_abs_mean']:.3g}")
         rows.append({"kind": "generation", **gen})
