@@ -1,5 +1,6 @@
 """Training diagnostics: scale and health checks of one batch (model units), and a generation
-check (with `sample`'s default sampler) on validation records (converted to m/s² by the scaler) against the real records.
+check on validation records (with `sample`'s default sampler; converted to m/s² by the scaler)
+against the real records.
 
 The checks are those the old project lacked when its signals were silently rescaled: a noise/signal
 std ratio far from 1, constant predictions, zero or exploding gradients.
