@@ -209,3 +209,16 @@ def test_kappa_as_a_conditioning_field(tmp_path, capsys):
     assert main(["train", "--data", str(store.path), "--config", str(tmp_path / "bad.toml"),
                  "--checkpoint-dir", str(tmp_path / "bad"), "--epochs", "1"]) == 2
     assert "metadata_fields" in capsys.readouterr().err
+
+
+def test_resume_with_the_same_config_file_and_metadata_fields(tmp_path):
+    """Re-running the interrupted command with --resume (same --config, 4 metadata fields, so 5
+    conditioning scalars where the default has 4) continues the run."""
+    store = make_store(tmp_path / "s.zarr", n=12, length=256)
+    (tmp_path / "k.toml").write_text(TINY_TOML.replace(
+        "[data]", '[data]\nmetadata_fields = ["magnitude", "distance_km", "vs30_mps", "kappa_s"]'))
+    common = ["--data", str(store.path), "--config", str(tmp_path / "k.toml"), "--checkpoint-dir", str(tmp_path / "k")]
+    _run([*common, "--epochs", "1"])
+    _run([*common, "--epochs", "2", "--resume"])
+    state = load_checkpoint(tmp_path / "k" / "last.pt")
+    assert state["epoch"] == 2 and state["config"]["model"]["n_scalars"] == 5

@@ -121,6 +121,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     log = log if rt.is_main else (lambda *a, **k: None)
     store = open_store(data_path)
     cfg.model.n_channels = store.n_channels
+    # ln(scale) + metadata, as the Scaler counts them: set before a resumed run is checked against it
+    cfg.model.n_scalars = 1 + len(cfg.data.metadata_fields)
     ckpt_dir = Path(checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     state = _resume_state(ckpt_dir, cfg, resume, log)
