@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seisdiff.engine.generate import DEFAULT_SAMPLER, DEFAULT_STEPS
 from seisdiff.engine.samplers import SAMPLERS
 from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES
 from seisdiff.errors import UserError
@@ -80,8 +81,8 @@ class TrainConfig:
     diagnostics_every: int = 5     # epochs between diagnostics + quick generation check
     checkpoint_every: int = 10     # epochs between kept `epoch_NNNN.pt`
     n_eval_records: int = 4        # validation records generated at each diagnostics
-    eval_sampler: str = "ddpm"     # sampler and steps of the generation check: `sample`'s default, so
-    eval_steps: int = 100          # that the check shows what users get
+    eval_sampler: str = DEFAULT_SAMPLER  # sampler and steps of the generation check: `sample`'s
+    eval_steps: int = DEFAULT_STEPS      # default, so that the check shows what users get
     compile: bool = False          # torch.compile the model (GPU)
     amp: bool = True               # bf16 autocast on CUDA (ignored on CPU)
     progress: bool = True          # tqdm bar per epoch (else one line per epoch)

@@ -15,6 +15,7 @@ import torch
 
 from seisdiff.engine import samplers
 from seisdiff.engine.diffusion import LossTerms
+from seisdiff.engine.generate import DEFAULT_SAMPLER, DEFAULT_STEPS
 from seisdiff.kernels import reference
 
 GEN_PERIODS_S = np.geomspace(0.05, 5.0, 20)  # PSA periods of the generation check, s
@@ -49,8 +50,8 @@ def batch_report(terms: LossTerms, x0: torch.Tensor, cond: torch.Tensor, grad_no
 
 
 @torch.no_grad()
-def quick_sample(denoiser, cond_model: torch.Tensor, scalars: torch.Tensor, sampler: str = "ddpm",
-                 steps: int = 100, seed: int = 0) -> torch.Tensor:
+def quick_sample(denoiser, cond_model: torch.Tensor, scalars: torch.Tensor, sampler: str = DEFAULT_SAMPLER,
+                 steps: int = DEFAULT_STEPS, seed: int = 0) -> torch.Tensor:
     """x0 (B, C, L) model units with one of `samplers` (record i draws its noise from seed + i)."""
     sigmas = samplers.get_sigmas(sampler, steps, denoiser)
     generators = [torch.Generator().manual_seed(seed + i) for i in range(cond_model.shape[0])]
@@ -59,8 +60,8 @@ def quick_sample(denoiser, cond_model: torch.Tensor, scalars: torch.Tensor, samp
 
 
 def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, scalars_meta: dict,
-                      fs_hz: float, steps: int = 100, seed: int = 0, png_path: Path | None = None,
-                      device="cpu", sampler: str = "ddpm") -> dict:
+                      fs_hz: float, steps: int = DEFAULT_STEPS, seed: int = 0, png_path: Path | None = None,
+                      device="cpu", sampler: str = DEFAULT_SAMPLER) -> dict:
     """Generate from the lowpass of a few real records (n, C, L) m/s² and compare with their broadband:
     median PGA ratio (generated/real), mean envelope correlation, PSA bias ln(real/generated) averaged
     over records (per period and its mean absolute value). Optionally a PNG of both."""

@@ -53,6 +53,11 @@ METADATA_FEATURES = {
 }
 
 
+def count_scalars(metadata_fields) -> int:
+    """Conditioning scalars per record: ln(scale) and the metadata fields."""
+    return 1 + len(metadata_fields)
+
+
 @dataclass(frozen=True)
 class Scaler:
     """Scaling statistics of a training store (saved in checkpoints as a plain dict)."""
@@ -77,8 +82,7 @@ class Scaler:
 
     @property
     def n_scalars(self) -> int:
-        """Conditioning scalars per record: ln(scale) and the metadata fields."""
-        return 1 + len(self.metadata)
+        return count_scalars(self.metadata)
 
     def to_dict(self) -> dict:
         return {k: v if isinstance(v, str) else list(v) if isinstance(v, tuple) else float(v)

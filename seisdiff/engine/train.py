@@ -30,7 +30,7 @@ from seisdiff.engine.data import BatchLoader, crop, metadata, split_indices, val
 from seisdiff.engine.denoiser import Denoiser
 from seisdiff.engine.diffusion import forward_loss, step_seed, validation_loss
 from seisdiff.engine.model import UNet1d
-from seisdiff.engine.scaling import Scaler, fit_scaling
+from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.store import open_store
@@ -121,8 +121,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     log = log if rt.is_main else (lambda *a, **k: None)
     store = open_store(data_path)
     cfg.model.n_channels = store.n_channels
-    # ln(scale) + metadata, as the Scaler counts them: set before a resumed run is checked against it
-    cfg.model.n_scalars = 1 + len(cfg.data.metadata_fields)
+    cfg.model.n_scalars = count_scalars(cfg.data.metadata_fields)  # before a resumed run is checked
     ckpt_dir = Path(checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     state = _resume_state(ckpt_dir, cfg, resume, log)

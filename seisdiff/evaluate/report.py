@@ -411,7 +411,7 @@ def table_rows(result: dict) -> list[tuple[str, list[str]]]:
     rows = []
     for label, key, fmt in TABLE_ROWS:
         values = [result["summary"][name].get(key) for name in ("model", *BASELINES)]
-        rows.append((label, ["—" if v is None else fmt.format(v) for v in values]))
+        rows.append((label, [_fmt(fmt, v) for v in values]))
     return rows
 
 
