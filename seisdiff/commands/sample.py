@@ -41,8 +41,9 @@ def add_arguments(p):
                         "ddpm with 1000 is the reference)")
     p.add_argument("--sampler", choices=SAMPLER_CHOICES, default=DEFAULT_SAMPLER,
                    help=f"default {DEFAULT_SAMPLER}: ancestral, 100 steps (PSA and FAS within sampling noise of "
-                        "ddpm-1000 on the shipped model); ddim, dpmpp (DPM-Solver++ 2M), heun (EDM): "
-                        "deterministic, 4× faster, high frequencies ~25 %% stronger than the reference")
+                        "ddpm-1000 on the 60-epoch default, see the model card); ddim, dpmpp "
+                        "(DPM-Solver++ 2M), heun (EDM): deterministic, 4× faster, high frequencies ~25 %% "
+                        "stronger than the reference")
     p.add_argument("--seed", type=int, default=0, help="seed; record i realization k uses hash(seed, id, k)")
     p.add_argument("--batch-size", type=int, default=16, help="windows per model call (default 16)")
     p.add_argument("--lf-merge", action=argparse.BooleanOptionalAction, default=True,
