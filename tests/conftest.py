@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 NGAW2_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ngaw2"
+STRONGMOTION_DIR = NGAW2_DIR.parent / "strongmotion"
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +18,14 @@ def ngaw2_dir() -> Path:
     if not NGAW2_DIR.is_dir() or not list(NGAW2_DIR.glob("*.AT2")):
         pytest.skip(f"shared NGA-West2 records not found at {NGAW2_DIR}")
     return NGAW2_DIR
+
+
+@pytest.fixture(scope="session")
+def strongmotion_dir() -> Path:
+    """The shared native-format records (../shared/data/strongmotion, manifest.csv); skip when absent."""
+    if not (STRONGMOTION_DIR / "manifest.csv").is_file():
+        pytest.skip(f"shared strong-motion records not found at {STRONGMOTION_DIR}")
+    return STRONGMOTION_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -90,3 +90,49 @@ def test_existing_file_replaced_whole(tmp_path, acc_mps2):
 def test_bad_export_arguments(tmp_path, fmt, shape, names, match):
     with pytest.raises(UserError, match=match):
         export_records(tmp_path, fmt, np.ones(shape), 100.0, names)
+
+
+def test_meta_puts_start_time_and_codes_in_the_headers(tmp_path, acc_mps2):
+    meta = [{"start_time": "2020-05-06T07:08:09.500000+00:00", "network": "XX", "station": "ST1", "location": "10",
+             "channel": "HNE", "event": "quake"}] * 3
+    names = ["a_r0", "b_r0", "c_r0"]
+    for fmt in ("mseed", "sac"):
+        paths = export_records(tmp_path / fmt, fmt, acc_mps2, 100.0, names, meta=meta)
+        for path, acc in zip(paths, acc_mps2):
+            (tr,) = obspy.read(str(path))
+            assert tr.id == "XX.ST1.10.HNE" and tr.stats.starttime == obspy.UTCDateTime("2020-05-06T07:08:09.5")
+            assert tr.stats.npts == 1003
+            np.testing.assert_allclose(tr.data * (1e-9 if fmt == "sac" else 1.0), acc, rtol=2e-7)
+    (path,) = export_records(tmp_path / "at2", "at2", acc_mps2[:1], 100.0, ["a_r0"], meta=meta[:1])
+    assert path.read_text().splitlines()[1] == "quake, , ST1, HNE"
+    (rec,) = read(path)
+    assert (rec.station, rec.component, rec.record_id) == ("ST1", "HNE", "a_r0")
+
+
+def test_velocity_mps_integrates_without_drift():
+    """Acceleration of a known band-limited velocity, plus a constant offset that plain integration
+    turns into a ramp: velocity_mps returns the velocity, ending at rest."""
+    fs = 100.0
+    t = np.arange(6001) / fs
+    env = np.exp(-0.5 * ((t - 25.0) / 4.0) ** 2)
+    vel = env * np.sin(2 * np.pi * 0.7 * t) * 0.2                        # m/s, at rest at both ends
+    acc = np.gradient(vel, 1 / fs)
+    out = export.velocity_mps(acc + 1e-3, fs, 0.1)                         # + 1 mm/s² offset
+    naive_end = np.cumsum(acc + 1e-3)[-1] / fs                             # ≈ 6 cm/s of drift
+    assert naive_end > 0.05
+    np.testing.assert_allclose(out, vel, rtol=0, atol=0.01 * np.abs(vel).max())
+    assert abs(out[-1]) < 1e-3 * np.abs(vel).max() + 1e-4
+
+
+def test_velocity_files(tmp_path):
+    fs = 100.0
+    t = np.arange(1001) / fs
+    vel = np.sin(2 * np.pi * t)[None] * 0.1
+    (sac,) = export_records(tmp_path, "sac", vel, fs, ["v"], quantity="velocity")
+    (tr,) = obspy.read(str(sac))
+    assert tr.stats.sac.idep == 7
+    np.testing.assert_allclose(tr.data * 1e-9, vel[0], rtol=2e-7, atol=1e-12)
+    (vt2,) = export_records(tmp_path, "at2", vel, fs, ["v"], quantity="velocity")
+    assert vt2.name == "v.VT2" and vt2.read_text().splitlines()[2] == "VELOCITY TIME SERIES IN UNITS OF CM/S"
+    (rec,) = read(vt2)                                                     # read back: differentiated
+    np.testing.assert_allclose(rec.acc_mps2[1:-1], 0.2 * np.pi * np.cos(2 * np.pi * t[1:-1]), rtol=0, atol=1e-3)

@@ -99,16 +99,50 @@ def test_metadata_from_file_name_when_line2_has_none(tmp_path, values_g, stem, e
     assert rec.metadata["rsn"] == int(stem[3:].split("_")[0])
 
 
-@pytest.mark.parametrize("suffix, quantity", [(".VT2", "velocity"), (".DT2", "displacement")])
-def test_velocity_and_displacement_files_refused(tmp_path, values_g, suffix, quantity):
-    path = _write(tmp_path / f"RSN1_X_S-EW{suffix}", "Ev, 1/1/2001, S, EW",
-                  f"{quantity.upper()} TIME SERIES IN UNITS OF CM", "NPTS=   1203, DT=   .0100 SEC", values_g)
-    with pytest.raises(InputError, match=quantity) as err:
+@pytest.mark.parametrize("suffix, line3, unit_m, derivatives", [
+    (".VT2", "VELOCITY TIME SERIES IN UNITS OF CM/S", 0.01, 1),
+    (".VT2", "VELOCITY TIME HISTORY IN UNITS OF CM/SEC", 0.01, 1),
+    (".DT2", "DISPLACEMENT TIME SERIES IN UNITS OF CM", 0.01, 2),
+])
+def test_velocity_and_displacement_files_differentiated_to_mps2(tmp_path, suffix, line3, unit_m, derivatives):
+    """PEER .VT2/.DT2: read in the header's unit, differentiated once (seisdiff.io.quantity) to m/s²; a
+    2 Hz sine comes back as its derivative within the stated (2πfΔt)²/6 per differentiation, in phase."""
+    fs, f = 100.0, 2.0
+    t = np.arange(3001) / fs
+    w = 2 * np.pi * f
+    values = 5.0 * np.sin(w * t)                     # 5 cm/s or 5 cm
+    path = _write(tmp_path / f"RSN1_X_S-EW{suffix}", "Ev, 1/1/2001, S, EW", line3, "NPTS=   3001, DT=   .0100 SEC",
+                  values)
+    for rename in (False, True):                      # the header alone is enough
+        (rec,) = read(path.rename(tmp_path / "by_header.txt") if rename else path)
+        expected = 5.0 * unit_m * w ** derivatives * (np.cos(w * t) if derivatives == 1 else -np.sin(w * t))
+        tol = derivatives * (w / fs) ** 2 / 6 * 1.05 + 1e-6       # the stated amplitude error, with margin
+        inner = slice(derivatives, -derivatives)
+        np.testing.assert_allclose(rec.acc_mps2[inner], expected[inner], rtol=0, atol=tol * 5.0 * unit_m * w ** derivatives)
+        assert rec.metadata["quantity"] == ("velocity" if derivatives == 1 else "displacement")
+        assert rec.sampling_rate_hz == fs and rec.acc_mps2.size == 3001
+
+
+def test_at2_unknown_velocity_units_refused(tmp_path, values_g):
+    path = _write(tmp_path / "R2.AT2", "Ev, 1/1/2001, S, EW", "VELOCITY TIME SERIES IN UNITS OF G",
+                  "NPTS=   1203, DT=   .0100 SEC", values_g)
+    with pytest.raises(InputError, match="unknown velocity units") as err:
         read(path)
-    assert path.name in str(err.value)
-    renamed = path.rename(tmp_path / "looks_like_acc.AT2")  # the header alone is enough
-    with pytest.raises(InputError, match=quantity):
-        read(renamed)
+    assert "R2.AT2" in str(err.value)
+
+
+def test_velocity_at2_written_and_read_back(tmp_path):
+    from seisdiff.io.at2 import write_at2
+
+    fs, w = 100.0, 2 * np.pi * 0.5
+    t = np.arange(2001) / fs
+    vel_mps = 0.3 * np.sin(w * t)
+    write_at2(tmp_path / "v.VT2", vel_mps, fs, "v", station="S", component="EW", quantity="velocity")
+    lines = (tmp_path / "v.VT2").read_text().splitlines()
+    assert lines[2] == "VELOCITY TIME SERIES IN UNITS OF CM/S"
+    np.testing.assert_allclose(_numbers_after_header(tmp_path / "v.VT2"), vel_mps * 100, rtol=1e-7, atol=1e-12)
+    (rec,) = read(tmp_path / "v.VT2")
+    np.testing.assert_allclose(rec.acc_mps2[1:-1], 0.3 * w * np.cos(w * t[1:-1]), rtol=0, atol=1e-3 * 0.3 * w)
 
 
 def test_at2_recognised_by_header_under_another_extension(tmp_path, values_g):

@@ -7,7 +7,7 @@ import pytest
 from obspy.core import AttribDict
 
 from seisdiff.errors import InputError
-from seisdiff.io.obspy_io import write_mseed, write_sac
+from seisdiff.io.obspy_io import read_obspy, write_mseed, write_sac
 from seisdiff.io.readers import read
 from seisdiff.io.record import Record
 
@@ -30,19 +30,30 @@ def test_sac_iacc_is_nanometres_per_second_squared(tmp_path, signal):
     trace = _trace(signal, station="ABC", channel="HNZ")
     trace.stats.sac = AttribDict(idep=8, kevnm="quake1")
     trace.write(str(tmp_path / "a.sac"), format="SAC")
-    (rec,) = read(tmp_path / "a.sac", units="g")  # the file's declaration wins over units=
+    (rec,) = read(tmp_path / "a.sac")
     np.testing.assert_array_equal(rec.acc_mps2, signal.astype(np.float64) * 1e-9)
     assert (rec.units_in_file, rec.station, rec.component, rec.event) == ("nm/s^2", "ABC", "HNZ", "quake1")
+    # an explicit unit overrules the header (CSN files declare IACC for values in g)
+    (rec,) = read_obspy(tmp_path / "a.sac", units="cm/s^2")
+    np.testing.assert_array_equal(rec.acc_mps2, signal.astype(np.float64) * 0.01)
+    assert rec.units_in_file.startswith("cm/s^2 (given")
 
 
-@pytest.mark.parametrize("idep, quantity", [(6, "displacement"), (7, "velocity")])
-def test_sac_velocity_and_displacement_refused(tmp_path, signal, idep, quantity):
-    trace = _trace(signal)
+@pytest.mark.parametrize("idep, quantity, times", [(6, "displacement", 2), (7, "velocity", 1)])
+def test_sac_velocity_and_displacement_are_differentiated(tmp_path, idep, quantity, times):
+    """SAC IVEL/IDISP (nm/s, nm by the SAC convention) come back as acceleration: ω^times × amplitude."""
+    rate_hz, f_hz = 100.0, 1.0
+    t = np.arange(4000) / rate_hz
+    omega = 2 * np.pi * f_hz
+    amplitude_si = 0.01  # m/s or m: 0.39 or 0.39·2π m/s² peak acceleration
+    trace = _trace((amplitude_si * 1e9 * np.sin(omega * t)).astype(np.float32), sampling_rate=rate_hz)
     trace.stats.sac = AttribDict(idep=idep)
     trace.write(str(tmp_path / "v.sac"), format="SAC")
-    with pytest.raises(InputError, match=quantity) as err:
-        read(tmp_path / "v.sac", units="m/s^2")
-    assert "v.sac" in str(err.value)
+    (rec,) = read(tmp_path / "v.sac")
+    want = amplitude_si * omega ** times * np.sin(omega * t + times * np.pi / 2)
+    inner = slice(2, -2)  # one-sided differences at the ends, applied twice for displacement
+    np.testing.assert_allclose(rec.acc_mps2[inner], want[inner], atol=2e-3 * np.abs(want).max())
+    assert quantity in rec.units_in_file and "differentiated" in rec.units_in_file
 
 
 def test_sac_without_declared_unit_uses_units_argument(tmp_path, signal):
@@ -101,11 +112,12 @@ def test_knet_counts_times_scale_factor_in_mps2(tmp_path):
     assert (rec.station, rec.component, rec.network, rec.sampling_rate_hz) == ("IWT010", "NS", "BO", 100.0)
     assert rec.record_id == "IWT0100806140843.BO.IWT010..NS"
     assert rec.metadata["magnitude"] == 7.2
-    # hypocentral distance on a sphere (R = 6371 km) agrees with the WGS84 one within 1 %
+    # hypocentral distance (epicentral on a sphere, R = 6371 km, and the hypocentre's depth below sea
+    # level, as common.hypocentral_distance_km) agrees with the WGS84 one within 1 %
     lat1, lon1, lat2, lon2 = np.radians([39.03, 140.88, 39.01, 140.90])
     epi_km = 2 * 6371 * np.arcsin(np.sqrt(np.sin((lat2 - lat1) / 2) ** 2
                                           + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2))
-    assert rec.metadata["distance_km"] == pytest.approx(np.hypot(epi_km, 8 + 0.120), rel=0.01)
+    assert rec.metadata["distance_km"] == pytest.approx(np.hypot(epi_km, 8), rel=0.01)
 
 
 @pytest.mark.skipif(not OBSPY_KNET.exists(), reason="ObsPy's K-NET test file is not installed")

@@ -261,7 +261,9 @@ def test_cli_waveform_conditioning(tiny, tmp_path, capsys):
     out = tmp_path / "gen.zarr"
     assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--out", out) == 0
     cond, gen = open_store(tmp_path / "gen_conditioning.zarr"), open_store(out)
-    assert len(cond) == 3 and len(gen) == 3 and cond.length == LENGTH
+    # whole records: 1200 samples each, not a training window of LENGTH (tests/test_sample_time_axis.py)
+    assert len(cond) == 3 and len(gen) == 3 and cond.length == gen.length == 1200
+    np.testing.assert_array_equal(cond.column("n_samples"), 1200)
     # the conditioning is the training filter applied to the preprocessed record
     lp, bb = cond.read()["lowpass"], cond.read()["broadband"].astype(np.float64)
     np.testing.assert_allclose(lp, lowpass(bb, FS, LOWPASS_HZ), rtol=0, atol=1e-6 * np.abs(lp).max())

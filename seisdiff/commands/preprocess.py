@@ -19,7 +19,15 @@ def add_arguments(p):
     p.add_argument("--measure-kappa", action="store_true",
                    help="fill unknown kappa_s with the high-frequency decay κ measured on each broadband "
                         "window (for training stores; conditioning-only inputs have no high frequencies)")
-    p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …)")
+    p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …; "
+                                   "with --quantity: m/s, cm/s, … or m, cm, …)")
+    p.add_argument("--quantity", choices=["acceleration", "velocity", "displacement"],
+                   help="what inputs that do not declare it hold (default acceleration); velocity and "
+                        "displacement are differentiated once on reading (AT2 VELOCITY, SAC IVEL: from the file)")
+    p.add_argument("--event-from", choices=["auto", "header", "folder"], default="auto",
+                   help="each record's event (training splits by event): 'header' as the file names it, "
+                        "'folder' the folder holding the file, 'auto' (default) the folder for files in event "
+                        "subfolders of a folder given as INPUT, else the header")
     p.add_argument("--workers", type=int, default=None, help="reader threads (default: cores, at most 4)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -36,7 +44,8 @@ def run(args) -> int:
                            band_hz=(lo, hi), windows=args.windows,
                            measure_kappa=args.measure_kappa)
     summary = run_preprocess(args.inputs, args.out, cfg, metadata_csv=args.metadata, units=args.units,
-                             components=args.components, workers=args.workers, progress=not args.quiet)
+                             quantity=args.quantity, components=args.components, workers=args.workers,
+                             progress=not args.quiet, event_from=args.event_from)
     print("\n".join(summary.lines()))
     print(f"report of skipped inputs: {args.out}/preprocess_report.csv")
     return 0 if summary.store_records > 0 else 1

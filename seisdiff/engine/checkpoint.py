@@ -6,7 +6,6 @@ A checkpoint is a dict of tensors and plain Python values only:
 """
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 import torch
 
 from seisdiff.errors import UserError
+from seisdiff.io.atomic import atomic_path
 
 FORMAT = "seisdiff-checkpoint"
 VERSION = 1
@@ -24,9 +24,8 @@ ARCHITECTURE_KEYS = ("model", "target", "logsnr_min", "logsnr_max")
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
     """Write payload (plus format/version) to path atomically: a crash leaves the old file intact."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
     return path
 
 

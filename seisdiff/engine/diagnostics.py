@@ -65,7 +65,7 @@ def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.nda
     """Generate from the lowpass of a few real records (n, C, L) m/s² and compare with their broadband:
     median PGA ratio (generated/real), mean envelope correlation, PSA bias ln(real/generated) averaged
     over records (per period and its mean absolute value). Optionally a PNG of both."""
-    from seisdiff.evaluate import psa
+    from seisdiff.evaluate import envelope_correlation, psa
 
     scaler = denoiser.scaler
     cond, log_scale = scaler.cond_to_model(torch.from_numpy(lowpass_mps2))
@@ -74,7 +74,7 @@ def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.nda
     gen_mps2 = scaler.to_physical(x0, log_scale).numpy().astype(np.float64)
     real_mps2 = broadband_mps2.astype(np.float64)
     pga_ratio = np.abs(gen_mps2).max(-1) / np.maximum(np.abs(real_mps2).max(-1), 1e-30)
-    env = _envelope_correlation(gen_mps2, real_mps2, fs_hz)
+    env = envelope_correlation(gen_mps2, real_mps2, fs_hz)
     psa_gen, psa_real = psa(gen_mps2, fs_hz, GEN_PERIODS_S), psa(real_mps2, fs_hz, GEN_PERIODS_S)
     bias = np.log(np.maximum(psa_real, 1e-30) / np.maximum(psa_gen, 1e-30)).reshape(-1, len(GEN_PERIODS_S)).mean(0)
     report = {"gen_pga_ratio_median": float(np.median(pga_ratio)), "gen_envelope_corr": float(np.nanmean(env)),
@@ -83,21 +83,6 @@ def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.nda
     if png_path is not None:
         _plot(png_path, real_mps2, gen_mps2, lowpass_mps2, psa_real, psa_gen, fs_hz)
     return report
-
-
-def _envelope_correlation(x: np.ndarray, y: np.ndarray, fs_hz: float) -> np.ndarray:
-    """Correlation (...,) of the 1-s-smoothed Hilbert envelopes of x and y (..., n)."""
-    from seisdiff.evaluate import envelope_correlation
-
-    try:
-        return envelope_correlation(x, y, fs_hz)
-    except NotImplementedError:  # seisdiff.evaluate.metrics still in progress: same definition, SciPy
-        from scipy.ndimage import uniform_filter1d
-        from scipy.signal import hilbert
-
-        ex, ey = (uniform_filter1d(np.abs(hilbert(a, axis=-1)), max(1, int(fs_hz)), axis=-1) for a in (x, y))
-        ex, ey = ex - ex.mean(-1, keepdims=True), ey - ey.mean(-1, keepdims=True)
-        return (ex * ey).sum(-1) / np.sqrt((ex**2).sum(-1) * (ey**2).sum(-1) + 1e-300)
 
 
 def _plot(path, real, gen, lowpass, psa_real, psa_gen, fs_hz) -> None:

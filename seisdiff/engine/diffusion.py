@@ -51,12 +51,6 @@ def forward_loss(model, x0: torch.Tensor, cond: torch.Tensor, scalars: torch.Ten
     return LossTerms(loss, x_t, pred, alpha, sigma, seed)
 
 
-def training_loss(model, x0, cond, scalars, seed: int, schedule: CosineSchedule, target: str = "v",
-                  gamma: float = 5.0) -> torch.Tensor:
-    """Scalar min-SNR-weighted loss (float32) of one micro-batch; see `forward_loss`."""
-    return forward_loss(model, x0, cond, scalars, seed, schedule, target, gamma).loss
-
-
 @torch.no_grad()
 def validation_loss(model, batches: list[dict], seed: int, schedule: CosineSchedule, target: str,
                     gamma: float, n_levels: int = 4, device="cpu") -> float:

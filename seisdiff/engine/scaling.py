@@ -11,14 +11,11 @@ Every other module works either in physical units (the store, exports, evaluatio
 The scale comes from the conditioning only, so it is known at inference. Its amplitude reference is
 one of
 - "spectral" (opt-in: `scale_reference = "spectral"` in a training config): the conditioning's
-  Fourier level just below the crossover, corrected for the low-pass filter (`dsp.level`, in m/s; geometric mean over channels). Under an ω² source the
-  broadband level above the crossover continues it, so broadband/scale differs less between events
-  than with the peak: on the shared NGA-West2 records, the event means of ln(std(broadband −
-  lowpass)/reference) are −0.43, −0.60, −0.49 (Chuetsu-oki, Iwate, El Mayor) with this reference,
-  −0.13, −0.44, −0.74 with the peak.
+  Fourier level just below the crossover, corrected for the low-pass filter (`dsp.level`, in m/s;
+  geometric mean over channels). Under an ω² source the broadband level above the crossover
+  continues it, so broadband/scale should differ less between events than with the peak.
 - "peak" (the default, and the shipped model's): max |lowpass| over channels and time, m/s².
-On the held-out-event test (MODEL_CARD.md) "spectral" plus metadata dropout helped one direction's
-FAS bias and hurt its PSA/PGA/Arias biases, so it is not the default yet.
+The two were compared on real records in docs/MEASUREMENTS.md ("Scale reference").
 
 `global_factor` is the median over training records of std(broadband) / reference, computed on the
 raw store before training (`fit_scaling`) and saved in the checkpoint, so that model-space broadband has about unit

@@ -1,6 +1,7 @@
 """Readers (→ `Record` in m/s²), the Zarr store and exporters.
 
-    seisdiff.io.read(path, units=None) -> list[Record]     # AT2, ObsPy formats, old .npz
+    seisdiff.io.read(path, units=None, quantity=None) -> list[Record]
+        # AT2, 15 networks' native formats (io/formats), ObsPy formats, old .npz; m/s²
     seisdiff.io.open_store(path, mode="r")                  # Store (read) / StoreWriter ("a")
 """
 from seisdiff.io.readers import find_inputs, read

@@ -3,6 +3,12 @@
 Layout: line 1 a title, line 2 `event, date, station, component` (old files: `EVENT MM/DD/YY HHMM,
 station, component`), line 3 `ACCELERATION TIME SERIES IN UNITS OF G` (or CM/S/S, …), line 4
 `NPTS=  8999, DT=   .0100 SEC` (old files: `8999    0.0100    NPTS, DT`), then NPTS values.
+
+The PEER velocity (`.VT2`, line 3 `VELOCITY TIME SERIES IN UNITS OF CM/S`) and displacement (`.DT2`,
+`… UNITS OF CM`) files have the same layout: they are read in the unit line 3 declares and
+differentiated once to m/s² (`seisdiff.io.quantity`: second-order central differences, relative
+amplitude error (2πfΔt)²/6, 6.6e-4 at 1 Hz and 100 samples/s). `write_at2(quantity="velocity")`
+writes the velocity layout in cm/s.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import numpy as np
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.record import Record
 from seisdiff.io.fastparse import parse_numbers
+from seisdiff.io.quantity import UNITS_HELP as QUANTITY_UNITS_HELP, to_acceleration_mps2, unit_factor_si
 from seisdiff.io.units import G_MPS2, canonical_unit, to_mps2_factor
 
 # Fixed-width Fortran fields such as `-.1234567E-03-.2345678E-03` may touch: match numbers, not tokens.
@@ -24,7 +31,6 @@ _DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 _FILE_NAME = re.compile(r"^RSN(\d+)_([^_]+)_(.+)$", re.I)
 _FILE_COMPONENT = re.compile(r"^(.*?)(-UP|-DN|-DWN|-[A-Z]{1,3}|-\d{1,3}|UD|UP|DN|DWN|EW|NS|\d{3})$", re.I)
 _OTHER_QUANTITIES = {"VELOCITY": "velocity", "DISPLACEMENT": "displacement"}
-_REFUSED_SUFFIXES = {".vt2": "velocity", ".dt2": "displacement"}
 
 
 def looks_like_at2(head: str) -> bool:
@@ -41,13 +47,11 @@ def looks_like_at2(head: str) -> bool:
 
 
 def read_at2(path) -> list[Record]:
-    """One Record from a PEER `.AT2` file, samples converted once to m/s² from the unit in header
-    line 3. InputError for velocity/displacement files, unknown units, a bad NPTS/DT line,
-    non-numeric values or a value count that differs from NPTS."""
+    """One Record from a PEER `.AT2` (or `.VT2`/`.DT2`) file, samples converted once to m/s² from
+    the quantity and unit in header line 3 (velocity and displacement differentiated; the record's
+    metadata["quantity"] says which it was; the header, not the extension, decides). InputError for
+    unknown units, a bad NPTS/DT line, non-numeric values or a value count that differs from NPTS."""
     path = Path(path)
-    quantity = _REFUSED_SUFFIXES.get(path.suffix.lower())
-    if quantity:
-        raise InputError(path, f"PEER {path.suffix} files hold {quantity}; seisdiff needs the acceleration file (.AT2)")
     try:
         text = path.read_text(encoding="ascii", errors="replace")
     except OSError as exc:
@@ -57,14 +61,20 @@ def read_at2(path) -> list[Record]:
     lines = text.split("\n", 4)
     if len(lines) < 5 or not looks_like_at2(text[:2048]):
         raise InputError(path, "not a PEER AT2 file: expected 4 header lines (title, event, units, NPTS/DT) and values")
-    unit = _unit_from_header(path, lines[2])
+    quantity, unit = _unit_from_header(path, lines[2])
     npts, dt_s = _npts_dt(path, lines[3])
-    acc = _values(path, lines[4], npts) * to_mps2_factor(unit)
-    if acc.size != npts:
-        raise InputError(path, f"header says NPTS={npts} but the file holds {acc.size} values "
+    values = _values(path, lines[4], npts)
+    if values.size != npts:
+        raise InputError(path, f"header says NPTS={npts} but the file holds {values.size} values "
                                "(truncated or damaged file?)")
+    if quantity == "acceleration":
+        acc = values * to_mps2_factor(unit)
+    elif npts < 3:
+        raise InputError(path, f"{npts} {quantity} samples cannot be differentiated (3 at least)")
+    else:
+        acc = to_acceleration_mps2(values, _rate_hz(dt_s), quantity, unit)
     event, date, station, component = _describe(path, lines[1])
-    metadata = {}
+    metadata = {"quantity": quantity} if quantity != "acceleration" else {}
     rsn = _FILE_NAME.match(path.stem)
     if rsn:
         metadata["rsn"] = int(rsn.group(1))
@@ -86,40 +96,47 @@ def read_at2(path) -> list[Record]:
 
 
 def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: str = "", date: str = "",
-              station: str = "", component: str = "") -> None:
+              station: str = "", component: str = "", quantity: str = "acceleration") -> None:
     """Write (n,) acceleration in m/s² as a PEER `.AT2` file in g: new-style header (line 2
     `event, date, station, component`, or `record_id` when those are all empty), 5 values per line
-    as `%15.7E` (8 significant digits) separated by a space."""
-    acc_g = np.asarray(acc_mps2, dtype=np.float64).reshape(-1) / G_MPS2
-    if acc_g.size == 0 or sampling_rate_hz <= 0:
-        raise UserError(f"{path}: cannot write an AT2 with {acc_g.size} samples at {sampling_rate_hz} Hz")
+    as `%15.7E` (8 significant digits) separated by a space. quantity="velocity": acc_mps2 holds
+    velocity in m/s, written in cm/s under `VELOCITY TIME SERIES IN UNITS OF CM/S` (the .VT2 layout)."""
+    if quantity not in ("acceleration", "velocity"):
+        raise UserError(f"{path}: AT2 files are written as acceleration or velocity, not {quantity!r}")
+    unit_si, line3 = ((G_MPS2, "ACCELERATION TIME SERIES IN UNITS OF G") if quantity == "acceleration"
+                      else (0.01, "VELOCITY TIME SERIES IN UNITS OF CM/S"))
+    values = np.asarray(acc_mps2, dtype=np.float64).reshape(-1) / unit_si
+    if values.size == 0 or sampling_rate_hz <= 0:
+        raise UserError(f"{path}: cannot write an AT2 with {values.size} samples at {sampling_rate_hz} Hz")
     described = any((event, date, station, component))
     header = [
         "PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, WRITTEN BY SEISDIFF",
         f"{event}, {date}, {station}, {component}" if described else record_id,
-        "ACCELERATION TIME SERIES IN UNITS OF G",
-        f"NPTS={acc_g.size:8d}, DT={1.0 / sampling_rate_hz:14.10f} SEC",
+        line3,
+        f"NPTS={values.size:8d}, DT={1.0 / sampling_rate_hz:14.10f} SEC",
     ]
-    n_full = acc_g.size // 5 * 5
-    full = acc_g[:n_full].reshape(-1, 5)
+    n_full = values.size // 5 * 5
+    full = values[:n_full].reshape(-1, 5)
     rows = ["%15.7E %15.7E %15.7E %15.7E %15.7E" % tuple(row) for row in full.tolist()]
-    if n_full < acc_g.size:
-        rows.append(" ".join("%15.7E" % v for v in acc_g[n_full:].tolist()))
+    if n_full < values.size:
+        rows.append(" ".join("%15.7E" % v for v in values[n_full:].tolist()))
     Path(path).write_text("\n".join(header + rows) + "\n", encoding="ascii")
 
 
-def _unit_from_header(path: Path, line: str) -> str:
+def _unit_from_header(path: Path, line: str) -> tuple[str, str]:
+    """(quantity, unit) from header line 3; the unit canonical for acceleration, as written otherwise."""
     upper = line.upper()
-    for word, quantity in _OTHER_QUANTITIES.items():
-        if upper.lstrip().startswith(word):
-            raise InputError(path, f"PEER file holds {quantity} (line 3: {line.strip()!r}); "
-                                   "seisdiff needs acceleration (.AT2)")
-    declared = upper.split("UNITS OF", 1)[1] if "UNITS OF" in upper else upper.split()[-1]
+    quantity = next((q for word, q in _OTHER_QUANTITIES.items() if upper.lstrip().startswith(word)), "acceleration")
+    declared = (upper.split("UNITS OF", 1)[1] if "UNITS OF" in upper else upper.split()[-1]).strip()
     try:
-        return canonical_unit(declared.strip())
+        if quantity == "acceleration":
+            return quantity, canonical_unit(declared)
+        unit_factor_si(quantity, declared)
+        return quantity, declared.lower().replace("sec", "s")
     except UserError:
-        raise InputError(path, f"unknown units in header line 3 {line.strip()!r}; "
-                               "expected G or CM/S/S (or another acceleration unit)") from None
+        known = "G or CM/S/S (or another acceleration unit)" if quantity == "acceleration" else \
+            QUANTITY_UNITS_HELP[quantity]
+        raise InputError(path, f"unknown {quantity} units in header line 3 {line.strip()!r}; expected {known}") from None
 
 
 def _npts_dt(path: Path, line: str) -> tuple[int, float]:

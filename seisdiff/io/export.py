@@ -1,4 +1,16 @@
-"""Write generated accelerograms as one file per record: PEER AT2 (g), miniSEED (m/s²), SAC (nm/s²)."""
+"""Write generated accelerograms as one file per record: PEER AT2 (g), miniSEED (m/s²), SAC (nm/s²).
+
+Each file can carry the input's time axis and codes (`meta`: start_time, network, station, location,
+channel, event): miniSEED and SAC headers hold them all; AT2 has no start time, so it keeps station
+and component on line 2.
+
+Velocity output (`quantity="velocity"`, for `sample --output velocity`): `velocity_mps` integrates the
+acceleration by the cumulative trapezoid rule and removes the baseline drift with the band's zero-phase
+Butterworth high-pass (`dsp.highpass` at the store's lower band corner, order 4, odd-reflection padding
+as `sosfiltfilt`): a constant acceleration offset would integrate into a ramp, which the high-pass's
+four zeros at 0 Hz remove without shifting any phase. Files then hold m/s (miniSEED), nm/s (SAC,
+idep=IVEL) or cm/s (AT2, the .VT2 layout `VELOCITY TIME SERIES IN UNITS OF CM/S`).
+"""
 from __future__ import annotations
 
 import os
@@ -6,31 +18,55 @@ from pathlib import Path
 
 import numpy as np
 
+from seisdiff.dsp import highpass
 from seisdiff.errors import UserError
 from seisdiff.io.record import Record
 
 SUFFIXES = {"at2": ".AT2", "mseed": ".mseed", "sac": ".sac"}
+OUTPUT_QUANTITIES = ("acceleration", "velocity")
+_SAC_IVEL = 7        # obspy.io.sac.header.ENUM_VALS["ivel"]
+_NM_PER_M = 1e9
 
 
-def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: list[str]) -> list[Path]:
+def suffix_for(fmt: str, quantity: str = "acceleration") -> str:
+    """The file suffix of a format; AT2 velocity files are `.VT2`, as PEER names them."""
+    return ".VT2" if fmt == "at2" and quantity == "velocity" else SUFFIXES[fmt]
+
+
+def velocity_mps(acc_mps2, fs_hz: float, highpass_hz: float, order: int = 4) -> np.ndarray:
+    """(..., n) acceleration in m/s² → (..., n) velocity in m/s without baseline drift (float64): the
+    cumulative trapezoid integral from 0, then the zero-phase Butterworth high-pass at highpass_hz."""
+    acc = np.asarray(acc_mps2, dtype=np.float64)
+    vel = np.zeros_like(acc)
+    vel[..., 1:] = np.cumsum(0.5 * (acc[..., 1:] + acc[..., :-1]), axis=-1) / float(fs_hz)
+    return highpass(vel, fs_hz, highpass_hz, order)
+
+
+def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: list[str],
+                   meta: list[dict] | None = None, quantity: str = "acceleration") -> list[Path]:
     """Write acc_mps2 (n, L) in m/s² at `sampling_rate_hz` to `out_dir/<name><suffix>` for fmt in
-    at2 (.AT2, g), mseed (.mseed, float64 m/s²) or sac (.sac, float32 nm/s², idep=IACC); each file
-    appears whole or not at all (written to a temporary name, then renamed). Returns the n paths."""
+    at2 (.AT2, g; velocity .VT2), mseed (.mseed, float64 m/s²) or sac (.sac, float32 nm/s², idep=IACC); each file
+    appears whole or not at all (written to a temporary name, then renamed). Returns the n paths.
+    meta: n dicts with any of start_time (ISO-8601), network, station, location, channel, event.
+    quantity="velocity": the traces are velocity in m/s (see the module docstring for the units)."""
     if fmt not in SUFFIXES:
         raise UserError(f"unknown export format {fmt!r}; choose one of {', '.join(SUFFIXES)}")
+    if quantity not in OUTPUT_QUANTITIES:
+        raise UserError(f"unknown output quantity {quantity!r}; choose one of {', '.join(OUTPUT_QUANTITIES)}")
     acc = np.asarray(acc_mps2, dtype=np.float64)
-    if acc.ndim != 2 or len(acc) != len(names):
-        raise UserError(f"export needs acc_mps2 of shape (n, L) and n names; got {acc.shape} and {len(names)} names")
+    if acc.ndim != 2 or len(acc) != len(names) or (meta is not None and len(meta) != len(names)):
+        raise UserError(f"export needs acc_mps2 of shape (n, L), n names (and n meta); got {acc.shape} and "
+                        f"{len(names)} names")
     if len(set(names)) != len(names) or any(not n or Path(n).name != n or n.startswith(".") for n in names):
         raise UserError("export names must be unique plain file names (no folders, not hidden)")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for signal, name in zip(acc, names):
-        path = out_dir / f"{name}{SUFFIXES[fmt]}"
+    for signal, name, info in zip(acc, names, meta or [{}] * len(names)):
+        path = out_dir / f"{name}{suffix_for(fmt, quantity)}"
         temporary = out_dir / f".{path.name}.{os.getpid()}.tmp"
         try:
-            _write(temporary, fmt, Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=name))
+            _write(temporary, fmt, _record(signal, sampling_rate_hz, name, info, quantity))
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
@@ -38,16 +74,54 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
     return paths
 
 
+def _record(signal, sampling_rate_hz: float, name: str, info: dict, quantity: str) -> Record:
+    """The trace as a Record (acc_mps2 holds m/s when metadata["quantity"] is velocity)."""
+    return Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=name,
+                  station=str(info.get("station", "")), component=str(info.get("channel", "")),
+                  event=str(info.get("event", "")), network=str(info.get("network", "")),
+                  start_time=str(info.get("start_time", "")),
+                  metadata={"location": str(info.get("location", "")), "quantity": quantity})
+
+
+def _coded(rec: Record, widths: tuple[int, ...]) -> Record:
+    """The record with id NET.STA.LOC.CHA when its codes fit `widths` (so the writers put them all,
+    location included, in the header); unchanged otherwise (the writers then use its own fields)."""
+    codes = (rec.network, rec.station, rec.metadata.get("location", ""), rec.component)
+    if any(codes) and all(len(c) <= w and "." not in c for c, w in zip(codes, widths)):
+        return Record(**{**vars(rec), "record_id": ".".join(codes)})
+    return rec
+
+
 def _write(path: Path, fmt: str, rec: Record) -> None:
+    quantity = rec.metadata.get("quantity", "acceleration")
     if fmt == "at2":
         from seisdiff.io.at2 import write_at2
 
-        write_at2(path, rec.acc_mps2, rec.sampling_rate_hz, rec.record_id)
+        write_at2(path, rec.acc_mps2, rec.sampling_rate_hz, rec.record_id, event=rec.event, station=rec.station,
+                  component=rec.component, quantity=quantity)
     elif fmt == "mseed":
         from seisdiff.io.obspy_io import write_mseed
 
-        write_mseed(path, [rec])
+        write_mseed(path, [_coded(rec, (2, 5, 2, 3))])
+    elif quantity == "velocity":
+        _write_sac_velocity(path, _coded(rec, (8, 8, 8, 8)))
     else:
         from seisdiff.io.obspy_io import write_sac
 
-        write_sac(path, rec)
+        write_sac(path, _coded(rec, (8, 8, 8, 8)))
+
+
+def _write_sac_velocity(path: Path, rec: Record) -> None:
+    """SAC with idep=IVEL, float32 samples in nm/s (the SAC convention), codes and start as write_sac."""
+    import obspy
+    from obspy.core import AttribDict
+
+    parts = rec.record_id.split(".")
+    codes = parts if len(parts) == 4 else [rec.network, rec.station, "", rec.component]
+    trace = obspy.Trace((np.asarray(rec.acc_mps2, dtype=np.float64) * _NM_PER_M).astype(np.float32))
+    trace.stats.sampling_rate = rec.sampling_rate_hz
+    trace.stats.update(dict(zip(("network", "station", "location", "channel"), (c[:8] for c in codes))))
+    if rec.start_time:
+        trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
+    trace.stats.sac = AttribDict(idep=_SAC_IVEL, kevnm=rec.event[:16])
+    trace.write(str(path), format="SAC")

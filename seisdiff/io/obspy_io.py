@@ -1,39 +1,63 @@
 """Everything ObsPy reads (miniSEED, SAC, K-NET/KiK-net, GSE2, …) → Records in m/s²; miniSEED/SAC writers.
 
-Units, in this order: K-NET/KiK-net samples are counts with the file's scale factor, which ObsPy's
-reader stores as `stats.calib` in (m/s²)/count (obspy/io/nied/knet.py: `0.01 * num / denom` from gal);
-SAC declares its dependent variable in `idep` (IACC: nm/s² by the SAC convention; IDISP/IVEL are
-refused); any other trace takes the `units=` argument, and without it is refused (raw counts are
-never guessed). A unit the file declares wins over `units=`.
+Where the samples' unit comes from, per trace:
+- K-NET/KiK-net: counts × the header's scale factor, which ObsPy stores as `stats.calib` in (m/s²)/count
+  (obspy/io/nied/knet.py: `0.01 * num / denom` from gal). `units`/`quantity` are not applied.
+- SAC: an explicit `units` (with `quantity`, or the quantity the unit names) overrules the header.
+  Without it, `idep` declares the SAC convention: IACC = nm/s², IVEL = nm/s, IDISP = nm (velocity and
+  displacement are differentiated to acceleration, seisdiff.io.quantity). A declared level no sensor
+  records (seisdiff.io.validate.level_problem: e.g. values in g under idep=IACC) is refused as a likely
+  unit error naming the unit to pass with --units. Any other idep is "no unit", as below.
+- A trace that declares no unit (miniSEED, SAC without idep, …) with `NET.STA.xml` (FDSN StationXML)
+  beside the file: counts → m/s² by ObsPy `remove_response(output="ACC", pre_filt=(0.05, 0.1,
+  0.8·fNyq, 0.9·fNyq), water_level=None)` (ObsPy's default demean and 5 % taper), or by the overall
+  sensitivity as a flat response where the XML has no stages or its stage gains contradict the overall
+  sensitivity (> 20 %, a units mix-up). The StationXML is the calibration of counts: `units` is not
+  applied to such a trace. Station coordinates come from the inventory.
+- Otherwise the `units` argument (of `quantity`, default: the quantity the unit names), and without it
+  the trace is refused (raw counts are never guessed).
 """
 from __future__ import annotations
 
 import glob
+import math
 import warnings
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import obspy
 from obspy.core import AttribDict
-from obspy.geodetics import gps2dist_azimuth
 
 from seisdiff.errors import InputError, UserError
+from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation
+from seisdiff.io.quantity import QUANTITIES, to_acceleration_mps2, unit_factor_si
+from seisdiff.io.quantity import UNITS_HELP as QUANTITY_UNITS_HELP
 from seisdiff.io.record import Record
 from seisdiff.io.units import UNITS_HELP, canonical_unit, to_mps2_factor
+from seisdiff.io.validate import level_problem
 
 _SAC_IACC = 8  # obspy.io.sac.header.ENUM_VALS["iacc"]
-_SAC_REFUSED = {6: "displacement (SAC idep=IDISP)", 7: "velocity (SAC idep=IVEL)"}
+# SAC idep → (quantity, unit) by the SAC convention (nanometres)
+_SAC_DECLARED = {8: ("acceleration", "nm/s^2", "IACC"), 7: ("velocity", "nm/s", "IVEL"),
+                 6: ("displacement", "nm", "IDISP")}
 _SAC_NM_PER_M = 1e9
+_PRE_FILT_NYQUIST = (0.8, 0.9)  # pre_filt corners as fractions of fNyq, below 0.05–0.1 Hz
+_GAIN_MISMATCH = 0.2  # stage-gain product vs overall sensitivity beyond which the stages are not trusted
 
 
-def read_obspy(path, units: str | None = None) -> list[Record]:
+def read_obspy(path, units: str | None = None, quantity: str | None = None) -> list[Record]:
     """One Record per trace of a file ObsPy reads, acc_mps2 float64 in m/s². record_id is
     `NET.STA.LOC.CHA` when the file stem already names it, `<stem>.NET.STA.LOC.CHA` otherwise, the
     stem alone when the four codes are empty; `_<start time>` is appended when the file holds several
-    segments of one channel. `units` (see UNITS_HELP) is what the samples of files that declare no
-    unit are in. K-NET samples keep the logger's offset (preprocessing removes the baseline)."""
+    segments of one channel. `units` is the unit of the samples (UNITS_HELP; of `quantity` "velocity" /
+    "displacement" when given, which are differentiated to acceleration) for traces that declare none,
+    and overrules a SAC header (see the module docstring for the order). K-NET samples keep the
+    logger's offset (preprocessing removes the baseline). start_time is UTC ('' when the file has none)."""
     path = Path(path)
+    if quantity is not None and quantity not in QUANTITIES:
+        raise UserError(f"unknown quantity {quantity!r}; give one of {', '.join(QUANTITIES)}")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -50,7 +74,7 @@ def read_obspy(path, units: str | None = None) -> list[Record]:
     if not stream:
         raise InputError(path, "the file holds no traces")
     ids = _record_ids(path.stem, stream)
-    return [_record(path, trace, record_id, units) for trace, record_id in zip(stream, ids)]
+    return [_record(path, trace, record_id, units, quantity) for trace, record_id in zip(stream, ids)]
 
 
 def write_mseed(path, records: list[Record], dtype=np.float64) -> None:
@@ -86,53 +110,254 @@ def write_sac(path, rec: Record) -> None:
     trace.write(str(path), format="SAC")
 
 
-def _record(path: Path, trace, record_id: str, units: str | None) -> Record:
-    unit, factor, metadata = _unit_of(path, trace, units)
+def _record(path: Path, trace, record_id: str, units: str | None, quantity: str | None) -> Record:
     stats = trace.stats
-    event = str(stats.sac.get("kevnm", "")).strip() if "sac" in stats else ""
+    start_time = iso_utc(stats.starttime.datetime)
+    event = ""
+    if stats._format == "KNET":
+        acc_mps2, unit, metadata, event = _knet(path, trace)
+    elif stats._format == "SAC":
+        acc_mps2, unit, metadata = _sac(path, trace, units, quantity)
+        event = str(stats.sac.get("kevnm", "")).strip()
+        if "nzyear" not in stats.sac:  # no reference time: ObsPy's 1970-01-01 is not a time
+            start_time = ""
+    else:
+        acc_mps2, unit, metadata = _undeclared(path, trace, units, quantity)
+    read_as = unit.split(" in ", 1)[0]  # _unit_text: "velocity in nm/s (…), differentiated once …"
+    if read_as in ("velocity", "displacement"):
+        metadata["quantity"] = read_as  # as readers.read marks differentiated AT2 records
     return Record(
-        acc_mps2=np.asarray(trace.data, dtype=np.float64) * factor,
+        acc_mps2=np.asarray(acc_mps2, dtype=np.float64),
         sampling_rate_hz=float(stats.sampling_rate),
         record_id=record_id,
         station=stats.station,
         component=stats.channel,
         event=event,
         network=stats.network,
-        start_time=stats.starttime.isoformat(),
+        start_time=start_time,
         source_file=str(path),
         units_in_file=unit,
         metadata=metadata,
     )
 
 
-def _unit_of(path: Path, trace, units: str | None) -> tuple[str, float, dict]:
-    """(unit as declared, factor to m/s², metadata) for one trace."""
-    stats = trace.stats
-    if stats._format == "KNET":
-        knet = stats.knet
-        distance_m, _, _ = gps2dist_azimuth(knet.evla, knet.evlo, knet.stla, knet.stlo)
-        metadata = {"magnitude": float(knet.mag),
-                    "distance_km": float(np.hypot(distance_m / 1000.0, knet.evdp + knet.stel / 1000.0))}
-        return "counts x K-NET scale factor (gal)", float(stats.calib), metadata
-    if stats._format == "SAC":
-        idep = int(stats.sac.get("idep", 5))
-        if idep in _SAC_REFUSED:
-            raise InputError(path, f"{trace.id} holds {_SAC_REFUSED[idep]}; seisdiff needs acceleration")
-        magnitude = stats.sac.get("mag")
-        metadata = {"magnitude": float(magnitude)} if magnitude is not None else {}
-        if idep == _SAC_IACC:
-            return "nm/s^2", to_mps2_factor("nm/s^2"), metadata
-        return *_given(path, trace, units), metadata
-    return *_given(path, trace, units), {}
+def _knet(path: Path, trace) -> tuple[np.ndarray, str, dict, str]:
+    """(acc_mps2, unit, metadata, event) of a K-NET/KiK-net trace. ObsPy has already taken JST (UTC+9)
+    and the logger's 15 s delay off stats.starttime, and 9 h off the origin time `knet.evot`."""
+    knet = trace.stats.knet
+    expected = int(round(float(knet.duration) * float(trace.stats.sampling_rate)))
+    if trace.stats.npts != expected:  # NIED files hold exactly Duration Time × Sampling Freq samples
+        raise InputError(path, f"the header's Duration Time(s) {knet.duration:g} at {trace.stats.sampling_rate:g} Hz "
+                               f"gives {expected} samples, the file holds {trace.stats.npts}: truncated or damaged")
+    origin = knet.evot.datetime
+    metadata = event_metadata(magnitude=knet.mag, magnitude_type="Mj", hypo_lat=knet.evla, hypo_lon=knet.evlo,
+                              hypo_depth_km=knet.evdp, sta_lat=knet.stla, sta_lon=knet.stlo, origin_time=origin)
+    metadata["sta_elevation_m"] = float(knet.stel)
+    metadata["orientation"] = orientation(trace.stats.channel.rstrip("12"))  # KiK-net NS1/UD2: 1 borehole, 2 surface
+    acc_mps2 = np.asarray(trace.data, dtype=np.float64) * float(trace.stats.calib)
+    return acc_mps2, "counts x K-NET scale factor (gal)", metadata, event_id(origin)
 
 
-def _given(path: Path, trace, units: str | None) -> tuple[str, float]:
+def _sac(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np.ndarray, str, dict]:
+    sac = trace.stats.sac
+    metadata = _sac_metadata(trace)
+    declared = _SAC_DECLARED.get(int(sac.get("idep", 5)))
+    if declared is None:  # IUNKN, IVOLTS, …: as a miniSEED trace (StationXML beside it, else units)
+        acc_mps2, unit, more = _undeclared(path, trace, units, quantity)
+        return acc_mps2, unit, {**metadata, **more}
+    if units is not None:  # the user's word overrules the header (CSN files declare IACC for values in g)
+        acc_mps2, unit = _given(path, trace, units, quantity or _named_quantity(units) or declared[0])
+        return acc_mps2, f"{unit} (given; the SAC header says idep={declared[2]})", metadata
+    declared_quantity, declared_unit, idep_name = declared
+    if quantity is not None and quantity != declared_quantity:
+        raise InputError(path, f"{trace.id or 'trace'}: the SAC header declares {declared_quantity} "
+                               f"(idep={idep_name}), not {quantity}; pass --units to read it as {quantity}")
+    acc_mps2 = _convert(path, trace, declared_quantity, declared_unit)
+    label = f"{trace.id}: " if trace.id.strip(".") else ""
+    problem = level_problem(acc_mps2, declared_unit, declared_quantity, samples=trace.data)
+    if problem is not None:
+        raise InputError(path, f"{label}SAC idep={idep_name}: {problem}")
+    return acc_mps2, _unit_text(declared_unit, declared_quantity, f"SAC idep={idep_name}"), metadata
+
+
+def _sac_metadata(trace) -> dict:
+    """Record.metadata from the SAC header's event and station fields (those that are set)."""
+    sac = trace.stats.sac
+    depth_km = sac.get("evdp")
+    if depth_km is not None and depth_km > 1000.0:  # older files give metres; no earthquake is 1000 km deep
+        depth_km = depth_km / 1000.0
+    origin = None
+    if "o" in sac and "nzyear" in sac and "evla" in sac:
+        reference = trace.stats.starttime - float(sac.get("b", 0.0))
+        origin = (reference + float(sac["o"])).datetime
+    metadata = event_metadata(magnitude=sac.get("mag"), hypo_lat=sac.get("evla"), hypo_lon=sac.get("evlo"),
+                              hypo_depth_km=depth_km, sta_lat=sac.get("stla"), sta_lon=sac.get("stlo"),
+                              origin_time=origin)
+    if sac.get("stel") is not None:
+        metadata["sta_elevation_m"] = float(sac["stel"])
+    return metadata
+
+
+def _undeclared(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np.ndarray, str, dict]:
+    """A trace without a unit of its own: calibrated by the StationXML beside the file, else `units`."""
+    xml = _stationxml_beside(path, trace)
+    if xml is not None:
+        return _from_stationxml(path, trace, xml)
     if units is None:
-        raise InputError(path, f"{trace.id or 'trace'} declares no unit (raw counts?); pass --units ({UNITS_HELP})")
+        if quantity in ("velocity", "displacement"):
+            raise InputError(path, f"{trace.id or 'trace'} declares no unit; pass --units with the {quantity} "
+                                   f"unit ({QUANTITY_UNITS_HELP[quantity]})")
+        raise InputError(path, f"{trace.id or 'trace'} declares no unit (raw counts?) and no NET.STA.xml "
+                               f"StationXML is beside it; pass --units ({UNITS_HELP})")
+    acc_mps2, unit = _given(path, trace, units, quantity or _named_quantity(units) or "acceleration")
+    return acc_mps2, unit, {}
+
+
+def _given(path: Path, trace, units: str, quantity: str) -> tuple[np.ndarray, str]:
+    """(acc_mps2, unit text) of samples the user says are `quantity` in `units`."""
     try:
-        return canonical_unit(units), to_mps2_factor(units)
+        unit = canonical_unit(units) if quantity == "acceleration" else units
+        return _convert(path, trace, quantity, units), _unit_text(unit, quantity, "given")
     except UserError:
-        raise InputError(path, f"unknown --units {units!r}; {UNITS_HELP}") from None
+        known = UNITS_HELP if quantity == "acceleration" else QUANTITY_UNITS_HELP[quantity]
+        raise InputError(path, f"unknown --units {units!r} for {quantity}; {known}") from None
+
+
+def _convert(path: Path, trace, quantity: str, unit: str) -> np.ndarray:
+    """Samples of `quantity` in `unit` → acceleration in m/s² (differentiated for velocity/displacement)."""
+    data = np.asarray(trace.data, dtype=np.float64)
+    if quantity == "acceleration":
+        return data * to_mps2_factor(unit)
+    if data.size < 3:
+        raise InputError(path, f"{trace.id or 'trace'}: {data.size} samples of {quantity} cannot be differentiated")
+    return to_acceleration_mps2(data, float(trace.stats.sampling_rate), quantity, unit)
+
+
+def _unit_text(unit: str, quantity: str, source: str) -> str:
+    """Record.units_in_file: what was declared (and by whom), and whether it was differentiated."""
+    if quantity == "acceleration":
+        return unit  # as the AT2 reader and earlier versions report it: 'nm/s^2', 'g'
+    times = "once" if quantity == "velocity" else "twice"
+    return f"{quantity} in {unit} ({source}), differentiated {times} to m/s^2"
+
+
+def _named_quantity(units: str) -> str | None:
+    """The quantity a unit string names (acceleration, velocity, displacement), or None."""
+    try:
+        canonical_unit(units)
+        return "acceleration"
+    except UserError:
+        pass
+    for quantity in ("velocity", "displacement"):
+        try:
+            unit_factor_si(quantity, units)
+            return quantity
+        except UserError:
+            pass
+    return None
+
+
+# --- FDSN StationXML beside the data -------------------------------------------------------------------
+
+def _stationxml_beside(path: Path, trace) -> Path | None:
+    """`NET.STA.xml` in the data file's folder, or None."""
+    stats = trace.stats
+    if not stats.network and not stats.station:
+        return None
+    for suffix in (".xml", ".XML"):
+        candidate = path.parent / f"{stats.network}.{stats.station}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=32)
+def _inventory_cached(xml: str, mtime_ns: int, size: int):
+    return obspy.read_inventory(xml, format="STATIONXML")
+
+
+def _inventory(path: Path, xml: Path):
+    stat = xml.stat()
+    try:
+        return _inventory_cached(str(xml), stat.st_mtime_ns, stat.st_size)
+    except Exception as exc:
+        raise InputError(path, f"its StationXML {xml.name} cannot be read ({type(exc).__name__}: "
+                               f"{' '.join(str(exc).split())[:200]}); fix or remove it") from exc
+
+
+def _from_stationxml(path: Path, trace, xml: Path) -> tuple[np.ndarray, str, dict]:
+    """(acc_mps2, unit text, metadata with station coordinates) of a trace in counts, by its response."""
+    inventory = _inventory(path, xml)
+    when = trace.stats.starttime
+    where = f"{xml.name} has no response for {trace.id} at {when.isoformat()}"
+    try:
+        response = inventory.get_response(trace.id, when)
+    except Exception:
+        raise InputError(path, f"{where}; add that channel's epoch to the StationXML, or remove the XML and "
+                               "pass --units") from None
+    sensitivity = response.instrument_sensitivity
+    stages = response.response_stages
+    input_units = (sensitivity.input_units if sensitivity is not None and sensitivity.input_units
+                   else stages[0].input_units if stages else None)
+    if (sensitivity is None or not sensitivity.value) and not stages:
+        raise InputError(path, f"{xml.name} gives {trace.id} neither response stages nor a sensitivity; "
+                               "it cannot give acceleration")
+    quantity = _named_quantity(input_units or "")
+    if quantity is None:
+        raise InputError(path, f"{xml.name}: the response of {trace.id} has input units {input_units!r}, "
+                               "not ground acceleration, velocity or displacement; it cannot give acceleration")
+    if _flat_response(response):
+        counts = np.asarray(trace.data, dtype=np.float64) / float(sensitivity.value)
+        acc_mps2 = (counts * to_mps2_factor(input_units) if quantity == "acceleration"
+                    else to_acceleration_mps2(counts, float(trace.stats.sampling_rate), quantity, input_units))
+        unit = f"counts / overall sensitivity of {xml.name} (flat; input units {input_units})"
+    else:
+        nyquist_hz = float(trace.stats.sampling_rate) / 2.0
+        pre_filt = (0.05, 0.1, _PRE_FILT_NYQUIST[0] * nyquist_hz, _PRE_FILT_NYQUIST[1] * nyquist_hz)
+        corrected = trace.copy()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                corrected.remove_response(inventory=inventory, output="ACC", pre_filt=pre_filt, water_level=None)
+        except Exception as exc:
+            raise InputError(path, f"the response of {trace.id} in {xml.name} cannot be removed "
+                                   f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from exc
+        acc_mps2 = corrected.data
+        unit = f"counts, response removed with {xml.name} (input units {input_units})"
+    return acc_mps2, unit, _station_metadata(inventory, trace)
+
+
+def _flat_response(response) -> bool:
+    """True where the stages cannot be trusted and the overall sensitivity is used as a flat response:
+    no stages (e.g. CI.MIKB 2019), or every stage gain given and their product off the overall sensitivity
+    by more than _GAIN_MISMATCH (SL.KOGS: stages from nm/s² to counts multiply to 180, the sensitivity
+    is 4.3e-4 counts per nm/s²)."""
+    sensitivity = response.instrument_sensitivity
+    if sensitivity is None or not sensitivity.value:
+        return False
+    if not response.response_stages:
+        return True
+    gains = [stage.stage_gain for stage in response.response_stages]
+    if any(g is None or not math.isfinite(g) or g == 0 for g in gains):
+        return False  # e.g. UU.HRU: one poles-zeros stage with its gain unknown, which ObsPy handles
+    return abs(float(np.prod(gains)) / float(sensitivity.value) - 1.0) > _GAIN_MISMATCH
+
+
+def _station_metadata(inventory, trace) -> dict:
+    try:
+        coords = inventory.get_coordinates(trace.id, trace.stats.starttime)
+    except Exception:  # coordinates are a courtesy: a response without them still calibrates
+        return {}
+    metadata = event_metadata(sta_lat=coords.get("latitude"), sta_lon=coords.get("longitude"))
+    if coords.get("elevation") is not None:
+        metadata["sta_elevation_m"] = float(coords["elevation"])
+    try:
+        dip = inventory.get_orientation(trace.id, trace.stats.starttime).get("dip")
+    except Exception:
+        dip = None
+    if dip is not None and math.isfinite(float(dip)):
+        metadata["orientation"] = "Z" if abs(float(dip)) > 45.0 else "H"
+    return metadata
 
 
 def _record_ids(stem: str, stream) -> list[str]:

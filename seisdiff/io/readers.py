@@ -2,24 +2,34 @@
 from __future__ import annotations
 
 import glob
+import inspect
 import os
 from pathlib import Path
 
-from seisdiff.errors import InputError
+from seisdiff.errors import InputError, UserError
 from seisdiff.io.record import Record
 
 # Folder expansion skips what is plainly not a waveform (notes, tables, stores, hidden files);
 # a file named explicitly is always tried.
-_NOT_WAVEFORMS = {".md", ".csv", ".json", ".toml", ".yaml", ".yml", ".py", ".pdf", ".png", ".log"}
+_NOT_WAVEFORMS = {".md", ".csv", ".json", ".toml", ".yaml", ".yml", ".py", ".pdf", ".png", ".log",
+                  ".xml"}  # StationXML/QuakeML beside the data: read by the readers that need them
 
 
-def read(path, units: str | None = None) -> list[Record]:
+def read(path, units: str | None = None, quantity: str | None = None) -> list[Record]:
     """Records (acc_mps2 float64 in m/s²) from one file: PEER AT2 (by header, whatever the
-    extension; .VT2/.DT2 refused), the old project's .npz, or anything ObsPy reads. `units` is the
-    unit of files that declare none (see seisdiff.io.units.UNITS_HELP). InputError naming the file
-    when it is missing, empty, damaged, of unknown format or of unknown units. The records are not
-    checked for NaN, zeros or duration: use seisdiff.io.validate.check_record."""
+    extension; VELOCITY/DISPLACEMENT files and .VT2/.DT2 differentiated), the old project's .npz, a
+    network's native format (seisdiff.io.formats, detected by content), or anything ObsPy reads.
+    `units` is the unit of files that declare none (see seisdiff.io.units.UNITS_HELP); `quantity`
+    (acceleration | velocity | displacement; None = acceleration) what their samples are, `units`
+    then being a unit of that quantity (seisdiff.io.quantity.UNITS_HELP). Velocity and displacement
+    are differentiated once, here (seisdiff.io.quantity; the method and its accuracy are stated
+    there). What a file declares wins over `units` and `quantity` (AT2 header, native formats,
+    StationXML), except in SAC, where an explicit `units` overrules idep (seisdiff.io.obspy_io).
+    InputError naming the file when it is missing, empty, damaged, of unknown format or of unknown
+    units. The records are not checked for NaN, zeros or duration: use
+    seisdiff.io.validate.check_record."""
     path = Path(path)
+    quantity = _checked_quantity(quantity)
     if not path.is_file():
         raise InputError(path, "no such file")
     if path.stat().st_size == 0:
@@ -28,16 +38,62 @@ def read(path, units: str | None = None) -> list[Record]:
     if suffix == ".npz":
         from seisdiff.io.npz import read_npz
 
-        return read_npz(path, units)
+        if quantity is None:
+            return read_npz(path, units)
+        _need_units(path, quantity, units)
+        return _differentiated(path, read_npz(path, "m/s^2"), quantity, units)
     from seisdiff.io.at2 import looks_like_at2, read_at2
 
     with open(path, "rb") as f:
         head = f.read(2048).decode("ascii", errors="replace")
     if suffix in (".at2", ".vt2", ".dt2") or looks_like_at2(head):
         return read_at2(path)
+    from seisdiff.io.formats import detect, read_head
+
+    native = detect(path, read_head(path))
+    if native is not None:
+        return native.read(path, units)
     from seisdiff.io.obspy_io import read_obspy
 
-    return read_obspy(path, units)
+    if quantity is None:
+        return read_obspy(path, units)
+    if "quantity" not in inspect.signature(read_obspy).parameters:
+        raise InputError(path, f"--quantity {quantity} is not supported for this format by this seisdiff")
+    return read_obspy(path, units, quantity=quantity)
+
+
+def _checked_quantity(quantity: str | None) -> str | None:
+    """None for acceleration; the quantity otherwise; UserError for anything else."""
+    from seisdiff.io.quantity import QUANTITIES
+
+    if quantity is None or quantity == "acceleration":
+        return None
+    if quantity not in QUANTITIES:
+        raise UserError(f"unknown quantity {quantity!r}; give one of {', '.join(QUANTITIES)}")
+    return quantity
+
+
+def _need_units(path: Path, quantity: str, units: str | None) -> None:
+    from seisdiff.io.quantity import UNITS_HELP
+
+    if units is None:
+        raise InputError(path, f"the file holds {quantity} and declares no unit; pass --units "
+                               f"({UNITS_HELP[quantity]})")
+
+
+def _differentiated(path: Path, records: list[Record], quantity: str, units: str | None) -> list[Record]:
+    """Records read at unit factor 1 (samples as written) → acceleration in m/s² from `quantity` in `units`."""
+    from seisdiff.io.quantity import to_acceleration_mps2
+
+    _need_units(path, quantity, units)
+    try:
+        for rec in records:
+            rec.acc_mps2 = to_acceleration_mps2(rec.acc_mps2, rec.sampling_rate_hz, quantity, units)
+            rec.units_in_file = units
+            rec.metadata["quantity"] = quantity
+    except UserError as exc:
+        raise InputError(path, str(exc)) from None
+    return records
 
 
 def find_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:

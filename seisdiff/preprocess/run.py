@@ -22,10 +22,13 @@ from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError
 from seisdiff.io.readers import find_inputs, read
+from seisdiff.io.atomic import write_text_atomic
+from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
 from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, single_groups, triplet_groups
+from seisdiff.preprocess.events import folder_events, name_by_folder
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, load_metadata_csvs, lookup
 
 REPORT_NAME = "preprocess_report.csv"
@@ -56,16 +59,20 @@ class Summary:
 
 
 def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | None = None, *,
-                   metadata_csv=None, units: str | None = None,
+                   metadata_csv=None, units: str | None = None, quantity: str | None = None,
                    components: str = "each", workers: int | None = None, batch_records: int = 256,
-                   progress: bool = True) -> Summary:
-    """Preprocess INPUT files/folders/globs into the store `out`. Returns the run's summary."""
+                   progress: bool = True, event_from: str = "auto") -> Summary:
+    """Preprocess INPUT files/folders/globs into the store `out`. Returns the run's summary.
+    `units`/`quantity`: what files that declare neither hold (seisdiff.io.read).
+    `event_from` (auto | header | folder) says where each record's event name comes from
+    (seisdiff.preprocess.events)."""
     cfg = cfg or PreprocessConfig()
     t0 = time.perf_counter()
     summary = Summary()
     paths, missing = find_inputs(inputs)
     summary.skipped += [(str(p), reason) for p, reason in missing]
     summary.files = len(paths)
+    by_folder = folder_events(inputs, paths, event_from)
     metadata = load_metadata_csvs([metadata_csv] if isinstance(metadata_csv, (str, Path)) else metadata_csv)
     n_channels = 1 if components == "each" else 3
     writer = create_store(out, sampling_rate_hz=cfg.sampling_rate_hz, length=cfg.length,
@@ -97,16 +104,21 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
         existing.update(i for v in stored.values() for i in v)
 
     bar = tqdm(total=len(paths), desc="preprocess", unit="file", disable=None if progress else True)
-    pending, held, events_read = [], [], set()
+    pending, held, parts, events_read = [], [], [], set()
     workers = workers or DEFAULT_WORKERS
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # the AT2 parser releases the GIL
-        for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg), paths)):
+        for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg, quantity), paths)):
             bar.update(1)
             if isinstance(result, InputError):
                 skip(result.path, result.reason)
                 continue
+            if path.resolve() in by_folder:
+                name_by_folder(result, by_folder[path.resolve()])
             summary.records_in += len(result)
             events_read.update(r.event.strip().lower() for r in result)
+            if is_part(path):   # RENADIC parte1, parte2 …: joined into one record once all are read
+                parts += result
+                continue
             if components == "each":
                 pending += single_groups(result)
                 if len(pending) >= batch_records:
@@ -116,6 +128,12 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                 held += result
             bar.set_postfix(stored=summary.stored, skipped=len(summary.skipped))
     bar.close()
+    if parts:
+        joined = join_parts(parts)
+        if components == "each":
+            pending += single_groups(joined)
+        else:
+            held += joined
     if components != "each":
         groups, incomplete = triplet_groups(held)
         for rec, reason in incomplete:
@@ -131,10 +149,10 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     return summary
 
 
-def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig):
+def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig, quantity: str | None = None):
     """Records of one file, each validated; an InputError (returned, not raised) when unusable."""
     try:
-        records = read(path, units=units)
+        records = read(path, units=units, quantity=quantity)
         for rec in records:
             check_record(rec, min_duration_s=cfg.min_duration_s)
         return records
@@ -171,7 +189,8 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
     ids = [f"{g.group_id}_w{w}" for g, w in owners]
     first = [g.records[0] for g, _ in owners]
-    meta = [lookup(metadata, [g.group_id, r.record_id], r.metadata.get("rsn"), r.event, r.metadata)
+    meta = [lookup(metadata, [g.group_id, r.record_id, r.metadata.get("record_id_in_file")], r.metadata.get("rsn"),
+                   r.event, r.metadata)
             for (g, _), r in zip(owners, first)]
     columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
     if cfg.measure_kappa:
@@ -207,6 +226,4 @@ def _write_report(path: Path, rows: list[dict]) -> None:
     out = csv.DictWriter(buf, fieldnames=REPORT_FIELDS)
     out.writeheader()
     out.writerows(merged.values())
-    tmp = path.with_suffix(".csv.tmp")
-    tmp.write_text(buf.getvalue())
-    os.replace(tmp, path)
+    write_text_atomic(path, buf.getvalue())

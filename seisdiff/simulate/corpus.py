@@ -10,13 +10,13 @@ whatever `n_records` is, and a resumed run can skip records without shifting the
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from seisdiff import G_MPS2
+from seisdiff.io.atomic import atomic_path, write_text_atomic
 from seisdiff.simulate.stochastic import simulate_motion, simulate_three_component
 
 COMPONENTS = {1: ("H1",), 3: ("H1", "H2", "V")}
@@ -82,12 +82,6 @@ def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: 
     return "\n".join(header + body) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="ascii")
-    os.replace(tmp, path)  # an interrupted run never leaves a half-written file
-
-
 def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
     """Write each record of `records` (dicts from `simulate_corpus`) as one AT2 file per component,
     `<record_id>_<component>.AT2` in g, plus `metadata.csv` keyed by file stem (METADATA_COLUMNS). Returns the AT2 paths written."""
@@ -98,15 +92,13 @@ def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
         acc = rec["acc_mps2"]
         for component, trace in zip(COMPONENTS[acc.shape[0]], acc):
             path = out_dir / f"{rec['record_id']}_{component}.AT2"
-            _write_atomic(path, at2_text(trace, rec["fs_hz"], rec["magnitude"], rec["distance_km"],
-                                         rec["vs30_mps"], component))
+            write_text_atomic(path, at2_text(trace, rec["fs_hz"], rec["magnitude"], rec["distance_km"],
+                                             rec["vs30_mps"], component), encoding="ascii")
             paths.append(path)
             rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}",
                          f"{rec['vs30_mps']:.2f}", f"{rec.get('site_kappa0_s', 0.04):.4f}", rec["event"]])
-    tmp = out_dir / "metadata.csv.tmp"
-    with open(tmp, "w", newline="") as fh:
+    with atomic_path(out_dir / "metadata.csv") as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(METADATA_COLUMNS)
         writer.writerows(rows)
-    os.replace(tmp, out_dir / "metadata.csv")
     return paths

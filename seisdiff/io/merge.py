@@ -1,0 +1,70 @@
+"""Merging the rank stores of a torchrun `sample` into one store, OUT/samples.zarr.
+
+Each rank r writes OUT/rank<r>.zarr and leaves OUT/rank<r>.done when finished; the last rank to finish
+takes OUT/merge.lock and appends every record not yet in the merged store (so `merge_rank_stores`
+can be re-run by hand). Rank stores made from waveform files hold records of each rank's own longest
+length: the merged store takes the longest of all, records zero-padded at the end (their `n_samples`
+column says how long each is).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.errors import UserError
+from seisdiff.io.store import create_store, open_store
+
+
+def finish_rank(out: Path, world: int, rank: int) -> Path | None:
+    """Mark this rank done; if every rank is, merge (one process at a time). Returns the merged store or None."""
+    (out / f"rank{rank}.done").write_text("done\n")
+    if not all((out / f"rank{r}.done").is_file() for r in range(world)):
+        return None
+    lock = out / "merge.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return None               # another rank is merging everything
+    os.close(fd)
+    try:
+        return merge_rank_stores([out / f"rank{r}.zarr" for r in range(world)], out / "samples.zarr")
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def merge_rank_stores(sources: list[Path], dest: Path, block_records: int = 256) -> Path:
+    """Append the records of the stores `sources` not yet in `dest` (created like the first, with the
+    longest length among them; shorter records zero-padded) to `dest`."""
+    stores = [open_store(s) for s in sources]
+    first, length = stores[0], max(s.length for s in stores)
+    writer = create_store(dest, sampling_rate_hz=first.sampling_rate_hz, length=length,
+                          n_channels=first.n_channels, lowpass_hz=first.lowpass_hz, band_hz=first.band_hz,
+                          producer=first.attrs.get("producer", "seisdiff sample"),
+                          extra_attrs={"sampling": first.attrs.get("sampling", {})})
+    if writer.length != length:
+        raise UserError(f"{dest}: holds records of {writer.length} samples, the rank stores up to {length}; "
+                        "merge into another store")
+    existing = writer.existing_ids
+    for src in stores:
+        for lo in range(0, len(src), block_records):
+            hi = min(lo + block_records, len(src))
+            ids = src.record_ids[lo:hi]
+            new = np.flatnonzero([rid not in existing for rid in ids.tolist()])
+            if len(new) == 0:
+                continue
+            block = src.read(lo, hi)
+            columns = {c: src.column(c)[lo:hi][new] for c in src.columns}
+            writer.append(_padded(block["broadband"][new], length), _padded(block["lowpass"][new], length),
+                          ids[new], columns)
+            existing.update(ids[new].tolist())
+    return dest
+
+
+def _padded(x: np.ndarray, length: int) -> np.ndarray:
+    if x.shape[-1] == length:
+        return x
+    out = np.zeros(x.shape[:-1] + (length,), x.dtype)
+    out[..., :x.shape[-1]] = x
+    return out

@@ -1,0 +1,123 @@
+"""Where `seisdiff sample` puts generated records (m/s²): a store or one file per record, resumably.
+
+Both sinks take whole records (C, L) in m/s² at the conditioning's length L and know what is already
+written (`done`), so a re-run skips it:
+  ZarrSink   OUT (or OUT/rank<r>.zarr under torchrun): broadband = generated, lowpass = the
+             conditioning, record_id `<source id>_r<k>`, columns source_record_id, realization and the
+             conditioning's columns (n_samples, start_time, codes, metadata); one commit per flush.
+             Records shorter than L (column n_samples) are zero beyond n_samples, as in the conditioning.
+  FileSink   OUT/`<source id>_r<k>.<ext>` (a 3-component record: `…_r<k>_<H1|H2|Z>`), each cut to the
+             record's n_samples and carrying its start time and NET/STA/LOC/CHA codes; velocity in m/s
+             when asked (`export.velocity_mps`; AT2: `.VT2` in cm/s).
+`write_settings` keeps OUT/sample_config.json and refuses to resume an output made with other settings.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff import __version__
+from seisdiff.errors import UserError
+from seisdiff.io.export import export_records, suffix_for, velocity_mps
+from seisdiff.io.store import create_store
+
+CHANNEL_SUFFIXES = ("H1", "H2", "Z")     # = preprocess.groups.CHANNEL_ORDER
+META_COLUMNS = ("start_time", "network", "station", "location", "channel", "event")
+
+
+def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None = None) -> None:
+    """Write OUT/sample_config.json, refusing to resume an output made with other settings (a key an
+    older output lacks counts as its `defaults` value)."""
+    path = out / "sample_config.json"
+    if path.is_file():
+        old = json.loads(path.read_text())
+        defaults = defaults or {}
+        diffs = [f"{k}: {old.get(k, defaults.get(k))!r} vs {settings[k]!r}" for k in resume_keys
+                 if old.get(k, defaults.get(k)) != settings[k]]
+        if diffs:
+            raise UserError(f"{out}: was generated with other settings (there vs now: {'; '.join(diffs)}); "
+                            "use the same options to resume, or another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".sample_config.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(settings, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+class ZarrSink:
+    """Generated records → a store (OUT, or OUT/rank<r>.zarr under torchrun), one commit per flush."""
+
+    def __init__(self, out: Path, cond, settings: dict, world: int, rank: int, flush_records: int = 64):
+        self.path = out if world == 1 else out / f"rank{rank}.zarr"
+        if self.path.is_dir() and not (self.path / "zarr.json").is_file() and any(self.path.iterdir()):
+            raise UserError(f"{self.path}: exists and is not a store (creating one would delete its files); "
+                            "choose another --out")
+        if world > 1:
+            (out / f"rank{rank}.done").unlink(missing_ok=True)
+        self.writer = create_store(self.path, sampling_rate_hz=cond.sampling_rate_hz, length=cond.length,
+                                   n_channels=cond.n_channels, lowpass_hz=cond.lowpass_hz, band_hz=cond.band_hz,
+                                   producer=f"seisdiff {__version__} sample", extra_attrs={"sampling": settings})
+        self.existing = self.writer.existing_ids
+        self.flush_records = flush_records
+        self.buffer: list = []
+
+    def done(self, record_id: str, k: int) -> bool:
+        return f"{record_id}_r{k}" in self.existing
+
+    def add(self, record_id: str, k: int, acc_mps2, lowpass_mps2, columns: dict) -> None:
+        self.buffer.append((record_id, k, acc_mps2, lowpass_mps2, columns))
+        if len(self.buffer) >= self.flush_records:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        ids, ks, accs, lps, cols = zip(*self.buffer)
+        bb, lp = np.stack(accs), np.stack(lps)
+        columns = {name: np.array([c[name] for c in cols]) for name in cols[0]}
+        columns.update({"source_record_id": np.array(ids, dtype=str), "realization": np.array(ks, dtype=np.int64),
+                        "pga_broadband": np.abs(bb).max(axis=(1, 2)).astype(np.float64),
+                        "pga_lowpass": np.abs(lp).max(axis=(1, 2)).astype(np.float64)})
+        names = [f"{rid}_r{k}" for rid, k in zip(ids, ks)]
+        self.writer.append(bb, lp, names, columns)
+        self.existing.update(names)
+        self.buffer = []
+
+
+class FileSink:
+    """Generated records → one file per record, realization (and channel) in the folder OUT."""
+
+    def __init__(self, out: Path, cond, fmt: str, output: str = "acceleration"):
+        self.path, self.fmt, self.fs_hz, self.output = out, fmt, cond.sampling_rate_hz, output
+        self.highpass_hz = cond.band_hz[0]
+        self.suffix = suffix_for(fmt, output)
+        self.channels = [""] if cond.n_channels == 1 else \
+            ([f"_{c}" for c in CHANNEL_SUFFIXES] if cond.n_channels == 3 else [f"_c{j}" for j in range(cond.n_channels)])
+
+    def names(self, record_id: str, k: int) -> list[str]:
+        return [f"{record_id}_r{k}{c}" for c in self.channels]
+
+    def done(self, record_id: str, k: int) -> bool:
+        return all((self.path / f"{n}{self.suffix}").is_file() for n in self.names(record_id, k))
+
+    def add(self, record_id: str, k: int, acc_mps2, lowpass_mps2, columns: dict) -> None:
+        n = int(columns.get("n_samples", -1))
+        trace = np.asarray(acc_mps2)[:, :n] if 0 < n < np.shape(acc_mps2)[-1] else np.asarray(acc_mps2)
+        if self.output == "velocity":
+            trace = velocity_mps(trace, self.fs_hz, self.highpass_hz)
+        export_records(self.path, self.fmt, trace, self.fs_hz, self.names(record_id, k),
+                       meta=self.meta(columns, len(self.channels)), quantity=self.output)
+
+    @staticmethod
+    def meta(columns: dict, n_channels: int) -> list[dict]:
+        """Per channel {start_time, network, station, location, channel, event} from the record's columns."""
+        base = {k: str(columns[k]) for k in META_COLUMNS if k in columns}
+        channels = base.pop("channel", "").split(",")
+        if len(channels) != n_channels:
+            channels = [""] * n_channels
+        return [{**base, "channel": c} for c in channels]
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,239 @@
+"""Conditioning for `seisdiff sample`: each waveform whole, on its own time axis, through the model's filters.
+
+Window selection (around the strong motion) is for training stores only (ARCHITECTURE, invariant 7).
+A record group (1 trace, or the 3 components of one station for a 3-component model) goes through
+the training path of `preprocess.condition` with the window = the whole record:
+  demean + linear detrend → cosine taper (`taper_fraction` each end) → resample to the model's rate
+  (polyphase FIR, first sample at the same time; duration n/fs_in kept: round(n·fs_model/fs_in)
+  samples, the resampler's last sample dropped or a zero added when its count differs) → `margin_s`
+  of zeros each side → zero-phase Butterworth band-pass (`band_hz`, order) → margins dropped →
+  float32 broadband → lowpass = the documented low-pass of the stored broadband
+  (`condition.lowpass_of_stored`, the training conditioning filter).
+Every step is linear in amplitude; no sample is shifted.
+
+Conditioning store (records of different lengths): broadband, lowpass (N, C, L) with L the longest
+record, shorter ones zero-padded at the end; columns `n_samples` (int64: the record's own length at
+the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2),
+`network`, `station`, `location`, `channel` (a 3-component record: the three channel codes joined by
+','), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
+`source_file`, magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown),
+pga_broadband/pga_lowpass. Record ids: the reader's ids (no window suffix).
+
+A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
+(`level_warning`), as `verify` judges stores.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from tqdm import tqdm
+
+from seisdiff import G_MPS2, __version__, dsp
+from seisdiff.dsp.baseline import cosine_taper, detrend
+from seisdiff.dsp.resample import resample
+from seisdiff.errors import InputError, UserError
+from seisdiff.io.readers import find_inputs, read
+from seisdiff.io.record import Record
+from seisdiff.io.store import create_store, open_store
+from seisdiff.io.quantity import unit_factor_si
+from seisdiff.io.units import canonical_unit
+from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
+from seisdiff.preprocess.condition import PreprocessConfig, lowpass_of_stored
+from seisdiff.preprocess.groups import CHANNEL_ORDER, single_groups, triplet_groups
+from seisdiff.preprocess.metadata import COLUMNS, lookup
+
+# Beyond any recorded ground motion: a raw peak above seisdiff.io.validate.PLAUSIBLE_PEAK_MPS2[1]
+# (50 m/s² ≈ 5.1 g; the largest accelerations ever recorded are about 4 g, 2008 Iwate–Miyagi IWTH25),
+# or a low band above 20 m/s² at a 1 Hz crossover: the strongest near-fault pulses (PGV ≈ 3 m/s at
+# periods of 1 s and longer) reach at most 2π·PGV/T ≈ 19 m/s² below 1 Hz (the limit grows with the
+# crossover, as a pulse's acceleration grows with its frequency).
+MAX_RAW_PEAK_MPS2 = PLAUSIBLE_PEAK_MPS2[1]
+MAX_LOWBAND_PEAK_MPS2_AT_1HZ = 20.0
+MIN_PERIODS_OF_CROSSOVER = 2.0   # shorter records hold no low band to condition on
+
+
+
+def samples_at(n: int, fs_in_hz: float, fs_hz: float) -> int:
+    """Samples of a record of n samples at fs_in_hz once at fs_hz: round(duration·fs_hz), halves up."""
+    return int(math.floor(n * float(fs_hz) / float(fs_in_hz) + 0.5))
+
+
+def condition_whole(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(C, n) raw acceleration, m/s², at fs_hz → (broadband, lowpass), each (C, m) float32 m/s² at
+    cfg.sampling_rate_hz, m = samples_at(n, fs_hz, cfg.sampling_rate_hz) (see the module docstring)."""
+    x = cosine_taper(detrend(np.asarray(acc_mps2, dtype=np.float64)), cfg.taper_fraction)
+    fs = cfg.sampling_rate_hz
+    m = samples_at(x.shape[-1], fs_hz, fs)
+    if abs(fs_hz - fs) > 1e-9 * fs:
+        x = resample(x, fs_hz, fs)
+    margin = int(round(cfg.margin_s * fs))
+    padded = np.zeros(x.shape[:-1] + (m + 2 * margin,))
+    keep = min(m, x.shape[-1])
+    padded[..., margin:margin + keep] = x[..., :keep]
+    band = dsp.bandpass(padded, fs, cfg.band_hz[0], cfg.band_hz[1], cfg.filter_order)
+    broadband = np.ascontiguousarray(band[..., margin:margin + m]).astype(np.float32)
+    return broadband, lowpass_of_stored(broadband, cfg)
+
+
+def level_warning(raw_peak_mps2: float, lowband_peak_mps2: float, lowpass_hz: float,
+                  units_in_file: str = "", quantity: str = "") -> str | None:
+    """None for a plausible ground motion; else one line: what is implausible and the likely unit error
+    (`validate.likely_unit`, the table the readers use), from the unit the file declared (m/s² when it
+    declared none). raw_peak_mps2: demeaned peak of the input as read; lowband_peak_mps2: peak of its
+    conditioning (the model's low-pass)."""
+    low_limit = MAX_LOWBAND_PEAK_MPS2_AT_1HZ * max(1.0, float(lowpass_hz))
+    excess = max(raw_peak_mps2 / MAX_RAW_PEAK_MPS2, lowband_peak_mps2 / low_limit)
+    if not excess > 1.0:
+        return None
+    raw = f"peak {raw_peak_mps2:.3g} m/s² ({raw_peak_mps2 / G_MPS2:.3g} g), " if raw_peak_mps2 > 0 else ""
+    what = (f"{raw}low band {lowband_peak_mps2:.3g} m/s²: beyond any recorded ground motion (peaks ≤ {MAX_RAW_PEAK_MPS2:g} m/s², low band below "
+            f"{lowpass_hz:g} Hz ≤ {low_limit:g} m/s²)")
+    quantity, unit = _declared(units_in_file, quantity)
+    guess = likely_unit(excess * MAX_RAW_PEAK_MPS2 * 0.999, unit, quantity) if unit else None
+    if guess and guess != "counts":
+        return f"{what}; looks like {guess} read as {unit}: check --units or the file's header"
+    return f"{what}: a unit error (raw counts?); check --units or the file's header"
+
+
+def _declared(units_in_file: str, quantity: str = "") -> tuple[str, str]:
+    """(quantity, unit) of a reader's units_in_file ('cm/s^2', 'nm/s (SAC idep=IVEL)', …); unit '' when unknown."""
+    token = str(units_in_file).split(" (")[0].strip() or "m/s^2"
+    named = re.match(r"(acceleration|velocity|displacement) in (\S+)", token)   # 'velocity in nm/s (SAC …)'
+    if named:
+        quantity, token = named.groups()
+    for q in ([quantity] if quantity else []) + ["acceleration", "velocity", "displacement"]:
+        try:
+            if q == "acceleration":
+                return q, canonical_unit(token)
+            unit_factor_si(q, token)
+            return q, token
+        except UserError:
+            continue
+    return quantity or "acceleration", ""
+
+
+def config_for_model(spec: dict | None, ckpt_path) -> PreprocessConfig:
+    """The checkpoint's training preprocessing settings (ckpt["store"]) as a PreprocessConfig;
+    UserError when the checkpoint does not record them."""
+    if not spec:
+        raise UserError(f"{ckpt_path}: the checkpoint does not record its training data's sampling rate, window "
+                        "and filters, so waveform files cannot be prepared for it; pass as --cond a store made "
+                        "by `seisdiff preprocess` with the training settings")
+    known = {f.name for f in fields(PreprocessConfig)}
+    given = dict(spec.get("preprocess") or {})
+    given.update({"sampling_rate_hz": spec["sampling_rate_hz"], "lowpass_hz": spec["lowpass_hz"],
+                  "length": spec["length"], "band_hz": spec["band_hz"]})
+    return PreprocessConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if k in known})
+
+
+def store_level_warnings(store, rows, limit: int = 10) -> list[str]:
+    """Warnings (at most `limit`) for the records `rows` of a conditioning store whose low band
+    (column pga_lowpass) is beyond any recorded ground motion (`level_warning`)."""
+    if "pga_lowpass" not in store.columns:
+        return []
+    peak = store.column("pga_lowpass")[rows]
+    bad = np.flatnonzero([level_warning(0.0, float(p), store.lowpass_hz) is not None for p in peak])[:limit]
+    return [f"{store.record_ids[rows[i]]}: {level_warning(0.0, float(peak[i]), store.lowpass_hz)}" for i in bad]
+
+
+@dataclass
+class Prepared:
+    store: object                                   # the conditioning Store
+    skipped: list = field(default_factory=list)     # (file, reason)
+    warnings: list = field(default_factory=list)    # (record id, line)
+
+
+def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_channels: int = 1,
+                         units: str | None = None, quantity: str | None = None, rank: int = 0, world: int = 1,
+                         progress: bool = True) -> Prepared:
+    """Read the waveform files/folders/globs `inputs` (this rank's share: files[rank::world]), condition
+    each record group whole and append the groups not yet there to the store `out` (created with
+    L = the longest record; re-runs with the same inputs add nothing). UserError when no file is usable."""
+    files, problems = find_inputs(inputs)
+    result = Prepared(None, [(str(p), r) for p, r in problems])
+    records: list[Record] = []
+    seen: dict[str, str] = {}
+    min_s = MIN_PERIODS_OF_CROSSOVER / cfg.lowpass_hz
+    for path in tqdm(files[rank::world], desc="conditioning", unit="file", disable=None if progress else True):
+        try:
+            got = read(path, units=units, quantity=quantity)
+            for rec in got:
+                check_record(rec, min_duration_s=min_s)
+        except InputError as exc:
+            result.skipped.append((exc.path, exc.reason))
+            continue
+        for rec in got:
+            if rec.record_id in seen:
+                result.skipped.append((str(path), f"record id {rec.record_id} already comes from {seen[rec.record_id]}"))
+                continue
+            seen[rec.record_id] = str(path)
+            records.append(rec)
+    if n_channels == 1:
+        groups = single_groups(records)
+    else:
+        groups, incomplete = triplet_groups(records)
+        result.skipped += [(r.source_file, reason) for r, reason in incomplete]
+    conditioned = []
+    for g in groups:
+        bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg)
+        conditioned.append((g, bb, lp))
+        line = level_warning(max(demeaned_peak_mps2(a) for a in g.acc_mps2), float(np.abs(lp).max()),
+                             cfg.lowpass_hz, g.records[0].units_in_file, g.records[0].metadata.get("quantity", ""))
+        if line:
+            result.warnings.append((g.group_id, f"{g.records[0].source_file}: {line}"))
+    if not conditioned:
+        reasons = "; ".join(f"{f}: {r}" for f, r in result.skipped[:3]) or "no input file"
+        raise UserError(f"no usable waveform among --cond {' '.join(map(str, inputs))} ({reasons})")
+    length = max(bb.shape[-1] for _, bb, _ in conditioned)
+    writer = create_store(out, sampling_rate_hz=cfg.sampling_rate_hz, length=length, n_channels=n_channels,
+                          lowpass_hz=cfg.lowpass_hz, band_hz=cfg.band_hz, filter_order=cfg.filter_order,
+                          producer=f"seisdiff {__version__} sample (whole-record conditioning)",
+                          extra_attrs={"preprocess": cfg.as_attrs(), "whole_records": True,
+                                       "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
+    new = [c for c in conditioned if c[0].group_id not in writer.existing_ids]
+    if new:
+        writer.append(*_block(new, length), [g.group_id for g, _, _ in new], _columns(new))
+    result.store = open_store(out)
+    return result
+
+
+def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
+    n, c = len(conditioned), conditioned[0][1].shape[0]
+    bb, lp = np.zeros((n, c, length), np.float32), np.zeros((n, c, length), np.float32)
+    for i, (_, b, low) in enumerate(conditioned):
+        bb[i, :, :b.shape[-1]], lp[i, :, :low.shape[-1]] = b, low
+    return bb, lp
+
+
+def _columns(conditioned: list) -> dict:
+    groups = [g for g, _, _ in conditioned]
+    first = [g.records[0] for g in groups]
+    meta = [lookup({}, [g.group_id], r.metadata.get("rsn"), r.event, r.metadata) for g, r in zip(groups, first)]
+    text = lambda values: np.array(values, dtype=str)
+    columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
+    columns.update({
+        "n_samples": np.array([bb.shape[-1] for _, bb, _ in conditioned], dtype=np.int64),
+        "start_time": text([r.start_time for r in first]),
+        "network": text([r.network for r in first]),
+        "station": text([r.station for r in first]),
+        "location": text([location_code(r) for r in first]),
+        "channel": text([",".join(x.component for x in g.records) for g in groups]),
+        "quantity_in_file": text([r.metadata.get("quantity", "acceleration") for r in first]),
+        "units_in_file": text([r.units_in_file for r in first]),
+        "event": text([r.event for r in first]),
+        "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
+        "pga_broadband": np.array([np.abs(bb).max() for _, bb, _ in conditioned], dtype=np.float64),
+        "pga_lowpass": np.array([np.abs(lp).max() for _, _, lp in conditioned], dtype=np.float64),
+    })
+    return columns
+
+
+def location_code(rec: Record) -> str:
+    """The SEED location code of a record whose id ends in NET.STA.LOC.CHA (ObsPy formats), else ''."""
+    parts = rec.record_id.split(".")
+    if len(parts) >= 4 and (parts[-4], parts[-3], parts[-1]) == (rec.network, rec.station, rec.component):
+        return parts[-2]
+    return rec.metadata.get("location", "")
