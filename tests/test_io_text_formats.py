@@ -212,21 +212,21 @@ def test_sniffers_do_not_claim_each_other(tmp_path):
 @pytest.mark.parametrize("name, text, message", [
     ("cwb_truncated", cwb_text(length_s="0.05"), "samples but the file holds 4 rows"),
     ("cwb_partial_row", cwb_text() + "     0.040     1.000\n", "not rows of 4"),
-    ("cwb_unknown_unit", cwb_text(unit="furlong/fortnight"), "unknown #AmplitudeUnit"),
-    ("cwb_no_unit", cwb_text(unit=None), "no #AmplitudeUnit"),
+    ("cwb_unknown_unit", cwb_text(unit="furlong/fortnight"), "unknown unit 'furlong/fortnight' in the TSMIP #AmplitudeUnit"),
+    ("cwb_no_unit", cwb_text(unit=None), "#AmplitudeUnit line declares no unit; pass it (--units gal)"),
     ("cwb_no_rate", cwb_text(rate="?"), "SampleRate"),
     ("esm_truncated", esm_text(ndata=5), "NDATA=5 but the file holds 4"),
-    ("esm_unknown_unit", esm_text(units="counts"), "unknown UNITS 'counts'"),
-    ("esm_no_unit", esm_text(units=""), "UNITS is blank"),
+    ("esm_unknown_unit", esm_text(units="counts"), "unknown unit 'counts' in the ESM header UNITS"),
+    ("esm_no_unit", esm_text(units=""), "ESM header UNITS declares no unit"),
     ("esm_text_value", esm_text() + "abc\n", "non-numeric value 'abc'"),
     ("nsmn_truncated", nsmn_text(npts=4), "NUMBER OF DATA 4 but the file holds 3"),
     ("nsmn_partial_row", nsmn_text() + "   1.0\r\n", "not rows of 3"),
     ("nsmn_unknown_unit", nsmn_text(pga_line="RAW PGA VALUES (counts) : 1 2 3"), "unknown unit 'counts'"),
-    ("nsmn_no_unit", nsmn_text(pga_line="RAW PGA VALUES : 1 2 3"), "names no unit"),
+    ("nsmn_no_unit", nsmn_text(pga_line="RAW PGA VALUES : 1 2 3"), "declares no unit; pass it (--units gal)"),
     ("unam_truncated", unam_text(npts="5"), "NUM. TOTAL DE MUESTRAS 5 but the file holds 4"),
     ("unam_partial_row", unam_text() + "    1.0000\r\n", "not rows of 3"),
-    ("unam_unknown_unit", unam_text(units="Volts"), "unknown UNIDADES DE LOS DATOS 'Volts'"),
-    ("unam_no_unit", unam_text(units=""), "UNIDADES DE LOS DATOS is blank"),
+    ("unam_unknown_unit", unam_text(units="Volts"), "unknown unit 'Volts' in UNIDADES DE LOS DATOS"),
+    ("unam_no_unit", unam_text(units=""), "UNIDADES DE LOS DATOS declares no unit"),
 ])
 def test_damaged_files_raise_input_error(tmp_path, name, text, message):
     path = _write(tmp_path, name + ".txt", text)

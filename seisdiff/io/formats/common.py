@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import numpy as np
 from obspy.geodetics import gps2dist_azimuth
+
+from seisdiff.errors import InputError, UserError
+from seisdiff.io.fastparse import parse_numbers
+from seisdiff.io.record import Record
+from seisdiff.io.units import canonical_unit
 
 
 def hypocentral_distance_km(hypo_lat, hypo_lon, hypo_depth_km, sta_lat, sta_lon) -> float:
@@ -84,3 +91,97 @@ def record_ids(stem: str, components: list[str]) -> list[str]:
     if len(set(ids)) < len(ids):
         ids = [f"{i}_{k}" for k, i in enumerate(ids)]
     return ids
+
+
+def header_float(text) -> float | None:
+    """The first word of a header value as a float; None when it is blank or not a number."""
+    try:
+        return float(str(text).split()[0])
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
+def rate_hz(dt_s: float) -> float:
+    """Sampling rate from a header's time step; a step written as 0.005000 gives 200 Hz exactly."""
+    rate = 1.0 / dt_s
+    return float(round(rate)) if abs(rate - round(rate)) < 1e-6 * rate else rate
+
+
+def unit_or_given(path, declared: str | None, units: str | None, candidates: list[str], where: str,
+                  expected: str) -> str:
+    """The canonical acceleration unit a header declares: the first of `candidates` (spellings taken
+    from the `declared` text) that is a known unit. A blank declaration takes the user's `units`;
+    without them, or when no candidate is known, InputError naming `where` and the `expected` unit."""
+    if declared is None or not declared.strip():
+        if units:
+            return canonical_unit(units)
+        raise InputError(path, f"{where} declares no unit; pass it (--units {expected})")
+    for candidate in candidates:
+        try:
+            return canonical_unit(candidate.strip())
+        except UserError:
+            continue
+    raise InputError(path, f"unknown unit {declared!r} in {where}; expected {expected} (acceleration)")
+
+
+def number_rows(path, body: str, columns: int, what: str) -> np.ndarray:
+    """A whitespace-separated data block as an (n, columns) float64 array (the numba parser, or
+    NumPy where it gives up); InputError for text in the block or a partial last row."""
+    values = parse_numbers(body, len(body) // 2 + 1)
+    if values is None:
+        try:
+            values = np.array(body.split(), dtype=np.float64)
+        except ValueError:
+            raise InputError(path, f"non-numeric text in the {what} data block; the file is damaged") from None
+    if values.size == 0 or values.size % columns:
+        raise InputError(path, f"{values.size} values in the {what} data block, not rows of {columns}: "
+                               "truncated or damaged file")
+    return values.reshape(-1, columns)
+
+
+def column_records(path, acc_mps2: np.ndarray, labels: list[str], *, sampling_rate_hz: float, station: str,
+                   network: str, origin: datetime | None, start: datetime | None, unit: str,
+                   metadata: dict) -> list[Record]:
+    """One Record per column of acc_mps2 (n, C) in m/s², labelled by `labels` (C component names),
+    sharing the station, event and header metadata of one file."""
+    ids = record_ids(Path(path).stem, labels)
+    return [
+        Record(acc_mps2=np.ascontiguousarray(acc_mps2[:, k]), sampling_rate_hz=sampling_rate_hz,
+               record_id=ids[k], station=station, component=label, event=event_id(origin), network=network,
+               start_time=iso_utc(start) if start else "", source_file=str(path), units_in_file=unit,
+               metadata={**metadata, "orientation": orientation(label)})
+        for k, label in enumerate(labels)
+    ]
+
+
+def read_text_latin1(path) -> str:
+    """A text file's content (Latin-1: every byte decodes; the formats' own text is ASCII or Latin-1)."""
+    try:
+        return Path(path).read_bytes().decode("latin-1")
+    except OSError as exc:
+        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+
+
+def stacked_blocks(path, lines: list[str], read_one) -> list[dict]:
+    """The channel blocks of a file that stacks them (COSMOS, GeoNet): `read_one(path, lines, i)`
+    returns (channel dict, index after it); blank lines between blocks are skipped."""
+    blocks, i = [], 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        block, i = read_one(path, lines, i)
+        blocks.append(block)
+    return blocks
+
+
+def channel_records(path, channels: list[dict], network: str = "") -> list[Record]:
+    """Records from per-channel dicts (acc_mps2, rate_hz, station, component, unit, metadata, and
+    where the header has them event, network, start_time) read from one file; ids from `record_ids`;
+    `network` for channels that name none."""
+    ids = record_ids(Path(path).stem, [c["component"] for c in channels])
+    return [Record(acc_mps2=c["acc_mps2"], sampling_rate_hz=c["rate_hz"], record_id=rid, station=c["station"],
+                   component=c["component"], event=c.get("event", ""), network=c.get("network", network),
+                   start_time=c.get("start_time", ""), source_file=str(path), units_in_file=c["unit"],
+                   metadata=c["metadata"])
+            for c, rid in zip(channels, ids)]

@@ -25,7 +25,8 @@ import numpy as np
 
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.fastparse import parse_numbers
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation, record_ids
+from seisdiff.io.formats.common import (channel_records, event_id, event_metadata, iso_utc, orientation,
+                                        read_text_latin1, stacked_blocks)
 from seisdiff.io.record import Record
 from seisdiff.io.units import canonical_unit, to_mps2_factor
 
@@ -56,25 +57,10 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     always declares its unit). InputError for a damaged layout, a unit that is not acceleration or
     unknown, or a sample count that disagrees with the header."""
     path = Path(path)
-    try:
-        lines = path.read_bytes().decode("latin-1").splitlines()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
-    channels, i = [], 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        channel, i = _read_channel(path, lines, i)
-        channels.append(channel)
+    channels = stacked_blocks(path, read_text_latin1(path).splitlines(), _read_channel)
     if not channels:
         raise InputError(path, "empty COSMOS file; expected at least one channel")
-    ids = record_ids(path.stem, [c["component"] for c in channels])
-    return [Record(acc_mps2=c["acc_mps2"], sampling_rate_hz=c["rate_hz"], record_id=rid,
-                   station=c["station"], component=c["component"], event=c["event"],
-                   network=c["network"], start_time=c["start_time"], source_file=str(path),
-                   units_in_file=c["unit"], metadata=c["metadata"])
-            for c, rid in zip(channels, ids)]
+    return channel_records(path, channels)
 
 
 def fixed_width_values(path: Path, lines: list[str], npts: int, width: int, what: str) -> np.ndarray:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from seisdiff.errors import InputError, UserError
-from seisdiff.io.fastparse import parse_numbers
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation, record_ids, to_utc
+from seisdiff.errors import InputError
+from seisdiff.io.formats.common import (column_records, event_metadata, header_float, number_rows, read_text_latin1,
+                                        to_utc, unit_or_given)
 from seisdiff.io.record import Record
-from seisdiff.io.units import canonical_unit, to_mps2_factor
+from seisdiff.io.units import to_mps2_factor
 
 NAME = "cwb"
 NETWORK = "TW"  # the TSMIP network code; the file itself does not name it
@@ -37,55 +37,35 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     missing/unknown unit or sample rate, a partial row, or a row count that disagrees with
     RecordLength × SampleRate or with the time column."""
     path = Path(path)
-    text = _text(path)
+    text = read_text_latin1(path)
     header, body = _split(text)
-    unit = _unit(path, header.get("AmplitudeUnit"), units)
-    rate_hz = _float(header.get("SampleRate(Hz)"))
+    declared = header.get("AmplitudeUnit")
+    word = ((declared or "").split() or [""])[0].rstrip(".")   # "gal. DCoffset(corr)" → "gal"
+    unit = unit_or_given(path, declared, units, [word],
+                         "the TSMIP #AmplitudeUnit line", "gal")
+    rate_hz = header_float(header.get("SampleRate(Hz)"))
     if not rate_hz or rate_hz <= 0:
         raise InputError(path, "no positive #SampleRate(Hz) in the TSMIP header; the file is damaged")
     labels = re.findall(r"([A-Za-z]+)\s*\(", header.get("DataSequence", "")) or ["U", "N", "E"]
     columns = 1 + len(labels)
-    data = _numbers(path, body, columns)
+    data = number_rows(path, body, columns, "TSMIP")
     _check_count(path, header, data, rate_hz)
     acc_mps2 = data[:, 1:] * to_mps2_factor(unit)
 
     origin = _time(header, "Origin Time")
     metadata = event_metadata(
-        magnitude=_float(header.get(_key_like(header, "Magnitude"))),
+        magnitude=header_float(header.get(_key_like(header, "Magnitude"))),
         magnitude_type=_paren(_key_like(header, "Magnitude")).replace("Ml", "ML"),
-        hypo_lat=_float(header.get(_key_like(header, "EpicenterLatitude"))),
-        hypo_lon=_float(header.get(_key_like(header, "EpicenterLongitude"))),
-        hypo_depth_km=_float(header.get("Depth(km)")),
-        sta_lat=_float(header.get(_key_like(header, "StationLatitude"))),
-        sta_lon=_float(header.get(_key_like(header, "StationLongitude"))),
+        hypo_lat=header_float(header.get(_key_like(header, "EpicenterLatitude"))),
+        hypo_lon=header_float(header.get(_key_like(header, "EpicenterLongitude"))),
+        hypo_depth_km=header_float(header.get("Depth(km)")),
+        sta_lat=header_float(header.get(_key_like(header, "StationLatitude"))),
+        sta_lon=header_float(header.get(_key_like(header, "StationLongitude"))),
         origin_time=origin,
     )
     start = _time(header, "StartTime")
-    station = header.get("StationCode", "")
-    ids = record_ids(path.stem, labels)
-    return [
-        Record(
-            acc_mps2=np.ascontiguousarray(acc_mps2[:, k]),
-            sampling_rate_hz=rate_hz,
-            record_id=ids[k],
-            station=station,
-            component=label,
-            event=event_id(origin),
-            network=NETWORK,
-            start_time=iso_utc(start) if start else "",
-            source_file=str(path),
-            units_in_file=unit,
-            metadata={**metadata, "orientation": orientation(label)},
-        )
-        for k, label in enumerate(labels)
-    ]
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("latin-1")
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+    return column_records(path, acc_mps2, labels, sampling_rate_hz=rate_hz, station=header.get("StationCode", ""),
+                          network=NETWORK, origin=origin, start=start, unit=unit, metadata=metadata)
 
 
 def _split(text: str) -> tuple[dict, str]:
@@ -110,36 +90,9 @@ def _paren(key: str) -> str:
     return found.group(1) if found else ""
 
 
-def _unit(path: Path, declared: str | None, units: str | None) -> str:
-    if declared is None or not declared.strip():
-        if units:
-            return canonical_unit(units)
-        raise InputError(path, "TSMIP header has no #AmplitudeUnit line; pass the unit (--units gal)")
-    word = declared.split()[0].rstrip(".")  # 'gal. DCoffset(corr)' → 'gal'
-    try:
-        return canonical_unit(word)
-    except UserError:
-        raise InputError(path, f"unknown #AmplitudeUnit {declared!r}; expected gal (cm/s^2) or another "
-                               "acceleration unit") from None
-
-
-def _numbers(path: Path, body: str, columns: int) -> np.ndarray:
-    """The data block as an (n, columns) float64 array; InputError for text or a partial row."""
-    values = parse_numbers(body, len(body) // 2 + 1)
-    if values is None:
-        try:
-            values = np.array(body.split(), dtype=np.float64)
-        except ValueError:
-            raise InputError(path, "non-numeric text in the TSMIP data block; the file is damaged") from None
-    if values.size == 0 or values.size % columns:
-        raise InputError(path, f"{values.size} numbers in the data block, not rows of {columns} "
-                               "(time and components): truncated or damaged file")
-    return values.reshape(-1, columns)
-
-
 def _check_count(path: Path, header: dict, data: np.ndarray, rate_hz: float) -> None:
     n = data.shape[0]
-    length_s = _float(header.get("RecordLength(sec)"))
+    length_s = header_float(header.get("RecordLength(sec)"))
     if length_s and round(length_s * rate_hz) != n:
         raise InputError(path, f"header says {length_s:g} s at {rate_hz:g} Hz = {round(length_s * rate_hz)} "
                                f"samples but the file holds {n} rows (truncated or damaged file?)")
@@ -166,8 +119,3 @@ def _time(header: dict, prefix: str) -> datetime | None:
     return to_utc(local, float(offset.group(1)) if offset else UTC_OFFSET_HOURS)
 
 
-def _float(text: str | None) -> float | None:
-    try:
-        return float(str(text).split()[0])
-    except (ValueError, IndexError, TypeError):
-        return None

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from seisdiff.errors import InputError
 from seisdiff.io.formats import csmip
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation, record_ids
+from seisdiff.io.formats.common import channel_records, event_id, event_metadata, iso_utc, orientation
 from seisdiff.io.record import Record
 
 NAME = "dmg"
@@ -59,12 +59,7 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     if not blocks:
         raise InputError(path, "no channel in the file; it is empty or not a CSMIP Volume file")
     channels = [_read_channel(path, start, block) for start, block in blocks]
-    ids = record_ids(path.stem, [c["component"] for c in channels])
-    return [Record(acc_mps2=c["acc_mps2"], sampling_rate_hz=c["rate_hz"], record_id=rid,
-                   station=c["station"], component=c["component"], event=c["event"],
-                   network=c["network"], start_time=c["start_time"], source_file=str(path),
-                   units_in_file=c["unit"], metadata=c["metadata"])
-            for rid, c in zip(ids, channels)]
+    return channel_records(path, channels)
 
 
 def _read_channel(path: Path, start: int, block: list[str]) -> dict:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from seisdiff.errors import InputError, UserError
+from seisdiff.errors import InputError
 from seisdiff.io.fastparse import parse_numbers
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation
+from seisdiff.io.formats.common import (event_id, event_metadata, header_float, iso_utc, orientation, rate_hz,
+                                        read_text_latin1, unit_or_given)
 from seisdiff.io.record import Record
-from seisdiff.io.units import canonical_unit, to_mps2_factor
+from seisdiff.io.units import to_mps2_factor
 
 NAME = "esm"
 _KEY = re.compile(r"^([A-Z][A-Z0-9_/^.]*):[ \t]?(.*?)\s*$")
@@ -37,15 +38,13 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     InputError for unknown/missing units, a bad SAMPLING_INTERVAL_S/NDATA, non-numeric values or a
     value count that differs from NDATA."""
     path = Path(path)
-    try:
-        lines = path.read_bytes().decode("latin-1").split("\n")
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+    lines = read_text_latin1(path).split("\n")
     header, n_header = _header(lines)
     if "NDATA" not in header or "SAMPLING_INTERVAL_S" not in header:
         raise InputError(path, "ESM header lacks NDATA or SAMPLING_INTERVAL_S: truncated or damaged header")
-    unit = _unit(path, header.get("UNITS", ""), units)
-    dt_s, npts = _float(header["SAMPLING_INTERVAL_S"]), _float(header["NDATA"])
+    declared = header.get("UNITS", "")
+    unit = unit_or_given(path, declared, units, [declared], "the ESM header UNITS", "cm/s^2")
+    dt_s, npts = header_float(header["SAMPLING_INTERVAL_S"]), header_float(header["NDATA"])
     if not dt_s or dt_s <= 0 or not npts or npts <= 0 or npts != int(npts):
         raise InputError(path, f"header gives SAMPLING_INTERVAL_S={header['SAMPLING_INTERVAL_S']!r}, "
                                f"NDATA={header['NDATA']!r}: both must be positive")
@@ -57,20 +56,20 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     stream = header.get("STREAM", "")
     metadata = event_metadata(
         magnitude=magnitude, magnitude_type=magnitude_type,
-        hypo_lat=_float(header.get("EVENT_LATITUDE_DEGREE")),
-        hypo_lon=_float(header.get("EVENT_LONGITUDE_DEGREE")),
-        hypo_depth_km=_float(header.get("EVENT_DEPTH_KM")),
-        sta_lat=_float(header.get("STATION_LATITUDE_DEGREE")),
-        sta_lon=_float(header.get("STATION_LONGITUDE_DEGREE")),
-        vs30_mps=_float(header.get("VS30_M/S")),
+        hypo_lat=header_float(header.get("EVENT_LATITUDE_DEGREE")),
+        hypo_lon=header_float(header.get("EVENT_LONGITUDE_DEGREE")),
+        hypo_depth_km=header_float(header.get("EVENT_DEPTH_KM")),
+        sta_lat=header_float(header.get("STATION_LATITUDE_DEGREE")),
+        sta_lon=header_float(header.get("STATION_LONGITUDE_DEGREE")),
+        vs30_mps=header_float(header.get("VS30_M/S")),
         origin_time=origin,
     )
     metadata["orientation"] = orientation(stream)
     # corrected (`.C.ACC.ASC`) files carry their band-pass corners; raw ones leave them blank
-    metadata["corrected"] = _float(header.get("LOW_CUT_FREQUENCY_HZ")) is not None
+    metadata["corrected"] = header_float(header.get("LOW_CUT_FREQUENCY_HZ")) is not None
     return [Record(
         acc_mps2=acc_mps2,
-        sampling_rate_hz=_rate_hz(dt_s),
+        sampling_rate_hz=rate_hz(dt_s),
         record_id=path.stem if path.suffix.lower() == ".asc" else path.name,
         station=header.get("STATION_CODE", ""),
         component=stream,
@@ -93,18 +92,6 @@ def _header(lines: list[str]) -> tuple[dict, int]:
             return header, n
         header[found.group(1)] = found.group(2)
     return header, n + 1
-
-
-def _unit(path: Path, declared: str, units: str | None) -> str:
-    if not declared.strip():
-        if units:
-            return canonical_unit(units)
-        raise InputError(path, "ESM header UNITS is blank; pass the unit (--units cm/s^2)")
-    try:
-        return canonical_unit(declared)
-    except UserError:
-        raise InputError(path, f"unknown UNITS {declared!r} in the ESM header; expected cm/s^2 "
-                               "(acceleration)") from None
 
 
 def _values(path: Path, body: str, npts: int) -> np.ndarray:
@@ -132,7 +119,7 @@ def _is_number(token: str) -> bool:
 def _magnitude(header: dict) -> tuple[float | None, str]:
     """(magnitude, type): MAGNITUDE_W when given, else MAGNITUDE_L."""
     for key, kind in (("MAGNITUDE_W", "Mw"), ("MAGNITUDE_L", "ML")):
-        value = _float(header.get(key))
+        value = header_float(header.get(key))
         if value is not None:
             return value, kind
     return None, ""
@@ -165,14 +152,3 @@ def _first_sample(text: str) -> datetime | None:
     return moment + timedelta(seconds=float(found.group(6)))
 
 
-def _rate_hz(dt_s: float) -> float:
-    rate = 1.0 / dt_s
-    # `0.005000` → 200 Hz exactly, not 199.99999999
-    return float(round(rate)) if abs(rate - round(rate)) < 1e-6 * rate else rate
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(str(text).split()[0])
-    except (ValueError, IndexError, TypeError):
-        return None

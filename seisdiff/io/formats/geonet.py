@@ -20,7 +20,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from seisdiff.errors import InputError, UserError
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation, record_ids
+from seisdiff.io.formats.common import (channel_records, event_id, event_metadata, iso_utc, orientation,
+                                        read_text_latin1, stacked_blocks)
 from seisdiff.io.formats.cosmos import fixed_width_values
 from seisdiff.io.record import Record
 from seisdiff.io.units import canonical_unit, to_mps2_factor
@@ -47,25 +48,10 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     declares (`units of 1.00 mm/s/s`, else the `Acceleration: … mm/s/s` line; `units` is not used).
     InputError for a damaged block, an unknown unit or a sample count that disagrees with the data."""
     path = Path(path)
-    try:
-        lines = path.read_bytes().decode("latin-1").splitlines()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
-    blocks, i = [], 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        block, i = _read_block(path, lines, i)
-        blocks.append(block)
+    blocks = stacked_blocks(path, read_text_latin1(path).splitlines(), _read_block)
     if not blocks:
         raise InputError(path, "empty GeoNet file; expected three component blocks")
-    ids = record_ids(path.stem, [b["component"] for b in blocks])
-    return [Record(acc_mps2=b["acc_mps2"], sampling_rate_hz=b["rate_hz"], record_id=rid,
-                   station=b["station"], component=b["component"], event=b["event"], network=NETWORK,
-                   start_time=b["start_time"], source_file=str(path), units_in_file=b["unit"],
-                   metadata=b["metadata"])
-            for b, rid in zip(blocks, ids)]
+    return channel_records(path, blocks, network=NETWORK)
 
 
 def _read_block(path: Path, lines: list[str], i: int) -> tuple[dict, int]:

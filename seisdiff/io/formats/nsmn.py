@@ -13,13 +13,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
 
-from seisdiff.errors import InputError, UserError
-from seisdiff.io.fastparse import parse_numbers
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation, record_ids
+from seisdiff.errors import InputError
+from seisdiff.io.formats.common import (column_records, event_metadata, header_float, number_rows, rate_hz,
+                                        read_text_latin1, unit_or_given)
 from seisdiff.io.record import Record
-from seisdiff.io.units import canonical_unit, to_mps2_factor
+from seisdiff.io.units import to_mps2_factor
 
 NAME = "nsmn"
 NETWORK = "TK"  # AFAD's FDSN network code; the file itself does not name it
@@ -40,17 +39,14 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     `RAW PGA VALUES (gal)` line names (`units` only when no line names one). InputError for an
     unknown/missing unit or sampling interval, a partial row, or a row count other than NUMBER OF DATA."""
     path = Path(path)
-    try:
-        lines = path.read_bytes().decode("latin-1").split("\n")
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+    lines = read_text_latin1(path).split("\n")
     header, labels, n_header = _header(path, lines)
     unit = _unit(path, header, units)
-    dt_s = _float(header.get("SAMPLING INTERVAL (sec)"))
-    npts = _float(header.get("NUMBER OF DATA"))
+    dt_s = header_float(header.get("SAMPLING INTERVAL (sec)"))
+    npts = header_float(header.get("NUMBER OF DATA"))
     if not dt_s or dt_s <= 0:
         raise InputError(path, "AFAD header has no positive SAMPLING INTERVAL (sec); the file is damaged")
-    data = _rows(path, "\n".join(lines[n_header:]), len(labels))
+    data = number_rows(path, "\n".join(lines[n_header:]), len(labels), "AFAD")
     if npts is not None and int(npts) != data.shape[0]:
         raise InputError(path, f"header says NUMBER OF DATA {int(npts)} but the file holds {data.shape[0]} "
                                "rows (truncated or damaged file?)")
@@ -65,27 +61,13 @@ def read(path: Path, units: str | None = None) -> list[Record]:
         magnitude=float(magnitude.group(1)) if magnitude else None,
         magnitude_type=magnitude.group(2) if magnitude else "",
         hypo_lat=hypo[0], hypo_lon=hypo[1],
-        hypo_depth_km=_float(header.get("EARTHQUAKE DEPTH (km)")),
+        hypo_depth_km=header_float(header.get("EARTHQUAKE DEPTH (km)")),
         sta_lat=station[0], sta_lon=station[1],
         origin_time=origin,
     )
-    ids = record_ids(path.stem, labels)
-    return [
-        Record(
-            acc_mps2=np.ascontiguousarray(acc_mps2[:, k]),
-            sampling_rate_hz=_rate_hz(dt_s),
-            record_id=ids[k],
-            station=header.get("STATION ID", ""),
-            component=label,
-            event=event_id(origin),
-            network=NETWORK,
-            start_time=iso_utc(start) if start else "",
-            source_file=str(path),
-            units_in_file=unit,
-            metadata={**metadata, "orientation": orientation(label)},
-        )
-        for k, label in enumerate(labels)
-    ]
+    return column_records(path, acc_mps2, labels, sampling_rate_hz=rate_hz(dt_s),
+                          station=header.get("STATION ID", ""), network=NETWORK, origin=origin, start=start, unit=unit,
+                          metadata=metadata)
 
 
 def _header(path: Path, lines: list[str]) -> tuple[dict, list[str], int]:
@@ -106,30 +88,8 @@ def _unit(path: Path, header: dict, units: str | None) -> str:
     """The unit in parentheses on the `RAW PGA VALUES (gal)` key (canonical spelling)."""
     key = next((k for k in header if k.startswith("RAW PGA") or k.startswith("PGA")), "")
     declared = re.search(r"\(([^)]+)\)", key)
-    if not declared:
-        if units:
-            return canonical_unit(units)
-        raise InputError(path, "AFAD header names no unit (expected `RAW PGA VALUES (gal)`); "
-                               "pass the unit (--units gal)")
-    try:
-        return canonical_unit(declared.group(1))
-    except UserError:
-        raise InputError(path, f"unknown unit {declared.group(1)!r} in the AFAD header line {key!r}; "
-                               "expected gal") from None
-
-
-def _rows(path: Path, body: str, columns: int) -> np.ndarray:
-    values = parse_numbers(body, len(body) // 2 + 1)  # numba fast path; None when it meets anything unusual
-    if values is None:
-        try:
-            values = np.array(body.split(), dtype=np.float64)
-        except ValueError:
-            raise InputError(path, "non-numeric text in the AFAD data block; the file is damaged") from None
-    if values.size == 0 or values.size % columns:
-        raise InputError(path, f"{values.size} values in the data block, not rows of {columns}: "
-                               "truncated or damaged file")
-    return values.reshape(-1, columns)
-
+    declared = declared.group(1) if declared else None
+    return unit_or_given(path, declared, units, [declared or ""], "the AFAD header (`RAW PGA VALUES (gal)`)", "gal")
 
 def _coords(text: str) -> tuple[float | None, float | None]:
     """(lat, lon) in degrees from `36.91980N-27.44350E` (S and W negative), else (None, None)."""
@@ -154,13 +114,3 @@ def _time(text: str) -> datetime | None:
     return moment + timedelta(seconds=float(found.group(6)))
 
 
-def _rate_hz(dt_s: float) -> float:
-    rate = 1.0 / dt_s
-    return float(round(rate)) if abs(rate - round(rate)) < 1e-6 * rate else rate  # 0.01 → 100 Hz exactly
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(str(text).split()[0])
-    except (ValueError, IndexError, TypeError):
-        return None

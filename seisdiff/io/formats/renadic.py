@@ -27,7 +27,7 @@ import numpy as np
 
 from seisdiff.errors import InputError
 from seisdiff.io.formats import csmip
-from seisdiff.io.formats.common import event_metadata, record_ids
+from seisdiff.io.formats.common import channel_records, event_metadata
 from seisdiff.io.record import Record
 
 NAME = "renadic"
@@ -56,11 +56,7 @@ def read(path: Path, units: str | None = None) -> list[Record]:
             channels.append(channel)
     if not channels:
         raise InputError(path, "no acceleration channel in the file; it is damaged or not RENADIC")
-    ids = record_ids(path.stem, [c["component"] for c in channels])
-    return [Record(acc_mps2=c["acc_mps2"], sampling_rate_hz=c["rate_hz"], record_id=rid,
-                   station=c["station"], component=c["component"], network=NETWORK,
-                   source_file=str(path), units_in_file=c["unit"], metadata=c["metadata"])
-            for rid, c in zip(ids, channels)]
+    return channel_records(path, channels, network=NETWORK)
 
 
 def _read_channel(path: Path, start: int, block: list[str]) -> dict | None:

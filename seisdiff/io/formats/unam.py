@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from seisdiff.errors import InputError, UserError
-from seisdiff.io.fastparse import parse_numbers
-from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation, record_ids
+from seisdiff.errors import InputError
+from seisdiff.io.formats.common import (column_records, event_metadata, header_float, number_rows, read_text_latin1,
+                                        unit_or_given)
 from seisdiff.io.record import Record
-from seisdiff.io.units import canonical_unit, to_mps2_factor
+from seisdiff.io.units import to_mps2_factor
 
 NAME = "unam"
 NETWORK = "MG"  # code gmprocess gives II-UNAM records; the file itself does not name a network
@@ -41,24 +41,23 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     (`units` only when that line is blank). InputError for an unknown/missing unit or sampling rate,
     a missing data block, a partial row, or a row count other than NUM. TOTAL DE MUESTRAS."""
     path = Path(path)
-    try:
-        lines = path.read_bytes().decode("latin-1").split("\n")
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+    lines = read_text_latin1(path).split("\n")
     header, n_header = _header(path, lines)
-    unit = _unit(path, header.get("UNIDADES DE LOS DATOS", ""), units)
+    declared = header.get("UNIDADES DE LOS DATOS", "")
+    unit = unit_or_given(path, declared, units, [declared.split("(")[0], *re.findall(r"\(([^)]*)\)", declared)],
+                         "UNIDADES DE LOS DATOS", "Gal (cm/s/s)")   # "Gal (cm/s/s)": the word, else the bracket
     labels = _slashed(_get(header, "ORIENTACION C1-C6"))
-    rates = [_float(v) for v in _slashed(_get(header, "VEL. DE MUESTREO, C1-C6"))]
+    rates = [header_float(v) for v in _slashed(_get(header, "VEL. DE MUESTREO, C1-C6"))]
     if not labels:
         raise InputError(path, "UNAM header has no ORIENTACION C1-C6 channel list; the file is damaged")
     rates = [r for r in rates if r]
     if not rates:  # older files may give only the interval
-        rates = [1.0 / v for v in map(_float, _slashed(_get(header, "INTERVALO DE MUESTREO, C1-C6"))) if v]
+        rates = [1.0 / v for v in map(header_float, _slashed(_get(header, "INTERVALO DE MUESTREO, C1-C6"))) if v]
     if not rates or len(set(rates)) != 1 or rates[0] <= 0:
         raise InputError(path, f"UNAM header gives no single positive sampling rate for its channels "
                                f"({_get(header, 'VEL. DE MUESTREO, C1-C6')!r})")
-    data = _rows(path, "\n".join(lines[n_header:]), len(labels))
-    counts = {int(c) for c in map(_float, _slashed(_get(header, "NUM. TOTAL DE MUESTRAS, C1-C6"))) if c}
+    data = number_rows(path, "\n".join(lines[n_header:]), len(labels), "UNAM")  # 3F10.4 fields may touch
+    counts = {int(c) for c in map(header_float, _slashed(_get(header, "NUM. TOTAL DE MUESTRAS, C1-C6"))) if c}
     if counts:
         data = _trim(path, data, counts)
     acc_mps2 = data * to_mps2_factor(unit)
@@ -73,26 +72,12 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     station = _coords(header, "COORDENADAS DE LA ESTACION")
     metadata = event_metadata(
         magnitude=magnitude, magnitude_type=magnitude_type,
-        hypo_lat=hypo[0], hypo_lon=hypo[1], hypo_depth_km=_float(_get(header, "PROFUNDIDAD FOCAL")),
+        hypo_lat=hypo[0], hypo_lon=hypo[1], hypo_depth_km=header_float(_get(header, "PROFUNDIDAD FOCAL")),
         sta_lat=station[0], sta_lon=station[1], origin_time=origin,
     )
-    ids = record_ids(path.stem, labels)
-    return [
-        Record(
-            acc_mps2=np.ascontiguousarray(acc_mps2[:, k]),
-            sampling_rate_hz=float(rates[0]),
-            record_id=ids[k],
-            station=_get(header, "CLAVE DE LA ESTACION"),
-            component=label,
-            event=event_id(origin),
-            network=NETWORK,
-            start_time=iso_utc(start) if start else "",
-            source_file=str(path),
-            units_in_file=unit,
-            metadata={**metadata, "orientation": orientation(label)},
-        )
-        for k, label in enumerate(labels)
-    ]
+    return column_records(path, acc_mps2, labels, sampling_rate_hz=float(rates[0]),
+                          station=_get(header, "CLAVE DE LA ESTACION"), network=NETWORK, origin=origin, start=start, unit=unit,
+                          metadata=metadata)
 
 
 def _header(path: Path, lines: list[str]) -> tuple[dict, int]:
@@ -136,34 +121,6 @@ def _slashed(text: str) -> list[str]:
     while parts and not parts[-1]:
         parts.pop()
     return parts
-
-
-def _unit(path: Path, declared: str, units: str | None) -> str:
-    if not declared.strip():
-        if units:
-            return canonical_unit(units)
-        raise InputError(path, "UNAM header UNIDADES DE LOS DATOS is blank; pass the unit (--units gal)")
-    # 'Gal (cm/s/s)': the word first, the parenthesised spelling when the word is unknown
-    for candidate in (declared.split("(")[0], *re.findall(r"\(([^)]*)\)", declared)):
-        try:
-            return canonical_unit(candidate.strip())
-        except UserError:
-            continue
-    raise InputError(path, f"unknown UNIDADES DE LOS DATOS {declared!r}; expected Gal (cm/s/s)")
-
-
-def _rows(path: Path, body: str, columns: int) -> np.ndarray:
-    # 3F10.4 fields may touch when a value fills its 10 columns; the fast parser splits at signs
-    values = parse_numbers(body, len(body) // 2 + 1)
-    if values is None:
-        try:
-            values = np.array(body.split(), dtype=np.float64)
-        except ValueError:
-            raise InputError(path, "non-numeric text in the UNAM data block; the file is damaged") from None
-    if values.size == 0 or values.size % columns:
-        raise InputError(path, f"{values.size} values in the data block, not rows of {columns} channels: "
-                               "truncated or damaged file")
-    return values.reshape(-1, columns)
 
 
 def _trim(path: Path, data: np.ndarray, counts: set[int]) -> np.ndarray:
@@ -220,8 +177,3 @@ def _time(date: str, clock: str) -> datetime | None:
     return moment + timedelta(seconds=float(hms.group(3) or 0))
 
 
-def _float(text: str | None) -> float | None:
-    try:
-        return float(str(text).split()[0])
-    except (ValueError, IndexError, TypeError):
-        return None
