@@ -27,10 +27,12 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from seisdiff.engine.config import MODEL_SIZES, TrainConfig
 from seisdiff.engine.denoiser import Denoiser
-from seisdiff.engine.generate import DEFAULT_SAMPLER, DEFAULT_STEPS, compare_samplers, generate
+from seisdiff.engine.generate import generate
 from seisdiff.engine.model import UNet1d
+from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS
 from seisdiff.engine.scaling import Scaler
 from seisdiff.engine.schedule import CosineSchedule
+from seisdiff.evaluate.samplers import compare_samplers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from synth import accelerogram, train_tiny  # noqa: E402
@@ -80,7 +82,7 @@ def _run(small, sampler, steps):
     ids = [f"r{i}" for i in range(N_SPEED)]
     out = dict(((rid, k), acc) for rid, k, acc in generate(
         denoiser, denoiser.scaler, cfg, cond, ids, steps=steps, sampler=sampler, batch_size=N_SPEED,
-        fs_hz=FS, lowpass_hz=LOWPASS_HZ, lf_merge=False))
+        sampling_rate_hz=FS, lowpass_hz=LOWPASS_HZ, lf_merge=False))
     x_model = np.stack([out[(rid, 0)] for rid in ids]) / np.exp(denoiser.scaler.log_scale(cond))[:, None, None]
     return float(x_model.std())
 

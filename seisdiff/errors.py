@@ -12,3 +12,12 @@ class InputError(UserError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+def check_version(version, current: int, what: str, otherwise: str) -> int:
+    """`version` when 1 ≤ version ≤ current (an int read from a file); else UserError `what` (e.g.
+    "PATH: checkpoint version"): upgrade seisdiff for a newer one, `otherwise` for anything else."""
+    if isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= current:
+        return version
+    advice = "upgrade seisdiff to read it" if isinstance(version, int) and version > current else otherwise
+    raise UserError(f"{what} {version!r} is not supported (this seisdiff reads 1 to {current}); {advice}")

@@ -81,3 +81,7 @@ def train_tiny(store, indices, steps: int):
             opt.step()
             step += 1
     return model, schedule, scaler, cfg
+
+
+# the tiny model of tests/conftest.py's `tiny` fixture: its records' rate, crossover and length
+TINY_FS_HZ, TINY_LOWPASS_HZ, TINY_LENGTH = 100.0, 1.0, 512

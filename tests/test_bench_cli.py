@@ -22,3 +22,67 @@ def test_ratio_uses_the_median_when_given():
     cand = {"name": "store", "group": "g", "extra_info": {"role": "candidate"},
             "stats": {"mean": 1.0, "median": 0.1}}                          # one slow round inflates the mean
     assert ratio_table([base, cand]) == [("g", "npz", "store", pytest.approx(30.0))]
+
+
+def test_result_rows_per_suite_with_medians_and_the_printed_ratio():
+    from seisdiff.bench_results import RESULT_FIELDS, result_rows
+
+    base = {**_b("scipy", "g1", "baseline", 2.0), "fullname": "bench/bench_filters.py::test_scipy"}
+    cand = {**_b("numba", "g1", "candidate", 0.5), "fullname": "bench/bench_filters.py::test_numba"}
+    other = {**_b("alone", "g2", "candidate", 1.0), "fullname": "bench/bench_psa.py::test_alone"}
+    rows = result_rows([base, cand, other])
+    assert sorted(rows) == ["bench_filters", "bench_psa"] and rows["bench_psa"] == []
+    (row,) = rows["bench_filters"]
+    assert tuple(row) == RESULT_FIELDS
+    assert (row["group"], row["baseline"], row["baseline_median_s"], row["candidate"], row["candidate_median_s"],
+            row["ratio"]) == ("g1", "scipy", 2.0, "numba", 0.5, 4.0)
+    assert row["date_utc"].endswith("+00:00") and row["cpu_cores"] >= 1 and row["numpy"] and row["gpu"]
+
+
+BENCH_TINY = '''
+import pytest
+
+
+@pytest.mark.benchmark(group="sum_1000")
+def test_sum_builtin(benchmark):
+    benchmark.extra_info["role"] = "baseline"
+    benchmark.pedantic(lambda: sum(range(1000)), rounds=3, iterations=1)
+
+
+@pytest.mark.benchmark(group="sum_1000")
+def test_sum_formula(benchmark):
+    benchmark.extra_info["role"] = "candidate"
+    benchmark.pedantic(lambda: 999 * 1000 // 2, rounds=3, iterations=1)
+'''
+
+
+def test_bench_conftest_appends_one_row_per_group_and_run(tmp_path):
+    """bench/conftest.py's hook, on a tiny synthetic suite run the way `seisdiff bench` runs bench/."""
+    import csv
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from seisdiff.bench_results import RESULT_FIELDS
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "bench" / "conftest.py", suite / "conftest.py")
+    (suite / "bench_tiny.py").write_text(BENCH_TINY)
+    env = {**os.environ, "SEISDIFF_BENCH_RESULTS": str(tmp_path / "results")}
+    for run in range(2):
+        cmd = [sys.executable, "-m", "pytest", str(suite), "--benchmark-only", "-q", "-p", "no:cacheprovider",
+               f"--benchmark-json={tmp_path / f'run{run}.json'}", "-o", "python_files=bench_*.py",
+               "--rootdir", str(suite)]
+        done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with open(tmp_path / "results" / "bench_tiny.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and tuple(rows[0]) == RESULT_FIELDS
+    for row in rows:
+        assert (row["group"], row["baseline"], row["candidate"]) == ("sum_1000", "test_sum_builtin", "test_sum_formula")
+        assert float(row["ratio"]) == pytest.approx(float(row["baseline_median_s"]) / float(row["candidate_median_s"]),
+                                                    rel=1e-3)
+        assert row["python"] and row["torch"] and row["machine"]

@@ -40,7 +40,7 @@ def test_round_trip_weights_only_and_atomic(tmp_path):
     opt = torch.optim.AdamW(UNet1d(TINY).parameters())
     load_state(opt, ckpt["optimizer"], path, "optimizer state")
     assert opt.state_dict()["state"][0]["step"] == 1
-    denoiser, config, scaler = load_denoiser(path)
+    denoiser, config, scaler, *_ = load_denoiser(path)
     assert config.model == TINY and scaler == Scaler(global_factor=2.5, log_scale_mean=-3.0)
     for name, value in payload["ema"].items():                              # sampling uses the EMA weights
         torch.testing.assert_close(denoiser.model.state_dict()[name], value, rtol=0, atol=0)
@@ -87,3 +87,35 @@ def test_mismatched_config_and_shapes_are_clear_errors(tmp_path):
     with pytest.raises(UserError, match="does not fit") as err:
         load_state(UNet1d(wider.model), ckpt["model"], path, "model weights")
     assert str(path) in str(err.value)
+
+
+def test_version_1_checkpoints_are_migrated_in_one_place(tmp_path):
+    """A version-1 checkpoint (scaling before the spectral reference and metadata fields, config before
+    eval_sampler, no "store") loads as the current version; the file itself is left as it was."""
+    from seisdiff.engine.checkpoint import VERSION
+
+    cfg = TrainConfig(model=TINY).to_dict()
+    del cfg["eval_sampler"]
+    payload = {**_payload(TrainConfig(model=TINY)), "config": cfg, "format": "seisdiff-checkpoint", "version": 1,
+               "scaling": {"global_factor": 2.5, "log_scale_mean": -3.0, "log_scale_std": 1.0, "eps_mps2": 1e-8}}
+    path = tmp_path / "v1.pt"
+    torch.save(payload, path)
+    ckpt = load_checkpoint(path)
+    assert ckpt["version"] == VERSION and ckpt["store"] is None
+    assert ckpt["config"]["eval_sampler"] == "ddim"                     # the check those runs made
+    denoiser, config, scaler, *_ = load_denoiser(path)
+    assert scaler == Scaler(global_factor=2.5, log_scale_mean=-3.0)      # peak, magnitude/distance/Vs30
+    assert config.eval_sampler == "ddim" and config.model == TINY
+    assert torch.load(path, weights_only=True)["version"] == 1
+
+
+def test_newer_or_unknown_versions_are_one_clear_line(tmp_path):
+    from seisdiff.engine.checkpoint import VERSION
+
+    for version, match in ((VERSION + 1, "upgrade seisdiff"), (0, "written by `seisdiff train`"),
+                           (None, "written by `seisdiff train`")):
+        path = tmp_path / f"v{version}.pt"
+        torch.save({**_payload(TrainConfig(model=TINY)), "format": "seisdiff-checkpoint", "version": version}, path)
+        with pytest.raises(UserError, match=match) as err:
+            load_checkpoint(path)
+        assert str(path) in str(err.value) and "\n" not in str(err.value)

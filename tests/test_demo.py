@@ -42,3 +42,26 @@ def test_default_checkpoint_loads_weights_only_and_round_trips(tmp_path):
     assert resolve_checkpoint("default") == DEFAULT_CHECKPOINT
     with pytest.raises(UserError, match="not found"):
         resolve_checkpoint(tmp_path / "missing.pt")
+
+
+@pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file(), reason="no shipped default model")
+def test_default_checkpoint_loads_through_the_migration():
+    """default.pt (written as version 1) loads as the current version with the scaling it was shipped with."""
+    from seisdiff.engine.checkpoint import VERSION, load_checkpoint
+    from seisdiff.engine.denoiser import load_denoiser
+
+    raw = torch.load(DEFAULT_CHECKPOINT, weights_only=True)
+    assert load_checkpoint(DEFAULT_CHECKPOINT)["version"] == VERSION
+    _, config, scaler, *_ = load_denoiser(DEFAULT_CHECKPOINT)
+    assert scaler.to_dict() == {**raw["scaling"], "filter_order": float(raw["scaling"]["filter_order"])}
+    assert config.to_dict() == raw["config"]
+
+
+def test_a_missing_default_model_is_one_clear_line(monkeypatch, tmp_path):
+    """The one resolver of `--checkpoint default` (the `sample` command uses it)."""
+    import seisdiff.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "DEFAULT_CHECKPOINT", tmp_path / "default.pt")
+    with pytest.raises(UserError, match="shipped default model not found") as err:
+        pretrained.resolve_checkpoint("default")
+    assert "\n" not in str(err.value)

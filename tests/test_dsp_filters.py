@@ -22,10 +22,10 @@ def _acc_mps2(shape, seed=0):
 
 
 CASES = [  # (function, kwargs, scipy btype, scipy Wn)
-    (lowpass, {"fc": 1.0}, "lowpass", 1.0),
-    (lowpass, {"fc": 12.5}, "lowpass", 12.5),
-    (highpass, {"fc": 0.1}, "highpass", 0.1),
-    (highpass, {"fc": 5.0}, "highpass", 5.0),
+    (lowpass, {"lowpass_hz": 1.0}, "lowpass", 1.0),
+    (lowpass, {"lowpass_hz": 12.5}, "lowpass", 12.5),
+    (highpass, {"highpass_hz": 0.1}, "highpass", 0.1),
+    (highpass, {"highpass_hz": 5.0}, "highpass", 5.0),
     (bandpass, {"lo": 0.1, "hi": 30.0}, "bandpass", [0.1, 30.0]),
     (bandpass, {"lo": 2.0, "hi": 8.0}, "bandpass", [2.0, 8.0]),
 ]

@@ -187,3 +187,36 @@ def test_one_realization_draws(tmp_path, capsys):
     assert f"| PGA median ln ratio | {-ln2:+.3f} ± {ln2:.3f} ({-2 * ln2:+.3f} … {0:+.3f}) |" in \
         (tmp_path / "out" / "report.md").read_text()
     assert "one realization per record, over 3 draws" in capsys.readouterr().out
+
+
+def test_pre_event_ratio(tmp_path, capsys):
+    """Real records: a 10 Hz sine of amplitude 0.01 m/s² over the first 2 s, then the event (from
+    2.05 s, PGA ≥ 0.4 m/s²); the generated records carry that sine 1×, 2× and 4× (event unchanged),
+    so their pre-event levels are 1, 2 and 4 × the real ones: median ratio 2, one record in three
+    above 3×; the baselines get the ratio too."""
+    t = np.arange(LENGTH) / FS_HZ
+    pre = np.where(t < 2.0, 0.01 * np.sin(2 * np.pi * 10.0 * t), 0.0)
+    event = np.stack([[accelerogram(10 * i, n=LENGTH, pga=0.4 + i)] for i in range(3)])
+    bb = (event + pre).astype(np.float32)
+    ids = [f"rec{i}" for i in range(3)]
+    create_store(tmp_path / "real.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=1,
+                 lowpass_hz=LOWPASS_HZ).append(bb, lowpass(bb, FS_HZ, LOWPASS_HZ), ids)
+    factors = np.array([1.0, 2.0, 4.0])[:, None, None]
+    gen = (event + factors * pre).astype(np.float32)
+    create_store(tmp_path / "gen.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=1,
+                 lowpass_hz=LOWPASS_HZ).append(gen, lowpass(gen, FS_HZ, LOWPASS_HZ), [f"{r}_r0" for r in ids])
+    capsys.readouterr()
+    result = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))
+    model = result["summary"]["model"]
+    assert model["pre_event_ratio_median"] == pytest.approx(2.0, rel=0.01)
+    assert model["pre_event_ratio_geomean"] == pytest.approx(2.0, rel=0.01)  # (1·2·4)^(1/3)
+    assert model["pre_event_over_limit_fraction"] == pytest.approx(1 / 3)
+    assert model["pre_event_n_records"] == 3
+    ratios = [row["pre_event_ratio"] for row in result["records"]]
+    np.testing.assert_allclose(ratios, [1.0, 2.0, 4.0], rtol=0.01)
+    for row in result["records"]:
+        assert row["pre_event_generated"] == pytest.approx(row["pre_event_ratio"] * row["pre_event_real"], rel=1e-4)
+    for name in ("lf_only", "stochastic"):
+        assert result["summary"][name]["pre_event_ratio_median"] > 0
+    assert "| pre-event > 2 Hz level, generated/real (median) | 2.00 |" in (tmp_path / "out" / "report.md").read_text()
+    assert "pre-event ratio > 3× (fraction of records)" in capsys.readouterr().out

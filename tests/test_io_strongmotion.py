@@ -141,6 +141,13 @@ def test_preprocess_stores_the_whole_folder_by_event(strongmotion_dir, tmp_path)
     events = store.column("event")
     assert set(events) == {rows[0]["event"] for rows in MANIFEST.values()}
     assert all(rid.startswith(f"{ev}.") for rid, ev in zip(ids, events))
+    # regions (for grouped cross-validation) and component kinds (horizontal or vertical) for every record
+    assert set(store.column("region")) == {"japan", "taiwan", "new_zealand", "chile_mexico",
+                                           "mediterranean_middle_east", "western_us"}
+    kinds = store.column("component")
+    assert np.isin(kinds, ["H1", "H2", "H", "Z"]).all()
+    assert abs((kinds == "Z").sum() - sum(r["channel"].endswith("Z") for rows in MANIFEST.values() for r in rows
+                                          if "parte2" not in r["path"])) <= 3   # AK.BMR's vertical is labelled HN1
     # the header formats fill magnitude and distance without a CSV
     by_format = {rows[0]["format"] for rows in MANIFEST.values()}
     assert by_format >= HYPOCENTRE_FORMATS

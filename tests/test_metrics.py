@@ -11,6 +11,7 @@ from seisdiff.evaluate.metrics import (
     pga,
     pgd,
     pgv,
+    pre_event_level,
 )
 
 FS = 100.0
@@ -82,13 +83,49 @@ def test_compute_all_shapes_and_scale_behaviour():
     """Peaks, spectra and CAV scale with the record, Arias with its square, durations not at all."""
     x = noise_record(5, (2, 4096))
     m = compute_all(x, FS)
-    assert set(m) == {"pga", "pgv", "pgd", "psa", "fas", "arias", "d5_75", "d5_95", "cav"}
+    assert set(m) == {"pga", "pgv", "pgd", "psa", "fas", "arias", "d5_75", "d5_95", "cav", "pre_event"}
     assert m["psa"].shape == (2, DEFAULT_PERIODS_S.size)
     assert m["fas"].shape == (2, DEFAULT_FREQS_HZ.size)
-    for key in ("pga", "pgv", "pgd", "arias", "d5_75", "d5_95", "cav"):
+    for key in ("pga", "pgv", "pgd", "arias", "d5_75", "d5_95", "cav", "pre_event"):
         assert m[key].shape == (2,)
     assert np.all(m["d5_75"] < m["d5_95"])
     scaled = compute_all(3.0 * x, FS)
-    power = {"arias": 2, "d5_75": 0, "d5_95": 0}
+    power = {"arias": 2, "d5_75": 0, "d5_95": 0, "pre_event": 0}
     for key in m:
         np.testing.assert_allclose(scaled[key], 3.0 ** power.get(key, 1) * m[key], rtol=1e-9)
+
+
+def sine_bursts(pre_amplitude, peak_amplitude, n=4096, freq_hz=10.0):
+    """A 10 Hz sine of amplitude pre_amplitude over [0, 2 s) and of peak_amplitude over [20, 22 s),
+    zero elsewhere: both bursts hold whole cycles, far above the 2 Hz high-pass (gain 1 − 3e-6; the burst edges cost < 1 %)."""
+    t = np.arange(n) / FS
+    sine = np.sin(2 * np.pi * freq_hz * t)
+    return np.where(t < 2.0, pre_amplitude * sine, 0.0) + np.where((t >= 20.0) & (t < 22.0), peak_amplitude * sine, 0.0)
+
+
+def test_pre_event_level_of_sine_bursts_is_rms_over_peak():
+    """rms of a sine over whole cycles is a/√2: level = a / (√2 · b), whatever the scale."""
+    for a, b in ((0.01, 1.0), (0.05, 0.5), (0.0, 2.0)):
+        x = sine_bursts(a, b)
+        assert pre_event_level(x, FS) == pytest.approx(a / (np.sqrt(2) * b), rel=0.01, abs=1e-6)  # burst edges
+        assert pre_event_level(7.0 * x, FS) == pytest.approx(pre_event_level(x, FS), rel=1e-9)
+    # below the 2 Hz corner nothing counts: a 0.3 Hz pre-event swing leaves the level near zero
+    t = np.arange(4096) / FS
+    slow = sine_bursts(0.0, 1.0) + 0.5 * np.sin(2 * np.pi * 0.3 * t) * (t < 10 / 3)
+    assert pre_event_level(slow, FS) < 0.01
+    # batched, and NaN where it is undefined (a trace shorter than 2 s, or no high frequencies)
+    both = np.stack([sine_bursts(0.01, 1.0), sine_bursts(0.04, 1.0)])
+    np.testing.assert_allclose(pre_event_level(both, FS), [0.01 / np.sqrt(2), 0.04 / np.sqrt(2)], rtol=0.01)
+    assert np.isnan(pre_event_level(np.ones(150), FS))
+    assert np.isnan(pre_event_level(np.zeros(4096), FS))
+
+
+def test_pre_event_level_of_stationary_noise_is_rms_over_peak():
+    """Noise spread over the whole trace: the level is its rms / its peak (about 1/4 for 4096
+    Gaussian samples), far above a record that is quiet before the event."""
+    x = bandpass(np.random.default_rng(6).standard_normal(4096), FS, 3.0, 30.0)
+    h = x  # already above 2 Hz (the high-pass barely changes it)
+    expected = np.sqrt(np.mean(h[:200] ** 2)) / np.abs(h).max()
+    assert pre_event_level(x, FS) == pytest.approx(expected, rel=0.05)
+    assert 0.15 < pre_event_level(x, FS) < 0.4
+    assert pre_event_level(noise_record(7), FS) < 0.01  # energy around 12 s, nothing in the first 2 s

@@ -102,9 +102,11 @@ def test_fit_scaling_uses_the_training_window(tmp_path):
 
 
 def test_checkpoints_from_before_the_spectral_reference_load_as_peak():
+    from seisdiff.engine.checkpoint import migrate
+
     old = {"global_factor": 2.0, "log_scale_mean": -3.0, "log_scale_std": 1.5, "eps_mps2": 1e-8}
-    scaler = Scaler.from_dict(old)
-    assert scaler.reference == "peak"
+    scaler = Scaler.from_dict(migrate({"version": 1, "scaling": old, "config": {}})["scaling"])
+    assert scaler.reference == "peak" and scaler.metadata == ("magnitude", "distance_km", "vs30_mps")
     lp = np.zeros((1, 1, 64))
     lp[0, 0, 10] = -0.25
     assert scaler.log_scale(lp)[0] == pytest.approx(np.log(0.25 * 2.0))
@@ -112,7 +114,8 @@ def test_checkpoints_from_before_the_spectral_reference_load_as_peak():
 
 def test_loader_batches_return_exactly_to_stored_arrays(tmp_path):
     """Bugs 1 and 2: nothing multiplies stored arrays by a PGA; to_physical(batch) is the store."""
-    store = make_store(tmp_path / "s.zarr", n=8, columns={"pga_broadband": np.full(8, 123.0), "pga_lowpass": np.full(8, 7.0)})
+    store = make_store(tmp_path / "s.zarr", n=8)      # PGA columns 0.01–0.07 m/s²: a product would show
+    assert store.column("pga_broadband").max() < 0.1
     scaler = fit_scaling(store, np.arange(8))
     cfg = DataConfig(flip_polarity=False, block_records=3)
     loader = BatchLoader(store, np.arange(8), scaler, cfg, batch_size=8, seed=0)
@@ -190,7 +193,7 @@ def test_metadata_fields_become_scalars_in_order_and_old_checkpoints_keep_three(
     assert s[0, 3] == pytest.approx(0.0, abs=1e-6) and np.isnan(s[1, 3])
     np.testing.assert_allclose(s[:, 4], [0.0, 2.0], atol=1e-6)        # (κ − 0.04 s) / 0.02 s
     # a model trained without κ ignores it; a missing field is unknown for every record
-    default = Scaler.from_dict({"global_factor": 1.0, "log_scale_mean": 0.0, "log_scale_std": 1.0, "eps_mps2": 1e-8})
+    default = Scaler()
     assert default.metadata == ("magnitude", "distance_km", "vs30_mps") and default.n_scalars == 4
     np.testing.assert_array_equal(default.scalars(log_scale, **meta).numpy(), s[:, :4])
     assert np.isnan(with_kappa.scalars(log_scale, magnitude=meta["magnitude"]).numpy()[:, 2:]).all()

@@ -65,3 +65,33 @@ def test_not_a_store_and_layout_mismatch(tmp_path):
     _make(tmp_path / "s.zarr")
     with pytest.raises(UserError, match="existing store"):
         create_store(tmp_path / "s.zarr", sampling_rate_hz=50.0, length=128, lowpass_hz=1.0)
+
+
+def test_the_writer_computes_the_pga_columns_from_the_arrays_given(tmp_path):
+    """Callers do not pass PGAs: the writer derives them (m/s², float64, before float32 storage),
+    replacing any passed in, so a store's PGA columns always describe its arrays."""
+    rng = np.random.default_rng(1)
+    w = create_store(tmp_path / "s.zarr", sampling_rate_hz=100.0, length=64, n_channels=3, lowpass_hz=1.0)
+    bb = rng.normal(scale=0.3, size=(4, 3, 64))                       # float64, as a simulator gives
+    lp = 0.1 * bb
+    w.append(bb, lp, [f"r{i}" for i in range(4)], {"pga_broadband": np.full(4, 123.0)})
+    s = open_store(tmp_path / "s.zarr")
+    np.testing.assert_array_equal(s.column("pga_broadband"), np.abs(bb).max(axis=(1, 2)))
+    np.testing.assert_array_equal(s.column("pga_lowpass"), np.abs(lp).max(axis=(1, 2)))
+    assert s.column("pga_broadband").dtype == np.float64
+    np.testing.assert_allclose(s.column("pga_broadband"), np.abs(s.read()["broadband"]).max(axis=(1, 2)), rtol=1e-7)
+
+
+def test_schema_version_is_checked_on_open(tmp_path):
+    from seisdiff.io.store import SCHEMA_VERSION
+
+    _make(tmp_path / "s.zarr")
+    group = zarr.open_group(tmp_path / "s.zarr", mode="r+")
+    group.attrs["simulation"] = {"method": "stochastic", "seed": 1}    # version 1, before `simulate --kappa0`
+    assert open_store(tmp_path / "s.zarr").attrs["simulation"]["kappa0_range_s"] == [0.04, 0.04]
+    for version, match in ((SCHEMA_VERSION + 1, "upgrade seisdiff"), ("1", "recreate the store")):
+        group.attrs["schema_version"] = version
+        for mode in ("r", "a"):
+            with pytest.raises(UserError, match=match) as err:
+                open_store(tmp_path / "s.zarr", mode)
+            assert str(tmp_path / "s.zarr") in str(err.value) and "\n" not in str(err.value)

@@ -1,8 +1,11 @@
 """`seisdiff bench`: run the pytest-benchmark suites in bench/ and print baseline/candidate ratios.
 
 Each benchmark group times a baseline (SciPy, PyTorch eager, the old approach…) and a candidate in
-the same run (`extra_info["role"]`); the table shows baseline time / candidate time per group.
+the same run (`extra_info["role"]`); the table shows baseline time / candidate time per group, and
+bench/conftest.py appends the same figures as rows to bench/results/<suite>.csv (machine, versions, date).
 """
+from seisdiff.bench_results import ratio_table
+
 HELP = "run bench/ (pytest-benchmark) and print the measured speed-up ratios"
 
 
@@ -37,27 +40,3 @@ def run(args) -> int:
         print(f"{group:40s} {base:28s} {cand:28s} {ratio:8.2f}x")
     print(f"raw results: {args.json}")
     return code
-
-
-def ratio_table(benchmarks: list[dict]) -> list[tuple[str, str, str, float]]:
-    """(group, baseline name, candidate name, baseline time / candidate time) per group and candidate,
-    from median times.
-
-    Times are per record when a benchmark says how many it processed (`extra_info["records"]`), so a
-    slow baseline timed on a subset pairs with a candidate timed on the full batch."""
-    groups = {}
-    for b in benchmarks:
-        role = b.get("extra_info", {}).get("role")
-        groups.setdefault(b.get("group") or b["name"], {}).setdefault(role, []).append(b)
-    rows = []
-    for group, roles in sorted(groups.items()):
-        for base in roles.get("baseline", []):
-            for cand in roles.get("candidate", []):
-                rows.append((group, base["name"][:28], cand["name"][:28], _per_record(base) / _per_record(cand)))
-    return rows
-
-
-def _per_record(bench: dict) -> float:
-    """Median time (robust to the odd slow round on a shared machine; the mean where no median)."""
-    stats = bench["stats"]
-    return stats.get("median", stats["mean"]) / bench.get("extra_info", {}).get("records", 1)

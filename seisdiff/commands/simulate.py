@@ -80,8 +80,6 @@ def _run_store(args, corpus, n_samples) -> int:
                           extra_attrs={"simulation": {"method": "stochastic point source, Boore (2003)",
                                                       **scenario}})
     stored = {k: v for k, v in writer.attrs.get("simulation", {}).items() if k != "method"}
-    if stored and "kappa0_range_s" not in stored:  # stores from before --kappa0 had κ0 fixed at 0.04 s
-        stored["kappa0_range_s"] = [0.04, 0.04]
     changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in scenario.items() if stored.get(k) != v)
     if changed:
         raise UserError(f"{args.out}: existing store was simulated with other options ({changed}); "
@@ -99,9 +97,7 @@ def _run_store(args, corpus, n_samples) -> int:
                                "distance_km": np.array([r["distance_km"] for r in batch]),
                                "vs30_mps": np.array([r["vs30_mps"] for r in batch]),
                                "site_kappa0_s": np.array([r["site_kappa0_s"] for r in batch]),
-                               "event": np.array([r["event"] for r in batch]),
-                               "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(float),
-                               "pga_lowpass": np.abs(low).max(axis=(1, 2)).astype(float)})
+                               "event": np.array([r["event"] for r in batch])})
         batch.clear()
 
     for rec in tqdm(records, total=todo, unit="rec", desc="simulate", disable=None):

@@ -117,36 +117,36 @@ def sosfiltfilt(sos, x):
     return out.reshape(np.shape(x))
 
 
-def butter_sos(kind, order, cutoffs_hz, fs_hz):
+def butter_sos(kind, order, cutoffs_hz, sampling_rate_hz):
     """Butterworth second-order sections (n_sections, 6) for kind 'lowpass' | 'highpass' |
-    'bandpass', cutoffs_hz a tuple of one or two frequencies in Hz, sampling rate fs_hz."""
-    return _butter_sos(kind, int(order), tuple(float(f) for f in cutoffs_hz), float(fs_hz)).copy()
+    'bandpass', cutoffs_hz a tuple of one or two frequencies in Hz, sampling rate sampling_rate_hz."""
+    return _butter_sos(kind, int(order), tuple(float(f) for f in cutoffs_hz), float(sampling_rate_hz)).copy()
 
 
 @functools.lru_cache(maxsize=64)
-def _butter_sos(kind, order, cutoffs_hz, fs_hz):
-    if not all(0.0 < f < fs_hz / 2.0 for f in cutoffs_hz):
+def _butter_sos(kind, order, cutoffs_hz, sampling_rate_hz):
+    if not all(0.0 < f < sampling_rate_hz / 2.0 for f in cutoffs_hz):
         raise ValueError(f"{kind} cutoff(s) {cutoffs_hz} Hz must lie strictly between 0 and the "
-                         f"Nyquist frequency {fs_hz / 2.0} Hz")
+                         f"Nyquist frequency {sampling_rate_hz / 2.0} Hz")
     wn = cutoffs_hz[0] if len(cutoffs_hz) == 1 else list(cutoffs_hz)
-    sos = signal.butter(order, wn, kind, fs=fs_hz, output="sos")
+    sos = signal.butter(order, wn, kind, fs=sampling_rate_hz, output="sos")
     sos.flags.writeable = False
     return sos
 
 
-def lowpass(x, fs, fc, order=4):
-    """Zero-phase Butterworth low-pass of x (..., n) sampled at fs Hz, cutoff fc Hz (−6 dB).
-    Same shape, unit and float dtype out."""
-    return sosfiltfilt(_butter_sos("lowpass", int(order), (float(fc),), float(fs)), x)
+def lowpass(x, sampling_rate_hz, lowpass_hz, order=4):
+    """Zero-phase Butterworth low-pass of x (..., n) sampled at sampling_rate_hz, cutoff lowpass_hz
+    (−6 dB). Same shape, unit and float dtype out."""
+    return sosfiltfilt(_butter_sos("lowpass", int(order), (float(lowpass_hz),), float(sampling_rate_hz)), x)
 
 
-def highpass(x, fs, fc, order=4):
-    """Zero-phase Butterworth high-pass of x (..., n) sampled at fs Hz, cutoff fc Hz (−6 dB).
-    Same shape, unit and float dtype out."""
-    return sosfiltfilt(_butter_sos("highpass", int(order), (float(fc),), float(fs)), x)
+def highpass(x, sampling_rate_hz, highpass_hz, order=4):
+    """Zero-phase Butterworth high-pass of x (..., n) sampled at sampling_rate_hz, cutoff highpass_hz
+    (−6 dB). Same shape, unit and float dtype out."""
+    return sosfiltfilt(_butter_sos("highpass", int(order), (float(highpass_hz),), float(sampling_rate_hz)), x)
 
 
-def bandpass(x, fs, lo, hi, order=4):
-    """Zero-phase Butterworth band-pass of x (..., n) sampled at fs Hz between lo and hi Hz (−6 dB
+def bandpass(x, sampling_rate_hz, lo, hi, order=4):
+    """Zero-phase Butterworth band-pass of x (..., n) sampled at sampling_rate_hz between lo and hi Hz (−6 dB
     edges; 2·order poles). Same shape, unit and float dtype out."""
-    return sosfiltfilt(_butter_sos("bandpass", int(order), (float(lo), float(hi)), float(fs)), x)
+    return sosfiltfilt(_butter_sos("bandpass", int(order), (float(lo), float(hi)), float(sampling_rate_hz)), x)

@@ -20,17 +20,17 @@ KAPPA_BAND_HZ = (8.0, 20.0)  # above the corner of M ≳ 4 events, below the 30 
 BIN_HZ = 1.0
 
 
-def kappa_s(x, fs: float, band_hz=KAPPA_BAND_HZ, lowpass_hz: float | None = None, filter_order: int = 4,
+def kappa_s(x, sampling_rate_hz: float, band_hz=KAPPA_BAND_HZ, lowpass_hz: float | None = None, filter_order: int = 4,
             per_record_axes: int = 1) -> np.ndarray:
-    """κ in s of records x (…, L) sampled at fs Hz; the last `per_record_axes` axes (time included)
+    """κ in s of records x (…, L) sampled at sampling_rate_hz; the last `per_record_axes` axes (time included)
     form one record, e.g. 2 for (n, C, L) → (n,). lowpass_hz/filter_order: the zero-phase Butterworth
     low-pass the record went through (e.g. the store's upper band corner), divided out. Float64."""
     x = np.asarray(x, np.float64)
     lo_hz, hi_hz = map(float, band_hz)
-    if hi_hz > 0.9 * fs / 2 or lo_hz <= 0 or hi_hz - lo_hz < 2 * BIN_HZ:
+    if hi_hz > 0.9 * sampling_rate_hz / 2 or lo_hz <= 0 or hi_hz - lo_hz < 2 * BIN_HZ:
         return np.full(x.shape[:x.ndim - per_record_axes], np.nan)
-    spec = np.fft.rfft(x, axis=-1) / fs
-    freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / fs)
+    spec = np.fft.rfft(x, axis=-1) / sampling_rate_hz
+    freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / sampling_rate_hz)
     power = np.abs(spec) ** 2
     if lowpass_hz is not None:
         power /= (1.0 / (1.0 + (freqs_hz / lowpass_hz) ** (2 * filter_order))) ** 2

@@ -46,13 +46,14 @@ def lowband_level(spec, freqs_hz, lowpass_hz: float, filter_order: int, axis_mea
     return np.where(np.isfinite(level), level, 0.0)
 
 
-def record_level(x, fs: float, lowpass_hz: float, filter_order: int, per_record_axes: int = 1) -> np.ndarray:
+def record_level(x, sampling_rate_hz: float, lowpass_hz: float, filter_order: int,
+                 per_record_axes: int = 1) -> np.ndarray:
     """Level of low-passed records x (…, L) in unit·s; the last `per_record_axes` axes (time
     included) form one record, e.g. 2 for (n, C, L) → (n,). Records shorter than 16 periods of the
     crossover are zero-padded to that (padding samples the same Fourier transform more finely)."""
     x = np.asarray(x, np.float64)
-    n_fft = max(x.shape[-1], int(2 ** np.ceil(np.log2(16 * fs / lowpass_hz))))
-    spec = np.fft.rfft(x, n=n_fft, axis=-1) / fs
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / fs)
+    n_fft = max(x.shape[-1], int(2 ** np.ceil(np.log2(16 * sampling_rate_hz / lowpass_hz))))
+    spec = np.fft.rfft(x, n=n_fft, axis=-1) / sampling_rate_hz
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sampling_rate_hz)
     extra = tuple(range(-(per_record_axes - 1), 0)) if per_record_axes > 1 else None
     return lowband_level(spec, freqs, lowpass_hz, filter_order, axis_mean=extra)

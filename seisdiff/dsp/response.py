@@ -68,9 +68,9 @@ def _coefficients(periods_s, damping, step_s):
     return np.concatenate([phi.reshape(-1, 4), gamma0 - gamma1, gamma1], axis=1)
 
 
-def _oversampling(periods_s, fs, min_steps):
+def _oversampling(periods_s, sampling_rate_hz, min_steps):
     """(P,) int: power-of-two factor by which the record is interpolated for each period."""
-    need = np.maximum(min_steps / (fs * periods_s), 1.0)
+    need = np.maximum(min_steps / (sampling_rate_hz * periods_s), 1.0)
     factors = 2 ** np.ceil(np.log2(need) - 1e-9)
     return np.minimum(factors, MAX_OVERSAMPLING).astype(np.int64)
 
@@ -222,24 +222,24 @@ def _as_records(x):
     return flat, bad
 
 
-def _check(fs, periods, damping):
+def _check(sampling_rate_hz, periods, damping):
     periods = np.atleast_1d(np.asarray(periods, dtype=np.float64))
     if periods.ndim != 1 or not np.all(np.isfinite(periods) & (periods > 0)):
         raise ValueError("periods must be a 1-D array of positive, finite periods in seconds")
     if not 0.0 <= damping < 1.0:
         raise ValueError(f"damping must be in [0, 1), got {damping}")
-    if not fs > 0:
-        raise ValueError(f"fs must be positive, got {fs}")
+    if not sampling_rate_hz > 0:
+        raise ValueError(f"sampling_rate_hz must be positive, got {sampling_rate_hz}")
     return periods
 
 
-def _groups(periods, fs, damping, n, min_steps):
+def _groups(periods, sampling_rate_hz, damping, n, min_steps):
     """Per oversampling factor: (factor, period indices, n_steps (P_g,), coef (P_g, 8))."""
-    factors = _oversampling(periods, fs, min_steps)
+    factors = _oversampling(periods, sampling_rate_hz, min_steps)
     groups = []
     for factor in np.unique(factors):
         idx = np.flatnonzero(factors == factor)
-        step_s = 1.0 / (fs * factor)
+        step_s = 1.0 / (sampling_rate_hz * factor)
         tail = np.ceil(0.5 * periods[idx] / np.sqrt(1.0 - damping**2) / step_s).astype(np.int64)
         n_steps = _padded_length(n) * factor + 1 + tail
         groups.append((int(factor), idx, n_steps, _coefficients(periods[idx], damping, step_s)))
@@ -264,14 +264,14 @@ def _chunks(flat, groups, lanes):
             yield slice(start, start + len(recs)), group, exc
 
 
-def _peak_responses(x, fs, periods, damping, min_steps, full):
+def _peak_responses(x, sampling_rate_hz, periods, damping, min_steps, full):
     """(..., P, 3) sampled max|u|, max|u̇| and max|ü + a| (the last two only when `full`)."""
-    periods = _check(fs, periods, damping)
+    periods = _check(sampling_rate_hz, periods, damping)
     x = np.asarray(x)
     flat, bad = _as_records(x)
     out = np.zeros((flat.shape[0], periods.size, 3))
     omegas = 2.0 * np.pi / periods
-    groups = _groups(periods, fs, damping, flat.shape[1], min_steps)
+    groups = _groups(periods, sampling_rate_hz, damping, flat.shape[1], min_steps)
     for rows, (_, idx, n_steps, coef), exc in _chunks(flat, groups, _LANES):
         peaks = np.empty((exc.shape[0] * _LANES, idx.size, 3))
         with parallel_chunksize(1):
@@ -281,38 +281,38 @@ def _peak_responses(x, fs, periods, damping, min_steps, full):
     return out.reshape(x.shape[:-1] + (periods.size, 3))
 
 
-def response_spectra(x, fs, periods, damping=0.05, min_steps_per_period=MIN_STEPS_PER_PERIOD):
+def response_spectra(x, sampling_rate_hz, periods, damping=0.05, min_steps_per_period=MIN_STEPS_PER_PERIOD):
     """Peak responses of oscillators with natural periods `periods` (P,) s to ground acceleration x.
 
-    x: (..., n) acceleration (any unit, m/s² in seisdiff) sampled at fs Hz; damping: ratio of
+    x: (..., n) acceleration (any unit, m/s² in seisdiff) sampled at sampling_rate_hz; damping: ratio of
     critical; min_steps_per_period: see the module notes. Returns a dict of float64 arrays
     (..., P): "sd" peak relative displacement (x-units·s²), "sv" peak relative velocity
     (x-units·s), "sa" peak total acceleration (x-units), "psv" = ω·sd (x-units·s) and
     "psa" = ω²·sd (x-units). Records holding NaN/inf give NaN.
     """
-    peaks = _peak_responses(x, fs, periods, damping, min_steps_per_period, full=True)
+    peaks = _peak_responses(x, sampling_rate_hz, periods, damping, min_steps_per_period, full=True)
     omegas = 2.0 * np.pi / np.atleast_1d(np.asarray(periods, dtype=np.float64))
     sd = peaks[..., 0]
     return {"sd": sd, "sv": peaks[..., 1], "sa": peaks[..., 2], "psv": omegas * sd,
             "psa": omegas**2 * sd}
 
 
-def psa(x, fs, periods, damping=0.05, min_steps_per_period=MIN_STEPS_PER_PERIOD):
-    """Pseudo-spectral acceleration ω²·max|u| (..., P) float64, same units as x (..., n) at fs Hz,
+def psa(x, sampling_rate_hz, periods, damping=0.05, min_steps_per_period=MIN_STEPS_PER_PERIOD):
+    """Pseudo-spectral acceleration ω²·max|u| (..., P) float64, same units as x (..., n) at sampling_rate_hz,
     for oscillators of periods `periods` (P,) s and damping ratio `damping` (0.05 = 5 %)."""
     omegas = 2.0 * np.pi / np.atleast_1d(np.asarray(periods, dtype=np.float64))
-    peaks = _peak_responses(x, fs, periods, damping, min_steps_per_period, full=False)
+    peaks = _peak_responses(x, sampling_rate_hz, periods, damping, min_steps_per_period, full=False)
     return omegas**2 * peaks[..., 0]
 
 
-def rotd50(x1, x2, fs, periods, damping=0.05, n_angles=180,
+def rotd50(x1, x2, sampling_rate_hz, periods, damping=0.05, n_angles=180,
            min_steps_per_period=MIN_STEPS_PER_PERIOD):
-    """RotD50 PSA (..., P) float64, x-units, of orthogonal horizontal pairs x1, x2 (..., n) at fs Hz.
+    """RotD50 PSA (..., P) float64, x-units, of orthogonal horizontal pairs x1, x2 (..., n) at sampling_rate_hz.
 
     For each period the peak oscillator response of the pair rotated to each of n_angles angles
     evenly spaced in [0°, 180°) is found; RotD50 is their median (as pyrotd's 50th percentile).
     """
-    periods = _check(fs, periods, damping)
+    periods = _check(sampling_rate_hz, periods, damping)
     x1, x2 = np.asarray(x1), np.asarray(x2)
     if x1.shape != x2.shape:
         raise ValueError(f"x1 and x2 must have the same shape, got {x1.shape} and {x2.shape}")
@@ -321,7 +321,7 @@ def rotd50(x1, x2, fs, periods, damping=0.05, n_angles=180,
     pairs = np.stack([flat1, flat2], axis=1).reshape(-1, flat1.shape[1])  # rows: x1, x2, x1, ...
     angles = np.pi * np.arange(n_angles) / n_angles
     out = np.zeros((flat1.shape[0], periods.size))
-    groups = _groups(periods, fs, damping, flat1.shape[1], min_steps_per_period)
+    groups = _groups(periods, sampling_rate_hz, damping, flat1.shape[1], min_steps_per_period)
     for rows, (_, idx, n_steps, coef), exc in _chunks(pairs, groups, 2):
         sub = np.empty((exc.shape[0], idx.size))
         with parallel_chunksize(1):

@@ -2,7 +2,16 @@
 
 A checkpoint is a dict of tensors and plain Python values only:
   format, version, epoch, step, best_val_loss, model, ema, optimizer, scheduler (state dicts),
-  rng (torch / numpy / python / cuda states), scaling (Scaler.to_dict()), config (TrainConfig.to_dict()).
+  rng (torch / numpy / python / cuda states), scaling (Scaler.to_dict()), config (TrainConfig.to_dict()),
+  store (the training store's rate, length and filters; None when unknown).
+
+Versions: `load_checkpoint` reads the version once and `migrate` brings older files up to VERSION, in
+memory (the file is not rewritten); a newer file is refused. Everything downstream reads the current
+layout only.
+  1  scaling may lack the amplitude reference (then "peak" at 100 Hz, 1 Hz, order 4) and the metadata
+     fields (then magnitude, distance_km, vs30_mps); config may lack eval_sampler (with eval_steps
+     given, the generation check was DDIM); "store" may be missing
+  2  every key above present
 """
 from __future__ import annotations
 
@@ -12,11 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seisdiff.errors import UserError
+from seisdiff.engine.config import upgrade_saved
+from seisdiff.errors import UserError, check_version
 from seisdiff.io.atomic import atomic_path
 
 FORMAT = "seisdiff-checkpoint"
-VERSION = 1
+VERSION = 2
 # keys of the config that fix the network and what it predicts: a resumed run must keep them
 ARCHITECTURE_KEYS = ("model", "target", "logsnr_min", "logsnr_max")
 
@@ -41,9 +51,22 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
                         "the file is corrupt or incomplete — use another checkpoint (best.pt, epoch_*.pt) or retrain") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise UserError(f"{path}: not a seisdiff checkpoint; pass a file written by `seisdiff train`")
-    if ckpt.get("version") != VERSION:
-        raise UserError(f"{path}: checkpoint version {ckpt.get('version')} is not supported (expected {VERSION}); "
-                        "retrain with this version of seisdiff")
+    return migrate(ckpt, path)
+
+
+def migrate(ckpt: dict, path="checkpoint") -> dict:
+    """The checkpoint dict `ckpt` (as loaded) brought up to VERSION, in place; UserError for a version
+    this seisdiff does not know (newer, or not a version at all)."""
+    version = check_version(ckpt.get("version"), VERSION, f"{path}: checkpoint version",
+                            "use a checkpoint written by `seisdiff train`")
+    if version == 1:
+        scaling = ckpt["scaling"]
+        if "reference" not in scaling:       # before the "spectral" reference: peak, with the defaults of then
+            scaling.update(reference="peak", sampling_rate_hz=100.0, lowpass_hz=1.0, filter_order=4)
+        scaling.setdefault("metadata", ["magnitude", "distance_km", "vs30_mps"])  # before metadata_fields
+        ckpt["config"] = upgrade_saved(ckpt["config"])
+        ckpt.setdefault("store", None)
+        ckpt["version"] = 2
     return ckpt
 
 

@@ -11,8 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seisdiff.engine.generate import DEFAULT_SAMPLER, DEFAULT_STEPS
-from seisdiff.engine.samplers import SAMPLERS
+from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS, SAMPLERS
 from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES
 from seisdiff.errors import UserError
 
@@ -94,11 +93,17 @@ class TrainConfig:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
 
 
+def upgrade_saved(d: dict) -> dict:
+    """A config written by an older seisdiff (a file, or a version-1 checkpoint's "config", see
+    `checkpoint.migrate`) in the current layout: before eval_sampler existed the check was DDIM."""
+    if "eval_steps" in d and "eval_sampler" not in d:
+        return {**d, "eval_sampler": "ddim"}
+    return d
+
+
 def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
     """TrainConfig from a nested dict (TOML or saved JSON); unknown keys are a UserError."""
     d = dict(d)
-    if "eval_steps" in d and "eval_sampler" not in d:
-        d["eval_sampler"] = "ddim"  # saved before eval_sampler existed: its check was DDIM
     size = d.get("model_size", "small")
     if size not in MODEL_SIZES:
         raise UserError(f"{source}: model_size {size!r} is unknown; use one of {sorted(MODEL_SIZES)}")
@@ -127,6 +132,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
             raise UserError(f"{path}: config file not found; check the --config path") from None
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
             raise UserError(f"{path}: not valid TOML/JSON ({exc}); fix the file") from None
+        d = upgrade_saved(d)
     for key, value in (overrides or {}).items():
         if value is None:
             continue

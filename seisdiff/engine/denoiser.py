@@ -8,6 +8,7 @@ converts the conditioning to model units and the samples back to m/s².
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -46,9 +47,18 @@ class Denoiser(nn.Module):
         return x0_from_prediction(pred, x_t, alpha.to(x_ve.device), sigma.to(x_ve.device), self.target)
 
 
-def load_denoiser(checkpoint, device="cpu") -> tuple[Denoiser, TrainConfig, Scaler]:
-    """(Denoiser with the EMA weights in eval mode on device, its TrainConfig, its Scaler) from a
-    checkpoint path or an already loaded checkpoint dict."""
+class LoadedModel(NamedTuple):
+    """A checkpoint ready to sample: what `load_denoiser` returns."""
+
+    denoiser: Denoiser           # EMA weights, eval mode, on its device
+    config: TrainConfig          # the configuration it was trained with
+    scaler: Scaler               # its physical ↔ model conversion
+    store_spec: dict | None      # the training store's rate, window and filters (checkpoint "store")
+    source: str                  # where it was loaded from
+
+
+def load_denoiser(checkpoint, device="cpu") -> LoadedModel:
+    """The model of a checkpoint path or an already loaded checkpoint dict, ready to sample on device."""
     path = checkpoint if isinstance(checkpoint, (str, Path)) else "checkpoint"
     ckpt = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
     config = config_from_dict(ckpt["config"], str(path))
@@ -57,4 +67,5 @@ def load_denoiser(checkpoint, device="cpu") -> tuple[Denoiser, TrainConfig, Scal
     scaler = Scaler.from_dict(ckpt["scaling"])
     schedule = CosineSchedule(config.logsnr_min, config.logsnr_max)
     denoiser = Denoiser(model, schedule, scaler, config.target).to(device).eval().requires_grad_(False)
-    return denoiser, config, scaler
+    source = str(Path(path).resolve()) if isinstance(checkpoint, (str, Path)) else str(ckpt.get("source") or path)
+    return LoadedModel(denoiser, config, scaler, ckpt.get("store"), source)

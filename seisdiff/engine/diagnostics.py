@@ -15,7 +15,7 @@ import torch
 
 from seisdiff.engine import samplers
 from seisdiff.engine.diffusion import LossTerms
-from seisdiff.engine.generate import DEFAULT_SAMPLER, DEFAULT_STEPS
+from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS
 from seisdiff.kernels import reference
 
 GEN_PERIODS_S = np.geomspace(0.05, 5.0, 20)  # PSA periods of the generation check, s
@@ -60,12 +60,13 @@ def quick_sample(denoiser, cond_model: torch.Tensor, scalars: torch.Tensor, samp
 
 
 def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.ndarray, scalars_meta: dict,
-                      fs_hz: float, steps: int = DEFAULT_STEPS, seed: int = 0, png_path: Path | None = None,
+                      sampling_rate_hz: float, steps: int = DEFAULT_STEPS, seed: int = 0, png_path: Path | None = None,
                       device="cpu", sampler: str = DEFAULT_SAMPLER) -> dict:
     """Generate from the lowpass of a few real records (n, C, L) m/s² and compare with their broadband:
     median PGA ratio (generated/real), mean envelope correlation, PSA bias ln(real/generated) averaged
     over records (per period and its mean absolute value). Optionally a PNG of both."""
-    from seisdiff.evaluate import envelope_correlation, psa
+    from seisdiff.dsp import psa
+    from seisdiff.evaluate import envelope_correlation   # the one envelope; upward until it moves to dsp
 
     scaler = denoiser.scaler
     cond, log_scale = scaler.cond_to_model(torch.from_numpy(lowpass_mps2))
@@ -74,18 +75,18 @@ def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.nda
     gen_mps2 = scaler.to_physical(x0, log_scale).numpy().astype(np.float64)
     real_mps2 = broadband_mps2.astype(np.float64)
     pga_ratio = np.abs(gen_mps2).max(-1) / np.maximum(np.abs(real_mps2).max(-1), 1e-30)
-    env = envelope_correlation(gen_mps2, real_mps2, fs_hz)
-    psa_gen, psa_real = psa(gen_mps2, fs_hz, GEN_PERIODS_S), psa(real_mps2, fs_hz, GEN_PERIODS_S)
+    env = envelope_correlation(gen_mps2, real_mps2, sampling_rate_hz)
+    psa_gen, psa_real = psa(gen_mps2, sampling_rate_hz, GEN_PERIODS_S), psa(real_mps2, sampling_rate_hz, GEN_PERIODS_S)
     bias = np.log(np.maximum(psa_real, 1e-30) / np.maximum(psa_gen, 1e-30)).reshape(-1, len(GEN_PERIODS_S)).mean(0)
     report = {"gen_pga_ratio_median": float(np.median(pga_ratio)), "gen_envelope_corr": float(np.nanmean(env)),
               "gen_psa_bias_abs_mean": float(np.abs(bias).mean()), "gen_psa_bias": bias.round(4).tolist(),
               "gen_psa_periods_s": GEN_PERIODS_S.round(4).tolist()}
     if png_path is not None:
-        _plot(png_path, real_mps2, gen_mps2, lowpass_mps2, psa_real, psa_gen, fs_hz)
+        _plot(png_path, real_mps2, gen_mps2, lowpass_mps2, psa_real, psa_gen, sampling_rate_hz)
     return report
 
 
-def _plot(path, real, gen, lowpass, psa_real, psa_gen, fs_hz) -> None:
+def _plot(path, real, gen, lowpass, psa_real, psa_gen, sampling_rate_hz) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -93,7 +94,7 @@ def _plot(path, real, gen, lowpass, psa_real, psa_gen, fs_hz) -> None:
 
     n = len(real)
     fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 * n), squeeze=False, gridspec_kw={"width_ratios": [3, 1]})
-    t = np.arange(real.shape[-1]) / fs_hz
+    t = np.arange(real.shape[-1]) / sampling_rate_hz
     for i in range(n):
         ax = axes[i, 0]
         ax.plot(t, real[i, 0], lw=0.6, label="real")

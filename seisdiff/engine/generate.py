@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import time
 from typing import Iterator
 
 import numpy as np
@@ -21,24 +20,10 @@ import torch
 
 from seisdiff.engine import samplers
 from seisdiff.engine.lfmerge import MERGE_TOL, lf_merge as merge_low_band
+from seisdiff.engine.onset import gate_pre_event
+from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS, STEPS_FOR
 from seisdiff.engine.scaling import METADATA_FEATURES
 from seisdiff.errors import UserError
-
-# chosen with `compare_samplers` on the 60-epoch default (the 14 El Mayor-Cucapah records × 3
-# realizations, 2048 samples, 2026-11-30). Band bias ln(reference/candidate) against DDPM-1000,
-# PSA 0.05–1 s / FAS 1–25 Hz: DDPM-100 +0.048 / +0.042, DDPM-250 −0.015 / −0.024, inside the noise
-# floor (a second DDPM-1000 run: −0.023 / −0.078); DDIM-25 −0.13 / −0.23, DPM-Solver++ 25 and DDIM-50
-# −0.15 / −0.25, Heun-25 −0.21 / −0.32: every probability-flow ODE solver makes that model's high
-# frequencies about 25 % stronger than its ancestral reference. (On a tiny model trained 3000 steps,
-# DDIM-25 had been within 0.025 in PSA; FAS was not measured then.) DDPM-100: 10× fewer evaluations
-# than the reference, 4× more than DDIM-25. On the 120-epoch default shipped since (same test): DDPM-100
-# +0.071 / +0.070, DDIM-25 −0.059 / −0.090, floor −0.051 / −0.113 — the better-trained model's ODE
-# no longer adds high frequencies; DDPM-100 stays the default, the sampler of the model card's goals.
-DEFAULT_SAMPLER = "ddpm"
-DEFAULT_STEPS = 100
-STEPS_FOR = {"ddpm": DEFAULT_STEPS, "ddim": 25, "dpmpp": 25, "heun": 25}  # each sampler's steps unless told
-COMPARE_PERIODS_S = np.geomspace(0.05, 1.0, 24)   # PSA periods of `compare_samplers`, s
-COMPARE_FREQS_HZ = np.geomspace(1.0, 25.0, 24)    # FAS frequencies of `compare_samplers`, Hz
 
 
 def record_seed(seed: int, record_id: str, k: int, window: int = 0) -> int:
@@ -75,9 +60,9 @@ def crossfade_layout(length: int, window: int) -> tuple[list[int], np.ndarray]:
 def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations: int = 1,
              steps: int | None = None, sampler: str = DEFAULT_SAMPLER, grid: str | None = None, seed: int = 0,
              batch_size: int = 16, lf_merge: bool = True, merge_tol: float = MERGE_TOL,
-             fs_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
+             sampling_rate_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
              device="cpu", metadata: dict | None = None, done=frozenset(), compile: bool = False,
-             ) -> Iterator[tuple[str, int, np.ndarray]]:
+             pre_event_gate: bool = False) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield (record_id, k, broadband_mps2 (C, L) float32 m/s²) for every record and realization
     k < realizations, in input order, skipping the (record_id, k) pairs in `done`.
 
@@ -85,17 +70,20 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     (window, metadata use). lowpass_mps2: (n, C, L) conditioning in m/s²; record_ids: n unique str.
     steps: model evaluations per sample (see `samplers`; default STEPS_FOR[sampler]); grid: noise
     grid (default per sampler).
-    lf_merge: replace the low band by the conditioning (`lfmerge.lf_merge` to `merge_tol`; needs fs_hz
-    and lowpass_hz). window: model window in samples (default: config.data.window, else the records'
-    length). metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown). done: (record_id, k)
-    pairs already generated elsewhere (resume). compile: torch.compile the denoiser.
+    lf_merge: replace the low band by the conditioning (`lfmerge.lf_merge` to `merge_tol`; needs
+    sampling_rate_hz and lowpass_hz).
+    window: model window in samples (default: config.data.window, else the records' length).
+    metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown). done: (record_id, k) pairs already
+    generated elsewhere (resume). compile: torch.compile the denoiser. pre_event_gate: remove generated
+    high frequencies before the conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz
+    and lowpass_hz).
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
     if len(record_ids) != n:
         raise ValueError(f"{n} conditioning records but {len(record_ids)} record ids")
-    if lf_merge and (fs_hz is None or lowpass_hz is None):
-        raise ValueError("lf_merge needs fs_hz and lowpass_hz")
+    if (lf_merge or pre_event_gate) and (sampling_rate_hz is None or lowpass_hz is None):
+        raise ValueError("lf_merge and pre_event_gate need sampling_rate_hz and lowpass_hz")
     window = int(window or config.data.window or length)
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
@@ -144,68 +132,11 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         if not complete:
             continue
         out = np.stack([pending.pop(key)[0][:, :length] for key in complete])
+        cond = lowpass_mps2[[i for i, _ in complete]].astype(np.float64)
+        if pre_event_gate:   # whole traces only: the onset is the record's, not a window's
+            out = gate_pre_event(out, cond, sampling_rate_hz, lowpass_hz)
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing
-            cond = lowpass_mps2[[i for i, _ in complete]].astype(np.float64)
-            out = merge_low_band(out, cond, fs_hz, lowpass_hz, tol=merge_tol)
+            out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol)
         for (i, k), acc in zip(complete, out.astype(np.float32)):
             yield record_ids[i], k, acc
 
-
-def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, fs_hz: float, *,
-                     candidates=(("dpmpp", 10), ("dpmpp", 25), ("dpmpp", 50), ("ddim", 25), ("ddim", 50),
-                                 ("heun", 25), ("heun", 49)),
-                     reference=("ddpm", 1000), realizations: int = 4, seed: int = 0, batch_size: int = 16,
-                     periods_s=None, freqs_hz=None, device="cpu", metadata=None, log=None) -> list[dict]:
-    """PSA and FAS bias of fast samplers against a reference sampler on the same conditioning (m/s²).
-
-    For each (sampler, steps) every record gets `realizations` samples (no low-frequency merge, so the
-    whole band is the sampler's own); bias(T) = mean over records of [mean over realizations of
-    ln PSA_reference − the same for the candidate], at 5 % damping and periods_s (default
-    COMPARE_PERIODS_S: 0.05–1 s, the band above a 1 Hz crossover that the model generates); the same
-    for the Konno–Ohmachi-smoothed FAS at freqs_hz (default COMPARE_FREQS_HZ: 1–25 Hz), where PSA
-    barely sees the highest frequencies. Positive = candidate weaker than the reference. A second
-    reference run with another seed gives the sampling noise floor of these estimates. Returns rows
-    {sampler, steps, evaluations, seconds, records_per_s, psa_bias (P,), max_abs_psa_bias,
-    mean_abs_psa_bias, psa_band_bias, fas_bias (F,), max_abs_fas_bias, mean_abs_fas_bias,
-    fas_band_bias, noise_floor}, after a first row timing the reference.
-    """
-    from seisdiff.evaluate import psa, smoothed_fas
-
-    periods_s = np.asarray(COMPARE_PERIODS_S if periods_s is None else periods_s, np.float64)
-    freqs_hz = np.asarray(COMPARE_FREQS_HZ if freqs_hz is None else freqs_hz, np.float64)
-    n = len(record_ids)
-
-    def mean_log_spectra(sampler, steps, run_seed):
-        t0 = time.perf_counter()
-        out = np.zeros((n, realizations, *np.shape(lowpass_mps2)[1:]), np.float64)
-        index = {rid: i for i, rid in enumerate(record_ids)}
-        for rid, k, acc in generate(denoiser, scaler, config, lowpass_mps2, record_ids, realizations=realizations,
-                                    steps=steps, sampler=sampler, seed=run_seed, batch_size=batch_size,
-                                    lf_merge=False, device=device, metadata=metadata):
-            out[index[rid], k] = acc
-        seconds = time.perf_counter() - t0
-        spectra = {"psa": psa(out, fs_hz, periods_s), "fas": smoothed_fas(out, fs_hz, freqs_hz)}  # (n, K, C, ·)
-        return {k: np.log(np.maximum(v, 1e-30)).mean(axis=(1, 2)) for k, v in spectra.items()}, seconds  # (n, ·)
-
-    ref, ref_seconds = mean_log_spectra(*reference, seed)
-    rows = [{"sampler": reference[0], "steps": reference[1], "reference": True, "seconds": round(ref_seconds, 3),
-             "records_per_s": round(n * realizations / ref_seconds, 3)}]
-    # the reference again with other noise: how much bias sampling noise alone shows
-    runs = [(*reference, seed + 1, True)] + [(sampler, steps, seed, False) for sampler, steps in candidates]
-    for sampler, steps, run_seed, noise_floor in runs:
-        cand, seconds = mean_log_spectra(sampler, steps, run_seed)
-        row = {"sampler": sampler, "steps": steps, "noise_floor": noise_floor,
-               "evaluations": samplers.evaluations(sampler, samplers.intervals_for(sampler, steps)),
-               "seconds": round(seconds, 3), "records_per_s": round(n * realizations / seconds, 3)}
-        for key in ("psa", "fas"):
-            bias = (ref[key] - cand[key]).mean(axis=0)
-            row.update({f"{key}_bias": bias.round(4).tolist(), f"{key}_band_bias": float(bias.mean()),
-                        f"max_abs_{key}_bias": float(np.abs(bias).max()),
-                        f"mean_abs_{key}_bias": float(np.abs(bias).mean())})
-        rows.append(row)
-        if log:
-            log(f"{sampler:6s} {steps:5d} steps{' (noise floor)' if noise_floor else ''}: PSA bias "
-                f"{row['psa_band_bias']:+.3f} (mean |bias| {row['mean_abs_psa_bias']:.3f}), FAS bias "
-                f"{row['fas_band_bias']:+.3f} (mean |bias| {row['mean_abs_fas_bias']:.3f}), "
-                f"{row['records_per_s']:.2f} records/s")
-    return rows

@@ -26,9 +26,9 @@ MERGE_TOL = 0.02      # relative L2 residual of lowpass(merged) against the cond
 MAX_PASSES = 64       # a weak model's output needs ~30 passes for 0.02; a good one 1–3
 
 
-def lf_merge(generated_mps2, cond_mps2, fs, crossover_hz: float, order: int = 4, tol: float = MERGE_TOL,
+def lf_merge(generated_mps2, cond_mps2, sampling_rate_hz, lowpass_hz: float, order: int = 4, tol: float = MERGE_TOL,
              max_passes: int = MAX_PASSES) -> np.ndarray:
-    """generated_mps2, cond_mps2 (..., L) m/s² at fs Hz (cond already low-passed at crossover_hz with
+    """generated_mps2, cond_mps2 (..., L) m/s² at sampling_rate_hz (cond already low-passed at lowpass_hz with
     `seisdiff.dsp.lowpass` of this order) → merged (..., L) m/s², dtype of generated_mps2 (arithmetic
     in float64). Each trace (last axis) is merged until ‖lowpass(merged) − cond‖ ≤ tol·‖cond‖ or
     max_passes; tol = inf gives the one-pass Broadband Platform merge."""
@@ -41,7 +41,7 @@ def lf_merge(generated_mps2, cond_mps2, fs, crossover_hz: float, order: int = 4,
     cond_norm = np.linalg.norm(cond, axis=-1)
     active = np.arange(len(merged))
     for p in range(max_passes if np.isfinite(tol) else 1):
-        residual = lowpass(merged[active], fs, crossover_hz, order) - cond[active]
+        residual = lowpass(merged[active], sampling_rate_hz, lowpass_hz, order) - cond[active]
         if p > 0:                                        # the first pass is always made
             keep = np.linalg.norm(residual, axis=-1) > tol * cond_norm[active]
             active, residual = active[keep], residual[keep]

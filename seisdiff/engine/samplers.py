@@ -23,6 +23,11 @@ import torch
 from seisdiff.engine.schedule import karras_sigmas
 
 SAMPLERS = ("dpmpp", "ddim", "ddpm", "heun")
+# the default of `sample`, of `generate` and of training's generation check: DDPM, 100 evaluations, the
+# sampler of the model card's goals (the comparison behind it: docs/MEASUREMENTS.md, "Sampler")
+DEFAULT_SAMPLER = "ddpm"
+STEPS_FOR = {"ddpm": 100, "ddim": 25, "dpmpp": 25, "heun": 25}  # each sampler's steps unless told
+DEFAULT_STEPS = STEPS_FOR[DEFAULT_SAMPLER]
 GRIDS = ("schedule", "karras", "logsnr")
 # the grid each sampler uses unless told otherwise: DDPM/DDIM on the training schedule's uniform-t grid
 # (as trained and published), DPM-Solver++ uniform in lambda = −ln sigma (its authors' choice; on the

@@ -10,43 +10,146 @@ results do not depend on blocks, batch size, grouping by length or sharding.
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from seisdiff.engine.generate import STEPS_FOR, generate
+from seisdiff.engine.generate import generate
 from seisdiff.engine.lfmerge import MERGE_TOL
-from seisdiff.engine.samplers import DEFAULT_GRID, evaluations, intervals_for
+from seisdiff.engine.samplers import DEFAULT_GRID, DEFAULT_SAMPLER, SAMPLERS, STEPS_FOR, evaluations, intervals_for
 from seisdiff.engine.scaling import METADATA_FEATURES
+from seisdiff.errors import UserError
 
-SKIPPED_COLUMNS = ("pga_broadband", "pga_lowpass")   # recomputed by the sink for the generated records
+# settings a resumed run must share with the run that started OUT (older outputs lack "output")
+RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
+               "kappa_s", "output", "pre_event_gate")
+RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False}
 
 
-def resolve_settings(args, ckpt_path: Path, ckpt: dict, spec: dict | None, cond, config, device: str, world: int) -> dict:
+@dataclass
+class SampleConfig:
+    """Everything `seisdiff sample` is asked to do; each default lives here (the command passes on only
+    the options a user set)."""
+
+    checkpoint: str                     # checkpoint path or "default" (the shipped model)
+    cond: list                          # a store, a station grid, or waveform files/folders/globs
+    out: str                            # output store or folder
+    format: str = "zarr"                # zarr | at2 | mseed | sac
+    output: str = "acceleration"        # files only: acceleration (m/s²) or velocity (m/s)
+    realizations: int = 1               # samples per conditioning record
+    sampler: str = DEFAULT_SAMPLER      # one of samplers.SAMPLERS
+    steps: int | None = None            # model evaluations per sample (None: the sampler's own, STEPS_FOR)
+    seed: int = 0
+    batch_size: int = 16                # windows per model call
+    lf_merge: bool = True               # replace the output's low band by the conditioning
+    pre_event_gate: bool = False        # no generated high frequencies before the conditioning's onset
+    kappa_s: float | None = None        # high-frequency decay κ of the records to generate, s
+    device: str = "auto"                # auto | cpu | cuda
+    units: str | None = None            # unit of waveform files that declare none
+    quantity: str | None = None         # what those files hold (acceleration | velocity | displacement)
+    compile: bool = False               # torch.compile the model
+    block_records: int = 256            # conditioning records read at once
+    progress: bool = True
+    hypocenter: tuple | None = None     # station grids: (lat, lon, depth_km) of the event
+    magnitude: float | None = None      # station grids: the event's magnitude
+    stations: str | None = None         # station grids: station table CSV
+    grid_variable: str | None = None    # station grids: the data array's name
+    block_stations: int | None = None   # station grids: stations per block (None: grid_sample's default)
+
+    def __post_init__(self):
+        if self.sampler not in SAMPLERS:
+            raise UserError(f"--sampler {self.sampler}: choose one of {', '.join(SAMPLERS)}")
+        counts = (self.realizations, self.batch_size, self.steps, self.block_stations, self.block_records)
+        if any(c is not None and c < 1 for c in counts):
+            raise UserError("--realizations, --batch-size, --steps, --block-records and --block-stations must be "
+                            "positive integers")
+        if self.kappa_s is not None and not 0.0 <= self.kappa_s <= 0.2:
+            raise UserError(f"--kappa-s {self.kappa_s}: give κ in seconds, between 0 and 0.2 (typically 0.02–0.08)")
+        if self.output != "acceleration" and self.format == "zarr":
+            raise UserError(f"--output {self.output} writes files (--format at2|mseed|sac); stores hold "
+                            "acceleration in m/s² only")
+
+    @classmethod
+    def from_args(cls, args) -> "SampleConfig":
+        """The options an argparse namespace sets (None = not set: the default here)."""
+        given = {f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None}
+        return cls(**given, progress=not getattr(args, "no_progress", False))
+
+
+def resolve_device(device: str) -> str:
+    """'cpu' or 'cuda:<LOCAL_RANK>' for auto | cpu | cuda; UserError for cuda without a GPU."""
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda: no CUDA device is visible; use --device cpu or auto")
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    return device
+
+
+def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
+    """(conditioning store, this rank's record indices (n,) int64) for cfg.cond, checked against the
+    model (a `LoadedModel`): a store's `lowpass` as it is, or waveform files conditioned whole through
+    the model's filters into `<OUT stem>_conditioning.zarr` beside OUT (this rank's files only)."""
+    from seisdiff.io.store import open_store
+    from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
+
+    spec, out = model.store_spec, Path(cfg.out)
+    if len(cfg.cond) == 1 and (Path(cfg.cond[0]) / "zarr.json").is_file():
+        store = open_store(cfg.cond[0])
+        shard = np.arange(rank, len(store), world, dtype=np.int64)
+        warnings = store_level_warnings(store, shard)
+    else:
+        prepared = prepare_conditioning(
+            cfg.cond, out.parent / f"{out.stem}_conditioning{f'_rank{rank}' if world > 1 else ''}.zarr",
+            config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
+            quantity=cfg.quantity, rank=rank, world=world, progress=cfg.progress)
+        for file, reason in prepared.skipped:
+            print(f"sample: skipped {file}: {reason}")
+        store, warnings = prepared.store, [line for _, line in prepared.warnings]
+        shard = np.arange(len(store), dtype=np.int64)
+    for line in warnings:
+        print(f"sample: warning: {line}", file=sys.stderr)
+    if store.n_channels != model.config.model.n_channels:
+        raise UserError(f"{store.path}: records have {store.n_channels} channel(s), the model "
+                        f"{model.config.model.n_channels}; use conditioning with the model's number of components")
+    for key, have in (("sampling_rate_hz", store.sampling_rate_hz), ("lowpass_hz", store.lowpass_hz)):
+        if spec and abs(have - float(spec[key])) > 1e-9 * float(spec[key]):
+            raise UserError(f"{store.path}: {key} = {have}, but the model was trained at {spec[key]}; "
+                            "preprocess the conditioning with the training settings (or pass waveform files)")
+    return store, shard
+
+
+def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, world: int) -> dict:
     """Every setting the output depends on (saved as OUT/sample_config.json)."""
-    steps = args.steps or STEPS_FOR[args.sampler]
+    steps = cfg.steps or STEPS_FOR[cfg.sampler]
     return {
-        "checkpoint": str(ckpt_path.resolve()), "checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step"),
-        "cond": [str(c) for c in args.cond], "conditioning_store": str(cond.path), "format": args.format,
-        "realizations": args.realizations, "sampler": args.sampler, "steps": steps,
-        "evaluations": evaluations(args.sampler, intervals_for(args.sampler, steps)),
-        "grid": DEFAULT_GRID[args.sampler], "seed": args.seed, "lf_merge": args.lf_merge, "merge_tol": MERGE_TOL,
+        "checkpoint": model.source, "checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step"),
+        "cond": [str(c) for c in cfg.cond], "conditioning_store": str(cond.path), "format": cfg.format,
+        "realizations": cfg.realizations, "sampler": cfg.sampler, "steps": steps,
+        "evaluations": evaluations(cfg.sampler, intervals_for(cfg.sampler, steps)),
+        "grid": DEFAULT_GRID[cfg.sampler], "seed": cfg.seed, "lf_merge": cfg.lf_merge, "merge_tol": MERGE_TOL,
         "crossover_hz": cond.lowpass_hz, "sampling_rate_hz": cond.sampling_rate_hz,
-        "window": config.data.window or (spec or {}).get("length") or cond.length,
-        "batch_size": args.batch_size, "device": device, "world_size": world, "units": "m/s^2",
-        "kappa_s": args.kappa_s, "output": args.output,
+        "window": model.config.data.window or (model.store_spec or {}).get("length") or cond.length,
+        "batch_size": cfg.batch_size, "device": device, "world_size": world, "units": "m/s^2",
+        "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
     }
 
 
 def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | None = None, block_records: int = 256,
                 progress: bool = True, compile: bool = False, label: str = "sample") -> tuple[int, int, float]:
     """Generate every realization of the records `shard` (indices into `cond`) not yet in `sink`,
-    block by block. model: (denoiser, config, scaler). Returns (generated now, found already written, seconds)."""
-    denoiser, config, scaler = model
+    block by block. model: a `LoadedModel`. Returns (generated now, found already written, seconds)."""
+    denoiser, config, scaler = model.denoiser, model.config, model.scaler
     k_all = range(settings["realizations"])
-    columns = {c: cond.column(c) for c in cond.columns if c not in SKIPPED_COLUMNS}
+    columns = {c: cond.column(c) for c in cond.columns}
     if kappa_s is not None:
         columns["kappa_s"] = np.full(len(cond), float(kappa_s))
     meta_names = [c for c in METADATA_FEATURES if c in columns]
@@ -70,9 +173,10 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
             for rid, k, acc_mps2 in generate(
                     denoiser, scaler, config, part, part_ids, realizations=len(k_all), steps=settings["steps"],
                     sampler=settings["sampler"], seed=settings["seed"], batch_size=settings["batch_size"],
-                    lf_merge=settings["lf_merge"], merge_tol=settings["merge_tol"], fs_hz=cond.sampling_rate_hz,
+                    lf_merge=settings["lf_merge"], merge_tol=settings["merge_tol"], sampling_rate_hz=cond.sampling_rate_hz,
                     lowpass_hz=cond.lowpass_hz, window=settings["window"], device=settings["device"],
-                    metadata={c: columns[c][part_rows] for c in meta_names}, done=done, compile=compile):
+                    metadata={c: columns[c][part_rows] for c in meta_names}, done=done, compile=compile,
+                    pre_event_gate=settings.get("pre_event_gate", False)):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 sink.add(rid, k, _padded(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],

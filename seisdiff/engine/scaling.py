@@ -87,15 +87,13 @@ class Scaler:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scaler":
-        """From `to_dict` output; checkpoints older than the "spectral" reference have only the first four
-        keys, older than `metadata` the default fields."""
-        values = {k: float(d[k]) for k in ("global_factor", "log_scale_mean", "log_scale_std", "eps_mps2")}
-        if "reference" in d:
-            values.update(reference=str(d["reference"]), sampling_rate_hz=float(d["sampling_rate_hz"]),
-                          lowpass_hz=float(d["lowpass_hz"]), filter_order=int(d["filter_order"]))
-        if "metadata" in d:
-            values["metadata"] = tuple(str(m) for m in d["metadata"])
-        return cls(**values)
+        """From `to_dict` output (a checkpoint's "scaling"; older layouts are migrated by
+        `engine.checkpoint.migrate`)."""
+        return cls(global_factor=float(d["global_factor"]), log_scale_mean=float(d["log_scale_mean"]),
+                   log_scale_std=float(d["log_scale_std"]), eps_mps2=float(d["eps_mps2"]),
+                   reference=str(d["reference"]), sampling_rate_hz=float(d["sampling_rate_hz"]),
+                   lowpass_hz=float(d["lowpass_hz"]), filter_order=int(d["filter_order"]),
+                   metadata=tuple(str(m) for m in d["metadata"]))
 
     def reference_level(self, lowpass_mps2) -> np.ndarray:
         """The amplitude reference (...) float64 of lowpass (..., C, L) m/s² (NumPy), floored at eps."""

@@ -1,6 +1,6 @@
 """Evaluation: ground-motion metrics, spectra, goodness of fit, baselines, figures.
 
-`compute_all(x, fs)` gives every per-record metric the report uses; the functions below are the
+`compute_all(x, sampling_rate_hz)` gives every per-record metric the report uses; the functions below are the
 pieces (all batched along leading axes, physical units in, float64 out).
 """
 from seisdiff.dsp.intensity import arias_intensity, arias_time, cav, husid, significant_duration

@@ -29,18 +29,18 @@ CORNER_FRACTION = 0.5  # Brune corner, × crossover
 DEFAULT_KAPPA_S = 0.04  # κ where the record's is unknown (evaluate uses a real store's `kappa_s` when known)
 
 
-def lf_only(cond_mps2, fs: float, lowpass_hz: float) -> np.ndarray:
+def lf_only(cond_mps2, sampling_rate_hz: float, lowpass_hz: float) -> np.ndarray:
     """The conditioning alone: (…, L) m/s² in → a copy, same shape and dtype, m/s² out."""
     return np.array(cond_mps2, copy=True)
 
 
-def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s=DEFAULT_KAPPA_S,
+def stochastic(cond_mps2, sampling_rate_hz: float, lowpass_hz: float, rng=None, kappa_s=DEFAULT_KAPPA_S,
                corner_hz: float | None = None, filter_order: int = 4,
                envelope_smooth_s: float = 1.0) -> np.ndarray:
     """Conditioning plus stochastic high frequencies.
 
     cond_mps2: (…, L) low-passed acceleration, m/s² (e.g. a store's `lowpass`, (n, C, L));
-    fs: sampling rate, Hz; lowpass_hz: crossover of the conditioning's filter (order `filter_order`);
+    sampling_rate_hz: sampling rate, Hz; lowpass_hz: crossover of the conditioning's filter (order `filter_order`);
     rng: numpy Generator or seed (the same seed gives the same output); kappa_s: high-frequency decay
     κ, s, a number or an array broadcasting against cond's leading axes (…) (e.g. (n, 1) per record); corner_hz: Brune corner, Hz (None: CORNER_FRACTION × lowpass_hz);
     envelope_smooth_s: smoothing of the time-modulating envelope, s.
@@ -50,10 +50,10 @@ def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s=DEFAUL
     x = cond.astype(np.float64)
     n_samples = x.shape[-1]
     rng = np.random.default_rng(rng)
-    freqs_hz = np.fft.rfftfreq(n_samples, 1.0 / fs)
+    freqs_hz = np.fft.rfftfreq(n_samples, 1.0 / sampling_rate_hz)
 
     try:
-        level = lowband_level(np.fft.rfft(x) / fs, freqs_hz, lowpass_hz, filter_order)
+        level = lowband_level(np.fft.rfft(x) / sampling_rate_hz, freqs_hz, lowpass_hz, filter_order)
     except ValueError as exc:
         raise ValueError(f"stochastic baseline: {exc}") from None
     f_ref = reference_frequency_hz(lowpass_hz)
@@ -62,13 +62,13 @@ def stochastic(cond_mps2, fs: float, lowpass_hz: float, rng=None, kappa_s=DEFAUL
     kappa = np.asarray(kappa_s, np.float64)[..., None]
     target_fas = level[..., None] * shape * np.exp(-np.pi * kappa * (freqs_hz - f_ref))  # m/s
 
-    windowed = rng.standard_normal(x.shape) * envelope(x, fs, smooth_s=envelope_smooth_s)
+    windowed = rng.standard_normal(x.shape) * envelope(x, sampling_rate_hz, smooth_s=envelope_smooth_s)
     spec = np.fft.rfft(windowed)
     rms = np.sqrt(np.mean(np.abs(spec) ** 2, axis=-1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
         unit_spec = np.where(rms > 0, spec / rms, 0.0)  # E|unit_spec(f)|² = 1
-        noise = np.fft.irfft(np.nan_to_num(unit_spec * target_fas) * fs, n=n_samples)
-    return (x + highpass(noise, fs, lowpass_hz, order=filter_order)).astype(cond.dtype, copy=False)
+        noise = np.fft.irfft(np.nan_to_num(unit_spec * target_fas) * sampling_rate_hz, n=n_samples)
+    return (x + highpass(noise, sampling_rate_hz, lowpass_hz, order=filter_order)).astype(cond.dtype, copy=False)
 
 
 def _brune(f_hz, corner_hz):

@@ -22,13 +22,13 @@ def _save(fig: Figure, path) -> Path:
     return Path(path)
 
 
-def waveforms(path, real_mps2, generated_mps2, real_env_mps2, generated_env_mps2, fs_hz: float,
+def waveforms(path, real_mps2, generated_mps2, real_env_mps2, generated_env_mps2, sampling_rate_hz: float,
               record_ids) -> Path:
     """Overlay of real and generated acceleration (k, L) m/s² with their envelopes (k, L), one
     panel per record."""
     k = len(real_mps2)
     fig = Figure(figsize=(9, 2.2 * k))
-    t_s = np.arange(real_mps2.shape[-1]) / fs_hz
+    t_s = np.arange(real_mps2.shape[-1]) / sampling_rate_hz
     for i in range(k):
         ax = fig.add_subplot(k, 1, i + 1)
         ax.plot(t_s, real_mps2[i], color=COLORS["real"], lw=0.5, label="real")
@@ -44,7 +44,7 @@ def waveforms(path, real_mps2, generated_mps2, real_env_mps2, generated_env_mps2
     return _save(fig, path)
 
 
-def record_spectra(path, period_s, freq_hz, records: list[dict], crossover_hz: float) -> Path:
+def record_spectra(path, period_s, freq_hz, records: list[dict], lowpass_hz: float) -> Path:
     """One row per record: PSA (m/s², 5 % damping) and smoothed FAS (m/s) of the real record, of
     each realization of the model (thin) and their geometric mean (thick), and of the stochastic
     baseline. records: dicts with record_id, real_psa (P,), real_fas (F,), model_psa (k, P),
@@ -53,8 +53,8 @@ def record_spectra(path, period_s, freq_hz, records: list[dict], crossover_hz: f
     fig = Figure(figsize=(10, 2.8 * k))
     for i, rec in enumerate(records):
         for j, (key, x, xlabel, ylabel, cross) in enumerate((
-                ("psa", period_s, "period (s)", "PSA 5 % (m/s²)", 1.0 / crossover_hz),
-                ("fas", freq_hz, "frequency (Hz)", "FAS (m/s)", crossover_hz))):
+                ("psa", period_s, "period (s)", "PSA 5 % (m/s²)", 1.0 / lowpass_hz),
+                ("fas", freq_hz, "frequency (Hz)", "FAS (m/s)", lowpass_hz))):
             ax = fig.add_subplot(k, 2, 2 * i + j + 1)
             runs = np.asarray(rec[f"model_{key}"])
             for r, curve in enumerate(runs):
@@ -95,22 +95,22 @@ def _bias_panel(ax, x, systems, band, crossover_x, as_ratio: bool):
     ax.legend(fontsize=8)
 
 
-def psa_bias(path, period_s, systems: dict, band_s, crossover_hz: float) -> Path:
+def psa_bias(path, period_s, systems: dict, band_s, lowpass_hz: float) -> Path:
     """PSA bias ln(real/generated) vs period (s), 90 % CI of the model; systems: name → summary."""
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot(1, 1, 1)
-    _bias_panel(ax, period_s, systems, band_s, 1.0 / crossover_hz, as_ratio=False)
+    _bias_panel(ax, period_s, systems, band_s, 1.0 / lowpass_hz, as_ratio=False)
     ax.set_xlabel("period (s)")
     ax.set_ylabel("PSA bias ln(real / generated)")
     ax.set_ylim(-3, 3)
     return _save(fig, path)
 
 
-def fas_ratio(path, freq_hz, systems: dict, band_hz, crossover_hz: float) -> Path:
+def fas_ratio(path, freq_hz, systems: dict, band_hz, lowpass_hz: float) -> Path:
     """Geometric-mean FAS ratio generated/real (= exp(−bias)) vs frequency (Hz)."""
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot(1, 1, 1)
-    _bias_panel(ax, freq_hz, systems, band_hz, crossover_hz, as_ratio=True)
+    _bias_panel(ax, freq_hz, systems, band_hz, lowpass_hz, as_ratio=True)
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1e1)
     ax.set_xlabel("frequency (Hz)")

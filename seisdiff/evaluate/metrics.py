@@ -13,7 +13,7 @@ import numpy as np
 from scipy import fft as sp_fft
 from scipy.signal import hilbert
 
-from seisdiff.dsp import lowpass
+from seisdiff.dsp import highpass, lowpass
 from seisdiff.dsp.intensity import arias_intensity, cav, significant_duration
 from seisdiff.dsp.response import psa
 from seisdiff.evaluate.spectra import log_freqs, smoothed_fas
@@ -21,14 +21,16 @@ from seisdiff.evaluate.spectra import log_freqs, smoothed_fas
 DEFAULT_PERIODS_S = np.geomspace(0.01, 10.0, 100)  # PSA periods, s
 DEFAULT_FREQS_HZ = log_freqs(0.1, 30.0, 100)  # centre frequencies of the smoothed FAS, Hz
 DEFAULT_HIGHPASS_HZ = 0.05  # corner of the high-pass applied when integrating, Hz
+PRE_EVENT_S = 2.0  # the quiet start of a window (a store's windows begin 3 s before 5 % Arias), s
+PRE_EVENT_HIGHPASS_HZ = 2.0  # corner above which pre-event motion is measured, Hz
 _ORDER = 4  # Butterworth order of that high-pass (applied forward and backward)
 
 
-def _integrals(x, fs, highpass_hz, times):
-    """(..., n) high-passed `times`-fold time integral of x (..., n) sampled at fs Hz."""
+def _integrals(x, sampling_rate_hz, highpass_hz, times):
+    """(..., n) high-passed `times`-fold time integral of x (..., n) sampled at sampling_rate_hz Hz."""
     n = x.shape[-1]
-    n_fft = sp_fft.next_fast_len(n + int(np.ceil(1.5 * _ORDER / highpass_hz * fs)), real=True)
-    f = sp_fft.rfftfreq(n_fft, 1.0 / fs)
+    n_fft = sp_fft.next_fast_len(n + int(np.ceil(1.5 * _ORDER / highpass_hz * sampling_rate_hz)), real=True)
+    f = sp_fft.rfftfreq(n_fft, 1.0 / sampling_rate_hz)
     gain = np.zeros(f.size, dtype=complex)
     gain[1:] = 1.0 / (1.0 + (highpass_hz / f[1:]) ** (2 * _ORDER)) / (2j * np.pi * f[1:]) ** times
     return sp_fft.irfft(sp_fft.rfft(x, n_fft, axis=-1) * gain, n_fft, axis=-1)[..., :n]
@@ -39,14 +41,14 @@ def pga(x):
     return np.max(np.abs(np.asarray(x, dtype=np.float64)), axis=-1)
 
 
-def pgv(x, fs, highpass_hz=DEFAULT_HIGHPASS_HZ):
-    """Peak ground velocity (...,) in m/s of x (..., n) m/s² sampled at fs Hz."""
-    return np.max(np.abs(_integrals(np.asarray(x, dtype=np.float64), fs, highpass_hz, 1)), axis=-1)
+def pgv(x, sampling_rate_hz, highpass_hz=DEFAULT_HIGHPASS_HZ):
+    """Peak ground velocity (...,) in m/s of x (..., n) m/s² sampled at sampling_rate_hz Hz."""
+    return np.max(np.abs(_integrals(np.asarray(x, dtype=np.float64), sampling_rate_hz, highpass_hz, 1)), axis=-1)
 
 
-def pgd(x, fs, highpass_hz=DEFAULT_HIGHPASS_HZ):
-    """Peak ground displacement (...,) in m of x (..., n) m/s² sampled at fs Hz."""
-    return np.max(np.abs(_integrals(np.asarray(x, dtype=np.float64), fs, highpass_hz, 2)), axis=-1)
+def pgd(x, sampling_rate_hz, highpass_hz=DEFAULT_HIGHPASS_HZ):
+    """Peak ground displacement (...,) in m of x (..., n) m/s² sampled at sampling_rate_hz Hz."""
+    return np.max(np.abs(_integrals(np.asarray(x, dtype=np.float64), sampling_rate_hz, highpass_hz, 2)), axis=-1)
 
 
 def _moving_mean(y, width):
@@ -60,11 +62,11 @@ def _moving_mean(y, width):
     return (running[..., hi] - running[..., lo]) / (hi - lo)
 
 
-def envelope(x, fs, smooth_s=1.0):
-    """Hilbert envelope |x + iH(x)| of x (..., n) sampled at fs Hz, smoothed by a centred moving
+def envelope(x, sampling_rate_hz, smooth_s=1.0):
+    """Hilbert envelope |x + iH(x)| of x (..., n) sampled at sampling_rate_hz Hz, smoothed by a centred moving
     mean of smooth_s seconds. Returns (..., n) float64 in the units of x."""
     x = np.asarray(x, dtype=np.float64)
-    return _moving_mean(np.abs(hilbert(x, axis=-1)), max(1, int(round(smooth_s * fs))))
+    return _moving_mean(np.abs(hilbert(x, axis=-1)), max(1, int(round(smooth_s * sampling_rate_hz))))
 
 
 def _pearson(a, b):
@@ -75,41 +77,64 @@ def _pearson(a, b):
         return (a * b).sum(axis=-1) / np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
 
 
-def envelope_correlation(x, y, fs, smooth_s=1.0):
+def envelope_correlation(x, y, sampling_rate_hz, smooth_s=1.0):
     """Pearson correlation (...,) of the smoothed envelopes of x and y (..., n, broadcastable)
-    sampled at fs Hz; 1 for identical envelope shapes whatever their scale."""
-    return _pearson(envelope(x, fs, smooth_s), envelope(y, fs, smooth_s))
+    sampled at sampling_rate_hz Hz; 1 for identical envelope shapes whatever their scale."""
+    return _pearson(envelope(x, sampling_rate_hz, smooth_s), envelope(y, sampling_rate_hz, smooth_s))
 
 
-def lowband_consistency(generated, conditioning, fs, lowpass_hz):
+def lowband_consistency(generated, conditioning, sampling_rate_hz, lowpass_hz):
     """How well the low band of generated traces matches their conditioning.
 
-    generated, conditioning: (..., n) m/s² at fs Hz, broadcastable (e.g. (K, N, n) realizations
+    generated, conditioning: (..., n) m/s² at sampling_rate_hz Hz, broadcastable (e.g. (K, N, n) realizations
     against (N, n)). The generated traces are low-passed by `seisdiff.dsp.lowpass` at lowpass_hz.
     Returns (corr, amp_ratio), each (...,) float64: Pearson correlation with the conditioning and
     RMS(low-passed generated) / RMS(conditioning) (1 when the scale is right).
     """
-    low = lowpass(np.asarray(generated, dtype=np.float64), fs, lowpass_hz)
+    low = lowpass(np.asarray(generated, dtype=np.float64), sampling_rate_hz, lowpass_hz)
     low, cond = np.broadcast_arrays(low, np.asarray(conditioning, dtype=np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.sqrt(np.mean(low * low, axis=-1) / np.mean(cond * cond, axis=-1))
     return _pearson(low, cond), ratio
 
 
-def compute_all(x, fs, periods_s=DEFAULT_PERIODS_S, freqs_hz=DEFAULT_FREQS_HZ):
-    """All metrics of x (..., n) m/s² sampled at fs Hz, as a dict of float64 arrays:
+def pre_event_level(x, sampling_rate_hz, quiet_s=PRE_EVENT_S, highpass_hz=PRE_EVENT_HIGHPASS_HZ):
+    """How strong a trace's high frequencies are before the event: (...,) float64, dimensionless.
+
+    h = `seisdiff.dsp.highpass`(x, sampling_rate_hz, highpass_hz) (zero-phase Butterworth, order 4); the level is
+    rms(h over the first quiet_s seconds) / max|h| over the whole trace, so it does not depend on the
+    trace's scale (x (..., n) in any unit, sampled at sampling_rate_hz Hz). A pure Gaussian pulse late in the
+    trace gives ~0, stationary noise ~0.25–0.3 (rms over peak). NaN where the trace is shorter than
+    quiet_s or its high-passed peak is zero. `evaluate` reports generated / real of this level per
+    record (their "pre-event ratio": > 1 = high frequencies arrive before the real ones do).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    m = int(round(quiet_s * sampling_rate_hz))
+    if m < 1 or x.shape[-1] < m:
+        return np.full(x.shape[:-1], np.nan)
+    h = highpass(x, sampling_rate_hz, highpass_hz)
+    peak = np.max(np.abs(h), axis=-1)
+    quiet = np.sqrt(np.mean(h[..., :m] ** 2, axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(peak > 0, quiet / np.where(peak > 0, peak, 1.0), np.nan)
+
+
+def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=DEFAULT_FREQS_HZ):
+    """All metrics of x (..., n) m/s² sampled at sampling_rate_hz Hz, as a dict of float64 arrays:
     pga (...,) m/s², pgv (...,) m/s, pgd (...,) m, psa (..., P) m/s² (5 % damping, at periods_s),
     fas (..., F) m/s (Konno–Ohmachi b=40 smoothed, at freqs_hz), arias (...,) m/s,
-    d5_75 and d5_95 (...,) s (significant durations), cav (...,) m/s."""
+    d5_75 and d5_95 (...,) s (significant durations), cav (...,) m/s, pre_event (...,)
+    dimensionless (`pre_event_level`: > 2 Hz rms over the first 2 s / > 2 Hz peak)."""
     x = np.asarray(x, dtype=np.float64)
     return {
         "pga": pga(x),
-        "pgv": pgv(x, fs),
-        "pgd": pgd(x, fs),
-        "psa": psa(x, fs, periods_s),
-        "fas": smoothed_fas(x, fs, freqs_hz),
-        "arias": arias_intensity(x, fs),
-        "d5_75": significant_duration(x, fs, 0.05, 0.75),
-        "d5_95": significant_duration(x, fs, 0.05, 0.95),
-        "cav": cav(x, fs),
+        "pgv": pgv(x, sampling_rate_hz),
+        "pgd": pgd(x, sampling_rate_hz),
+        "psa": psa(x, sampling_rate_hz, periods_s),
+        "fas": smoothed_fas(x, sampling_rate_hz, freqs_hz),
+        "arias": arias_intensity(x, sampling_rate_hz),
+        "d5_75": significant_duration(x, sampling_rate_hz, 0.05, 0.75),
+        "d5_95": significant_duration(x, sampling_rate_hz, 0.05, 0.95),
+        "cav": cav(x, sampling_rate_hz),
+        "pre_event": pre_event_level(x, sampling_rate_hz),
     }

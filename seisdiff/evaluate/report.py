@@ -4,7 +4,10 @@ Generated traces are matched to real records by record id (several realizations 
 `<real id>_r<k>` also matches `<real id>`). For the model and for both baselines (computed from the
 real store's `lowpass`) it computes every metric of `seisdiff.evaluate.metrics`, the goodness of fit
 of `seisdiff.evaluate.gof` (residuals averaged over realizations, then over channels, per record),
-Anderson scores, envelope correlation and low-band consistency, and writes to the output folder:
+Anderson scores, envelope correlation, low-band consistency and the pre-event ratio (generated /
+real `metrics.pre_event_level`: > 2 Hz rms over a window's quiet first 2 s relative to the trace's
+> 2 Hz peak; its median over records and the fraction of records above PRE_EVENT_LIMIT×), and
+writes to the output folder:
 `metrics.json` (summary per system and per-record values of the model; names carry units), the
 figures, and `report.md`. The headline numbers are taken above the crossover (PSA 0.05–1 s, FAS
 1–25 Hz); the JSON keeps the full-band curves. With several realizations per record it also gives
@@ -36,6 +39,7 @@ ANDERSON_METRICS = ("pga", "pgv", "arias", "cav", "d5_95")
 BLOCK_TRACES = 64
 N_WAVEFORMS = 4
 REALIZATION_ID = re.compile(r"^(?P<record>.+)_r\d+$")
+PRE_EVENT_LIMIT = 3.0  # pre-event ratio above which a record counts as "noisy before the event"
 
 # (label, summary key, format) of the table in report.md and on the terminal
 TABLE_ROWS = [
@@ -54,6 +58,8 @@ TABLE_ROWS = [
     ("D5–95 median real − generated (s)", "d5_95_median_diff_s", "{:+.2f}"),
     ("Anderson mean score (0–10)", "anderson_mean_score", "{:.2f}"),
     ("envelope correlation (median)", "envelope_corr_median", "{:.3f}"),
+    ("pre-event > 2 Hz level, generated/real (median)", "pre_event_ratio_median", "{:.2f}"),
+    (f"pre-event ratio > {PRE_EVENT_LIMIT:g}× (fraction of records)", "pre_event_over_limit_fraction", "{:.2f}"),
     ("low-band correlation (median)", "lowband_corr_median", "{:.4f}"),
     ("low-band amplitude ratio (median)", "lowband_amp_ratio_median", "{:.3f}"),
 ]
@@ -74,7 +80,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
     out_dir.mkdir(parents=True, exist_ok=True)
     periods_s = np.asarray(DEFAULT_PERIODS_S if periods_s is None else periods_s, dtype=np.float64)
     freqs_hz = np.asarray(DEFAULT_FREQS_HZ if freqs_hz is None else freqs_hz, dtype=np.float64)
-    fs = real.sampling_rate_hz
+    sampling_rate_hz = real.sampling_rate_hz
 
     gen_store, gen_rows, gen_record = _resolve_generated(generated, real)
     record_index = np.unique(gen_record) if gen_store is not None else np.arange(len(real))
@@ -97,7 +103,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "n_records": int(n),
         "n_generated_traces": int(len(systems["model"]["record_pos"])),
         "n_channels": real.n_channels,
-        "sampling_rate_hz": fs,
+        "sampling_rate_hz": sampling_rate_hz,
         "lowpass_hz": real.lowpass_hz,
         "stochastic_seed": int(seed),
         "stochastic_kappa_s": f"the real store's kappa_s for {int(np.isfinite(_store_kappa(real)[record_index]).sum())} "
@@ -110,7 +116,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         **({"model_one_realization": draws} if draws else {}),
         "records": _record_table(real.record_ids[record_index], real_m, results["model"]),
     }
-    result["figures"] = _write_figures(out_dir, result, real_m, results, systems, waves, fs)
+    result["figures"] = _write_figures(out_dir, result, real_m, results, systems, waves, sampling_rate_hz)
     _write_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
     _write_atomic(out_dir / "report.md", _markdown(result))
     return result
@@ -122,7 +128,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     conditioning, and of the generated traces (rows of gen_store → positions gen_pos), block by block.
     Returns (real metrics, {system: metrics + record_pos + envelope/low-band}, waveforms to plot);
     with a `baseline` as the generated system, "model" is that baseline."""
-    fs, lowpass_hz, n = real.sampling_rate_hz, real.lowpass_hz, len(record_index)
+    sampling_rate_hz, lowpass_hz, n = real.sampling_rate_hz, real.lowpass_hz, len(record_index)
     rng = np.random.default_rng(seed)
     kappa_s = stochastic_kappa_s(real)
     real_acc, waves = _Traces(), {}
@@ -130,7 +136,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     systems["model"] = systems[baseline] if baseline else _Traces()
 
     def compute(acc_mps2):
-        return compute_all(acc_mps2, fs, periods_s, freqs_hz)
+        return compute_all(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
 
     with tqdm(total=n + len(gen_rows), desc="evaluate", unit="rec", disable=None if progress else True) as bar:
         for start in range(0, n, BLOCK_TRACES):
@@ -138,12 +144,12 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             blk = _read_rows(real, record_index[pos])
             bb, cond = blk["broadband"], blk["lowpass"]
             real_acc.add(pos, compute(bb))
-            made = {"lf_only": baselines.lf_only(cond, fs, lowpass_hz),
-                    "stochastic": baselines.stochastic(cond, fs, lowpass_hz, rng=rng,
+            made = {"lf_only": baselines.lf_only(cond, sampling_rate_hz, lowpass_hz),
+                    "stochastic": baselines.stochastic(cond, sampling_rate_hz, lowpass_hz, rng=rng,
                                                        kappa_s=kappa_s[record_index[pos], None],
                                                        filter_order=_filter_order(real))}
             for name, x in made.items():
-                systems[name].add(pos, compute(x), bb, x, cond, fs, lowpass_hz)
+                systems[name].add(pos, compute(x), bb, x, cond, sampling_rate_hz, lowpass_hz)
             if baseline:
                 _keep_waveforms(waves, pos, bb, made[baseline])
             bar.update(len(pos))
@@ -151,7 +157,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             sl = slice(start, start + BLOCK_TRACES)
             x = _read_rows(gen_store, gen_rows[sl], fields=("broadband",))["broadband"]
             blk = _read_rows(real, record_index[gen_pos[sl]])
-            systems["model"].add(gen_pos[sl], compute(x), blk["broadband"], x, blk["lowpass"], fs,
+            systems["model"].add(gen_pos[sl], compute(x), blk["broadband"], x, blk["lowpass"], sampling_rate_hz,
                                  lowpass_hz)
             _keep_waveforms(waves, gen_pos[sl], blk["broadband"], x)
             bar.update(len(x))
@@ -164,12 +170,12 @@ class _Traces:
     def __init__(self):
         self.parts = []
 
-    def add(self, pos, metrics, real=None, generated=None, cond=None, fs=None, lowpass_hz=None):
+    def add(self, pos, metrics, real=None, generated=None, cond=None, sampling_rate_hz=None, lowpass_hz=None):
         part = dict(metrics, record_pos=np.asarray(pos))
         if real is not None:
-            part["envelope_corr"] = envelope_correlation(generated, real, fs)
+            part["envelope_corr"] = envelope_correlation(generated, real, sampling_rate_hz)
             part["lowband_corr"], part["lowband_amp_ratio"] = lowband_consistency(
-                generated, cond, fs, lowpass_hz)
+                generated, cond, sampling_rate_hz, lowpass_hz)
         self.parts.append(part)
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -297,8 +303,27 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
         per_record[key] = _channel_mean(gof.record_mean(gen_m[key], pos, n))
         summary[f"{key}_mean"] = _scalar(np.nanmean(per_record[key]))
         summary[f"{key}_median"] = _scalar(np.nanmedian(per_record[key]))
+    summary.update(_pre_event_summary(real_m, gen_m, n, per_record))
     per_record["n_realizations"] = np.bincount(pos, minlength=n)
     return {"summary": summary, "per_record": per_record, "curves": curves}
+
+
+def _pre_event_summary(real_m: dict, gen_m: dict, n: int, per_record: dict) -> dict:
+    """Pre-event ratio per record (generated / real `pre_event_level`, geometric mean over
+    realizations and channels) into per_record; its median, geometric mean and the fraction of
+    records above PRE_EVENT_LIMIT (of those where both levels are defined) as summary entries."""
+    pos = gen_m["record_pos"]
+    res = _channel_mean(gof.record_residuals(real_m["pre_event"], gen_m["pre_event"], pos))
+    ratio = per_record["pre_event_ratio"] = np.exp(-res)  # residuals are ln(real/generated)
+    per_record["pre_event_generated"] = _per_record(gen_m["pre_event"], pos, n, log=True)
+    finite = ratio[np.isfinite(ratio)]
+    if finite.size == 0:
+        return {"pre_event_ratio_median": None, "pre_event_ratio_geomean": None,
+                "pre_event_over_limit_fraction": None, "pre_event_n_records": 0}
+    return {"pre_event_ratio_median": _scalar(np.median(finite)),
+            "pre_event_ratio_geomean": _scalar(np.exp(np.mean(np.log(finite)))),
+            "pre_event_over_limit_fraction": _scalar(np.mean(finite > PRE_EVENT_LIMIT)),
+            "pre_event_n_records": int(finite.size)}
 
 
 def draw_index(record_pos: np.ndarray) -> np.ndarray:
@@ -344,6 +369,9 @@ def _record_table(record_ids, real_m: dict, model: dict) -> list[dict]:
         columns[f"{key}_generated_{unit}"] = pr[f"{key}_generated"]
     for key in ("envelope_corr", "lowband_corr", "lowband_amp_ratio"):
         columns[key] = pr[key]
+    columns["pre_event_real"] = _per_record(real_m["pre_event"], pos, n, log=True)
+    columns["pre_event_generated"] = pr["pre_event_generated"]
+    columns["pre_event_ratio"] = pr["pre_event_ratio"]
     rows = []
     for i, rid in enumerate(record_ids.tolist()):
         row = {"record_id": rid, "n_realizations": int(pr["n_realizations"][i])}
@@ -372,7 +400,7 @@ def record_spectra(real_m: dict, traces: dict, records: list[dict], k: int) -> l
 
 
 def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, traces: dict,
-                   waves: dict, fs: float) -> list[str]:
+                   waves: dict, sampling_rate_hz: float) -> list[str]:
     crossover = result["lowpass_hz"]
     order = [*BASELINES, "model"]  # the model drawn last, on top
     names = []
@@ -400,8 +428,8 @@ def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, tra
         keys = sorted(waves)
         real_w = np.stack([waves[k][0] for k in keys]).astype(np.float64)
         gen_w = np.stack([waves[k][1] for k in keys]).astype(np.float64)
-        figures.waveforms(out_dir / "waveforms.png", real_w, gen_w, envelope(real_w, fs),
-                          envelope(gen_w, fs), fs, [result["records"][k]["record_id"] for k in keys])
+        figures.waveforms(out_dir / "waveforms.png", real_w, gen_w, envelope(real_w, sampling_rate_hz),
+                          envelope(gen_w, sampling_rate_hz), sampling_rate_hz, [result["records"][k]["record_id"] for k in keys])
         names.append("waveforms.png")
     return names
 

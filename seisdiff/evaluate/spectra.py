@@ -14,14 +14,14 @@ def log_freqs(f_lo, f_hi, n):
     return np.geomspace(f_lo, f_hi, n)
 
 
-def fas(x, fs):
-    """One-sided Fourier amplitude spectrum of x (..., n) m/s² sampled at fs Hz.
+def fas(x, sampling_rate_hz):
+    """One-sided Fourier amplitude spectrum of x (..., n) m/s² sampled at sampling_rate_hz Hz.
 
-    Returns (freqs_hz (F,), amplitude (..., F) float64 in m/s), F = n // 2 + 1, amplitude |FFT|/fs:
+    Returns (freqs_hz (F,), amplitude (..., F) float64 in m/s), F = n // 2 + 1, amplitude |FFT|/sampling_rate_hz:
     a sine of amplitude A lasting T s on a frequency of the grid peaks at A·T/2.
     """
     x = np.asarray(x, dtype=np.float64)
-    return np.fft.rfftfreq(x.shape[-1], 1.0 / fs), np.abs(np.fft.rfft(x, axis=-1)) / fs
+    return np.fft.rfftfreq(x.shape[-1], 1.0 / sampling_rate_hz), np.abs(np.fft.rfft(x, axis=-1)) / sampling_rate_hz
 
 
 def _konno_ohmachi_weights(freqs_hz, center_freqs_hz, b):
@@ -54,8 +54,8 @@ def konno_ohmachi(freqs_hz, spectra, center_freqs_hz, b=40):
     return np.asarray(spectra, dtype=np.float64) @ weights.T
 
 
-def smoothed_fas(x, fs, center_freqs_hz, b=40):
-    """Konno–Ohmachi-smoothed FAS (..., K) float64 in m/s of x (..., n) m/s² sampled at fs Hz,
-    at center_freqs_hz (K,) Hz (at most fs/2)."""
-    freqs_hz, amplitude = fas(x, fs)
+def smoothed_fas(x, sampling_rate_hz, center_freqs_hz, b=40):
+    """Konno–Ohmachi-smoothed FAS (..., K) float64 in m/s of x (..., n) m/s² sampled at sampling_rate_hz Hz,
+    at center_freqs_hz (K,) Hz (at most sampling_rate_hz/2)."""
+    freqs_hz, amplitude = fas(x, sampling_rate_hz)
     return konno_ohmachi(freqs_hz, amplitude, center_freqs_hz, b)

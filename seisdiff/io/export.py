@@ -13,13 +13,13 @@ idep=IVEL) or cm/s (AT2, the .VT2 layout `VELOCITY TIME SERIES IN UNITS OF CM/S`
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from seisdiff.dsp import highpass
 from seisdiff.errors import UserError
+from seisdiff.io.atomic import atomic_path
 from seisdiff.io.record import Record
 
 SUFFIXES = {"at2": ".AT2", "mseed": ".mseed", "sac": ".sac"}
@@ -48,13 +48,16 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
     at2 (.AT2, g; velocity .VT2), mseed (.mseed, float64 m/s²) or sac (.sac, float32 nm/s², idep=IACC); each file
     appears whole or not at all (written to a temporary name, then renamed). Returns the n paths.
     meta: n dicts with any of start_time (ISO-8601), network, station, location, channel, event.
+    mseed only: acc_mps2 may be (n, C, L), C traces per file, meta[i]["channel"] their C codes joined by ','.
     quantity="velocity": the traces are velocity in m/s (see the module docstring for the units)."""
     if fmt not in SUFFIXES:
         raise UserError(f"unknown export format {fmt!r}; choose one of {', '.join(SUFFIXES)}")
     if quantity not in OUTPUT_QUANTITIES:
         raise UserError(f"unknown output quantity {quantity!r}; choose one of {', '.join(OUTPUT_QUANTITIES)}")
     acc = np.asarray(acc_mps2, dtype=np.float64)
-    if acc.ndim != 2 or len(acc) != len(names) or (meta is not None and len(meta) != len(names)):
+    if acc.ndim == 3 and fmt != "mseed":
+        raise UserError(f"{fmt} files hold one trace each; export (n, L) traces (only mseed takes (n, C, L))")
+    if acc.ndim not in (2, 3) or len(acc) != len(names) or (meta is not None and len(meta) != len(names)):
         raise UserError(f"export needs acc_mps2 of shape (n, L), n names (and n meta); got {acc.shape} and "
                         f"{len(names)} names")
     if len(set(names)) != len(names) or any(not n or Path(n).name != n or n.startswith(".") for n in names):
@@ -62,14 +65,14 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for signal, name, info in zip(acc, names, meta or [{}] * len(names)):
+    for traces, name, info in zip(acc if acc.ndim == 3 else acc[:, None], names, meta or [{}] * len(names)):
+        channels = str(info.get("channel", "")).split(",") if len(traces) > 1 else [info.get("channel", "")]
+        if len(channels) != len(traces):
+            raise UserError(f"export {name}: {len(traces)} traces but channel codes {info.get('channel')!r}")
         path = out_dir / f"{name}{suffix_for(fmt, quantity)}"
-        temporary = out_dir / f".{path.name}.{os.getpid()}.tmp"
-        try:
-            _write(temporary, fmt, _record(signal, sampling_rate_hz, name, info, quantity))
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        with atomic_path(path) as temporary:
+            _write(temporary, fmt, [_record(x, sampling_rate_hz, name, {**info, "channel": c}, quantity)
+                                    for x, c in zip(traces, channels)])
         paths.append(path)
     return paths
 
@@ -92,7 +95,9 @@ def _coded(rec: Record, widths: tuple[int, ...]) -> Record:
     return rec
 
 
-def _write(path: Path, fmt: str, rec: Record) -> None:
+def _write(path: Path, fmt: str, records: list[Record]) -> None:
+    """One file of the records (mseed: any number of traces; at2, sac: one)."""
+    rec = records[0]
     quantity = rec.metadata.get("quantity", "acceleration")
     if fmt == "at2":
         from seisdiff.io.at2 import write_at2
@@ -102,7 +107,7 @@ def _write(path: Path, fmt: str, rec: Record) -> None:
     elif fmt == "mseed":
         from seisdiff.io.obspy_io import write_mseed
 
-        write_mseed(path, [_coded(rec, (2, 5, 2, 3))])
+        write_mseed(path, [_coded(r, (2, 5, 2, 3)) for r in records])
     elif quantity == "velocity":
         _write_sac_velocity(path, _coded(rec, (8, 8, 8, 8)))
     else:

@@ -14,13 +14,13 @@ written (`done`), so a re-run skips it:
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from seisdiff import __version__
 from seisdiff.errors import UserError
+from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.export import export_records, suffix_for, velocity_mps
 from seisdiff.io.store import create_store
 
@@ -41,9 +41,7 @@ def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None
             raise UserError(f"{out}: was generated with other settings (there vs now: {'; '.join(diffs)}); "
                             "use the same options to resume, or another --out")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".sample_config.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(settings, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(settings, indent=2) + "\n")
 
 
 class ZarrSink:
@@ -77,9 +75,7 @@ class ZarrSink:
         ids, ks, accs, lps, cols = zip(*self.buffer)
         bb, lp = np.stack(accs), np.stack(lps)
         columns = {name: np.array([c[name] for c in cols]) for name in cols[0]}
-        columns.update({"source_record_id": np.array(ids, dtype=str), "realization": np.array(ks, dtype=np.int64),
-                        "pga_broadband": np.abs(bb).max(axis=(1, 2)).astype(np.float64),
-                        "pga_lowpass": np.abs(lp).max(axis=(1, 2)).astype(np.float64)})
+        columns.update({"source_record_id": np.array(ids, dtype=str), "realization": np.array(ks, dtype=np.int64)})
         names = [f"{rid}_r{k}" for rid, k in zip(ids, ks)]
         self.writer.append(bb, lp, names, columns)
         self.existing.update(names)

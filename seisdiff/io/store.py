@@ -4,9 +4,14 @@ Layout (one group):
   broadband, lowpass   float32 (N, C, L), m/s², ~4 MB chunks of many records, 4 chunks a shard,
                        uncompressed
   record_id            str (N,), unique
-  <column>             per-record metadata: float64 (NaN when unknown), int64, or str
+  <column>             per-record metadata: float64 (NaN when unknown), int64, or str;
+                       pga_broadband, pga_lowpass (m/s²) are derived by the writer from the arrays
   attrs                units="m/s^2", sampling_rate_hz, lowpass_hz, band_hz, filter, schema_version,
                        producer, columns, n_records (the commit marker)
+
+Versions: `schema_version` is read once, on open (`_migrate`): a newer store is refused, an older one
+is brought up to SCHEMA_VERSION in memory (the files are not rewritten).
+  1  the current layout; a `simulation` attribute may lack kappa0_range_s (κ0 was fixed at 0.04 s)
 
 Reads of the signal arrays go straight from the shard files into the output (`io.shards`, one
 copy; about 10× zarr's own path for a 12 MB block), falling back to zarr for any other layout.
@@ -25,7 +30,7 @@ import numpy as np
 import zarr
 from zarr.core.sync import sync
 
-from seisdiff.errors import UserError
+from seisdiff.errors import UserError, check_version
 from seisdiff.io import shards
 
 SCHEMA_VERSION = 1
@@ -56,6 +61,7 @@ class Store:
         if self.attrs.get("units") != "m/s^2" or "n_records" not in self.attrs:
             raise UserError(f"{self.path}: not a seisdiff store (units={self.attrs.get('units')!r}); "
                             "create one with `seisdiff preprocess`")
+        self.attrs = _migrate(self.attrs, self.path)
         self._n = int(self.attrs["n_records"])
         self._ids = None
         self._layouts = {}   # field → shards.ShardLayout, or None to read through zarr
@@ -112,6 +118,23 @@ class Store:
             raise KeyError(f"{self.path}: no column {name!r} (has {self.columns})")
         values = np.asarray(self.group[name][: self._n])
         return _as_str(values) if values.dtype.kind in "OUT" else values
+
+
+def _migrate(attrs: dict, path: Path) -> dict:
+    """Group attributes of any known schema version in the current layout; UserError when newer."""
+    check_version(attrs.get("schema_version"), SCHEMA_VERSION, f"{path}: store schema_version",
+                  "recreate the store with `seisdiff preprocess`")
+    simulation = attrs.get("simulation")
+    if isinstance(simulation, dict) and "kappa0_range_s" not in simulation:  # before `simulate --kappa0`
+        attrs["simulation"] = {**simulation, "kappa0_range_s": [0.04, 0.04]}
+    return attrs
+
+
+def derived_columns(broadband_mps2, lowpass_mps2) -> dict[str, np.ndarray]:
+    """The columns every writer stores, from the (n, C, L) arrays as given (m/s²): pga_broadband and
+    pga_lowpass, max |x| over channels and time, float64 m/s²."""
+    return {"pga_broadband": np.abs(broadband_mps2).max(axis=(1, 2)).astype(np.float64),
+            "pga_lowpass": np.abs(lowpass_mps2).max(axis=(1, 2)).astype(np.float64)}
 
 
 def _as_str(values) -> np.ndarray:
@@ -238,8 +261,11 @@ class StoreWriter(Store):
         """Append n records (broadband, lowpass: (n, C, L) m/s²) and commit. Returns the new N.
 
         Ids already committed are refused (ValueError): callers filter with `existing_ids`.
-        Columns missing from this call are filled with NaN / -1 / "" for these records.
+        Columns missing from this call are filled with NaN / -1 / "" for these records; the derived
+        columns (`derived_columns`: PGAs) are computed here, from the arrays as given, replacing any
+        passed in.
         """
+        given = broadband, lowpass                  # the derived columns come from these, before rounding
         broadband = np.asarray(broadband, dtype=np.float32)
         lowpass = np.asarray(lowpass, dtype=np.float32)
         record_ids = np.asarray(record_ids, dtype=str)
@@ -252,7 +278,7 @@ class StoreWriter(Store):
                              f"and {lowpass.shape}")
         if len(set(record_ids.tolist())) != n or self.existing_ids & set(record_ids.tolist()):
             raise ValueError("append: duplicate record ids (filter with existing_ids first)")
-        columns = {k: np.asarray(v) for k, v in (columns or {}).items()}
+        columns = {**{k: np.asarray(v) for k, v in (columns or {}).items()}, **derived_columns(*given)}
         for name, values in columns.items():
             if len(values) != n:
                 raise ValueError(f"column {name!r} has {len(values)} values for {n} records")
@@ -273,7 +299,3 @@ class StoreWriter(Store):
         self._ids = None
         return hi
 
-    def update_attrs(self, **attrs) -> None:
-        """Record extra group attributes (e.g. what produced the store)."""
-        self.group.attrs.update(attrs)
-        self.attrs.update(attrs)

@@ -41,12 +41,12 @@ class PreprocessConfig:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
 
-def prepare_group(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig) -> np.ndarray:
-    """(C, n) raw acceleration in m/s² at fs_hz → (W, C, L + 2·margin) float64 segments, m/s²."""
+def prepare_group(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> np.ndarray:
+    """(C, n) raw acceleration in m/s² at sampling_rate_hz → (W, C, L + 2·margin) float64 segments, m/s²."""
     x = detrend(np.asarray(acc_mps2, dtype=np.float64))
     x = cosine_taper(x, cfg.taper_fraction)
-    if abs(fs_hz - cfg.sampling_rate_hz) > 1e-9 * cfg.sampling_rate_hz:
-        x = resample(x, fs_hz, cfg.sampling_rate_hz)
+    if abs(sampling_rate_hz - cfg.sampling_rate_hz) > 1e-9 * cfg.sampling_rate_hz:
+        x = resample(x, sampling_rate_hz, cfg.sampling_rate_hz)
     starts = window_starts(x, cfg)
     margin = int(round(cfg.margin_s * cfg.sampling_rate_hz))
     n_seg = cfg.length + 2 * margin
@@ -95,6 +95,6 @@ def lowpass_of_stored(broadband: np.ndarray, cfg: PreprocessConfig) -> np.ndarra
     return lp.astype(np.float32)
 
 
-def condition_group(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig):
+def condition_group(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig):
     """(C, n) raw m/s² → (broadband, lowpass) (W, C, L) float32 m/s² for one record group."""
-    return filter_segments(prepare_group(acc_mps2, fs_hz, cfg), cfg)
+    return filter_segments(prepare_group(acc_mps2, sampling_rate_hz, cfg), cfg)

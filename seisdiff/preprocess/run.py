@@ -21,15 +21,16 @@ from tqdm import tqdm
 from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError
-from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.formats.renadic import is_part, join_parts
+from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
-from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, single_groups, triplet_groups
 from seisdiff.preprocess.events import folder_events, name_by_folder
+from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, component_kind, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, load_metadata_csvs, lookup
+from seisdiff.preprocess.regions import record_region
 
 REPORT_NAME = "preprocess_report.csv"
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)  # reader threads
@@ -198,10 +199,10 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
                            filter_order=cfg.filter_order, per_record_axes=2)
         columns["kappa_s"] = np.where(np.isnan(columns["kappa_s"]), measured, columns["kappa_s"])
     columns.update({
-        "pga_broadband": np.abs(broadband).max(axis=(1, 2)).astype(np.float64),
-        "pga_lowpass": np.abs(lowpass).max(axis=(1, 2)).astype(np.float64),
         "event": np.array([m.get("event", r.event) for m, r in zip(meta, first)], dtype=str),
         "station": np.array([r.station for r in first], dtype=str),
+        "component": np.array([",".join(_kind(x) for x in g.records) for g, _ in owners], dtype=str),
+        "region": np.array([record_region(r.metadata, r.network) for r in first], dtype=str),
         "source_file": np.array([";".join(x.source_file for x in g.records) for g, _ in owners], dtype=str),
     })
     writer.append(broadband, lowpass, ids, columns)
@@ -209,6 +210,12 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     for (g, _), rid in zip(owners, ids):
         stored.setdefault(g.group_id, []).append(rid)
     return stored
+
+
+def _kind(rec) -> str:
+    """'H1', 'H2', 'Z' from the component's name, else 'H' or 'Z' as its reader found it, else '?'."""
+    kind = component_kind(rec.component)
+    return rec.metadata.get("orientation", "?") if kind == "?" else kind
 
 
 def _write_report(path: Path, rows: list[dict]) -> None:

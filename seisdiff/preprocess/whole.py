@@ -79,11 +79,12 @@ def condition_whole(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig) -
 
 
 def level_warning(raw_peak_mps2: float, lowband_peak_mps2: float, lowpass_hz: float,
-                  units_in_file: str = "", quantity: str = "") -> str | None:
+                  units_in_file: str = "", quantity: str = "",
+                  advice: str = "check --units or the file's header") -> str | None:
     """None for a plausible ground motion; else one line: what is implausible and the likely unit error
     (`validate.likely_unit`, the table the readers use), from the unit the file declared (m/s² when it
-    declared none). raw_peak_mps2: demeaned peak of the input as read; lowband_peak_mps2: peak of its
-    conditioning (the model's low-pass)."""
+    declared none), ending with `advice`. raw_peak_mps2: demeaned peak of the input as read;
+    lowband_peak_mps2: peak of its conditioning (the model's low-pass)."""
     low_limit = MAX_LOWBAND_PEAK_MPS2_AT_1HZ * max(1.0, float(lowpass_hz))
     excess = max(raw_peak_mps2 / MAX_RAW_PEAK_MPS2, lowband_peak_mps2 / low_limit)
     if not excess > 1.0:
@@ -94,8 +95,8 @@ def level_warning(raw_peak_mps2: float, lowband_peak_mps2: float, lowpass_hz: fl
     quantity, unit = _declared(units_in_file, quantity)
     guess = likely_unit(excess * MAX_RAW_PEAK_MPS2 * 0.999, unit, quantity) if unit else None
     if guess and guess != "counts":
-        return f"{what}; looks like {guess} read as {unit}: check --units or the file's header"
-    return f"{what}: a unit error (raw counts?); check --units or the file's header"
+        return f"{what}; looks like {guess} read as {unit}: {advice}"
+    return f"{what}: a unit error (raw counts?); {advice}"
 
 
 def _declared(units_in_file: str, quantity: str = "") -> tuple[str, str]:

@@ -1,0 +1,235 @@
+"""Sampling a station grid: blocks of stations read, conditioned, generated and committed, resumably.
+
+Per block of `block_stations` stations (memory ∝ block × components × samples, never the whole grid):
+  read (n, C, T) m/s² (`io.grid`; velocity/displacement differentiated by the reader) → condition every
+  trace whole with the sample command's implementation (`preprocess.whole.condition_whole`: the training
+  chain with no window selection; at the model's rate, same start, same duration: samples_at(T) samples)
+  → `generate` (long traces: overlapping windows cross-faded in m/s²; low band merged back to the
+  conditioning) → the output block (`io.grid_store.GridWriter`, per-station files on request).
+With a single-component model each component of a station is its own record (id `<station>_<component>`),
+so it gets its own noise; a C-component model takes the station's components together.
+A block whose input is beyond any recorded ground motion gets one warning (`preprocess.whole.level_warning`,
+the likely unit error named), once per run.
+
+Resume: a block is committed after its data (and per-station files) are written; a rerun skips committed
+blocks and redoes the rest, so nothing is written twice. Under torchrun (WORLD_SIZE, RANK) rank r takes
+blocks b with b % WORLD_SIZE == r and writes them into the one output.
+
+`grid_request(args, device)` turns the options of `seisdiff sample` into `sample_grid`'s arguments when
+--cond is one station grid.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.engine.generate import generate
+from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
+from seisdiff.errors import UserError
+from seisdiff.io.validate import demeaned_peak_mps2
+from seisdiff.preprocess.whole import condition_whole, config_for_model, level_warning, samples_at
+
+DEFAULT_BLOCK_STATIONS = 64
+# settings a resumed run must share with the run that started the output
+RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
+               "station_format", "grid_shape", "grid_dt_s", "kappa_s")
+# `sample` options that only station grids take (argparse dests)
+GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
+
+
+@dataclass
+class GridRun:
+    out: Path
+    files_dir: Path | None
+    records_generated: int      # traces generated now (stations × components)
+    records_skipped: int        # traces in blocks committed before this run
+    seconds: float
+    blocks_total: int
+    blocks_done: int            # committed blocks of the whole output after this run (all ranks)
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records_generated / max(self.seconds, 1e-9)
+
+
+def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations_csv=None, variable=None,
+                sampler: str | None = None, steps: int | None = None, seed: int = 0, batch_size: int = 16,
+                block_stations: int = DEFAULT_BLOCK_STATIONS, station_format: str | None = None,
+                progress: bool = True, lf_merge: bool = True, device: str = "cpu", kappa_s: float | None = None,
+                compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None) -> GridRun:
+    """Generate broadband acceleration (m/s²) for every station of a grid into the grid output `out`.
+
+    model: checkpoint path, 'default' (the shipped model), a loaded checkpoint dict, or a tuple
+    (denoiser, config, scaler, store_spec[, checkpoint name]) with store_spec = the checkpoint's "store" entry.
+    source: grid path (seisdiff.io.grid convention) or an open GridSource; stations_csv, hypocenter
+    (lat, lon, depth_km), magnitude and variable are passed to `open_grid` for a path.
+    sampler/steps/seed/batch_size/kappa_s/compile: as `generate` (default sampler and its steps).
+    block_stations: stations read, generated and committed together. station_format: mseed | sac | at2
+    to also write per-station files into `io.grid_store.station_files_dir(out, fmt)`, or None.
+    world_size/rank: default WORLD_SIZE/RANK from the environment. log: one-line messages, warnings
+    starting with 'warning:' (default: stderr, prefixed 'grid: ').
+    Everything is checked (input, settings against an existing output) before anything is written.
+    """
+    from tqdm import tqdm
+
+    from seisdiff.io.grid import GridSource, open_grid
+    from seisdiff.io.grid_store import FILE_FORMATS, create_grid_output, station_files_dir
+
+    log = log or (lambda line: print(f"grid: {line}", file=sys.stderr))
+    world = int(os.environ.get("WORLD_SIZE", "1")) if world_size is None else int(world_size)
+    rank = int(os.environ.get("RANK", "0")) if rank is None else int(rank)
+    sampler = sampler or DEFAULT_SAMPLER
+    steps = int(steps or STEPS_FOR[sampler])
+    if batch_size < 1 or block_stations < 1 or steps < 1:
+        raise UserError("--batch-size, --block-stations and --steps must be positive integers")
+    if station_format is not None and station_format not in FILE_FORMATS:
+        raise UserError(f"per-station format {station_format!r}: choose one of {', '.join(FILE_FORMATS)}")
+    if not 0 <= rank < world:
+        raise UserError(f"RANK={rank} is not below WORLD_SIZE={world}")
+
+    own_source = not isinstance(source, GridSource)
+    if own_source:
+        source = open_grid(source, stations_csv=stations_csv, hypocenter=hypocenter, magnitude=magnitude,
+                           variable=variable)
+    try:
+        denoiser, config, scaler, cfg, ckpt_name = load_model(model, device)
+        n_channels = config.model.n_channels
+        if n_channels not in (1, source.n_components):
+            raise UserError(f"{source.path}: {source.n_components} components per station, the model takes "
+                            f"{n_channels}; use a single-component model or a grid with {n_channels} components")
+        _check_rate(source, cfg)
+        fs = cfg.sampling_rate_hz
+        n_out = samples_at(source.n_samples, source.sampling_rate_hz, fs)
+        settings = {"checkpoint": ckpt_name, "sampler": sampler, "steps": steps, "seed": int(seed),
+                    "lf_merge": bool(lf_merge), "block_stations": int(block_stations),
+                    "hypocenter": None if source.hypocenter is None else list(source.hypocenter),
+                    "magnitude": source.magnitude, "station_format": station_format,
+                    "grid_shape": [source.n_stations, source.n_components, source.n_samples],
+                    "grid_dt_s": source.dt_s, "crossover_hz": cfg.lowpass_hz, "sampling_rate_hz": fs,
+                    "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
+                    "kappa_s": kappa_s}
+        writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
+                                    settings=settings, resume_keys=RESUME_KEYS)
+        files = None if station_format is None else (station_files_dir(out, station_format), station_format)
+        mine = [b for b in range(writer.n_blocks) if b % world == rank]
+        committed = writer.committed()
+        todo = [b for b in mine if b not in committed]
+        per_block = [(writer.block_range(b)[1] - writer.block_range(b)[0]) * source.n_components for b in mine]
+        skipped = sum(n for b, n in zip(mine, per_block) if b in committed)
+        bar = tqdm(total=sum(per_block), initial=skipped, unit="rec", disable=not progress, dynamic_ncols=True,
+                   desc=f"grid{f' rank {rank}' if world > 1 else ''}")
+        t0, generated, warned = time.perf_counter(), 0, False
+        for b in todo:
+            lo, hi = writer.block_range(b)
+            acc_mps2 = source.read_block(lo, hi)
+            n, c = hi - lo, source.n_components
+            cond_mps2 = condition_whole(acc_mps2, source.sampling_rate_hz, cfg)[1]      # (n, C, n_out)
+            warned = warned or _warn_level(source, acc_mps2, cond_mps2, lo, cfg.lowpass_hz, log)
+            names = source.stations.names[lo:hi]
+            columns = source.columns(lo, hi)
+            if kappa_s is not None:
+                columns["kappa_s"] = np.full(n, float(kappa_s))
+            if n_channels == 1:    # every component its own record, its own noise
+                ids = [f"{s}_{comp}" for s in names for comp in source.components]
+                cond = cond_mps2.reshape(n * c, 1, n_out)
+                meta = {k: np.repeat(v, c) for k, v in columns.items()}
+            else:
+                ids, cond, meta = [str(s) for s in names], cond_mps2, columns
+            out_block = np.empty(cond.shape, np.float32)
+            row = {rid: i for i, rid in enumerate(ids)}
+            for rid, _, bb_mps2 in generate(denoiser, scaler, config, cond, ids, realizations=1, steps=steps,
+                                            sampler=sampler, seed=seed, batch_size=batch_size, lf_merge=lf_merge,
+                                            sampling_rate_hz=fs, lowpass_hz=cfg.lowpass_hz, window=settings["window"],
+                                            device=device, metadata=meta, compile=compile):
+                out_block[row[rid]] = bb_mps2
+                bar.update(n_channels)
+            writer.write_block(b, out_block.reshape(n, c, n_out), files)
+            generated += n * c
+            bar.set_postfix_str(f"{generated / max(time.perf_counter() - t0, 1e-9):.2f} rec/s", refresh=False)
+        bar.close()
+        seconds = time.perf_counter() - t0
+        run = GridRun(Path(out), None if files is None else files[0], generated, skipped, seconds,
+                      writer.n_blocks, len(writer.committed()))
+        log(f"{generated} records generated ({skipped} already written) in {seconds:.1f} s "
+            f"({run.records_per_s:.2f} records/s); {run.blocks_done}/{run.blocks_total} blocks committed in {out}"
+            f"{f'; per-station files in {run.files_dir}' if run.files_dir else ''}")
+        return run
+    finally:
+        if own_source:
+            source.close()
+
+
+def load_model(model, device: str = "cpu"):
+    """(denoiser, config, scaler, PreprocessConfig of the training data, checkpoint name) for `model`
+    (path | 'default' | checkpoint dict | a `LoadedModel` or tuple (denoiser, config, scaler, store_spec[, name]))."""
+    from seisdiff.engine.denoiser import load_denoiser
+    from seisdiff.pretrained import resolve_checkpoint
+
+    if not isinstance(model, tuple):
+        model = load_denoiser(resolve_checkpoint(model) if isinstance(model, (str, Path)) else model, device)
+    denoiser, config, scaler, spec, *name = model
+    name = str(name[0]) if name else "<loaded model>"
+    if not spec:
+        raise UserError(f"{name}: the checkpoint does not record its training data's sampling rate and filters, "
+                        "so a grid cannot be conditioned for it; use a checkpoint written by `seisdiff train`")
+    return denoiser, config, scaler, config_for_model(spec, name), name
+
+
+def grid_request(args, device: str) -> tuple[Path, dict] | None:
+    """(grid path, `sample_grid` keyword arguments) from the options of `seisdiff sample` when --cond is
+    one station grid (`io.grid.looks_like_grid`), else None. UserError (one line) for grid options
+    given without a grid, and for options a grid run does not take."""
+    from seisdiff.io.grid import looks_like_grid
+
+    given = [f"--{name.replace('_', '-')}" for name in GRID_OPTIONS if getattr(args, name, None) is not None]
+    if not (len(args.cond) == 1 and looks_like_grid(args.cond[0])):
+        if given:
+            raise UserError(f"{' '.join(given)}: options of a station grid (one Zarr, HDF5 or NetCDF array of "
+                            f"stations × components × time as --cond), which {' '.join(args.cond)} is not")
+        return None
+    grid = Path(args.cond[0])
+    refused = [what for what, wrong in (
+        ("--realizations", args.realizations != 1), (f"--output {args.output}", args.output != "acceleration"),
+        ("--units", args.units is not None), ("--quantity", args.quantity is not None)) if wrong]
+    if refused:
+        raise UserError(f"{grid}: a station grid run takes no {', '.join(refused)} (one realization per station, "
+                        "acceleration out; units and quantity come from the grid's 'units' attribute); "
+                        "drop them (another realization: another --seed and --out)")
+    return grid, {
+        "hypocenter": args.hypocenter, "magnitude": args.magnitude, "stations_csv": args.stations,
+        "variable": args.grid_variable, "sampler": args.sampler, "steps": args.steps, "seed": args.seed,
+        "batch_size": args.batch_size, "block_stations": args.block_stations or DEFAULT_BLOCK_STATIONS,
+        "station_format": None if args.format == "zarr" else args.format, "progress": args.progress,
+        "lf_merge": args.lf_merge, "device": device, "kappa_s": args.kappa_s, "compile": args.compile,
+        "log": lambda line: print(f"sample: {line}", file=sys.stderr if line.startswith("warning") else sys.stdout)}
+
+
+def _check_rate(source, cfg) -> None:
+    """UserError unless the grid's rate carries the crossover and resamples to the model's."""
+    from seisdiff.dsp.resample import rational_factors
+
+    if source.sampling_rate_hz < 2.5 * cfg.lowpass_hz:
+        raise UserError(f"{source.path}: sampled at {source.sampling_rate_hz:g} Hz, too coarse to carry the "
+                        f"model's {cfg.lowpass_hz:g} Hz crossover; give a grid sampled at ≥ "
+                        f"{2.5 * cfg.lowpass_hz:g} Hz")
+    try:
+        rational_factors(source.sampling_rate_hz, cfg.sampling_rate_hz)
+    except ValueError as exc:
+        raise UserError(f"{source.path}: sampled at {source.sampling_rate_hz:g} Hz: {exc}") from None
+
+
+def _warn_level(source, acc_mps2: np.ndarray, cond_mps2: np.ndarray, lo: int, lowpass_hz: float, log) -> bool:
+    """Warn for the block's first station beyond any recorded ground motion (`level_warning`: its raw
+    peak or low band); True when it warned."""
+    for i, (station_mps2, low_mps2) in enumerate(zip(acc_mps2, cond_mps2)):
+        line = level_warning(max(demeaned_peak_mps2(x) for x in station_mps2), float(np.abs(low_mps2).max()),
+                             lowpass_hz, source.units, source.quantity, advice="check the grid's 'units' attribute")
+        if line:
+            log(f"warning: {source.path.name}: station {source.stations.names[lo + i]!r}: {line}")
+            return True
+    return False

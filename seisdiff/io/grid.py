@@ -1,0 +1,417 @@
+"""Station grids as simulations write them: one array (stations, components, time), read in blocks.
+
+Files: a Zarr group (v3 or v2, a folder), HDF5 (h5py), NetCDF-4 (an HDF5 file, read with h5py) or
+NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spellings accepted in brackets):
+
+  data array   the one 2-D/3-D float array named `acceleration` [acc, accel], `velocity` [vel, veloc],
+               `displacement` [disp, displ], or `data` [waveforms, seismograms, traces]; without such a
+               name, the only float array with 2 or 3 dimensions. Layout (station, component, time); a
+               2-D array is (station, time), one component. Dimension names, where the file has them
+               (Zarr v3 dimension_names, xarray `_ARRAY_DIMENSIONS`, NetCDF dimensions, HDF5 dimension
+               scales), may put the axes in another order when all three are recognisable
+               (station [stations, sta, receiver, site, …], component [channel, comp, …], time [t,
+               sample, npts, …]).
+  units        attribute `units` [unit] of the data array (else of the group), REQUIRED, never guessed:
+               an acceleration unit (seisdiff.io.units: g, m/s^2, cm/s^2, …), a velocity unit (m/s,
+               cm/s, …) or a displacement unit (m, cm, …). Velocity and displacement are differentiated
+               to m/s² once, here (seisdiff.io.quantity.to_acceleration_mps2, its accuracy stated
+               there). An attribute `quantity` or the array's name, when given, must agree with the unit.
+  time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
+               or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
+               `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <ISO date>').
+               Where several are given they must agree. REQUIRED.
+  start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
+               (naive = UTC); or the CF reference date of the `time` coordinate plus its first value.
+               Optional ('' when absent).
+  components   attribute `components` [component_names, channels] (a list or 'E,N,Z'), or a string
+               array `component` [components, channel, channels] of length C; default C0, C1, ….
+  stations     arrays of length S: names `station` [stations, station_name, station_code, name,
+               code], `lat` [latitude, station_lat, sta_lat], `lon` [longitude, station_lon, sta_lon],
+               optional `vs30_mps` [vs30], `network` [net]; at the root or in a subgroup `stations`
+               [station_table]. Or a CSV given separately with a header naming the same columns; a CSV
+               whose names the file also has is matched by name (any row order). Names must be unique;
+               lat/lon are required.
+  network      attribute `network` (optional, one code for all stations).
+
+`open_grid(path, …)` checks all of this before anything is read or written, and refuses a file that
+breaks it with one line (file, what is wrong, what to do). `GridSource.read_block(lo, hi)` reads only
+stations lo..hi (memory ∝ block size × components × samples), converted to float64 m/s².
+The file formats are `io.grid_backends`, the station table `io.grid_stations`; the output of a grid run
+(same layout, readable here) is written by `io.grid_store`.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.errors import InputError, UserError
+from seisdiff.io.formats.common import hypocentral_distance_km, iso_utc
+from seisdiff.io.grid_backends import Backend, Node, as_strings, file_signature, first_attr, open_backend
+from seisdiff.io.grid_stations import StationTable, read_station_table
+
+LAYOUT = ("station", "component", "time")
+DATA_NAMES = {"acceleration": "acceleration", "acc": "acceleration", "accel": "acceleration",
+              "velocity": "velocity", "vel": "velocity", "veloc": "velocity",
+              "displacement": "displacement", "disp": "displacement", "displ": "displacement",
+              "data": None, "waveforms": None, "seismograms": None, "traces": None}
+DT_S_ATTRS = ("dt_s", "dt", "delta", "time_step_s", "sampling_interval_s")
+RATE_HZ_ATTRS = ("sampling_rate_hz", "sampling_rate", "fs_hz", "fs")
+START_ATTRS = ("start_time", "starttime", "start_time_utc", "time_of_first_sample")
+UNIT_ATTRS = ("units", "unit")
+COMPONENT_ATTRS = ("components", "component_names", "channels")
+TIME_NAMES = ("time", "t", "times")
+COMPONENT_NAMES = ("component", "components", "channel", "channels")
+DIM_ROLES = {
+    "station": {"station", "stations", "sta", "receiver", "receivers", "site", "sites", "nsta", "nstations",
+                "n_stations", "trace", "traces"},
+    "component": {"component", "components", "comp", "channel", "channels", "cmp", "ncomp", "n_components"},
+    "time": {"time", "t", "times", "sample", "samples", "nt", "npts", "n_samples", "time_step"},
+}
+_CF_UNITS_S = {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "millisecond": 1e-3,
+               "milliseconds": 1e-3, "min": 60.0, "minute": 60.0, "minutes": 60.0}
+
+
+class GridSource:
+    """A station grid opened for block reads. Signals come out as float64 m/s² at `sampling_rate_hz`.
+
+    n_stations (= len), n_components, n_samples; dt_s, sampling_rate_hz; start_time (ISO UTC or '');
+    units (as the file declares), quantity (acceleration | velocity | displacement); components (C,)
+    names; stations (StationTable); magnitude, hypocenter (lat, lon, depth_km) given at opening.
+    """
+
+    def __init__(self, path, backend: Backend, data: Node, perm: tuple[int, int, int] | None,
+                 units: str, quantity: str, dt_s: float, start_time: str, components: list[str],
+                 stations: StationTable, hypocenter=None, magnitude=None):
+        self.path = Path(path)
+        self._backend, self._data, self._perm = backend, data, perm
+        self.units, self.quantity = units, quantity
+        self.dt_s, self.start_time = dt_s, start_time
+        self.components, self.stations = components, stations
+        self.hypocenter = None if hypocenter is None else tuple(float(v) for v in hypocenter)
+        self.magnitude = None if magnitude is None else float(magnitude)
+        shape = data.shape if perm is None else tuple(data.shape[p] for p in perm)
+        if len(shape) == 2:
+            shape = (shape[0], 1, shape[1])
+        self.n_stations, self.n_components, self.n_samples = shape
+        self._scale = float(data.attrs.get("scale_factor", 1.0))
+        self._offset = float(data.attrs.get("add_offset", 0.0))
+        self._distance = None
+
+    def __len__(self) -> int:
+        return self.n_stations
+
+    @property
+    def sampling_rate_hz(self) -> float:
+        return 1.0 / self.dt_s
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples * self.dt_s
+
+    def read_block(self, lo: int, hi: int) -> np.ndarray:
+        """Stations lo..hi-1 → (n, C, T) float64 acceleration in m/s² (only those stations are read)."""
+        lo, hi = max(0, int(lo)), min(int(hi), self.n_stations)
+        if self._perm is None:
+            raw = self._data.read(slice(lo, hi))
+            raw = raw.reshape(raw.shape[0], 1, raw.shape[1]) if raw.ndim == 2 else raw
+        else:
+            key = [slice(None)] * 3
+            key[self._perm[0]] = slice(lo, hi)
+            raw = np.transpose(self._data.read(tuple(key)), self._perm)
+        x = np.asarray(raw, dtype=np.float64)
+        if self._scale != 1.0 or self._offset != 0.0:
+            x = x * self._scale + self._offset
+        if not np.isfinite(x).all():
+            bad = lo + int(np.flatnonzero(~np.isfinite(x).reshape(len(x), -1).all(1))[0])
+            raise InputError(self.path, f"station {self.stations.names[bad]!r} has non-finite samples (NaN or inf); "
+                                        "fill or drop it before sampling")
+        return self.to_mps2(x)
+
+    def to_mps2(self, samples: np.ndarray) -> np.ndarray:
+        """Samples in the file's units and quantity → float64 acceleration in m/s²."""
+        from seisdiff.io.quantity import to_acceleration_mps2
+        from seisdiff.io.units import to_mps2_factor
+
+        if self.quantity == "acceleration":
+            return np.asarray(samples, np.float64) * to_mps2_factor(self.units)
+        return to_acceleration_mps2(samples, self.sampling_rate_hz, self.quantity, self.units)
+
+    @property
+    def distance_km(self) -> np.ndarray:
+        """(S,) hypocentral distance of every station from `hypocenter`, km (NaN without one)."""
+        if self._distance is None:
+            if self.hypocenter is None:
+                self._distance = np.full(self.n_stations, np.nan)
+            else:
+                self._distance = np.array([hypocentral_distance_km(*self.hypocenter, la, lo)
+                                           for la, lo in zip(self.stations.lat, self.stations.lon)])
+        return self._distance
+
+    def columns(self, lo: int = 0, hi: int | None = None) -> dict[str, np.ndarray]:
+        """Model metadata of stations lo..hi: magnitude, distance_km (km), vs30_mps (m/s); NaN = unknown."""
+        hi = self.n_stations if hi is None else hi
+        mag = np.nan if self.magnitude is None else self.magnitude
+        return {"magnitude": np.full(hi - lo, mag), "distance_km": self.distance_km[lo:hi].copy(),
+                "vs30_mps": self.stations.vs30_mps[lo:hi].astype(np.float64)}
+
+    def metadata(self, i: int) -> dict:
+        """Station i: station, network, sta_lat, sta_lon, vs30_mps, magnitude, distance_km, hypo_*,
+        start_time (numbers NaN-free: unknown ones are left out)."""
+        meta = {"station": str(self.stations.names[i]), "network": str(self.stations.network[i]),
+                "start_time": self.start_time, "sta_lat": float(self.stations.lat[i]),
+                "sta_lon": float(self.stations.lon[i])}
+        extra = {"vs30_mps": float(self.stations.vs30_mps[i]), "distance_km": float(self.distance_km[i]),
+                 "magnitude": np.nan if self.magnitude is None else self.magnitude}
+        if self.hypocenter is not None:
+            extra.update(zip(("hypo_lat", "hypo_lon", "hypo_depth_km"), self.hypocenter))
+        meta.update({k: v for k, v in extra.items() if math.isfinite(v)})
+        return meta
+
+    def describe(self) -> str:
+        return (f"{self.path.name}: {self.n_stations} stations × {self.n_components} components × "
+                f"{self.n_samples} samples at {self.sampling_rate_hz:g} Hz ({self.quantity} in {self.units})"
+                f"{', start ' + self.start_time if self.start_time else ''}")
+
+    def close(self):
+        self._data = None
+        self._backend.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def looks_like_grid(path) -> bool:
+    """Whether `path` is a station-grid file (HDF5/NetCDF signature, or a Zarr group that is not a
+    seisdiff record store) rather than a store or waveform files; its layout is checked by `open_grid`."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / "zarr.json").is_file():
+            import json
+
+            try:
+                attrs = json.loads((path / "zarr.json").read_text()).get("attributes", {})
+            except (OSError, ValueError):
+                return False
+            return "n_records" not in attrs          # a seisdiff store commits with n_records
+        return (path / ".zgroup").is_file()
+    return file_signature(path) in ("hdf5", "netcdf3")
+
+
+def open_grid(path, stations_csv=None, hypocenter=None, magnitude=None, variable: str | None = None) -> GridSource:
+    """Open and check a station grid (see the module docstring for the convention).
+
+    stations_csv: a CSV station table used instead of (or matched by name against) the file's own.
+    hypocenter: (lat, lon, depth_km) filling each station's hypocentral distance; magnitude: the event's
+    magnitude given to every station. variable: the data array's name when the file holds several.
+    Raises InputError (one line) for anything that breaks the convention; reads no signal samples.
+    """
+    path = Path(path)
+    backend = open_backend(path)
+    try:
+        source = _open(path, backend, stations_csv, hypocenter, magnitude, variable)
+    except BaseException:
+        backend.close()
+        raise
+    return source
+
+
+def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
+    nodes = backend.nodes()
+    data, name_quantity = _data_node(path, nodes, variable)
+    attrs = {**backend.attrs, **data.attrs}          # the array's own attributes win
+    perm = _permutation(path, data)
+    shape = data.shape if perm is None else tuple(data.shape[p] for p in perm)
+    n_stations, n_samples = shape[0], shape[-1]
+    n_components = shape[1] if len(shape) == 3 else 1
+    units, quantity = _units(path, attrs, name_quantity, data.name)
+    dt_s, cf_start = _time_step(path, attrs, nodes, n_samples)
+    start_time = _start_time(path, attrs) or cf_start
+    components = _components(path, attrs, nodes, n_components, data.name)
+    stations = read_station_table(path, nodes, attrs, n_stations, stations_csv, data.name)
+    if hypocenter is not None:
+        lat, lon, depth = (float(v) for v in hypocenter)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 360 and 0 <= depth <= 800):
+            raise UserError(f"--hypocenter {lat} {lon} {depth}: give LAT (−90..90) LON (degrees) DEPTH_KM (0..800)")
+    if magnitude is not None and not 0.0 < float(magnitude) < 10.0:
+        raise UserError(f"--magnitude {magnitude}: give a moment magnitude between 0 and 10")
+    if n_samples < 3:
+        raise InputError(path, f"the array has {n_samples} samples per trace; a station grid needs whole traces")
+    return GridSource(path, backend, data, perm, units, quantity, dt_s, start_time, components, stations,
+                      hypocenter, magnitude)
+
+
+def _data_node(path, nodes, variable):
+    if variable is not None:
+        node = nodes.get(variable.lower())
+        if node is None:
+            raise InputError(path, f"no array {variable!r}; it holds {', '.join(n.name for n in nodes.values())}")
+        return node, DATA_NAMES.get(variable.lower())
+    named = [n for key, n in nodes.items() if key in DATA_NAMES and len(n.shape) in (2, 3)]
+    if len(named) > 1:
+        raise InputError(path, f"several data arrays ({', '.join(n.name for n in named)}); say which one "
+                               "(variable=…)")
+    if named:
+        return named[0], DATA_NAMES[named[0].name.lower()]
+    candidates = [n for n in nodes.values() if len(n.shape) in (2, 3) and n.dtype.kind == "f"
+                  and "/" not in n.name]
+    if len(candidates) != 1:
+        found = ", ".join(f"{n.name}{list(n.shape)}" for n in nodes.values()) or "nothing"
+        raise InputError(path, f"no station-grid array found (it holds {found}); name the (station, component, "
+                               "time) array 'acceleration', 'velocity', 'displacement' or 'data'")
+    return candidates[0], None
+
+
+def _permutation(path, data: Node):
+    """Axis order of the data array as (station, component, time) indices, None for the documented one."""
+    dims = data.dims
+    if not dims or len(data.shape) != 3:
+        return None
+    roles = []
+    for d in dims:
+        role = [r for r, names in DIM_ROLES.items() if str(d).lower() in names]
+        roles.append(role[0] if role else None)
+    if None in roles or len(set(roles)) != 3:
+        return None                                    # unrecognised names: the documented order
+    perm = tuple(roles.index(r) for r in LAYOUT)
+    return None if perm == (0, 1, 2) else perm
+
+
+
+def _units(path, attrs, name_quantity, data_name):
+    from seisdiff.io.quantity import QUANTITIES, unit_factor_si
+    from seisdiff.io.units import canonical_unit
+
+    key, unit = first_attr(attrs, UNIT_ATTRS)
+    if unit is None:
+        raise InputError(path, f"the array {data_name!r} declares no units; add a 'units' attribute (g, m/s^2, "
+                               "cm/s^2, m/s, cm/s, m, …): units are never guessed")
+    unit = str(unit).strip()
+    found = None
+    try:
+        canonical_unit(unit)
+        found = "acceleration"
+    except UserError:
+        for quantity in ("velocity", "displacement"):
+            try:
+                unit_factor_si(quantity, unit)
+                found = quantity
+                break
+            except UserError:
+                pass
+    if found is None:
+        raise InputError(path, f"units {unit!r} is not an acceleration (g, m/s^2, cm/s^2, …), velocity (m/s, "
+                               "cm/s, …) or displacement (m, cm, …) unit; fix the 'units' attribute")
+    _, declared = first_attr(attrs, ("quantity",))
+    for said, where in ((declared, "its 'quantity' attribute"), (name_quantity, "its name")):
+        if said and str(said).lower() in QUANTITIES and str(said).lower() != found:
+            raise InputError(path, f"the array {data_name!r} is {str(said).lower()} by {where} but its units "
+                                   f"{unit!r} are {found}; fix the units or the quantity")
+    return unit, found
+
+
+def _cf_time(units: str):
+    """CF time units '<unit> since <date>' → (seconds per unit, reference datetime UTC) or (factor, None)."""
+    s = str(units).strip()
+    m = re.match(r"^\s*(\w+)\s+since\s+(.+)$", s, re.I)
+    if m:
+        factor = _CF_UNITS_S.get(m.group(1).lower())
+        if factor is None:
+            return None, None
+        return factor, _parse_time(m.group(2))
+    return _CF_UNITS_S.get(s.lower()), None
+
+
+def _parse_time(text) -> datetime | None:
+    s = str(text).strip().replace(" UTC", "").replace("Z", "+00:00")
+    if re.match(r"^\d{4}-\d{2}-\d{2} \d", s):
+        s = s.replace(" ", "T", 1)
+    try:
+        moment = datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
+    """(dt in s, start time from a CF time coordinate or '')."""
+    values = []
+    key, dt = first_attr(attrs, DT_S_ATTRS)
+    if dt is not None:
+        values.append((f"attribute {key}", _positive(path, key, dt)))
+    key, rate = first_attr(attrs, RATE_HZ_ATTRS)
+    if rate is not None:
+        values.append((f"attribute {key}", 1.0 / _positive(path, key, rate)))
+    cf_start = ""
+    time = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
+    if time is not None and time.shape[0] >= 2:
+        if time.shape[0] != n_samples:
+            raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
+                                   "samples; make them match")
+        factor, reference = _cf_time(time.attrs.get("units", "s"))
+        if factor is None:
+            raise InputError(path, f"the time coordinate's units {time.attrs.get('units')!r} are not seconds "
+                                   "(or '<seconds|ms|minutes> since <ISO date>'); fix them or give a dt_s attribute")
+        t = time.read().astype(np.float64) * factor
+        step = np.diff(t)
+        dt_time = float((t[-1] - t[0]) / (len(t) - 1))
+        if not dt_time > 0 or np.abs(step - dt_time).max() > 1e-6 * dt_time + 1e-9:
+            raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
+                                   "to a constant time step")
+        values.append(("the time coordinate", dt_time))
+        if reference is not None:
+            cf_start = iso_utc(reference + timedelta(seconds=float(t[0])))
+    if not values:
+        raise InputError(path, "no time step: add an attribute dt_s (seconds; also dt, delta) or "
+                               "sampling_rate_hz, or a 'time' coordinate in seconds")
+    ref_name, ref = values[0]
+    for name, v in values[1:]:
+        if abs(v - ref) > 1e-6 * ref:
+            raise InputError(path, f"{ref_name} gives a time step of {ref:g} s but {name} {v:g} s; "
+                                   "make them agree")
+    return ref, cf_start
+
+
+def _positive(path, key, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(path, f"attribute {key} = {value!r} is not a positive number; fix it")
+    return v
+
+
+def _start_time(path, attrs) -> str:
+    key, value = first_attr(attrs, START_ATTRS)
+    if value is None:
+        return ""
+    moment = _parse_time(value)
+    if moment is None:
+        raise InputError(path, f"attribute {key} = {value!r} is not an ISO-8601 time "
+                               "(e.g. 2019-07-06T03:19:53.04Z); fix it or remove it")
+    return iso_utc(moment)
+
+
+def _components(path, attrs, nodes, n_components, data_name) -> list[str]:
+    node = next((nodes[n] for n in COMPONENT_NAMES if n in nodes), None)
+    _, given = first_attr(attrs, COMPONENT_ATTRS)
+    if node is not None:
+        names = as_strings(node.read()).tolist()
+    elif given is not None:
+        names = [s.strip() for s in given.split(",")] if isinstance(given, str) else [str(s) for s in given]
+    else:
+        return [f"C{j}" for j in range(n_components)]
+    if len(names) != n_components:
+        raise InputError(path, f"{len(names)} component names ({', '.join(names)}) for {n_components} components "
+                               f"of {data_name!r}; give one name per component")
+    if len(set(names)) != len(names) or any(not n for n in names):
+        raise InputError(path, f"component names {names} are not unique and non-empty; fix them")
+    return names
+

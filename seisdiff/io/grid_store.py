@@ -1,0 +1,176 @@
+"""The output of a station-grid run (`engine.grid_sample`): a Zarr v3 group of the input's layout,
+written and committed block by block, so a rerun resumes; per-station files on request.
+
+`open_grid` (io.grid) reads it back like any input grid.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.errors import UserError
+from seisdiff.io.export import export_records
+from seisdiff.io.grid import LAYOUT, GridSource
+from seisdiff.io.grid_backends import as_strings
+
+OUTPUT_SCHEMA = "seisdiff-grid/1"
+FILE_FORMATS = ("mseed", "sac", "at2")
+
+
+class GridWriter:
+    """The output of a grid run: a Zarr v3 group of the input's layout, written block by block.
+
+    Layout: `acceleration` float32 (S, C, L) m/s² (dimension_names station, component, time; chunks of
+    one block of stations, uncompressed); `station`, `network`, `lat`, `lon`, `vs30_mps`, `distance_km`,
+    `magnitude` (S,); `component` (C,); `committed` uint8 (n_blocks,), one chunk per block. Group
+    attributes: units='m/s^2', dt_s, sampling_rate_hz, start_time, components, layout, block_stations,
+    n_blocks, schema, source, settings. `open_grid` reads it back like any input grid.
+
+    Commit: a block's signal chunk is written (zarr's LocalStore writes each file atomically: temporary
+    name, then rename), its per-station files too, and only then its `committed` chunk becomes 1. A run
+    killed at any point leaves blocks either committed whole or not committed (redone by the next run;
+    their unwritten samples read as NaN). Blocks are chunks, so ranks writing different blocks never
+    touch the same file.
+    """
+
+    def __init__(self, path: Path, group):
+        self.path = Path(path)
+        self.group = group
+        self.attrs = dict(group.attrs)
+        self.block_stations = int(self.attrs["block_stations"])
+        self.n_blocks = int(self.attrs["n_blocks"])
+        self.n_stations = int(group["acceleration"].shape[0])
+        self.components = list(self.attrs["components"])
+        self.stations = as_strings(group["station"][:])
+        self.network = as_strings(group["network"][:])
+
+    def block_range(self, b: int) -> tuple[int, int]:
+        lo = b * self.block_stations
+        return lo, min(lo + self.block_stations, self.n_stations)
+
+    def committed(self) -> set[int]:
+        return {int(b) for b in np.flatnonzero(self.group["committed"][:])}
+
+    def write_block(self, b: int, acc_mps2: np.ndarray, files: tuple[Path, str] | None = None) -> None:
+        """Write block b ((n, C, L) m/s²), its per-station files when `files` = (folder, fmt), then commit it."""
+        lo, hi = self.block_range(b)
+        acc = np.asarray(acc_mps2, dtype=np.float32)
+        if acc.shape != (hi - lo, *self.group["acceleration"].shape[1:]):
+            raise ValueError(f"block {b}: shape {acc.shape}, expected {(hi - lo, *self.group['acceleration'].shape[1:])}")
+        self.group["acceleration"][lo:hi] = acc
+        if files is not None:
+            folder, fmt = files
+            for i in range(hi - lo):
+                write_station_files(folder, fmt, acc[i], float(self.attrs["sampling_rate_hz"]),
+                                    str(self.stations[lo + i]), str(self.network[lo + i]), self.components,
+                                    str(self.attrs.get("start_time", "")))
+        self.group["committed"][b:b + 1] = np.ones(1, np.uint8)
+
+
+def station_files_dir(out: Path, fmt: str) -> Path:
+    """Folder of the per-station files of output `out` in format fmt: `<out stem>_<fmt>` beside it."""
+    out = Path(out)
+    return out.parent / f"{out.name.removesuffix('.zarr')}_{fmt}"
+
+
+def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_rate_hz: float, station: str,
+                        network: str, components: list[str], start_time: str) -> list[Path]:
+    """One station's (C, L) m/s² as files (`io.export.export_records`): mseed → `<station>.mseed` (C traces,
+    float64 m/s², channel = component name, cut to 3 characters); sac (nm/s², idep=IACC) and at2 (g) →
+    `<station>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole."""
+    if fmt not in FILE_FORMATS:
+        raise UserError(f"unknown per-station format {fmt!r}; choose one of {', '.join(FILE_FORMATS)}")
+    safe = _file_name(station) or "station"
+    meta = {"station": station, "network": network, "start_time": start_time}
+    if fmt == "mseed":
+        return export_records(folder, fmt, np.asarray(acc_mps2)[None], sampling_rate_hz, [safe],
+                              meta=[{**meta, "channel": ",".join(components)}])
+    return export_records(folder, fmt, acc_mps2, sampling_rate_hz, [f"{safe}_{_file_name(c)}" for c in components],
+                          meta=[{**meta, "channel": c} for c in components])
+
+
+def _file_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(text)).lstrip(".")
+
+
+def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate_hz: float, block_stations: int,
+                       settings: dict, resume_keys=()) -> GridWriter:
+    """Open the output `out` of a run over `source`, creating it when absent (atomically: built under a
+    temporary name, then renamed, so concurrent ranks agree on one). An existing output must have been
+    made from a grid of the same shape with the same `settings[k]` for k in resume_keys (UserError
+    otherwise). Station table, start time and component names are the source's."""
+    import zarr
+
+    out = Path(out)
+    if not (out / "zarr.json").is_file():
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise UserError(f"{out}: exists and is not a grid output (creating one would delete it); choose another --out")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            _build(tmp, source, n_samples, sampling_rate_hz, block_stations, settings)
+            try:
+                if out.is_dir():
+                    out.rmdir()                  # an empty folder the user made
+                os.rename(tmp, out)
+            except OSError:
+                if not (out / "zarr.json").is_file():   # not another rank's output: a real failure
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        group = zarr.open_group(str(out), mode="r+")
+    except Exception as exc:   # zarr raises several types for a damaged group
+        raise UserError(f"{out}: not a readable grid output ({type(exc).__name__}); choose another --out") from None
+    attrs = dict(group.attrs)
+    if attrs.get("schema") != OUTPUT_SCHEMA:
+        raise UserError(f"{out}: a Zarr group that is not a seisdiff grid output; choose another --out")
+    old = attrs.get("settings", {})
+    diffs = [f"{k}: {old.get(k)!r} vs {_jsonable(settings.get(k))!r}" for k in resume_keys
+             if old.get(k) != _jsonable(settings.get(k))]
+    if diffs:
+        raise UserError(f"{out}: was made with other settings (there vs now: {'; '.join(diffs)}); use the same "
+                        "input and options to resume, or another --out")
+    return GridWriter(out, group)
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value))
+
+
+def _build(path: Path, source: GridSource, n_samples, sampling_rate_hz, block_stations, settings):
+    import zarr
+
+    from seisdiff import __version__
+
+    n, c = source.n_stations, source.n_components
+    n_blocks = -(-n // block_stations)
+    group = zarr.open_group(str(path), mode="w", zarr_format=3)
+    acc = group.create_array("acceleration", shape=(n, c, n_samples), chunks=(block_stations, c, n_samples),
+                             dtype="float32", fill_value=np.nan, compressors=None,
+                             dimension_names=LAYOUT)
+    acc.attrs.update({"units": "m/s^2", "quantity": "acceleration"})
+    table = source.stations
+    cols = source.columns()
+    for name, values in (("station", table.names), ("network", table.network), ("component", np.array(source.components))):
+        arr = group.create_array(name, shape=(len(values),), dtype=str,
+                                 dimension_names=("component",) if name == "component" else ("station",))
+        arr[:] = np.asarray(values, dtype=str)
+    for name, values in (("lat", table.lat), ("lon", table.lon), ("vs30_mps", table.vs30_mps),
+                         ("distance_km", cols["distance_km"]), ("magnitude", cols["magnitude"])):
+        arr = group.create_array(name, shape=(n,), dtype="float64", fill_value=np.nan, dimension_names=("station",))
+        arr[:] = np.asarray(values, np.float64)
+    group.create_array("committed", shape=(n_blocks,), chunks=(1,), dtype="uint8", fill_value=0)
+    group.attrs.update({
+        "schema": OUTPUT_SCHEMA, "units": "m/s^2", "quantity": "acceleration",
+        "dt_s": 1.0 / sampling_rate_hz, "sampling_rate_hz": sampling_rate_hz, "start_time": source.start_time,
+        "components": list(source.components), "layout": list(LAYOUT), "n_stations": n,
+        "block_stations": int(block_stations), "n_blocks": n_blocks, "source": str(source.path.resolve()),
+        "source_units": source.units, "source_quantity": source.quantity,
+        "producer": f"seisdiff {__version__} sample (grid)", "settings": _jsonable(settings)})

@@ -1,0 +1,156 @@
+"""`engine.generate`: scale integrity in physical units, windows and their cross-fade, the optional
+low-band merge, determinism across batch sizes, shards and order (the tiny model: tests/conftest.py)."""
+import copy
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from synth import TINY_FS_HZ as FS, TINY_LOWPASS_HZ as LOWPASS_HZ, accelerogram
+
+from seisdiff.dsp import lowpass
+from seisdiff.engine.config import TrainConfig
+from seisdiff.engine.generate import crossfade_layout, generate, record_seed
+from seisdiff.engine.scaling import Scaler
+from seisdiff.engine.schedule import CosineSchedule
+from seisdiff.evaluate import lowband_consistency
+
+
+def _generate(tiny, lowpass_mps2, ids, **kw):
+    """Deterministic DDIM at 10 steps unless told: these tests are about scale, merge and seeding, and
+    ancestral sampling at so few steps adds noise that a 300-step model cannot remove."""
+    kw = {"realizations": 1, "steps": 10, "sampler": "ddim", "sampling_rate_hz": FS, "lowpass_hz": LOWPASS_HZ, **kw}
+    return {(rid, k): acc for rid, k, acc in generate(tiny.denoiser, tiny.scaler, tiny.config, lowpass_mps2, ids, **kw)}
+
+
+def _corr(a, b):
+    return (a * b).sum(-1) / np.sqrt((a * a).sum(-1) * (b * b).sum(-1))
+
+
+def test_output_amplitude_follows_the_conditioning_scale(tiny):
+    """Conditioning ×1e-3, ×1, ×1e3: PGA(out)/PGA(cond) stays in the training records' range."""
+    blk = tiny.store.read(0, 6)
+    ids = tiny.store.record_ids[:6].tolist()
+    train = tiny.store.read()
+    train_ratio = np.abs(train["broadband"]).max(axis=(1, 2)) / np.abs(train["lowpass"]).max(axis=(1, 2))
+    for k in (1e-3, 1.0, 1e3):
+        cond = blk["lowpass"] * np.float32(k)
+        out = np.stack(list(_generate(tiny, cond, ids, lf_merge=False).values()))
+        assert np.all(np.isfinite(out))
+        ratio = np.abs(out).max(axis=(1, 2)) / np.abs(cond).max(axis=(1, 2))
+        assert np.all((ratio > 0.5 * train_ratio.min()) & (ratio < 2.0 * train_ratio.max())), (k, ratio, train_ratio)
+
+
+def test_exact_equivariance_without_the_amplitude_scalar(tiny):
+    """With the log-scale scalar's input weights zeroed the model sees the same model-space input for
+    any k, so the whole pipeline (scaling in, sampling, scaling out, merge) must return k × the output."""
+    denoiser = copy.deepcopy(tiny.denoiser)
+    with torch.no_grad():
+        denoiser.model.scalar_mlp[0].weight[:, 0] = 0.0          # value column of scalar 0 = log-scale
+    net = SimpleNamespace(**{**vars(tiny), "denoiser": denoiser})
+    blk = tiny.store.read(0, 3)
+    ids = tiny.store.record_ids[:3].tolist()
+    ref = _generate(net, blk["lowpass"], ids, realizations=2)
+    for k in (1e-3, 1e3):
+        out = _generate(net, blk["lowpass"] * np.float32(k), ids, realizations=2)
+        for key, acc in ref.items():
+            np.testing.assert_allclose(out[key], k * acc.astype(np.float64), rtol=1e-4, atol=1e-6 * k * np.abs(acc).max())
+
+
+def test_lf_merge_reproduces_the_conditioning(tiny):
+    blk = tiny.store.read(0, 8)
+    ids = tiny.store.record_ids[:8].tolist()
+    raw = np.stack(list(_generate(tiny, blk["lowpass"], ids, lf_merge=False).values())).astype(np.float64)
+    merged = np.stack(list(_generate(tiny, blk["lowpass"], ids).values())).astype(np.float64)
+    corr_raw, _ = lowband_consistency(raw, blk["lowpass"], FS, LOWPASS_HZ)
+    corr, amp = lowband_consistency(merged, blk["lowpass"], FS, LOWPASS_HZ)
+    assert corr.min() > 0.999 and np.all(np.abs(amp - 1.0) < 0.01), (corr, amp)
+    assert corr_raw.min() < 0.99                      # the tiny model alone does not get there
+    # the high band is the model's: above twice the crossover the merge changes little
+    hp = lambda x: x - lowpass(x, FS, 2 * LOWPASS_HZ)
+    assert np.linalg.norm(hp(merged - raw)) < 0.05 * np.linalg.norm(hp(raw))
+
+
+@pytest.mark.parametrize("length,window", [(512, 512), (300, 512), (1200, 512), (1001, 257), (2048, 512)])
+def test_crossfade_weights_are_complementary(length, window):
+    starts, weights = crossfade_layout(length, window)
+    total = np.zeros(max(length, window))
+    for start, w in zip(starts, weights):
+        total[start:start + window] += w
+    np.testing.assert_allclose(total[:length], 1.0, rtol=0, atol=1e-12)
+    assert starts[0] == 0 and (length <= window or starts[-1] + window == length)
+    assert np.all(np.diff(starts) <= (window + 1) // 2) and weights.min() >= 0 and weights.max() <= 1
+
+
+class _Echo(torch.nn.Module):
+    """A stand-in denoiser whose x0 estimate is twice the model-space conditioning."""
+
+    def __init__(self):
+        super().__init__()
+        self.schedule = CosineSchedule()
+        self.sigma_min, self.sigma_max = self.schedule.sigma_ve_min, self.schedule.sigma_ve_max
+
+    def forward(self, x, sigma, cond_model, scalars):
+        return 2.0 * cond_model
+
+
+@pytest.mark.parametrize("length", [300, 512, 1337])
+def test_windows_scale_and_crossfade_in_physical_units(length):
+    """Each window is scaled by its own conditioning and back; the cross-fade must give 2 × cond exactly."""
+    cond = np.stack([accelerogram(s, n=length, pga=10.0 ** -s) for s in range(3)])[:, None].astype(np.float32)
+    net = SimpleNamespace(denoiser=_Echo(), scaler=Scaler(global_factor=3.0), config=TrainConfig())
+    out = _generate(net, cond, ["a", "b", "c"], sampler="ddim", window=512, lf_merge=False)
+    for i, rid in enumerate("abc"):
+        assert out[(rid, 0)].shape == (1, length)
+        np.testing.assert_allclose(out[(rid, 0)], 2.0 * cond[i], rtol=1e-5, atol=1e-7 * np.abs(cond[i]).max())
+
+
+def test_same_results_across_batch_sizes_shards_and_order(tiny):
+    lp = tiny.store.read(0, 5)["lowpass"]
+    lp = np.concatenate([lp, lp[:, :, ::-1]], axis=-1)                 # 1024 samples: 3 windows of 512
+    ids = tiny.store.record_ids[:5].tolist()
+    one = _generate(tiny, lp, ids, realizations=2, batch_size=1)
+    three = _generate(tiny, lp, ids, realizations=2, batch_size=3)
+    shards = {**_generate(tiny, lp[0::2], ids[0::2], realizations=2, batch_size=3),
+              **_generate(tiny, lp[1::2][::-1], ids[1::2][::-1], realizations=2, batch_size=2)}
+    assert list(one) == list(three) and sorted(shards) == sorted(one)
+    for key, acc in one.items():
+        # equal up to float32 convolution rounding, which depends on the batch shape
+        for other in (three, shards):
+            np.testing.assert_allclose(other[key], acc, rtol=0, atol=1e-5 * np.abs(acc).max())
+
+
+def test_realizations_differ_and_seeds_reproduce(tiny):
+    blk = tiny.store.read(0, 2)
+    ids = tiny.store.record_ids[:2].tolist()
+    out = _generate(tiny, blk["lowpass"], ids, realizations=3, lf_merge=False)
+    again = _generate(tiny, blk["lowpass"], ids, realizations=3, lf_merge=False)
+    other_seed = _generate(tiny, blk["lowpass"], ids, realizations=3, lf_merge=False, seed=1)
+    for rid in ids:
+        for k in range(3):
+            np.testing.assert_array_equal(again[(rid, k)], out[(rid, k)])
+            assert _corr(other_seed[(rid, k)][0], out[(rid, k)][0]) < 0.95
+            for j in range(k):
+                assert _corr(out[(rid, j)][0], out[(rid, k)][0]) < 0.95
+    assert len({record_seed(0, rid, k) for rid in ids for k in range(3)}) == 6
+
+
+def test_pre_event_gate_is_the_onset_gate_applied_to_whole_traces(tiny):
+    """generate(pre_event_gate=True) = onset.gate_pre_event on the whole generated trace, then the
+    low-band merge: the same draws, gated; the low band is still the conditioning's."""
+    from seisdiff.engine.lfmerge import lf_merge
+    from seisdiff.engine.onset import gate_pre_event
+
+    blk = tiny.store.read(0, 3)
+    ids = tiny.store.record_ids[:3].tolist()
+    cond = np.concatenate([np.zeros_like(blk["lowpass"]), blk["lowpass"]], axis=-1)  # quiet first half
+    raw = _generate(tiny, cond, ids, lf_merge=False)
+    gated = _generate(tiny, cond, ids, pre_event_gate=True)
+    for i, rid in enumerate(ids):
+        ref = lf_merge(gate_pre_event(raw[(rid, 0)].astype(np.float64), cond[i].astype(np.float64), FS, LOWPASS_HZ),
+                       cond[i].astype(np.float64), FS, LOWPASS_HZ)
+        np.testing.assert_allclose(gated[(rid, 0)], ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+        half = cond.shape[-1] // 2
+        high_raw = raw[(rid, 0)] - lowpass(raw[(rid, 0)].astype(np.float64), FS, LOWPASS_HZ)
+        high_gated = gated[(rid, 0)] - lowpass(gated[(rid, 0)].astype(np.float64), FS, LOWPASS_HZ)
+        assert np.abs(high_gated[:, :half // 2]).max() < 0.05 * np.abs(high_raw[:, :half // 2]).max()

@@ -1,0 +1,100 @@
+"""`seisdiff sample --cond GRID`: a station grid goes to engine.grid_sample through the command, with the
+grid options; the output store has the input's stations, sample count and start time, per-station files
+beside it, and rerunning the same command writes nothing new. Grid options without a grid, and options
+a grid run does not take, are refused in one line before anything is written.
+
+Uses the tiny model and the grid writers of tests/test_grid.py (DDIM, 2 steps: the low band is the
+conditioning's by the low-frequency merge).
+"""
+import numpy as np
+import obspy
+import pytest
+import zarr
+from test_grid import COMPONENTS, FS, HYPO, LOWPASS_HZ, START, STATIONS, _assert_low_band, _signals, _write_zarr
+from test_grid import tiny_checkpoint
+from test_scaling import make_store
+
+from seisdiff.cli import main
+from seisdiff.dsp import lowpass
+from seisdiff.io.formats.common import hypocentral_distance_km
+from seisdiff.io.grid import open_grid
+from seisdiff.io.grid_store import station_files_dir
+
+N_SAMPLES = 3001
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return tiny_checkpoint(tmp_path_factory.mktemp("grid_cli_tiny"))
+
+
+def _sample(tiny, *args):
+    return main(["sample", "--checkpoint", str(tiny.ckpt), "--no-progress", "--sampler", "ddim", "--steps", "2",
+                 *map(str, args)])
+
+
+def _grid(tmp_path):
+    acc_mps2 = _signals(N_SAMPLES, FS, seed=11)
+    grid = _write_zarr(tmp_path / "grid.zarr", acc_mps2, attrs={"units": "m/s^2", "dt_s": 1 / FS, "start_time": START})
+    return grid, acc_mps2
+
+
+def _snapshot(*folders):
+    return {p: p.stat().st_mtime_ns for f in folders for p in sorted(f.rglob("*")) if p.is_file()}
+
+
+def test_cli_grid_keeps_stations_samples_start_and_resumes(tiny, tmp_path, capsys):
+    grid, acc_mps2 = _grid(tmp_path)
+    out = tmp_path / "out.zarr"
+    command = ("--cond", grid, "--out", out, "--format", "sac", "--hypocenter", *HYPO, "--magnitude", 6.5,
+               "--block-stations", 2)
+    assert _sample(tiny, *command) == 0
+    assert "9 records generated (0 already written)" in capsys.readouterr().out
+    with open_grid(out) as res:
+        assert (res.n_stations, res.n_components, res.n_samples) == (3, 3, N_SAMPLES)
+        assert res.start_time == START and res.dt_s == pytest.approx(1 / FS) and res.units == "m/s^2"
+        assert res.stations.names.tolist() == STATIONS and res.components == COMPONENTS
+        generated = res.read_block(0, 3)
+    _assert_low_band(generated, lowpass(acc_mps2.astype(np.float32).astype(np.float64), FS, LOWPASS_HZ))
+    group = zarr.open_group(str(out), mode="r")
+    np.testing.assert_allclose(group["distance_km"][:], [hypocentral_distance_km(*HYPO, la, lo)
+                                                         for la, lo in zip(group["lat"][:], group["lon"][:])])
+    assert np.all(group["magnitude"][:] == 6.5) and group["committed"][:].tolist() == [1, 1]
+
+    files = station_files_dir(out, "sac")
+    assert sorted(p.name for p in files.iterdir()) == sorted(f"{s}_{c}.sac" for s in STATIONS for c in COMPONENTS)
+    tr = obspy.read(str(files / "ST02_N.sac"))[0]
+    assert (tr.stats.station, tr.stats.channel, tr.stats.npts) == ("ST02", "N", N_SAMPLES)
+    assert tr.stats.starttime == obspy.UTCDateTime(START)
+    np.testing.assert_allclose(tr.data / 1e9, generated[1, 1], rtol=1e-6, atol=1e-9)   # SAC holds nm/s²
+
+    before = _snapshot(out, files)
+    assert _sample(tiny, *command) == 0                                       # the same command: resumes
+    assert "0 records generated (9 already written)" in capsys.readouterr().out
+    assert _snapshot(out, files) == before                                    # nothing new, nothing rewritten
+    assert _sample(tiny, *command, "--seed", 3) == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_cli_grid_options_are_refused_where_they_do_not_apply(tiny, tmp_path, capsys):
+    grid, _ = _grid(tmp_path)
+    store = make_store(tmp_path / "cond.zarr", n=2, length=512)
+    cases = [
+        ((("--cond", store.path, "--out", tmp_path / "a.zarr", "--magnitude", 7)), ["--magnitude", "station grid"]),
+        ((("--cond", grid, "--out", tmp_path / "b.zarr", "--realizations", 2)), ["--realizations", "grid.zarr"]),
+        ((("--cond", grid, "--out", tmp_path / "c", "--format", "mseed", "--output", "velocity")),
+         ["--output velocity", "grid.zarr"]),
+    ]
+    for args, words in cases:
+        assert _sample(tiny, *args) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and all(w in err for w in words), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cond.zarr", "grid.zarr"]      # nothing written
+
+
+def test_cli_bad_grid_is_one_line_and_writes_nothing(tiny, tmp_path, capsys):
+    grid = _write_zarr(tmp_path / "nodt.zarr", _signals(600, FS), attrs={"units": "m/s^2"})
+    assert _sample(tiny, "--cond", grid, "--out", tmp_path / "out.zarr") == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "nodt.zarr" in err and "no time step" in err
+    assert not (tmp_path / "out.zarr").exists() and not list(tmp_path.glob(".out*"))
