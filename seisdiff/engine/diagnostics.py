@@ -66,7 +66,7 @@ def generation_report(denoiser, broadband_mps2: np.ndarray, lowpass_mps2: np.nda
     median PGA ratio (generated/real), mean envelope correlation, PSA bias ln(real/generated) averaged
     over records (per period and its mean absolute value). Optionally a PNG of both."""
     from seisdiff.dsp import psa
-    from seisdiff.evaluate import envelope_correlation   # the one envelope; upward until it moves to dsp
+    from seisdiff.dsp.envelope import envelope_correlation
 
     scaler = denoiser.scaler
     cond, log_scale = scaler.cond_to_model(torch.from_numpy(lowpass_mps2))

@@ -17,7 +17,6 @@ max over the draws), the form in which the quality goals are stated.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from seisdiff.errors import UserError
 from seisdiff.evaluate import baselines, figures, gof
 from seisdiff.evaluate.metrics import (DEFAULT_FREQS_HZ, DEFAULT_PERIODS_S, compute_all, envelope,
                                        envelope_correlation, lowband_consistency)
+from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
 
 BASELINES = ("lf_only", "stochastic")
@@ -117,8 +117,8 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "records": _record_table(real.record_ids[record_index], real_m, results["model"]),
     }
     result["figures"] = _write_figures(out_dir, result, real_m, results, systems, waves, sampling_rate_hz)
-    _write_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
-    _write_atomic(out_dir / "report.md", _markdown(result))
+    write_text_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
+    write_text_atomic(out_dir / "report.md", _markdown(result))
     return result
 
 
@@ -496,9 +496,3 @@ def _scalar(v):
 
 def _jsonable(values) -> list:
     return [_scalar(v) for v in np.asarray(values).ravel()]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
