@@ -1,0 +1,307 @@
+"""Grouped cross-validation: hold out each region (or event) in turn, train on the rest, generate the
+held-out records from their low band and measure them against the real ones, next to both baselines.
+
+For each fold (one per distinct value of the grouping column; records with an empty value — e.g.
+simulations — always stay in training) under OUT/<fold>/:
+  train.zarr, test.zarr        the records (m/s², unchanged) copied from the store (`io.subset`)
+  model/                       `engine.train.train` with the given config; crossval_train.json marks it done
+  samples.zarr                 the held-out records generated from best.pt (`engine.sampling`)
+  eval/                        `evaluate.report.evaluate` (metrics.json, report.md, figures)
+  test_<kind>.zarr, eval_<kind>/   the same for horizontals (H1, H2, H) and verticals (Z) apart, when a
+                               fold has both (the `component` column)
+Every stage is skipped when its output is complete, so an interrupted run continues where it stopped.
+OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
+The model's values are one realization per record (with several realizations: the mean over the
+draws, `model_one_realization`), the form in which the goals are stated.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.errors import UserError
+from seisdiff.io.atomic import write_text_atomic
+from seisdiff.io.store import Store, open_store
+from seisdiff.io.subset import copy_records
+
+SYSTEMS = ("model", "stochastic", "lf_only")
+# (short name, report summary key, label, goal: (kind, threshold) with kind abs_max | max | min, or None)
+GOALS = [
+    ("PSA bias", "psa_band_bias_ln", "PSA bias 0.05–1 s, mean ln(real/gen)", ("abs_max", 0.15)),
+    ("PSA σ", "psa_band_sigma_ln", "PSA sigma 0.05–1 s (ln)", ("max", 0.45)),
+    ("FAS bias", "fas_band_bias_ln", "FAS bias 1–25 Hz, mean ln(real/gen)", ("abs_max", 0.15)),
+    ("PGA", "pga_median_ln", "PGA, median ln(real/gen)", ("abs_max", 0.15)),
+    ("Arias", "arias_median_ln", "Arias intensity, median ln(real/gen)", ("abs_max", 0.2)),
+    ("D5–95 s", "d5_95_median_diff_s", "D5–95, median real − gen (s)", ("abs_max", 2.0)),
+    ("envelope r", "envelope_corr_median", "envelope correlation, median", ("min", 0.6)),
+    ("low-band r", "lowband_corr_median", "low-band correlation, median", ("min", 0.99)),
+    ("pre-event", "pre_event_ratio_median", "pre-event > 2 Hz level gen/real, median (no goal)", None),
+]
+KINDS = {"horizontal": ("H1", "H2", "H"), "vertical": ("Z",)}
+BIAS_MARGIN = 0.05  # the issue: on every fold, PSA and FAS bias no worse than stochastic's by more than this
+
+
+@dataclass
+class CrossvalConfig:
+    """What `seisdiff crossval` is asked to do; each default lives here."""
+
+    data: str                        # the store of every record (m/s²)
+    out: str                         # output folder
+    by: str = "region"               # the store column whose values are the folds
+    config: str | None = None        # training TOML (TrainConfig); --epochs / --max-minutes override it
+    epochs: int | None = None
+    max_minutes: float | None = None
+    sampler: str | None = None       # None: SampleConfig's defaults
+    steps: int | None = None
+    realizations: int = 1
+    seed: int = 0                    # sampling seed and the stochastic baseline's seed
+    device: str = "auto"
+    folds: list | None = None        # only these folds (values of the `by` column)
+    progress: bool = True
+
+
+@dataclass
+class Fold:
+    name: str                        # the held-out value of the grouping column
+    dirname: str                     # its folder under OUT
+    train: np.ndarray                # record indices (sorted) of the store
+    test: np.ndarray
+
+
+def plan_folds(store: Store, by: str, only=None) -> list[Fold]:
+    """One fold per distinct non-empty value of column `by`; UserError when it cannot be grouped."""
+    if by not in store.columns:
+        raise UserError(f"{store.path}: no column {by!r} to hold out by (columns: {', '.join(store.columns)}); "
+                        "use --by region or --by event (written by `seisdiff preprocess`)")
+    values = store.column(by)
+    values = np.where(values == values, values, "").astype(str) if values.dtype.kind == "f" else values.astype(str)
+    names = sorted(set(values.tolist()) - {""})
+    if len(names) < 2:
+        raise UserError(f"{store.path}: column {by!r} has {len(names)} non-empty value(s) ({', '.join(names)}); "
+                        "cross-validation needs at least two groups")
+    unknown = sorted(set(only or []) - set(names))
+    if unknown:
+        raise UserError(f"--folds {' '.join(unknown)}: not a value of {by!r}; choose among {', '.join(names)}")
+    folds, used = [], set()
+    for name in names:
+        dirname = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "fold"
+        while dirname in used:
+            dirname += "_"
+        used.add(dirname)
+        if not only or name in only:
+            folds.append(Fold(name, dirname, np.flatnonzero(values != name), np.flatnonzero(values == name)))
+    return folds
+
+
+def crossval(cfg: CrossvalConfig, log=print) -> dict:
+    """Run (or continue) every fold; write OUT/crossval.json and OUT/crossval.md; return the JSON."""
+    from seisdiff.engine.config import load_config
+
+    if cfg.realizations < 1:
+        raise UserError(f"--realizations {cfg.realizations}: give a positive number")
+    store = open_store(cfg.data)
+    folds = plan_folds(store, cfg.by, cfg.folds)
+    train_cfg = load_config(cfg.config, {"epochs": cfg.epochs, "max_minutes": cfg.max_minutes})
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [run_fold(fold, store, train_cfg, cfg, out / fold.dirname, log) for fold in folds]
+    result = {"store": str(store.path), "by": cfg.by, "settings": asdict(cfg), "train_config": train_cfg.to_dict(),
+              "model_values": ("one realization per record, mean over the draws" if cfg.realizations > 1
+                               else "one realization per record"),
+              "goals": [{"name": n, "key": k, "label": label, "goal": goal_text(g)} for n, k, label, g in GOALS],
+              "folds": rows, "mean": mean_over_folds(rows)}
+    write_text_atomic(out / "crossval.json", json.dumps(result, indent=1, allow_nan=False) + "\n")
+    write_text_atomic(out / "crossval.md", markdown(result))
+    return result
+
+
+def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, log) -> dict:
+    """The stages of one fold (each skipped when complete); returns its row of crossval.json."""
+    def say(stage, message):
+        log(f"crossval [{fold.name}] {stage}: {message}")
+
+    train_store = _copy(store, fold.train, d / "train.zarr", say, "train store")
+    test_store = _copy(store, fold.test, d / "test.zarr", say, "test store")
+    if _train(train_cfg, train_store, d / "model", cfg.device, say):
+        for stale in [d / "samples.zarr", *d.glob("eval*")]:    # made by an earlier model
+            shutil.rmtree(stale, ignore_errors=True)
+    samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
+    values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say)}, []
+    if "component" not in test_store.columns:
+        notes.append("no `component` column: horizontals and verticals not reported apart")
+    else:
+        component = test_store.column("component")
+        kinds = {kind: np.flatnonzero(np.isin(component, codes)) for kind, codes in KINDS.items()}
+        if n_other := len(component) - sum(len(v) for v in kinds.values()):
+            notes.append(f"{n_other} record(s) neither horizontal nor vertical (3-component or unknown)")
+        for kind, rows in kinds.items():
+            if len(rows) == 0:
+                notes.append(f"no {kind} records")
+            elif len(rows) == len(component):
+                values[kind] = values["all"]
+            else:
+                sub = _copy(test_store, rows, d / f"test_{kind}.zarr", say, f"test store, {kind}")
+                values[kind] = _evaluate(sub, samples, d / f"eval_{kind}", cfg, say)
+    return {"fold": fold.name, "dir": fold.dirname, "n_train": len(fold.train), "n_test": len(fold.test),
+            "n_kind": {k: (int(np.isin(test_store.column("component"), c).sum()) if "component" in test_store.columns
+                           else None) for k, c in KINDS.items()},
+            "notes": notes, "values": values}
+
+
+def _copy(source: Store, rows, dest: Path, say, stage: str) -> Store:
+    sub, written = copy_records(source, rows, dest, producer="seisdiff crossval")
+    say(stage, f"{len(sub)} records" + (f" ({written} copied)" if written else ", complete: skipped"))
+    return sub
+
+
+def _train(train_cfg, data: Store, model_dir: Path, device: str, say) -> bool:
+    """Train (or continue) the fold's model; False when it was complete already."""
+    from seisdiff.engine.train import train
+
+    marker = model_dir / "crossval_train.json"
+    asked = {"epochs": train_cfg.epochs, "max_minutes": train_cfg.max_minutes}
+    if (model_dir / "best.pt").is_file() and marker.is_file() and json.loads(marker.read_text())["asked"] == asked:
+        say("train", "best.pt present and training finished: skipped")
+        return False
+    resume = (model_dir / "last.pt").is_file()
+    say("train", f"{'resuming' if resume else 'training'} on {len(data)} records into {model_dir}")
+    summary = train(copy.deepcopy(train_cfg), data.path, model_dir, resume=resume, device=device,
+                    log=lambda line: say("train", line))
+    write_text_atomic(marker, json.dumps({"asked": asked, "epoch": summary["epoch"], "step": summary["step"],
+                                          "best_val_loss": summary["best_val_loss"]}) + "\n")
+    return True
+
+
+def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say) -> Path:
+    """Generate `cfg.realizations` per held-out record from `best` into the store `out` (resumably)."""
+    from seisdiff.engine.checkpoint import load_checkpoint
+    from seisdiff.engine.denoiser import load_denoiser
+    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, open_conditioning,
+                                          resolve_device, resolve_settings, sample_into)
+    from seisdiff.io.sinks import ZarrSink, write_settings
+
+    if not best.is_file():
+        raise UserError(f"{best}: training wrote no best.pt; delete {best.parent} and re-run")
+    given = {k: v for k, v in (("sampler", cfg.sampler), ("steps", cfg.steps)) if v is not None}
+    scfg = SampleConfig(checkpoint=str(best), cond=[str(cond_store.path)], out=str(out), realizations=cfg.realizations,
+                        seed=cfg.seed, device=cfg.device, progress=cfg.progress, **given)
+    device = resolve_device(scfg.device)
+    ckpt = load_checkpoint(best)
+    model = load_denoiser(ckpt, device)._replace(source=str(best.resolve()))
+    cond, shard = open_conditioning(scfg, model, 1, 0)
+    settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
+    sink = ZarrSink(out, cond, settings, 1, 0)
+    write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)
+    if len(sink.existing) >= len(cond) * cfg.realizations:
+        say("sample", f"{len(sink.existing)} realizations present, complete: skipped")
+        return out
+    written, already, seconds = sample_into(sink, model, cond, shard, settings, progress=cfg.progress,
+                                            label=f"sample {cond_store.path.parent.name}")
+    say("sample", f"{written} realizations generated ({already} already there) in {seconds:.1f} s "
+                  f"({settings['sampler']}, {settings['steps']} steps)")
+    return out
+
+
+def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say) -> dict:
+    """{system: {summary key: value}} of the model (one realization per record) and both baselines."""
+    from seisdiff.evaluate.report import evaluate
+
+    metrics = out / "metrics.json"
+    if metrics.is_file():
+        result = json.loads(metrics.read_text())
+        say(f"evaluate {out.name}", "metrics.json present: skipped")
+    else:
+        result = evaluate(real, str(samples), out, seed=cfg.seed, progress=cfg.progress)
+        say(f"evaluate {out.name}", f"{result['n_records']} records → {metrics}")
+    draws = result.get("model_one_realization")
+    summaries = {**result["summary"], **({"model": draws["mean"]} if draws else {})}
+    return {system: {key: summaries[system].get(key) for _, key, _, _ in GOALS} for system in SYSTEMS}
+
+
+def mean_over_folds(rows: list[dict]) -> dict:
+    """{kind: {"n_folds": n, system: {key: mean over the folds that have the value}}}."""
+    out = {}
+    for kind in ("all", *KINDS):
+        have = [r["values"][kind] for r in rows if kind in r["values"]]
+        if have:
+            out[kind] = {"n_folds": len(have), **{s: {key: _mean([v[s][key] for v in have]) for _, key, _, _ in GOALS}
+                                                  for s in SYSTEMS}}
+    return out
+
+
+def _mean(values):
+    finite = [v for v in values if v is not None]
+    return float(f"{np.mean(finite):.6g}") if finite else None
+
+
+def goal_met(goal, value) -> bool | None:
+    if goal is None or value is None:
+        return None
+    kind, threshold = goal
+    return abs(value) <= threshold if kind == "abs_max" else value <= threshold if kind == "max" else value >= threshold
+
+
+def goal_text(goal) -> str:
+    if goal is None:
+        return "—"
+    kind, threshold = goal
+    return {"abs_max": f"±{threshold:g}", "max": f"≤ {threshold:g}", "min": f"≥ {threshold:g}"}[kind]
+
+
+def table_lines(result: dict) -> list[str]:
+    """The fold table (markdown): per fold (and component kind) and the mean, each system's goals, ✓ where met."""
+    lines = ["| fold | records | system | " + " | ".join(n for n, _, _, _ in GOALS) + " |",
+             "|---|---:|---|" + "---:|" * len(GOALS),
+             "| goal | | | " + " | ".join(goal_text(g) for _, _, _, g in GOALS) + " |"]
+    blocks = [(r["fold"], r["values"], {"all": r["n_test"], **r["n_kind"]}) for r in result["folds"]]
+    blocks.append(("mean", result["mean"], {k: f"{v['n_folds']} fold{'s' * (v['n_folds'] != 1)}" for k, v in result["mean"].items()}))
+    for name, values, counts in blocks:
+        for kind in ("all", *KINDS):
+            if kind not in values:
+                continue
+            label, count = (name if kind == "all" else f"{name}, {kind}"), counts.get(kind)
+            for system in SYSTEMS:
+                cells = [_cell(values[kind][system][key], goal) for _, key, _, goal in GOALS]
+                lines.append(f"| {label} | {count} | {system} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _cell(value, goal) -> str:
+    if value is None:
+        return "—"
+    signed = goal is not None and goal[0] == "abs_max"
+    return (f"{value:+.3f}" if signed else f"{value:.3f}") + (" ✓" if goal_met(goal, value) else "")
+
+
+def bias_checks(result: dict) -> list[str]:
+    """The issue's fold-wise criterion: PSA and FAS bias within BIAS_MARGIN of stochastic's on every fold
+    (|model| ≤ |stochastic| + margin) and better on the mean."""
+    lines = []
+    for name, key in (("PSA", "psa_band_bias_ln"), ("FAS", "fas_band_bias_ln")):
+        pairs = [(r["values"]["all"]["model"][key], r["values"]["all"]["stochastic"][key]) for r in result["folds"]]
+        every = all(m is not None and s is not None and abs(m) <= abs(s) + BIAS_MARGIN for m, s in pairs)
+        mean = result["mean"]["all"]
+        m, s = mean["model"][key], mean["stochastic"][key]
+        better = m is not None and s is not None and abs(m) < abs(s)
+        lines.append(f"- {name} bias within {BIAS_MARGIN:g} of `stochastic`'s on every fold: "
+                     f"{'✓' if every else '✗'}; better on the mean: {'✓' if better else '✗'}")
+    return lines
+
+
+def markdown(result: dict) -> str:
+    lines = ["# seisdiff cross-validation", "",
+             f"- store `{result['store']}`, one fold per value of `{result['by']}` (records with none always "
+             "train); model values: " + result["model_values"] + "; residuals ln(real/gen): positive = "
+             "generated too weak; goal ±g: |value| ≤ g; ✓ where met",
+             "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]), ""]
+    lines += table_lines(result) + [""] + bias_checks(result)
+    notes = [f"- {r['fold']}: {note}" for r in result["folds"] for note in r["notes"]]
+    if notes:
+        lines += ["", "Notes:", *notes]
+    return "\n".join(lines) + "\n"

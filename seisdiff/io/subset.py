@@ -1,0 +1,58 @@
+"""A store holding some records of another store (m/s², unchanged), copied block by block, resumably.
+
+The copy keeps every per-record column and the source's attributes (sampling rate, crossover, band,
+filter, preprocessing settings, …); the derived PGA columns are recomputed by the writer from the same
+arrays, so they are equal. A copy interrupted at any point is completed by the next call: records
+already committed are skipped (`StoreWriter.existing_ids`), and a complete copy (its `n_records`
+commit marker equals the number asked for) is not opened for writing at all.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff.io.store import Store, create_store, open_store
+
+# attributes create_store sets from its own arguments (or which describe this store, not its records)
+_OWN_ATTRS = ("units", "sampling_rate_hz", "lowpass_hz", "band_hz", "schema_version", "producer", "columns",
+              "n_records")
+
+
+def copy_records(source: Store | str | Path, indices, dest, *, block_records: int = 256,
+                 producer: str = "seisdiff subset") -> tuple[Store, int]:
+    """Copy records `indices` (any order; kept sorted) of `source` into the store `dest`.
+
+    Returns (the destination store, records written by this call: 0 when it was already complete)."""
+    src = source if isinstance(source, Store) else open_store(source)
+    indices = np.unique(np.asarray(indices, dtype=np.int64))
+    dest = Path(dest)
+    if (dest / "zarr.json").is_file():
+        done = open_store(dest)
+        if len(done) == len(indices) and set(done.record_ids.tolist()) == set(src.record_ids[indices].tolist()):
+            return done, 0
+    filter_order = int(src.attrs.get("filter", {}).get("order", 4))
+    writer = create_store(dest, sampling_rate_hz=src.sampling_rate_hz, length=src.length,
+                          n_channels=src.n_channels, lowpass_hz=src.lowpass_hz, band_hz=src.band_hz,
+                          filter_order=filter_order, producer=producer,
+                          extra_attrs={k: v for k, v in src.attrs.items() if k not in _OWN_ATTRS})
+    existing = writer.existing_ids
+    ids = src.record_ids
+    todo = indices[~np.isin(ids[indices], list(existing))] if existing else indices
+    columns = {c: src.column(c) for c in src.columns if c not in ("pga_broadband", "pga_lowpass")}
+    written = 0
+    for lo in range(0, len(todo), block_records):
+        rows = todo[lo:lo + block_records]
+        signals = read_rows(src, rows)
+        writer.append(signals["broadband"], signals["lowpass"], ids[rows],
+                      {c: v[rows] for c, v in columns.items()})
+        written += len(rows)
+    return open_store(dest), written
+
+
+def read_rows(store: Store, rows, fields=("broadband", "lowpass")) -> dict[str, np.ndarray]:
+    """Records `rows` (sorted, unique) as {field: (k, C, L)}, one read per run of consecutive rows."""
+    rows = np.asarray(rows, dtype=np.int64)
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) != 1) + 1)
+    parts = [store.read(int(r[0]), int(r[-1]) + 1, fields=fields) for r in runs if len(r)]
+    return {f: np.concatenate([p[f] for p in parts]) for f in fields}

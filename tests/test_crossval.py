@@ -1,0 +1,113 @@
+"""`seisdiff crossval`: folds partition the records by region (records without one always train), the
+fold stores keep the source's arrays, columns and attributes, crossval.json's mean is the mean of its
+folds, a second run redoes nothing, and a store that cannot be grouped is one clear error line."""
+import json
+
+import numpy as np
+import pytest
+from synth import make_store
+from test_train import TINY_TOML
+
+from seisdiff.cli import main
+from seisdiff.evaluate.crossval import GOALS, SYSTEMS
+from seisdiff.io.store import open_store
+from seisdiff.io.subset import copy_records
+
+N = 18
+REGIONS = np.array(["japan"] * 6 + ["taiwan"] * 6 + [""] * 6)          # the last 6: e.g. simulations
+COMPONENTS = np.array(["H1", "Z"] * 3 + ["H1", "H2"] * 3 + ["H1", "Z"] * 3)  # taiwan: no verticals
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crossval")
+    store = make_store(root / "all.zarr", n=N, length=256, columns={"region": REGIONS, "component": COMPONENTS})
+    (root / "tiny.toml").write_text(TINY_TOML)
+    args = ["crossval", "--data", str(store.path), "--out", str(root / "cv"), "--config", str(root / "tiny.toml"),
+            "--epochs", "1", "--sampler", "ddim", "--steps", "2", "--realizations", "2", "--no-progress"]
+    assert main(args) == 0
+    return root / "cv", store, args
+
+
+def test_fold_stores_partition_the_records_by_region(run):
+    out, store, _ = run
+    ids = store.record_ids
+    unknown = set(ids[REGIONS == ""].tolist())
+    tested = []
+    for region in ("japan", "taiwan"):
+        train, test = open_store(out / region / "train.zarr"), open_store(out / region / "test.zarr")
+        assert set(test.record_ids.tolist()) == set(ids[REGIONS == region].tolist())
+        assert set(train.record_ids.tolist()) == set(ids[REGIONS != region].tolist())
+        assert unknown <= set(train.record_ids.tolist()) and not unknown & set(test.record_ids.tolist())
+        tested += test.record_ids.tolist()
+        for sub in (train, test):
+            for key in ("sampling_rate_hz", "lowpass_hz", "band_hz", "filter"):
+                assert sub.attrs[key] == store.attrs[key], key
+            assert set(store.columns) <= set(sub.columns)
+            rows = np.searchsorted(ids, sub.record_ids)
+            np.testing.assert_array_equal(sub.read()["broadband"], store.read()["broadband"][rows])
+            np.testing.assert_array_equal(sub.column("component"), COMPONENTS[rows])
+            np.testing.assert_array_equal(sub.column("pga_broadband"), store.column("pga_broadband")[rows])
+    assert sorted(tested) == sorted(ids[REGIONS != ""].tolist())     # every grouped record tested once
+
+
+def test_table_has_one_row_per_fold_and_their_mean(run):
+    out, _, _ = run
+    result = json.loads((out / "crossval.json").read_text())
+    assert [r["fold"] for r in result["folds"]] == ["japan", "taiwan"]
+    for kind, n_folds in (("all", 2), ("horizontal", 2), ("vertical", 1)):
+        assert result["mean"][kind]["n_folds"] == n_folds
+        for system in SYSTEMS:
+            for _, key, _, _ in GOALS:
+                values = [r["values"][kind][system][key] for r in result["folds"] if kind in r["values"]]
+                if None not in values:
+                    assert result["mean"][kind][system][key] == pytest.approx(np.mean(values), rel=1e-5), key
+    # with 2 realizations the model's values are one realization per record, mean over the draws
+    metrics = json.loads((out / "japan" / "eval" / "metrics.json").read_text())
+    assert metrics["model_one_realization"]["n_draws"] == 2
+    assert result["folds"][0]["values"]["all"]["model"]["psa_band_bias_ln"] == \
+        metrics["model_one_realization"]["mean"]["psa_band_bias_ln"]
+    assert result["folds"][0]["values"]["all"]["stochastic"]["psa_band_bias_ln"] == \
+        metrics["summary"]["stochastic"]["psa_band_bias_ln"]
+    # horizontals and verticals evaluated apart, each on its own records
+    horizontal = json.loads((out / "japan" / "eval_horizontal" / "metrics.json").read_text())
+    assert horizontal["n_records"] == 3 and metrics["n_records"] == 6
+    taiwan = result["folds"][1]
+    assert "vertical" not in taiwan["values"] and "no vertical records" in taiwan["notes"]
+    assert taiwan["values"]["horizontal"] == taiwan["values"]["all"]  # every record horizontal
+    md = (out / "crossval.md").read_text()
+    assert "| japan, vertical | 3 | model |" in md and "| mean | 2 folds | lf_only |" in md
+    assert "| mean, vertical | 1 fold | model |" in md and "taiwan: no vertical records" in md
+    assert all(line.count("|") == len(GOALS) + 4 for line in md.splitlines() if line.startswith("|"))
+    assert "| goal | | | ±0.15 | ≤ 0.45 |" in md
+
+
+def test_second_run_redoes_nothing(run, capsys):
+    out, _, args = run
+    files = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+             and p.name not in ("crossval.json", "crossval.md", "sample_config.json")}
+    capsys.readouterr()
+    assert main(args) == 0
+    stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crossval [")]
+    assert len(stages) == 9 + 5 and all("skipped" in line for line in stages), stages
+    assert {p: p.stat().st_mtime_ns for p in files} == files
+
+
+def test_a_store_that_cannot_be_grouped_is_one_clear_error(tmp_path, capsys):
+    store = make_store(tmp_path / "s.zarr", n=6, length=256)             # no `region` column
+    common = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv")]
+    for extra, says in (([], "no column 'region'"), (["--by", "site"], "no column 'site'"),
+                        (["--by", "event", "--folds", "ev9"], "--folds ev9: not a value of 'event'")):
+        assert main([*common, *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], err
+    assert not (tmp_path / "cv").exists()
+
+
+def test_an_interrupted_copy_is_completed(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=9, length=256)
+    rows = np.array([1, 2, 4, 5, 7, 8])
+    copy_records(store, rows[:2], tmp_path / "sub.zarr")                  # as if killed after one block
+    sub, written = copy_records(store, rows, tmp_path / "sub.zarr", block_records=3)
+    assert written == 4 and sorted(sub.record_ids.tolist()) == store.record_ids[rows].tolist()
+    assert copy_records(store, rows, tmp_path / "sub.zarr")[1] == 0
