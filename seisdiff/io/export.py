@@ -33,13 +33,13 @@ def suffix_for(fmt: str, quantity: str = "acceleration") -> str:
     return ".VT2" if fmt == "at2" and quantity == "velocity" else SUFFIXES[fmt]
 
 
-def velocity_mps(acc_mps2, fs_hz: float, highpass_hz: float, order: int = 4) -> np.ndarray:
+def velocity_mps(acc_mps2, sampling_rate_hz: float, highpass_hz: float, order: int = 4) -> np.ndarray:
     """(..., n) acceleration in m/s² → (..., n) velocity in m/s without baseline drift (float64): the
     cumulative trapezoid integral from 0, then the zero-phase Butterworth high-pass at highpass_hz."""
     acc = np.asarray(acc_mps2, dtype=np.float64)
     vel = np.zeros_like(acc)
-    vel[..., 1:] = np.cumsum(0.5 * (acc[..., 1:] + acc[..., :-1]), axis=-1) / float(fs_hz)
-    return highpass(vel, fs_hz, highpass_hz, order)
+    vel[..., 1:] = np.cumsum(0.5 * (acc[..., 1:] + acc[..., :-1]), axis=-1) / float(sampling_rate_hz)
+    return highpass(vel, sampling_rate_hz, highpass_hz, order)
 
 
 def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: list[str],

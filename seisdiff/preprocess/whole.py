@@ -61,14 +61,14 @@ def samples_at(n: int, fs_in_hz: float, fs_hz: float) -> int:
     return int(math.floor(n * float(fs_hz) / float(fs_in_hz) + 0.5))
 
 
-def condition_whole(acc_mps2: np.ndarray, fs_hz: float, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(C, n) raw acceleration, m/s², at fs_hz → (broadband, lowpass), each (C, m) float32 m/s² at
-    cfg.sampling_rate_hz, m = samples_at(n, fs_hz, cfg.sampling_rate_hz) (see the module docstring)."""
+def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(C, n) raw acceleration, m/s², at sampling_rate_hz → (broadband, lowpass), each (C, m) float32 m/s² at
+    cfg.sampling_rate_hz, m = samples_at(n, sampling_rate_hz, cfg.sampling_rate_hz) (see the module docstring)."""
     x = cosine_taper(detrend(np.asarray(acc_mps2, dtype=np.float64)), cfg.taper_fraction)
     fs = cfg.sampling_rate_hz
-    m = samples_at(x.shape[-1], fs_hz, fs)
-    if abs(fs_hz - fs) > 1e-9 * fs:
-        x = resample(x, fs_hz, fs)
+    m = samples_at(x.shape[-1], sampling_rate_hz, fs)
+    if abs(sampling_rate_hz - fs) > 1e-9 * fs:
+        x = resample(x, sampling_rate_hz, fs)
     margin = int(round(cfg.margin_s * fs))
     padded = np.zeros(x.shape[:-1] + (m + 2 * margin,))
     keep = min(m, x.shape[-1])
