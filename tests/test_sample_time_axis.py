@@ -5,7 +5,6 @@ miniSEED inputs of odd lengths at 100 and 200 Hz; velocity output; three compone
 noise; implausible levels warned about; a velocity file without units refused in one line.
 
 The low band is fixed by --lf-merge, so a tiny model trained a few steps and 2 DDIM steps suffice."""
-from types import SimpleNamespace
 
 import numpy as np
 import obspy
@@ -170,7 +169,7 @@ def test_at2_output_and_velocity_output(ckpt, tmp_path):
     vel = _velocity(5, 6001, FS, 0.08)
     (folder / "VEL.VT2").write_text(
         "PEER NGA\nQuake, 1/2/2003, STA9, 090\nVELOCITY TIME SERIES IN UNITS OF CM/S\n"
-        f"NPTS= 6001, DT= 0.0100 SEC\n" + "\n".join("%15.7E" % v for v in vel * 100) + "\n")
+        "NPTS= 6001, DT= 0.0100 SEC\n" + "\n".join("%15.7E" % v for v in vel * 100) + "\n")
     assert _sample(ckpt, "--cond", folder, "--out", tmp_path / "at2", "--format", "at2") == 0
     lines = (tmp_path / "at2" / "VEL_r0.AT2").read_text().splitlines()
     assert lines[2] == "ACCELERATION TIME SERIES IN UNITS OF G" and "NPTS=    6001" in lines[3]

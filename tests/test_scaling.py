@@ -10,7 +10,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synth import accelerogram, make_store
+from synth import make_store
 
 from seisdiff.dsp import bandpass, lowpass
 from seisdiff.engine.config import DataConfig
