@@ -24,6 +24,7 @@ from seisdiff.engine.lfmerge import MERGE_TOL
 from seisdiff.engine.samplers import DEFAULT_GRID, DEFAULT_SAMPLER, SAMPLERS, STEPS_FOR, evaluations, intervals_for
 from seisdiff.engine.scaling import METADATA_FEATURES
 from seisdiff.errors import UserError
+from seisdiff.io.store import pad_to_length
 
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
@@ -179,7 +180,7 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     pre_event_gate=settings.get("pre_event_gate", False)):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
-                sink.add(rid, k, _padded(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
+                sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
                          {c: v[rows[pos]] for c, v in columns.items()})
                 written += 1
                 bar.update(1)
@@ -194,11 +195,3 @@ def _by_length(length: int, n_samples) -> list[tuple[np.ndarray | None, int]]:
         return [(None, length)]
     n = np.where((n_samples > 0) & (n_samples <= length), n_samples, length).astype(np.int64)
     return [(np.flatnonzero(n == v), int(v)) for v in dict.fromkeys(n.tolist())]
-
-
-def _padded(acc_mps2: np.ndarray, length: int) -> np.ndarray:
-    if acc_mps2.shape[-1] == length:
-        return acc_mps2
-    out = np.zeros(acc_mps2.shape[:-1] + (length,), acc_mps2.dtype)
-    out[..., :acc_mps2.shape[-1]] = acc_mps2
-    return out

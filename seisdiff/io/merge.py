@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from seisdiff.errors import UserError
-from seisdiff.io.store import create_store, open_store
+from seisdiff.io.store import create_store, open_store, pad_to_length
 
 
 def finish_rank(out: Path, world: int, rank: int) -> Path | None:
@@ -56,15 +56,7 @@ def merge_rank_stores(sources: list[Path], dest: Path, block_records: int = 256)
                 continue
             block = src.read(lo, hi)
             columns = {c: src.column(c)[lo:hi][new] for c in src.columns}
-            writer.append(_padded(block["broadband"][new], length), _padded(block["lowpass"][new], length),
-                          ids[new], columns)
+            writer.append(pad_to_length(block["broadband"][new], length),
+                          pad_to_length(block["lowpass"][new], length), ids[new], columns)
             existing.update(ids[new].tolist())
     return dest
-
-
-def _padded(x: np.ndarray, length: int) -> np.ndarray:
-    if x.shape[-1] == length:
-        return x
-    out = np.zeros(x.shape[:-1] + (length,), x.dtype)
-    out[..., :x.shape[-1]] = x
-    return out

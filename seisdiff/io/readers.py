@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import glob
-import inspect
 import os
 from pathlib import Path
 
@@ -43,22 +42,16 @@ def read(path, units: str | None = None, quantity: str | None = None) -> list[Re
         _need_units(path, quantity, units)
         return _differentiated(path, read_npz(path, "m/s^2"), quantity, units)
     from seisdiff.io.at2 import looks_like_at2, read_at2
-
-    with open(path, "rb") as f:
-        head = f.read(2048).decode("ascii", errors="replace")
-    if suffix in (".at2", ".vt2", ".dt2") or looks_like_at2(head):
-        return read_at2(path)
     from seisdiff.io.formats import detect, read_head
 
-    native = detect(path, read_head(path))
+    head = read_head(path)      # the first 4 KiB, read once for every format's detection
+    if suffix in (".at2", ".vt2", ".dt2") or looks_like_at2(head):
+        return read_at2(path)
+    native = detect(path, head)
     if native is not None:
         return native.read(path, units)
     from seisdiff.io.obspy_io import read_obspy
 
-    if quantity is None:
-        return read_obspy(path, units)
-    if "quantity" not in inspect.signature(read_obspy).parameters:
-        raise InputError(path, f"--quantity {quantity} is not supported for this format by this seisdiff")
     return read_obspy(path, units, quantity=quantity)
 
 

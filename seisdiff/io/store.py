@@ -299,3 +299,12 @@ class StoreWriter(Store):
         self._ids = None
         return hi
 
+
+def pad_to_length(x: np.ndarray, length: int) -> np.ndarray:
+    """x (..., n) zero-padded at the end to (..., length), the store's rule for whole records shorter
+    than its L (column `n_samples` keeps their own length); x itself when n == length."""
+    if x.shape[-1] == length:
+        return x
+    out = np.zeros(x.shape[:-1] + (length,), x.dtype)
+    out[..., :x.shape[-1]] = x
+    return out

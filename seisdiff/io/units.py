@@ -9,6 +9,7 @@ G_MPS2 = 9.80665  # standard gravity, exact by definition (CGPM 1901)
 
 _FACTORS_MPS2 = {
     "g": G_MPS2,
+    "g/10": G_MPS2 / 10.0,   # CSMIP/DMG, RENADIC, BHRC, USC Volume files: "UNITS ARE SEC AND G/10"
     "m/s^2": 1.0,
     "cm/s^2": 1e-2,
     "mm/s^2": 1e-3,
@@ -18,7 +19,7 @@ _FACTORS_MPS2 = {
 _ALIASES = {"gal": "cm/s^2", "gals": "cm/s^2", "µm/s^2": "um/s^2", "μm/s^2": "um/s^2"}
 
 UNITS_HELP = (
-    "acceleration unit of the samples: g (9.80665 m/s^2), m/s^2, cm/s^2 (= gal, CM/S/S, CM/S**2, "
+    "acceleration unit of the samples: g (9.80665 m/s^2), g/10, m/s^2, cm/s^2 (= gal, CM/S/S, CM/S**2, "
     "CM/SEC/SEC), mm/s^2, um/s^2, nm/s^2 (the SAC IACC convention); case and spelling variants "
     "such as M/S2, m s^-2 or cm/sec^2 are accepted"
 )

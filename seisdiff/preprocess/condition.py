@@ -43,10 +43,7 @@ class PreprocessConfig:
 
 def prepare_group(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> np.ndarray:
     """(C, n) raw acceleration in m/s² at sampling_rate_hz → (W, C, L + 2·margin) float64 segments, m/s²."""
-    x = detrend(np.asarray(acc_mps2, dtype=np.float64))
-    x = cosine_taper(x, cfg.taper_fraction)
-    if abs(sampling_rate_hz - cfg.sampling_rate_hz) > 1e-9 * cfg.sampling_rate_hz:
-        x = resample(x, sampling_rate_hz, cfg.sampling_rate_hz)
+    x = clean_and_resample(acc_mps2, sampling_rate_hz, cfg)
     starts = window_starts(x, cfg)
     margin = int(round(cfg.margin_s * cfg.sampling_rate_hz))
     n_seg = cfg.length + 2 * margin
@@ -57,6 +54,15 @@ def prepare_group(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: Preprocess
         if src_hi > src_lo:
             out[w, :, src_lo - lo:src_hi - lo] = x[:, src_lo:src_hi]
     return out
+
+
+def clean_and_resample(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> np.ndarray:
+    """(C, n) raw m/s² at sampling_rate_hz → demeaned, linearly detrended, cosine-tapered and resampled to
+    cfg.sampling_rate_hz (float64 m/s²): the first steps of both the training windows and whole records."""
+    x = cosine_taper(detrend(np.asarray(acc_mps2, dtype=np.float64)), cfg.taper_fraction)
+    if abs(sampling_rate_hz - cfg.sampling_rate_hz) > 1e-9 * cfg.sampling_rate_hz:
+        x = resample(x, sampling_rate_hz, cfg.sampling_rate_hz)
+    return x
 
 
 def window_starts(x: np.ndarray, cfg: PreprocessConfig) -> list[int]:

@@ -24,6 +24,7 @@ A conditioning beyond any recorded ground motion gets one warning line naming th
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field, fields
@@ -31,17 +32,15 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from tqdm import tqdm
 
-from seisdiff import G_MPS2, __version__, dsp
-from seisdiff.dsp.baseline import cosine_taper, detrend
-from seisdiff.dsp.resample import resample
+from seisdiff import G_MPS2, __version__
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
-from seisdiff.io.store import create_store, open_store
+from seisdiff.io.store import create_store, open_store, pad_to_length
 from seisdiff.io.quantity import unit_factor_si
 from seisdiff.io.units import canonical_unit
 from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
-from seisdiff.preprocess.condition import PreprocessConfig, lowpass_of_stored
+from seisdiff.preprocess.condition import PreprocessConfig, clean_and_resample, filter_segments
 from seisdiff.preprocess.groups import CHANNEL_ORDER, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, lookup
 
@@ -64,18 +63,15 @@ def samples_at(n: int, fs_in_hz: float, fs_hz: float) -> int:
 def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
     """(C, n) raw acceleration, m/s², at sampling_rate_hz → (broadband, lowpass), each (C, m) float32 m/s² at
     cfg.sampling_rate_hz, m = samples_at(n, sampling_rate_hz, cfg.sampling_rate_hz) (see the module docstring)."""
-    x = cosine_taper(detrend(np.asarray(acc_mps2, dtype=np.float64)), cfg.taper_fraction)
     fs = cfg.sampling_rate_hz
-    m = samples_at(x.shape[-1], sampling_rate_hz, fs)
-    if abs(sampling_rate_hz - fs) > 1e-9 * fs:
-        x = resample(x, sampling_rate_hz, fs)
+    m = samples_at(np.shape(acc_mps2)[-1], sampling_rate_hz, fs)
+    x = clean_and_resample(acc_mps2, sampling_rate_hz, cfg)
     margin = int(round(cfg.margin_s * fs))
     padded = np.zeros(x.shape[:-1] + (m + 2 * margin,))
     keep = min(m, x.shape[-1])
     padded[..., margin:margin + keep] = x[..., :keep]
-    band = dsp.bandpass(padded, fs, cfg.band_hz[0], cfg.band_hz[1], cfg.filter_order)
-    broadband = np.ascontiguousarray(band[..., margin:margin + m]).astype(np.float32)
-    return broadband, lowpass_of_stored(broadband, cfg)
+    broadband, lowpass = filter_segments(padded[None], dataclasses.replace(cfg, length=m))   # one segment, whole
+    return broadband[0], lowpass[0]
 
 
 def level_warning(raw_peak_mps2: float, lowband_peak_mps2: float, lowpass_hz: float,
@@ -202,11 +198,9 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
 
 
 def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
-    n, c = len(conditioned), conditioned[0][1].shape[0]
-    bb, lp = np.zeros((n, c, length), np.float32), np.zeros((n, c, length), np.float32)
-    for i, (_, b, low) in enumerate(conditioned):
-        bb[i, :, :b.shape[-1]], lp[i, :, :low.shape[-1]] = b, low
-    return bb, lp
+    """(broadband, lowpass) (n, C, length) float32 m/s², each record zero-padded to the store's length."""
+    return (np.stack([pad_to_length(bb, length) for _, bb, _ in conditioned]),
+            np.stack([pad_to_length(lp, length) for _, _, lp in conditioned]))
 
 
 def _columns(conditioned: list) -> dict:
@@ -226,8 +220,6 @@ def _columns(conditioned: list) -> dict:
         "units_in_file": text([r.units_in_file for r in first]),
         "event": text([r.event for r in first]),
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
-        "pga_broadband": np.array([np.abs(bb).max() for _, bb, _ in conditioned], dtype=np.float64),
-        "pga_lowpass": np.array([np.abs(lp).max() for _, _, lp in conditioned], dtype=np.float64),
     })
     return columns
 

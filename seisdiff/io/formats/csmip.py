@@ -21,7 +21,7 @@ import numpy as np
 
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.fastparse import parse_numbers
-from seisdiff.io.units import G_MPS2, to_mps2_factor
+from seisdiff.io.units import to_mps2_factor
 
 RESAMPLE_RATE_HZ = 200.0  # uniform grid for unevenly spaced analog samples (see module docstring)
 TEXT_ROWS_V1, INT_ROWS, REAL_ROWS_V1 = 13, 7, 7
@@ -115,8 +115,6 @@ def declared_unit(path: Path, line: str) -> tuple[str, float]:
         raise InputError(path, f"unknown acceleration unit in {line.strip()!r}; "
                                "expected G/10, g or CM/SEC/SEC")
     unit = re.sub(r"\s+", "", found.group(1)).lower()
-    if unit == "g/10":
-        return "g/10", G_MPS2 / 10.0
     try:
         return unit, to_mps2_factor(unit)
     except UserError as err:
