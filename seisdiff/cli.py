@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["preprocess", "verify", "train", "sample", "evaluate", "crossval", "simulate", "demo", "bench"]
+COMMANDS = ["preprocess", "verify", "train", "distill", "sample", "evaluate", "crossval", "simulate", "demo", "bench"]
 
 from seisdiff.errors import UserError
 

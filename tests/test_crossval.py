@@ -24,7 +24,8 @@ def run(tmp_path_factory):
     store = make_store(root / "all.zarr", n=N, length=256, columns={"region": REGIONS, "component": COMPONENTS})
     (root / "tiny.toml").write_text(TINY_TOML)
     args = ["crossval", "--data", str(store.path), "--out", str(root / "cv"), "--config", str(root / "tiny.toml"),
-            "--epochs", "1", "--sampler", "ddim", "--steps", "2", "--realizations", "2", "--no-progress"]
+            "--epochs", "1", "--sampler", "ddim", "--steps", "2", "--realizations", "2", "--no-progress",
+            "--without-metadata"]
     assert main(args) == 0
     return root / "cv", store, args
 
@@ -78,8 +79,27 @@ def test_table_has_one_row_per_fold_and_their_mean(run):
     md = (out / "crossval.md").read_text()
     assert "| japan, vertical | 3 | model |" in md and "| mean | 2 folds | lf_only |" in md
     assert "| mean, vertical | 1 fold | model |" in md and "taiwan: no vertical records" in md
-    assert all(line.count("|") == len(GOALS) + 4 for line in md.splitlines() if line.startswith("|"))
+    goal_rows = [line for line in md.splitlines() if line.startswith("| goal |") or
+                 any(f"| {system} |" in line for system in SYSTEMS)]
+    assert len(goal_rows) == 1 + 3 * (2 + 2 + 1 + 3) and all(line.count("|") == len(GOALS) + 4 for line in goal_rows)
     assert "| goal | | | ±0.15 | ≤ 0.45 |" in md
+
+
+def test_metadata_hidden_changes_the_model_not_the_baselines(run):
+    """--without-metadata: each fold's records generated again with magnitude and distance hidden; the
+    baselines ignore metadata (the same values), the model does not, and the table shows both."""
+    out, store, _ = run
+    result = json.loads((out / "crossval.json").read_text())
+    for row in result["folds"]:
+        given, hidden = row["values"]["all"], row["values"]["no_metadata"]
+        assert hidden["stochastic"] == given["stochastic"] and hidden["lf_only"] == given["lf_only"]
+    a = open_store(out / "japan" / "samples.zarr").read()["broadband"]
+    b = open_store(out / "japan" / "samples_no_metadata.zarr").read()["broadband"]
+    assert a.shape == b.shape and not np.allclose(a, b)
+    assert result["mean"]["no_metadata"]["n_folds"] == 2
+    md = (out / "crossval.md").read_text()
+    rows = md.split("Metadata given against hidden")[1].splitlines()
+    assert [r.split(" | ")[0] for r in rows if r.startswith("| ") and "fold" not in r] == ["| japan", "| taiwan", "| mean"]
 
 
 def test_second_run_redoes_nothing(run, capsys):
@@ -89,7 +109,7 @@ def test_second_run_redoes_nothing(run, capsys):
     capsys.readouterr()
     assert main(args) == 0
     stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crossval [")]
-    assert len(stages) == 9 + 5 and all("skipped" in line for line in stages), stages
+    assert len(stages) == 9 + 5 + 2 * 2 and all("skipped" in line for line in stages), stages
     assert {p: p.stat().st_mtime_ns for p in files} == files
 
 

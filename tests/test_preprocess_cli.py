@@ -152,3 +152,18 @@ def test_per_event_metadata_fills_what_records_leave_unknown(tmp_path, capsys):
     assert vs30[rows["a1"]] == 300 and np.isnan(vs30[rows["a0"]]) and np.isnan(vs30[rows["b0"]])
     unmatched = [line for line in capsys.readouterr().out.splitlines() if "matches no input" in line]
     assert len(unmatched) == 1 and "'Gamma'" in unmatched[0]
+
+
+def test_a_metadata_csv_names_the_region_of_files_that_do_not_tell(tmp_path):
+    """AT2 files carry no coordinates: a per-event CSV's `region` names theirs (crossval folds by it), a
+    record's own row wins over its event's, and records neither names keep an empty region."""
+    for name, event in [("a0", "Alpha Quake, 1/2/2003"), ("a1", "Alpha Quake, 1/2/2003"), ("b0", "Beta, 4/5/2006")]:
+        write_at2(tmp_path / f"{name}.AT2", accelerogram(len(name) + ord(name[0]), n=4000, pga=0.1), 0.01,
+                  station=name.upper(), event=event)
+    (tmp_path / "events.csv").write_text("event,magnitude,region\nAlpha Quake,6.1,japan\n")
+    (tmp_path / "records.csv").write_text("record_id,region\na1,taiwan\n")
+    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", str(tmp_path / "events.csv"), str(tmp_path / "records.csv")]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    region = dict(zip([rid.split("_")[0] for rid in store.record_ids], store.column("region")))
+    assert region == {"a0": "japan", "a1": "taiwan", "b0": ""}

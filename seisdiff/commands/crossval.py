@@ -23,6 +23,8 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, help="seed of the sampling and the stochastic baseline (default 0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
     p.add_argument("--folds", nargs="+", metavar="NAME", help="run only these folds (values of --by)")
+    p.add_argument("--without-metadata", action="store_true", default=None,
+                   help="also generate the held-out records with their metadata hidden, to show what it adds")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 

@@ -41,7 +41,9 @@ def add_arguments(p):
     p.add_argument("--realizations", type=int, help="samples per conditioning record (default 1)")
     p.add_argument("--sampler", metavar="NAME",
                    help="ddpm (default: ancestral, the sampler of the model card's goals), ddim, dpmpp "
-                        "(DPM-Solver++ 2M) or heun (EDM): deterministic, 4× faster at their 25 steps")
+                        "(DPM-Solver++ 2M) or heun (EDM): deterministic, 4× faster at their 25 steps; distilled: "
+                        "a few-step model from `seisdiff distill` (with --checkpoint default, the shipped one); a "
+                        "distilled checkpoint always samples with its own sampler and steps")
     p.add_argument("--steps", type=int, help="model evaluations per sample (default: the sampler's own, 100 for "
                                              "ddpm and 25 for the others; ddpm with 1000 is the reference)")
     p.add_argument("--seed", type=int, help="seed (default 0); record i realization k uses hash(seed, id, k)")
@@ -80,8 +82,8 @@ def run(args) -> int:
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
-    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, open_conditioning,
-                                          resolve_device, resolve_settings, sample_into)
+    from seisdiff.engine.sampling import (DISTILLED, RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, for_checkpoint,
+                                          open_conditioning, resolve_device, resolve_settings, sample_into)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
     from seisdiff.pretrained import resolve_checkpoint
@@ -89,9 +91,10 @@ def run(args) -> int:
     cfg = SampleConfig.from_args(args)
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
     device = resolve_device(cfg.device)
-    grid = grid_request(cfg, device)     # (path, options) when --cond is one station grid
-    path = resolve_checkpoint(cfg.checkpoint)
+    path = resolve_checkpoint(cfg.checkpoint, distilled=cfg.sampler == DISTILLED)
     ckpt = load_checkpoint(path)
+    cfg = for_checkpoint(cfg, ckpt)      # a distilled checkpoint brings its own sampler
+    grid = grid_request(cfg, device)     # (path, options) when --cond is one station grid
     model = load_denoiser(ckpt, device)._replace(source=str(path.resolve()))
     if cfg.kappa_s is not None and "kappa_s" not in model.scaler.metadata:
         print(f"sample: note: {Path(model.source).name} was not trained with kappa_s, so --kappa-s changes nothing")

@@ -62,6 +62,9 @@ class TrainConfig:
     min_snr_gamma: float = 5.0     # min-SNR-γ loss weighting
     logsnr_min: float = -15.0      # cosine schedule truncation
     logsnr_max: float = 15.0
+    init_from: str | None = None   # checkpoint ("default": the shipped one) whose EMA weights and scaling start
+                                   # a new run (fine-tuning); same architecture and metadata fields.
+                                   # None: random weights, scaling fitted on the training store
     epochs: int = 200
     max_minutes: float | None = None  # wall-clock budget: stop after the epoch that exceeds it
     lr_decay_epochs: int | None = None  # cosine decay length; None = epochs (set it to resume longer)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from seisdiff.engine.config import DataConfig
-from seisdiff.engine.scaling import METADATA_FEATURES, Scaler
+from seisdiff.engine.scaling import ALWAYS_KNOWN, METADATA_FEATURES, Scaler, metadata_columns
 from seisdiff.errors import UserError
 
 
@@ -50,7 +50,8 @@ class RecordPool:
             block = store.read(int(start), int(start) + block_records)
             bbs.append(block["broadband"][wanted])
             lps.append(block["lowpass"][wanted])
-        meta = {k: store.column(k)[indices].astype(np.float64) for k in METADATA_FEATURES if k in store.columns}
+        meta = metadata_columns({k: store.column(k)[indices] for k in store.columns
+                                 if k in METADATA_FEATURES or k == "component"})
         shape = (0, store.n_channels, store.length)
         return cls(np.concatenate(bbs) if bbs else np.zeros(shape, np.float32),
                    np.concatenate(lps) if lps else np.zeros(shape, np.float32), meta)
@@ -134,13 +135,14 @@ def crop(pool: RecordPool, rows, offsets, window: int) -> tuple[np.ndarray, np.n
 def make_batch(pool: RecordPool, rows, offsets, signs, window: int, scaler: Scaler, use_metadata: bool,
                hide_metadata=None) -> dict:
     """Model-unit batch of pool records `rows`, cropped at `offsets` to `window` samples, times `signs` (±1);
-    the metadata of rows where `hide_metadata` (n,) is True is given as unknown (NaN)."""
+    the metadata of rows where `hide_metadata` (n,) is True is given as unknown (NaN), but for the fields
+    read from the data itself (ALWAYS_KNOWN: the component)."""
     bb, lp = crop(pool, rows, offsets, window)
     sign = np.asarray(signs, np.float32)[:, None, None]
     x0, cond, log_scale = scaler.to_model(bb * sign, lp * sign)
     meta = metadata(pool, rows, use_metadata)
     if hide_metadata is not None:
-        meta = {k: np.where(hide_metadata, np.nan, v) for k, v in meta.items()}
+        meta = {k: v if k in ALWAYS_KNOWN else np.where(hide_metadata, np.nan, v) for k, v in meta.items()}
     return {"x0": torch.from_numpy(x0), "cond": torch.from_numpy(cond),
             "scalars": scaler.scalars(log_scale, **meta),
             "log_scale": torch.from_numpy(log_scale)}

@@ -30,6 +30,7 @@ import numpy as np
 
 from seisdiff.engine.generate import generate
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
+from seisdiff.engine.scaling import vertical_flag
 from seisdiff.errors import UserError
 from seisdiff.io.validate import demeaned_peak_mps2
 from seisdiff.preprocess.whole import condition_whole, config_for_model, level_warning, samples_at
@@ -138,6 +139,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 ids = [f"{s}_{comp}" for s in names for comp in source.components]
                 cond = cond_mps2.reshape(n * c, 1, n_out)
                 meta = {k: np.repeat(v, c) for k, v in columns.items()}
+                meta["vertical"] = np.tile(vertical_flag(source.components), n)
             else:
                 ids, cond, meta = [str(s) for s in names], cond_mps2, columns
             out_block = np.empty(cond.shape, np.float32)

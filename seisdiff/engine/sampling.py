@@ -10,6 +10,7 @@ results do not depend on blocks, batch size, grouping by length or sharding.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -22,7 +23,7 @@ from tqdm import tqdm
 from seisdiff.engine.generate import generate
 from seisdiff.engine.lfmerge import MERGE_TOL
 from seisdiff.engine.samplers import DEFAULT_GRID, DEFAULT_SAMPLER, SAMPLERS, STEPS_FOR, evaluations, intervals_for
-from seisdiff.engine.scaling import METADATA_FEATURES
+from seisdiff.engine.scaling import ALWAYS_KNOWN, metadata_columns
 from seisdiff.errors import UserError
 from seisdiff.io.store import pad_to_length
 
@@ -30,6 +31,7 @@ from seisdiff.io.store import pad_to_length
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False}
+DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
 @dataclass
@@ -43,7 +45,7 @@ class SampleConfig:
     format: str = "zarr"                # zarr | at2 | mseed | sac
     output: str = "acceleration"        # files only: acceleration (m/s²) or velocity (m/s)
     realizations: int = 1               # samples per conditioning record
-    sampler: str = DEFAULT_SAMPLER      # one of samplers.SAMPLERS
+    sampler: str = DEFAULT_SAMPLER      # one of samplers.SAMPLERS, or "distilled" (`for_checkpoint`)
     steps: int | None = None            # model evaluations per sample (None: the sampler's own, STEPS_FOR)
     seed: int = 0
     batch_size: int = 16                # windows per model call
@@ -63,8 +65,8 @@ class SampleConfig:
     block_stations: int | None = None   # station grids: stations per block (None: grid_sample's default)
 
     def __post_init__(self):
-        if self.sampler not in SAMPLERS:
-            raise UserError(f"--sampler {self.sampler}: choose one of {', '.join(SAMPLERS)}")
+        if self.sampler not in (*SAMPLERS, DISTILLED):
+            raise UserError(f"--sampler {self.sampler}: choose one of {', '.join((*SAMPLERS, DISTILLED))}")
         counts = (self.realizations, self.batch_size, self.steps, self.block_stations, self.block_records)
         if any(c is not None and c < 1 for c in counts):
             raise UserError("--realizations, --batch-size, --steps, --block-records and --block-stations must be "
@@ -80,6 +82,22 @@ class SampleConfig:
         """The options an argparse namespace sets (None = not set: the default here)."""
         given = {f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None}
         return cls(**given, progress=not getattr(args, "no_progress", False))
+
+
+def for_checkpoint(cfg: SampleConfig, ckpt: dict) -> SampleConfig:
+    """cfg as it applies to checkpoint `ckpt`: a distilled checkpoint (`engine.distill`) samples with the
+    sampler and steps it was distilled for (DDIM, a few steps), whatever --sampler says; --sampler
+    distilled asks for such a checkpoint. UserError for other --steps, or a checkpoint not distilled."""
+    info = ckpt.get("distilled")
+    if info is None:
+        if cfg.sampler == DISTILLED:
+            raise UserError(f"{cfg.checkpoint}: not a distilled model; --sampler {DISTILLED} needs one written by "
+                            "`seisdiff distill` (its distilled.pt), or choose another --sampler")
+        return cfg
+    if cfg.steps not in (None, info["steps"]):
+        raise UserError(f"{cfg.checkpoint}: distilled for {info['steps']} steps; leave --steps out (or give "
+                        f"{info['steps']})")
+    return dataclasses.replace(cfg, sampler=info["sampler"], steps=int(info["steps"]))
 
 
 def resolve_device(device: str) -> str:
@@ -145,15 +163,20 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
 
 
 def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | None = None, block_records: int = 256,
-                progress: bool = True, compile: bool = False, label: str = "sample") -> tuple[int, int, float]:
+                progress: bool = True, compile: bool = False, label: str = "sample",
+                hide_metadata: bool = False) -> tuple[int, int, float]:
     """Generate every realization of the records `shard` (indices into `cond`) not yet in `sink`,
-    block by block. model: a `LoadedModel`. Returns (generated now, found already written, seconds)."""
+    block by block. model: a `LoadedModel`. hide_metadata: give the model every metadata field as
+    unknown but those read from the data (the component), as when a user knows none.
+    Returns (generated now, found already written, seconds)."""
     denoiser, config, scaler = model.denoiser, model.config, model.scaler
     k_all = range(settings["realizations"])
     columns = {c: cond.column(c) for c in cond.columns}
     if kappa_s is not None:
         columns["kappa_s"] = np.full(len(cond), float(kappa_s))
-    meta_names = [c for c in METADATA_FEATURES if c in columns]
+    meta = metadata_columns(columns)
+    if hide_metadata:
+        meta = {k: v for k, v in meta.items() if k in ALWAYS_KNOWN}
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", desc=label,
@@ -176,7 +199,7 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     sampler=settings["sampler"], seed=settings["seed"], batch_size=settings["batch_size"],
                     lf_merge=settings["lf_merge"], merge_tol=settings["merge_tol"], sampling_rate_hz=cond.sampling_rate_hz,
                     lowpass_hz=cond.lowpass_hz, window=settings["window"], device=settings["device"],
-                    metadata={c: columns[c][part_rows] for c in meta_names}, done=done, compile=compile,
+                    metadata={c: v[part_rows] for c, v in meta.items()}, done=done, compile=compile,
                     pre_event_gate=settings.get("pre_event_gate", False)):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block

@@ -23,7 +23,9 @@ standard deviation — the same scale as the diffusion noise. Because x_model ig
 amplitude (`to_model(k·b, k·l)` is the same for every k > 0), ln(scale) is given to the network as a
 conditioning scalar, standardised with the mean and std of the training records' log scales.
 
-Metadata enters as further scalars on fixed reference scales (METADATA_FEATURES); NaN means unknown
+The component is one of them ("vertical", ±1, from the store's `component` column: `metadata_columns`):
+vertical high frequencies differ from horizontal ones (V/H ratios), so a model trained with it knows
+which it generates. Metadata enters as further scalars on fixed reference scales (METADATA_FEATURES); NaN means unknown
 and is masked inside the model. A Scaler names the fields its model was trained with (`metadata`):
 magnitude, distance and Vs30 by default, and the high-frequency decay κ (`kappa_s`, s) when a training
 config lists it in `[data] metadata_fields`.
@@ -47,7 +49,11 @@ METADATA_FEATURES = {
     "distance_km": (True, 1.5, 0.5),                  # ~30 km, ±0.5 decade
     "vs30_mps": (True, float(np.log10(500.0)), 0.2),  # ~500 m/s
     "kappa_s": (False, 0.04, 0.02),                   # high-frequency decay κ (dsp.kappa), s
+    "vertical": (False, 0.5, 0.5),                    # 1 vertical, 0 horizontal (from `component`): ±1
 }
+ALWAYS_KNOWN = ("vertical",)  # read from the data itself, never hidden by metadata dropout
+VERTICAL_CODES = {"Z", "U", "V", "UD", "UP", "DN", "VER", "VERT", "VERTICAL"}
+HORIZONTAL_CODES = {"H", "H1", "H2", "E", "N", "NS", "EW", "X", "Y", "R", "T", "L", "RAD", "TRAN", "LONG"}
 
 
 def count_scalars(metadata_fields) -> int:
@@ -143,6 +149,29 @@ class Scaler:
             log10, centre, spread = METADATA_FEATURES[name]
             columns.append((_feature(metadata.get(name), n, log10=log10) - centre) / spread)
         return torch.stack(columns, dim=-1).float()
+
+
+def vertical_flag(codes) -> np.ndarray:
+    """(n,) float64 of component codes (n,): 1 vertical (Z, UD, UP, SEED ??Z), 0 horizontal (H1, H2, E,
+    N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2), NaN unknown or several components ('H1,H2,Z')."""
+    def flag(code: str) -> float:
+        code = str(code).strip().upper()
+        seed = len(code) == 3 and code[:2].isalpha()
+        if code in VERTICAL_CODES or (seed and code[2] == "Z"):
+            return 1.0
+        if code in HORIZONTAL_CODES or code.isdigit() or (seed and code[2] in "EN12"):
+            return 0.0
+        return float("nan")
+    return np.array([flag(c) for c in np.asarray(codes).reshape(-1)], np.float64)
+
+
+def metadata_columns(columns: dict) -> dict:
+    """{field: (n,) float64} of the METADATA_FEATURES among a store's columns {name: (n,)}, with
+    "vertical" derived from "component" where no "vertical" column is given."""
+    out = {k: np.asarray(v, np.float64) for k, v in columns.items() if k in METADATA_FEATURES}
+    if "vertical" not in out and "component" in columns:
+        out["vertical"] = vertical_flag(columns["component"])
+    return out
 
 
 def _feature(values, n: int, log10: bool = False) -> torch.Tensor:

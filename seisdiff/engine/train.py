@@ -115,6 +115,21 @@ def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, log):
     return state
 
 
+def _init_state(cfg: TrainConfig, log) -> dict:
+    """The checkpoint `cfg.init_from` that starts a fine-tuning run, checked against cfg: the same
+    network and the same conditioning scalars (its scaling is kept, so model units stay its own)."""
+    from seisdiff.pretrained import resolve_checkpoint
+
+    base = load_checkpoint(resolve_checkpoint(cfg.init_from))
+    fields = tuple(base["scaling"]["metadata"])
+    if fields != tuple(cfg.data.metadata_fields):
+        raise UserError(f"{cfg.init_from}: trained with metadata fields {list(fields)}, this run asks for "
+                        f"{list(cfg.data.metadata_fields)}; give the same [data] metadata_fields")
+    check_compatible(base["config"], cfg.to_dict(), cfg.init_from)
+    log(f"initial weights and scaling from {cfg.init_from}")
+    return base
+
+
 def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, device: str = "auto", log=print) -> dict:
     """Train on the store at data_path into checkpoint_dir; returns a summary of the last epoch."""
     rt = setup_runtime(device)
@@ -128,7 +143,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
 
     train_idx, val_idx = split_indices(store, cfg.data.val_fraction, cfg.seed)
     # statistics on the raw store's training records, once; a resumed run keeps the saved ones
-    scaler = Scaler.from_dict(state["scaling"]) if state else fit_scaling(
+    base = _init_state(cfg, log) if not state and cfg.init_from else None
+    scaler = Scaler.from_dict((state or base)["scaling"]) if state or base else fit_scaling(
         store, train_idx, cfg.data.block_records, reference=cfg.scale_reference, window=cfg.data.window,
         metadata=cfg.data.metadata_fields)
     cfg.model.n_scalars = scaler.n_scalars
@@ -149,6 +165,9 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(
         lr_factor, warmup=cfg.warmup_steps, total=total_steps, min_ratio=cfg.min_lr_ratio))
     epoch0, step, best = 0, 0, math.inf
+    if base:
+        load_state(raw_model, base["ema"], cfg.init_from, "initial weights")
+        load_state(ema, base["ema"], cfg.init_from, "initial weights")
     if state:
         last = ckpt_dir / "last.pt"
         load_state(raw_model, state["model"], last, "model weights")

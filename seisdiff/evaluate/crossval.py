@@ -9,6 +9,8 @@ simulations — always stay in training) under OUT/<fold>/:
   eval/                        `evaluate.report.evaluate` (metrics.json, report.md, figures)
   test_<kind>.zarr, eval_<kind>/   the same for horizontals (H1, H2, H) and verticals (Z) apart, when a
                                fold has both (the `component` column)
+  samples_no_metadata.zarr, eval_no_metadata/   with --without-metadata: the held-out records generated
+                               again with magnitude, distance, Vs30 and κ hidden, to show what they add
 Every stage is skipped when its output is complete, so an interrupted run continues where it stopped.
 OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
 The model's values are one realization per record (with several realizations: the mean over the
@@ -63,6 +65,7 @@ class CrossvalConfig:
     seed: int = 0                    # sampling seed and the stochastic baseline's seed
     device: str = "auto"
     folds: list | None = None        # only these folds (values of the `by` column)
+    without_metadata: bool = False   # also generate with the metadata hidden (what giving it changes)
     progress: bool = True
 
 
@@ -107,7 +110,8 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
         raise UserError(f"--realizations {cfg.realizations}: give a positive number")
     store = open_store(cfg.data)
     folds = plan_folds(store, cfg.by, cfg.folds)
-    train_cfg = load_config(cfg.config, {"epochs": cfg.epochs, "max_minutes": cfg.max_minutes})
+    train_cfg = load_config(cfg.config, {"epochs": cfg.epochs, "max_minutes": cfg.max_minutes,
+                                         "progress": None if cfg.progress else False})  # --no-progress: no epoch bars
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = [run_fold(fold, store, train_cfg, cfg, out / fold.dirname, log) for fold in folds]
@@ -133,6 +137,10 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
             shutil.rmtree(stale, ignore_errors=True)
     samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
     values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say)}, []
+    if cfg.without_metadata:
+        hidden = _sample(d / "model" / "best.pt", test_store, d / "samples_no_metadata.zarr", cfg, say,
+                         hide_metadata=True)
+        values["no_metadata"] = _evaluate(test_store, hidden, d / "eval_no_metadata", cfg, say)
     if "component" not in test_store.columns:
         notes.append("no `component` column: horizontals and verticals not reported apart")
     else:
@@ -178,12 +186,13 @@ def _train(train_cfg, data: Store, model_dir: Path, device: str, say) -> bool:
     return True
 
 
-def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say) -> Path:
-    """Generate `cfg.realizations` per held-out record from `best` into the store `out` (resumably)."""
+def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, hide_metadata: bool = False) -> Path:
+    """Generate `cfg.realizations` per held-out record from `best` into the store `out` (resumably),
+    with the metadata given, or hidden (`sample_into`'s hide_metadata)."""
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
-    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, open_conditioning,
-                                          resolve_device, resolve_settings, sample_into)
+    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, for_checkpoint,
+                                          open_conditioning, resolve_device, resolve_settings, sample_into)
     from seisdiff.io.sinks import ZarrSink, write_settings
 
     if not best.is_file():
@@ -193,6 +202,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say) 
                         seed=cfg.seed, device=cfg.device, progress=cfg.progress, **given)
     device = resolve_device(scfg.device)
     ckpt = load_checkpoint(best)
+    scfg = for_checkpoint(scfg, ckpt)
     model = load_denoiser(ckpt, device)._replace(source=str(best.resolve()))
     cond, shard = open_conditioning(scfg, model, 1, 0)
     settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
@@ -202,7 +212,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say) 
         say("sample", f"{len(sink.existing)} realizations present, complete: skipped")
         return out
     written, already, seconds = sample_into(sink, model, cond, shard, settings, progress=cfg.progress,
-                                            label=f"sample {cond_store.path.parent.name}")
+                                            label=f"sample {cond_store.path.parent.name}", hide_metadata=hide_metadata)
     say("sample", f"{written} realizations generated ({already} already there) in {seconds:.1f} s "
                   f"({settings['sampler']}, {settings['steps']} steps)")
     return out
@@ -227,7 +237,7 @@ def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say) -
 def mean_over_folds(rows: list[dict]) -> dict:
     """{kind: {"n_folds": n, system: {key: mean over the folds that have the value}}}."""
     out = {}
-    for kind in ("all", *KINDS):
+    for kind in ("all", *KINDS, "no_metadata"):
         have = [r["values"][kind] for r in rows if kind in r["values"]]
         if have:
             out[kind] = {"n_folds": len(have), **{s: {key: _mean([v[s][key] for v in have]) for _, key, _, _ in GOALS}
@@ -294,13 +304,28 @@ def bias_checks(result: dict) -> list[str]:
     return lines
 
 
+def metadata_lines(result: dict) -> list[str]:
+    """With --without-metadata: the model's PSA and FAS bias per fold with the metadata given and hidden."""
+    folds = [r for r in result["folds"] if "no_metadata" in r["values"]]
+    if not folds:
+        return []
+    lines = ["", "Metadata given against hidden (model, one realization per record; component always given):", "",
+             "| fold | PSA bias, given | PSA bias, hidden | FAS bias, given | FAS bias, hidden |", "|---|---:|---:|---:|---:|"]
+    rows = [(r["fold"], r["values"]) for r in folds] + [("mean", result["mean"])]
+    for name, values in rows:
+        cells = [values[kind]["model"][key] for key in ("psa_band_bias_ln", "fas_band_bias_ln")
+                 for kind in ("all", "no_metadata")]
+        lines.append(f"| {name} | " + " | ".join("—" if c is None else f"{c:+.3f}" for c in cells) + " |")
+    return lines
+
+
 def markdown(result: dict) -> str:
     lines = ["# seisdiff cross-validation", "",
              f"- store `{result['store']}`, one fold per value of `{result['by']}` (records with none always "
              "train); model values: " + result["model_values"] + "; residuals ln(real/gen): positive = "
              "generated too weak; goal ±g: |value| ≤ g; ✓ where met",
              "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]), ""]
-    lines += table_lines(result) + [""] + bias_checks(result)
+    lines += table_lines(result) + [""] + bias_checks(result) + metadata_lines(result)
     notes = [f"- {r['fold']}: {note}" for r in result["folds"] for note in r["notes"]]
     if notes:
         lines += ["", "Notes:", *notes]

@@ -9,7 +9,8 @@ Recognised headers (case-insensitive): record_id | rsn | event; magnitude | mw |
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 event | event_id (in a per-record CSV: text that overrides the event named in the file, used to split
-training data by event).
+training data by event); region (text, per record or per event: overrides the region found from the
+file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
 """
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         if not key:
             continue
         values = {name: _float(row.get(col)) for name, col in found.items() if col}
+        region = (row.get(header["region"]) or "").strip() if "region" in header else ""
+        values.update({"region": region} if region else {})
         if per_event:
             table[EVENT_KEY + key.lower()] = {"name": key, **values}
             continue
@@ -76,7 +79,8 @@ def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
 
 def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: dict | None = None) -> dict:
     """Metadata for one record: each field from the record's row, else `from_file` (what the record's
-    own file carries), else its event's row, else NaN. "event" only when the record's row names one."""
+    own file carries), else its event's row, else NaN. "event" only when the record's row names one,
+    "region" when its row or its event's row does."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
     event = entry.get("event", event)
@@ -85,6 +89,8 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
            for name in COLUMNS}
     if "event" in entry:
         out["event"] = entry["event"]
+    if region := entry.get("region") or per_event.get("region"):
+        out["region"] = region
     return out
 
 

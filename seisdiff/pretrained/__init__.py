@@ -12,12 +12,20 @@ from pathlib import Path
 from seisdiff.errors import UserError
 
 DEFAULT_CHECKPOINT = Path(__file__).with_name("default.pt")
+DISTILLED_CHECKPOINT = Path(__file__).with_name("distilled.pt")  # the default, distilled (`seisdiff distill`)
 
 
-def resolve_checkpoint(name: str | Path) -> Path:
-    """A checkpoint path; "default" means the shipped model. UserError when it does not exist."""
-    path = DEFAULT_CHECKPOINT if str(name) == "default" else Path(name)
+def resolve_checkpoint(name: str | Path, distilled: bool = False) -> Path:
+    """A checkpoint path; "default" means the shipped model (distilled: its distilled few-step twin).
+    UserError when it does not exist."""
+    if str(name) == "default":
+        path = DISTILLED_CHECKPOINT if distilled else DEFAULT_CHECKPOINT
+    else:
+        path = Path(name)
     if not path.is_file():
+        if str(name) == "default" and distilled:
+            raise UserError(f"{path}: no distilled default is shipped yet; distil one with `seisdiff distill "
+                            "--teacher default` and pass its distilled.pt, or use another --sampler")
         what = "the shipped default model" if str(name) == "default" else "checkpoint"
         raise UserError(f"{path}: {what} not found; train one with `seisdiff train` and pass its best.pt")
     return path

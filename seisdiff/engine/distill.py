@@ -1,0 +1,203 @@
+"""Progressive distillation (Salimans & Ho 2022): a sampler of a few model evaluations from a trained model.
+
+A round halves the number of deterministic (DDIM) sampling steps: the student, started from its
+teacher's weights, learns to take in one step what two of the teacher's steps do. The first teacher is
+the trained model sampled with `teacher_steps` DDIM steps; each round's student is the next round's
+teacher, until `final_steps` remain. All in model units, in the VE form of `engine.samplers`
+(x = x0 + sigma·eps) on the training schedule's grid, uniform in t (`CosineSchedule.sigmas_ve`), which
+is the grid `sample --sampler ddim` uses, so the distilled model samples with plain DDIM.
+
+One training step, for records x0 (the training store's, as `engine.data` serves them) and a student
+step i of n (t = i/n, s = (i − 1)/n, the teacher's midpoint m = (i − ½)/n):
+    x_t = x0 + sigma_t·eps
+    teacher: x_m = D(x_t) + (sigma_m/sigma_t)(x_t − D(x_t)),  x_s = D(x_m) + (sigma_s/sigma_m)(x_m − D(x_m))
+    target:  x~ = (x_s − r·x_t)/(1 − r),  r = sigma_s/sigma_t   (one DDIM step from x_t to x_s lands on x~'s)
+    loss:    max(1/sigma_t², 1)·mean((S(x_t) − x~)²)             (truncated-SNR weighting)
+Everything else (conditioning, metadata dropout, crops, flips) is the teacher's training recipe.
+
+Output under OUT: round_<n>.pt (the student of n steps, a normal checkpoint with a "distilled" entry:
+sampler "ddim", steps n, the teacher and its steps), distilled.pt (the last round's), last.pt (the state
+of the round in progress: an interrupted run resumes there), distill.jsonl (one line per logged step).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from seisdiff.engine.checkpoint import load_checkpoint, load_state, save_checkpoint
+from seisdiff.engine.config import config_from_dict
+from seisdiff.engine.data import BatchLoader, split_indices
+from seisdiff.engine.denoiser import Denoiser
+from seisdiff.engine.diffusion import step_seed
+from seisdiff.engine.model import UNet1d
+from seisdiff.engine.scaling import Scaler
+from seisdiff.engine.schedule import CosineSchedule
+from seisdiff.errors import UserError
+from seisdiff.io.store import open_store
+
+
+@dataclass
+class DistillConfig:
+    teacher: str                    # checkpoint (or "default")
+    data: str                       # store of training records (m/s²), e.g. the teacher's own
+    out: str                        # output folder
+    teacher_steps: int = 32         # DDIM steps of the first teacher (a power of two times final_steps)
+    final_steps: int = 4            # model evaluations of the distilled sampler
+    steps_per_round: int = 400      # optimizer steps per halving
+    batch_size: int = 32
+    lr: float = 1e-4                # AdamW, decayed linearly to 0 over each round
+    max_minutes: float | None = None  # wall-clock budget over all rounds (stops after the step that exceeds it)
+    seed: int = 0
+    log_every: int = 25
+
+
+def rounds(teacher_steps: int, final_steps: int) -> list[int]:
+    """Student step counts, one per round: teacher_steps/2, …, final_steps."""
+    if final_steps < 1 or teacher_steps <= final_steps or teacher_steps % final_steps \
+            or (teacher_steps // final_steps) & (teacher_steps // final_steps - 1):
+        raise UserError(f"teacher steps {teacher_steps} must be final steps {final_steps} times a power of two (≥ 2)")
+    out, n = [], teacher_steps
+    while n > final_steps:
+        n //= 2
+        out.append(n)
+    return out
+
+
+def ddim_step(x0_hat: torch.Tensor, x: torch.Tensor, ratio) -> torch.Tensor:
+    """One deterministic DDIM step in VE form from x at sigma to sigma·ratio (ratio (B,) or float)."""
+    r = torch.as_tensor(ratio, dtype=x.dtype, device=x.device).reshape(-1, *([1] * (x.ndim - 1)))
+    return x0_hat + r * (x - x0_hat)
+
+
+def distill_target(teacher: Denoiser, x_t, cond, scalars, sig_t, sig_m, sig_s) -> torch.Tensor:
+    """x~ (B, C, L): the clean estimate whose single DDIM step from x_t (at sig_t) reproduces two teacher
+    steps sig_t → sig_m → sig_s (sig_* (B,) float64, sig_s may be 0)."""
+    with torch.no_grad():
+        x_m = ddim_step(teacher(x_t, sig_t, cond, scalars), x_t, sig_m / sig_t)
+        x_s = ddim_step(teacher(x_m, sig_m, cond, scalars), x_m, sig_s / sig_m)
+    r = (sig_s / sig_t).to(x_t.dtype).reshape(-1, 1, 1).to(x_t.device)
+    return (x_s - r * x_t) / (1.0 - r)
+
+
+def distill_loss(student: Denoiser, teacher: Denoiser, batch: dict, n: int, seed: int) -> torch.Tensor:
+    """The truncated-SNR weighted loss of one batch for a student of n steps (module docstring)."""
+    x0, cond, scalars = batch["x0"], batch["cond"], batch["scalars"]
+    g = torch.Generator().manual_seed(seed)
+    i = torch.randint(1, n + 1, (x0.shape[0],), generator=g).double()
+    sched = student.schedule
+    sig_t, sig_m = sched.sigma_ve(i / n), sched.sigma_ve((i - 0.5) / n)
+    sig_s = torch.where(i > 1, sched.sigma_ve((i - 1) / n), torch.zeros_like(i))
+    eps = torch.randn(x0.shape, generator=g)
+    x_t = x0 + sig_t.float()[:, None, None] * eps
+    target = distill_target(teacher, x_t, cond, scalars, sig_t, sig_m, sig_s)
+    weight = torch.clamp(1.0 / sig_t**2, min=1.0).float()
+    err = ((student(x_t, sig_t, cond, scalars) - target) ** 2).mean(dim=(1, 2))
+    return (weight * err).mean()
+
+
+def _student_checkpoint(net, teacher_ckpt: dict, n: int, cfg: DistillConfig, round_teacher_steps: int, step: int) -> dict:
+    return {"ema": {k: v.detach().clone() for k, v in net.state_dict().items()}, "config": teacher_ckpt["config"],
+            "scaling": teacher_ckpt["scaling"], "store": teacher_ckpt.get("store"), "epoch": teacher_ckpt.get("epoch"),
+            "step": step, "best_val_loss": teacher_ckpt.get("best_val_loss"),
+            "distilled": {"sampler": "ddim", "steps": n, "grid": "schedule", "teacher": str(cfg.teacher),
+                          "teacher_steps": cfg.teacher_steps, "round_teacher_steps": round_teacher_steps,
+                          "steps_per_round": cfg.steps_per_round}}
+
+
+def distill(cfg: DistillConfig, log=print) -> Path:
+    """Run (or resume) every round; returns OUT/distilled.pt."""
+    from seisdiff.pretrained import resolve_checkpoint
+
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    teacher_ckpt = load_checkpoint(resolve_checkpoint(cfg.teacher))
+    if "distilled" in teacher_ckpt:
+        raise UserError(f"{cfg.teacher}: already a distilled model; distil from the trained model it came from")
+    config = config_from_dict(teacher_ckpt["config"], str(cfg.teacher))
+    scaler = Scaler.from_dict(teacher_ckpt["scaling"])
+    schedule = CosineSchedule(config.logsnr_min, config.logsnr_max)
+    plan = rounds(cfg.teacher_steps, cfg.final_steps)
+    store = open_store(cfg.data)
+    if store.n_channels != config.model.n_channels:
+        raise UserError(f"{store.path}: records have {store.n_channels} channel(s), the model {config.model.n_channels}")
+    train_idx, _ = split_indices(store, config.data.val_fraction, config.seed)
+    loader = BatchLoader(store, train_idx, scaler, config.data, cfg.batch_size, cfg.seed)
+
+    def network(state):
+        net = UNet1d(config.model)
+        load_state(net, state, cfg.teacher, "weights")
+        return net
+
+    state = load_checkpoint(out / "last.pt") if (out / "last.pt").is_file() else None
+    if state is not None and state["distill_config"] != _resume_view(cfg):
+        raise UserError(f"{out / 'last.pt'}: a distillation with other settings ({state['distill_config']}); "
+                        "use the same options or another --out")
+    t0, budget_s = time.perf_counter(), (cfg.max_minutes or math.inf) * 60
+    for k, n in enumerate(plan):
+        done = out / f"round_{n}.pt"
+        if done.is_file():
+            continue
+        previous = load_checkpoint(out / f"round_{plan[k - 1]}.pt")["ema"] if k else teacher_ckpt["ema"]
+        teacher = Denoiser(network(previous), schedule, scaler, config.target).eval().requires_grad_(False)
+        student_net = network(previous)
+        optimizer = torch.optim.AdamW(student_net.parameters(), lr=cfg.lr, weight_decay=0.0)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / cfg.steps_per_round))
+        step = 0
+        if state is not None and state["round"] == n:
+            load_state(student_net, state["model"], out / "last.pt", "student weights")
+            load_state(optimizer, state["optimizer"], out / "last.pt", "optimizer state")
+            load_state(scheduler, state["scheduler"], out / "last.pt", "scheduler state")
+            step = state["step"]
+            log(f"distill: resuming round {n} at step {step}")
+        student = Denoiser(student_net, schedule, scaler, config.target).train()
+        log(f"distill: round {k + 1}/{len(plan)}: {2 * n} → {n} DDIM steps, {cfg.steps_per_round} optimizer steps")
+        per_epoch, losses = loader.steps_per_epoch(), []
+        while step < cfg.steps_per_round:
+            epoch, position = divmod(step, per_epoch)        # a resumed round continues its batch sequence
+            for j, (batch,) in enumerate(loader.epoch(1000 * k + epoch)):
+                if j < position:
+                    continue
+                if step >= cfg.steps_per_round:
+                    break
+                loss = distill_loss(student, teacher, batch, n, seed=step_seed(cfg.seed, step, n))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(student_net.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                step += 1
+                losses.append(float(loss.detach()))
+                if step % cfg.log_every == 0 or step == cfg.steps_per_round:
+                    row = {"round": n, "step": step, "loss": float(np.mean(losses)), "lr": scheduler.get_last_lr()[0],
+                           "seconds": round(time.perf_counter() - t0, 1)}
+                    with open(out / "distill.jsonl", "a") as fh:
+                        fh.write(json.dumps(row) + "\n")
+                    log(f"distill: round {n} step {step} loss {row['loss']:.4g}")
+                    losses = []
+                    save_checkpoint(out / "last.pt", {
+                        "round": n, "step": step, "model": student_net.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "distill_config": _resume_view(cfg)})
+                    if time.perf_counter() - t0 > budget_s and step < cfg.steps_per_round:
+                        raise UserError(f"distill: the --max-minutes budget ran out in round {n} at step {step}; "
+                                        "re-run the same command to continue")
+            epoch += 1
+        save_checkpoint(done, _student_checkpoint(student_net, teacher_ckpt, n, cfg, 2 * n, step))
+        state = None
+    final = out / "distilled.pt"
+    save_checkpoint(final, load_checkpoint(out / f"round_{plan[-1]}.pt"))
+    log(f"distill: {final} samples with {plan[-1]} DDIM steps")
+    return final
+
+
+def _resume_view(cfg: DistillConfig) -> dict:
+    """The settings a resumed run must share (the budget may change)."""
+    d = asdict(cfg)
+    d.pop("max_minutes")
+    d.pop("log_every")
+    return d

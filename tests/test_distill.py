@@ -1,0 +1,122 @@
+"""Progressive distillation (engine/distill.py): the round plan, the target's defining identity (one
+DDIM step onto it = two teacher steps), a round that brings the student's few steps closer to the
+teacher's many, exact resumption, and sampling with a distilled checkpoint."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from synth import make_store
+from test_train import TINY_TOML
+
+from seisdiff.cli import main
+from seisdiff.engine.checkpoint import load_checkpoint
+from seisdiff.engine.denoiser import load_denoiser
+from seisdiff.engine.distill import DistillConfig, ddim_step, distill, distill_target, rounds
+from seisdiff.engine.samplers import sample_ddim
+from seisdiff.engine.sampling import SampleConfig, for_checkpoint
+from seisdiff.errors import UserError
+from seisdiff.io.store import open_store
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    root = tmp_path_factory.mktemp("distill")
+    store = make_store(root / "s.zarr", n=16, length=256)
+    (root / "tiny.toml").write_text(TINY_TOML)
+    assert main(["train", "--data", str(store.path), "--config", str(root / "tiny.toml"), "--checkpoint-dir",
+                 str(root / "run"), "--epochs", "6"]) == 0
+    return root, store, root / "run" / "best.pt"
+
+
+def test_rounds_halve_down_to_the_final_steps():
+    assert rounds(32, 4) == [16, 8, 4] and rounds(8, 1) == [4, 2, 1] and rounds(4, 2) == [2]
+    for bad in ((24, 4), (4, 4), (2, 4), (8, 0)):
+        with pytest.raises(UserError):
+            rounds(*bad)
+
+
+def _batch(store, model, n=4):
+    data = store.read(0, n)
+    cond, log_scale = model.scaler.cond_to_model(data["lowpass"])
+    return torch.from_numpy(cond), model.scaler.scalars(log_scale)
+
+
+def test_one_ddim_step_onto_the_target_lands_where_two_teacher_steps_do(teacher):
+    _, store, best = teacher
+    model = load_denoiser(best)
+    cond, scalars = _batch(store, model)
+    sched = model.denoiser.schedule
+    sig_t, sig_m, sig_s = (sched.sigma_ve(torch.full((4,), t, dtype=torch.float64)) for t in (0.75, 0.625, 0.5))
+    x_t = torch.randn(cond.shape, generator=torch.Generator().manual_seed(0)) * float(sig_t[0])
+    target = distill_target(model.denoiser, x_t, cond, scalars, sig_t, sig_m, sig_s)
+    grid = torch.tensor([sig_t[0], sig_m[0], sig_s[0]], dtype=torch.float64)
+    two_steps = sample_ddim(lambda x, s: model.denoiser(x, s, cond, scalars), x_t, torch.cat([grid, grid[-1:] * 0])[:3])
+    torch.testing.assert_close(ddim_step(target, x_t, sig_s / sig_t), two_steps, rtol=1e-4, atol=1e-4)
+    # the last step ends at sigma = 0: the target is then the teacher's two-step sample itself
+    zero = torch.zeros(4, dtype=torch.float64)
+    end = distill_target(model.denoiser, x_t, cond, scalars, sig_t, sig_m, zero)
+    torch.testing.assert_close(end, sample_ddim(lambda x, s: model.denoiser(x, s, cond, scalars), x_t,
+                                                torch.cat([grid[:2], zero[:1]])), rtol=1e-4, atol=1e-4)
+
+
+def _ddim(model, cond, scalars, n, x):
+    sigmas = model.denoiser.schedule.sigmas_ve(n)
+    return sample_ddim(lambda xx, s: model.denoiser(xx, s, cond, scalars), x * float(sigmas[0]), sigmas)
+
+
+def test_a_round_brings_two_student_steps_closer_to_four_teacher_steps(teacher, tmp_path):
+    _, store, best = teacher
+    out = distill(DistillConfig(teacher=str(best), data=str(store.path), out=str(tmp_path / "d"), teacher_steps=4,
+                                final_steps=2, steps_per_round=80, batch_size=4, lr=1e-3, log_every=40),
+                  log=lambda *a: None)
+    model, student = load_denoiser(best), load_denoiser(out)
+    cond, scalars = _batch(store, model, n=8)
+    x = torch.randn(cond.shape, generator=torch.Generator().manual_seed(1))
+    reference = _ddim(model, cond, scalars, 4, x)
+    before = float(((_ddim(model, cond, scalars, 2, x) - reference) ** 2).mean())
+    after = float(((_ddim(student, cond, scalars, 2, x) - reference) ** 2).mean())
+    assert after < 0.7 * before, (before, after)
+    info = load_checkpoint(out)["distilled"]
+    assert info["steps"] == 2 and info["sampler"] == "ddim" and info["teacher_steps"] == 4
+    rows = [json.loads(line) for line in (tmp_path / "d" / "distill.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [40, 80]
+
+
+def test_an_interrupted_distillation_resumes_to_the_same_weights(teacher, tmp_path):
+    _, store, best = teacher
+    common = dict(teacher=str(best), data=str(store.path), teacher_steps=8, final_steps=2, steps_per_round=6,
+                  batch_size=4, log_every=2)
+    whole = distill(DistillConfig(**common, out=str(tmp_path / "whole")), log=lambda *a: None)
+    with pytest.raises(UserError, match="re-run"):
+        distill(DistillConfig(**common, out=str(tmp_path / "cut"), max_minutes=1e-9), log=lambda *a: None)
+    assert not (tmp_path / "cut" / "round_4.pt").exists()
+    resumed = distill(DistillConfig(**common, out=str(tmp_path / "cut")), log=lambda *a: None)
+    a, b = load_checkpoint(whole)["ema"], load_checkpoint(resumed)["ema"]
+    for name, value in a.items():
+        torch.testing.assert_close(b[name], value, rtol=1e-5, atol=1e-6, msg=name)
+    (tmp_path / "cut" / "round_2.pt").unlink()            # an unfinished round, asked with other settings
+    with pytest.raises(UserError, match="other settings"):
+        distill(DistillConfig(**{**common, "steps_per_round": 7}, out=str(tmp_path / "cut")), log=lambda *a: None)
+
+
+def test_a_distilled_checkpoint_samples_with_its_own_sampler(teacher, tmp_path, capsys):
+    root, store, best = teacher
+    out = distill(DistillConfig(teacher=str(best), data=str(store.path), out=str(tmp_path / "d"), teacher_steps=4,
+                                final_steps=2, steps_per_round=2, batch_size=4), log=lambda *a: None)
+    ckpt = load_checkpoint(out)
+    cfg = for_checkpoint(SampleConfig(checkpoint=str(out), cond=["x"], out="y"), ckpt)
+    assert (cfg.sampler, cfg.steps) == ("ddim", 2)
+    with pytest.raises(UserError, match="distilled for 2 steps"):
+        for_checkpoint(SampleConfig(checkpoint=str(out), cond=["x"], out="y", steps=8), ckpt)
+    with pytest.raises(UserError, match="not a distilled model"):
+        for_checkpoint(SampleConfig(checkpoint=str(best), cond=["x"], out="y", sampler="distilled"),
+                       load_checkpoint(best))
+    assert main(["sample", "--checkpoint", str(out), "--cond", str(store.path), "--out", str(tmp_path / "g.zarr"),
+                 "--sampler", "distilled", "--no-progress"]) == 0
+    settings = json.loads((tmp_path / "g.zarr" / "sample_config.json").read_text())
+    assert settings["sampler"] == "ddim" and settings["steps"] == 2 and settings["evaluations"] == 2
+    generated = open_store(tmp_path / "g.zarr").read()["broadband"]
+    assert generated.shape == store.read()["broadband"].shape and np.isfinite(generated).all()
+    with pytest.raises(UserError, match="already a distilled model"):
+        distill(DistillConfig(teacher=str(out), data=str(store.path), out=str(tmp_path / "again")))
