@@ -32,6 +32,8 @@ def test_metadata_columns_derive_vertical_from_component_unless_given():
     assert set(cols) == {"vertical", "magnitude"} and cols["vertical"].tolist() == [0.0, 1.0]
     given = metadata_columns({"component": np.array(["H1"]), "vertical": np.array([1.0])})
     assert given["vertical"].tolist() == [1.0]
+    files = metadata_columns({"channel": np.array(["HNZ", "HNE", "UD", "HNZ,HNN,HNE"])})   # whole-record stores
+    assert files["vertical"][:3].tolist() == [1.0, 0.0, 1.0] and np.isnan(files["vertical"][3])
 
 
 def test_training_batches_keep_the_component_when_metadata_is_dropped(tmp_path):
@@ -53,3 +55,15 @@ def test_a_model_asked_for_fields_a_config_does_not_know_is_refused():
     with pytest.raises(UserError, match="unknown"):
         load_config(overrides={"data.metadata_fields": ["verticality"]})
     assert DataConfig().metadata_fields == ("magnitude", "distance_km", "vs30_mps")
+
+
+@pytest.mark.parametrize("name", ["base", "final", "crossval"])
+def test_the_shipped_recipe_loads_and_asks_for_the_component(name):
+    """docs/recipe/*.toml (MODEL_CARD.md, "Reproduce") stay valid configs as the settings evolve."""
+    from pathlib import Path
+
+    from seisdiff.engine.config import load_config
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "docs" / "recipe" / f"{name}.toml")
+    assert cfg.data.metadata_fields[-1] == "vertical" and cfg.data.window == 2048
+    assert (cfg.init_from is None) == (name == "base")

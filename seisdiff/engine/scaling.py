@@ -167,10 +167,12 @@ def vertical_flag(codes) -> np.ndarray:
 
 def metadata_columns(columns: dict) -> dict:
     """{field: (n,) float64} of the METADATA_FEATURES among a store's columns {name: (n,)}, with
-    "vertical" derived from "component" where no "vertical" column is given."""
+    "vertical" derived from "component" (training stores) or else "channel" (whole-record stores made
+    from waveform files: HNZ, UD, …) where no "vertical" column is given."""
     out = {k: np.asarray(v, np.float64) for k, v in columns.items() if k in METADATA_FEATURES}
-    if "vertical" not in out and "component" in columns:
-        out["vertical"] = vertical_flag(columns["component"])
+    codes = columns.get("component", columns.get("channel"))
+    if "vertical" not in out and codes is not None:
+        out["vertical"] = vertical_flag(codes)
     return out
 
 
