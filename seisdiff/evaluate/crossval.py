@@ -133,7 +133,7 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
     train_store = _copy(store, fold.train, d / "train.zarr", say, "train store")
     test_store = _copy(store, fold.test, d / "test.zarr", say, "test store")
     if _train(train_cfg, train_store, d / "model", cfg.device, say):
-        for stale in [d / "samples.zarr", *d.glob("eval*")]:    # made by an earlier model
+        for stale in [*d.glob("samples*.zarr"), *d.glob("eval*")]:    # made by an earlier model
             shutil.rmtree(stale, ignore_errors=True)
     samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
     values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say)}, []
