@@ -12,8 +12,8 @@ from test_train import TINY_TOML
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import load_checkpoint
 from seisdiff.engine.denoiser import load_denoiser
-from seisdiff.engine.distill import DistillConfig, ddim_step, distill, distill_target, rounds
-from seisdiff.engine.samplers import sample_ddim
+from seisdiff.engine.distill import DistillConfig, distill, distill_target, rounds
+from seisdiff.engine.samplers import ddim_step, sample_ddim
 from seisdiff.engine.sampling import SampleConfig, for_checkpoint
 from seisdiff.errors import UserError
 from seisdiff.io.store import open_store

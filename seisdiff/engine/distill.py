@@ -36,6 +36,7 @@ from seisdiff.engine.data import BatchLoader, split_indices
 from seisdiff.engine.denoiser import Denoiser
 from seisdiff.engine.diffusion import step_seed
 from seisdiff.engine.model import UNet1d
+from seisdiff.engine.samplers import ddim_step
 from seisdiff.engine.scaling import Scaler
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
@@ -69,12 +70,6 @@ def rounds(teacher_steps: int, final_steps: int) -> list[int]:
     return out
 
 
-def ddim_step(x0_hat: torch.Tensor, x: torch.Tensor, ratio) -> torch.Tensor:
-    """One deterministic DDIM step in VE form from x at sigma to sigma·ratio (ratio (B,) or float)."""
-    r = torch.as_tensor(ratio, dtype=x.dtype, device=x.device).reshape(-1, *([1] * (x.ndim - 1)))
-    return x0_hat + r * (x - x0_hat)
-
-
 def distill_target(teacher: Denoiser, x_t, cond, scalars, sig_t, sig_m, sig_s) -> torch.Tensor:
     """x~ (B, C, L): the clean estimate whose single DDIM step from x_t (at sig_t) reproduces two teacher
     steps sig_t → sig_m → sig_s (sig_* (B,) float64, sig_s may be 0)."""
@@ -101,12 +96,12 @@ def distill_loss(student: Denoiser, teacher: Denoiser, batch: dict, n: int, seed
     return (weight * err).mean()
 
 
-def _student_checkpoint(net, teacher_ckpt: dict, n: int, cfg: DistillConfig, round_teacher_steps: int, step: int) -> dict:
+def _student_checkpoint(net, teacher_ckpt: dict, n: int, cfg: DistillConfig, step: int) -> dict:
     return {"ema": {k: v.detach().clone() for k, v in net.state_dict().items()}, "config": teacher_ckpt["config"],
             "scaling": teacher_ckpt["scaling"], "store": teacher_ckpt.get("store"), "epoch": teacher_ckpt.get("epoch"),
             "step": step, "best_val_loss": teacher_ckpt.get("best_val_loss"),
             "distilled": {"sampler": "ddim", "steps": n, "grid": "schedule", "teacher": str(cfg.teacher),
-                          "teacher_steps": cfg.teacher_steps, "round_teacher_steps": round_teacher_steps,
+                          "teacher_steps": cfg.teacher_steps, "round_teacher_steps": 2 * n,
                           "steps_per_round": cfg.steps_per_round}}
 
 
@@ -186,8 +181,7 @@ def distill(cfg: DistillConfig, log=print) -> Path:
                     if time.perf_counter() - t0 > budget_s and step < cfg.steps_per_round:
                         raise UserError(f"distill: the --max-minutes budget ran out in round {n} at step {step}; "
                                         "re-run the same command to continue")
-            epoch += 1
-        save_checkpoint(done, _student_checkpoint(student_net, teacher_ckpt, n, cfg, 2 * n, step))
+        save_checkpoint(done, _student_checkpoint(student_net, teacher_ckpt, n, cfg, step))
         state = None
     final = out / "distilled.pt"
     save_checkpoint(final, load_checkpoint(out / f"round_{plan[-1]}.pt"))

@@ -61,11 +61,16 @@ def sample_ddpm(denoise: Denoise, x: torch.Tensor, sigmas: torch.Tensor, generat
     return x
 
 
+def ddim_step(x0_hat: torch.Tensor, x: torch.Tensor, ratio) -> torch.Tensor:
+    """One deterministic DDIM step in VE form from x at sigma to sigma·ratio (a float, or (B,) per record)."""
+    r = torch.as_tensor(ratio, dtype=x.dtype, device=x.device).reshape(-1, *([1] * (x.ndim - 1)))
+    return x0_hat + r * (x - x0_hat)
+
+
 def sample_ddim(denoise: Denoise, x: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
     """Deterministic DDIM (eta = 0) = Euler steps of the probability-flow ODE in VE form."""
     for s, s_next in zip(sigmas[:-1].tolist(), sigmas[1:].tolist()):
-        x0_hat = denoise(x, s)
-        x = x0_hat + (s_next / s) * (x - x0_hat)
+        x = ddim_step(denoise(x, s), x, s_next / s)
     return x
 
 
