@@ -120,3 +120,59 @@ def test_a_distilled_checkpoint_samples_with_its_own_sampler(teacher, tmp_path, 
     assert generated.shape == store.read()["broadband"].shape and np.isfinite(generated).all()
     with pytest.raises(UserError, match="already a distilled model"):
         distill(DistillConfig(teacher=str(out), data=str(store.path), out=str(tmp_path / "again")))
+
+
+def test_the_shipped_default_samples_with_its_distilled_twin(teacher, tmp_path, monkeypatch):
+    """`--checkpoint default` with no --sampler and no --steps is pretrained/distilled.pt (exported
+    with its "distilled" entry kept) when DEFAULT_SAMPLES_DISTILLED, else the default with
+    DEFAULT_SAMPLER; any sampler or step count asked for is the undistilled default, --sampler
+    distilled the twin; another checkpoint without --sampler samples with DEFAULT_SAMPLER."""
+    from seisdiff import pretrained
+    from seisdiff.engine.samplers import DEFAULT_SAMPLER
+    from seisdiff.engine.sampling import model_path
+
+    _, store, best = teacher
+    out = distill(DistillConfig(teacher=str(best), data=str(store.path), out=str(tmp_path / "d"), teacher_steps=4,
+                                final_steps=2, steps_per_round=1, batch_size=4), log=lambda *a: None)
+    default, twin = pretrained.export_default(best, tmp_path / "default.pt"), \
+        pretrained.export_default(out, tmp_path / "distilled.pt")
+    assert load_checkpoint(twin)["distilled"]["steps"] == 2 and "distilled" not in load_checkpoint(default)
+    monkeypatch.setattr(pretrained, "DEFAULT_CHECKPOINT", default)
+    monkeypatch.setattr(pretrained, "DISTILLED_CHECKPOINT", twin)
+    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", True)   # as once a twin holds quality
+
+    def chosen(**kw):
+        cfg = SampleConfig(cond=["x"], out="y", **{"checkpoint": "default", **kw})
+        path = model_path(cfg)
+        cfg = for_checkpoint(cfg, load_checkpoint(path))
+        return path, cfg.sampler, cfg.steps
+
+    assert chosen() == (twin, "ddim", 2)
+    assert chosen(sampler="distilled") == (twin, "ddim", 2)
+    assert chosen(sampler="ddpm") == (default, "ddpm", None)
+    assert chosen(steps=50) == (default, DEFAULT_SAMPLER, 50)
+    assert chosen(checkpoint=str(best)) == (best, DEFAULT_SAMPLER, None)
+    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", False)   # as shipped now (MEASUREMENTS.md)
+    assert chosen() == (default, DEFAULT_SAMPLER, None)
+    assert chosen(sampler="distilled") == (twin, "ddim", 2)
+    twin.unlink()                                          # not shipped: the default, and a clear line when asked
+    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", True)
+    assert chosen() == (default, DEFAULT_SAMPLER, None)
+    with pytest.raises(UserError, match="no distilled default"):
+        chosen(sampler="distilled")
+
+
+def test_the_shipped_distilled_twin_belongs_to_the_shipped_default():
+    """pretrained/distilled.pt: a few-step (≤ 4 evaluations) distillation of default.pt itself — same
+    network config, same scaling (the physical↔model conversion), a sampler `sample` knows."""
+    from seisdiff.engine.samplers import SAMPLERS
+    from seisdiff.pretrained import DEFAULT_CHECKPOINT, DISTILLED_CHECKPOINT
+
+    if not DISTILLED_CHECKPOINT.is_file():
+        pytest.skip("no distilled twin shipped")
+    twin, default = load_checkpoint(DISTILLED_CHECKPOINT), load_checkpoint(DEFAULT_CHECKPOINT)
+    info = twin["distilled"]
+    assert info["sampler"] in SAMPLERS and 1 <= info["steps"] <= 4 and info["teacher"] == "default"
+    assert twin["config"] == default["config"] and twin["scaling"] == default["scaling"]
+    assert twin["ema"].keys() == default["ema"].keys()
+    assert any(not torch.equal(twin["ema"][k], default["ema"][k]) for k in default["ema"])   # trained further

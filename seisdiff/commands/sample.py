@@ -40,10 +40,11 @@ def add_arguments(p):
                         "zero-phase high-pass); stores always hold acceleration")
     p.add_argument("--realizations", type=int, help="samples per conditioning record (default 1)")
     p.add_argument("--sampler", metavar="NAME",
-                   help="ddpm (default: ancestral, the sampler of the model card's goals), ddim, dpmpp "
-                        "(DPM-Solver++ 2M) or heun (EDM): deterministic, 4× faster at their 25 steps; distilled: "
-                        "a few-step model from `seisdiff distill` (with --checkpoint default, the shipped one); a "
-                        "distilled checkpoint always samples with its own sampler and steps")
+                   help="distilled: a few-step model from `seisdiff distill` (the default with --checkpoint "
+                        "default: the shipped one, 4 evaluations); ddpm (ancestral; the default for other "
+                        "checkpoints, 100 steps; 1000 is the reference), ddim, dpmpp (DPM-Solver++ 2M) or heun "
+                        "(EDM): deterministic, 25 steps. A distilled checkpoint always samples with its own "
+                        "sampler and steps")
     p.add_argument("--steps", type=int, help="model evaluations per sample (default: the sampler's own, 100 for "
                                              "ddpm and 25 for the others; ddpm with 1000 is the reference)")
     p.add_argument("--seed", type=int, help="seed (default 0); record i realization k uses hash(seed, id, k)")
@@ -82,16 +83,15 @@ def run(args) -> int:
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
-    from seisdiff.engine.sampling import (DISTILLED, RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, for_checkpoint,
+    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, for_checkpoint, model_path,
                                           open_conditioning, resolve_device, resolve_settings, sample_into)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
-    from seisdiff.pretrained import resolve_checkpoint
 
     cfg = SampleConfig.from_args(args)
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
     device = resolve_device(cfg.device)
-    path = resolve_checkpoint(cfg.checkpoint, distilled=cfg.sampler == DISTILLED)
+    path = model_path(cfg)               # --checkpoint default: the distilled twin unless a sampler is asked for
     ckpt = load_checkpoint(path)
     cfg = for_checkpoint(cfg, ckpt)      # a distilled checkpoint brings its own sampler
     grid = grid_request(cfg, device)     # (path, options) when --cond is one station grid

@@ -45,7 +45,7 @@ class SampleConfig:
     format: str = "zarr"                # zarr | at2 | mseed | sac
     output: str = "acceleration"        # files only: acceleration (m/s²) or velocity (m/s)
     realizations: int = 1               # samples per conditioning record
-    sampler: str = DEFAULT_SAMPLER      # one of samplers.SAMPLERS, or "distilled" (`for_checkpoint`)
+    sampler: str | None = None          # one of samplers.SAMPLERS, or "distilled"; None: `model_path`'s choice
     steps: int | None = None            # model evaluations per sample (None: the sampler's own, STEPS_FOR)
     seed: int = 0
     batch_size: int = 16                # windows per model call
@@ -65,7 +65,7 @@ class SampleConfig:
     block_stations: int | None = None   # station grids: stations per block (None: grid_sample's default)
 
     def __post_init__(self):
-        if self.sampler not in (*SAMPLERS, DISTILLED):
+        if self.sampler not in (None, *SAMPLERS, DISTILLED):
             raise UserError(f"--sampler {self.sampler}: choose one of {', '.join((*SAMPLERS, DISTILLED))}")
         counts = (self.realizations, self.batch_size, self.steps, self.block_stations, self.block_records)
         if any(c is not None and c < 1 for c in counts):
@@ -84,16 +84,28 @@ class SampleConfig:
         return cls(**given, progress=not getattr(args, "no_progress", False))
 
 
+def model_path(cfg: SampleConfig) -> Path:
+    """The checkpoint file cfg samples with. `--checkpoint default` is the shipped model's distilled
+    few-step twin (pretrained/distilled.pt) when the sampler is "distilled", or when neither --sampler
+    nor --steps is given and `pretrained.DEFAULT_SAMPLES_DISTILLED`; else the shipped model itself."""
+    from seisdiff import pretrained
+
+    auto = cfg.sampler is None and cfg.steps is None and str(cfg.checkpoint) == "default" \
+        and pretrained.DEFAULT_SAMPLES_DISTILLED and pretrained.DISTILLED_CHECKPOINT.is_file()
+    return pretrained.resolve_checkpoint(cfg.checkpoint, distilled=auto or cfg.sampler == DISTILLED)
+
+
 def for_checkpoint(cfg: SampleConfig, ckpt: dict) -> SampleConfig:
     """cfg as it applies to checkpoint `ckpt`: a distilled checkpoint (`engine.distill`) samples with the
     sampler and steps it was distilled for (DDIM, a few steps), whatever --sampler says; --sampler
-    distilled asks for such a checkpoint. UserError for other --steps, or a checkpoint not distilled."""
+    distilled asks for such a checkpoint; no --sampler for another checkpoint is DEFAULT_SAMPLER.
+    UserError for other --steps, or a checkpoint not distilled."""
     info = ckpt.get("distilled")
     if info is None:
         if cfg.sampler == DISTILLED:
             raise UserError(f"{cfg.checkpoint}: not a distilled model; --sampler {DISTILLED} needs one written by "
                             "`seisdiff distill` (its distilled.pt), or choose another --sampler")
-        return cfg
+        return dataclasses.replace(cfg, sampler=cfg.sampler or DEFAULT_SAMPLER)
     if cfg.steps not in (None, info["steps"]):
         raise UserError(f"{cfg.checkpoint}: distilled for {info['steps']} steps; leave --steps out (or give "
                         f"{info['steps']})")

@@ -24,6 +24,9 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
                      periods_s=None, freqs_hz=None, device="cpu", metadata=None, log=None) -> list[dict]:
     """PSA and FAS bias of fast samplers against a reference sampler on the same conditioning (m/s²).
 
+    candidates: (sampler, steps) pairs sampled with `denoiser`, or (sampler, steps, other denoiser,
+    name) for a model of its own on the same scaler and config (a distilled student: `engine.distill`).
+
     For each (sampler, steps) every record gets `realizations` samples (no low-frequency merge, so the
     whole band is the sampler's own); bias(T) = mean over records of [mean over realizations of
     ln PSA_reference − the same for the candidate], at 5 % damping and periods_s (default
@@ -31,37 +34,48 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
     for the Konno–Ohmachi-smoothed FAS at freqs_hz (default COMPARE_FREQS_HZ: 1–25 Hz), where PSA
     barely sees the highest frequencies. Positive = candidate weaker than the reference. A second
     reference run with another seed gives the sampling noise floor of these estimates. Returns rows
-    {sampler, steps, evaluations, seconds, records_per_s, psa_bias (P,), max_abs_psa_bias,
+    {name, sampler, steps, evaluations, seconds, records_per_s, psa_bias (P,), max_abs_psa_bias,
     mean_abs_psa_bias, psa_band_bias, fas_bias (F,), max_abs_fas_bias, mean_abs_fas_bias,
-    fas_band_bias, noise_floor}, after a first row timing the reference.
+    fas_band_bias, psa_sigma, psa_sigma_diff, noise_floor}, after a first row timing the reference.
+    psa_sigma: the spread between realizations, sd over realizations of ln PSA averaged over records and
+    periods (needs realizations ≥ 2; a few-step sampler that collapses diversity shows here);
+    psa_sigma_diff: the candidate's minus the reference's.
     """
     periods_s = np.asarray(COMPARE_PERIODS_S if periods_s is None else periods_s, np.float64)
     freqs_hz = np.asarray(COMPARE_FREQS_HZ if freqs_hz is None else freqs_hz, np.float64)
     n = len(record_ids)
 
-    def mean_log_spectra(sampler, steps, run_seed):
+    def mean_log_spectra(sampler, steps, run_seed, model=None):
         t0 = time.perf_counter()
         out = np.zeros((n, realizations, *np.shape(lowpass_mps2)[1:]), np.float64)
         index = {rid: i for i, rid in enumerate(record_ids)}
-        for rid, k, acc in generate(denoiser, scaler, config, lowpass_mps2, record_ids, realizations=realizations,
-                                    steps=steps, sampler=sampler, seed=run_seed, batch_size=batch_size,
-                                    lf_merge=False, device=device, metadata=metadata):
+        for rid, k, acc in generate(denoiser if model is None else model, scaler, config, lowpass_mps2, record_ids,
+                                    realizations=realizations, steps=steps, sampler=sampler, seed=run_seed,
+                                    batch_size=batch_size, lf_merge=False, device=device, metadata=metadata):
             out[index[rid], k] = acc
         seconds = time.perf_counter() - t0
         spectra = {"psa": psa(out, sampling_rate_hz, periods_s),                  # (n, K, C, ·)
                    "fas": smoothed_fas(out, sampling_rate_hz, freqs_hz)}
-        return {k: np.log(np.maximum(v, 1e-30)).mean(axis=(1, 2)) for k, v in spectra.items()}, seconds  # (n, ·)
+        logs = {k: np.log(np.maximum(v, 1e-30)) for k, v in spectra.items()}
+        mean = {k: v.mean(axis=(1, 2)) for k, v in logs.items()}                          # (n, ·)
+        # spread between realizations: sd over k of ln PSA, averaged over records, channels and periods
+        mean["psa_sigma"] = float(logs["psa"].std(axis=1, ddof=1).mean()) if realizations > 1 else float("nan")
+        return mean, seconds
 
     ref, ref_seconds = mean_log_spectra(*reference, seed)
-    rows = [{"sampler": reference[0], "steps": reference[1], "reference": True, "seconds": round(ref_seconds, 3),
+    rows = [{"name": f"{reference[0]}-{reference[1]}", "sampler": reference[0], "steps": reference[1],
+             "reference": True, "seconds": round(ref_seconds, 3), "psa_sigma": ref["psa_sigma"],
              "records_per_s": round(n * realizations / ref_seconds, 3)}]
     # the reference again with other noise: how much bias sampling noise alone shows
-    runs = [(*reference, seed + 1, True)] + [(sampler, steps, seed, False) for sampler, steps in candidates]
-    for sampler, steps, run_seed, noise_floor in runs:
-        cand, seconds = mean_log_spectra(sampler, steps, run_seed)
-        row = {"sampler": sampler, "steps": steps, "noise_floor": noise_floor,
+    runs = [(*reference, None, f"{reference[0]}-{reference[1]}", seed + 1, True)] + [
+        (c[0], c[1], c[2] if len(c) > 2 else None, c[3] if len(c) > 3 else f"{c[0]}-{c[1]}", seed, False)
+        for c in candidates]
+    for sampler, steps, model, name, run_seed, noise_floor in runs:
+        cand, seconds = mean_log_spectra(sampler, steps, run_seed, model)
+        row = {"name": name, "sampler": sampler, "steps": steps, "noise_floor": noise_floor,
                "evaluations": samplers.evaluations(sampler, samplers.intervals_for(sampler, steps)),
                "seconds": round(seconds, 3), "records_per_s": round(n * realizations / seconds, 3)}
+        row.update(psa_sigma=cand["psa_sigma"], psa_sigma_diff=cand["psa_sigma"] - ref["psa_sigma"])
         for key in ("psa", "fas"):
             bias = (ref[key] - cand[key]).mean(axis=0)
             row.update({f"{key}_bias": bias.round(4).tolist(), f"{key}_band_bias": float(bias.mean()),
@@ -69,8 +83,9 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
                         f"mean_abs_{key}_bias": float(np.abs(bias).mean())})
         rows.append(row)
         if log:
-            log(f"{sampler:6s} {steps:5d} steps{' (noise floor)' if noise_floor else ''}: PSA bias "
+            log(f"{name:14s} {steps:5d} steps{' (noise floor)' if noise_floor else ''}: PSA bias "
                 f"{row['psa_band_bias']:+.3f} (mean |bias| {row['mean_abs_psa_bias']:.3f}), FAS bias "
-                f"{row['fas_band_bias']:+.3f} (mean |bias| {row['mean_abs_fas_bias']:.3f}), "
+                f"{row['fas_band_bias']:+.3f} (mean |bias| {row['mean_abs_fas_bias']:.3f}), PSA sigma "
+                f"{row['psa_sigma']:.3f} ({row['psa_sigma_diff']:+.3f}), "
                 f"{row['records_per_s']:.2f} records/s")
     return rows

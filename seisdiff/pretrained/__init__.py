@@ -13,6 +13,11 @@ from seisdiff.errors import UserError
 
 DEFAULT_CHECKPOINT = Path(__file__).with_name("default.pt")
 DISTILLED_CHECKPOINT = Path(__file__).with_name("distilled.pt")  # the default, distilled (`seisdiff distill`)
+# whether `sample --checkpoint default` without --sampler/--steps samples with DISTILLED_CHECKPOINT. Only
+# once a distilled model holds DDPM-1000's spectra to the reference's own noise floor; the one shipped
+# (2026-12-02) does not: its high frequencies are 0.07–0.10 ln stronger than DDPM-100's on events it
+# never saw, where two DDPM-100 seeds differ by ≤ 0.02 (docs/MEASUREMENTS.md, "Sampler")
+DEFAULT_SAMPLES_DISTILLED = False
 
 
 def resolve_checkpoint(name: str | Path, distilled: bool = False) -> Path:
@@ -32,7 +37,8 @@ def resolve_checkpoint(name: str | Path, distilled: bool = False) -> Path:
 
 
 def export_default(src: str | Path, dst: str | Path = DEFAULT_CHECKPOINT) -> Path:
-    """Write a sampling-only copy of training checkpoint `src` (EMA weights in float16) to `dst`."""
+    """Write a sampling-only copy of training checkpoint `src` (EMA weights in float16) to `dst`; a
+    distilled checkpoint keeps its "distilled" entry (its sampler and steps)."""
     import torch
 
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
@@ -42,5 +48,6 @@ def export_default(src: str | Path, dst: str | Path = DEFAULT_CHECKPOINT) -> Pat
     payload = {"ema": ema, "config": ckpt["config"], "scaling": ckpt["scaling"], "store": ckpt["store"],
                "epoch": ckpt["epoch"],
                "step": ckpt["step"], "best_val_loss": ckpt["best_val_loss"], "source": str(src),
-               "torch_version": str(torch.__version__)}
+               "torch_version": str(torch.__version__),
+               **({"distilled": ckpt["distilled"]} if "distilled" in ckpt else {})}
     return save_checkpoint(dst, payload)
