@@ -40,11 +40,11 @@ def add_arguments(p):
                         "zero-phase high-pass); stores always hold acceleration")
     p.add_argument("--realizations", type=int, help="samples per conditioning record (default 1)")
     p.add_argument("--sampler", metavar="NAME",
-                   help="distilled: a few-step model from `seisdiff distill` (the default with --checkpoint "
-                        "default: the shipped one, 4 evaluations); ddpm (ancestral; the default for other "
-                        "checkpoints, 100 steps; 1000 is the reference), ddim, dpmpp (DPM-Solver++ 2M) or heun "
-                        "(EDM): deterministic, 25 steps. A distilled checkpoint always samples with its own "
-                        "sampler and steps")
+                   help="ddpm (default: ancestral, 100 steps; 1000 is the reference), ddim, dpmpp "
+                        "(DPM-Solver++ 2M) or heun (EDM): deterministic, 25 steps; distilled: a few-step model "
+                        "from `seisdiff distill` (with --checkpoint default the shipped twin: 2 evaluations, "
+                        "~50x faster, high frequencies ~0.1 ln stronger than ddpm's). A distilled checkpoint "
+                        "always samples with its own sampler and steps")
     p.add_argument("--steps", type=int, help="model evaluations per sample (default: the sampler's own, 100 for "
                                              "ddpm and 25 for the others; ddpm with 1000 is the reference)")
     p.add_argument("--seed", type=int, help="seed (default 0); record i realization k uses hash(seed, id, k)")
@@ -91,7 +91,7 @@ def run(args) -> int:
     cfg = SampleConfig.from_args(args)
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
     device = resolve_device(cfg.device)
-    path = model_path(cfg)               # --checkpoint default: the distilled twin unless a sampler is asked for
+    path = model_path(cfg)               # --checkpoint default: the model, or its distilled twin
     ckpt = load_checkpoint(path)
     cfg = for_checkpoint(cfg, ckpt)      # a distilled checkpoint brings its own sampler
     grid = grid_request(cfg, device)     # (path, options) when --cond is one station grid

@@ -97,7 +97,7 @@ def model_path(cfg: SampleConfig) -> Path:
 
 def for_checkpoint(cfg: SampleConfig, ckpt: dict) -> SampleConfig:
     """cfg as it applies to checkpoint `ckpt`: a distilled checkpoint (`engine.distill`) samples with the
-    sampler and steps it was distilled for (DDIM, a few steps), whatever --sampler says; --sampler
+    sampler and steps its "distilled" entry names (a few steps), whatever --sampler says; --sampler
     distilled asks for such a checkpoint; no --sampler for another checkpoint is DEFAULT_SAMPLER.
     UserError for other --steps, or a checkpoint not distilled."""
     info = ckpt.get("distilled")
