@@ -6,9 +6,10 @@ Torch's own thread count (2 on the 2-core CI machine: the issue's "on 2 cores").
 
 Groups (ratio = baseline time / candidate time, per record):
   "default_sampler_vs_ddpm1000_4x4096": baseline DDPM-1000 (pretrained/default.pt, the reference
-      sampler); candidates the distilled twin (pretrained/distilled.pt, its DDIM steps) and DDPM-100.
-  "default_sampler_vs_ddpm100_4x4096": baseline DDPM-100 (the default sampler before the distilled
-      model); candidate the distilled twin.
+      sampler); candidates the distilled twin (pretrained/distilled.pt, the sampler and steps its
+      "distilled" entry names) and DDPM-100.
+  "default_sampler_vs_ddpm100_4x4096": baseline DDPM-100 (the default sampler); candidate the
+      distilled twin.
   "cpu_inference_16x4096": the distilled twin as `sample` runs it (16 windows per model call) against
       the same with torch.compile, bfloat16 autocast, 48 windows per call, and one thread: what CPU
       inference options change. extra_info["rel_rms_error"]: the option's output against the plain
@@ -41,9 +42,9 @@ _plain: dict[str, np.ndarray] = {}
 @pytest.fixture(scope="module")
 def models():
     """(the default, its distilled twin), each with the sampler and steps it samples with by default."""
-    info = load_checkpoint(DISTILLED_CHECKPOINT)["distilled"]
+    twin = load_checkpoint(DISTILLED_CHECKPOINT)
     return ((load_denoiser(DEFAULT_CHECKPOINT), DEFAULT_SAMPLER, DEFAULT_STEPS),
-            (load_denoiser(DISTILLED_CHECKPOINT), info["sampler"], info["steps"]))
+            (load_denoiser(twin), twin["distilled"]["sampler"], twin["distilled"]["steps"]))
 
 
 def conditioning(n: int) -> tuple[np.ndarray, list[str]]:
