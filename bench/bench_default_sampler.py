@@ -8,7 +8,7 @@ Groups (ratio = baseline time / candidate time, per record):
   "default_sampler_vs_ddpm1000_4x4096": baseline DDPM-1000 (pretrained/default.pt, the reference
       sampler); candidates the distilled twin (pretrained/distilled.pt, the sampler and steps its
       "distilled" entry names) and DDPM-100.
-  "default_sampler_vs_ddpm100_4x4096": baseline DDPM-100 (the default sampler); candidate the
+  "default_sampler_vs_ddpm100_4x4096": baseline DDPM-100 (the sampler before 2026-12-02); candidate the
       distilled twin.
   "cpu_inference_16x4096": the distilled twin as `sample` runs it (16 windows per model call) against
       the same with torch.compile, bfloat16 autocast, 48 windows per call, and one thread: what CPU

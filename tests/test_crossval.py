@@ -83,6 +83,10 @@ def test_table_has_one_row_per_fold_and_their_mean(run):
                  any(f"| {system} |" in line for system in SYSTEMS)]
     assert len(goal_rows) == 1 + 3 * (2 + 2 + 1 + 3) and all(line.count("|") == len(GOALS) + 4 for line in goal_rows)
     assert "| goal | | | ±0.15 | ≤ 0.45 |" in md
+    # the tiny models were not given κ: neither is the stochastic baseline
+    assert {r["stochastic_kappa"] for r in result["folds"]} == {"default"}
+    assert metrics["stochastic_kappa_s"].startswith("0.04 s for every record")
+    assert "`stochastic`'s κ: 0.04 s for every record" in md
 
 
 def test_metadata_hidden_changes_the_model_not_the_baselines(run):

@@ -8,6 +8,7 @@ import torch
 from seisdiff.cli import main
 from seisdiff.errors import UserError
 from seisdiff.io.store import open_store
+from seisdiff import pretrained
 from seisdiff.pretrained import DEFAULT_CHECKPOINT, export_default, resolve_checkpoint
 
 
@@ -16,7 +17,7 @@ def test_demo_end_to_end_on_the_default(tmp_path, capsys):
     empty = tmp_path / "no_real_records"
     empty.mkdir()
     code = main(["demo", "--out", str(tmp_path / "d"), "--records", str(empty), "--n-sim", "6",
-                 "--n-test", "3", "--realizations", "1", "--steps", "4"])
+                 "--n-test", "3", "--realizations", "1"])     # the default's own sampler: its distilled twin
     assert code == 0
     out = capsys.readouterr().out
     assert "VERDICT: scale is physical" in out and "report.md" in out
@@ -26,6 +27,9 @@ def test_demo_end_to_end_on_the_default(tmp_path, capsys):
     gen = open_store(tmp_path / "d" / "generated.zarr")
     real = open_store(tmp_path / "d" / "test.zarr")
     assert gen.attrs["units"] == "m/s^2" and len(gen) == 3
+    if pretrained.DEFAULT_SAMPLES_DISTILLED and pretrained.DISTILLED_CHECKPOINT.is_file():   # the few-step twin
+        assert gen.attrs["sampling"]["evaluations"] <= 4
+        assert gen.attrs["sampling"]["checkpoint"].endswith("distilled.pt")
     ratio = np.abs(gen.read()["broadband"]).max() / np.abs(real.read()["broadband"]).max()
     assert 0.1 < ratio < 10                                     # physical scale, not g or normalized
 

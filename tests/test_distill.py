@@ -139,7 +139,7 @@ def test_the_shipped_default_samples_with_its_distilled_twin(teacher, tmp_path, 
     assert load_checkpoint(twin)["distilled"]["steps"] == 2 and "distilled" not in load_checkpoint(default)
     monkeypatch.setattr(pretrained, "DEFAULT_CHECKPOINT", default)
     monkeypatch.setattr(pretrained, "DISTILLED_CHECKPOINT", twin)
-    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", True)   # as once a twin holds quality
+    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", True)   # as shipped (MEASUREMENTS.md)
 
     def chosen(**kw):
         cfg = SampleConfig(cond=["x"], out="y", **{"checkpoint": "default", **kw})
@@ -152,7 +152,7 @@ def test_the_shipped_default_samples_with_its_distilled_twin(teacher, tmp_path, 
     assert chosen(sampler="ddpm") == (default, "ddpm", None)
     assert chosen(steps=50) == (default, DEFAULT_SAMPLER, 50)
     assert chosen(checkpoint=str(best)) == (best, DEFAULT_SAMPLER, None)
-    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", False)   # as shipped now (MEASUREMENTS.md)
+    monkeypatch.setattr(pretrained, "DEFAULT_SAMPLES_DISTILLED", False)   # were a twin not to hold quality
     assert chosen() == (default, DEFAULT_SAMPLER, None)
     assert chosen(sampler="distilled") == (twin, "ddim", 2)
     twin.unlink()                                          # not shipped: the default, and a clear line when asked

@@ -15,13 +15,13 @@ FS_HZ, LOWPASS_HZ, LENGTH = 100.0, 1.0, 1024
 PERIODS = ["0.05", "0.1", "0.3", "1.0", "3.0"]
 
 
-def _real(tmp_path, n=3, c=1):
+def _real(tmp_path, n=3, c=1, columns=None):
     bb = np.stack([[accelerogram(10 * i + j, n=LENGTH, pga=0.4 + i) for j in range(c)] for i in range(n)])
     bb = bb.astype(np.float32)
     lp = lowpass(bb, FS_HZ, LOWPASS_HZ)
     ids = [f"rec{i}" for i in range(n)]
     create_store(tmp_path / "real.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=c,
-                 lowpass_hz=LOWPASS_HZ).append(bb, lp, ids)
+                 lowpass_hz=LOWPASS_HZ).append(bb, lp, ids, columns)
     return bb, lp, ids
 
 
@@ -220,3 +220,29 @@ def test_pre_event_ratio(tmp_path, capsys):
         assert result["summary"][name]["pre_event_ratio_median"] > 0
     assert "| pre-event > 2 Hz level, generated/real (median) | 2.00 |" in (tmp_path / "out" / "report.md").read_text()
     assert "pre-event ratio > 3× (fraction of records)" in capsys.readouterr().out
+
+
+def test_stochastic_baseline_gets_the_stores_kappa_only_when_the_model_had_it(tmp_path):
+    """A store's kappa_s measured on its own broadband is the answer for that record: `evaluate` gives it
+    to the stochastic baseline only when the generated store's model was conditioned on kappa_s (its
+    sampling settings), else κ = 0.04 s; --baseline-kappa overrides. Smaller κ = stronger high frequencies."""
+    import zarr
+
+    from seisdiff.evaluate.baselines import DEFAULT_KAPPA_S
+
+    bb, lp, ids = _real(tmp_path, columns={"kappa_s": np.full(3, 0.005)})
+    gen = _generated(tmp_path, bb, lp, ids, realizations=1)
+
+    def stochastic_fas(fields, *extra):
+        zarr.open_group(gen, mode="a").attrs["sampling"] = {"kappa_s": None, "metadata_fields": fields}
+        result = _evaluate(tmp_path, gen, *extra)
+        return result["summary"]["stochastic"]["fas_band_bias_ln"], result["stochastic_kappa_s"]
+
+    without, text = stochastic_fas(["magnitude", "distance_km"])
+    assert text.startswith(f"{DEFAULT_KAPPA_S} s for every record")
+    withk, text_k = stochastic_fas(["magnitude", "kappa_s"])
+    assert text_k.startswith("the real store's kappa_s for 3 records")
+    # κ 0.005 s instead of 0.04 s: the baseline's 1–25 Hz level is higher, its residual ln(real/gen) lower
+    assert withk < without - 0.3
+    assert stochastic_fas(["magnitude"], "--baseline-kappa", "store")[0] == pytest.approx(withk)
+    assert stochastic_fas(["kappa_s"], "--baseline-kappa", "default")[0] == pytest.approx(without)

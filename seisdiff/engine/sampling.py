@@ -171,6 +171,8 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "window": model.config.data.window or (model.store_spec or {}).get("length") or cond.length,
         "batch_size": cfg.batch_size, "device": device, "world_size": world, "units": "m/s^2",
         "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
+        # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
+        "metadata_fields": list(model.config.data.metadata_fields or ()),
     }
 
 

@@ -6,7 +6,8 @@ simulations — always stay in training) under OUT/<fold>/:
   train.zarr, test.zarr        the records (m/s², unchanged) copied from the store (`io.subset`)
   model/                       `engine.train.train` with the given config; crossval_train.json marks it done
   samples.zarr                 the held-out records generated from best.pt (`engine.sampling`)
-  eval/                        `evaluate.report.evaluate` (metrics.json, report.md, figures)
+  eval/                        `evaluate.report.evaluate` (metrics.json, report.md, figures); the
+                               stochastic baseline gets the store's κ only if the model was given κ
   test_<kind>.zarr, eval_<kind>/   the same for horizontals (H1, H2, H) and verticals (Z) apart, when a
                                fold has both (the `component` column)
   samples_no_metadata.zarr, eval_no_metadata/   with --without-metadata: the held-out records generated
@@ -136,11 +137,12 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
         for stale in [*d.glob("samples*.zarr"), *d.glob("eval*")]:    # made by an earlier model
             shutil.rmtree(stale, ignore_errors=True)
     samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
-    values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say)}, []
+    kappa = baseline_kappa(d / "model" / "best.pt")
+    values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say, kappa)}, []
     if cfg.without_metadata:
         hidden = _sample(d / "model" / "best.pt", test_store, d / "samples_no_metadata.zarr", cfg, say,
                          hide_metadata=True)
-        values["no_metadata"] = _evaluate(test_store, hidden, d / "eval_no_metadata", cfg, say)
+        values["no_metadata"] = _evaluate(test_store, hidden, d / "eval_no_metadata", cfg, say, kappa)
     if "component" not in test_store.columns:
         notes.append("no `component` column: horizontals and verticals not reported apart")
     else:
@@ -155,11 +157,11 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
                 values[kind] = values["all"]
             else:
                 sub = _copy(test_store, rows, d / f"test_{kind}.zarr", say, f"test store, {kind}")
-                values[kind] = _evaluate(sub, samples, d / f"eval_{kind}", cfg, say)
+                values[kind] = _evaluate(sub, samples, d / f"eval_{kind}", cfg, say, kappa)
     return {"fold": fold.name, "dir": fold.dirname, "n_train": len(fold.train), "n_test": len(fold.test),
             "n_kind": {k: (int(np.isin(test_store.column("component"), c).sum()) if "component" in test_store.columns
                            else None) for k, c in KINDS.items()},
-            "notes": notes, "values": values}
+            "stochastic_kappa": kappa, "notes": notes, "values": values}
 
 
 def _copy(source: Store, rows, dest: Path, say, stage: str) -> Store:
@@ -218,7 +220,17 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     return out
 
 
-def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say) -> dict:
+def baseline_kappa(best: Path) -> str:
+    """`evaluate`'s baseline_kappa for a fold whose model is `best`: "store" when it was conditioned on
+    kappa_s, else "default": the held-out store's kappa_s is measured on the held-out broadband itself
+    (`preprocess --measure-kappa`), an answer the model did not have."""
+    from seisdiff.engine.checkpoint import load_checkpoint
+
+    fields = load_checkpoint(best)["config"]["data"].get("metadata_fields") or ()
+    return "store" if "kappa_s" in fields else "default"
+
+
+def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say, kappa: str) -> dict:
     """{system: {summary key: value}} of the model (one realization per record) and both baselines."""
     from seisdiff.evaluate.report import evaluate
 
@@ -227,7 +239,8 @@ def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say) -
         result = json.loads(metrics.read_text())
         say(f"evaluate {out.name}", "metrics.json present: skipped")
     else:
-        result = evaluate(real, str(samples), out, seed=cfg.seed, progress=cfg.progress)
+        result = evaluate(real, str(samples), out, seed=cfg.seed, baseline_kappa=kappa,
+                          progress=cfg.progress)
         say(f"evaluate {out.name}", f"{result['n_records']} records → {metrics}")
     draws = result.get("model_one_realization")
     summaries = {**result["summary"], **({"model": draws["mean"]} if draws else {})}
@@ -319,12 +332,23 @@ def metadata_lines(result: dict) -> list[str]:
     return lines
 
 
+KAPPA_TEXT = {"default": "0.04 s for every record, as the models were not given κ (the stores' kappa_s is "
+                          "measured on the held-out broadband itself)",
+              "store": "the held-out store's kappa_s, as the models were conditioned on it"}
+
+
+def _kappa_mode(result: dict) -> str | None:
+    modes = {r.get("stochastic_kappa", "store") for r in result["folds"]}    # before 2026-12-02: the store's
+    return modes.pop() if len(modes) == 1 else None
+
+
 def markdown(result: dict) -> str:
     lines = ["# seisdiff cross-validation", "",
              f"- store `{result['store']}`, one fold per value of `{result['by']}` (records with none always "
              "train); model values: " + result["model_values"] + "; residuals ln(real/gen): positive = "
              "generated too weak; goal ±g: |value| ≤ g; ✓ where met",
-             "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]), ""]
+             "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]),
+             "- `stochastic`'s κ: " + KAPPA_TEXT.get(_kappa_mode(result), "per fold, see crossval.json"), ""]
     lines += table_lines(result) + [""] + bias_checks(result) + metadata_lines(result)
     notes = [f"- {r['fold']}: {note}" for r in result["folds"] for note in r["notes"]]
     if notes:

@@ -66,13 +66,15 @@ TABLE_ROWS = [
 
 
 def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
-             max_records: int | None = None, seed: int = 0, progress: bool = True) -> dict:
+             max_records: int | None = None, seed: int = 0, baseline_kappa: str = "auto",
+             progress: bool = True) -> dict:
     """Evaluate `generated` against `real_store` and write the report into `out_dir`.
 
     real_store: path of (or open) store of real records (m/s²); generated: path of the store the
     `sample` command wrote, or "baseline:lf_only" / "baseline:stochastic"; periods_s: PSA periods
     (s), freqs_hz: FAS frequencies (Hz), defaults from `metrics`; max_records: evaluate only the
-    first N matched real records; seed: seed of the stochastic baseline.
+    first N matched real records; seed: seed of the stochastic baseline; baseline_kappa: the κ the
+    stochastic baseline uses, `stochastic_kappa_s`'s mode ("auto": what the model was given).
     Returns the content of `out_dir/metrics.json` (summary per system, per-record values).
     """
     real = real_store if isinstance(real_store, Store) else open_store(real_store)
@@ -92,8 +94,9 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         raise UserError(f"{real.path}: no records to evaluate")
 
     baseline = generated.split(":", 1)[1] if gen_store is None else None
+    kappa_s, kappa_text = stochastic_kappa_s(real, gen_store, baseline_kappa)
     real_m, systems, waves = _measure(real, record_index, gen_store, gen_rows, gen_pos, baseline,
-                                      periods_s, freqs_hz, seed, progress)
+                                      periods_s, freqs_hz, seed, kappa_s, progress)
     results = {name: _system_summary(real_m, arrays, n, periods_s, freqs_hz)
                for name, arrays in systems.items()}
     draws = one_realization_summary(real_m, systems["model"], n, periods_s, freqs_hz)
@@ -106,8 +109,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "sampling_rate_hz": sampling_rate_hz,
         "lowpass_hz": real.lowpass_hz,
         "stochastic_seed": int(seed),
-        "stochastic_kappa_s": f"the real store's kappa_s for {int(np.isfinite(_store_kappa(real)[record_index]).sum())} "
-                              f"records, {baselines.DEFAULT_KAPPA_S} s for the others",
+        "stochastic_kappa_s": kappa_text(record_index),
         "headline_period_band_s": list(HEADLINE_PERIOD_BAND_S),
         "headline_freq_band_hz": list(HEADLINE_FREQ_BAND_HZ),
         "period_s": _jsonable(periods_s),
@@ -123,14 +125,14 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
 
 
 def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, periods_s,
-             freqs_hz, seed, progress):
+             freqs_hz, seed, kappa_s, progress):
     """Metrics of the selected real records (record_index (n,)), of both baselines made from their
     conditioning, and of the generated traces (rows of gen_store → positions gen_pos), block by block.
     Returns (real metrics, {system: metrics + record_pos + envelope/low-band}, waveforms to plot);
-    with a `baseline` as the generated system, "model" is that baseline."""
+    with a `baseline` as the generated system, "model" is that baseline. kappa_s (N,): the stochastic
+    baseline's κ per record of `real`, s."""
     sampling_rate_hz, lowpass_hz, n = real.sampling_rate_hz, real.lowpass_hz, len(record_index)
     rng = np.random.default_rng(seed)
-    kappa_s = stochastic_kappa_s(real)
     real_acc, waves = _Traces(), {}
     systems = {name: _Traces() for name in BASELINES}
     systems["model"] = systems[baseline] if baseline else _Traces()
@@ -222,11 +224,38 @@ def _store_kappa(store: Store) -> np.ndarray:
     return store.column("kappa_s").astype(np.float64) if "kappa_s" in store.columns else np.full(len(store), np.nan)
 
 
-def stochastic_kappa_s(store: Store) -> np.ndarray:
-    """κ (N,) in s the stochastic baseline uses per record: the store's where known, else the default,
-    so that when the model is given κ the baseline is too."""
-    kappa = _store_kappa(store)
-    return np.where(np.isfinite(kappa), kappa, baselines.DEFAULT_KAPPA_S)
+BASELINE_KAPPA_MODES = ("auto", "store", "default")
+
+
+def stochastic_kappa_s(store: Store, generated: Store | None = None, mode: str = "auto"):
+    """κ (N,) in s the stochastic baseline uses per record of `store`, and a function of the evaluated
+    rows that describes it. The baseline knows κ only when the model did, so that neither sees an
+    answer the other does not: a store's `kappa_s` measured on its own broadband (`preprocess
+    --measure-kappa`) is the real high frequencies' decay, known to nobody for an unseen event.
+
+    mode "store": the store's kappa_s where known, else DEFAULT_KAPPA_S; "default": DEFAULT_KAPPA_S
+    for every record; "auto": what the `generated` store's model was given (its sampling settings):
+    the one κ of `sample --kappa-s`; "store" when kappa_s is among the model's metadata fields;
+    "default" when it is not; "store" for a baseline evaluated alone or a store that does not say.
+    """
+    if mode not in BASELINE_KAPPA_MODES:
+        raise UserError(f"--baseline-kappa {mode}: use one of {', '.join(BASELINE_KAPPA_MODES)}")
+    measured = _store_kappa(store)
+    default = baselines.DEFAULT_KAPPA_S
+    if mode == "auto":
+        sampling = dict(generated.attrs.get("sampling") or {}) if generated is not None else {}
+        if sampling.get("kappa_s") is not None:
+            given = float(sampling["kappa_s"])
+            return (np.full(len(store), given),
+                    lambda rows: f"{given} s for every record (the model's `sample --kappa-s`)")
+        fields = sampling.get("metadata_fields")
+        mode = "store" if fields is None or "kappa_s" in fields else "default"
+    if mode == "default":
+        return (np.full(len(store), default),
+                lambda rows: f"{default} s for every record (the model was not given κ)")
+    return (np.where(np.isfinite(measured), measured, default),
+            lambda rows: f"the real store's kappa_s for {int(np.isfinite(measured[rows]).sum())} records, "
+                         f"{default} s for the others")
 
 
 def _read_rows(store: Store, rows, fields=("broadband", "lowpass")) -> dict[str, np.ndarray]:

@@ -21,7 +21,8 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
                      candidates=(("dpmpp", 10), ("dpmpp", 25), ("dpmpp", 50), ("ddim", 25), ("ddim", 50),
                                  ("heun", 25), ("heun", 49)),
                      reference=("ddpm", 1000), realizations: int = 4, seed: int = 0, batch_size: int = 16,
-                     periods_s=None, freqs_hz=None, device="cpu", metadata=None, log=None) -> list[dict]:
+                     periods_s=None, freqs_hz=None, device="cpu", metadata=None, noise_floor: bool = True,
+                     log=None) -> list[dict]:
     """PSA and FAS bias of fast samplers against a reference sampler on the same conditioning (m/s²).
 
     candidates: (sampler, steps) pairs sampled with `denoiser`, or (sampler, steps, other denoiser,
@@ -33,10 +34,12 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
     COMPARE_PERIODS_S: 0.05–1 s, the band above a 1 Hz crossover that the model generates); the same
     for the Konno–Ohmachi-smoothed FAS at freqs_hz (default COMPARE_FREQS_HZ: 1–25 Hz), where PSA
     barely sees the highest frequencies. Positive = candidate weaker than the reference. A second
-    reference run with another seed gives the sampling noise floor of these estimates. Returns rows
-    {name, sampler, steps, evaluations, seconds, records_per_s, psa_bias (P,), max_abs_psa_bias,
-    mean_abs_psa_bias, psa_band_bias, fas_bias (F,), max_abs_fas_bias, mean_abs_fas_bias,
-    fas_band_bias, psa_sigma, psa_sigma_diff, noise_floor}, after a first row timing the reference.
+    reference run with another seed (noise_floor=True) gives the sampling noise floor of these
+    estimates; {key}_band_se is the standard error of the band bias over records (sd of the records'
+    own band biases / √n), the floor's size from one run. Returns rows {name, sampler, steps,
+    evaluations, seconds, records_per_s, psa_bias (P,), max_abs_psa_bias, mean_abs_psa_bias,
+    psa_band_bias, psa_band_se, fas_bias (F,), max_abs_fas_bias, mean_abs_fas_bias, fas_band_bias,
+    fas_band_se, psa_sigma, psa_sigma_diff, noise_floor}, after a first row timing the reference.
     psa_sigma: the spread between realizations, sd over realizations of ln PSA averaged over records and
     periods (needs realizations ≥ 2; a few-step sampler that collapses diversity shows here);
     psa_sigma_diff: the candidate's minus the reference's.
@@ -67,25 +70,29 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
              "reference": True, "seconds": round(ref_seconds, 3), "psa_sigma": ref["psa_sigma"],
              "records_per_s": round(n * realizations / ref_seconds, 3)}]
     # the reference again with other noise: how much bias sampling noise alone shows
-    runs = [(*reference, None, f"{reference[0]}-{reference[1]}", seed + 1, True)] + [
+    runs = [(*reference, None, f"{reference[0]}-{reference[1]}", seed + 1, True)] * bool(noise_floor) + [
         (c[0], c[1], c[2] if len(c) > 2 else None, c[3] if len(c) > 3 else f"{c[0]}-{c[1]}", seed, False)
         for c in candidates]
-    for sampler, steps, model, name, run_seed, noise_floor in runs:
+    for sampler, steps, model, name, run_seed, is_floor in runs:
         cand, seconds = mean_log_spectra(sampler, steps, run_seed, model)
-        row = {"name": name, "sampler": sampler, "steps": steps, "noise_floor": noise_floor,
+        row = {"name": name, "sampler": sampler, "steps": steps, "noise_floor": is_floor,
                "evaluations": samplers.evaluations(sampler, samplers.intervals_for(sampler, steps)),
                "seconds": round(seconds, 3), "records_per_s": round(n * realizations / seconds, 3)}
         row.update(psa_sigma=cand["psa_sigma"], psa_sigma_diff=cand["psa_sigma"] - ref["psa_sigma"])
         for key in ("psa", "fas"):
-            bias = (ref[key] - cand[key]).mean(axis=0)
+            per_record = ref[key] - cand[key]                                              # (n, ·)
+            bias = per_record.mean(axis=0)
+            band_se = per_record.mean(axis=1).std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
             row.update({f"{key}_bias": bias.round(4).tolist(), f"{key}_band_bias": float(bias.mean()),
+                        f"{key}_band_se": float(band_se),
                         f"max_abs_{key}_bias": float(np.abs(bias).max()),
                         f"mean_abs_{key}_bias": float(np.abs(bias).mean())})
         rows.append(row)
         if log:
-            log(f"{name:14s} {steps:5d} steps{' (noise floor)' if noise_floor else ''}: PSA bias "
-                f"{row['psa_band_bias']:+.3f} (mean |bias| {row['mean_abs_psa_bias']:.3f}), FAS bias "
-                f"{row['fas_band_bias']:+.3f} (mean |bias| {row['mean_abs_fas_bias']:.3f}), PSA sigma "
+            log(f"{name:14s} {steps:5d} steps{' (noise floor)' if is_floor else ''}: PSA bias "
+                f"{row['psa_band_bias']:+.3f} ± {row['psa_band_se']:.3f} (mean |bias| {row['mean_abs_psa_bias']:.3f}), "
+                f"FAS bias {row['fas_band_bias']:+.3f} ± {row['fas_band_se']:.3f} (mean |bias| "
+                f"{row['mean_abs_fas_bias']:.3f}), PSA sigma "
                 f"{row['psa_sigma']:.3f} ({row['psa_sigma_diff']:+.3f}), "
                 f"{row['records_per_s']:.2f} records/s")
     return rows
