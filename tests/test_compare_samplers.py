@@ -54,3 +54,27 @@ def test_compare_samplers_candidate_with_its_own_model(monkeypatch):
     assert shared["psa_band_bias"] == pytest.approx(0.0, abs=1e-6)
     assert own["psa_band_bias"] == pytest.approx(-np.log(3.0), abs=1e-4)
     assert own["fas_band_bias"] == pytest.approx(-np.log(3.0), abs=1e-4)
+
+
+def test_compare_samplers_standard_error_and_no_floor(monkeypatch):
+    """band_se = sd over records of each record's band bias / √n: a candidate scaled by a different
+    factor per record (1, 2, 4: per-record biases 0, −ln 2, −ln 4) has se = sd(0, ln 2, ln 4)/√3 = ln 2/√3;
+    noise_floor=False leaves the reference's rerun out."""
+    import seisdiff.evaluate.samplers as cmp_mod
+
+    base = np.stack([accelerogram(s, n=1024) for s in range(3)])[:, None]
+    factor = {"a": 1.0, "b": 2.0, "c": 4.0}
+
+    def fake(denoiser, scaler, config, lowpass_mps2, ids, *, realizations, sampler, **kw):
+        for i, rid in enumerate(ids):
+            for k in range(realizations):
+                yield rid, k, (factor[rid] if sampler == "ddim" else 1.0) * base[i]
+
+    monkeypatch.setattr(cmp_mod, "generate", fake)
+    rows = cmp_mod.compare_samplers(None, None, None, base, list(factor), FS, candidates=[("ddim", 5)],
+                                    reference=("ddpm", 7), realizations=1, noise_floor=False)
+    ref, cand = rows
+    assert ref["reference"] and not cand["noise_floor"]
+    for key in ("psa", "fas"):
+        assert cand[f"{key}_band_bias"] == pytest.approx(-np.log(2.0), abs=1e-4)
+        assert cand[f"{key}_band_se"] == pytest.approx(np.log(2.0) / np.sqrt(3), rel=1e-4)
