@@ -242,6 +242,7 @@ def stochastic_kappa_s(store: Store, generated: Store | None = None, mode: str =
         raise UserError(f"--baseline-kappa {mode}: use one of {', '.join(BASELINE_KAPPA_MODES)}")
     measured = _store_kappa(store)
     default = baselines.DEFAULT_KAPPA_S
+    why = ""
     if mode == "auto":
         sampling = dict(generated.attrs.get("sampling") or {}) if generated is not None else {}
         if sampling.get("kappa_s") is not None:
@@ -250,9 +251,9 @@ def stochastic_kappa_s(store: Store, generated: Store | None = None, mode: str =
                     lambda rows: f"{given} s for every record (the model's `sample --kappa-s`)")
         fields = sampling.get("metadata_fields")
         mode = "store" if fields is None or "kappa_s" in fields else "default"
+        why = " (the model was not given κ)"
     if mode == "default":
-        return (np.full(len(store), default),
-                lambda rows: f"{default} s for every record (the model was not given κ)")
+        return np.full(len(store), default), lambda rows: f"{default} s for every record{why}"
     return (np.where(np.isfinite(measured), measured, default),
             lambda rows: f"the real store's kappa_s for {int(np.isfinite(measured[rows]).sum())} records, "
                          f"{default} s for the others")
