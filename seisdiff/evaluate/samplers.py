@@ -70,9 +70,10 @@ def compare_samplers(denoiser, scaler, config, lowpass_mps2, record_ids, samplin
              "reference": True, "seconds": round(ref_seconds, 3), "psa_sigma": ref["psa_sigma"],
              "records_per_s": round(n * realizations / ref_seconds, 3)}]
     # the reference again with other noise: how much bias sampling noise alone shows
-    runs = [(*reference, None, f"{reference[0]}-{reference[1]}", seed + 1, True)] * bool(noise_floor) + [
-        (c[0], c[1], c[2] if len(c) > 2 else None, c[3] if len(c) > 3 else f"{c[0]}-{c[1]}", seed, False)
-        for c in candidates]
+    runs = [(c[0], c[1], c[2] if len(c) > 2 else None, c[3] if len(c) > 3 else f"{c[0]}-{c[1]}", seed, False)
+            for c in candidates]
+    if noise_floor:
+        runs.insert(0, (*reference, None, f"{reference[0]}-{reference[1]}", seed + 1, True))
     for sampler, steps, model, name, run_seed, is_floor in runs:
         cand, seconds = mean_log_spectra(sampler, steps, run_seed, model)
         row = {"name": name, "sampler": sampler, "steps": steps, "noise_floor": is_floor,
