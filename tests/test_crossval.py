@@ -87,6 +87,10 @@ def test_table_has_one_row_per_fold_and_their_mean(run):
     assert {r["stochastic_kappa"] for r in result["folds"]} == {"default"}
     assert metrics["stochastic_kappa_s"].startswith("0.04 s for every record")
     assert "`stochastic`'s κ: 0.04 s for every record" in md
+    # 6 real records per fold are too few for a level model: each checkpoint says it has none
+    from seisdiff.engine.checkpoint import load_checkpoint
+    assert all(load_checkpoint(out / f / "model" / "best.pt")["level_model"] is None for f in ("japan", "taiwan"))
+    assert "high-frequency level: each fold model's level model" in md
 
 
 def test_metadata_hidden_changes_the_model_not_the_baselines(run):

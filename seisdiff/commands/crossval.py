@@ -25,6 +25,9 @@ def add_arguments(p):
     p.add_argument("--folds", nargs="+", metavar="NAME", help="run only these folds (values of --by)")
     p.add_argument("--without-metadata", action="store_true", default=None,
                    help="also generate the held-out records with their metadata hidden, to show what it adds")
+    p.add_argument("--no-level-model", dest="level_model", action="store_false", default=None,
+                   help="keep the network's own high-frequency level (default: each fold model's level model, "
+                        "fitted on its training records, sets it; engine/hf_level.py)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 

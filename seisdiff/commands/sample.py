@@ -55,6 +55,10 @@ def add_arguments(p):
     p.add_argument("--pre-event-gate", action=argparse.BooleanOptionalAction,
                    help="remove generated high frequencies before the conditioning's onset (default off; "
                         "engine/onset.py; it also removes P-wave high frequencies at distant stations)")
+    p.add_argument("--level-model", action=argparse.BooleanOptionalAction,
+                   help="rescale the generated high frequencies (2–25 Hz) to the level the checkpoint's level "
+                        "model predicts from the conditioning (default on when the checkpoint has one; "
+                        "engine/hf_level.py); --no-level-model keeps the network's own level")
     p.add_argument("--kappa-s", type=float, metavar="S",
                    help="high-frequency decay κ of the records to generate, s (site κ0 plus path, as "
                         "dsp.kappa measures it); overrides the store's kappa_s; for models trained with it")

@@ -55,6 +55,7 @@ class LoadedModel(NamedTuple):
     scaler: Scaler               # its physical ↔ model conversion
     store_spec: dict | None      # the training store's rate, window and filters (checkpoint "store")
     source: str                  # where it was loaded from
+    level_model: dict | None = None  # the high-frequency level model (`engine.hf_level`), if fitted
 
 
 def load_denoiser(checkpoint, device="cpu") -> LoadedModel:
@@ -68,4 +69,4 @@ def load_denoiser(checkpoint, device="cpu") -> LoadedModel:
     schedule = CosineSchedule(config.logsnr_min, config.logsnr_max)
     denoiser = Denoiser(model, schedule, scaler, config.target).to(device).eval().requires_grad_(False)
     source = str(Path(path).resolve()) if isinstance(checkpoint, (str, Path)) else str(ckpt.get("source") or path)
-    return LoadedModel(denoiser, config, scaler, ckpt.get("store"), source)
+    return LoadedModel(denoiser, config, scaler, ckpt.get("store"), source, ckpt.get("level_model"))

@@ -100,6 +100,7 @@ def _student_checkpoint(net, teacher_ckpt: dict, n: int, cfg: DistillConfig, ste
     return {"ema": {k: v.detach().clone() for k, v in net.state_dict().items()}, "config": teacher_ckpt["config"],
             "scaling": teacher_ckpt["scaling"], "store": teacher_ckpt.get("store"), "epoch": teacher_ckpt.get("epoch"),
             "step": step, "best_val_loss": teacher_ckpt.get("best_val_loss"),
+            "level_model": teacher_ckpt.get("level_model"),      # the teacher's level model (engine/hf_level.py)
             "distilled": {"sampler": "ddim", "steps": n, "grid": "schedule", "teacher": str(cfg.teacher),
                           "teacher_steps": cfg.teacher_steps, "round_teacher_steps": 2 * n,
                           "steps_per_round": cfg.steps_per_round}}

@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from seisdiff.engine import samplers
+from seisdiff.engine import hf_level, samplers
 from seisdiff.engine.lfmerge import MERGE_TOL, lf_merge as merge_low_band
 from seisdiff.engine.onset import gate_pre_event
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS, STEPS_FOR
@@ -62,7 +62,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
              batch_size: int = 16, lf_merge: bool = True, merge_tol: float = MERGE_TOL,
              sampling_rate_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
              device="cpu", metadata: dict | None = None, done=frozenset(), compile: bool = False,
-             pre_event_gate: bool = False) -> Iterator[tuple[str, int, np.ndarray]]:
+             pre_event_gate: bool = False, level_model: dict | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield (record_id, k, broadband_mps2 (C, L) float32 m/s²) for every record and realization
     k < realizations, in input order, skipping the (record_id, k) pairs in `done`.
 
@@ -76,14 +76,17 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown). done: (record_id, k) pairs already
     generated elsewhere (resume). compile: torch.compile the denoiser. pre_event_gate: remove generated
     high frequencies before the conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz
-    and lowpass_hz).
+    and lowpass_hz). level_model: rescale each trace's generated high band to this model's level
+    (`hf_level.apply`, on the whole trace, before the merge; the component from metadata["vertical"],
+    else horizontal; needs sampling_rate_hz and lowpass_hz).
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
     if len(record_ids) != n:
         raise ValueError(f"{n} conditioning records but {len(record_ids)} record ids")
-    if (lf_merge or pre_event_gate) and (sampling_rate_hz is None or lowpass_hz is None):
-        raise ValueError("lf_merge and pre_event_gate need sampling_rate_hz and lowpass_hz")
+    if (lf_merge or pre_event_gate or level_model) and (sampling_rate_hz is None or lowpass_hz is None):
+        raise ValueError("lf_merge, pre_event_gate and level_model need sampling_rate_hz and lowpass_hz")
+    vertical = np.asarray((metadata or {}).get("vertical", np.zeros(n)), np.float64)
     window = int(window or config.data.window or length)
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
@@ -135,6 +138,9 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         cond = lowpass_mps2[[i for i, _ in complete]].astype(np.float64)
         if pre_event_gate:   # whole traces only: the onset is the record's, not a window's
             out = gate_pre_event(out, cond, sampling_rate_hz, lowpass_hz)
+        if level_model:   # the high band's level, before the merge restores the low band
+            out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz,
+                                 vertical[[i for i, _ in complete]])
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing
             out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol)
         for (i, k), acc in zip(complete, out.astype(np.float32)):

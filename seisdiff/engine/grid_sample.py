@@ -38,7 +38,8 @@ from seisdiff.preprocess.whole import condition_whole, config_for_model, level_w
 DEFAULT_BLOCK_STATIONS = 64
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
-               "station_format", "grid_shape", "grid_dt_s", "kappa_s")
+               "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model")
+RESUME_DEFAULTS = {"level_model": False}   # outputs made before the level model had none
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
 
@@ -62,7 +63,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 sampler: str | None = None, steps: int | None = None, seed: int = 0, batch_size: int = 16,
                 block_stations: int = DEFAULT_BLOCK_STATIONS, station_format: str | None = None,
                 progress: bool = True, lf_merge: bool = True, device: str = "cpu", kappa_s: float | None = None,
-                compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None) -> GridRun:
+                compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None,
+                level_model: bool = True) -> GridRun:
     """Generate broadband acceleration (m/s²) for every station of a grid into the grid output `out`.
 
     model: checkpoint path, 'default' (the shipped model), a loaded checkpoint dict, or a tuple
@@ -70,6 +72,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     source: grid path (seisdiff.io.grid convention) or an open GridSource; stations_csv, hypocenter
     (lat, lon, depth_km), magnitude and variable are passed to `open_grid` for a path.
     sampler/steps/seed/batch_size/kappa_s/compile: as `generate` (default sampler and its steps).
+    level_model: apply the checkpoint's high-frequency level model when it has one (`engine.hf_level`).
     block_stations: stations read, generated and committed together. station_format: mseed | sac | at2
     to also write per-station files into `io.grid_store.station_files_dir(out, fmt)`, or None.
     world_size/rank: default WORLD_SIZE/RANK from the environment. log: one-line messages, warnings
@@ -98,7 +101,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         source = open_grid(source, stations_csv=stations_csv, hypocenter=hypocenter, magnitude=magnitude,
                            variable=variable)
     try:
-        denoiser, config, scaler, cfg, ckpt_name = load_model(model, device)
+        denoiser, config, scaler, cfg, ckpt_name, level = load_model(model, device)
+        level = level if level_model else None
         n_channels = config.model.n_channels
         if n_channels not in (1, source.n_components):
             raise UserError(f"{source.path}: {source.n_components} components per station, the model takes "
@@ -113,9 +117,9 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "grid_shape": [source.n_stations, source.n_components, source.n_samples],
                     "grid_dt_s": source.dt_s, "crossover_hz": cfg.lowpass_hz, "sampling_rate_hz": fs,
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
-                    "kappa_s": kappa_s}
+                    "kappa_s": kappa_s, "level_model": bool(level)}
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
-                                    settings=settings, resume_keys=RESUME_KEYS)
+                                    settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS)
         files = None if station_format is None else (station_files_dir(out, station_format), station_format)
         mine = [b for b in range(writer.n_blocks) if b % world == rank]
         committed = writer.committed()
@@ -147,7 +151,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
             for rid, _, bb_mps2 in generate(denoiser, scaler, config, cond, ids, realizations=1, steps=steps,
                                             sampler=sampler, seed=seed, batch_size=batch_size, lf_merge=lf_merge,
                                             sampling_rate_hz=fs, lowpass_hz=cfg.lowpass_hz, window=settings["window"],
-                                            device=device, metadata=meta, compile=compile):
+                                            device=device, metadata=meta, compile=compile, level_model=level):
                 out_block[row[rid]] = bb_mps2
                 bar.update(n_channels)
             writer.write_block(b, out_block.reshape(n, c, n_out), files)
@@ -167,19 +171,21 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
 
 
 def load_model(model, device: str = "cpu"):
-    """(denoiser, config, scaler, PreprocessConfig of the training data, checkpoint name) for `model`
-    (path | 'default' | checkpoint dict | a `LoadedModel` or tuple (denoiser, config, scaler, store_spec[, name]))."""
+    """(denoiser, config, scaler, PreprocessConfig of the training data, checkpoint name, level model or None)
+    for `model` (path | 'default' | checkpoint dict | a `LoadedModel` or tuple (denoiser, config, scaler,
+    store_spec[, name[, level model]]))."""
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.pretrained import resolve_checkpoint
 
     if not isinstance(model, tuple):
         model = load_denoiser(resolve_checkpoint(model) if isinstance(model, (str, Path)) else model, device)
-    denoiser, config, scaler, spec, *name = model
-    name = str(name[0]) if name else "<loaded model>"
+    denoiser, config, scaler, spec, *rest = model
+    name = str(rest[0]) if rest else "<loaded model>"
+    level = rest[1] if len(rest) > 1 else None
     if not spec:
         raise UserError(f"{name}: the checkpoint does not record its training data's sampling rate and filters, "
                         "so a grid cannot be conditioned for it; use a checkpoint written by `seisdiff train`")
-    return denoiser, config, scaler, config_for_model(spec, name), name
+    return denoiser, config, scaler, config_for_model(spec, name), name, level
 
 
 def grid_request(args, device: str) -> tuple[Path, dict] | None:
@@ -208,6 +214,7 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
         "batch_size": args.batch_size, "block_stations": args.block_stations or DEFAULT_BLOCK_STATIONS,
         "station_format": None if args.format == "zarr" else args.format, "progress": args.progress,
         "lf_merge": args.lf_merge, "device": device, "kappa_s": args.kappa_s, "compile": args.compile,
+        "level_model": args.level_model is not False,
         "log": lambda line: print(f"sample: {line}", file=sys.stderr if line.startswith("warning") else sys.stdout)}
 
 

@@ -29,8 +29,8 @@ from seisdiff.io.store import pad_to_length
 
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
-               "kappa_s", "output", "pre_event_gate")
-RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False}
+               "kappa_s", "output", "pre_event_gate", "level_model")
+RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -51,6 +51,7 @@ class SampleConfig:
     batch_size: int = 16                # windows per model call
     lf_merge: bool = True               # replace the output's low band by the conditioning
     pre_event_gate: bool = False        # no generated high frequencies before the conditioning's onset
+    level_model: bool = True            # high frequencies at the checkpoint's level model's level, if it has one
     kappa_s: float | None = None        # high-frequency decay κ of the records to generate, s
     device: str = "auto"                # auto | cpu | cuda
     units: str | None = None            # unit of waveform files that declare none
@@ -171,6 +172,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "window": model.config.data.window or (model.store_spec or {}).get("length") or cond.length,
         "batch_size": cfg.batch_size, "device": device, "world_size": world, "units": "m/s^2",
         "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
+        "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
     }
@@ -214,7 +216,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     lf_merge=settings["lf_merge"], merge_tol=settings["merge_tol"], sampling_rate_hz=cond.sampling_rate_hz,
                     lowpass_hz=cond.lowpass_hz, window=settings["window"], device=settings["device"],
                     metadata={c: v[part_rows] for c, v in meta.items()}, done=done, compile=compile,
-                    pre_event_gate=settings.get("pre_event_gate", False)):
+                    pre_event_gate=settings.get("pre_event_gate", False),
+                    level_model=model.level_model if settings.get("level_model") else None):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],

@@ -3,7 +3,9 @@ optional torch.compile, DistributedDataParallel under torchrun (gloo on CPU, ncc
 
 Writes to the checkpoint folder: config.json (resolved), last.pt every epoch, best.pt (lowest
 validation loss), epoch_NNNN.pt every `checkpoint_every` epochs, metrics.jsonl (one JSON object per
-epoch, diagnostics and generation check), generation_epochNNNN.png. A resumed run replays exactly:
+epoch, diagnostics and generation check), generation_epochNNNN.png. Checkpoints carry the
+high-frequency level model fitted on the training split's real records (`hf_level.fit`, once per
+run; sampling applies it). A resumed run replays exactly:
 the data order, crops, flips, noise levels and noise depend only on (seed, epoch, step).
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from seisdiff.engine import diagnostics
+from seisdiff.engine import diagnostics, hf_level
 from seisdiff.engine.checkpoint import (check_compatible, load_checkpoint, load_state, rng_state,
                                         save_checkpoint, set_rng_state)
 from seisdiff.engine.config import TrainConfig
@@ -148,6 +150,9 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         store, train_idx, cfg.data.block_records, reference=cfg.scale_reference, window=cfg.data.window,
         metadata=cfg.data.metadata_fields)
     cfg.model.n_scalars = scaler.n_scalars
+    # the high-frequency level model (engine/hf_level.py), fitted on the real training records once
+    level_model = state["level_model"] if state and "level_model" in state else \
+        hf_level.fit(store, train_idx, log=log if rt.is_main else (lambda *a: None))
     loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size, cfg.grad_accum)
     steps_per_epoch = loader.steps_per_epoch()
     schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)
@@ -226,7 +231,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
             payload = {"epoch": epoch + 1, "step": step, "best_val_loss": best, "model": raw_model.state_dict(),
                        "ema": ema.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                        "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict(),
-                       "store": store_info}
+                       "store": store_info, "level_model": level_model}
             save_checkpoint(ckpt_dir / "last.pt", payload)
             if improved:
                 save_checkpoint(ckpt_dir / "best.pt", payload)

@@ -67,6 +67,7 @@ class CrossvalConfig:
     device: str = "auto"
     folds: list | None = None        # only these folds (values of the `by` column)
     without_metadata: bool = False   # also generate with the metadata hidden (what giving it changes)
+    level_model: bool = True         # apply the fold model's high-frequency level model (engine/hf_level.py)
     progress: bool = True
 
 
@@ -133,7 +134,9 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
 
     train_store = _copy(store, fold.train, d / "train.zarr", say, "train store")
     test_store = _copy(store, fold.test, d / "test.zarr", say, "test store")
-    if _train(train_cfg, train_store, d / "model", cfg.device, say):
+    new_model = _train(train_cfg, train_store, d / "model", cfg.device, say)
+    new_level = cfg.level_model and _ensure_level_model(d / "model" / "best.pt", train_store, say)
+    if new_model or new_level:
         for stale in [*d.glob("samples*.zarr"), *d.glob("eval*")]:    # made by an earlier model
             shutil.rmtree(stale, ignore_errors=True)
     samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
@@ -188,6 +191,17 @@ def _train(train_cfg, data: Store, model_dir: Path, device: str, say) -> bool:
     return True
 
 
+def _ensure_level_model(best: Path, train_store: Store, say) -> bool:
+    """Give a fold model trained before the level model existed one (`hf_level.attach`, on its own
+    training split: None when it has too few real records); True when one was added now."""
+    from seisdiff.engine import hf_level
+    from seisdiff.engine.checkpoint import load_checkpoint
+
+    if not best.is_file() or "level_model" in load_checkpoint(best):
+        return False
+    return hf_level.attach(best, train_store, log=lambda line: say("level model", line)) is not None
+
+
 def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, hide_metadata: bool = False) -> Path:
     """Generate `cfg.realizations` per held-out record from `best` into the store `out` (resumably),
     with the metadata given, or hidden (`sample_into`'s hide_metadata)."""
@@ -201,7 +215,8 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
         raise UserError(f"{best}: training wrote no best.pt; delete {best.parent} and re-run")
     given = {k: v for k, v in (("sampler", cfg.sampler), ("steps", cfg.steps)) if v is not None}
     scfg = SampleConfig(checkpoint=str(best), cond=[str(cond_store.path)], out=str(out), realizations=cfg.realizations,
-                        seed=cfg.seed, device=cfg.device, progress=cfg.progress, **given)
+                        seed=cfg.seed, device=cfg.device, progress=cfg.progress, level_model=cfg.level_model,
+                        **given)
     device = resolve_device(scfg.device)
     ckpt = load_checkpoint(best)
     scfg = for_checkpoint(scfg, ckpt)
@@ -348,7 +363,11 @@ def markdown(result: dict) -> str:
              "train); model values: " + result["model_values"] + "; residuals ln(real/gen): positive = "
              "generated too weak; goal ±g: |value| ≤ g; ✓ where met",
              "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]),
-             "- `stochastic`'s κ: " + KAPPA_TEXT.get(_kappa_mode(result), "per fold, see crossval.json"), ""]
+             "- `stochastic`'s κ: " + KAPPA_TEXT.get(_kappa_mode(result), "per fold, see crossval.json"),
+             "- the model's high-frequency level: " + ("each fold model's level model, fitted on its training "
+                                                       "records (engine/hf_level.py)"
+                                                       if result["settings"].get("level_model") else
+                                                       "the network's own (--no-level-model)"), ""]
     lines += table_lines(result) + [""] + bias_checks(result) + metadata_lines(result)
     notes = [f"- {r['fold']}: {note}" for r in result["folds"] for note in r["notes"]]
     if notes:

@@ -99,11 +99,11 @@ def _file_name(text: str) -> str:
 
 
 def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate_hz: float, block_stations: int,
-                       settings: dict, resume_keys=()) -> GridWriter:
+                       settings: dict, resume_keys=(), resume_defaults: dict | None = None) -> GridWriter:
     """Open the output `out` of a run over `source`, creating it when absent (atomically: built under a
     temporary name, then renamed, so concurrent ranks agree on one). An existing output must have been
     made from a grid of the same shape with the same `settings[k]` for k in resume_keys (UserError
-    otherwise). Station table, start time and component names are the source's."""
+    otherwise; a key an older output lacks counts as resume_defaults[k]). Station table, start time and component names are the source's."""
     import zarr
 
     out = Path(out)
@@ -132,8 +132,9 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
     if attrs.get("schema") != OUTPUT_SCHEMA:
         raise UserError(f"{out}: a Zarr group that is not a seisdiff grid output; choose another --out")
     old = attrs.get("settings", {})
-    diffs = [f"{k}: {old.get(k)!r} vs {_jsonable(settings.get(k))!r}" for k in resume_keys
-             if old.get(k) != _jsonable(settings.get(k))]
+    defaults = resume_defaults or {}
+    diffs = [f"{k}: {old.get(k, defaults.get(k))!r} vs {_jsonable(settings.get(k))!r}" for k in resume_keys
+             if old.get(k, defaults.get(k)) != _jsonable(settings.get(k))]
     if diffs:
         raise UserError(f"{out}: was made with other settings (there vs now: {'; '.join(diffs)}); use the same "
                         "input and options to resume, or another --out")

@@ -39,7 +39,8 @@ def resolve_checkpoint(name: str | Path, distilled: bool = False) -> Path:
 
 def export_default(src: str | Path, dst: str | Path = DEFAULT_CHECKPOINT) -> Path:
     """Write a sampling-only copy of training checkpoint `src` (EMA weights in float16) to `dst`; a
-    distilled checkpoint keeps its "distilled" entry (its sampler and steps)."""
+    distilled checkpoint keeps its "distilled" entry (its sampler and steps), and any checkpoint its
+    "level_model" (`engine.hf_level`)."""
     import torch
 
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
@@ -50,5 +51,5 @@ def export_default(src: str | Path, dst: str | Path = DEFAULT_CHECKPOINT) -> Pat
                "epoch": ckpt["epoch"],
                "step": ckpt["step"], "best_val_loss": ckpt["best_val_loss"], "source": str(src),
                "torch_version": str(torch.__version__),
-               **({"distilled": ckpt["distilled"]} if "distilled" in ckpt else {})}
+               **{k: ckpt[k] for k in ("distilled", "level_model") if k in ckpt}}
     return save_checkpoint(dst, payload)

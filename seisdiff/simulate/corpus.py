@@ -25,6 +25,14 @@ METADATA_COLUMNS = ("record_id", "magnitude", "distance_km", "vs30_mps", "site_k
 # high-frequency decay (site + path), measured by `preprocess --measure-kappa`
 
 
+EVENT_PREFIX = "SIMEV"  # every simulated event is named SIMEV<index>
+
+
+def is_simulated(events) -> np.ndarray:
+    """(n,) bool: which of the event names (n,) are this simulator's (EVENT_PREFIX)."""
+    return np.char.startswith(np.asarray(events, dtype=str), EVENT_PREFIX)
+
+
 def record_id(index: int) -> str:
     """Id of the `index`-th simulated record, e.g. SIM000123."""
     return f"SIM{index:06d}"
@@ -63,7 +71,7 @@ def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_rang
             acc = simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s)
         else:
             acc = simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s)[None]
-        yield {"record_id": rid, "event": f"SIMEV{event_index:05d}", "acc_mps2": acc,
+        yield {"record_id": rid, "event": f"{EVENT_PREFIX}{event_index:05d}", "acc_mps2": acc,
                "magnitude": magnitude, "distance_km": distance_km, "vs30_mps": vs30_mps,
                "site_kappa0_s": kappa0_s, "fs_hz": fs_hz}
 

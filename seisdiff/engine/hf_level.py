@@ -1,0 +1,153 @@
+"""The level of the generated high frequencies, from a model that carries over to unseen regions
+(issue #20, item 3: a level that does not fall back to the training events').
+
+The diffusion network learns the level of its high frequencies together with their shape and phase.
+Trained on ~40 earthquakes, on a region it never saw it makes them at its training regions' level,
+0.5–0.7 ln units too weak on Taiwan and Japan (docs/crossval_2026-12.md). A three-number ridge
+regression, fitted on the same training records, carries over better: it predicts a record's
+high-frequency Fourier level (BAND_HZ) from its conditioning alone —
+
+- ln peak |conditioning| (m/s²): the default's amplitude anchor (`engine.scaling`, "peak");
+- ln Fourier level just below the crossover (`dsp.level.record_level`, m/s): `stochastic`'s anchor;
+- the component (1 vertical, 0 horizontal);
+
+— and sampling rescales each generated trace's high band to that level (`apply`, before the
+low-frequency merge, which then puts the conditioning's low band back). The network keeps what it is good at: the spectral shape inside the band, the phase,
+the envelope, the spread between realizations at single periods; the band's overall level is the
+regression's, the same for every realization of a record. Measured in docs/MEASUREMENTS.md
+("High-frequency level model").
+
+The model is fitted on real records only (`fit`; simulated ones carry the simulator's level, not the
+Earth's) and kept in the checkpoint as plain numbers ("level_model": `torch.load(weights_only=True)`
+reads it). Levels are natural logs of Fourier amplitudes |rfft(x)|/fs of acceleration in m/s², i.e.
+ln(m/s): band_level is the mean over LEVEL_BINS log-spaced bins of ½ ln(mean |X(f)|² in the bin).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from seisdiff.dsp.level import record_level
+
+BAND_HZ = (2.0, 25.0)    # above the crossover's transition (1 Hz, order 4: gain 0.004 at 2 Hz)
+LEVEL_BINS = 8
+FEATURES = ("ln_peak_mps2", "ln_lowband_level_mps", "vertical")
+RIDGE = 1.0              # on standardized features; the intercept is not penalized
+MIN_RECORDS, MIN_EVENTS = 20, 3
+VERSION = 1
+
+
+def band_level(x_mps2, sampling_rate_hz: float, band_hz=BAND_HZ) -> np.ndarray:
+    """ln Fourier level, ln(m/s), of traces x_mps2 (..., L) m/s² over band_hz → (...,) float64
+    (-inf for a trace with no energy there). ValueError if the band holds fewer than 2 bins' worth."""
+    x = np.asarray(x_mps2, np.float64)
+    freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / sampling_rate_hz)
+    power = np.abs(np.fft.rfft(x, axis=-1) / sampling_rate_hz) ** 2
+    edges = np.geomspace(band_hz[0], min(band_hz[1], 0.999 * sampling_rate_hz / 2), LEVEL_BINS + 1)
+    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges[:-1], edges[1:])]
+    bins = [b for b in bins if b.any()]
+    if len(bins) < 2:
+        raise ValueError(f"traces of {x.shape[-1]} samples at {sampling_rate_hz} Hz do not resolve "
+                         f"{band_hz[0]}–{band_hz[1]} Hz")
+    with np.errstate(divide="ignore"):
+        return np.mean([0.5 * np.log(power[..., b].mean(axis=-1)) for b in bins], axis=0)
+
+
+def features(lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
+    """(n, C, 3) features (FEATURES) of conditioning lowpass_mps2 (n, C, L) m/s² (low-passed at lowpass_hz,
+    order 4) whose records are vertical (n,) (1/0; NaN = horizontal)."""
+    x = np.asarray(lowpass_mps2, np.float64)
+    with np.errstate(divide="ignore"):
+        peak = np.log(np.abs(x).max(axis=-1))
+        spec = np.log(record_level(x, sampling_rate_hz, lowpass_hz, 4))
+    vert = np.nan_to_num(np.asarray(vertical, np.float64).reshape(-1, 1), nan=0.0)
+    return np.stack([peak, spec, np.broadcast_to(vert, peak.shape)], axis=-1)
+
+
+def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
+    """Fit the level model on the real records among `rows` of `store` (a training store with
+    `broadband` and `lowpass`); None (and a line to `log`) when fewer than MIN_RECORDS real records
+    from MIN_EVENTS events remain. Returns plain numbers (checkpoint-safe)."""
+    from seisdiff.engine.scaling import metadata_columns
+    from seisdiff.simulate.corpus import is_simulated
+
+    rows = np.sort(np.asarray(rows, np.int64))
+    events = store.column("event") if "event" in store.columns else np.array([""] * len(store))
+    real = rows[~is_simulated(events[rows])]
+    n_events = len(set(events[real].tolist()))
+    if len(real) < MIN_RECORDS or n_events < MIN_EVENTS:
+        log(f"level model: {len(real)} real records from {n_events} events (need {MIN_RECORDS} from "
+            f"{MIN_EVENTS}); generated high frequencies keep the network's own level")
+        return None
+    vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
+    vertical = np.zeros(len(store)) if vertical is None else vertical
+    fs, fx = store.sampling_rate_hz, store.lowpass_hz
+    X, y = [], []
+    for lo in range(0, len(real), block_records):
+        part = real[lo:lo + block_records]
+        block = store.read(int(part[0]), int(part[-1]) + 1, fields=("broadband", "lowpass"))
+        bb, lp = block["broadband"][part - part[0]], block["lowpass"][part - part[0]]
+        X.append(features(lp, fs, fx, vertical[part]).reshape(-1, len(FEATURES)))
+        y.append(band_level(bb, fs).reshape(-1))
+    X, y = np.concatenate(X), np.concatenate(y)
+    ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
+    X, y = X[ok], y[ok]
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    A = np.column_stack([np.ones(len(y)), (X - mean) / scale])
+    penalty = RIDGE * np.eye(A.shape[1])
+    penalty[0, 0] = 0.0
+    coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)
+    residual = y - A @ coef
+    log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd {residual.std():.2f} ln")
+    return {"version": VERSION, "features": list(FEATURES), "band_hz": list(BAND_HZ), "ridge": RIDGE,
+            "mean": mean.tolist(), "scale": scale.tolist(), "intercept": float(coef[0]),
+            "coef": coef[1:].tolist(), "residual_sd": float(residual.std()), "n_traces": int(len(y)),
+            "n_events": int(n_events)}
+
+
+def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
+    """Predicted ln band level (n, C), ln(m/s), of the records whose conditioning is lowpass_mps2 (n, C, L)."""
+    X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
+    z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
+    return level_model["intercept"] + z @ np.asarray(level_model["coef"])
+
+
+def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
+          vertical) -> np.ndarray:
+    """generated_mps2 (n, C, L) m/s² with its high band rescaled to the level the model predicts from
+    the conditioning cond_mps2 (n, C, L) m/s²: generated + (g − 1)·(generated − lowpass(generated)), one
+    gain g per trace (lowpass: the store's filter at lowpass_hz, order 4), so the low band is left as
+    it was, for the low-frequency merge to replace. Traces whose conditioning is all zero (no
+    prediction) or whose high band is empty keep their own. Same shape and dtype."""
+    from seisdiff.dsp import lowpass
+
+    gen = np.asarray(generated_mps2)
+    cond = np.asarray(cond_mps2, np.float64)
+    x = gen.astype(np.float64)
+    hf = x - lowpass(x, sampling_rate_hz, lowpass_hz, 4)
+    band = tuple(level_model.get("band_hz", BAND_HZ))
+    with np.errstate(invalid="ignore"):
+        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical)
+        own = band_level(hf, sampling_rate_hz, band)
+        ok = np.isfinite(predicted) & np.isfinite(own)
+        gain = np.where(ok, np.exp(np.where(ok, predicted - own, 0.0)), 1.0)
+    return (x + (gain[..., None] - 1.0) * hf).astype(gen.dtype)
+
+
+def attach(checkpoint, store, out=None, log=print) -> dict | None:
+    """Fit the level model on the training split of `store` (the split `seisdiff train` made with the
+    checkpoint's own val_fraction and seed: its validation events stay unseen) and write it into the
+    checkpoint file `checkpoint` (or `out`), atomically; None is written when the store has too few
+    real records (the checkpoint then says it has none). store: a Store or its path. Returns the model."""
+    from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
+    from seisdiff.engine.config import config_from_dict
+    from seisdiff.engine.data import split_indices
+    from seisdiff.io.store import Store, open_store
+
+    store = store if isinstance(store, Store) else open_store(store)
+    ckpt = load_checkpoint(checkpoint)
+    config = config_from_dict(ckpt["config"], str(checkpoint))
+    train_rows, _ = split_indices(store, config.data.val_fraction, config.seed)
+    ckpt["level_model"] = model = fit(store, train_rows, log=log)
+    save_checkpoint(out or checkpoint, {k: v for k, v in ckpt.items() if k not in ("format", "version")})
+    return model

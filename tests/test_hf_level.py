@@ -1,0 +1,181 @@
+"""The high-frequency level model (engine/hf_level.py): its level measure against closed forms, the
+fit recovering a known law from real records only, the rescaling, and its way through checkpoints,
+`generate` and `seisdiff sample`."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from synth import make_store
+
+from seisdiff.dsp import lowpass
+from seisdiff.engine import hf_level
+from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
+from seisdiff.io.store import create_store, open_store
+
+FS = 100.0
+MIN_EVENTS_FOR_TEST = hf_level.MIN_EVENTS
+
+
+def test_band_level_of_white_noise_and_scaling():
+    """E|rfft(x)/fs|² = n·σ²/fs² for white noise of variance σ²; the level is ln of its root (Rayleigh
+    bins averaged in power first, so no log bias), and exactly equivariant: level(c·x) = level(x) + ln c."""
+    rng = np.random.default_rng(0)
+    n, sigma = 2 ** 16, 0.3
+    x = sigma * rng.standard_normal((4, n))
+    expected = 0.5 * np.log(n * sigma ** 2 / FS ** 2)
+    assert np.allclose(hf_level.band_level(x, FS), expected, atol=0.03)
+    assert np.allclose(hf_level.band_level(7.5 * x, FS), hf_level.band_level(x, FS) + np.log(7.5), atol=1e-12)
+    # a sine at 0.5 Hz (a whole number of cycles) has no energy in 2–25 Hz
+    t = np.arange(n) / FS
+    assert hf_level.band_level(np.sin(2 * np.pi * (328 * FS / n) * t), FS) < expected - 10
+    with pytest.raises(ValueError, match="do not resolve"):
+        hf_level.band_level(x[:, :8], FS)
+
+
+def _store(path, n, law, sim_law=None, seed=0):
+    """Records whose 2–25 Hz level follows ln level = law(ln peak of the conditioning, vertical):
+    broadband = a 1 Hz low band + white high frequencies scaled to that level. Records n.. 2n (when
+    sim_law is given) are simulations (events SIMEV…) following sim_law instead."""
+    rng = np.random.default_rng(seed)
+    length = 1024
+    total = n * (2 if sim_law else 1)
+    low = lowpass(lowpass(rng.standard_normal((total, 1, length)), FS, 0.5), FS, 0.5)   # nothing left at 2 Hz
+    low *= np.exp(rng.uniform(-3, 1, (total, 1, 1))) / np.abs(low).max(-1, keepdims=True)
+    vertical = (np.arange(total) % 3 == 2).astype(float)
+    peak = np.log(np.abs(low).max(-1))[:, 0]
+    target = np.array([(law if i < n else sim_law)(peak[i], vertical[i]) for i in range(total)])
+    hf = rng.standard_normal((total, 1, length))
+    hf = hf - lowpass(hf, FS, 1.0)
+    hf *= np.exp(target[:, None] - hf_level.band_level(hf, FS))[:, :, None]
+    bb = (low + hf).astype(np.float32)
+    events = [f"ev{i // 4}" if i < n else f"SIMEV{i // 4:05d}" for i in range(total)]
+    w = create_store(path, sampling_rate_hz=FS, length=length, n_channels=1, lowpass_hz=1.0)
+    w.append(bb, low.astype(np.float32), [f"r{i:03d}" for i in range(total)],
+             {"event": np.array(events), "component": np.where(vertical == 1, "Z", "H1"),
+              "magnitude": np.full(total, 6.0)})
+    return open_store(path), target
+
+
+def law(ln_peak, vertical):
+    return -1.0 + 0.8 * ln_peak - 0.4 * vertical
+
+
+def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
+    store, target = _store(tmp_path / "s.zarr", 60, law, sim_law=lambda p, v: 3.0 + 0.2 * p)
+    messages = []
+    model = hf_level.fit(store, np.arange(len(store)), log=messages.append)
+    assert model["n_traces"] == 60 and model["n_events"] == 15           # the 60 simulations left out
+    lp = store.read()["lowpass"]
+    vertical = (store.column("component") == "Z").astype(float)
+    pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]
+    err = np.abs(pred[:60] - target[:60])                                 # the real records' law, ridge-shrunk
+    assert np.median(err) < 0.05 and err.max() < 0.2
+    assert np.abs(pred[60:] - target[60:]).mean() > 1.0                  # not the simulations'
+    assert model["residual_sd"] < 0.1 and "60 traces of 15 events" in messages[0]
+    json.dumps(model)                                                    # plain numbers
+
+
+def test_fit_needs_enough_real_records(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=12)
+    messages = []
+    assert hf_level.fit(store, np.arange(12), log=messages.append) is None
+    assert "12 real records" in messages[0]
+
+
+def test_apply_sets_the_predicted_level_with_one_gain_per_trace(tmp_path):
+    store, _ = _store(tmp_path / "s.zarr", 40, law)
+    model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)
+    data = store.read()
+    cond = data["lowpass"][:6].astype(np.float64)
+    rng = np.random.default_rng(1)
+    generated = (cond + 1e-3 * rng.standard_normal(cond.shape)).astype(np.float32)
+    vertical = np.array([0, 0, 1, 0, 0, 1.0])
+    out = hf_level.apply(generated, cond, model, FS, 1.0, vertical)
+    assert out.dtype == np.float32 and out.shape == cond.shape
+    predicted = hf_level.predict(model, cond, FS, 1.0, vertical)
+    g64 = generated.astype(np.float64)
+    high = lambda x: x - lowpass(x, FS, 1.0)
+    # the high band (generated − lowpass(generated)) is scaled to the prediction; the whole output's
+    # 2–25 Hz level is within the low band's leak above 2 Hz of it
+    high_out = out.astype(np.float64) - lowpass(g64, FS, 1.0)
+    assert np.allclose(hf_level.band_level(high_out, FS), predicted, atol=1e-4)
+    assert np.allclose(hf_level.band_level(out, FS), predicted, atol=0.03)
+    # one gain per trace (the merge after it restores the low band: the generate test below)
+    ratio = high_out / high(g64)
+    assert np.allclose(ratio, np.median(ratio, axis=-1, keepdims=True), rtol=1e-3)
+    # scale integrity: the level model is fitted in physical units, and a record 10× stronger is predicted
+    # at the level its features give (homogeneous of degree Σ coefficients on the two log anchors)
+    slope = sum(c / s for c, s in zip(model["coef"][:2], model["scale"][:2]))
+    assert np.allclose(hf_level.predict(model, 10 * cond, FS, 1.0, vertical) - predicted, slope * np.log(10))
+    # an all-zero conditioning (no prediction) keeps its generated high frequencies
+    zero = np.zeros((1, 1, cond.shape[-1]))
+    noise = 1e-3 * rng.standard_normal(zero.shape)
+    assert np.array_equal(hf_level.apply(noise, zero, model, FS, 1.0, [0.0]), noise)
+
+
+def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, tmp_path):
+    from seisdiff.engine.denoiser import load_denoiser
+    from seisdiff.engine.generate import generate
+
+    store, _ = _store(tmp_path / "s.zarr", 40, law)
+    ckpt_path = save_checkpoint(tmp_path / "m.pt", {k: v for k, v in load_checkpoint(tiny.ckpt).items()
+                                                    if k not in ("format", "version")})
+    model = hf_level.attach(ckpt_path, store.path, log=lambda *_: None)
+    raw = torch.load(ckpt_path, weights_only=True)
+    assert raw["level_model"] == model
+    loaded = load_denoiser(ckpt_path)
+    assert loaded.level_model == model
+    cond = tiny.store.read(0, 3)["lowpass"]
+    ids = ["a", "b", "c"]
+    kwargs = dict(sampler="ddim", steps=4, sampling_rate_hz=FS, lowpass_hz=1.0, metadata={"vertical": np.array([0, 1, 0.])})
+    plain = [x for _, _, x in generate(loaded.denoiser, loaded.scaler, loaded.config, cond, ids, **kwargs)]
+    leveled = [x for _, _, x in generate(loaded.denoiser, loaded.scaler, loaded.config, cond, ids, level_model=model,
+                                         **kwargs)]
+    predicted = hf_level.predict(model, cond, FS, 1.0, [0, 1, 0])
+    got = hf_level.band_level(np.stack(leveled).astype(np.float64), FS)
+    assert np.allclose(got, predicted, atol=0.05)       # the merge after it moves the band's bottom a little
+    assert not np.allclose(hf_level.band_level(np.stack(plain).astype(np.float64), FS), predicted, atol=0.1)
+    # the low band is the conditioning's, to the merge's tolerance, as without the level model
+    low = lowpass(np.stack(leveled).astype(np.float64), FS, 1.0)
+    assert np.all(np.linalg.norm(low - cond, axis=-1) <= 0.021 * np.linalg.norm(cond, axis=-1))
+
+
+def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys):
+    """`seisdiff train` fits the level model on its training split's real records and keeps it in the
+    checkpoint (and `distill`'s students inherit it); `sample` applies it and records so; with
+    --no-level-model the network's own level stays; a run never resumes with the other setting."""
+    from test_train import TINY_TOML
+
+    from seisdiff.cli import main
+    from seisdiff.engine.distill import DistillConfig, _student_checkpoint
+
+    store, _ = _store(tmp_path / "s.zarr", 48, law, sim_law=lambda p, v: 3.0 + 0.2 * p)
+    (tmp_path / "t.toml").write_text(TINY_TOML)
+    assert main(["train", "--data", str(store.path), "--config", str(tmp_path / "t.toml"),
+                 "--checkpoint-dir", str(tmp_path / "run"), "--epochs", "1"]) == 0
+    assert "level model: fitted on" in capsys.readouterr().out
+    ckpt = load_checkpoint(tmp_path / "run" / "last.pt")
+    level = ckpt["level_model"]
+    assert level["n_traces"] < 48 and level["n_events"] >= MIN_EVENTS_FOR_TEST   # training split, real only
+    assert _student_checkpoint(torch.nn.Linear(1, 1), ckpt, 4, DistillConfig(teacher="t", data="d", out="o"), 0)["level_model"] == level
+
+    def sample(out, *extra):
+        return main(["sample", "--checkpoint", str(tmp_path / "run" / "last.pt"), "--cond", str(store.path),
+                     "--out", str(tmp_path / out), "--steps", "4", "--no-progress", *extra])
+
+    assert sample("on.zarr") == 0 and sample("off.zarr", "--no-level-model") == 0
+    on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
+    assert json.loads((tmp_path / "on.zarr" / "sample_config.json").read_text())["level_model"] is True
+    assert json.loads((tmp_path / "off.zarr" / "sample_config.json").read_text())["level_model"] is False
+    lp = on.read()["lowpass"]
+    vertical = (on.column("component") == "Z").astype(float)
+    high = lambda x: x - lowpass(x, FS, 1.0)
+    err_on = np.abs(hf_level.band_level(high(on.read()["broadband"].astype(np.float64)), FS)
+                    - hf_level.predict(level, lp, FS, 1.0, vertical))
+    err_off = np.abs(hf_level.band_level(high(off.read()["broadband"].astype(np.float64)), FS)
+                     - hf_level.predict(level, lp, FS, 1.0, vertical))
+    assert np.median(err_on) < 0.05 < np.median(err_off)
+    capsys.readouterr()
+    assert sample("on.zarr", "--no-level-model") == 2
+    assert "level_model" in capsys.readouterr().err
