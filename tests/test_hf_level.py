@@ -53,7 +53,7 @@ def _store(path, n, law, sim_law=None, seed=0):
     w = create_store(path, sampling_rate_hz=FS, length=length, n_channels=1, lowpass_hz=1.0)
     w.append(bb, low.astype(np.float32), [f"r{i:03d}" for i in range(total)],
              {"event": np.array(events), "component": np.where(vertical == 1, "Z", "H1"),
-              "magnitude": np.full(total, 6.0)})
+              "magnitude": np.full(total, 6.0), "region": np.array(["japan"] * n + [""] * (total - n))})
     return open_store(path), target
 
 
@@ -66,6 +66,7 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     messages = []
     model = hf_level.fit(store, np.arange(len(store)), log=messages.append)
     assert model["n_traces"] == 60 and model["n_events"] == 15           # the 60 simulations left out
+    assert model["regions"] == ["japan"]
     lp = store.read()["lowpass"]
     vertical = (store.column("component") == "Z").astype(float)
     pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]
@@ -74,6 +75,11 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     assert np.abs(pred[60:] - target[60:]).mean() > 1.0                  # not the simulations'
     assert model["residual_sd"] < 0.1 and "60 traces of 15 events" in messages[0]
     json.dumps(model)                                                    # plain numbers
+
+
+def test_only_strong_motion_windows_are_fitted():
+    ids = ["RSN1_EW_w0", "RSN1_EW_w1", "RSN1_EW_w12", "whole_record", "SIM000001_H1_w0", "x_w"]
+    assert hf_level.strong_motion_windows(ids).tolist() == [True, False, False, True, True, True]
 
 
 def test_fit_needs_enough_real_records(tmp_path):
@@ -108,6 +114,13 @@ def test_apply_sets_the_predicted_level_with_one_gain_per_trace(tmp_path):
     # at the level its features give (homogeneous of degree Σ coefficients on the two log anchors)
     slope = sum(c / s for c, s in zip(model["coef"][:2], model["scale"][:2]))
     assert np.allclose(hf_level.predict(model, 10 * cond, FS, 1.0, vertical) - predicted, slope * np.log(10))
+    # only records of a region the model was not fitted on move (unknown counts as not fitted on)
+    assert model["regions"] == ["japan"]
+    regions = np.array(["japan", "taiwan", "", "japan", "western_us", ""])
+    moved = hf_level.apply(generated, cond, model, FS, 1.0, vertical, regions)
+    assert np.array_equal(moved[regions == "japan"], generated[regions == "japan"])
+    assert np.array_equal(moved[regions != "japan"], out[regions != "japan"])
+    assert hf_level.unseen(model, regions).tolist() == [False, True, True, False, True, True]
     # an all-zero conditioning (no prediction) keeps its generated high frequencies
     zero = np.zeros((1, 1, cond.shape[-1]))
     noise = 1e-3 * rng.standard_normal(zero.shape)
@@ -143,7 +156,8 @@ def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, t
 
 def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys):
     """`seisdiff train` fits the level model on its training split's real records and keeps it in the
-    checkpoint (and `distill`'s students inherit it); `sample` applies it and records so; with
+    checkpoint (and `distill`'s students inherit it); `sample` applies it to records of regions it
+    was not fitted on, and records so; with
     --no-level-model the network's own level stays; a run never resumes with the other setting."""
     from test_train import TINY_TOML
 
@@ -175,7 +189,10 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
                     - hf_level.predict(level, lp, FS, 1.0, vertical))
     err_off = np.abs(hf_level.band_level(high(off.read()["broadband"].astype(np.float64)), FS)
                      - hf_level.predict(level, lp, FS, 1.0, vertical))
-    assert np.median(err_on) < 0.05 < np.median(err_off)
+    # records of the region it was fitted on (japan) keep the network's level; the others move to the model's
+    japan = on.column("region") == "japan"
+    assert np.array_equal(on.read()["broadband"][japan], off.read()["broadband"][japan])
+    assert np.median(err_on[~japan]) < 0.05 < np.median(err_off[~japan])
     capsys.readouterr()
     assert sample("on.zarr", "--no-level-model") == 2
     assert "level_model" in capsys.readouterr().err

@@ -73,12 +73,13 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     lf_merge: replace the low band by the conditioning (`lfmerge.lf_merge` to `merge_tol`; needs
     sampling_rate_hz and lowpass_hz).
     window: model window in samples (default: config.data.window, else the records' length).
-    metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown). done: (record_id, k) pairs already
+    metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown; and "region", str). done: (record_id, k) pairs already
     generated elsewhere (resume). compile: torch.compile the denoiser. pre_event_gate: remove generated
     high frequencies before the conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz
-    and lowpass_hz). level_model: rescale each trace's generated high band to this model's level
-    (`hf_level.apply`, on the whole trace, before the merge; the component from metadata["vertical"],
-    else horizontal; needs sampling_rate_hz and lowpass_hz).
+    and lowpass_hz). level_model: move each trace's generated high band to this model's level where
+    its region is one the model did not see (`hf_level.apply`, on the whole trace, before the merge;
+    the component from metadata["vertical"], else horizontal; the region from metadata["region"], else
+    unknown; needs sampling_rate_hz and lowpass_hz).
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
@@ -87,6 +88,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     if (lf_merge or pre_event_gate or level_model) and (sampling_rate_hz is None or lowpass_hz is None):
         raise ValueError("lf_merge, pre_event_gate and level_model need sampling_rate_hz and lowpass_hz")
     vertical = np.asarray((metadata or {}).get("vertical", np.zeros(n)), np.float64)
+    region = np.asarray((metadata or {}).get("region", [""] * n), dtype=str)
     window = int(window or config.data.window or length)
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
@@ -139,8 +141,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         if pre_event_gate:   # whole traces only: the onset is the record's, not a window's
             out = gate_pre_event(out, cond, sampling_rate_hz, lowpass_hz)
         if level_model:   # the high band's level, before the merge restores the low band
-            out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz,
-                                 vertical[[i for i, _ in complete]])
+            rows = [i for i, _ in complete]
+            out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz, vertical[rows], region[rows])
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing
             out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol)
         for (i, k), acc in zip(complete, out.astype(np.float32)):

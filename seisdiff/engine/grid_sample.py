@@ -33,6 +33,7 @@ from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
 from seisdiff.engine.scaling import vertical_flag
 from seisdiff.errors import UserError
 from seisdiff.io.validate import demeaned_peak_mps2
+from seisdiff.preprocess.regions import region_of
 from seisdiff.preprocess.whole import condition_whole, config_for_model, level_warning, samples_at
 
 DEFAULT_BLOCK_STATIONS = 64
@@ -139,6 +140,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
             columns = source.columns(lo, hi)
             if kappa_s is not None:
                 columns["kappa_s"] = np.full(n, float(kappa_s))
+            columns["region"] = np.array([region_of(lat, lon) for lat, lon in       # for the level model
+                                          zip(source.stations.lat[lo:hi], source.stations.lon[lo:hi])])
             if n_channels == 1:    # every component its own record, its own noise
                 ids = [f"{s}_{comp}" for s in names for comp in source.components]
                 cond = cond_mps2.reshape(n * c, 1, n_out)

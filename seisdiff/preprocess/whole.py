@@ -16,7 +16,8 @@ record, shorter ones zero-padded at the end; columns `n_samples` (int64: the rec
 the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2),
 `network`, `station`, `location`, `channel` (a 3-component record: the three channel codes joined by
 ','), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
-`source_file`, magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown),
+`source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
+magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown),
 pga_broadband/pga_lowpass. Record ids: the reader's ids (no window suffix).
 
 A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
@@ -41,6 +42,7 @@ from seisdiff.io.quantity import unit_factor_si
 from seisdiff.io.units import canonical_unit
 from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
 from seisdiff.preprocess.condition import PreprocessConfig, clean_and_resample, filter_segments
+from seisdiff.preprocess.regions import record_region
 from seisdiff.preprocess.groups import CHANNEL_ORDER, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, lookup
 
@@ -220,6 +222,7 @@ def _columns(conditioned: list) -> dict:
         "units_in_file": text([r.units_in_file for r in first]),
         "event": text([r.event for r in first]),
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
+        "region": text([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)]),
     })
     return columns
 
