@@ -178,7 +178,10 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
         return main(["sample", "--checkpoint", str(tmp_path / "run" / "last.pt"), "--cond", str(store.path),
                      "--out", str(tmp_path / out), "--steps", "4", "--no-progress", *extra])
 
-    assert sample("on.zarr") == 0 and sample("off.zarr", "--no-level-model") == 0
+    capsys.readouterr()
+    assert sample("on.zarr") == 0
+    assert "48 of 96 records are of a region the model never saw" in capsys.readouterr().out
+    assert sample("off.zarr", "--no-level-model") == 0
     on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
     assert json.loads((tmp_path / "on.zarr" / "sample_config.json").read_text())["level_model"] is True
     assert json.loads((tmp_path / "off.zarr" / "sample_config.json").read_text())["level_model"] is False

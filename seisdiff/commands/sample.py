@@ -109,6 +109,12 @@ def run(args) -> int:
         return 0
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
+    if settings["level_model"]:
+        from seisdiff.engine.hf_level import unseen
+        regions = cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard)
+        print(f"sample: {int(unseen(model.level_model, regions).sum())} of {len(shard)} records are of a region "
+              f"the model never saw, or unknown: their high frequencies take its level model's level "
+              f"(--no-level-model: the network's own)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)
     write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)

@@ -199,7 +199,8 @@ def _ensure_level_model(best: Path, train_store: Store, say) -> bool:
 
     if not best.is_file() or "level_model" in load_checkpoint(best):
         return False
-    return hf_level.attach(best, train_store, log=lambda line: say("level model", line)) is not None
+    return hf_level.attach(best, train_store,
+                           log=lambda line: say("level model", line.removeprefix("level model: "))) is not None
 
 
 def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, hide_metadata: bool = False) -> Path:
@@ -365,7 +366,8 @@ def markdown(result: dict) -> str:
              "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]),
              "- `stochastic`'s κ: " + KAPPA_TEXT.get(_kappa_mode(result), "per fold, see crossval.json"),
              "- the model's high-frequency level: " + ("each fold model's level model, fitted on its training "
-                                                       "records (engine/hf_level.py)"
+                                                       "records (engine/hf_level.py; every held-out region "
+                                                       "is one it never saw)"
                                                        if result["settings"].get("level_model") else
                                                        "the network's own (--no-level-model)"), ""]
     lines += table_lines(result) + [""] + bias_checks(result) + metadata_lines(result)
