@@ -21,6 +21,19 @@ def reference_frequency_hz(lowpass_hz: float) -> float:
     return float(np.sqrt(REFERENCE_BAND[0] * REFERENCE_BAND[1]) * lowpass_hz)
 
 
+def log_binned_power(power, freqs_hz, edges_hz) -> np.ndarray | None:
+    """Mean over the bins [edges_hz[i], edges_hz[i+1]) that hold a frequency of ln(mean of power (…, F)
+    in the bin) → (…,) float64 (-inf where a bin is empty of energy); None when fewer than 2 bins hold
+    a frequency of freqs_hz (F,). Each bin weighs the same, however many frequencies it holds."""
+    freqs_hz = np.asarray(freqs_hz, np.float64)
+    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges_hz[:-1], edges_hz[1:])]
+    bins = [b for b in bins if b.any()]
+    if len(bins) < 2:
+        return None
+    with np.errstate(divide="ignore"):
+        return np.stack([np.log(power[..., b].mean(axis=-1)) for b in bins], axis=-1).mean(axis=-1)
+
+
 def lowband_level(spec, freqs_hz, lowpass_hz: float, filter_order: int, axis_mean=None) -> np.ndarray:
     """Level (…,) of Fourier spectra spec (…, F) (|X(f)| = |rfft(x)|/fs, unit × s) at frequencies freqs_hz (F,).
 
@@ -33,13 +46,10 @@ def lowband_level(spec, freqs_hz, lowpass_hz: float, filter_order: int, axis_mea
     gain = 1.0 / (1.0 + (freqs_hz / lowpass_hz) ** (2 * filter_order))
     power = (np.abs(spec) / gain) ** 2
     edges = np.geomspace(REFERENCE_BAND[0] * lowpass_hz, REFERENCE_BAND[1] * lowpass_hz, REFERENCE_BINS + 1)
-    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges[:-1], edges[1:])]
-    bins = [b for b in bins if b.any()]
-    if len(bins) < 2:
+    log_power = log_binned_power(power, freqs_hz, edges)
+    if log_power is None:
         raise ValueError(f"records of {2 * len(freqs_hz) - 2} samples are too short to resolve the "
                          f"spectrum below the {lowpass_hz} Hz crossover")
-    with np.errstate(divide="ignore"):
-        log_power = np.stack([np.log(power[..., b].mean(axis=-1)) for b in bins], axis=-1).mean(axis=-1)
     if axis_mean is not None:
         log_power = log_power.mean(axis=axis_mean)
     level = np.exp(0.5 * log_power)

@@ -33,7 +33,7 @@ import re
 
 import numpy as np
 
-from seisdiff.dsp.level import record_level
+from seisdiff.dsp.level import log_binned_power, record_level
 
 BAND_HZ = (2.0, 25.0)    # above the crossover's transition (1 Hz, order 4: gain 0.004 at 2 Hz)
 LEVEL_BINS = 8
@@ -50,13 +50,11 @@ def band_level(x_mps2, sampling_rate_hz: float, band_hz=BAND_HZ) -> np.ndarray:
     freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / sampling_rate_hz)
     power = np.abs(np.fft.rfft(x, axis=-1) / sampling_rate_hz) ** 2
     edges = np.geomspace(band_hz[0], min(band_hz[1], 0.999 * sampling_rate_hz / 2), LEVEL_BINS + 1)
-    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges[:-1], edges[1:])]
-    bins = [b for b in bins if b.any()]
-    if len(bins) < 2:
+    log_power = log_binned_power(power, freqs_hz, edges)       # the same binning as the low band's level
+    if log_power is None:
         raise ValueError(f"traces of {x.shape[-1]} samples at {sampling_rate_hz} Hz do not resolve "
                          f"{band_hz[0]}–{band_hz[1]} Hz")
-    with np.errstate(divide="ignore"):
-        return np.mean([0.5 * np.log(power[..., b].mean(axis=-1)) for b in bins], axis=0)
+    return 0.5 * log_power
 
 
 def features(lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
