@@ -110,8 +110,9 @@ def run(args) -> int:
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
     if settings["level_model"]:
-        from seisdiff.engine.hf_level import unseen
-        regions = cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard)
+        from seisdiff.engine.hf_level import record_regions, unseen
+        regions = record_regions(cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard),
+                                 cond.column("event")[shard] if "event" in cond.columns else None)
         print(f"sample: {int(unseen(model.level_model, regions).sum())} of {len(shard)} records are of a region "
               f"the model never saw, or unknown: their high frequencies take its level model's level "
               f"(--no-level-model: the network's own)")

@@ -23,7 +23,10 @@ was nearer (+0.21 against −0.43 on the default's validation events).
 
 The model is fitted on real records only (`fit`; simulated ones carry the simulator's level, not the
 Earth's), their strong-motion windows, and kept in the checkpoint as plain numbers ("level_model", read
-by `torch.load(weights_only=True)`), with the regions it saw. Levels are natural logs of Fourier
+by `torch.load(weights_only=True)`), with the regions it saw and, under "timing", the high band's
+timing relative to the low band (`hf_timing`: fitted on the same records, applied before the level, to
+the same records except the simulator's, `record_regions`). Checkpoints whose level model has no
+"timing" apply the level alone. Levels are natural logs of Fourier
 amplitudes |rfft(x)|/fs of acceleration in m/s², i.e. ln(m/s): band_level is the mean over LEVEL_BINS
 log-spaced bins of ½ ln(mean |X(f)|² in the bin).
 """
@@ -34,6 +37,7 @@ import re
 import numpy as np
 
 from seisdiff.dsp.level import log_binned_power, record_level
+from seisdiff.engine import hf_timing
 
 BAND_HZ = (2.0, 25.0)    # above the crossover's transition (1 Hz, order 4: gain 0.004 at 2 Hz)
 LEVEL_BINS = 8
@@ -41,6 +45,7 @@ FEATURES = ("ln_peak_mps2", "ln_lowband_level_mps", "vertical")
 RIDGE = 1.0              # on standardized features; the intercept is not penalized
 MIN_RECORDS, MIN_EVENTS = 20, 3
 VERSION = 1
+SIMULATED = "simulated"  # the region of the corpus simulator's records (`record_regions`)
 
 
 def band_level(x_mps2, sampling_rate_hz: float, band_hz=BAND_HZ) -> np.ndarray:
@@ -96,13 +101,17 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
     vertical = np.zeros(len(store)) if vertical is None else vertical
     fs, fx = store.sampling_rate_hz, store.lowpass_hz
-    X, y = [], []
+    X, y, onset_s, end_s = [], [], [], []
     for lo in range(0, len(real), block_records):
         part = real[lo:lo + block_records]
         block = store.read(int(part[0]), int(part[-1]) + 1, fields=("broadband", "lowpass"))
         bb, lp = block["broadband"][part - part[0]], block["lowpass"][part - part[0]]
         X.append(features(lp, fs, fx, vertical[part]).reshape(-1, len(FEATURES)))
         y.append(band_level(bb, fs).reshape(-1))
+        onset, end = hf_timing.offsets_s(bb, lp, fs, fx)
+        onset_s.append(onset)
+        end_s.append(end)
+    timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s))
     X, y = np.concatenate(X), np.concatenate(y)
     ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
     X, y = X[ok], y[ok]
@@ -114,11 +123,13 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     penalty[0, 0] = 0.0
     coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)
     residual = y - A @ coef
-    log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd {residual.std():.2f} ln")
+    log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd {residual.std():.2f} ln"
+        + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
+           f"{timing['end_s']:+.1f} s from the low band's"))
     return {"version": VERSION, "features": list(FEATURES), "band_hz": list(BAND_HZ), "ridge": RIDGE,
             "mean": mean.tolist(), "scale": scale.tolist(), "intercept": float(coef[0]),
             "coef": coef[1:].tolist(), "regions": regions, "residual_sd": float(residual.std()), "n_traces": int(len(y)),
-            "n_events": int(n_events)}
+            "n_events": int(n_events), "timing": timing}
 
 
 def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
@@ -126,6 +137,20 @@ def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz
     X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
     z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
     return level_model["intercept"] + z @ np.asarray(level_model["coef"])
+
+
+def record_regions(region, event=None) -> np.ndarray:
+    """(n,) str: the regions (n,) the level model's rule reads, with the records of the corpus simulator
+    (events SIMEV…, `simulate.corpus.is_simulated`, e.g. the demo's test records) as a region of their
+    own, SIMULATED: never among the fitted (real) regions, so their level is the level model's, but
+    their high band keeps the network's timing — the simulator gives every frequency one envelope, so
+    the real records' timing (`hf_timing`) is not theirs."""
+    from seisdiff.simulate.corpus import is_simulated
+
+    region = np.asarray(region, dtype=str)
+    if event is None:
+        return region
+    return np.where(is_simulated(np.asarray(event, dtype=str)), SIMULATED, region)
 
 
 def unseen(level_model: dict, region) -> np.ndarray:
@@ -137,9 +162,10 @@ def unseen(level_model: dict, region) -> np.ndarray:
 def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
           vertical, region=None) -> np.ndarray:
     """generated_mps2 (n, C, L) m/s² with its high band moved to the level the model predicts from
-    the conditioning cond_mps2 (n, C, L) m/s²: generated + (g − 1)·(generated − lowpass(generated)), one
-    gain g per trace (lowpass: the store's filter at lowpass_hz, order 4) with ln g = predicted − own
-    band level, so the low band is left as it was, for the low-frequency merge to replace.
+    the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + g·h, h = generated − lowpass(generated)
+    (lowpass: the store's filter at lowpass_hz, order 4), first tapered to the timing its "timing" predicts
+    when it has one (`hf_timing.taper_high_band`, energy kept), one gain g per trace with ln g = predicted −
+    own band level of h, so the low band is left as it was, for the low-frequency merge to replace.
     Only records of a region the model was not fitted on (`unseen`; region None: all unknown) move. Traces whose conditioning is all zero (no
     prediction) or whose high band is empty keep their own. Same shape and dtype."""
     from seisdiff.dsp import lowpass
@@ -147,15 +173,25 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     gen = np.asarray(generated_mps2)
     cond = np.asarray(cond_mps2, np.float64)
     x = gen.astype(np.float64)
-    hf = x - lowpass(x, sampling_rate_hz, lowpass_hz, 4)
-    band = tuple(level_model.get("band_hz", BAND_HZ))
+    region = np.asarray([""] * len(cond) if region is None else region, dtype=str)
+    move = unseen(level_model, region)[:, None]
+    low = lowpass(x, sampling_rate_hz, lowpass_hz, 4)
+    hf = x - low
     with np.errstate(invalid="ignore"):
         predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical)
+    if level_model.get("timing"):     # first the timing (energy kept), then the level of the tapered band
+        hf = hf_timing.taper_high_band(hf.reshape(-1, hf.shape[-1]), cond.reshape(-1, hf.shape[-1]),
+                                       level_model["timing"], sampling_rate_hz,
+                                       np.broadcast_to(move & np.isfinite(predicted) & (region != SIMULATED)[:, None],
+                                                       hf.shape[:-1]).ravel()
+                                       ).reshape(hf.shape)
+    band = tuple(level_model.get("band_hz", BAND_HZ))
+    with np.errstate(invalid="ignore"):
         own = band_level(hf, sampling_rate_hz, band)
-        ok = np.isfinite(predicted) & np.isfinite(own)
-        ok &= unseen(level_model, [""] * len(cond) if region is None else region)[:, None]
+        ok = np.isfinite(predicted) & np.isfinite(own) & move
         gain = np.where(ok, np.exp(np.where(ok, predicted - own, 0.0)), 1.0)
-    return (x + (gain[..., None] - 1.0) * hf).astype(gen.dtype)
+    out = np.where(ok[..., None], low + gain[..., None] * hf, x)
+    return out.astype(gen.dtype)
 
 
 def attach(checkpoint, store, out=None, log=print) -> dict | None:

@@ -193,8 +193,9 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
     meta = metadata_columns(columns)
     if hide_metadata:
         meta = {k: v for k, v in meta.items() if k in ALWAYS_KNOWN}
-    if "region" in columns:              # where the level model applies (engine/hf_level.py)
-        meta["region"] = np.asarray(columns["region"], dtype=str)
+    if "region" in columns or "event" in columns:     # where the level model applies (engine/hf_level.py)
+        from seisdiff.engine.hf_level import record_regions
+        meta["region"] = record_regions(columns.get("region", [""] * len(cond)), columns.get("event"))
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", desc=label,

@@ -1,0 +1,127 @@
+"""When the generated high frequencies start and end, in a region the model never saw (issue #20:
+D5–95 on unseen regions). The companion of `hf_level`, fitted with it and applied with it.
+
+In a real record the high frequencies (above the 1 Hz crossover) are more compact than the low band:
+over the 330 real strong-motion windows of six regions, the high band's 95 % Arias time comes a
+median 7 s before the low band's (surface waves and long-period coda outlast the high-frequency S
+coda) and its 5 % time 1.3 s before. The network, pre-trained on simulations whose every frequency
+shares one envelope, spreads its high frequencies over the low band's span in regions it never saw:
+on six held-out regions its > 1 Hz band began 2 s early and ended 4 s late, D5–95 3.2 s too long
+(docs/crossval_2026-12.md). In its training regions its durations are right (D5–95 −0.2 s on the
+default's validation events), so, as the level, the timing moves only where the region is unseen.
+
+The model is two numbers fitted on real training records (`offsets_s`, `fit`): the median offsets of the high band's
+5 % and 95 % Arias times from the conditioning's (s). `apply` moves each generated trace's high band
+h = x − lowpass(x) towards the targets t5 = t5(conditioning) + onset_s, t95 = t95(conditioning) + end_s:
+
+- late end (t95(h) > target): h·exp(−(t − c)₊/τ), c = min(t50(h), target), τ chosen by bisection so
+  that t95 of the product is the target — a faster coda decay, as high frequencies decay faster;
+- early start (t5(h) < target): h·exp(−(c − t)₊/τ), c = max(t50(h), target), likewise for t5;
+- the high band's energy is then restored (Σh² as before), so the level is unchanged — the level
+  model, applied after, sets it.
+A trace already inside its targets, one whose conditioning or high band is silent, is unchanged. The
+low band is left to the low-frequency merge (the taper leaks a little below the crossover). Times are
+in s from a trace's first sample; traces in m/s².
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from seisdiff.dsp import lowpass
+from seisdiff.dsp.intensity import arias_time
+
+TAU_S = (0.3, 1.0e4)     # bisection range of the taper's decay time, s
+ROUNDS = 4               # tail and front tapers, alternated (each moves the other end's time a little)
+TOLERANCE_S = 0.02       # an end within this of its target is left as it is, s
+BISECTIONS = 40          # halvings of ln τ: τ to 0.3 % of the range's ratio after 40 (2^-40 of ln 3e4)
+
+
+def _times(x, sampling_rate_hz, fractions):
+    return [arias_time(x, sampling_rate_hz, f) for f in fractions]
+
+
+def offsets_s(broadband_mps2, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float):
+    """(onset, end) offsets (m,) s of real traces broadband_mps2 / lowpass_mps2 (..., L) m/s²: the high
+    band's 5 % and 95 % Arias times minus the conditioning's (NaN where either has no energy)."""
+    bb = np.asarray(broadband_mps2, np.float64).reshape(-1, np.shape(broadband_mps2)[-1])
+    cond = np.asarray(lowpass_mps2, np.float64).reshape(bb.shape)
+    hf = bb - lowpass(bb, sampling_rate_hz, lowpass_hz, 4)
+    h5, h95 = _times(hf, sampling_rate_hz, (0.05, 0.95))
+    c5, c95 = _times(cond, sampling_rate_hz, (0.05, 0.95))
+    return h5 - c5, h95 - c95
+
+
+def fit(onset_s, end_s) -> dict | None:
+    """The timing model from per-trace offsets (`offsets_s`): their medians over the finite pairs;
+    None without any. Plain numbers (checkpoint-safe)."""
+    onset_s, end_s = np.asarray(onset_s, np.float64), np.asarray(end_s, np.float64)
+    ok = np.isfinite(onset_s) & np.isfinite(end_s)
+    if not ok.any():
+        return None
+    return {"onset_s": float(np.median(onset_s[ok])), "end_s": float(np.median(end_s[ok])),
+            "n_traces": int(ok.sum())}
+
+
+def _taper(hf, t_s, fraction, target_s, centre_s, tail: bool, sampling_rate_hz: float):
+    """hf (m, L) times a one-sided exponential taper away from centre_s (m,) with the decay time that puts
+    the `fraction` Arias time of the product at target_s (m,): later fractions move earlier as τ shrinks
+    (tail), earlier ones later (front)."""
+    distance = (t_s[None, :] - centre_s[:, None]) if tail else (centre_s[:, None] - t_s[None, :])
+    distance = np.maximum(distance, 0.0)
+    lo, hi = np.full(len(hf), np.log(TAU_S[0])), np.full(len(hf), np.log(TAU_S[1]))
+    for _ in range(BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        t = arias_time(hf * np.exp(-distance / np.exp(mid)[:, None]), sampling_rate_hz, fraction)
+        short = (t > target_s) if tail else (t < target_s)     # τ too long: not yet at the target
+        hi, lo = np.where(short, mid, hi), np.where(short, lo, mid)
+    return hf * np.exp(-distance / np.exp(lo)[:, None])
+
+
+def taper_high_band(hf_mps2, cond_mps2, timing: dict, sampling_rate_hz: float, move=None) -> np.ndarray:
+    """The high bands hf_mps2 (m, L) float64 (a generated trace minus its low band) tapered to the timing
+    the conditioning cond_mps2 (m, L) m/s² predicts, their energy kept, for the traces in `move` (m,)
+    bool (None: all); the others, and those without targets or energy, as they were. A new array."""
+    hf = np.array(hf_mps2, np.float64)
+    move = np.ones(len(hf), bool) if move is None else np.asarray(move, bool)
+    energy = np.sum(hf * hf, axis=-1)
+    c5, c95 = _times(cond_mps2, sampling_rate_hz, (0.05, 0.95))
+    t5_target, t95_target = c5 + timing["onset_s"], c95 + timing["end_s"]
+    t_s = np.arange(hf.shape[-1]) / sampling_rate_hz
+    moved = np.zeros(len(hf), bool)
+    for _ in range(ROUNDS):     # each taper moves the other end's time a little: alternate
+        with np.errstate(invalid="ignore"):
+            h50, h95 = _times(hf, sampling_rate_hz, (0.5, 0.95))
+            late = move & (energy > 0) & np.isfinite(t95_target) & (h95 > t95_target + TOLERANCE_S)
+        if late.any():
+            hf[late] = _taper(hf[late], t_s, 0.95, t95_target[late], np.minimum(h50[late], t95_target[late]),
+                              True, sampling_rate_hz)
+        with np.errstate(invalid="ignore"):
+            h5, h50 = _times(hf, sampling_rate_hz, (0.05, 0.5))
+            early = move & (energy > 0) & np.isfinite(t5_target) & (h5 < t5_target - TOLERANCE_S)
+        if early.any():
+            hf[early] = _taper(hf[early], t_s, 0.05, t5_target[early], np.maximum(h50[early], t5_target[early]),
+                               False, sampling_rate_hz)
+        moved |= late | early
+        if not (late.any() or early.any()):
+            break
+    if moved.any():
+        new = np.sum(hf[moved] ** 2, axis=-1)
+        hf[moved] *= np.sqrt(energy[moved] / np.where(new > 0, new, 1.0))[:, None]
+    return hf
+
+
+def apply(generated_mps2, cond_mps2, timing: dict, sampling_rate_hz: float, lowpass_hz: float,
+          move=None) -> np.ndarray:
+    """generated_mps2 (..., L) m/s² with the high band of the traces in `move` (bool, the leading shape;
+    None: all) tapered to the timing the conditioning cond_mps2 (..., L) m/s² predicts (module
+    docstring): lowpass(x) + taper_high_band(x − lowpass(x)). Same shape and dtype."""
+    gen = np.asarray(generated_mps2)
+    shape = gen.shape
+    x = gen.astype(np.float64).reshape(-1, shape[-1])
+    cond = np.asarray(cond_mps2, np.float64).reshape(x.shape)
+    move = None if move is None else np.broadcast_to(np.asarray(move, bool), shape[:-1]).ravel()
+    low = lowpass(x, sampling_rate_hz, lowpass_hz, 4)
+    hf = taper_high_band(x - low, cond, timing, sampling_rate_hz, move)
+    changed = np.any(hf != x - low, axis=-1)
+    x[changed] = low[changed] + hf[changed]
+    return x.reshape(shape).astype(gen.dtype)
