@@ -115,7 +115,7 @@ def run(args) -> int:
                                  cond.column("event")[shard] if "event" in cond.columns else None)
         print(f"sample: {int(unseen(model.level_model, regions).sum())} of {len(shard)} records are of a region "
               f"the model never saw, or unknown: their high frequencies take its level model's level "
-              f"(--no-level-model: the network's own)")
+              f"and timing (simulations: the level) (--no-level-model: the network's own)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)
     write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)
