@@ -83,6 +83,8 @@ def taper_high_band(hf_mps2, cond_mps2, timing: dict, sampling_rate_hz: float, m
     bool (None: all); the others, and those without targets or energy, as they were. A new array."""
     hf = np.array(hf_mps2, np.float64)
     move = np.ones(len(hf), bool) if move is None else np.asarray(move, bool)
+    if not move.any():          # e.g. every record of a region the model saw: no Arias times to compute
+        return hf
     energy = np.sum(hf * hf, axis=-1)
     c5, c95 = _times(cond_mps2, sampling_rate_hz, (0.05, 0.95))
     t5_target, t95_target = c5 + timing["onset_s"], c95 + timing["end_s"]
