@@ -70,11 +70,12 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     assert model["regions"] == ["japan"]
     lp = store.read()["lowpass"]
     vertical = (store.column("component") == "Z").astype(float)
-    pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]
-    err = np.abs(pred[:60] - target[:60])                                 # the real records' law, ridge-shrunk
+    pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]          # (n, bands): white noise, both at the law
+    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 2
+    err = np.abs(pred[:60] - target[:60, None])                           # the real records' law, ridge-shrunk
     assert np.median(err) < 0.05 and err.max() < 0.2
-    assert np.abs(pred[60:] - target[60:]).mean() > 1.0                  # not the simulations'
-    assert model["residual_sd"] < 0.1 and "60 traces of 15 events" in messages[0]
+    assert np.abs(pred[60:] - target[60:, None]).mean() > 1.0             # not the simulations'
+    assert max(model["residual_sd"]) < 0.1 and "60 traces of 15 events" in messages[0]
     json.dumps(model)                                                    # plain numbers
 
 
@@ -90,7 +91,43 @@ def test_fit_needs_enough_real_records(tmp_path):
     assert "12 real records" in messages[0]
 
 
-def test_apply_sets_the_predicted_level_with_one_gain_per_trace(tmp_path):
+def _levels(x, band_list=hf_level.BANDS_HZ):
+    return np.stack([hf_level.band_level(x, FS, b) for b in band_list], axis=-1)
+
+
+def test_set_band_levels_tilts_in_ln_f_to_a_level_and_a_slope():
+    """Two bands: the gain is exp(a + b·ln f) between 2 and 25 Hz (flat outside), and puts both band
+    levels on their targets; one band: one number; a slope beyond MAX_TILT is bounded, not met."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((4, 4096))
+    h = x - lowpass(x, FS, 1.0)
+    own = _levels(h)
+    target = own + np.array([[0.0, 0.0], [1.0, -1.0], [-2.0, 1.0], [0.5, 2.5]])
+    out = hf_level.set_band_levels(h, target, hf_level.BANDS_HZ, FS)
+    assert np.allclose(_levels(out), target, atol=1e-6)
+    freqs_hz = np.fft.rfftfreq(h.shape[-1], 1 / FS)
+    ln_gain = np.log(np.abs(np.fft.rfft(out)) / np.abs(np.fft.rfft(h)))
+    inside = (freqs_hz > 2.0) & (freqs_hz < 25.0)
+    for g in ln_gain:
+        line = np.polyfit(np.log(freqs_hz[inside]), g[inside], 1)
+        assert np.abs(np.polyval(line, np.log(freqs_hz[inside])) - g[inside]).max() < 1e-6
+        assert np.allclose(g[(freqs_hz > 0.1) & (freqs_hz < 2.0)], np.polyval(line, np.log(2.0)), atol=1e-6)
+        assert np.allclose(g[freqs_hz > 25.0], np.polyval(line, np.log(25.0)), atol=1e-6)
+    # the slope of row 1: 2 ln units fewer from the 2–6 Hz band's centre to the 8–25 Hz band's (about:
+    # a band's level is a mean over its bins of ln mean power, not the power at its centre)
+    slope = np.polyfit(np.log(freqs_hz[inside]), ln_gain[1, inside], 1)[0]
+    assert np.isclose(slope, -2.0 / np.log(np.sqrt(8 * 25) / np.sqrt(2 * 6)), atol=0.02)
+    one = hf_level.set_band_levels(h, own[:, :1] + 0.7, [hf_level.BAND_HZ], FS)
+    assert np.allclose(one, h * np.exp(own[:, 0] + 0.7 - hf_level.band_level(h, FS))[:, None])
+    steep = hf_level.set_band_levels(h[:1], own[:1] + np.array([[3.0, -6.0]]), hf_level.BANDS_HZ, FS)
+    assert np.isclose(np.polyfit(np.log(freqs_hz[inside]),
+                                 np.log(np.abs(np.fft.rfft(steep[0])[inside]) / np.abs(np.fft.rfft(h[0])[inside])), 1)[0],
+                      -hf_level.MAX_TILT)
+    nan = hf_level.set_band_levels(h[:2], np.array([[np.nan, 0.0], [0.0, 0.0]]), hf_level.BANDS_HZ, FS)
+    assert np.array_equal(nan[0], h[0]) and not np.array_equal(nan[1], h[1])
+
+
+def test_apply_sets_the_predicted_levels_with_one_gain_per_trace(tmp_path):
     store, _ = _store(tmp_path / "s.zarr", 40, law)
     model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)
     assert model["timing"]["n_traces"] == 40            # fitted with it; tested in test_hf_timing.py
@@ -105,18 +142,21 @@ def test_apply_sets_the_predicted_level_with_one_gain_per_trace(tmp_path):
     predicted = hf_level.predict(model, cond, FS, 1.0, vertical)
     g64 = generated.astype(np.float64)
     high = lambda x: x - lowpass(x, FS, 1.0)
-    # the high band (generated − lowpass(generated)) is scaled to the prediction; the whole output's
-    # 2–25 Hz level is within the low band's leak above 2 Hz of it
+    # the high band (generated − lowpass(generated)) is moved to the prediction in both bands; the whole
+    # output's levels are within the low band's leak above 2 Hz (most of it in the 2–6 Hz band) of it
     high_out = out.astype(np.float64) - lowpass(g64, FS, 1.0)
-    assert np.allclose(hf_level.band_level(high_out, FS), predicted, atol=1e-4)
-    assert np.allclose(hf_level.band_level(out, FS), predicted, atol=0.03)
-    # one gain per trace (the merge after it restores the low band: the generate test below)
-    ratio = high_out / high(g64)
-    assert np.allclose(ratio, np.median(ratio, axis=-1, keepdims=True), rtol=1e-3)
+    assert np.allclose(_levels(high_out), predicted, atol=1e-4)
+    assert np.allclose(_levels(out), predicted, atol=0.05)
+    # one gain per trace, a straight line in ln f between 2 and 25 Hz (set_band_levels' test)
+    freqs_hz = np.fft.rfftfreq(cond.shape[-1], 1 / FS)
+    inside = (freqs_hz > 2.0) & (freqs_hz < 25.0)
+    ln_gain = np.log(np.abs(np.fft.rfft(high_out)) / np.abs(np.fft.rfft(high(g64))))[..., inside].reshape(6, -1)
+    lnf = np.log(freqs_hz[inside])
+    assert all(np.abs(np.polyval(np.polyfit(lnf, g, 1), lnf) - g).max() < 1e-3 for g in ln_gain)
     # scale integrity: the level model is fitted in physical units, and a record 10× stronger is predicted
-    # at the level its features give (homogeneous of degree Σ coefficients on the two log anchors)
-    slope = sum(c / s for c, s in zip(model["coef"][:2], model["scale"][:2]))
-    assert np.allclose(hf_level.predict(model, 10 * cond, FS, 1.0, vertical) - predicted, slope * np.log(10))
+    # at the levels its features give (homogeneous of degree Σ coefficients on the two log anchors)
+    slope = [sum(c / s for c, s in zip(row[:2], model["scale"][:2])) for row in model["coef"]]
+    assert np.allclose(hf_level.predict(model, 10 * cond, FS, 1.0, vertical) - predicted, np.array(slope) * np.log(10))
     # only records of a region the model was not fitted on move (unknown counts as not fitted on)
     assert model["regions"] == ["japan"]
     regions = np.array(["japan", "taiwan", "", "japan", "western_us", ""])
@@ -128,6 +168,13 @@ def test_apply_sets_the_predicted_level_with_one_gain_per_trace(tmp_path):
     zero = np.zeros((1, 1, cond.shape[-1]))
     noise = 1e-3 * rng.standard_normal(zero.shape)
     assert np.array_equal(hf_level.apply(noise, zero, model, FS, 1.0, [0.0]), noise)
+    # a version-1 model (one 2–25 Hz band, older checkpoints) still applies: one number per trace
+    v1 = {**{k: v for k, v in model.items() if k not in ("bands_hz", "intercept", "coef")},
+          "version": 1, "band_hz": list(hf_level.BAND_HZ), "intercept": model["intercept"][0], "coef": model["coef"][0]}
+    old = hf_level.apply(generated, cond, v1, FS, 1.0, vertical).astype(np.float64) - lowpass(g64, FS, 1.0)
+    assert np.allclose(hf_level.band_level(old, FS), predicted[..., 0], atol=1e-4)
+    ratio = old / high(g64)
+    assert np.allclose(ratio, np.median(ratio, axis=-1, keepdims=True), rtol=1e-3)
 
 
 def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, tmp_path):
@@ -149,9 +196,9 @@ def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, t
     leveled = [x for _, _, x in generate(loaded.denoiser, loaded.scaler, loaded.config, cond, ids, level_model=model,
                                          **kwargs)]
     predicted = hf_level.predict(model, cond, FS, 1.0, [0, 1, 0])
-    got = hf_level.band_level(np.stack(leveled).astype(np.float64), FS)
-    assert np.allclose(got, predicted, atol=0.05)       # the merge after it moves the band's bottom a little
-    assert not np.allclose(hf_level.band_level(np.stack(plain).astype(np.float64), FS), predicted, atol=0.1)
+    got = _levels(np.stack(leveled).astype(np.float64))
+    assert np.allclose(got, predicted, atol=0.1)        # the merge after it moves the band's bottom a little
+    assert not np.allclose(_levels(np.stack(plain).astype(np.float64)), predicted, atol=0.1)
     # the low band is the conditioning's, to the merge's tolerance, as without the level model
     low = lowpass(np.stack(leveled).astype(np.float64), FS, 1.0)
     assert np.all(np.linalg.norm(low - cond, axis=-1) <= 0.021 * np.linalg.norm(cond, axis=-1))
@@ -192,10 +239,10 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     lp = on.read()["lowpass"]
     vertical = (on.column("component") == "Z").astype(float)
     high = lambda x: x - lowpass(x, FS, 1.0)
-    err_on = np.abs(hf_level.band_level(high(on.read()["broadband"].astype(np.float64)), FS)
-                    - hf_level.predict(level, lp, FS, 1.0, vertical))
-    err_off = np.abs(hf_level.band_level(high(off.read()["broadband"].astype(np.float64)), FS)
-                     - hf_level.predict(level, lp, FS, 1.0, vertical))
+    err_on = np.abs(_levels(high(on.read()["broadband"].astype(np.float64)))
+                    - hf_level.predict(level, lp, FS, 1.0, vertical)).max(axis=-1)
+    err_off = np.abs(_levels(high(off.read()["broadband"].astype(np.float64)))
+                     - hf_level.predict(level, lp, FS, 1.0, vertical)).max(axis=-1)
     # records of the region it was fitted on (japan) keep the network's level; the others move to the model's
     seen = ~hf_level.unseen(level, hf_level.record_regions(on.column("region"), on.column("event")))
     assert seen.sum() == 36

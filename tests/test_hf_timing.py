@@ -104,8 +104,8 @@ def test_the_level_model_applies_the_timing_first_then_its_level():
 
 
 def test_crossval_refits_a_level_model_without_timing(tiny, tmp_path):
-    """A fold model whose level model predates the timing gets it re-fitted (its samples are then
-    stale); one with it, or with none (too few records), is left alone."""
+    """A fold model whose level model predates the timing, or the two bands (version 2), gets it
+    re-fitted (its samples are then stale); a current one, or none (too few records), is left alone."""
     from test_hf_level import _store, law
 
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
@@ -120,5 +120,8 @@ def test_crossval_refits_a_level_model_without_timing(tiny, tmp_path):
     assert _ensure_level_model(best, store, say) is True
     assert load_checkpoint(best)["level_model"]["timing"]["n_traces"] > 0
     assert _ensure_level_model(best, store, say) is False
+    save_checkpoint(best, {**ckpt, "level_model": {**level, "version": 1}})
+    assert _ensure_level_model(best, store, say) is True
+    assert load_checkpoint(best)["level_model"]["version"] == hf_level.VERSION
     save_checkpoint(best, {**ckpt, "level_model": None})
     assert _ensure_level_model(best, store, say) is False

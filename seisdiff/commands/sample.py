@@ -114,7 +114,7 @@ def run(args) -> int:
         regions = record_regions(cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard),
                                  cond.column("event")[shard] if "event" in cond.columns else None)
         print(f"sample: {int(unseen(model.level_model, regions).sum())} of {len(shard)} records are of a region "
-              f"the model never saw, or unknown: their high frequencies take its level model's level "
+              f"the model never saw, or unknown: their high frequencies take its level model's level, slope "
               f"and timing (simulations: the level) (--no-level-model: the network's own)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)

@@ -5,25 +5,32 @@ The diffusion network learns the level of its high frequencies together with the
 Trained on ~40 earthquakes, on a region it never saw it makes them at its training regions' level:
 0.6–0.8 ln units too weak on Taiwan and Japan (docs/crossval_2026-12.md). A three-number ridge
 regression fitted on the same training records carries over better. It predicts a record's
-high-frequency Fourier level (BAND_HZ) from its conditioning alone:
+high-frequency Fourier level in two bands (BANDS_HZ: 2–6 and 8–25 Hz, i.e. the band's level and its
+slope, a κ-like decay) from its conditioning alone:
 
 - ln peak |conditioning| (m/s²): the default's amplitude anchor (`engine.scaling`, "peak");
 - ln Fourier level just below the crossover (`dsp.level.record_level`, m/s): `stochastic`'s anchor;
 - the component (1 vertical, 0 horizontal).
 
-Sampling moves each generated trace's high band to that level (`apply`, before the low-frequency
-merge, which then puts the conditioning's low band back) for records of a region that none of the
+Sampling moves each generated trace's high band to those levels (`apply`, before the low-frequency
+merge, which then puts the conditioning's low band back) with one gain per trace that is a straight
+line in ln f across 2–25 Hz (`set_band_levels`) for records of a region that none of the
 fitted records came from, or of unknown region (`unseen`; regions: `preprocess.regions`). In a region
 it was trained on the network keeps its own level, which is better there. The network keeps the
-spectral shape inside the band, the phase, the envelope and the spread between realizations at single
-periods; where the regression sets the band's level, it is the same for every realization of a record.
+spectral shape inside the band about that line, the phase, the envelope and the spread between
+realizations at single periods; the level and slope the regression sets are the same for every
+realization of a record. One level over 2–25 Hz (version 1, still read from older checkpoints) set
+the mean of the 8–25 Hz band's level, whose spread from record to record is twice the 2–6 Hz band's,
+and the 2–6 Hz band, which carries most of PSA 0.05–1 s, with it (docs/MEASUREMENTS.md, "Level and
+slope").
 Measured in docs/MEASUREMENTS.md ("High-frequency level model"): over six regions held out in turn,
 the model's mean PSA bias went from +0.32 to −0.07 ln; in its training regions the network's own level
 was nearer (+0.21 against −0.43 on the default's validation events).
 
 The model is fitted on real records only (`fit`; simulated ones carry the simulator's level, not the
 Earth's), their strong-motion windows, and kept in the checkpoint as plain numbers ("level_model", read
-by `torch.load(weights_only=True)`), with the regions it saw and, under "timing", the high band's
+by `torch.load(weights_only=True)`; version 1: one band, "band_hz"; version 2: "bands_hz", one
+intercept and one coefficient row per band), with the regions it saw and, under "timing", the high band's
 timing relative to the low band (`hf_timing`: fitted on the same records, applied before the level, to
 the same records except the simulator's, `record_regions`). Checkpoints whose level model has no
 "timing" apply the level alone. Levels are natural logs of Fourier
@@ -36,15 +43,19 @@ import re
 
 import numpy as np
 
+from seisdiff.dsp import lowpass
 from seisdiff.dsp.level import log_binned_power, record_level
 from seisdiff.engine import hf_timing
 
 BAND_HZ = (2.0, 25.0)    # above the crossover's transition (1 Hz, order 4: gain 0.004 at 2 Hz)
+BANDS_HZ = ((2.0, 6.0), (8.0, 25.0))   # version 2: the level and the slope of BAND_HZ
 LEVEL_BINS = 8
+TILT_ROUNDS = 4          # rounds of `set_band_levels`' two-band solve (each: one FFT pair)
+MAX_TILT = 4.0           # |d ln gain / d ln f| bound of that solve
 FEATURES = ("ln_peak_mps2", "ln_lowband_level_mps", "vertical")
 RIDGE = 1.0              # on standardized features; the intercept is not penalized
 MIN_RECORDS, MIN_EVENTS = 20, 3
-VERSION = 1
+VERSION = 2
 SIMULATED = "simulated"  # the region of the corpus simulator's records (`record_regions`)
 
 
@@ -107,13 +118,14 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
         block = store.read(int(part[0]), int(part[-1]) + 1, fields=("broadband", "lowpass"))
         bb, lp = block["broadband"][part - part[0]], block["lowpass"][part - part[0]]
         X.append(features(lp, fs, fx, vertical[part]).reshape(-1, len(FEATURES)))
-        y.append(band_level(bb, fs).reshape(-1))
+        high = bb - lowpass(bb, fs, fx, 4)
+        y.append(np.stack([band_level(high, fs, band).reshape(-1) for band in BANDS_HZ], axis=-1))
         onset, end = hf_timing.offsets_s(bb, lp, fs, fx)
         onset_s.append(onset)
         end_s.append(end)
     timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s))
     X, y = np.concatenate(X), np.concatenate(y)
-    ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
+    ok = np.isfinite(X).all(axis=1) & np.isfinite(y).all(axis=1)
     X, y = X[ok], y[ok]
     regions = sorted(set(store.column("region")[real].tolist()) - {""}) if "region" in store.columns else []
     mean, scale = X.mean(axis=0), X.std(axis=0)
@@ -121,22 +133,77 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     A = np.column_stack([np.ones(len(y)), (X - mean) / scale])
     penalty = RIDGE * np.eye(A.shape[1])
     penalty[0, 0] = 0.0
-    coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)
-    residual = y - A @ coef
-    log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd {residual.std():.2f} ln"
+    coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)            # (1 + features, bands)
+    residual_sd = (y - A @ coef).std(axis=0)
+    log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd "
+        + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual_sd, BANDS_HZ))
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
            f"{timing['end_s']:+.1f} s from the low band's"))
-    return {"version": VERSION, "features": list(FEATURES), "band_hz": list(BAND_HZ), "ridge": RIDGE,
-            "mean": mean.tolist(), "scale": scale.tolist(), "intercept": float(coef[0]),
-            "coef": coef[1:].tolist(), "regions": regions, "residual_sd": float(residual.std()), "n_traces": int(len(y)),
-            "n_events": int(n_events), "timing": timing}
+    return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
+            "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
+            "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual_sd.tolist(),
+            "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing}
+
+
+def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray]:
+    """(bands in Hz, intercepts (nb,), coefficients (nb, features)) of a level model of either version
+    (1: one band, "band_hz"; 2: "bands_hz")."""
+    if "bands_hz" in level_model:
+        return ([tuple(b) for b in level_model["bands_hz"]], np.asarray(level_model["intercept"], np.float64),
+                np.asarray(level_model["coef"], np.float64))
+    return ([tuple(level_model.get("band_hz", BAND_HZ))], np.array([level_model["intercept"]], np.float64),
+            np.asarray([level_model["coef"]], np.float64))
 
 
 def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
-    """Predicted ln band level (n, C), ln(m/s), of the records whose conditioning is lowpass_mps2 (n, C, L)."""
+    """Predicted ln band levels (n, C, nb), ln(m/s), one per band of the model (`bands`), of the records
+    whose conditioning is lowpass_mps2 (n, C, L)."""
     X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
     z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
-    return level_model["intercept"] + z @ np.asarray(level_model["coef"])
+    _, intercept, coef = bands(level_model)
+    return intercept + z @ coef.T
+
+
+def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) -> np.ndarray:
+    """high_mps2 (m, L) m/s² times a gain per trace that puts its ln levels (`band_level`) in band_list
+    (one or two bands) on target_ln (m, nb): one number for one band; for two, a gain whose log is a
+    straight line in ln f, held at its end values below the first band's low edge and above the last
+    band's high edge (the level and the slope), solved in TILT_ROUNDS rounds (slope bounded by MAX_TILT).
+    Traces with a non-finite target or own level are returned unchanged."""
+    h = np.asarray(high_mps2, np.float64)
+    target = np.asarray(target_ln, np.float64)
+    out = h.copy()
+    ok = np.isfinite(target).all(axis=-1)
+    if not ok.any():
+        return out
+    with np.errstate(divide="ignore"):
+        own = np.full(target.shape, -np.inf)
+        own[ok] = np.stack([band_level(h[ok], sampling_rate_hz, b) for b in band_list], axis=-1)
+    ok &= np.isfinite(own).all(axis=-1)
+    if not ok.any():
+        return out
+    if len(band_list) == 1:
+        out[ok] = h[ok] * np.exp(target[ok, 0] - own[ok, 0])[:, None]
+        return out
+    if len(band_list) != 2:
+        raise ValueError(f"set_band_levels: one or two bands, not {len(band_list)}")
+    lo_hz, hi_hz = band_list[0][0], band_list[1][1]
+    freqs_hz = np.fft.rfftfreq(h.shape[-1], 1.0 / sampling_rate_hz)
+    x = np.log(np.clip(freqs_hz, lo_hz, hi_hz) / np.sqrt(lo_hz * hi_hz))      # 0 at the span's centre
+    centre = np.log([np.sqrt(b[0] * b[1]) / np.sqrt(lo_hz * hi_hz) for b in band_list])   # the bands' x
+    spectrum = np.fft.rfft(h[ok], axis=-1)
+    a = np.zeros(int(ok.sum()))
+    b = np.zeros_like(a)
+    now = own[ok]
+    for _ in range(TILT_ROUNDS):           # a band's level moves by a + b·x at its centre (log-spaced bins)
+        miss = target[ok] - now
+        b_new = np.clip(b + (miss[:, 1] - miss[:, 0]) / (centre[1] - centre[0]), -MAX_TILT, MAX_TILT)
+        a = a + miss[:, 0] - (b_new - b) * centre[0]
+        b = b_new
+        tilted = np.fft.irfft(spectrum * np.exp(a[:, None] + b[:, None] * x), n=h.shape[-1], axis=-1)
+        now = np.stack([band_level(tilted, sampling_rate_hz, band) for band in band_list], axis=-1)
+    out[ok] = tilted
+    return out
 
 
 def record_regions(region, event=None) -> np.ndarray:
@@ -161,13 +228,15 @@ def unseen(level_model: dict, region) -> np.ndarray:
 
 def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
           vertical, region=None) -> np.ndarray:
-    """generated_mps2 (n, C, L) m/s² with its high band moved to the level the model predicts from
-    the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + g·h, h = generated − lowpass(generated)
+    """generated_mps2 (n, C, L) m/s² with its high band moved to the levels the model predicts from
+    the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + G·h, h = generated − lowpass(generated)
     (lowpass: the store's filter at lowpass_hz, order 4), first tapered to the timing its "timing" predicts
-    when it has one (`hf_timing.taper_high_band`, energy kept), one gain g per trace with ln g = predicted −
-    own band level of h, so the low band is left as it was, for the low-frequency merge to replace.
-    Only records of a region the model was not fitted on (`unseen`; region None: all unknown) move. Traces whose conditioning is all zero (no
-    prediction) or whose high band is empty keep their own. Same shape and dtype."""
+    when it has one (`hf_timing.taper_high_band`, energy kept), G: one gain per trace
+    (`set_band_levels`: a number for a version-1 model, a straight line in ln f for version 2's level
+    and slope), so the low band is left as it was, for the low-frequency merge to replace. Only records
+    of a region the model was not fitted on (`unseen`; region None: all unknown) move. Traces whose
+    conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
+    dtype."""
     from seisdiff.dsp import lowpass
 
     gen = np.asarray(generated_mps2)
@@ -179,18 +248,18 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     hf = x - low
     with np.errstate(invalid="ignore"):
         predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical)
+    predictable = np.isfinite(predicted).all(axis=-1)
+    flat = (-1, hf.shape[-1])
     if level_model.get("timing"):     # first the timing (energy kept), then the level of the tapered band
-        hf = hf_timing.taper_high_band(hf.reshape(-1, hf.shape[-1]), cond.reshape(-1, hf.shape[-1]),
-                                       level_model["timing"], sampling_rate_hz,
-                                       np.broadcast_to(move & np.isfinite(predicted) & (region != SIMULATED)[:, None],
+        hf = hf_timing.taper_high_band(hf.reshape(flat), cond.reshape(flat), level_model["timing"], sampling_rate_hz,
+                                       np.broadcast_to(move & predictable & (region != SIMULATED)[:, None],
                                                        hf.shape[:-1]).ravel()
                                        ).reshape(hf.shape)
-    band = tuple(level_model.get("band_hz", BAND_HZ))
-    with np.errstate(invalid="ignore"):
-        own = band_level(hf, sampling_rate_hz, band)
-        ok = np.isfinite(predicted) & np.isfinite(own) & move
-        gain = np.where(ok, np.exp(np.where(ok, predicted - own, 0.0)), 1.0)
-    out = np.where(ok[..., None], low + gain[..., None] * hf, x)
+    band_list, _, _ = bands(level_model)
+    target = np.where((move & predictable)[..., None], predicted, np.nan)   # NaN: left as it is
+    hf_new = set_band_levels(hf.reshape(flat), target.reshape(-1, len(band_list)), band_list,
+                             sampling_rate_hz).reshape(hf.shape)
+    out = np.where((move & predictable)[..., None], low + hf_new, x)
     return out.astype(gen.dtype)
 
 

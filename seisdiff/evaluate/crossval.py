@@ -192,16 +192,17 @@ def _train(train_cfg, data: Store, model_dir: Path, device: str, say) -> bool:
 
 
 def _ensure_level_model(best: Path, train_store: Store, say) -> bool:
-    """Give a fold model trained before the level model (or its timing, `hf_timing`) existed one
-    (`hf_level.attach`, on its own training split: None when it has too few real records); True when
-    one was added now (the fold's samples are then stale)."""
+    """Give a fold model trained before the level model (or its timing, `hf_timing`, or its current
+    VERSION: two bands) existed one (`hf_level.attach`, on its own training split: None when it has too
+    few real records); True when one was added now (the fold's samples are then stale)."""
     from seisdiff.engine import hf_level
     from seisdiff.engine.checkpoint import load_checkpoint
 
     if not best.is_file():
         return False
     ckpt = load_checkpoint(best)
-    if "level_model" in ckpt and (ckpt["level_model"] is None or "timing" in ckpt["level_model"]):
+    level = ckpt.get("level_model", {})
+    if level is None or ("timing" in level and level.get("version", 1) >= hf_level.VERSION):
         return False
     return hf_level.attach(best, train_store,
                            log=lambda line: say("level model", line.removeprefix("level model: "))) is not None
