@@ -33,10 +33,11 @@ def test_band_level_of_white_noise_and_scaling():
         hf_level.band_level(x[:, :8], FS)
 
 
-def _store(path, n, law, sim_law=None, seed=0):
-    """Records whose 2–25 Hz level follows ln level = law(ln peak of the conditioning, vertical):
-    broadband = a 1 Hz low band + white high frequencies scaled to that level. Records n.. 2n (when
-    sim_law is given) are simulations (events SIMEV…) following sim_law instead."""
+def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0):
+    """Records whose 2–25 Hz level follows ln level = law(ln peak of the conditioning, vertical)
+    + distance_slope × (ln distance − its event's mean ln distance): broadband = a 1 Hz low band +
+    white high frequencies scaled to that level. Records n.. 2n (when sim_law is given) are
+    simulations (events SIMEV…) following sim_law instead; every fifth record has no distance."""
     rng = np.random.default_rng(seed)
     length = 1024
     total = n * (2 if sim_law else 1)
@@ -45,15 +46,18 @@ def _store(path, n, law, sim_law=None, seed=0):
     vertical = (np.arange(total) % 3 == 2).astype(float)
     peak = np.log(np.abs(low).max(-1))[:, 0]
     target = np.array([(law if i < n else sim_law)(peak[i], vertical[i]) for i in range(total)])
+    events = [f"ev{i // 4}" if i < n else f"SIMEV{i // 4:05d}" for i in range(total)]
+    distance_km = np.exp(rng.uniform(np.log(5.0), np.log(200.0), total))
+    distance_km[::5] = np.nan
+    target += distance_slope * np.nan_to_num(hf_level.relative_ln_distance(events, distance_km))
     hf = rng.standard_normal((total, 1, length))
     hf = hf - lowpass(hf, FS, 1.0)
     hf *= np.exp(target[:, None] - hf_level.band_level(hf, FS))[:, :, None]
     bb = (low + hf).astype(np.float32)
-    events = [f"ev{i // 4}" if i < n else f"SIMEV{i // 4:05d}" for i in range(total)]
     w = create_store(path, sampling_rate_hz=FS, length=length, n_channels=1, lowpass_hz=1.0)
     w.append(bb, low.astype(np.float32), [f"r{i:03d}" for i in range(total)],
              {"event": np.array(events), "component": np.where(vertical == 1, "Z", "H1"),
-              "magnitude": np.full(total, 6.0),
+              "magnitude": np.full(total, 6.0), "distance_km": distance_km,
               "region": np.array(["japan"] * (n - n // 4) + [""] * (total - n + n // 4))})   # last real quarter: unknown
     return open_store(path), target
 
@@ -71,12 +75,41 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     lp = store.read()["lowpass"]
     vertical = (store.column("component") == "Z").astype(float)
     pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]          # (n, bands): white noise, both at the law
-    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 2
+    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 3
     err = np.abs(pred[:60] - target[:60, None])                           # the real records' law, ridge-shrunk
     assert np.median(err) < 0.05 and err.max() < 0.2
     assert np.abs(pred[60:] - target[60:, None]).mean() > 1.0             # not the simulations'
     assert max(model["residual_sd"]) < 0.1 and "60 traces of 15 events" in messages[0]
     json.dumps(model)                                                    # plain numbers
+
+
+def test_relative_ln_distance_places_each_station_among_its_events():
+    event = np.array(["a", "a", "a", "b", "b", "c", "", ""])
+    distance_km = np.array([10.0, 20.0, 40.0, 5.0, np.nan, 30.0, 10.0, 20.0])
+    rel = hf_level.relative_ln_distance(event, distance_km)
+    assert np.allclose(rel[:3], np.log([10.0, 20.0, 40.0]) - np.log(20.0))     # geometric mean 20 km
+    # one station of "b" and the only one of "c" have no other to compare with; no event: no place
+    assert np.isnan(rel[3:]).all()
+    assert np.isnan(hf_level.relative_ln_distance(event, None)).all()
+
+
+def test_fit_finds_the_within_event_distance_slope_and_predict_adds_it(tmp_path):
+    """Levels that fall by 0.6 ln per ln unit of distance among an event's stations: the fit finds the
+    slope in both bands (white noise), predict adds it where the place is known, and without
+    distances (or with a zero slope) the term is absent or nil."""
+    store, target = _store(tmp_path / "s.zarr", 80, law, distance_slope=-0.6)
+    model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)
+    assert np.allclose(model["distance"]["coef"], -0.6, atol=0.05) and model["distance"]["n_events"] == 20
+    lp = store.read()["lowpass"]
+    vertical = (store.column("component") == "Z").astype(float)
+    rel = hf_level.relative_ln_distance(store.column("event"), store.column("distance_km"))
+    with_place = hf_level.predict(model, lp, FS, 1.0, vertical, rel)[:, 0]
+    assert np.median(np.abs(with_place - target[:, None])) < 0.1      # the features' fit carries the term as noise
+    without = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]
+    assert np.allclose(with_place - without, np.nan_to_num(rel)[:, None] * np.asarray(model["distance"]["coef"]))
+    assert np.median(np.abs(without - target[:, None])) > 2.5 * np.median(np.abs(with_place - target[:, None]))
+    flat, _ = _store(tmp_path / "f.zarr", 80, law)
+    assert np.allclose(hf_level.fit(flat, np.arange(80), log=lambda *_: None)["distance"]["coef"], 0.0, atol=0.05)
 
 
 def test_only_strong_motion_windows_are_fitted():
@@ -214,7 +247,7 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     from seisdiff.cli import main
     from seisdiff.engine.distill import DistillConfig, _student_checkpoint
 
-    store, _ = _store(tmp_path / "s.zarr", 48, law, sim_law=lambda p, v: 3.0 + 0.2 * p)
+    store, _ = _store(tmp_path / "s.zarr", 48, law, sim_law=lambda p, v: 3.0 + 0.2 * p, distance_slope=-0.6)
     (tmp_path / "t.toml").write_text(TINY_TOML)
     assert main(["train", "--data", str(store.path), "--config", str(tmp_path / "t.toml"),
                  "--checkpoint-dir", str(tmp_path / "run"), "--epochs", "1"]) == 0
@@ -239,10 +272,14 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     lp = on.read()["lowpass"]
     vertical = (on.column("component") == "Z").astype(float)
     high = lambda x: x - lowpass(x, FS, 1.0)
+    # the level of each station among its event's by distance, over the whole conditioning store
+    assert level["distance"] is not None
+    rel = hf_level.relative_ln_distance(on.column("event"), on.column("distance_km"))
+    assert np.isfinite(rel).sum() > 40
     err_on = np.abs(_levels(high(on.read()["broadband"].astype(np.float64)))
-                    - hf_level.predict(level, lp, FS, 1.0, vertical)).max(axis=-1)
+                    - hf_level.predict(level, lp, FS, 1.0, vertical, rel)).max(axis=-1)
     err_off = np.abs(_levels(high(off.read()["broadband"].astype(np.float64)))
-                     - hf_level.predict(level, lp, FS, 1.0, vertical)).max(axis=-1)
+                     - hf_level.predict(level, lp, FS, 1.0, vertical, rel)).max(axis=-1)
     # records of the region it was fitted on (japan) keep the network's level; the others move to the model's
     seen = ~hf_level.unseen(level, hf_level.record_regions(on.column("region"), on.column("event")))
     assert seen.sum() == 36

@@ -10,7 +10,7 @@ import numpy as np
 import obspy
 import pytest
 import zarr
-from test_grid import COMPONENTS, FS, HYPO, LOWPASS_HZ, START, STATIONS, _assert_low_band, _signals, _write_zarr
+from test_grid import COMPONENTS, FS, HYPO, LAT, LON, LOWPASS_HZ, START, STATIONS, _assert_low_band, _signals, _write_zarr
 from test_grid import tiny_checkpoint
 from test_scaling import make_store
 
@@ -98,3 +98,33 @@ def test_cli_bad_grid_is_one_line_and_writes_nothing(tiny, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "nodt.zarr" in err and "no time step" in err
     assert not (tmp_path / "out.zarr").exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_cli_grid_level_model_places_stations_by_distance(tiny, tmp_path):
+    """A grid is one event: with a hypocentre, the level model's within-event distance term sets each
+    station's high band by its distance among the grid's stations (hf_level.relative_ln_distance over
+    all of them, whatever the block); without one, every station the same level."""
+    from seisdiff.engine import hf_level
+    from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
+
+    level = {"version": 3, "features": list(hf_level.FEATURES), "bands_hz": [list(b) for b in hf_level.BANDS_HZ],
+             "mean": [0.0] * 3, "scale": [1.0] * 3, "intercept": [-2.0, -2.5], "coef": [[0.0] * 3, [0.0] * 3],
+             "regions": [], "distance": {"coef": [-2.0, -2.0], "n_traces": 30, "n_events": 5}}
+    ckpt = save_checkpoint(tmp_path / "level.pt", {**{k: v for k, v in load_checkpoint(tiny.ckpt).items()
+                                                      if k not in ("format", "version")}, "level_model": level})
+    grid, _ = _grid(tmp_path)
+    high = lambda x: x - lowpass(x, FS, LOWPASS_HZ)
+    levels = {}
+    for name, extra in (("hypo", ("--hypocenter", *HYPO)), ("none", ())):
+        out = tmp_path / f"{name}.zarr"
+        assert main(["sample", "--checkpoint", str(ckpt), "--no-progress", "--sampler", "ddim", "--steps", "2",
+                     "--cond", str(grid), "--out", str(out), "--block-stations", "2", *map(str, extra)]) == 0
+        with open_grid(out) as res:
+            generated = res.read_block(0, 3).astype(np.float64)
+        levels[name] = np.stack([hf_level.band_level(high(generated), FS, b) for b in hf_level.BANDS_HZ], -1)
+    rel = hf_level.relative_ln_distance(np.full(3, "grid"), [hypocentral_distance_km(*HYPO, la, lo)
+                                                             for la, lo in zip(LAT, LON)])
+    expected = np.array([-2.0, -2.5]) - 2.0 * rel[:, None, None]          # (stations, 1, bands)
+    np.testing.assert_allclose(levels["hypo"], np.broadcast_to(expected, levels["hypo"].shape), atol=0.1)
+    np.testing.assert_allclose(levels["none"], np.broadcast_to([-2.0, -2.5], levels["none"].shape), atol=0.1)
+    assert np.ptp(rel) > 0.3                                                  # the stations do differ

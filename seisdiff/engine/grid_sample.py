@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from seisdiff.engine.generate import generate
+from seisdiff.engine.hf_level import relative_ln_distance
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
 from seisdiff.engine.scaling import vertical_flag
 from seisdiff.errors import UserError
@@ -130,6 +131,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         bar = tqdm(total=sum(per_block), initial=skipped, unit="rec", disable=not progress, dynamic_ncols=True,
                    desc=f"grid{f' rank {rank}' if world > 1 else ''}")
         t0, generated, warned = time.perf_counter(), 0, False
+        # where each station sits among all of the grid's (one event) by distance, for the level model
+        ln_distance_rel = relative_ln_distance(np.full(source.n_stations, "grid"), source.distance_km)
         for b in todo:
             lo, hi = writer.block_range(b)
             acc_mps2 = source.read_block(lo, hi)
@@ -142,6 +145,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 columns["kappa_s"] = np.full(n, float(kappa_s))
             columns["region"] = np.array([region_of(lat, lon) for lat, lon in       # for the level model
                                           zip(source.stations.lat[lo:hi], source.stations.lon[lo:hi])])
+            columns["ln_distance_rel"] = ln_distance_rel[lo:hi]
             if n_channels == 1:    # every component its own record, its own noise
                 ids = [f"{s}_{comp}" for s in names for comp in source.components]
                 cond = cond_mps2.reshape(n * c, 1, n_out)

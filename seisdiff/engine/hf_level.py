@@ -10,7 +10,16 @@ slope, a κ-like decay) from its conditioning alone:
 
 - ln peak |conditioning| (m/s²): the default's amplitude anchor (`engine.scaling`, "peak");
 - ln Fourier level just below the crossover (`dsp.level.record_level`, m/s): `stochastic`'s anchor;
-- the component (1 vertical, 0 horizontal).
+- the component (1 vertical, 0 horizontal);
+
+and, where the records' distances are known (version 3), a within-event distance term: the level
+falls by a fitted slope per ln unit of a station's distance from its event's mean ln distance
+(`relative_ln_distance`; over the stations generated together, e.g. all stations of a simulation).
+The three features set an event's mean level, the distance its stations' spread about it, which they
+miss: on the training records a station twice as far as its event's average is ~0.4 ln weaker in
+2–6 Hz and ~1 ln weaker in 8–25 Hz than its low band says (anelastic attenuation and κ along the path).
+The term is centred per event, so headers' differing distance definitions (hypocentral, rupture, Joyner–
+Boore) and magnitudes do not move an event's level.
 
 Sampling moves each generated trace's high band to those levels (`apply`, before the low-frequency
 merge, which then puts the conditioning's low band back) with one gain per trace that is a straight
@@ -23,14 +32,16 @@ realization of a record. One level over 2–25 Hz (version 1, still read from ol
 the mean of the 8–25 Hz band's level, whose spread from record to record is twice the 2–6 Hz band's,
 and the 2–6 Hz band, which carries most of PSA 0.05–1 s, with it (docs/MEASUREMENTS.md, "Level and
 slope").
-Measured in docs/MEASUREMENTS.md ("High-frequency level model"): over six regions held out in turn,
-the model's mean PSA bias went from +0.32 to −0.07 ln; in its training regions the network's own level
-was nearer (+0.21 against −0.43 on the default's validation events).
+Measured in docs/MEASUREMENTS.md ("High-frequency level model", "Level and slope", "Distance among an
+event's stations"): over six regions held out in turn, the model's mean PSA bias went from +0.32 to
+−0.05 ln; in its training regions the network's own level was nearer (+0.21 against −0.43 on the
+default's validation events, one-band level model).
 
 The model is fitted on real records only (`fit`; simulated ones carry the simulator's level, not the
 Earth's), their strong-motion windows, and kept in the checkpoint as plain numbers ("level_model", read
 by `torch.load(weights_only=True)`; version 1: one band, "band_hz"; version 2: "bands_hz", one
-intercept and one coefficient row per band), with the regions it saw and, under "timing", the high band's
+intercept and one coefficient row per band; version 3: "distance", the within-event distance term, or
+None), with the regions it saw and, under "timing", the high band's
 timing relative to the low band (`hf_timing`: fitted on the same records, applied before the level, to
 the same records except the simulator's, `record_regions`). Checkpoints whose level model has no
 "timing" apply the level alone. Levels are natural logs of Fourier
@@ -55,7 +66,7 @@ MAX_TILT = 4.0           # |d ln gain / d ln f| bound of that solve
 FEATURES = ("ln_peak_mps2", "ln_lowband_level_mps", "vertical")
 RIDGE = 1.0              # on standardized features; the intercept is not penalized
 MIN_RECORDS, MIN_EVENTS = 20, 3
-VERSION = 2
+VERSION = 3
 SIMULATED = "simulated"  # the region of the corpus simulator's records (`record_regions`)
 
 
@@ -96,8 +107,11 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     """Fit the level model on the real records among `rows` of `store` (a training store with
     `broadband` and `lowpass`), their strong-motion windows only (`strong_motion_windows`: sampling
     applies the model to whole records, whose level their strong motion sets); None (and a line to
-    `log`) when fewer than MIN_RECORDS such records from MIN_EVENTS events remain. Returns plain
-    numbers (checkpoint-safe)."""
+    `log`) when fewer than MIN_RECORDS such records from MIN_EVENTS events remain. The features'
+    coefficients are fitted first, on every record (they alone predict where no distance is known),
+    then the within-event distance term on their residuals (`_fit_distance`, from the store's
+    `distance_km` and `event`; None when too few records have a distance). Returns plain numbers
+    (checkpoint-safe)."""
     from seisdiff.engine.scaling import metadata_columns
     from seisdiff.simulate.corpus import is_simulated
 
@@ -125,8 +139,12 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
         end_s.append(end)
     timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s))
     X, y = np.concatenate(X), np.concatenate(y)
+    per_trace = len(X) // len(real)                                  # the store's channels
+    trace_event = np.repeat(events[real], per_trace)
+    trace_distance = np.repeat(relative_ln_distance(events[real], store.column("distance_km")[real]
+                                                    if "distance_km" in store.columns else None), per_trace)
     ok = np.isfinite(X).all(axis=1) & np.isfinite(y).all(axis=1)
-    X, y = X[ok], y[ok]
+    X, y, trace_event, trace_distance = X[ok], y[ok], trace_event[ok], trace_distance[ok]
     regions = sorted(set(store.column("region")[real].tolist()) - {""}) if "region" in store.columns else []
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -134,15 +152,59 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     penalty = RIDGE * np.eye(A.shape[1])
     penalty[0, 0] = 0.0
     coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)            # (1 + features, bands)
-    residual_sd = (y - A @ coef).std(axis=0)
+    # the distance term on what the features leave: they alone must serve where no distance is known
+    distance = _fit_distance(y - A @ coef, trace_event, trace_distance)
+    residual = y - A @ coef - _distance_term(distance, trace_distance)
     log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd "
-        + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual_sd, BANDS_HZ))
+        + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual.std(axis=0), BANDS_HZ))
+        + ("" if distance is None else "; within an event, per ln unit of distance "
+           + ", ".join(f"{b:+.2f}" for b in distance["coef"]) + f" ln ({distance['n_traces']} traces)")
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
            f"{timing['end_s']:+.1f} s from the low band's"))
     return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
             "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
-            "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual_sd.tolist(),
-            "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing}
+            "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual.std(axis=0).tolist(),
+            "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing, "distance": distance}
+
+
+def relative_ln_distance(event, distance_km) -> np.ndarray:
+    """(n,) ln distance_km of each record minus the mean ln distance of its event's records (those of
+    `event` (n,) with a known distance; the records given are the event's stations): where a station
+    sits among its event's stations. NaN where the distance is unknown (NaN, ≤ 0), the event is '', or
+    fewer than two of its records have one. distance_km None: all NaN."""
+    event = np.asarray(event, dtype=str)
+    out = np.full(len(event), np.nan)
+    if distance_km is None:
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ln_r = np.log(np.asarray(distance_km, np.float64))
+    known = np.isfinite(ln_r) & (event != "")
+    for name in np.unique(event[known]):
+        mine = known & (event == name)
+        if mine.sum() >= 2:
+            out[mine] = ln_r[mine] - ln_r[mine].mean()
+    return out
+
+
+def _distance_term(distance: dict | None, ln_distance_rel) -> np.ndarray:
+    """(n, bands) the within-event distance term (0 where the place is unknown or there is no term)."""
+    rel = np.nan_to_num(np.asarray(ln_distance_rel, np.float64), nan=0.0)[:, None]
+    return rel * (np.asarray(distance["coef"], np.float64) if distance else 0.0)
+
+
+def _fit_distance(residual, event, ln_distance_rel) -> dict | None:
+    """The within-event distance term: per band, the slope of the level model's residuals (n, bands),
+    centred per event, on `relative_ln_distance` (no intercept: an event's mean level is the three
+    features', its stations' spread about it the distance's). None below MIN_RECORDS traces of
+    MIN_EVENTS events with a distance."""
+    has = np.isfinite(ln_distance_rel)
+    if has.sum() < MIN_RECORDS or len(set(event[has].tolist())) < MIN_EVENTS:
+        return None
+    r, c, ev = residual[has], ln_distance_rel[has], event[has]
+    event_mean = {e: r[ev == e].mean(axis=0) for e in set(ev.tolist())}
+    centred = r - np.stack([event_mean[e] for e in ev])
+    coef = (c @ centred) / (c @ c)
+    return {"coef": coef.tolist(), "n_traces": int(has.sum()), "n_events": len(set(ev.tolist()))}
 
 
 def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray]:
@@ -155,13 +217,18 @@ def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.
             np.asarray([level_model["coef"]], np.float64))
 
 
-def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
+def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical,
+            ln_distance_rel=None) -> np.ndarray:
     """Predicted ln band levels (n, C, nb), ln(m/s), one per band of the model (`bands`), of the records
-    whose conditioning is lowpass_mps2 (n, C, L)."""
+    whose conditioning is lowpass_mps2 (n, C, L); plus its within-event distance term (version 3,
+    "distance") where ln_distance_rel (n,) (`relative_ln_distance`) is known (None or NaN: none)."""
     X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
     z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
     _, intercept, coef = bands(level_model)
-    return intercept + z @ coef.T
+    level = intercept + z @ coef.T
+    if level_model.get("distance") and ln_distance_rel is not None:
+        level = level + _distance_term(level_model["distance"], ln_distance_rel)[:, None, :]
+    return level
 
 
 def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) -> np.ndarray:
@@ -227,14 +294,15 @@ def unseen(level_model: dict, region) -> np.ndarray:
 
 
 def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
-          vertical, region=None) -> np.ndarray:
+          vertical, region=None, ln_distance_rel=None) -> np.ndarray:
     """generated_mps2 (n, C, L) m/s² with its high band moved to the levels the model predicts from
     the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + G·h, h = generated − lowpass(generated)
     (lowpass: the store's filter at lowpass_hz, order 4), first tapered to the timing its "timing" predicts
     when it has one (`hf_timing.taper_high_band`, energy kept), G: one gain per trace
     (`set_band_levels`: a number for a version-1 model, a straight line in ln f for version 2's level
     and slope), so the low band is left as it was, for the low-frequency merge to replace. Only records
-    of a region the model was not fitted on (`unseen`; region None: all unknown) move. Traces whose
+    of a region the model was not fitted on (`unseen`; region None: all unknown) move; ln_distance_rel
+    (n,): where each sits among its event's stations (`relative_ln_distance`; None: unknown). Traces whose
     conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
     dtype."""
     from seisdiff.dsp import lowpass
@@ -247,7 +315,7 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     low = lowpass(x, sampling_rate_hz, lowpass_hz, 4)
     hf = x - low
     with np.errstate(invalid="ignore"):
-        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical)
+        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical, ln_distance_rel)
     predictable = np.isfinite(predicted).all(axis=-1)
     flat = (-1, hf.shape[-1])
     if level_model.get("timing"):     # first the timing (energy kept), then the level of the tapered band

@@ -196,6 +196,9 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
     if "region" in columns or "event" in columns:     # where the level model applies (engine/hf_level.py)
         from seisdiff.engine.hf_level import record_regions
         meta["region"] = record_regions(columns.get("region", [""] * len(cond)), columns.get("event"))
+    if not hide_metadata and "event" in columns and "distance_km" in columns:
+        from seisdiff.engine.hf_level import relative_ln_distance     # over the whole store: every shard alike
+        meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"])
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", desc=label,
