@@ -264,7 +264,14 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     capsys.readouterr()
     assert sample("on.zarr") == 0
     # the 12 real records of unknown region and the 48 simulations (a region of their own)
-    assert "60 of 96 records are of a region the model never saw" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "60 of 96 records are of a region the model never saw" in printed
+    # of those, the ones with a distance and another station of their event with one (every fifth has none)
+    cond_store = open_store(store.path)
+    rel = hf_level.relative_ln_distance(cond_store.column("event"), cond_store.column("distance_km"))
+    moved = hf_level.unseen(load_checkpoint(tmp_path / "run" / "last.pt")["level_model"],
+                            hf_level.record_regions(cond_store.column("region"), cond_store.column("event")))
+    assert f"{int((np.isfinite(rel) & moved).sum())} of them are placed among their event's stations" in printed
     assert sample("off.zarr", "--no-level-model") == 0
     on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
     assert json.loads((tmp_path / "on.zarr" / "sample_config.json").read_text())["level_model"] is True

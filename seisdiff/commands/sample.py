@@ -110,12 +110,18 @@ def run(args) -> int:
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
     if settings["level_model"]:
-        from seisdiff.engine.hf_level import record_regions, unseen
+        from seisdiff.engine.hf_level import record_regions, relative_ln_distance, unseen
         regions = record_regions(cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard),
                                  cond.column("event")[shard] if "event" in cond.columns else None)
-        print(f"sample: {int(unseen(model.level_model, regions).sum())} of {len(shard)} records are of a region "
+        moved = unseen(model.level_model, regions)
+        print(f"sample: {int(moved.sum())} of {len(shard)} records are of a region "
               f"the model never saw, or unknown: their high frequencies take its level model's level, slope "
               f"and timing (simulations: the level) (--no-level-model: the network's own)")
+        if model.level_model.get("distance") and moved.any() and {"event", "distance_km"} <= set(cond.columns):
+            import numpy as np
+            placed = np.isfinite(relative_ln_distance(cond.column("event"), cond.column("distance_km"))[shard])
+            print(f"sample: {int((placed & moved).sum())} of them are placed among their event's stations by "
+                  f"distance (the others: no distance, or no other station of their event with one)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)
     write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)

@@ -179,10 +179,12 @@ def relative_ln_distance(event, distance_km) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         ln_r = np.log(np.asarray(distance_km, np.float64))
     known = np.isfinite(ln_r) & (event != "")
-    for name in np.unique(event[known]):
-        mine = known & (event == name)
-        if mine.sum() >= 2:
-            out[mine] = ln_r[mine] - ln_r[mine].mean()
+    if not known.any():
+        return out
+    _, which = np.unique(event[known], return_inverse=True)
+    count = np.bincount(which)
+    mean = np.bincount(which, weights=ln_r[known]) / count
+    out[known] = np.where(count[which] >= 2, ln_r[known] - mean[which], np.nan)
     return out
 
 
@@ -209,7 +211,7 @@ def _fit_distance(residual, event, ln_distance_rel) -> dict | None:
 
 def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray]:
     """(bands in Hz, intercepts (nb,), coefficients (nb, features)) of a level model of either version
-    (1: one band, "band_hz"; 2: "bands_hz")."""
+    (1: one band, "band_hz"; 2 and 3: "bands_hz")."""
     if "bands_hz" in level_model:
         return ([tuple(b) for b in level_model["bands_hz"]], np.asarray(level_model["intercept"], np.float64),
                 np.asarray(level_model["coef"], np.float64))
