@@ -33,9 +33,10 @@ def test_band_level_of_white_noise_and_scaling():
         hf_level.band_level(x[:, :8], FS)
 
 
-def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0):
+def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=0.0):
     """Records whose 2–25 Hz level follows ln level = law(ln peak of the conditioning, vertical)
-    + distance_slope × (ln distance − its event's mean ln distance): broadband = a 1 Hz low band +
+    + distance_slope × (ln distance − its event's mean ln distance) + within_slope × (ln peak − its
+    event's mean ln peak): broadband = a 1 Hz low band +
     white high frequencies scaled to that level. Records n.. 2n (when sim_law is given) are
     simulations (events SIMEV…) following sim_law instead; every fifth record has no distance."""
     rng = np.random.default_rng(seed)
@@ -50,6 +51,8 @@ def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0):
     distance_km = np.exp(rng.uniform(np.log(5.0), np.log(200.0), total))
     distance_km[::5] = np.nan
     target += distance_slope * np.nan_to_num(hf_level.relative_ln_distance(events, distance_km))
+    group = np.char.add(np.array(events), vertical.astype(int).astype(str))      # an event's verticals apart
+    target += within_slope * (peak - np.array([peak[group == g].mean() for g in group]))
     hf = rng.standard_normal((total, 1, length))
     hf = hf - lowpass(hf, FS, 1.0)
     hf *= np.exp(target[:, None] - hf_level.band_level(hf, FS))[:, :, None]
@@ -75,7 +78,7 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     lp = store.read()["lowpass"]
     vertical = (store.column("component") == "Z").astype(float)
     pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]          # (n, bands): white noise, both at the law
-    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 3
+    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 4
     err = np.abs(pred[:60] - target[:60, None])                           # the real records' law, ridge-shrunk
     assert np.median(err) < 0.05 and err.max() < 0.2
     assert np.abs(pred[60:] - target[60:, None]).mean() > 1.0             # not the simulations'
@@ -110,6 +113,70 @@ def test_fit_finds_the_within_event_distance_slope_and_predict_adds_it(tmp_path)
     assert np.median(np.abs(without - target[:, None])) > 2.5 * np.median(np.abs(with_place - target[:, None]))
     flat, _ = _store(tmp_path / "f.zarr", 80, law)
     assert np.allclose(hf_level.fit(flat, np.arange(80), log=lambda *_: None)["distance"]["coef"], 0.0, atol=0.05)
+
+
+def test_within_event_is_each_traces_features_less_its_events_mean():
+    feats = np.array([[[1.0, 10.0, 0.0]], [[3.0, 14.0, 1.0]], [[5.0, 6.0, 0.0]],      # event a
+                      [[2.0, 2.0, 0.0]], [[np.nan, 1.0, 0.0]],                       # b: one finite record
+                      [[7.0, 7.0, 0.0]], [[8.0, 8.0, 0.0]]])                         # no event
+    dev = hf_level.within_event(["a", "a", "a", "b", "b", "", ""], feats)
+    assert dev.shape == (7, 1, 2)
+    np.testing.assert_allclose(dev[:3, 0], [[-2.0, 0.0], [0.0, 4.0], [2.0, -4.0]])   # means 3 and 10
+    assert np.isnan(dev[3:]).all()       # b has no second record to compare with; no event: no place
+    # verticals among verticals, horizontals among horizontals
+    kinds = hf_level.within_event(["a"] * 4, np.array([[[1.0, 1, 0]], [[3.0, 3, 0]], [[-4.0, -4, 1]], [[-2.0, -2, 1]]]),
+                                  [0, np.nan, 1, 1])
+    np.testing.assert_allclose(kinds[:, 0, 0], [-1.0, 1.0, -1.0, 1.0])
+    # several channels: each among the same channel of the event's records
+    two = hf_level.within_event(["e", "e"], np.array([[[0.0, 0.0, 0], [2.0, 2.0, 0]], [[5.0, 5.0, 0], [5.0, 5.0, 0]]]))
+    np.testing.assert_allclose(two[:, :, 0], [[-2.5, -1.5], [2.5, 1.5]])
+
+
+def test_fit_finds_the_within_event_features_term_and_it_moves_no_events_level(tmp_path):
+    """Levels that rise by 1.5 ln per ln unit of conditioning peak among an event's stations (of a kind), on top of
+    the law: the features' term puts each station where it belongs among its event's (the errors about
+    each event's mean error shrink; the event means themselves are the pooled fit's, features fitted
+    first and alone), it is centred per event (no event's level moves), and without such a spread nil."""
+    store, target = _store(tmp_path / "s.zarr", 80, law, within_slope=1.5)
+    model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)
+    assert model["within"]["n_events"] == 20 and model["within"]["features"] == list(hf_level.WITHIN_FEATURES)
+    lp = store.read()["lowpass"]
+    vertical = (store.column("component") == "Z").astype(float)
+    dev = hf_level.within_event(store.column("event"), hf_level.features(lp, FS, 1.0, vertical), vertical)
+    with_term = hf_level.predict(model, lp, FS, 1.0, vertical, within_dev=dev)[:, 0]
+    without = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]
+    group = np.char.add(store.column("event").astype(str), vertical.astype(int).astype(str))
+
+    def centred(p):     # the errors about their (event, kind)'s mean
+        r = p - target[:, None]
+        return r - np.stack([r[group == g].mean(axis=0) for g in group])
+
+    assert np.median(np.abs(centred(with_term))) < 0.2 * np.median(np.abs(centred(without)))
+    term = with_term - without
+    for g in set(group.tolist()):                                     # each (event, kind)'s mean unmoved
+        np.testing.assert_allclose(term[group == g].mean(axis=0), 0.0, atol=1e-9)
+    assert np.ptp(term) > 1.0
+    flat, _ = _store(tmp_path / "f.zarr", 80, law)
+    flat_model = hf_level.fit(flat, np.arange(80), log=lambda *_: None)
+    flat_lp = flat.read()["lowpass"]
+    flat_dev = hf_level.within_event(flat.column("event"), hf_level.features(flat_lp, FS, 1.0, vertical), vertical)
+    flat_term = (hf_level.predict(flat_model, flat_lp, FS, 1.0, vertical, within_dev=flat_dev)
+                 - hf_level.predict(flat_model, flat_lp, FS, 1.0, vertical))
+    assert np.median(np.abs(flat_term)) < 0.05 < 0.15 < np.median(np.abs(term))
+
+
+def test_local_term_takes_the_coefficients_fitted_for_what_is_known():
+    """Both known: the joint fit; the distance alone: the distance term; the features alone: theirs;
+    neither: nothing (one band here)."""
+    distance = {"coef": [-1.0]}
+    within = {"coef": [[2.0, 0.0]], "with_distance": {"distance_coef": [-0.5], "coef": [[0.0, 3.0]]}}
+    rel = np.array([1.0, 1.0, np.nan, np.nan])
+    dev = np.array([[0.5, 0.25], [np.nan, np.nan], [0.5, 0.25], [np.nan, np.nan]])
+    term = hf_level._local_term(distance, within, rel, dev)[:, 0]
+    np.testing.assert_allclose(term, [-0.5 + 0.75, -1.0, 1.0, 0.0])
+    np.testing.assert_allclose(hf_level._local_term(distance, None, rel, dev)[:, 0], [-1.0, -1.0, 0.0, 0.0])
+    np.testing.assert_allclose(hf_level._local_term(None, {**within, "with_distance": None}, rel, dev)[:, 0],
+                               [1.0, 0.0, 1.0, 0.0])     # no joint fit and no distance term: the features
 
 
 def test_only_strong_motion_windows_are_fitted():
@@ -272,6 +339,10 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     moved = hf_level.unseen(load_checkpoint(tmp_path / "run" / "last.pt")["level_model"],
                             hf_level.record_regions(cond_store.column("region"), cond_store.column("event")))
     assert f"{int((np.isfinite(rel) & moved).sum())} of them are placed among their event's stations" in printed
+    grouped = hf_level.within_event_groups(cond_store.column("event"), cond_store.column("component") == "Z")
+    assert 30 < (grouped & moved).sum() < 60                  # an event's lone vertical has no other to compare with
+    assert (f"{int((grouped & moved).sum())} of them are placed among their event's stations by their "
+            "conditioning's peak and level") in printed
     assert sample("off.zarr", "--no-level-model") == 0
     on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
     assert json.loads((tmp_path / "on.zarr" / "sample_config.json").read_text())["level_model"] is True
@@ -279,14 +350,17 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     lp = on.read()["lowpass"]
     vertical = (on.column("component") == "Z").astype(float)
     high = lambda x: x - lowpass(x, FS, 1.0)
-    # the level of each station among its event's by distance, over the whole conditioning store
-    assert level["distance"] is not None
+    # the level of each station among its event's by distance and by its conditioning's peak and level,
+    # over the whole conditioning store
+    assert level["distance"] is not None and level["within"] is not None
     rel = hf_level.relative_ln_distance(on.column("event"), on.column("distance_km"))
     assert np.isfinite(rel).sum() > 40
-    err_on = np.abs(_levels(high(on.read()["broadband"].astype(np.float64)))
-                    - hf_level.predict(level, lp, FS, 1.0, vertical, rel)).max(axis=-1)
-    err_off = np.abs(_levels(high(off.read()["broadband"].astype(np.float64)))
-                     - hf_level.predict(level, lp, FS, 1.0, vertical, rel)).max(axis=-1)
+    within = hf_level.store_within_event(on)
+    assert within.shape == (96, 1, 2)
+    assert np.array_equal(np.isfinite(within).all(axis=(1, 2)), hf_level.within_event_groups(on.column("event"), vertical))
+    expected = hf_level.predict(level, lp, FS, 1.0, vertical, rel, within)
+    err_on = np.abs(_levels(high(on.read()["broadband"].astype(np.float64))) - expected).max(axis=-1)
+    err_off = np.abs(_levels(high(off.read()["broadband"].astype(np.float64))) - expected).max(axis=-1)
     # records of the region it was fitted on (japan) keep the network's level; the others move to the model's
     seen = ~hf_level.unseen(level, hf_level.record_regions(on.column("region"), on.column("event")))
     assert seen.sum() == 36

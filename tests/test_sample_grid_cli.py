@@ -128,3 +128,37 @@ def test_cli_grid_level_model_places_stations_by_distance(tiny, tmp_path):
     np.testing.assert_allclose(levels["hypo"], np.broadcast_to(expected, levels["hypo"].shape), atol=0.1)
     np.testing.assert_allclose(levels["none"], np.broadcast_to([-2.0, -2.5], levels["none"].shape), atol=0.1)
     assert np.ptp(rel) > 0.3                                                  # the stations do differ
+
+
+def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_path):
+    """The level model's within-event features' term (version 4) over a grid: each trace's high band is
+    set by its conditioning's ln peak less the mean over all the grid's traces of its kind (every station's
+    horizontals, or verticals, whatever the block), as `hf_level.within_event` computes it."""
+    from seisdiff.engine import hf_level
+    from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
+    from seisdiff.preprocess.whole import condition_whole, config_for_model
+
+    base = load_checkpoint(tiny.ckpt)
+    level = {"version": 4, "features": list(hf_level.FEATURES), "bands_hz": [list(b) for b in hf_level.BANDS_HZ],
+             "mean": [0.0] * 3, "scale": [1.0] * 3, "intercept": [-2.0, -2.5], "coef": [[0.0] * 3, [0.0] * 3],
+             "regions": [], "distance": None,
+             "within": {"coef": [[1.0, 0.0], [1.0, 0.0]], "features": list(hf_level.WITHIN_FEATURES),
+                        "n_traces": 30, "n_events": 5}}
+    ckpt = save_checkpoint(tmp_path / "level.pt", {**{k: v for k, v in base.items() if k not in ("format", "version")},
+                                                   "level_model": level})
+    grid, acc_mps2 = _grid(tmp_path)
+    out = tmp_path / "within.zarr"
+    assert main(["sample", "--checkpoint", str(ckpt), "--no-progress", "--sampler", "ddim", "--steps", "2",
+                 "--cond", str(grid), "--out", str(out), "--block-stations", "2"]) == 0
+    with open_grid(out) as res:
+        generated = res.read_block(0, len(STATIONS)).astype(np.float64)             # (stations, C, T)
+    cfg = config_for_model(base.get("store"), tiny.ckpt)
+    cond = np.stack([condition_whole(a, FS, cfg)[1] for a in acc_mps2])             # as the sampler saw it
+    ln_peak = np.log(np.abs(cond).max(-1))                                         # (stations, C)
+    vertical = np.array([c == "Z" for c in COMPONENTS])
+    mean = np.where(vertical, ln_peak[:, vertical].mean(), ln_peak[:, ~vertical].mean())   # verticals apart
+    expected = np.array([-2.0, -2.5]) + (ln_peak - mean)[..., None]                 # (stations, C, bands)
+    levels = np.stack([hf_level.band_level(generated - lowpass(generated, FS, LOWPASS_HZ), FS, b)
+                       for b in hf_level.BANDS_HZ], -1)
+    np.testing.assert_allclose(levels, expected, atol=0.1)
+    assert np.ptp(ln_peak) > 0.3                                                    # the traces do differ

@@ -73,15 +73,16 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     lf_merge: replace the low band by the conditioning (`lfmerge.lf_merge` to `merge_tol`; needs
     sampling_rate_hz and lowpass_hz).
     window: model window in samples (default: config.data.window, else the records' length).
-    metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown; and "region", str, and "ln_distance_rel" for
-    the level model, `hf_level.relative_ln_distance`). done: (record_id, k) pairs already
-    generated elsewhere (resume). compile: torch.compile the denoiser. pre_event_gate: remove generated
-    high frequencies before the conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz
-    and lowpass_hz). level_model: move each trace's generated high band to this model's level where
-    its region is one the model did not see (`hf_level.apply`, on the whole trace, before the merge;
-    the component from metadata["vertical"], else horizontal; the region from metadata["region"], else
-    unknown; the station's place among its event's from metadata["ln_distance_rel"], else unknown; needs
-    sampling_rate_hz and lowpass_hz).
+    metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown; and, for the level model, "region", str,
+    "ln_distance_rel", `hf_level.relative_ln_distance`, and "level_within" (n, C, 2),
+    `hf_level.within_event`). done: (record_id, k) pairs already generated elsewhere (resume).
+    compile: torch.compile the denoiser. pre_event_gate: remove generated high frequencies before the
+    conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz and lowpass_hz).
+    level_model: move each trace's generated high band to this model's level where its region is one
+    the model did not see (`hf_level.apply`, on the whole trace, before the merge; the component from
+    metadata["vertical"], else horizontal; the region from metadata["region"], else unknown; the
+    station's place among its event's from metadata["ln_distance_rel"] and metadata["level_within"],
+    else unknown; needs sampling_rate_hz and lowpass_hz).
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
@@ -92,6 +93,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     vertical = np.asarray((metadata or {}).get("vertical", np.zeros(n)), np.float64)
     region = np.asarray((metadata or {}).get("region", [""] * n), dtype=str)
     ln_distance_rel = (metadata or {}).get("ln_distance_rel")      # hf_level.relative_ln_distance, or None
+    level_within = (metadata or {}).get("level_within")            # hf_level.within_event, or None
     window = int(window or config.data.window or length)
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
@@ -146,7 +148,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         if level_model:   # the high band's level, before the merge restores the low band
             rows = [i for i, _ in complete]
             out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz, vertical[rows], region[rows],
-                                 None if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)[rows])
+                                 None if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)[rows],
+                                 None if level_within is None else np.asarray(level_within, np.float64)[rows])
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing
             out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol)
         for (i, k), acc in zip(complete, out.astype(np.float32)):

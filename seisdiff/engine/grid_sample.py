@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seisdiff.engine import hf_level
 from seisdiff.engine.generate import generate
 from seisdiff.engine.hf_level import relative_ln_distance
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
@@ -133,6 +134,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         t0, generated, warned = time.perf_counter(), 0, False
         # where each station sits among all of the grid's (one event) by distance, for the level model
         ln_distance_rel = relative_ln_distance(np.full(source.n_stations, "grid"), source.distance_km)
+        within = _grid_within(source, cfg, writer, n_channels, log) if level and level.get("within") else None
         for b in todo:
             lo, hi = writer.block_range(b)
             acc_mps2 = source.read_block(lo, hi)
@@ -153,6 +155,9 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 meta["vertical"] = np.tile(vertical_flag(source.components), n)
             else:
                 ids, cond, meta = [str(s) for s in names], cond_mps2, columns
+            if within is not None:     # the traces' rows: (station, component) for a one-channel model
+                per = c if n_channels == 1 else 1
+                meta = {**meta, "level_within": within[lo * per:hi * per]}
             out_block = np.empty(cond.shape, np.float32)
             row = {rid: i for i, rid in enumerate(ids)}
             for rid, _, bb_mps2 in generate(denoiser, scaler, config, cond, ids, realizations=1, steps=steps,
@@ -193,6 +198,25 @@ def load_model(model, device: str = "cpu"):
         raise UserError(f"{name}: the checkpoint does not record its training data's sampling rate and filters, "
                         "so a grid cannot be conditioned for it; use a checkpoint written by `seisdiff train`")
     return denoiser, config, scaler, config_for_model(spec, name), name, level
+
+
+def _grid_within(source, cfg, writer, n_channels: int, log) -> np.ndarray:
+    """`hf_level.within_event` of every trace of the grid (one event: all its stations; verticals apart),
+    as `generate` takes them (rows: station × component for a one-channel model, stations for a C-channel
+    one, each channel among its own): one pass reading and conditioning the whole grid, block by block,
+    before any is generated (a resumed run too: the places are over all stations, not the blocks left)."""
+    t0, feats, vertical = time.perf_counter(), [], []
+    for b in range(writer.n_blocks):
+        lo, hi = writer.block_range(b)
+        cond_mps2 = condition_whole(source.read_block(lo, hi), source.sampling_rate_hz, cfg)[1]  # (n, C, n_out)
+        if n_channels == 1:
+            cond_mps2 = cond_mps2.reshape(-1, 1, cond_mps2.shape[-1])
+            vertical.append(np.tile(vertical_flag(source.components), hi - lo))
+        feats.append(hf_level.features(cond_mps2, cfg.sampling_rate_hz, cfg.lowpass_hz, np.zeros(len(cond_mps2))))
+    feats = np.concatenate(feats)
+    log(f"level model: the {source.n_stations} stations' conditioning placed among the grid's in "
+        f"{time.perf_counter() - t0:.1f} s")
+    return hf_level.within_event(np.full(len(feats), "grid"), feats, np.concatenate(vertical) if vertical else None)
 
 
 def grid_request(args, device: str) -> tuple[Path, dict] | None:

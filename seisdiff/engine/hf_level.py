@@ -20,6 +20,13 @@ miss: on the training records a station twice as far as its event's average is ~
 2–6 Hz and ~1 ln weaker in 8–25 Hz than its low band says (anelastic attenuation and κ along the path).
 The term is centred per event, so headers' differing distance definitions (hypocentral, rupture, Joyner–
 Boore) and magnitudes do not move an event's level.
+Version 4 adds the features' own spread among an event's stations (`within_event`: a trace's ln
+peak and ln low-band level minus their mean over its event's stations, verticals and horizontals
+apart): between events a stronger low band means a larger, lower-cornered source and relatively
+weaker high frequencies, within one event a nearer or softer site and stronger ones, and the pooled
+fit mixes the two. Centred per event as well, it moves no event's level; it is fitted alone for
+records without a distance and jointly with the distance for those with one (`_local_term`)
+(docs/MEASUREMENTS.md, "Features among an event's stations").
 
 Sampling moves each generated trace's high band to those levels (`apply`, before the low-frequency
 merge, which then puts the conditioning's low band back) with one gain per trace that is a straight
@@ -33,7 +40,7 @@ the mean of the 8–25 Hz band's level, whose spread from record to record is tw
 and the 2–6 Hz band, which carries most of PSA 0.05–1 s, with it (docs/MEASUREMENTS.md, "Level and
 slope").
 Measured in docs/MEASUREMENTS.md ("High-frequency level model", "Level and slope", "Distance among an
-event's stations"): over six regions held out in turn, the model's mean PSA bias went from +0.32 to
+event's stations", "Features among an event's stations"): over six regions held out in turn, the model's mean PSA bias went from +0.32 to
 −0.05 ln; in its training regions the network's own level was nearer (+0.21 against −0.43 on the
 default's validation events, one-band level model).
 
@@ -41,10 +48,11 @@ The model is fitted on real records only (`fit`; simulated ones carry the simula
 Earth's), their strong-motion windows, and kept in the checkpoint as plain numbers ("level_model", read
 by `torch.load(weights_only=True)`; version 1: one band, "band_hz"; version 2: "bands_hz", one
 intercept and one coefficient row per band; version 3: "distance", the within-event distance term, or
-None), with the regions it saw and, under "timing", the high band's
-timing relative to the low band (`hf_timing`: fitted on the same records, applied before the level, to
-the same records except the simulator's, `record_regions`). Checkpoints whose level model has no
-"timing" apply the level alone. Levels are natural logs of Fourier
+None; version 4: "within", the within-event features' term, alone and "with_distance", or None), with
+the regions it saw and, under "timing", the high band's timing relative to the low band (`hf_timing`:
+fitted on the same records, applied before the level, to the same records except the simulator's,
+`record_regions`). Checkpoints whose level model has no "timing" apply the level alone. Levels are
+natural logs of Fourier
 amplitudes |rfft(x)|/fs of acceleration in m/s², i.e. ln(m/s): band_level is the mean over LEVEL_BINS
 log-spaced bins of ½ ln(mean |X(f)|² in the bin).
 """
@@ -64,9 +72,10 @@ LEVEL_BINS = 8
 TILT_ROUNDS = 4          # rounds of `set_band_levels`' two-band solve (each: one FFT pair)
 MAX_TILT = 4.0           # |d ln gain / d ln f| bound of that solve
 FEATURES = ("ln_peak_mps2", "ln_lowband_level_mps", "vertical")
+WITHIN_FEATURES = FEATURES[:2]     # version 4: their spread among an event's stations (`within_event`)
 RIDGE = 1.0              # on standardized features; the intercept is not penalized
 MIN_RECORDS, MIN_EVENTS = 20, 3
-VERSION = 3
+VERSION = 4
 SIMULATED = "simulated"  # the region of the corpus simulator's records (`record_regions`)
 
 
@@ -131,7 +140,7 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
         part = real[lo:lo + block_records]
         block = store.read(int(part[0]), int(part[-1]) + 1, fields=("broadband", "lowpass"))
         bb, lp = block["broadband"][part - part[0]], block["lowpass"][part - part[0]]
-        X.append(features(lp, fs, fx, vertical[part]).reshape(-1, len(FEATURES)))
+        X.append(features(lp, fs, fx, vertical[part]))
         high = bb - lowpass(bb, fs, fx, 4)
         y.append(np.stack([band_level(high, fs, band).reshape(-1) for band in BANDS_HZ], axis=-1))
         onset, end = hf_timing.offsets_s(bb, lp, fs, fx)
@@ -139,12 +148,14 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
         end_s.append(end)
     timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s))
     X, y = np.concatenate(X), np.concatenate(y)
-    per_trace = len(X) // len(real)                                  # the store's channels
+    per_trace = X.shape[1]                                           # the store's channels
+    trace_within = within_event(events[real], X, vertical[real]).reshape(-1, len(WITHIN_FEATURES))
+    X = X.reshape(-1, len(FEATURES))
     trace_event = np.repeat(events[real], per_trace)
     trace_distance = np.repeat(relative_ln_distance(events[real], store.column("distance_km")[real]
                                                     if "distance_km" in store.columns else None), per_trace)
     ok = np.isfinite(X).all(axis=1) & np.isfinite(y).all(axis=1)
-    X, y, trace_event, trace_distance = X[ok], y[ok], trace_event[ok], trace_distance[ok]
+    X, y, trace_event, trace_distance, trace_within = X[ok], y[ok], trace_event[ok], trace_distance[ok], trace_within[ok]
     regions = sorted(set(store.column("region")[real].tolist()) - {""}) if "region" in store.columns else []
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -154,17 +165,25 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)            # (1 + features, bands)
     # the distance term on what the features leave: they alone must serve where no distance is known
     distance = _fit_distance(y - A @ coef, trace_event, trace_distance)
-    residual = y - A @ coef - _distance_term(distance, trace_distance)
+    # the features' own spread among an event's stations (version 4): alone, and with the distance
+    within = _fit_within(y - A @ coef, trace_event, trace_within, trace_distance)
+    residual = y - A @ coef - _local_term(distance, within, trace_distance, trace_within)
     log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd "
         + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual.std(axis=0), BANDS_HZ))
         + ("" if distance is None else "; within an event, per ln unit of distance "
            + ", ".join(f"{b:+.2f}" for b in distance["coef"]) + f" ln ({distance['n_traces']} traces)")
+        + ("" if within is None else "; within an event, per ln unit of peak / low-band level "
+           + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + f" ln ({within['n_traces']} traces)"
+           + ("" if not within["with_distance"] else ", fitted with the distance "
+              + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["with_distance"]["coef"]) + " (its slope "
+              + ", ".join(f"{d:+.2f}" for d in within["with_distance"]["distance_coef"]) + ")"))
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
            f"{timing['end_s']:+.1f} s from the low band's"))
     return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
             "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
             "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual.std(axis=0).tolist(),
-            "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing, "distance": distance}
+            "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing, "distance": distance,
+            "within": within}
 
 
 def relative_ln_distance(event, distance_km) -> np.ndarray:
@@ -188,12 +207,6 @@ def relative_ln_distance(event, distance_km) -> np.ndarray:
     return out
 
 
-def _distance_term(distance: dict | None, ln_distance_rel) -> np.ndarray:
-    """(n, bands) the within-event distance term (0 where the place is unknown or there is no term)."""
-    rel = np.nan_to_num(np.asarray(ln_distance_rel, np.float64), nan=0.0)[:, None]
-    return rel * (np.asarray(distance["coef"], np.float64) if distance else 0.0)
-
-
 def _fit_distance(residual, event, ln_distance_rel) -> dict | None:
     """The within-event distance term: per band, the slope of the level model's residuals (n, bands),
     centred per event, on `relative_ln_distance` (no intercept: an event's mean level is the three
@@ -209,6 +222,114 @@ def _fit_distance(residual, event, ln_distance_rel) -> dict | None:
     return {"coef": coef.tolist(), "n_traces": int(has.sum()), "n_events": len(set(ev.tolist()))}
 
 
+def within_event(event, feats, vertical=None) -> np.ndarray:
+    """(n, C, 2) each trace's ln peak and ln low-band level (the first two of `features` feats (n, C, 3),
+    WITHIN_FEATURES) minus their mean over the same channel of its event's records of the same
+    component kind (vertical (n,) 1/0, NaN or None: horizontal): where a station's conditioning sits
+    among its event's stations (the records of `event` (n,) given, e.g. every station generated
+    together). Verticals and horizontals apart, as a vertical's weaker low band says nothing of its
+    place. NaN where the event is '', fewer than two of its records of that kind have finite features,
+    or the trace's own are not finite."""
+    event = np.asarray(event, dtype=str)
+    x = np.asarray(feats, np.float64)[..., :len(WITHIN_FEATURES)]
+    kind = np.zeros(len(event)) if vertical is None else np.nan_to_num(np.asarray(vertical, np.float64), nan=0.0)
+    out = np.full(x.shape, np.nan)
+    known = np.isfinite(x).all(axis=(1, 2)) & (event != "")
+    if not known.any():
+        return out
+    _, event_id = np.unique(event[known], return_inverse=True)
+    _, which = np.unique(2 * event_id + (kind[known] > 0), return_inverse=True)     # (event, kind) groups
+    count = np.bincount(which)
+    xk = x[known]                                                         # (m, C, 2)
+    mean = np.stack([[np.bincount(which, weights=xk[:, c, k]) / count for k in range(xk.shape[2])]
+                     for c in range(xk.shape[1])])                        # (C, 2, groups)
+    dev = xk - np.moveaxis(mean, -1, 0)[which]
+    out[known] = np.where((count[which] >= 2)[:, None, None], dev, np.nan)
+    return out
+
+
+def within_event_groups(event, vertical=None) -> np.ndarray:
+    """(n,) bool: the records `within_event` can place, those with an event shared by another record of
+    the same component kind (before looking at their features)."""
+    event = np.asarray(event, dtype=str)
+    kind = np.zeros(len(event)) if vertical is None else np.nan_to_num(np.asarray(vertical, np.float64), nan=0.0)
+    _, event_id = np.unique(event, return_inverse=True)
+    _, which, count = np.unique(2 * event_id + (kind > 0), return_inverse=True, return_counts=True)
+    return (event != "") & (count[which] >= 2)
+
+
+def store_within_event(store, block_records: int = 512) -> np.ndarray | None:
+    """`within_event` of every record of `store` (a conditioning store with `lowpass` and `event`; the
+    component from its `component` column, `scaling.metadata_columns`), its events' stations being the
+    store's: one pass over its conditioning. None without an `event` column."""
+    from seisdiff.engine.scaling import metadata_columns
+
+    if "event" not in store.columns:
+        return None
+    n = len(store)
+    feats = [features(store.read(lo, min(lo + block_records, n), fields=("lowpass",))["lowpass"],
+                      store.sampling_rate_hz, store.lowpass_hz, np.zeros(min(block_records, n - lo)))
+             for lo in range(0, n, block_records)]
+    vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
+    return within_event(store.column("event"), np.concatenate(feats), vertical)
+
+
+def _local_term(distance: dict | None, within: dict | None, ln_distance_rel, within_dev) -> np.ndarray:
+    """(..., bands) where each trace sits among its event's stations: within_dev (..., 2) (`within_event`)
+    and ln_distance_rel broadcast on its leading axes (e.g. (n,) against (n, C, 2)), NaN = unknown. Each
+    case takes the coefficients fitted for it: both known, the joint fit (within["with_distance"]; without
+    one, the distance term, else the features'); the distance alone, the distance term; the features
+    alone, within["coef"]; neither, 0."""
+    w = np.asarray(within_dev, np.float64)
+    rel = np.asarray(ln_distance_rel, np.float64)
+    rel = np.broadcast_to(rel.reshape(rel.shape + (1,) * (w.ndim - 1 - rel.ndim)), w.shape[:-1])[..., None]
+    d_known, w_known = np.isfinite(rel), np.isfinite(w).all(axis=-1, keepdims=True)
+    r0, w0 = np.nan_to_num(rel, nan=0.0), np.nan_to_num(w, nan=0.0)
+    term = np.zeros(w.shape[:-1] + (1,))
+    both = (within or {}).get("with_distance")
+    cases = ((d_known & ~w_known, distance and (lambda: r0 * np.asarray(distance["coef"]))),
+             (w_known & ~d_known, within and (lambda: w0 @ np.asarray(within["coef"]).T)),
+             (w_known & d_known, (both and (lambda: r0 * np.asarray(both["distance_coef"]) + w0 @ np.asarray(both["coef"]).T))
+              or (distance and (lambda: r0 * np.asarray(distance["coef"])))
+              or (within and (lambda: w0 @ np.asarray(within["coef"]).T))))
+    for where, value in cases:
+        if value and where.any():
+            term = np.where(where, value(), term)
+    return term
+
+
+def _centred_lstsq(residual, event, design):
+    """Least-squares coefficients (k, bands) of residual (m, bands), centred per event, on design (m, k)."""
+    _, which = np.unique(event, return_inverse=True)
+    count = np.bincount(which)
+    mean = np.stack([np.bincount(which, weights=residual[:, b]) / count for b in range(residual.shape[1])], axis=-1)
+    return np.linalg.lstsq(design, residual - mean[which], rcond=None)[0]
+
+
+def _fit_within(residual, event, within_dev, ln_distance_rel) -> dict | None:
+    """The within-event features' term, centred per event (no intercept: no event's mean level moves), on
+    the features' residuals (n, bands): "coef" (bands, 2) on within_dev (n, 2) (`within_event`) alone,
+    for records whose distance is unknown, and "with_distance" fitted jointly with ln_distance_rel (n,)
+    on the records that have both ("distance_coef" (bands,), "coef"; None when too few). None below
+    MIN_RECORDS traces of MIN_EVENTS events."""
+    def enough(rows):
+        return rows.sum() >= MIN_RECORDS and len(set(event[rows].tolist())) >= MIN_EVENTS
+
+    has = np.isfinite(within_dev).all(axis=1)
+    if not enough(has):
+        return None
+    alone = _centred_lstsq(residual[has], event[has], within_dev[has])
+    both = has & np.isfinite(ln_distance_rel)
+    with_distance = None
+    if enough(both):
+        joint = _centred_lstsq(residual[both], event[both],
+                               np.column_stack([ln_distance_rel[both], within_dev[both]]))
+        with_distance = {"distance_coef": joint[0].tolist(), "coef": joint[1:].T.tolist(),
+                         "n_traces": int(both.sum()), "n_events": len(set(event[both].tolist()))}
+    return {"coef": alone.T.tolist(), "features": list(WITHIN_FEATURES), "n_traces": int(has.sum()),
+            "n_events": len(set(event[has].tolist())), "with_distance": with_distance}
+
+
 def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray]:
     """(bands in Hz, intercepts (nb,), coefficients (nb, features)) of a level model of either version
     (1: one band, "band_hz"; 2 and 3: "bands_hz")."""
@@ -220,17 +341,19 @@ def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.
 
 
 def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical,
-            ln_distance_rel=None) -> np.ndarray:
+            ln_distance_rel=None, within_dev=None) -> np.ndarray:
     """Predicted ln band levels (n, C, nb), ln(m/s), one per band of the model (`bands`), of the records
     whose conditioning is lowpass_mps2 (n, C, L); plus its within-event distance term (version 3,
-    "distance") where ln_distance_rel (n,) (`relative_ln_distance`) is known (None or NaN: none)."""
+    "distance") where ln_distance_rel (n,) (`relative_ln_distance`) is known (None or NaN: none), and
+    its within-event features' term (version 4, "within") where within_dev (n, C, 2) (`within_event`,
+    over the event's stations) is known (None or NaN: none); both known: their joint fit (`_local_term`)."""
     X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
     z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
     _, intercept, coef = bands(level_model)
     level = intercept + z @ coef.T
-    if level_model.get("distance") and ln_distance_rel is not None:
-        level = level + _distance_term(level_model["distance"], ln_distance_rel)[:, None, :]
-    return level
+    rel = np.full(len(level), np.nan) if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)
+    dev = np.full(level.shape[:-1] + (len(WITHIN_FEATURES),), np.nan) if within_dev is None else within_dev
+    return level + _local_term(level_model.get("distance"), level_model.get("within"), rel, dev)
 
 
 def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) -> np.ndarray:
@@ -296,7 +419,7 @@ def unseen(level_model: dict, region) -> np.ndarray:
 
 
 def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
-          vertical, region=None, ln_distance_rel=None) -> np.ndarray:
+          vertical, region=None, ln_distance_rel=None, within_dev=None) -> np.ndarray:
     """generated_mps2 (n, C, L) m/s² with its high band moved to the levels the model predicts from
     the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + G·h, h = generated − lowpass(generated)
     (lowpass: the store's filter at lowpass_hz, order 4), first tapered to the timing its "timing" predicts
@@ -304,7 +427,8 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     (`set_band_levels`: a number for a version-1 model, a straight line in ln f for version 2's level
     and slope), so the low band is left as it was, for the low-frequency merge to replace. Only records
     of a region the model was not fitted on (`unseen`; region None: all unknown) move; ln_distance_rel
-    (n,): where each sits among its event's stations (`relative_ln_distance`; None: unknown). Traces whose
+    (n,): where each sits among its event's stations by distance (`relative_ln_distance`; None: unknown),
+    within_dev (n, C, 2) by its conditioning's peak and level (`within_event`; None: unknown). Traces whose
     conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
     dtype."""
     from seisdiff.dsp import lowpass
@@ -317,7 +441,7 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     low = lowpass(x, sampling_rate_hz, lowpass_hz, 4)
     hf = x - low
     with np.errstate(invalid="ignore"):
-        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical, ln_distance_rel)
+        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical, ln_distance_rel, within_dev)
     predictable = np.isfinite(predicted).all(axis=-1)
     flat = (-1, hf.shape[-1])
     if level_model.get("timing"):     # first the timing (energy kept), then the level of the tapered band

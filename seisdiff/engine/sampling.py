@@ -199,6 +199,9 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
     if not hide_metadata and "event" in columns and "distance_km" in columns:
         from seisdiff.engine.hf_level import relative_ln_distance     # over the whole store: every shard alike
         meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"])
+    if settings.get("level_model") and (model.level_model or {}).get("within") and "event" in columns:
+        from seisdiff.engine.hf_level import store_within_event      # one pass over the conditioning
+        meta["level_within"] = store_within_event(cond)
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", desc=label,
