@@ -130,7 +130,7 @@ def test_cli_grid_level_model_places_stations_by_distance(tiny, tmp_path):
     assert np.ptp(rel) > 0.3                                                  # the stations do differ
 
 
-def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_path):
+def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_path, capsys):
     """The level model's within-event features' term (version 4) over a grid: each trace's high band is
     set by its conditioning's ln peak less the mean over all the grid's traces of its kind (every station's
     horizontals, or verticals, whatever the block), as `hf_level.within_event` computes it."""
@@ -162,3 +162,11 @@ def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_pa
                        for b in hf_level.BANDS_HZ], -1)
     np.testing.assert_allclose(levels, expected, atol=0.1)
     assert np.ptp(ln_peak) > 0.3                                                    # the traces do differ
+    assert "conditioning placed among the grid's" in capsys.readouterr().out
+    # a level model fitted on the grid's own region does not act there: no pass over the grid for it
+    from seisdiff.preprocess.regions import region_of
+    seen = save_checkpoint(tmp_path / "seen.pt", {**load_checkpoint(ckpt), "level_model": {
+        **level, "regions": sorted({region_of(la, lo) for la, lo in zip(LAT, LON)})}})
+    assert main(["sample", "--checkpoint", str(seen), "--no-progress", "--sampler", "ddim", "--steps", "2",
+                 "--cond", str(grid), "--out", str(tmp_path / "seen.zarr"), "--block-stations", "2"]) == 0
+    assert "placed among the grid's" not in capsys.readouterr().out

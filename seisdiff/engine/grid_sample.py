@@ -134,7 +134,9 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         t0, generated, warned = time.perf_counter(), 0, False
         # where each station sits among all of the grid's (one event) by distance, for the level model
         ln_distance_rel = relative_ln_distance(np.full(source.n_stations, "grid"), source.distance_km)
-        within = _grid_within(source, cfg, writer, n_channels, log) if level and level.get("within") else None
+        regions = np.array([region_of(lat, lon) for lat, lon in zip(source.stations.lat, source.stations.lon)])
+        within = (_grid_within(source, cfg, writer, n_channels, log)       # only where the level model acts
+                  if level and level.get("within") and hf_level.unseen(level, regions).any() else None)
         for b in todo:
             lo, hi = writer.block_range(b)
             acc_mps2 = source.read_block(lo, hi)
@@ -145,8 +147,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
             columns = source.columns(lo, hi)
             if kappa_s is not None:
                 columns["kappa_s"] = np.full(n, float(kappa_s))
-            columns["region"] = np.array([region_of(lat, lon) for lat, lon in       # for the level model
-                                          zip(source.stations.lat[lo:hi], source.stations.lon[lo:hi])])
+            columns["region"] = regions[lo:hi]                                     # for the level model
             columns["ln_distance_rel"] = ln_distance_rel[lo:hi]
             if n_channels == 1:    # every component its own record, its own noise
                 ids = [f"{s}_{comp}" for s in names for comp in source.components]

@@ -200,8 +200,9 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
         from seisdiff.engine.hf_level import relative_ln_distance     # over the whole store: every shard alike
         meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"])
     if settings.get("level_model") and (model.level_model or {}).get("within") and "event" in columns:
-        from seisdiff.engine.hf_level import store_within_event      # one pass over the conditioning
-        meta["level_within"] = store_within_event(cond)
+        from seisdiff.engine.hf_level import store_within_event, unseen
+        if unseen(model.level_model, meta.get("region", np.array([""] * len(cond)))[shard]).any():
+            meta["level_within"] = store_within_event(cond)          # one pass over the conditioning
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", desc=label,
