@@ -1,7 +1,7 @@
 """Classifier-free guidance over the metadata, measured without touching the product: crossval with each
 fold model's denoiser wrapped as x0_uncond + w (x0_cond - x0_uncond), uncond = every metadata field but
 the component unknown (NaN, as metadata dropout trained it); w = 1 is the product as it is.
-docs/crossval_2026-12.md, "Three more levers (2026-12-03)". Usage:
+docs/crossval_2026-12.md, "Levers measured and not kept (2026-12-03)". Usage:
 python docs/analysis/guidance.py W crossval --data STORE --out DIR --config CONFIG (any `seisdiff` command
 that samples, with W the guidance weight)."""
 import sys

@@ -1,6 +1,6 @@
 """Should the level model shrink toward physics instead of toward zero? (issue #20: on every fold no
 worse than `stochastic`, whose level rule happens to fit the western US.) docs/crossval_2026-12.md,
-"Three more levers (2026-12-03)". Usage: python docs/analysis/level_prior.py STORE, a `seisdiff
+"Levers measured and not kept (2026-12-03)". Usage: python docs/analysis/level_prior.py STORE, a `seisdiff
 preprocess` store with a `region` column (records without one, e.g. simulations, are left out).
 
 The shipped level model (`engine.hf_level`, features only; the within-event distance term is centred

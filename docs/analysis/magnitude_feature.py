@@ -1,6 +1,6 @@
 """Does the magnitude, as a fourth feature of the level model, predict a region never seen better?
 (issue #20: magnitude, distance and Vs30, when given, should make the PSA bias better.)
-docs/crossval_2026-12.md, "Three more levers (2026-12-03)". Usage: python docs/analysis/magnitude_feature.py
+docs/crossval_2026-12.md, "Levers measured and not kept (2026-12-03)". Usage: python docs/analysis/magnitude_feature.py
 STORE, a `seisdiff preprocess` store with `region` and `magnitude` columns (records without a region,
 e.g. simulations, are left out). Leave one region out, on the real records' 2–6 / 8–25 Hz levels of
 their > crossover band: the held-out region's mean ln(real/predicted) and its sd, for the shipped

@@ -1,6 +1,6 @@
 """Does the high band's duration follow the conditioning's duration, or a constant offset from it?
 (issue #20: D5–95 per fold; `engine.hf_timing` ships constant offsets, the medians of the real training
-records'.) docs/crossval_2026-12.md, "Three more levers (2026-12-03)". Usage:
+records'.) docs/crossval_2026-12.md, "Levers measured and not kept (2026-12-03)". Usage:
 python docs/analysis/timing_scaling.py STORE, a `seisdiff preprocess` store with a `region` column
 (records without one, e.g. simulations, are left out).
 
