@@ -131,9 +131,10 @@ def test_cli_grid_level_model_places_stations_by_distance(tiny, tmp_path):
 
 
 def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_path, capsys):
-    """The level model's within-event features' term (version 4) over a grid: each trace's high band is
-    set by its conditioning's ln peak less the mean over all the grid's traces of its kind (every station's
-    horizontals, or verticals, whatever the block), as `hf_level.within_event` computes it."""
+    """The level model's within-event features' term (version 4) over a grid with a hypocentre: each
+    trace's high band is set by its conditioning's ln peak less the mean over all the grid's traces of its
+    kind (every station's horizontals, or verticals, whatever the block), as `hf_level.within_event`
+    computes it (the distance's share set to 0 here)."""
     from seisdiff.engine import hf_level
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
     from seisdiff.preprocess.whole import condition_whole, config_for_model
@@ -142,14 +143,14 @@ def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_pa
     level = {"version": 4, "features": list(hf_level.FEATURES), "bands_hz": [list(b) for b in hf_level.BANDS_HZ],
              "mean": [0.0] * 3, "scale": [1.0] * 3, "intercept": [-2.0, -2.5], "coef": [[0.0] * 3, [0.0] * 3],
              "regions": [], "distance": None,
-             "within": {"coef": [[1.0, 0.0], [1.0, 0.0]], "features": list(hf_level.WITHIN_FEATURES),
-                        "n_traces": 30, "n_events": 5}}
+             "within": {"distance_coef": [0.0, 0.0], "coef": [[1.0, 0.0], [1.0, 0.0]],
+                        "features": list(hf_level.WITHIN_FEATURES), "n_traces": 30, "n_events": 5}}
     ckpt = save_checkpoint(tmp_path / "level.pt", {**{k: v for k, v in base.items() if k not in ("format", "version")},
                                                    "level_model": level})
     grid, acc_mps2 = _grid(tmp_path)
     out = tmp_path / "within.zarr"
     assert main(["sample", "--checkpoint", str(ckpt), "--no-progress", "--sampler", "ddim", "--steps", "2",
-                 "--cond", str(grid), "--out", str(out), "--block-stations", "2"]) == 0
+                 "--cond", str(grid), "--out", str(out), "--block-stations", "2", "--hypocenter", *map(str, HYPO)]) == 0
     with open_grid(out) as res:
         generated = res.read_block(0, len(STATIONS)).astype(np.float64)             # (stations, C, T)
     cfg = config_for_model(base.get("store"), tiny.ckpt)
@@ -168,5 +169,10 @@ def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_pa
     seen = save_checkpoint(tmp_path / "seen.pt", {**load_checkpoint(ckpt), "level_model": {
         **level, "regions": sorted({region_of(la, lo) for la, lo in zip(LAT, LON)})}})
     assert main(["sample", "--checkpoint", str(seen), "--no-progress", "--sampler", "ddim", "--steps", "2",
-                 "--cond", str(grid), "--out", str(tmp_path / "seen.zarr"), "--block-stations", "2"]) == 0
+                 "--cond", str(grid), "--out", str(tmp_path / "seen.zarr"), "--block-stations", "2",
+                 "--hypocenter", *map(str, HYPO)]) == 0
+    assert "placed among the grid's" not in capsys.readouterr().out
+    # nor without a hypocentre: the term is fitted with the distance and acts only with one
+    assert main(["sample", "--checkpoint", str(ckpt), "--no-progress", "--sampler", "ddim", "--steps", "2",
+                 "--cond", str(grid), "--out", str(tmp_path / "nohypo.zarr"), "--block-stations", "2"]) == 0
     assert "placed among the grid's" not in capsys.readouterr().out

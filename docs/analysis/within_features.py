@@ -5,9 +5,9 @@ columns (records without a region, e.g. simulations, are left out).
 
 Leave one region out, on the real records' 2–6 and 8–25 Hz levels of their > crossover band: version 3
 (the features' ridge, then the within-event distance term on its residuals) against version 4 (the
-same, plus the features' within-event term, `hf_level.within_event` and `_fit_within`: alone where the
-distance is unknown, jointly with it where known), with the distances given and hidden, and, for
-reference, a fit of the event means and the within-event deviations of the features as separate
+same, plus the features' within-event term, `hf_level.within_event` and `_fit_within`, fitted jointly
+with the distance and applied where both are known; with the distances hidden both versions are the
+features alone), and, for reference, a fit of the event means and the within-event deviations of the features as separate
 features (Mundlak), which moves the events' levels too, and version 4 with an event's verticals and
 horizontals placed among one another (which makes verticals too strong: their weaker low band reads as
 a far station's). Last, the biases of horizontals and verticals apart. Reported per held-out
@@ -56,14 +56,12 @@ def predictors(train):
     res = Y[train] - pooled(train)
     distance_fit = hf_level._fit_distance(res, event[train], rel[train])
     within_fit = hf_level._fit_within(res, event[train], W[train], rel[train])
-    hidden = np.full(len(Y), np.nan)
     term = lambda d, w, r, j, dev=W: hf_level._local_term(d, w, r[j], dev[j])
     together = hf_level._fit_within(res, event[train], W_together[train], rel[train])
     mundlak = ridge(M, train)
     return {"version 3": lambda j: pooled(j) + term(distance_fit, None, rel, j),
             "version 4": lambda j: pooled(j) + term(distance_fit, within_fit, rel, j),
-            "version 3, distances hidden": pooled,
-            "version 4, distances hidden": lambda j: pooled(j) + term(distance_fit, within_fit, hidden, j),
+            "versions 3 and 4, distances hidden": pooled,
             "Mundlak + distance": lambda j: mundlak(j) + term(distance_fit, None, rel, j),
             "version 4, components together": lambda j: pooled(j) + term(distance_fit, together, rel, j, W_together)}
 

@@ -122,13 +122,13 @@ def run(args) -> int:
             placed = np.isfinite(relative_ln_distance(cond.column("event"), cond.column("distance_km"))[shard])
             print(f"sample: {int((placed & moved).sum())} of them are placed among their event's stations by "
                   f"distance (the others: no distance, or no other station of their event with one)")
-        if model.level_model.get("within") and moved.any() and "event" in cond.columns:
-            from seisdiff.engine.hf_level import within_event_groups
-            from seisdiff.engine.scaling import metadata_columns
-            vertical = metadata_columns({c: cond.column(c) for c in cond.columns}).get("vertical")
-            grouped = within_event_groups(cond.column("event"), vertical)[shard]
-            print(f"sample: {int((grouped & moved).sum())} of them are placed among their event's stations by "
-                  f"their conditioning's peak and level (the others: no other record of their event and kind)")
+            if model.level_model.get("within"):
+                from seisdiff.engine.hf_level import within_event_groups
+                from seisdiff.engine.scaling import metadata_columns
+                vertical = metadata_columns({c: cond.column(c) for c in cond.columns}).get("vertical")
+                grouped = within_event_groups(cond.column("event"), vertical)[shard]
+                print(f"sample: {int((grouped & placed & moved).sum())} of these also by their conditioning's peak "
+                      f"and level (the others: no other record of their event and kind)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)
     write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)

@@ -135,8 +135,9 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         # where each station sits among all of the grid's (one event) by distance, for the level model
         ln_distance_rel = relative_ln_distance(np.full(source.n_stations, "grid"), source.distance_km)
         regions = np.array([region_of(lat, lon) for lat, lon in zip(source.stations.lat, source.stations.lon)])
-        within = (_grid_within(source, cfg, writer, n_channels, log)       # only where the level model acts
-                  if level and level.get("within") and hf_level.unseen(level, regions).any() else None)
+        within = (_grid_within(source, cfg, writer, n_channels, log)       # only where it acts, with distances
+                  if level and level.get("within") and np.isfinite(ln_distance_rel).any()
+                  and hf_level.unseen(level, regions).any() else None)
         for b in todo:
             lo, hi = writer.block_range(b)
             acc_mps2 = source.read_block(lo, hi)

@@ -24,9 +24,9 @@ Version 4 adds the features' own spread among an event's stations (`within_event
 peak and ln low-band level minus their mean over its event's stations, verticals and horizontals
 apart): between events a stronger low band means a larger, lower-cornered source and relatively
 weaker high frequencies, within one event a nearer or softer site and stronger ones, and the pooled
-fit mixes the two. Centred per event as well, it moves no event's level; it is fitted alone for
-records without a distance and jointly with the distance for those with one (`_local_term`)
-(docs/MEASUREMENTS.md, "Features among an event's stations").
+fit mixes the two. Fitted jointly with the distance and applied where both are known (without a
+distance it added nothing), centred per event as well, it moves no event's level (`_local_term`;
+docs/MEASUREMENTS.md, "Features among an event's stations").
 
 Sampling moves each generated trace's high band to those levels (`apply`, before the low-frequency
 merge, which then puts the conditioning's low band back) with one gain per trace that is a straight
@@ -41,7 +41,7 @@ and the 2–6 Hz band, which carries most of PSA 0.05–1 s, with it (docs/MEASU
 slope").
 Measured in docs/MEASUREMENTS.md ("High-frequency level model", "Level and slope", "Distance among an
 event's stations", "Features among an event's stations"): over six regions held out in turn, the
-model's mean PSA bias went from +0.32 to −0.07 ln and its PSA sigma from 0.81 to 0.75; in its training
+model's mean PSA bias went from +0.32 to −0.07 ln and its PSA sigma from 0.81 to 0.755; in its training
 regions the network's own level was nearer (+0.21 against −0.43 on the
 default's validation events, one-band level model).
 
@@ -49,7 +49,7 @@ The model is fitted on real records only (`fit`; simulated ones carry the simula
 Earth's), their strong-motion windows, and kept in the checkpoint as plain numbers ("level_model", read
 by `torch.load(weights_only=True)`; version 1: one band, "band_hz"; version 2: "bands_hz", one
 intercept and one coefficient row per band; version 3: "distance", the within-event distance term, or
-None; version 4: "within", the within-event features' term, alone and "with_distance", or None), with
+None; version 4: "within", the joint within-event term of the distance and the features, or None), with
 the regions it saw and, under "timing", the high band's timing relative to the low band (`hf_timing`:
 fitted on the same records, applied before the level, to the same records except the simulator's,
 `record_regions`). Checkpoints whose level model has no "timing" apply the level alone. Levels are
@@ -167,18 +167,16 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
     coef = np.linalg.solve(A.T @ A + penalty, A.T @ y)            # (1 + features, bands)
     # the distance term on what the features leave: they alone must serve where no distance is known
     distance = _fit_distance(y - A @ coef, trace_event, trace_distance)
-    # the features' own spread among an event's stations (version 4): alone, and with the distance
+    # the features' own place among an event's stations, with the distance (version 4)
     within = _fit_within(y - A @ coef, trace_event, trace_within, trace_distance)
     residual = y - A @ coef - _local_term(distance, within, trace_distance, trace_within)
     log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd "
         + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual.std(axis=0), BANDS_HZ))
         + ("" if distance is None else "; within an event, per ln unit of distance "
            + ", ".join(f"{b:+.2f}" for b in distance["coef"]) + f" ln ({distance['n_traces']} traces)")
-        + ("" if within is None else "; within an event, per ln unit of peak / low-band level "
-           + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + f" ln ({within['n_traces']} traces)"
-           + ("" if not within["with_distance"] else ", fitted with the distance "
-              + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["with_distance"]["coef"]) + " (its slope "
-              + ", ".join(f"{d:+.2f}" for d in within["with_distance"]["distance_coef"]) + ")"))
+        + ("" if within is None else "; with the distance, per ln unit of peak / low-band level among the "
+           "event's stations " + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + " ln (the distance's "
+           + ", ".join(f"{d:+.2f}" for d in within["distance_coef"]) + f"; {within['n_traces']} traces)")
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
            f"{timing['end_s']:+.1f} s from the low band's"))
     return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
@@ -278,34 +276,21 @@ def store_within_event(store, block_records: int = 512) -> np.ndarray | None:
 
 def _local_term(distance: dict | None, within: dict | None, ln_distance_rel, within_dev) -> np.ndarray:
     """(..., bands) where each trace sits among its event's stations: within_dev (..., 2) (`within_event`)
-    and ln_distance_rel broadcast on its leading axes (e.g. (n,) against (n, C, 2)), NaN = unknown. Each
-    case takes the coefficients fitted for it: both known, the joint fit (within["with_distance"]; without
-    one, the distance term, else the features'); the distance alone, the distance term; the features
-    alone, within["coef"]; neither, 0."""
+    and ln_distance_rel broadcast on its leading axes (e.g. (n,) against (n, C, 2)), NaN = unknown. Both
+    known: the joint fit of the distance and the features' place (`within`); the distance alone: the
+    distance term; else 0 (the features' place without a distance was measured to add nothing,
+    docs/MEASUREMENTS.md, "Features among an event's stations")."""
     w = np.asarray(within_dev, np.float64)
     rel = np.asarray(ln_distance_rel, np.float64)
     rel = np.broadcast_to(rel.reshape(rel.shape + (1,) * (w.ndim - 1 - rel.ndim)), w.shape[:-1])[..., None]
     d_known, w_known = np.isfinite(rel), np.isfinite(w).all(axis=-1, keepdims=True)
     r0, w0 = np.nan_to_num(rel, nan=0.0), np.nan_to_num(w, nan=0.0)
-    joint = (within or {}).get("with_distance")
-
-    def distance_term():
-        return r0 * np.asarray(distance["coef"])
-
-    def within_term():
-        return w0 @ np.asarray(within["coef"]).T
-
-    def joint_term():
-        return r0 * np.asarray(joint["distance_coef"]) + w0 @ np.asarray(joint["coef"]).T
-
-    cases = [(d_known & ~w_known, distance_term if distance else None),
-             (w_known & ~d_known, within_term if within else None),
-             (d_known & w_known, joint_term if joint else distance_term if distance
-              else within_term if within else None)]
     term = np.zeros(w.shape[:-1] + (1,))
-    for where, value in cases:
-        if value is not None and where.any():
-            term = np.where(where, value(), term)
+    if distance and (d_known & ~w_known if within else d_known).any():
+        term = np.where(d_known & ~w_known if within else d_known, r0 * np.asarray(distance["coef"]), term)
+    if within and (d_known & w_known).any():
+        joint = r0 * np.asarray(within["distance_coef"]) + w0 @ np.asarray(within["coef"]).T
+        term = np.where(d_known & w_known, joint, term)
     return term
 
 
@@ -318,27 +303,17 @@ def _centred_lstsq(residual, event, design):
 
 
 def _fit_within(residual, event, within_dev, ln_distance_rel) -> dict | None:
-    """The within-event features' term, centred per event (no intercept: no event's mean level moves), on
-    the features' residuals (n, bands): "coef" (bands, 2) on within_dev (n, 2) (`within_event`) alone,
-    for records whose distance is unknown, and "with_distance" fitted jointly with ln_distance_rel (n,)
-    on the records that have both ("distance_coef" (bands,), "coef"; None when too few). None below
-    MIN_RECORDS traces of MIN_EVENTS events."""
-    def enough(rows):
-        return rows.sum() >= MIN_RECORDS and len(set(event[rows].tolist())) >= MIN_EVENTS
-
-    has = np.isfinite(within_dev).all(axis=1)
-    if not enough(has):
+    """The within-event term of the features' place and the distance, fitted jointly on the records that
+    have both (within_dev (n, 2), `within_event`; ln_distance_rel (n,)): least squares of the features'
+    residuals (n, bands), centred per event (no intercept: no event's mean level moves), on
+    [ln_distance_rel, within_dev]. Returns {"distance_coef" (bands,), "coef" (bands, 2), …}; None below
+    MIN_RECORDS traces of MIN_EVENTS events with both."""
+    both = np.isfinite(within_dev).all(axis=1) & np.isfinite(ln_distance_rel)
+    if both.sum() < MIN_RECORDS or len(set(event[both].tolist())) < MIN_EVENTS:
         return None
-    alone = _centred_lstsq(residual[has], event[has], within_dev[has])
-    both = has & np.isfinite(ln_distance_rel)
-    with_distance = None
-    if enough(both):
-        joint = _centred_lstsq(residual[both], event[both],
-                               np.column_stack([ln_distance_rel[both], within_dev[both]]))
-        with_distance = {"distance_coef": joint[0].tolist(), "coef": joint[1:].T.tolist(),
-                         "n_traces": int(both.sum()), "n_events": len(set(event[both].tolist()))}
-    return {"coef": alone.T.tolist(), "features": list(WITHIN_FEATURES), "n_traces": int(has.sum()),
-            "n_events": len(set(event[has].tolist())), "with_distance": with_distance}
+    joint = _centred_lstsq(residual[both], event[both], np.column_stack([ln_distance_rel[both], within_dev[both]]))
+    return {"distance_coef": joint[0].tolist(), "coef": joint[1:].T.tolist(), "features": list(WITHIN_FEATURES),
+            "n_traces": int(both.sum()), "n_events": len(set(event[both].tolist()))}
 
 
 def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray]:

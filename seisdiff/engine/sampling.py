@@ -199,9 +199,10 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
     if not hide_metadata and "event" in columns and "distance_km" in columns:
         from seisdiff.engine.hf_level import relative_ln_distance     # over the whole store: every shard alike
         meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"])
-    if settings.get("level_model") and (model.level_model or {}).get("within") and "event" in columns:
-        from seisdiff.engine.hf_level import store_within_event, unseen
-        if unseen(model.level_model, meta.get("region", np.array([""] * len(cond)))[shard]).any():
+    if settings.get("level_model") and (model.level_model or {}).get("within") and "ln_distance_rel" in meta:
+        from seisdiff.engine.hf_level import store_within_event, unseen     # only with distances, only where it acts
+        acts = unseen(model.level_model, meta.get("region", np.array([""] * len(cond)))[shard])
+        if (acts & np.isfinite(meta["ln_distance_rel"][shard])).any():
             meta["level_within"] = store_within_event(cond)          # one pass over the conditioning
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
