@@ -15,25 +15,16 @@ import sys
 
 import numpy as np
 
-from seisdiff.dsp import lowpass
+from _real_levels import load
+
 from seisdiff.dsp.level import log_binned_power, record_level, reference_frequency_hz
 from seisdiff.engine import hf_level
-from seisdiff.engine.scaling import metadata_columns
 from seisdiff.evaluate.baselines import CORNER_FRACTION, DEFAULT_KAPPA_S, _brune
-from seisdiff.io.store import open_store
 
 ALPHAS = [0.0, 1.0, 10.0, 30.0, 100.0, 300.0, 1e3, 3e3, 1e4, np.inf]
 
-store = open_store(sys.argv[1])
-data = store.read()
-region = store.column("region")
-keep = (region != "") & hf_level.strong_motion_windows(store.record_ids)
-fs, fx = store.sampling_rate_hz, store.lowpass_hz
-bb, lp = data["broadband"][keep].astype(np.float64), data["lowpass"][keep].astype(np.float64)
-vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
-X = hf_level.features(lp, fs, fx, np.zeros(len(bb)) if vertical is None else vertical[keep])[:, 0]
-high = bb - lowpass(bb, fs, fx, 4)
-Y = np.stack([hf_level.band_level(high, fs, b)[:, 0] for b in hf_level.BANDS_HZ], -1)
+real = load(sys.argv[1])
+fs, fx, bb, lp, X, Y, region = real.fs, real.fx, real.bb, real.lp, real.X, real.Y, real.region
 f_hz = np.fft.rfftfreq(bb.shape[-1], 1 / fs)
 f_ref = reference_frequency_hz(fx)
 shape = (_brune(f_hz, CORNER_FRACTION * fx) / _brune(f_ref, CORNER_FRACTION * fx)
@@ -42,7 +33,7 @@ S = np.log(record_level(lp, fs, fx, 4)[:, 0])[:, None] + np.array(
     [0.5 * log_binned_power(shape[None] ** 2, f_hz, np.geomspace(lo, min(hi, 0.999 * fs / 2), hf_level.LEVEL_BINS + 1))[0]
      for lo, hi in hf_level.BANDS_HZ])
 ok = np.isfinite(X).all(1) & np.isfinite(Y).all(1) & np.isfinite(S).all(1)
-X, Y, S, region = X[ok], Y[ok], S[ok], region[keep][ok]
+X, Y, S, region = X[ok], Y[ok], S[ok], region[ok]
 
 
 def fit(rows, alpha, prior: bool):

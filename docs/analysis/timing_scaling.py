@@ -12,18 +12,13 @@ import sys
 
 import numpy as np
 
+from _real_levels import load
+
 from seisdiff.dsp import lowpass
 from seisdiff.dsp.intensity import arias_time
-from seisdiff.engine import hf_level
-from seisdiff.io.store import open_store
 
-store = open_store(sys.argv[1])
-data = store.read()
-region = store.column("region")
-keep = (region != "") & hf_level.strong_motion_windows(store.record_ids)
-fs, fx = store.sampling_rate_hz, store.lowpass_hz
-bb, lp = data["broadband"][keep][:, 0].astype(np.float64), data["lowpass"][keep][:, 0].astype(np.float64)
-region = region[keep]
+real = load(sys.argv[1])
+fs, fx, bb, lp, region = real.fs, real.fx, real.bb[:, 0], real.lp[:, 0], real.region
 hf = bb - lowpass(bb, fs, fx, 4)
 (h5, h95), (c5, c95), (b5, b95) = [(arias_time(x, fs, 0.05), arias_time(x, fs, 0.95)) for x in (hf, lp, bb)]
 cond_d_s, hf_d_s, onset_s, end_s = c95 - c5, h95 - h5, h5 - c5, h95 - c95

@@ -17,23 +17,14 @@ import sys
 
 import numpy as np
 
-from seisdiff.dsp import lowpass
-from seisdiff.engine import hf_level
-from seisdiff.engine.scaling import metadata_columns
-from seisdiff.io.store import open_store
+from _real_levels import load
+from _real_levels import ridge as _ridge
 
-store = open_store(sys.argv[1])
-data = store.read()
-region = store.column("region")
-keep = (region != "") & hf_level.strong_motion_windows(store.record_ids)
-fs, fx = store.sampling_rate_hz, store.lowpass_hz
-bb, lp = data["broadband"][keep].astype(np.float64), data["lowpass"][keep].astype(np.float64)
-vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
-feats = hf_level.features(lp, fs, fx, np.zeros(len(bb)) if vertical is None else vertical[keep])
-high = bb - lowpass(bb, fs, fx, 4)
-Y = np.stack([hf_level.band_level(high, fs, b)[:, 0] for b in hf_level.BANDS_HZ], -1)
-event, region = store.column("event")[keep], region[keep]
-distance = store.column("distance_km")[keep] if "distance_km" in store.columns else None
+from seisdiff.engine import hf_level
+
+real = load(sys.argv[1])
+feats, Y, event, region = real.feats, real.Y, real.event, real.region
+distance = real.store.column("distance_km")[real.keep] if "distance_km" in real.store.columns else None
 X, W = feats[:, 0], hf_level.within_event(event, feats, feats[:, 0, 2])[:, 0]
 W_together = hf_level.within_event(event, feats)[:, 0]       # an event's verticals and horizontals together
 rel = hf_level.relative_ln_distance(event, distance)
@@ -43,12 +34,7 @@ M = np.column_stack([event_mean(X[:, :2]), X[:, :2] - event_mean(X[:, :2]), X[:,
 
 
 def ridge(F, rows):
-    mean, scale = F[rows].mean(0), np.where(F[rows].std(0) > 0, F[rows].std(0), 1.0)
-    A = np.column_stack([np.ones(len(rows)), (F[rows] - mean) / scale])
-    penalty = hf_level.RIDGE * np.eye(A.shape[1])
-    penalty[0, 0] = 0.0
-    coef = np.linalg.solve(A.T @ A + penalty, A.T @ Y[rows])
-    return lambda j: np.column_stack([np.ones(len(j)), (F[j] - mean) / scale]) @ coef
+    return _ridge(F, Y, rows)
 
 
 def predictors(train):

@@ -215,11 +215,8 @@ def _fit_distance(residual, event, ln_distance_rel) -> dict | None:
     has = np.isfinite(ln_distance_rel)
     if has.sum() < MIN_RECORDS or len(set(event[has].tolist())) < MIN_EVENTS:
         return None
-    r, c, ev = residual[has], ln_distance_rel[has], event[has]
-    event_mean = {e: r[ev == e].mean(axis=0) for e in set(ev.tolist())}
-    centred = r - np.stack([event_mean[e] for e in ev])
-    coef = (c @ centred) / (c @ c)
-    return {"coef": coef.tolist(), "n_traces": int(has.sum()), "n_events": len(set(ev.tolist()))}
+    coef = _centred_lstsq(residual[has], event[has], ln_distance_rel[has][:, None])[0]
+    return {"coef": coef.tolist(), "n_traces": int(has.sum()), "n_events": len(set(event[has].tolist()))}
 
 
 def within_event(event, feats, vertical=None) -> np.ndarray:
@@ -232,14 +229,11 @@ def within_event(event, feats, vertical=None) -> np.ndarray:
     or the trace's own are not finite."""
     event = np.asarray(event, dtype=str)
     x = np.asarray(feats, np.float64)[..., :len(WITHIN_FEATURES)]
-    kind = np.zeros(len(event)) if vertical is None else np.nan_to_num(np.asarray(vertical, np.float64), nan=0.0)
     out = np.full(x.shape, np.nan)
     known = np.isfinite(x).all(axis=(1, 2)) & (event != "")
     if not known.any():
         return out
-    _, event_id = np.unique(event[known], return_inverse=True)
-    _, which = np.unique(2 * event_id + (kind[known] > 0), return_inverse=True)     # (event, kind) groups
-    count = np.bincount(which)
+    which, count = _event_kind_groups(event[known], None if vertical is None else np.asarray(vertical)[known])
     xk = x[known]                                                         # (m, C, 2)
     mean = np.stack([[np.bincount(which, weights=xk[:, c, k]) / count for k in range(xk.shape[2])]
                      for c in range(xk.shape[1])])                        # (C, 2, groups)
@@ -252,10 +246,17 @@ def within_event_groups(event, vertical=None) -> np.ndarray:
     """(n,) bool: the records `within_event` can place, those with an event shared by another record of
     the same component kind (before looking at their features)."""
     event = np.asarray(event, dtype=str)
+    which, count = _event_kind_groups(event, vertical)
+    return (event != "") & (count[which] >= 2)
+
+
+def _event_kind_groups(event, vertical=None) -> tuple[np.ndarray, np.ndarray]:
+    """(group index (n,), records per group) of the (event, component kind) pairs of records `event`
+    (n,) str and vertical (n,) 1/0 (NaN or None: horizontal)."""
     kind = np.zeros(len(event)) if vertical is None else np.nan_to_num(np.asarray(vertical, np.float64), nan=0.0)
     _, event_id = np.unique(event, return_inverse=True)
     _, which, count = np.unique(2 * event_id + (kind > 0), return_inverse=True, return_counts=True)
-    return (event != "") & (count[which] >= 2)
+    return which, count
 
 
 def store_within_event(store, block_records: int = 512) -> np.ndarray | None:

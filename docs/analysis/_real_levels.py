@@ -1,0 +1,44 @@
+"""What the region-held-out analysis scripts share: the real records of a `seisdiff preprocess` store
+(a region, strong-motion windows only, as `hf_level.fit` takes them) with the level model's features
+and the band levels of their > crossover band, and the level model's ridge (`hf_level.fit`'s, without
+its terms). Imported by the scripts beside it (run as `python docs/analysis/NAME.py`)."""
+from types import SimpleNamespace
+
+import numpy as np
+
+from seisdiff.dsp import lowpass
+from seisdiff.engine import hf_level
+from seisdiff.engine.scaling import metadata_columns
+from seisdiff.io.store import open_store
+
+
+def load(path, also=None) -> SimpleNamespace:
+    """The real records of the store at `path` (and where also(store) (n,) bool holds): store, keep (n,)
+    mask, fs, fx, bb / lp (m, C, L) float64 m/s², feats (m, C, 3) (`hf_level.features`), X (m, 3)
+    (channel 0), Y (m, bands) ln band levels, region and event (m,)."""
+    store = open_store(path)
+    data = store.read()
+    region = store.column("region")
+    keep = (region != "") & hf_level.strong_motion_windows(store.record_ids)
+    if also is not None:
+        keep &= also(store)
+    fs, fx = store.sampling_rate_hz, store.lowpass_hz
+    bb, lp = data["broadband"][keep].astype(np.float64), data["lowpass"][keep].astype(np.float64)
+    vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
+    feats = hf_level.features(lp, fs, fx, np.zeros(len(bb)) if vertical is None else vertical[keep])
+    high = bb - lowpass(bb, fs, fx, 4)
+    Y = np.stack([hf_level.band_level(high, fs, b)[:, 0] for b in hf_level.BANDS_HZ], -1)
+    event = store.column("event")[keep] if "event" in store.columns else np.array([""] * len(bb))
+    return SimpleNamespace(store=store, keep=keep, fs=fs, fx=fx, bb=bb, lp=lp, feats=feats, X=feats[:, 0], Y=Y,
+                           region=region[keep], event=event)
+
+
+def ridge(F, Y, rows):
+    """The level model's ridge (RIDGE on standardized features F, intercept free) fitted on `rows` → a
+    predictor of Y's columns for any rows."""
+    mean, scale = F[rows].mean(0), np.where(F[rows].std(0) > 0, F[rows].std(0), 1.0)
+    A = np.column_stack([np.ones(len(rows)), (F[rows] - mean) / scale])
+    penalty = hf_level.RIDGE * np.eye(A.shape[1])
+    penalty[0, 0] = 0.0
+    coef = np.linalg.solve(A.T @ A + penalty, A.T @ Y[rows])
+    return lambda j: np.column_stack([np.ones(len(j)), (F[j] - mean) / scale]) @ coef
