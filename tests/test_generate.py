@@ -154,3 +154,26 @@ def test_pre_event_gate_is_the_onset_gate_applied_to_whole_traces(tiny):
         high_raw = raw[(rid, 0)] - lowpass(raw[(rid, 0)].astype(np.float64), FS, LOWPASS_HZ)
         high_gated = gated[(rid, 0)] - lowpass(gated[(rid, 0)].astype(np.float64), FS, LOWPASS_HZ)
         assert np.abs(high_gated[:, :half // 2]).max() < 0.05 * np.abs(high_raw[:, :half // 2]).max()
+
+
+def test_band_top_low_passes_the_output_as_the_training_band(tiny):
+    """band_top_hz: the output is the unfiltered output through preprocessing's zero-phase Butterworth
+    (`dsp.lowpass`, tested against SciPy in test_dsp_filters), the low band
+    still the conditioning's; a checkpoint's store entry gives the edge and order."""
+    from seisdiff.engine.generate import band_top
+    blk = tiny.store.read(0, 4)
+    ids = tiny.store.record_ids[:4].tolist()
+    top_hz, order = 20.0, 4
+    raw = np.stack(list(_generate(tiny, blk["lowpass"], ids, lf_merge=False).values())).astype(np.float64)
+    cut = np.stack(list(_generate(tiny, blk["lowpass"], ids, lf_merge=False, band_top_hz=top_hz,
+                                  band_order=order).values())).astype(np.float64)
+    np.testing.assert_allclose(cut, lowpass(raw, FS, top_hz, order), rtol=1e-5, atol=1e-6 * np.abs(raw).max())
+    assert not np.allclose(cut, raw, atol=1e-3 * np.abs(raw).max())     # the tiny model does leave some there
+    merged = np.stack(list(_generate(tiny, blk["lowpass"], ids, band_top_hz=top_hz).values())).astype(np.float64)
+    corr, amp = lowband_consistency(merged, blk["lowpass"], FS, LOWPASS_HZ)
+    assert corr.min() > 0.999 and np.all(np.abs(amp - 1.0) < 0.01)
+    # at or above the Nyquist frequency there is nothing to cut
+    same = np.stack(list(_generate(tiny, blk["lowpass"], ids, lf_merge=False, band_top_hz=FS).values()))
+    np.testing.assert_array_equal(same, raw.astype(np.float32))
+    assert band_top({"band_hz": [0.1, 30.0], "preprocess": {"filter_order": 6}}) == (30.0, 6)
+    assert band_top(None) == (None, 4)

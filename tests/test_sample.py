@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import torch
 import obspy
 from synth import TINY_FS_HZ as FS, TINY_LENGTH as LENGTH, TINY_LOWPASS_HZ as LOWPASS_HZ
 from synth import accelerogram, write_at2
@@ -47,6 +48,9 @@ def test_cli_zarr_end_to_end_and_resume(tiny, tmp_path, capsys):
     config = json.loads((out / "sample_config.json").read_text())
     settings = (config["sampler"], config["steps"], config["evaluations"], config["lf_merge"])
     assert settings == (DEFAULT_SAMPLER, 10, 10, True)
+    # the output is low-passed at the training records' upper band edge (engine.generate's band_top_hz)
+    spec = torch.load(tiny.ckpt, weights_only=True)["store"]
+    assert config["band_top_hz"] == spec["band_hz"][1] < FS / 2 and config["band_order"] == 4
 
     assert _sample("--checkpoint", tiny.ckpt, "--cond", cond.path, "--out", out, "--seed", 5) == 2
     assert "other settings" in capsys.readouterr().err                 # never mix two runs in one output

@@ -18,6 +18,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from seisdiff.dsp import lowpass
 from seisdiff.engine import hf_level, samplers
 from seisdiff.engine.lfmerge import MERGE_TOL, lf_merge as merge_low_band
 from seisdiff.engine.onset import gate_pre_event
@@ -57,12 +58,22 @@ def crossfade_layout(length: int, window: int) -> tuple[list[int], np.ndarray]:
     return starts, weights
 
 
+def band_top(store_spec: dict | None) -> tuple[float | None, int]:
+    """(upper band edge, Hz, or None; filter order) of the training records, from a checkpoint's "store"
+    entry (`engine.train`: band_hz and the preprocessing's filter_order), for `generate`'s band_top_hz."""
+    spec = store_spec or {}
+    band = spec.get("band_hz")
+    order = int((spec.get("preprocess") or {}).get("filter_order", 4))
+    return (float(band[1]) if band else None), order
+
+
 def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations: int = 1,
              steps: int | None = None, sampler: str = DEFAULT_SAMPLER, grid: str | None = None, seed: int = 0,
              batch_size: int = 16, lf_merge: bool = True, merge_tol: float = MERGE_TOL,
              sampling_rate_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
              device="cpu", metadata: dict | None = None, done=frozenset(), compile: bool = False,
-             pre_event_gate: bool = False, level_model: dict | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
+             pre_event_gate: bool = False, level_model: dict | None = None, band_top_hz: float | None = None,
+             band_order: int = 4) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield (record_id, k, broadband_mps2 (C, L) float32 m/s²) for every record and realization
     k < realizations, in input order, skipping the (record_id, k) pairs in `done`.
 
@@ -83,13 +94,19 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     metadata["vertical"], else horizontal; the region from metadata["region"], else unknown; the
     station's place among its event's from metadata["ln_distance_rel"] and metadata["level_within"],
     else unknown; needs sampling_rate_hz and lowpass_hz).
+    band_top_hz: low-pass the output at the training records' upper band edge (`band_top`: the
+    checkpoint's band_hz[1], zero-phase Butterworth of band_order as preprocessing's band-pass), after the
+    level model and before the merge. The training data held nothing above it; the network leaves noise
+    there (on held-out regions 35–50 Hz stood e^1.5–e^4 above the real records'). None, or at or above
+    the Nyquist frequency: not.
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
     if len(record_ids) != n:
         raise ValueError(f"{n} conditioning records but {len(record_ids)} record ids")
-    if (lf_merge or pre_event_gate or level_model) and (sampling_rate_hz is None or lowpass_hz is None):
-        raise ValueError("lf_merge, pre_event_gate and level_model need sampling_rate_hz and lowpass_hz")
+    if (lf_merge or pre_event_gate or level_model or band_top_hz) and (sampling_rate_hz is None or lowpass_hz is None):
+        raise ValueError("lf_merge, pre_event_gate, level_model and band_top_hz need sampling_rate_hz and lowpass_hz")
+    band_top_hz = band_top_hz if band_top_hz and band_top_hz < 0.5 * sampling_rate_hz else None
     vertical = np.asarray((metadata or {}).get("vertical", np.zeros(n)), np.float64)
     region = np.asarray((metadata or {}).get("region", [""] * n), dtype=str)
     ln_distance_rel = (metadata or {}).get("ln_distance_rel")      # hf_level.relative_ln_distance, or None
@@ -150,6 +167,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
             out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz, vertical[rows], region[rows],
                                  None if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)[rows],
                                  None if level_within is None else np.asarray(level_within, np.float64)[rows])
+        if band_top_hz:   # the training band's top: above it the network's residual noise only
+            out = lowpass(out, sampling_rate_hz, band_top_hz, band_order)
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing
             out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol)
         for (i, k), acc in zip(complete, out.astype(np.float32)):

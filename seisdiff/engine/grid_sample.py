@@ -41,8 +41,8 @@ from seisdiff.preprocess.whole import condition_whole, config_for_model, level_w
 DEFAULT_BLOCK_STATIONS = 64
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
-               "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model")
-RESUME_DEFAULTS = {"level_model": False}   # outputs made before the level model had none
+               "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz")
+RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None}   # outputs made before these had none
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
 
@@ -120,7 +120,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "grid_shape": [source.n_stations, source.n_components, source.n_samples],
                     "grid_dt_s": source.dt_s, "crossover_hz": cfg.lowpass_hz, "sampling_rate_hz": fs,
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
-                    "kappa_s": kappa_s, "level_model": bool(level)}
+                    "kappa_s": kappa_s, "level_model": bool(level),
+                    "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order)}
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS)
         files = None if station_format is None else (station_files_dir(out, station_format), station_format)
@@ -165,7 +166,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
             for rid, _, bb_mps2 in generate(denoiser, scaler, config, cond, ids, realizations=1, steps=steps,
                                             sampler=sampler, seed=seed, batch_size=batch_size, lf_merge=lf_merge,
                                             sampling_rate_hz=fs, lowpass_hz=cfg.lowpass_hz, window=settings["window"],
-                                            device=device, metadata=meta, compile=compile, level_model=level):
+                                            device=device, metadata=meta, compile=compile, level_model=level,
+                                            band_top_hz=settings["band_top_hz"], band_order=settings["band_order"]):
                 out_block[row[rid]] = bb_mps2
                 bar.update(n_channels)
             writer.write_block(b, out_block.reshape(n, c, n_out), files)

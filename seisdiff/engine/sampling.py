@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from seisdiff.engine.generate import generate
+from seisdiff.engine.generate import band_top, generate
 from seisdiff.engine.lfmerge import MERGE_TOL
 from seisdiff.engine.samplers import DEFAULT_GRID, DEFAULT_SAMPLER, SAMPLERS, STEPS_FOR, evaluations, intervals_for
 from seisdiff.engine.scaling import ALWAYS_KNOWN, metadata_columns
@@ -29,8 +29,8 @@ from seisdiff.io.store import pad_to_length
 
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
-               "kappa_s", "output", "pre_event_gate", "level_model")
-RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False}
+               "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz")
+RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "band_top_hz": None}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -173,6 +173,8 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "batch_size": cfg.batch_size, "device": device, "world_size": world, "units": "m/s^2",
         "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
+        # the training records' upper band edge: the output is low-passed there (`generate`)
+        "band_top_hz": band_top(model.store_spec)[0], "band_order": band_top(model.store_spec)[1],
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
     }
@@ -228,7 +230,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     lowpass_hz=cond.lowpass_hz, window=settings["window"], device=settings["device"],
                     metadata={c: v[part_rows] for c, v in meta.items()}, done=done, compile=compile,
                     pre_event_gate=settings.get("pre_event_gate", False),
-                    level_model=model.level_model if settings.get("level_model") else None):
+                    level_model=model.level_model if settings.get("level_model") else None,
+                    band_top_hz=settings.get("band_top_hz"), band_order=settings.get("band_order", 4)):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
