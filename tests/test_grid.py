@@ -157,6 +157,12 @@ def test_zarr_grid_in_g_keeps_time_axis_stations_and_low_band(tiny, tmp_path):
     # g → m/s² once, in the reader: the input's float32 samples in g times 9.80665
     _assert_low_band(generated, lowpass((acc / G).astype(np.float32).astype(np.float64) * G, FS, LOWPASS_HZ))
     assert np.abs(generated - lowpass(generated.astype(np.float64), FS, LOWPASS_HZ)).max() > 0.01 * np.abs(acc).max()
+    # low-passed at the checkpoint's band edge (30 Hz): the output holds (almost) nothing above it
+    assert zarr.open_group(str(out), mode="r").attrs["settings"]["band_top_hz"] == 30.0
+    power = np.abs(np.fft.rfft(generated.astype(np.float64), axis=-1)) ** 2
+    freqs_hz = np.fft.rfftfreq(generated.shape[-1], 1.0 / FS)
+    above, inside = power[..., freqs_hz > 40.0].mean(-1), power[..., (freqs_hz > 5.0) & (freqs_hz < 20.0)].mean(-1)
+    assert np.all(above < 1e-5 * inside)          # without the low-pass: 1e-3 (the tiny model's noise)
 
 
 def test_hdf5_grid_at_200hz_comes_back_at_the_model_rate_same_start_and_duration(tiny, tmp_path):
