@@ -162,6 +162,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
 def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, world: int) -> dict:
     """Every setting the output depends on (saved as OUT/sample_config.json)."""
     steps = cfg.steps or STEPS_FOR[cfg.sampler]
+    top_hz, order = band_top(model.store_spec)
     return {
         "checkpoint": model.source, "checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step"),
         "cond": [str(c) for c in cfg.cond], "conditioning_store": str(cond.path), "format": cfg.format,
@@ -174,7 +175,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
         # the training records' upper band edge: the output is low-passed there (`generate`)
-        "band_top_hz": band_top(model.store_spec)[0], "band_order": band_top(model.store_spec)[1],
+        "band_top_hz": top_hz, "band_order": order,
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
     }
