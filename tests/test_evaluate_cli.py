@@ -77,6 +77,9 @@ def test_medians_over_records_beside_means(tmp_path):
     assert model["pga_bias_ln"] == pytest.approx(-4 / 3 * np.log(2), abs=1e-4)
     assert model["arias_median_ln"] == pytest.approx(-2 * np.log(2), abs=1e-4)
     assert model["d5_95_median_diff_s"] == pytest.approx(0.0, abs=1e-9)
+    # the peak factor and the spectrum's unevenness do not change with scale either
+    assert model["energy_duration_median_ln"] == pytest.approx(0.0, abs=1e-6)
+    assert model["unevenness_median_ln"] == pytest.approx(0.0, abs=1e-6)
     report = (tmp_path / "out" / "report.md").read_text()
     assert f"| PGA median ln ratio | {-np.log(2):+.3f} |" in report
 
@@ -114,7 +117,8 @@ def test_generated_equal_to_real_has_zero_bias_and_baselines_are_reported(tmp_pa
     for key in ("psa_bias_ln", "fas_bias_ln"):
         np.testing.assert_allclose(model[key], 0.0, atol=1e-6)
     for key in ("pga_bias_ln", "pgv_bias_ln", "arias_bias_ln", "cav_bias_ln", "d5_75_diff_s",
-                "d5_95_diff_s", "psa_band_bias_ln", "fas_band_bias_ln"):
+                "d5_95_diff_s", "psa_band_bias_ln", "fas_band_bias_ln", "energy_duration_bias_ln",
+                "unevenness_bias_ln"):
         assert model[key] == pytest.approx(0.0, abs=1e-6), key
     assert model["anderson_mean_score"] == pytest.approx(10.0)
     for name, s in summary.items():

@@ -5,6 +5,7 @@ import pytest
 from seisdiff.dsp import bandpass, lowpass
 from seisdiff.evaluate import DEFAULT_FREQS_HZ, DEFAULT_PERIODS_S, compute_all
 from seisdiff.evaluate.metrics import (
+    energy_duration,
     envelope,
     envelope_correlation,
     lowband_consistency,
@@ -12,6 +13,7 @@ from seisdiff.evaluate.metrics import (
     pgd,
     pgv,
     pre_event_level,
+    spectral_unevenness,
 )
 
 FS = 100.0
@@ -83,14 +85,15 @@ def test_compute_all_shapes_and_scale_behaviour():
     """Peaks, spectra and CAV scale with the record, Arias with its square, durations not at all."""
     x = noise_record(5, (2, 4096))
     m = compute_all(x, FS)
-    assert set(m) == {"pga", "pgv", "pgd", "psa", "fas", "arias", "d5_75", "d5_95", "cav", "pre_event"}
+    assert set(m) == {"pga", "pgv", "pgd", "psa", "fas", "arias", "d5_75", "d5_95", "cav", "pre_event",
+                      "energy_duration", "unevenness"}
     assert m["psa"].shape == (2, DEFAULT_PERIODS_S.size)
     assert m["fas"].shape == (2, DEFAULT_FREQS_HZ.size)
-    for key in ("pga", "pgv", "pgd", "arias", "d5_75", "d5_95", "cav", "pre_event"):
+    for key in ("pga", "pgv", "pgd", "arias", "d5_75", "d5_95", "cav", "pre_event", "energy_duration", "unevenness"):
         assert m[key].shape == (2,)
     assert np.all(m["d5_75"] < m["d5_95"])
     scaled = compute_all(3.0 * x, FS)
-    power = {"arias": 2, "d5_75": 0, "d5_95": 0, "pre_event": 0}
+    power = {"arias": 2, "d5_75": 0, "d5_95": 0, "pre_event": 0, "energy_duration": 0, "unevenness": 0}
     for key in m:
         np.testing.assert_allclose(scaled[key], 3.0 ** power.get(key, 1) * m[key], rtol=1e-9)
 
@@ -129,3 +132,37 @@ def test_pre_event_level_of_stationary_noise_is_rms_over_peak():
     assert pre_event_level(x, FS) == pytest.approx(expected, rel=0.05)
     assert 0.15 < pre_event_level(x, FS) < 0.4
     assert pre_event_level(noise_record(7), FS) < 0.01  # energy around 12 s, nothing in the first 2 s
+
+
+def test_energy_duration_of_a_sine_burst_and_of_a_spike():
+    """∫x²dt / PGA²: a sine of whole cycles lasting D s gives D/2 whatever its amplitude; one spike 1/fs."""
+    t = np.arange(4096) / FS
+    burst = np.where((t >= 10.0) & (t < 16.0), 0.3 * np.sin(2 * np.pi * 5.0 * t), 0.0)
+    spike = np.zeros(4096)
+    spike[100] = -2.0
+    np.testing.assert_allclose(energy_duration(np.stack([burst, 7.0 * burst, spike]), FS), [3.0, 3.0, 1.0 / FS],
+                               rtol=1e-3)
+    assert np.isnan(energy_duration(np.zeros(10), FS))
+
+
+def test_spectral_unevenness_of_designed_spectra():
+    """Random phases under a designed amplitude: a pure power law (any slope, any level) lies on its
+    line (unevenness ~0); a ripple r·cos(2π·2·u) in ln amplitude, u the position in ln f across 2–25 Hz
+    (two whole cycles: no linear part for the line to take), gives r/√2 (a cosine's sd over whole cycles)
+    times sin(π/8)/(π/8) (each of the 16 bins averages an eighth of a cycle)."""
+    n = 8192
+    freqs_hz = np.fft.rfftfreq(n, 1.0 / FS)
+    phase = np.exp(2j * np.pi * np.random.default_rng(0).random(freqs_hz.size))
+    f = np.maximum(freqs_hz, 0.1)
+    u = np.log(f / 2.0) / np.log(25.0 / 2.0)
+
+    def trace(ln_amplitude):
+        return np.fft.irfft(np.exp(ln_amplitude) * phase, n=n)
+    smooth = [trace(np.log(3.0) - 1.3 * np.log(f)), trace(-0.4 * np.log(f))]
+    assert np.all(spectral_unevenness(np.stack(smooth), FS) < 0.02)
+    for r in (0.3, 0.6):
+        rough = trace(-1.0 * np.log(f) + r * np.cos(2 * np.pi * 2.0 * u))
+        expected = r / np.sqrt(2) * np.sin(np.pi / 8) / (np.pi / 8)
+        assert spectral_unevenness(rough, FS) == pytest.approx(expected, rel=0.03)
+    assert np.isnan(spectral_unevenness(np.zeros(n), FS))
+    assert np.isnan(spectral_unevenness(smooth[0][:100], FS))          # 1 s: 1 Hz apart, some bins hold none

@@ -24,6 +24,8 @@ DEFAULT_HIGHPASS_HZ = 0.05  # corner of the high-pass applied when integrating, 
 PRE_EVENT_S = 2.0  # the quiet start of a window (a store's windows begin 3 s before 5 % Arias), s
 PRE_EVENT_HIGHPASS_HZ = 2.0  # corner above which pre-event motion is measured, Hz
 _ORDER = 4  # Butterworth order of that high-pass (applied forward and backward)
+UNEVENNESS_BAND_HZ = (2.0, 25.0)  # band of `spectral_unevenness`, Hz
+UNEVENNESS_BINS = 16  # its log-spaced bins
 
 
 def _integrals(x, sampling_rate_hz, highpass_hz, times):
@@ -87,12 +89,47 @@ def pre_event_level(x, sampling_rate_hz, quiet_s=PRE_EVENT_S, highpass_hz=PRE_EV
         return np.where(peak > 0, quiet / np.where(peak > 0, peak, 1.0), np.nan)
 
 
+def energy_duration(x, sampling_rate_hz):
+    """∫x² dt / PGA² (...,) s of x (..., n) m/s²: how long the peak, sustained, would carry the
+    record's energy (Arias over PGA², up to π/2g). Shorter for the same energy means peakier motion.
+    NaN for an all-zero trace."""
+    x = np.asarray(x, dtype=np.float64)
+    peak = np.abs(x).max(axis=-1)
+    energy = np.sum(x * x, axis=-1) / sampling_rate_hz
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(peak > 0, energy / np.where(peak > 0, peak * peak, 1.0), np.nan)
+
+
+def spectral_unevenness(x, sampling_rate_hz, band_hz=UNEVENNESS_BAND_HZ, n_bins=UNEVENNESS_BINS):
+    """How uneven a trace's Fourier spectrum is across band_hz: the sd (...,) (ln units) of its ln
+    Fourier amplitude in n_bins log-spaced bins (ln of the rms amplitude in each) about its least-squares
+    straight line in ln f. Site resonances and path make real records' spectra uneven (0.37–0.45 on the
+    shared data's regions, 2–25 Hz, 4096 samples); a smooth spectrum with random phases gives only its
+    own sampling scatter. NaN where a bin is empty of frequencies or energy."""
+    x = np.asarray(x, dtype=np.float64)
+    freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / sampling_rate_hz)
+    power = np.abs(np.fft.rfft(x, axis=-1)) ** 2
+    edges = np.geomspace(band_hz[0], band_hz[1], n_bins + 1)
+    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges[:-1], edges[1:])]
+    if not all(b.any() for b in bins):            # too short a trace to resolve the bins
+        return np.full(x.shape[:-1], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.stack([0.5 * np.log(power[..., b].mean(axis=-1)) for b in bins], axis=-1)
+        t = np.log(np.sqrt(edges[:-1] * edges[1:]))
+        t = t - t.mean()
+        centred = level - level.mean(axis=-1, keepdims=True)
+        slope = (centred @ t) / (t @ t)
+        return np.where(np.isfinite(level).all(axis=-1),
+                        np.sqrt(np.mean((centred - slope[..., None] * t) ** 2, axis=-1)), np.nan)
+
+
 def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=DEFAULT_FREQS_HZ):
     """All metrics of x (..., n) m/s² sampled at sampling_rate_hz Hz, as a dict of float64 arrays:
     pga (...,) m/s², pgv (...,) m/s, pgd (...,) m, psa (..., P) m/s² (5 % damping, at periods_s),
     fas (..., F) m/s (Konno–Ohmachi b=40 smoothed, at freqs_hz), arias (...,) m/s,
     d5_75 and d5_95 (...,) s (significant durations), cav (...,) m/s, pre_event (...,)
-    dimensionless (`pre_event_level`: > 2 Hz rms over the first 2 s / > 2 Hz peak)."""
+    dimensionless (`pre_event_level`: > 2 Hz rms over the first 2 s / > 2 Hz peak), energy_duration
+    (...,) s (`energy_duration`), unevenness (...,) ln units (`spectral_unevenness`)."""
     x = np.asarray(x, dtype=np.float64)
     return {
         "pga": pga(x),
@@ -105,4 +142,6 @@ def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=DEFAU
         "d5_95": significant_duration(x, sampling_rate_hz, 0.05, 0.95),
         "cav": cav(x, sampling_rate_hz),
         "pre_event": pre_event_level(x, sampling_rate_hz),
+        "energy_duration": energy_duration(x, sampling_rate_hz),
+        "unevenness": spectral_unevenness(x, sampling_rate_hz),
     }

@@ -33,7 +33,9 @@ from seisdiff.io.store import Store, open_store
 BASELINES = ("lf_only", "stochastic")
 HEADLINE_PERIOD_BAND_S = (0.05, 1.0)
 HEADLINE_FREQ_BAND_HZ = (1.0, 25.0)
-LOG_SCALARS = {"pga": "mps2", "pgv": "mps", "arias": "mps", "cav": "mps"}  # name → unit suffix
+# name → unit suffix; energy_duration and unevenness: the realism of the peak factor and of the spectrum's
+# shape (metrics.energy_duration, metrics.spectral_unevenness; issue #20: why Arias and PGA pull apart)
+LOG_SCALARS = {"pga": "mps2", "pgv": "mps", "arias": "mps", "cav": "mps", "energy_duration": "s", "unevenness": "ln"}
 DURATIONS = ("d5_75", "d5_95")
 ANDERSON_METRICS = ("pga", "pgv", "arias", "cav", "d5_95")
 BLOCK_TRACES = 64
@@ -60,6 +62,8 @@ TABLE_ROWS = [
     ("envelope correlation (median)", "envelope_corr_median", "{:.3f}"),
     ("pre-event > 2 Hz level, generated/real (median)", "pre_event_ratio_median", "{:.2f}"),
     (f"pre-event ratio > {PRE_EVENT_LIMIT:g}× (fraction of records)", "pre_event_over_limit_fraction", "{:.2f}"),
+    ("energy duration ∫a²dt/PGA², median ln ratio", "energy_duration_median_ln", "{:+.3f}"),
+    ("spectral unevenness 2–25 Hz, median ln ratio", "unevenness_median_ln", "{:+.3f}"),
     ("low-band correlation (median)", "lowband_corr_median", "{:.4f}"),
     ("low-band amplitude ratio (median)", "lowband_amp_ratio_median", "{:.3f}"),
 ]
@@ -502,6 +506,8 @@ def _markdown(result: dict) -> str:
         f"crossover {result['lowpass_hz']:g} Hz",
         "- residuals ln(real/generated), averaged over realizations then channels per record; "
         "positive bias = generated too weak; baselines computed from the real conditioning",
+        "- energy duration (∫a²dt / PGA², s) and spectral unevenness (sd of the ln Fourier amplitude in 16 "
+        "log-spaced bins over 2–25 Hz about its straight line in ln f): positive = generated peakier, smoother",
         f"- stochastic baseline κ: {result['stochastic_kappa_s']}",
         "",
         "| metric | model | lf_only | stochastic |",
