@@ -177,3 +177,30 @@ def test_band_top_low_passes_the_output_as_the_training_band(tiny):
     np.testing.assert_array_equal(same, raw.astype(np.float32))
     assert band_top({"band_hz": [0.1, 30.0], "preprocess": {"filter_order": 6}}) == (30.0, 6)
     assert band_top(None) == (None, 4)
+
+
+def test_blend_window_keeps_shared_low_and_independent_high_frequencies():
+    """Two windows cross-fading over a ramp (cos², sin²): a low-frequency sine both carry comes out as
+    it went in (amplitude weights below the split), and two independent high-frequency noises keep their
+    power at every sample (power weights above it: E[(cos·a + sin·b)²] = 1), where amplitude weights
+    alone would keep cos⁴ + sin⁴ of it, half at the ramp's middle."""
+    from seisdiff.dsp import bandpass
+    from seisdiff.engine.generate import blend_window
+    n, ramp = 3000, slice(1000, 2000)
+    u = (np.arange(1000) + 0.5) / 1000
+    w_out, w_in = np.ones(n), np.zeros(n)
+    w_out[ramp], w_in[ramp] = np.cos(0.5 * np.pi * u) ** 2, np.sin(0.5 * np.pi * u) ** 2
+    w_out[2000:], w_in[2000:] = 0.0, 1.0
+    t = np.arange(n) / FS
+    shared = np.sin(2 * np.pi * 0.3 * t)
+    mixed = blend_window(shared, w_out, FS, 2.0) + blend_window(shared, w_in, FS, 2.0)
+    np.testing.assert_allclose(mixed[200:-200], shared[200:-200], atol=0.01)
+    rng = np.random.default_rng(0)
+    a, b = (bandpass(rng.standard_normal((400, n)), FS, 5.0, 20.0) for _ in range(2))
+    blocks = lambda y: np.mean(y[:, 200:-200] ** 2, axis=0).reshape(-1, 50).mean(axis=1)   # 0.5 s blocks
+    reference = np.mean(a[:, 200:-200] ** 2)
+    power = blocks(blend_window(a, w_out, FS, 2.0) + blend_window(b, w_in, FS, 2.0)) / reference
+    np.testing.assert_allclose(power, 1.0, atol=0.1)
+    old = blocks(blend_window(a, w_out) + blend_window(b, w_in)) / reference
+    assert old[(1500 - 200) // 50] == pytest.approx(0.5, abs=0.1)          # the dip the split removes
+    assert old[0] == pytest.approx(1.0, abs=0.1)

@@ -51,6 +51,7 @@ def test_cli_zarr_end_to_end_and_resume(tiny, tmp_path, capsys):
     # the output is low-passed at the training records' upper band edge (engine.generate's band_top_hz)
     spec = torch.load(tiny.ckpt, weights_only=True)["store"]
     assert config["band_top_hz"] == spec["band_hz"][1] < FS / 2 and config["band_order"] == 4
+    assert config["crossfade_split_hz"] == 2.0 * LOWPASS_HZ        # windows' high bands cross-fade by power
 
     assert _sample("--checkpoint", tiny.ckpt, "--cond", cond.path, "--out", out, "--seed", 5) == 2
     assert "other settings" in capsys.readouterr().err                 # never mix two runs in one output

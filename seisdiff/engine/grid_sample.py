@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from seisdiff.engine import hf_level
-from seisdiff.engine.generate import generate
+from seisdiff.engine.generate import CROSSFADE_SPLIT, generate
 from seisdiff.engine.hf_level import relative_ln_distance
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
 from seisdiff.engine.scaling import vertical_flag
@@ -41,8 +41,9 @@ from seisdiff.preprocess.whole import condition_whole, config_for_model, level_w
 DEFAULT_BLOCK_STATIONS = 64
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
-               "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz")
-RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None}   # outputs made before these had none
+               "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
+               "crossfade_split_hz")
+RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None}   # older outputs: none
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
 
@@ -121,7 +122,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "grid_dt_s": source.dt_s, "crossover_hz": cfg.lowpass_hz, "sampling_rate_hz": fs,
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
                     "kappa_s": kappa_s, "level_model": bool(level),
-                    "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order)}
+                    "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
+                    "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz}
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS)
         files = None if station_format is None else (station_files_dir(out, station_format), station_format)
@@ -167,7 +169,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                                             sampler=sampler, seed=seed, batch_size=batch_size, lf_merge=lf_merge,
                                             sampling_rate_hz=fs, lowpass_hz=cfg.lowpass_hz, window=settings["window"],
                                             device=device, metadata=meta, compile=compile, level_model=level,
-                                            band_top_hz=settings["band_top_hz"], band_order=settings["band_order"]):
+                                            band_top_hz=settings["band_top_hz"], band_order=settings["band_order"],
+                                            crossfade_split_hz=settings["crossfade_split_hz"]):
                 out_block[row[rid]] = bb_mps2
                 bar.update(n_channels)
             writer.write_block(b, out_block.reshape(n, c, n_out), files)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from seisdiff.engine.generate import band_top, generate
+from seisdiff.engine.generate import CROSSFADE_SPLIT, band_top, generate
 from seisdiff.engine.lfmerge import MERGE_TOL
 from seisdiff.engine.samplers import DEFAULT_GRID, DEFAULT_SAMPLER, SAMPLERS, STEPS_FOR, evaluations, intervals_for
 from seisdiff.engine.scaling import ALWAYS_KNOWN, metadata_columns
@@ -29,8 +29,9 @@ from seisdiff.io.store import pad_to_length
 
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
-               "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz")
-RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "band_top_hz": None}
+               "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz")
+RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "band_top_hz": None,
+                   "crossfade_split_hz": None}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -176,6 +177,8 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
         # the training records' upper band edge: the output is low-passed there (`generate`)
         "band_top_hz": top_hz, "band_order": order,
+        # windows cross-fade their high frequencies (independent draws) with power weights (`generate`)
+        "crossfade_split_hz": CROSSFADE_SPLIT * cond.lowpass_hz,
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
     }
@@ -232,7 +235,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     metadata={c: v[part_rows] for c, v in meta.items()}, done=done, compile=compile,
                     pre_event_gate=settings.get("pre_event_gate", False),
                     level_model=model.level_model if settings.get("level_model") else None,
-                    band_top_hz=settings.get("band_top_hz"), band_order=settings.get("band_order", 4)):
+                    band_top_hz=settings.get("band_top_hz"), band_order=settings.get("band_order", 4),
+                    crossfade_split_hz=settings.get("crossfade_split_hz")):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
