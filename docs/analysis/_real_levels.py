@@ -33,12 +33,20 @@ def load(path, also=None) -> SimpleNamespace:
                            region=region[keep], event=event)
 
 
-def ridge(F, Y, rows):
+def ridge(F, Y, rows, weights=None):
     """The level model's ridge (RIDGE on standardized features F, intercept free) fitted on `rows` → a
-    predictor of Y's columns for any rows."""
-    mean, scale = F[rows].mean(0), np.where(F[rows].std(0) > 0, F[rows].std(0), 1.0)
+    predictor of Y's columns for any rows. weights (len(F),): per-trace weights (normalized to mean 1
+    over `rows`, so that the penalty means the same); None: every trace alike, as `hf_level.fit`."""
+    if weights is None:
+        mean, scale = F[rows].mean(0), np.where(F[rows].std(0) > 0, F[rows].std(0), 1.0)
+        w = np.ones(len(rows))
+    else:
+        w = weights[rows] / weights[rows].mean()
+        mean = np.average(F[rows], axis=0, weights=w)
+        sd = np.sqrt(np.average((F[rows] - mean) ** 2, axis=0, weights=w))
+        scale = np.where(sd > 0, sd, 1.0)
     A = np.column_stack([np.ones(len(rows)), (F[rows] - mean) / scale])
     penalty = hf_level.RIDGE * np.eye(A.shape[1])
     penalty[0, 0] = 0.0
-    coef = np.linalg.solve(A.T @ A + penalty, A.T @ Y[rows])
+    coef = np.linalg.solve(A.T @ (w[:, None] * A) + penalty, A.T @ (w[:, None] * Y[rows]))
     return lambda j: np.column_stack([np.ones(len(j)), (F[j] - mean) / scale]) @ coef

@@ -9,26 +9,16 @@ bins of ln(mean power in the bin), each bin weighing the same, as PSA and FAS we
 intensity is the energy, Σ power over linear frequency. Per record and band (2–6, 8–25 Hz) the energy
 ratio ln(E_real / E_gen) minus twice the level ratio 2·(level_real − level_gen) is the gap: positive
 where, at equal level, the real record holds more energy (a spectrum more uneven across the band, or
-tilted towards the band's top). Then the unevenness itself: the sd of the ln Fourier amplitude in 16
-log-spaced bins over 2–25 Hz about a straight line in ln f, real and generated. Medians over records."""
+tilted towards the band's top). Then the unevenness itself (`evaluate.metrics.spectral_unevenness`: the
+sd of the ln Fourier amplitude in 16 log-spaced bins over 2–25 Hz about a straight line in ln f), real
+and generated. Medians over records."""
 import sys
 
 import numpy as np
 
 from seisdiff.engine import hf_level
+from seisdiff.evaluate.metrics import spectral_unevenness
 from seisdiff.io.store import open_store
-
-
-def roughness(x, fs, lo_hz=2.0, hi_hz=25.0, n_bins=16):
-    """sd (m,) of each trace's ln Fourier amplitude in n_bins log-spaced bins about its straight line in ln f."""
-    freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / fs)
-    power = np.abs(np.fft.rfft(x)) ** 2
-    edges = np.geomspace(lo_hz, hi_hz, n_bins + 1)
-    level = 0.5 * np.stack([np.log(power[:, (freqs_hz >= a) & (freqs_hz < b)].mean(1))
-                            for a, b in zip(edges[:-1], edges[1:])], 1)
-    design = np.column_stack([np.ones(n_bins), np.log(np.sqrt(edges[:-1] * edges[1:]))])
-    coef, *_ = np.linalg.lstsq(design, level.T, rcond=None)
-    return (level - (design @ coef).T).std(1)
 
 
 def pair(real_path, gen_path):
@@ -56,6 +46,6 @@ for real_path, gen_path in zip(sys.argv[1::2], sys.argv[2::2]):
         cells += [f"{np.median(energy):+.2f}", f"{np.median(level):+.2f}", f"{gap[-1]:+.2f}"]
     gaps.append(gap)
     arias = np.median(np.log((a * a).sum(1) / (b * b).sum(1)))
-    uneven = f"{np.median(roughness(a, fs)):.2f} / {np.median(roughness(b, fs)):.2f}"
+    uneven = f"{np.median(spectral_unevenness(a, fs)):.2f} / {np.median(spectral_unevenness(b, fs)):.2f}"
     print(f"| {real_path} | " + " | ".join(cells) + f" | {arias:+.2f} | {uneven} |")
 print(f"| mean gap | | | {np.mean(gaps, 0)[0]:+.2f} | | | {np.mean(gaps, 0)[1]:+.2f} | | |")

@@ -15,25 +15,11 @@ import sys
 
 import numpy as np
 
-from _real_levels import load
+from _real_levels import load, ridge
 
-from seisdiff.engine import hf_level
 
 real = load(sys.argv[1])
 X, Y, event, region = real.X, real.Y, real.event, real.region
-
-
-def weighted_ridge(rows, weights):
-    """`_real_levels.ridge` with per-trace weights (mean 1 over `rows`)."""
-    w = weights[rows] / weights[rows].mean()
-    mean = np.average(X[rows], axis=0, weights=w)
-    sd = np.sqrt(np.average((X[rows] - mean) ** 2, axis=0, weights=w))
-    scale = np.where(sd > 0, sd, 1.0)
-    A = np.column_stack([np.ones(len(rows)), (X[rows] - mean) / scale])
-    penalty = hf_level.RIDGE * np.eye(A.shape[1])
-    penalty[0, 0] = 0.0
-    coef = np.linalg.solve(A.T @ (w[:, None] * A) + penalty, A.T @ (w[:, None] * Y[rows]))
-    return lambda j: np.column_stack([np.ones(len(j)), (X[j] - mean) / scale]) @ coef
 
 
 def per_group(labels):
@@ -53,7 +39,7 @@ for g in regions:
     train, test = np.flatnonzero(region != g), np.flatnonzero(region == g)
     row = []
     for weights in schemes.values():
-        r = Y[test] - weighted_ridge(train, weights)(test)
+        r = Y[test] - ridge(X, Y, train, weights)(test)
         row.append((r.mean(0), r.std(0)))
     table.append(row)
     print(f"| {g} ({len(test)}) | " + " | ".join(f"{cell(b)} | {cell(s)}" for b, s in row) + " |")

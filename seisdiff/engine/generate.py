@@ -63,7 +63,8 @@ def crossfade_layout(length: int, window: int) -> tuple[list[int], np.ndarray]:
 
 def blend_window(window_mps2, weight, sampling_rate_hz: float | None = None, split_hz: float | None = None,
                  order: int = 4) -> np.ndarray:
-    """A generated window's share (..., C, W) of a record at its cross-fade weights weight (W,) (`crossfade_layout`).
+    """Generated windows' shares (..., C, W) of their records at their cross-fade weights `weight`, broadcasting
+    against them ((W,) for one window, (B, 1, W) for a batch; `crossfade_layout`).
 
     Below split_hz consecutive windows carry the same motion (the conditioning's: correlation 0.84–0.998
     between two realizations below 2 Hz with a 1 Hz crossover), and amplitude weights (summing to 1) keep
@@ -177,10 +178,11 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
             raise UserError(f"the model produced non-finite values for record(s) {bad[:5]}; the checkpoint "
                             "is unusable (diverged training?) — use another checkpoint")
         windows_mps2 = scaler.to_physical(x0_model, log_scale).numpy().astype(np.float64)
+        shares = blend_window(windows_mps2, weights[[j for _, _, j in batch]][:, None, :], sampling_rate_hz,
+                              crossfade_split_hz if len(starts) > 1 else None)      # one split for the batch
         for row, (i, k, j) in enumerate(batch):
             acc, left = pending.setdefault((i, k), [np.zeros((n_channels, max(length, window))), len(starts)])
-            acc[:, starts[j]:starts[j] + window] += blend_window(windows_mps2[row], weights[j], sampling_rate_hz,
-                                                                 crossfade_split_hz if len(starts) > 1 else None)
+            acc[:, starts[j]:starts[j] + window] += shares[row]
             pending[(i, k)][1] = left - 1
         complete = [key for key, (_, left) in pending.items() if left == 0]
         if not complete:
