@@ -59,7 +59,14 @@ def test_default_checkpoint_loads_through_the_migration():
     assert load_checkpoint(DEFAULT_CHECKPOINT)["version"] == VERSION
     _, config, scaler, *_ = load_denoiser(DEFAULT_CHECKPOINT)
     assert scaler.to_dict() == {**raw["scaling"], "filter_order": float(raw["scaling"]["filter_order"])}
-    assert {k: v for k, v in config.to_dict().items() if k in raw["config"]} == raw["config"]
+    assert _saved_part(config.to_dict(), raw["config"]) == raw["config"]
+    assert config.data.crop_overhang == 0.0            # a setting added since: its default, the old crops
+
+
+def _saved_part(current: dict, saved: dict) -> dict:
+    """`current` restricted to the keys `saved` has, at every level (settings added since dropped)."""
+    return {k: _saved_part(current[k], v) if isinstance(v, dict) and isinstance(current.get(k), dict)
+            else current.get(k) for k, v in saved.items()}
 
 
 def test_a_missing_default_model_is_one_clear_line(monkeypatch, tmp_path):

@@ -10,7 +10,7 @@ from synth import make_store
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import load_checkpoint
 from seisdiff.engine.config import DataConfig, ModelConfig, load_config
-from seisdiff.engine.data import BatchLoader, split_indices, validation_set
+from seisdiff.engine.data import BatchLoader, RecordPool, crop, split_indices, validation_set
 from seisdiff.engine.denoiser import Denoiser
 from seisdiff.engine.diagnostics import batch_report, quick_sample
 from seisdiff.engine.diffusion import forward_loss, validation_loss
@@ -19,6 +19,7 @@ from seisdiff.engine.scaling import Scaler, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.engine.train import lr_factor
 from seisdiff.errors import UserError
+from seisdiff.io.store import create_store, open_store
 
 TINY_TOML = """
 batch_size = 4
@@ -125,6 +126,49 @@ def test_streaming_blocks_cover_every_record_once(tmp_path):
     seen = np.concatenate([mb["log_scale"].numpy() for step in loader.epoch(2) for mb in step])
     expected = scaler.log_scale(store.read(0, 20)["lowpass"])
     np.testing.assert_allclose(np.sort(seen), np.sort(expected), rtol=1e-12)
+
+
+def test_crops_past_a_record_are_zero_filled():
+    rng = np.random.default_rng(0)
+    bb, lp = rng.normal(size=(2, 3, 2, 20)).astype(np.float32)
+    pool = RecordPool(bb, lp, {})
+    got_bb, got_lp = crop(pool, [2, 0, 1], [-5, 12, 3], 12)
+    padded = np.pad(bb, ((0, 0), (0, 0), (12, 12)))                  # 12 zeros either side
+    for row, (r, o) in enumerate([(2, -5), (0, 12), (1, 3)]):
+        np.testing.assert_array_equal(got_bb[row], padded[r, :, 12 + o:12 + o + 12])
+    np.testing.assert_array_equal(got_lp[1], np.pad(lp[0], ((0, 0), (12, 12)))[:, 24:36])
+
+
+@pytest.mark.parametrize("overhang", [0.0, 1.0])
+def test_crop_overhang_puts_every_record_time_at_every_window_position(tmp_path, overhang):
+    """Broadband = the record's sample index + 1 (lowpass constant, so one scale): the record time each
+    window position sees. With overhang 1 its mean is the record's middle at every position (no
+    positional prior to learn); without, a crop's start sits earlier in the record than its end."""
+    length, window, n = 64, 16, 32
+    t = np.arange(length, dtype=np.float32)
+    w = create_store(tmp_path / "ramp.zarr", sampling_rate_hz=100.0, length=length, lowpass_hz=1.0)
+    w.append(np.tile(t + 1, (n, 1, 1)), np.ones((n, 1, length), np.float32), [f"r{i}" for i in range(n)])
+    store, scaler = open_store(tmp_path / "ramp.zarr"), Scaler()
+    cfg = DataConfig(window=window, flip_polarity=False, crop_overhang=overhang, val_fraction=0.0)
+    loader = BatchLoader(store, np.arange(n), scaler, cfg, n, seed=0)
+    raw = np.concatenate([scaler.to_physical(mb["x0"], mb["log_scale"]).numpy()[:, 0]
+                          for e in range(150) for step in loader.epoch(e) for mb in step])
+    inside = raw > 0.5
+    assert np.all(np.abs(raw[~inside]) == 0)                          # past the record: exactly zero
+    record_time = np.where(inside, raw - 1, np.nan)
+    mean_at = np.nanmean(record_time, axis=0)                         # (window,) mean record time per position
+    if overhang:
+        np.testing.assert_allclose(mean_at, (length - 1) / 2, atol=1.5)
+        assert inside.mean() == pytest.approx(length / (length + window - 1), abs=0.02)
+    else:
+        assert inside.all() and mean_at[-1] - mean_at[0] == pytest.approx(window - 1, abs=1e-9)
+        assert mean_at[0] == pytest.approx((length - window) / 2, abs=1.5)
+
+
+def test_crop_overhang_outside_zero_to_one_is_refused(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=8, length=64)
+    with pytest.raises(UserError, match="crop_overhang"):
+        BatchLoader(store, np.arange(8), Scaler(), DataConfig(crop_overhang=1.5), 4, seed=0)
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.5, 1.0])

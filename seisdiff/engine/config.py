@@ -47,6 +47,10 @@ class DataConfig:
                                    # METADATA_FEATURES and `preprocess --measure-kappa`
     metadata_dropout: float = 0.0  # chance a training example's metadata is hidden (NaN), so "unknown"
                                    # does not single out the real records (0.5 tried: see MODEL_CARD.md)
+    crop_overhang: float = 0.0     # fraction of the window a training crop may reach past either end of its
+                                   # record, zero-filled; 1 = every record sample at every window position
+                                   # equally often (no positional prior: docs/MEASUREMENTS.md, "Training
+                                   # crops that reach past the record")
     block_records: int = 512       # records per store read
     max_memory_gb: float = 8.0     # above this, stream blocks instead of holding the training set
 

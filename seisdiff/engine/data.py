@@ -86,6 +86,9 @@ class BatchLoader:
         if self.window > store.length:
             raise UserError(f"window {self.window} is longer than the store's records ({store.length}); "
                             "lower data.window")
+        if not 0.0 <= cfg.crop_overhang <= 1.0:
+            raise UserError(f"data.crop_overhang {cfg.crop_overhang} is outside [0, 1] (a fraction of the window)")
+        self.overhang = overhang_samples(self.window, cfg.crop_overhang)
         record_bytes = 2 * store.n_channels * store.length * 4  # broadband + lowpass, float32
         fits = len(self.indices) * record_bytes <= cfg.max_memory_gb * 2**30
         self.pool_records = len(self.indices) if fits else max(batch_size, int(cfg.max_memory_gb * 2**30 // record_bytes))
@@ -112,7 +115,8 @@ class BatchLoader:
                 RecordPool.read(self.store, chunk, self.cfg.block_records)
             rng = np.random.default_rng([self.seed, epoch, k])
             order = rng.permutation(len(pool))
-            offsets = rng.integers(0, pool.broadband_mps2.shape[-1] - self.window + 1, size=len(pool))
+            offsets = rng.integers(-self.overhang, pool.broadband_mps2.shape[-1] - self.window + self.overhang + 1,
+                                   size=len(pool))
             signs = rng.choice([-1.0, 1.0], size=len(pool)) if self.cfg.flip_polarity else np.ones(len(pool))
             hide = rng.random(len(pool)) < self.cfg.metadata_dropout
             for step in range(len(pool) // self.batch_size):
@@ -125,11 +129,21 @@ class BatchLoader:
                           hide_metadata=hide[rows])
 
 
+def overhang_samples(window: int, fraction: float) -> int:
+    """Samples a training crop of `window` may reach past its record's ends: `fraction` of the window, at
+    most window − 1 (a crop always holds one record sample)."""
+    return min(int(round(fraction * window)), window - 1)
+
+
 def crop(pool: RecordPool, rows, offsets, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Raw (broadband, lowpass) (n, C, window) m/s² of pool records `rows`, starting at `offsets` (n,)."""
+    """Raw (broadband, lowpass) (n, C, window) m/s² of pool records `rows`, starting at `offsets` (n,);
+    samples before a record's start or past its end (negative or large offsets) are zero."""
     take = (np.asarray(offsets)[:, None] + np.arange(window))[:, None, :]
-    return (np.take_along_axis(pool.broadband_mps2[rows], take, axis=-1),
-            np.take_along_axis(pool.lowpass_mps2[rows], take, axis=-1))
+    length = pool.broadband_mps2.shape[-1]
+    inside = (take >= 0) & (take < length)
+    take = np.clip(take, 0, length - 1)
+    return (np.take_along_axis(pool.broadband_mps2[rows], take, axis=-1) * inside,
+            np.take_along_axis(pool.lowpass_mps2[rows], take, axis=-1) * inside)
 
 
 def make_batch(pool: RecordPool, rows, offsets, signs, window: int, scaler: Scaler, use_metadata: bool,
