@@ -49,8 +49,9 @@ class DataConfig:
                                    # does not single out the real records (0.5 tried: see MODEL_CARD.md)
     crop_overhang: float = 0.0     # fraction of the window a training crop may reach past either end of its
                                    # record, zero-filled; 1 = every record sample at every window position
-                                   # equally often (no positional prior: docs/MEASUREMENTS.md, "Training
-                                   # crops that reach past the record")
+                                   # equally often: halves the network's positional prior, moves no
+                                   # held-out goal (docs/MEASUREMENTS.md, "Training crops that reach past
+                                   # the record"; not in the shipped recipes)
     block_records: int = 512       # records per store read
     max_memory_gb: float = 8.0     # above this, stream blocks instead of holding the training set
 
