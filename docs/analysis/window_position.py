@@ -53,7 +53,7 @@ def main():
     rows = [("real", profile(real))]
     for path in args.checkpoints:
         m = load_denoiser(path)
-        cond = lowpass(real, RATE_HZ, m.scaler.lowpass_hz, 4)[:, None, :]
+        cond = lowpass(real, RATE_HZ, m.scaler.lowpass_hz, m.scaler.filter_order)[:, None, :]
         ids = [f"w{s}" for s in starts]
         gen = {rid: x[0] for rid, _, x in generate(m.denoiser, m.scaler, m.config, cond, ids, sampler=args.sampler,
                                                     steps=args.steps, seed=args.seed, lf_merge=False,
