@@ -11,6 +11,7 @@ from seisdiff.dsp import bandpass, lowpass
 from seisdiff.errors import UserError
 from seisdiff.io.store import open_store
 from seisdiff.simulate import fourier_amplitude_mps, simulate_motion, simulate_three_component
+from seisdiff.simulate import stochastic
 from seisdiff.simulate.corpus import simulate_corpus, write_at2_corpus
 from seisdiff.simulate.stochastic import (generic_velocity_profile, saragoni_hart_envelope,
                                           site_amplification)
@@ -22,9 +23,9 @@ BJ97_AMP = np.array([1.10, 1.18, 1.42, 1.58, 1.74, 2.06, 2.25, 2.58, 3.13, 4.00]
 BJ97_V30_MPS = 618.7
 
 
-def _realizations(magnitude, distance_km, vs30_mps, n=20, seed=0):
+def _realizations(magnitude, distance_km, vs30_mps, n=20, seed=0, **kwargs):
     rng = np.random.default_rng(seed)
-    return np.stack([simulate_motion(magnitude, distance_km, vs30_mps, FS_HZ, N_SAMPLES, rng)
+    return np.stack([simulate_motion(magnitude, distance_km, vs30_mps, FS_HZ, N_SAMPLES, rng, **kwargs)
                      for _ in range(n)])
 
 
@@ -79,9 +80,10 @@ def test_saragoni_hart_envelope_peak_and_decay():
     assert t[np.argmax(saragoni_hart_envelope(t, duration))] == pytest.approx(0.2 * t_eta, abs=t[1])
 
 
-@pytest.mark.parametrize("magnitude, distance_km, vs30_mps", [(6.5, 20.0, 400.0), (5.0, 100.0, 760.0)])
-def test_simulated_fourier_spectrum_matches_target(magnitude, distance_km, vs30_mps):
-    acc = _realizations(magnitude, distance_km, vs30_mps)
+@pytest.mark.parametrize("magnitude, distance_km, vs30_mps, wave_trains",
+                         [(6.5, 20.0, 400.0, False), (5.0, 100.0, 760.0, False), (6.5, 60.0, 400.0, True)])
+def test_simulated_fourier_spectrum_matches_target(magnitude, distance_km, vs30_mps, wave_trains):
+    acc = _realizations(magnitude, distance_km, vs30_mps, wave_trains=wave_trains)
     f = np.fft.rfftfreq(N_SAMPLES, 1 / FS_HZ)
     fas_rms = np.sqrt(np.mean(np.abs(np.fft.rfft(acc, axis=1) / FS_HZ) ** 2, axis=0))
     target = fourier_amplitude_mps(f, magnitude, distance_km, vs30_mps)
@@ -94,6 +96,52 @@ def test_simulated_fourier_spectrum_matches_target(magnitude, distance_km, vs30_
         sel = (f >= lo) & (f < hi)
         ratio = np.sqrt(np.mean(fas_rms[sel] ** 2) / np.mean(target[sel] ** 2))
         assert abs(np.log(ratio)) < 0.3, (lo, hi, ratio)
+
+
+def test_wave_train_fractions_partition_the_energy():
+    f = np.geomspace(0.01, 50.0, 400)
+    for p_share in (stochastic.P_ENERGY_FRACTION, stochastic.P_ENERGY_FRACTION_VERTICAL):
+        frac = stochastic.wave_train_fractions(f, p_share)
+        np.testing.assert_allclose(frac["p"] + frac["s"] + frac["late"], 1.0, atol=1e-12)
+        assert min(v.min() for v in frac.values()) >= 0.0
+        # P: its share well above its corner, f² below it; late: LATE_FRACTION of the rest well below its corner
+        np.testing.assert_allclose(frac["p"][f > 30], p_share, rtol=0.01)
+        np.testing.assert_allclose(frac["p"][f < 0.02] / f[f < 0.02] ** 2, p_share / stochastic.P_CORNER_HZ ** 2,
+                                   rtol=0.001)
+        low = f < 0.05
+        np.testing.assert_allclose(frac["late"][low], (1 - frac["p"][low]) * stochastic.LATE_FRACTION, rtol=1e-4)
+        assert frac["late"][f > 5].max() < 1e-4
+
+
+def _band_timing(acc_mps2, s_arrival_s):
+    """Per row: (t95 of > 2 Hz − t95 of < 0.5 Hz (s), share of the > 2 Hz energy before the S arrival,
+    share of the < 0.5 Hz energy before it)."""
+    from seisdiff.dsp.intensity import arias_time
+
+    x = bandpass(acc_mps2, FS_HZ, 0.1, 30.0)
+    high, low = x - lowpass(x, FS_HZ, 2.0), lowpass(x, FS_HZ, 0.5)
+    n_s = int(s_arrival_s * FS_HZ)
+    before = [(b[:, :n_s] ** 2).sum(1) / (b ** 2).sum(1) for b in (high, low)]
+    return arias_time(high, FS_HZ, 0.95) - arias_time(low, FS_HZ, 0.95), *before
+
+
+def test_wave_trains_start_the_high_band_with_p_and_end_it_before_the_low_band():
+    """One envelope: every band starts and ends together. Wave trains: before the S arrival the high
+    band carries a share of its energy (P) that the low band does not, and the low band's late train
+    outlasts the high band by seconds at 60 km (real records: a median 7 s, docs/MEASUREMENTS.md)."""
+    magnitude, distance_km = 6.5, 60.0
+    r_km = stochastic.effective_distance_km(magnitude, distance_km)
+    s_arrival_s = 5.0 + r_km / stochastic.BETA_KMPS * (1 - 1 / stochastic.P_TO_S_VELOCITY)  # after 5 s of quiet
+    one = _band_timing(_realizations(magnitude, distance_km, 400.0, n=12), s_arrival_s)
+    trains = _band_timing(_realizations(magnitude, distance_km, 400.0, n=12, wave_trains=True), s_arrival_s)
+    assert abs(np.median(one[0])) < 1.0
+    assert np.median(trains[0]) < -3.0
+    assert 0.5 < np.median(one[1]) / np.median(one[2]) < 2.0      # one envelope: the same share
+    assert np.median(trains[1]) > 0.02                              # the P train's high band ...
+    assert np.median(trains[1]) > 3 * np.median(trains[2])          # ... with little low band
+    vertical = simulate_three_component(magnitude, distance_km, 400.0, FS_HZ, N_SAMPLES,
+                                        np.random.default_rng(3), wave_trains=True)
+    assert _band_timing(vertical[2:], s_arrival_s)[1][0] > _band_timing(vertical[:1], s_arrival_s)[1][0]
 
 
 def test_pga_grows_with_magnitude_and_decays_with_distance():
@@ -206,11 +254,26 @@ def test_cli_store_holds_band_passed_simulations_and_resumes(tmp_path):
     assert np.all((store.column("magnitude") >= 5) & (store.column("magnitude") <= 6))
     assert main(argv[:-1] + ["8", "--n", "5"]) == 2  # another seed into the same store is refused
     assert main(argv + ["--n", "5", "--kappa0", "0.02", "0.06"]) == 2  # so is another κ0 range
+    assert main(argv + ["--n", "5", "--wave-trains"]) == 2  # and wave trains into a one-envelope store
     # a store simulated before --kappa0 existed (κ0 fixed at 0.04 s) still resumes
     import zarr
     group = zarr.open_group(out, mode="r+")
     group.attrs["simulation"] = {k: v for k, v in group.attrs["simulation"].items() if k != "kappa0_range_s"}
     assert main(argv + ["--n", "6"]) == 0 and len(open_store(out)) == 6
+
+
+def test_cli_wave_trains_store_resumes_only_with_them(tmp_path):
+    out = tmp_path / "trains.zarr"
+    argv = ["simulate", "--out", str(out), "--duration-s", "20.48", "--seed", "3", "--wave-trains"]
+    assert main(argv + ["--n", "2"]) == 0
+    assert main(argv[:-1] + ["--n", "3"]) == 2          # one envelope into a wave-train store: refused
+    assert main(argv + ["--n", "3"]) == 0
+    store = open_store(out)
+    assert store.attrs["simulation"]["wave_trains"] is True and len(store) == 3
+    expected = np.stack([r["acc_mps2"] for r in simulate_corpus(3, fs_hz=100.0, n_samples=2048, seed=3,
+                                                                 wave_trains=True)])
+    np.testing.assert_allclose(store.read()["broadband"], bandpass(expected, 100.0, 0.1, 30.0).astype(np.float32),
+                               rtol=1e-5, atol=1e-6 * np.abs(expected).max())
 
 
 def test_cli_refuses_ranges_outside_the_simulator(tmp_path, capsys):

@@ -20,6 +20,10 @@ def add_arguments(p):
     p.add_argument("--duration-s", type=float, default=81.92, help="record length in s (default 81.92)")
     p.add_argument("--components", type=int, choices=(1, 3), default=1,
                    help="1: one horizontal; 3: two horizontals and a vertical (default 1)")
+    p.add_argument("--wave-trains", action="store_true",
+                   help="P, S and late low-frequency trains instead of one envelope for every frequency: the "
+                        "high band starts with the P wave and ends before the low band, as in real records "
+                        "(same expected spectrum; simulate/stochastic.py)")
     p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same corpus (default 0)")
     p.add_argument("--format", choices=("at2", "zarr"), default=None,
                    help="output format (default: zarr when --out ends in .zarr, else at2)")
@@ -56,6 +60,8 @@ def run(args) -> int:
                   distance_km_range=tuple(args.distance_km), vs30_range=tuple(args.vs30),
                   kappa0_range_s=tuple(args.kappa0),
                   fs_hz=args.fs, n_samples=n_samples, seed=args.seed, n_components=args.components)
+    if args.wave_trains:   # only when asked: stores simulated before the option existed stay resumable
+        corpus["wave_trains"] = True
     if args.format == "at2":
         records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate", disable=None)
         paths = write_at2_corpus(args.out, records)
@@ -79,8 +85,10 @@ def _run_store(args, corpus, n_samples) -> int:
                           producer="seisdiff simulate",
                           extra_attrs={"simulation": {"method": "stochastic point source, Boore (2003)",
                                                       **scenario}})
-    stored = {k: v for k, v in writer.attrs.get("simulation", {}).items() if k != "method"}
-    changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in scenario.items() if stored.get(k) != v)
+    # wave_trains is written only when asked: absent means one envelope, in stores from before the option too
+    stored = {"wave_trains": False, **{k: v for k, v in writer.attrs.get("simulation", {}).items() if k != "method"}}
+    asked = {"wave_trains": False, **scenario}
+    changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in asked.items() if stored.get(k) != v)
     if changed:
         raise UserError(f"{args.out}: existing store was simulated with other options ({changed}); "
                         "use another --out or the same options")

@@ -50,10 +50,12 @@ def _log_uniform(rng, lo_hi) -> float:
 def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_range=(10.0, 200.0),
                     vs30_range=(250.0, 760.0), fs_hz: float = 100.0, n_samples: int = 8192,
                     seed: int = 0, n_components: int = 1, records_per_event: int = 4,
-                    skip_ids: Iterable[str] = (), kappa0_range_s=(0.04, 0.04)) -> Iterator[dict]:
+                    skip_ids: Iterable[str] = (), kappa0_range_s=(0.04, 0.04),
+                    wave_trains: bool = False) -> Iterator[dict]:
     """Yield one dict per record, in index order, for records not in `skip_ids`:
     record_id (str), event (str), acc_mps2 ((n_components, n_samples) float64, m/s²; components as
-    in COMPONENTS), magnitude (Mw), distance_km, vs30_mps (m/s), site_kappa0_s (s), fs_hz."""
+    in COMPONENTS), magnitude (Mw), distance_km, vs30_mps (m/s), site_kappa0_s (s), fs_hz.
+    wave_trains: P, S and late trains instead of one envelope (`stochastic` module docstring)."""
     if n_components not in COMPONENTS:
         raise ValueError(f"n_components must be 1 or 3, not {n_components}")
     skip = set(skip_ids)
@@ -68,9 +70,11 @@ def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_rang
         vs30_mps = _log_uniform(rng, vs30_range)
         kappa0_s = _log_uniform(_rng(seed, 2, index), kappa0_range_s)
         if n_components == 3:
-            acc = simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s)
+            acc = simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s,
+                                           wave_trains=wave_trains)
         else:
-            acc = simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s)[None]
+            acc = simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, kappa_s=kappa0_s,
+                                  wave_trains=wave_trains)[None]
         yield {"record_id": rid, "event": f"{EVENT_PREFIX}{event_index:05d}", "acc_mps2": acc,
                "magnitude": magnitude, "distance_km": distance_km, "vs30_mps": vs30_mps,
                "site_kappa0_s": kappa0_s, "fs_hz": fs_hz}

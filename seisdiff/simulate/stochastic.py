@@ -25,6 +25,22 @@ tη = 2·Tgm) with Tgm = 1/fc + 0.05·R, starting after a quiet pre-event part; 
 normalised to unit mean square, multiplied by A(f) and transformed back (zero-padded to twice the
 record length so the zero-phase shaping does not wrap around). Motions longer than the record are
 truncated at its end.
+
+Wave trains (`wave_trains=True`, `simulate --wave-trains`): one envelope for every frequency is what
+real records do not have. Their high frequencies start with the P wave, where the low band is still
+weak, and end well before it: over the 330 real strong-motion windows of six regions the > 2 Hz band's
+95 % Arias time comes a median 7 s before the low band's (surface waves and long-period coda outlast the
+high-frequency S coda; docs/MEASUREMENTS.md, "High-frequency timing"). A network pre-trained on
+one-envelope motions puts its high band where the low band is strong. With wave trains the motion's
+energy is split, frequency by frequency, over three trains of independent windowed noise whose energy
+fractions sum to 1 at every frequency, so the expected Fourier spectrum stays A(f):
+  P     fraction P(f) = P_ENERGY_FRACTION·f²/(f² + P_CORNER_HZ²) (a vertical: P_ENERGY_FRACTION_VERTICAL),
+        from the first arrival (the end of the quiet part), envelope Tgm;
+  late  fraction (1 − P(f))·LATE_FRACTION·L(f), L(f) = 1/(1 + (f/LATE_CORNER_HZ)⁴), from
+        R/(LATE_GROUP_VELOCITY·β), envelope LATE_DURATION·Tgm (surface waves and long-period coda);
+  S     the rest, from the S arrival R/β, envelope Tgm;
+times after the P arrival R/α (α = √3·β), R the effective distance. The values are generic choices
+(a Poisson solid, a 0.75β group velocity), not fitted to any record.
 """
 from __future__ import annotations
 
@@ -45,6 +61,14 @@ DISTANCE_KM_RANGE = (1.0, 300.0)
 VS30_MPS_RANGE = (150.0, 1500.0)
 KAPPA0_S_RANGE = (0.005, 0.15)   # site κ0, s
 VERTICAL_TO_HORIZONTAL = 0.65  # V/H spectral ratio, typical of rock/stiff-soil records beyond ~10 km
+P_TO_S_VELOCITY = 3.0 ** 0.5    # α/β of a Poisson solid
+P_ENERGY_FRACTION = 0.05        # wave trains: the P train's share of a horizontal's energy well above
+P_ENERGY_FRACTION_VERTICAL = 0.25  # P_CORNER_HZ, and of a vertical's
+P_CORNER_HZ = 1.0               # below it the P train's share falls as f² (P carries little low band)
+LATE_FRACTION = 0.6             # the late train's share of the energy well below LATE_CORNER_HZ
+LATE_CORNER_HZ = 0.5            # L(f) = 1 / (1 + (f / LATE_CORNER_HZ)**4)
+LATE_GROUP_VELOCITY = 0.75      # × β: when the late train starts
+LATE_DURATION = 1.5             # × Tgm: its envelope's duration
 
 _BJ97_V30_MPS = 618.7    # time-averaged velocity of the top 30 m of the BJ97 generic-rock profile
 _SITE_SCALING_DEPTH_KM = (0.03, 1.0)
@@ -162,11 +186,15 @@ def _check_scenario(magnitude, distance_km, vs30_mps):
 
 
 def simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, stress_drop_bar=100.0,
-                    kappa_s=0.04, q0=180.0, q_exponent=0.45, pre_event_s=5.0):
+                    kappa_s=0.04, q0=180.0, q_exponent=0.45, pre_event_s=5.0, wave_trains: bool = False,
+                    p_energy_fraction: float = P_ENERGY_FRACTION):
     """One random horizontal component of acceleration, (n_samples,) float64 in m/s².
 
     magnitude: Mw 4–8; distance_km: rupture distance 1–300 km; vs30_mps: 150–1500 m/s;
     rng: numpy Generator (the noise); the motion starts after `pre_event_s` seconds of quiet.
+    wave_trains: P, S and late trains (module docstring) instead of one envelope; p_energy_fraction:
+    the P train's share above P_CORNER_HZ (a vertical's: P_ENERGY_FRACTION_VERTICAL). Without wave trains the draws
+    are those of earlier versions, record for record.
     """
     _check_scenario(magnitude, distance_km, vs30_mps)
     dt_s = 1.0 / fs_hz
@@ -174,26 +202,62 @@ def simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, str
     if n_pre >= n_samples:
         raise UserError(f"record of {n_samples / fs_hz:g} s leaves no room after the {pre_event_s:g} s "
                         "pre-event part; ask for a longer duration")
-    t_s = np.arange(n_samples - n_pre) * dt_s
-    window = saragoni_hart_envelope(t_s, duration_s(magnitude, distance_km, stress_drop_bar))
     n_fft = fft.next_fast_len(2 * n_samples, real=True)
-    noise = np.zeros(n_fft)
-    noise[n_pre:n_samples] = rng.standard_normal(n_samples - n_pre) * window
-    spectrum = fft.rfft(noise)
-    spectrum /= np.sqrt(np.mean(np.abs(spectrum) ** 2))
     freq_hz = fft.rfftfreq(n_fft, dt_s)
+    tgm_s = duration_s(magnitude, distance_km, stress_drop_bar)
+    if wave_trains:
+        spectrum = _wave_trains(freq_hz, tgm_s, effective_distance_km(magnitude, distance_km), n_pre, n_samples,
+                                n_fft, dt_s, rng, p_energy_fraction)
+    else:
+        spectrum = _train(0.0, tgm_s, n_pre, n_samples, n_fft, dt_s, rng)
     # the DFT of a series sampled every dt approximates its Fourier transform divided by dt
     spectrum *= fourier_amplitude_mps(freq_hz, magnitude, distance_km, vs30_mps, stress_drop_bar,
                                       kappa_s, q0, q_exponent) / dt_s
     return fft.irfft(spectrum, n_fft)[:n_samples]
 
 
+def _train(delay_s, duration_s_, n_pre, n_samples, n_fft, dt_s, rng) -> np.ndarray:
+    """rfft (n_fft // 2 + 1,) of white noise under a Saragoni–Hart window of `duration_s_` starting
+    `delay_s` after the quiet part, normalised to unit mean square over the bins (empty past the record:
+    zeros, the noise still drawn so later trains keep their draws)."""
+    start = n_pre + int(round(delay_s / dt_s))
+    n = max(0, n_samples - start)
+    noise = np.zeros(n_fft)
+    draws = rng.standard_normal(n_samples - n_pre)[:n]
+    noise[start:start + n] = draws * saragoni_hart_envelope(np.arange(n) * dt_s, duration_s_)
+    spectrum = fft.rfft(noise)
+    power = np.mean(np.abs(spectrum) ** 2)
+    return spectrum / np.sqrt(power) if power > 0 else spectrum
+
+
+def wave_train_fractions(freq_hz, p_energy_fraction: float = P_ENERGY_FRACTION) -> dict[str, np.ndarray]:
+    """Energy fractions {"p", "s", "late"} (F,) of the wave trains at `freq_hz`; they sum to 1."""
+    f = np.asarray(freq_hz, dtype=float)
+    p = p_energy_fraction * f ** 2 / (f ** 2 + P_CORNER_HZ ** 2)
+    late = (1.0 - p) * LATE_FRACTION / (1.0 + (f / LATE_CORNER_HZ) ** 4)
+    return {"p": p, "s": 1.0 - p - late, "late": late}
+
+
+def _wave_trains(freq_hz, tgm_s, r_km, n_pre, n_samples, n_fft, dt_s, rng, p_energy_fraction) -> np.ndarray:
+    """Unit-mean-square spectrum of the P, S and late trains, each weighted by the root of its energy
+    fraction (module docstring)."""
+    s_delay_s = r_km / BETA_KMPS * (1.0 - 1.0 / P_TO_S_VELOCITY)     # S − P arrival time
+    late_delay_s = r_km / BETA_KMPS * (1.0 / LATE_GROUP_VELOCITY - 1.0 / P_TO_S_VELOCITY)
+    fractions = wave_train_fractions(freq_hz, p_energy_fraction)
+    spectrum = np.zeros(len(freq_hz), complex)
+    for name, delay_s, duration in (("p", 0.0, tgm_s), ("s", s_delay_s, tgm_s),
+                                    ("late", late_delay_s, LATE_DURATION * tgm_s)):
+        spectrum += np.sqrt(fractions[name]) * _train(delay_s, duration, n_pre, n_samples, n_fft, dt_s, rng)
+    return spectrum
+
+
 def simulate_three_component(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng,
                              vertical_to_horizontal=VERTICAL_TO_HORIZONTAL, **kwargs):
     """Two horizontals and a vertical, (3, n_samples) float64 in m/s², each from independent noise;
-    the vertical is a horizontal-spectrum motion scaled by `vertical_to_horizontal`.
-    Keyword arguments are those of `simulate_motion`."""
-    acc_mps2 = np.stack([simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, **kwargs)
-                         for _ in range(3)])
+    the vertical is a horizontal-spectrum motion scaled by `vertical_to_horizontal` (with wave trains,
+    its P train's share is P_ENERGY_FRACTION_VERTICAL). Keyword arguments are those of `simulate_motion`."""
+    vertical = dict(kwargs, p_energy_fraction=P_ENERGY_FRACTION_VERTICAL) if kwargs.get("wave_trains") else kwargs
+    acc_mps2 = np.stack([simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, **kw)
+                         for kw in (kwargs, kwargs, vertical)])
     acc_mps2[2] *= vertical_to_horizontal
     return acc_mps2
