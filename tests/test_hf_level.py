@@ -9,7 +9,7 @@ import torch
 from synth import make_store
 
 from seisdiff.dsp import lowpass
-from seisdiff.engine import hf_level
+from seisdiff.engine import hf_level, hf_timing
 from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
 from seisdiff.io.store import create_store, open_store
 
@@ -235,6 +235,12 @@ def test_apply_sets_the_predicted_levels_with_one_gain_per_trace(tmp_path):
     store, _ = _store(tmp_path / "s.zarr", 40, law)
     model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)
     assert model["timing"]["n_traces"] == 40            # fitted with it; tested in test_hf_timing.py
+    assert model["timing"]["onset_fraction"] == hf_timing.ONSET_FRACTION
+    first = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None, onset_fraction=0.002)
+    data = store.read()
+    offsets = hf_timing.offsets_s(data["broadband"][:, 0], data["lowpass"][:, 0], FS, 1.0, 0.002)[0]
+    assert first["timing"]["onset_fraction"] == 0.002 and first["timing"]["onset_s"] == np.median(offsets)
+    assert first["timing"]["end_s"] == model["timing"]["end_s"] and first["bands_hz"] == model["bands_hz"]
     model = {k: v for k, v in model.items() if k != "timing"}   # the level alone here
     data = store.read()
     cond = data["lowpass"][:6].astype(np.float64)

@@ -33,8 +33,16 @@ def test_offsets_of_boxes_of_noise_match_the_closed_form():
     # high band: 9 + 1.5 = 10.5, 9 + 28.5 = 37.5; low band: 10 + 2 = 12, 10 + 38 = 48
     model = hf_timing.fit(onset_s, end_s)
     assert abs(model["onset_s"] - (10.5 - 12.0)) < 0.4 and abs(model["end_s"] - (37.5 - 48.0)) < 0.4
-    assert model["n_traces"] == 40
+    assert model["n_traces"] == 40 and model["onset_fraction"] == 0.05
     assert hf_timing.fit([np.nan], [1.0]) is None
+    # anchored on the low band's first arrival instead: its 0.2 % time, 10 + 0.08 s (the filter smears the
+    # box edge by ~0.5 s, both ways); the end as before
+    q = hf_timing.FIRST_ARRIVAL_FRACTION
+    first, end_first = hf_timing.offsets_s(low + high, low, FS, 1.0, onset_fraction=q)
+    model = hf_timing.fit(first, end_first, onset_fraction=q)
+    assert model["onset_fraction"] == q == 0.002
+    assert abs(model["onset_s"] - (10.5 - 10.08)) < 0.3
+    assert model["end_s"] == hf_timing.fit(onset_s, end_s)["end_s"]
 
 
 def test_apply_moves_the_high_band_onto_its_targets_and_keeps_its_energy():
@@ -62,6 +70,19 @@ def test_apply_moves_the_high_band_onto_its_targets_and_keeps_its_energy():
     low = lowpass(generated, FS, 1.0)
     leak = np.linalg.norm(lowpass(out.astype(np.float64), FS, 1.0) - low, axis=-1) / np.linalg.norm(h_in, axis=-1)
     assert np.all(leak < 0.01)
+
+
+def test_apply_anchors_the_start_on_the_models_fraction():
+    """A model with "onset_fraction" puts the start at the conditioning's time of that fraction plus its
+    offset; one without (fitted before the field existed) at its 5 % time."""
+    rng = np.random.default_rng(4)
+    cond = _box_noise(rng, 3, 10.0, 50.0, "low")
+    generated = cond + _box_noise(rng, 3, 8.0, 52.0)
+    for fraction, timing in ((0.002, {"onset_s": 2.0, "end_s": -8.0, "onset_fraction": 0.002}),
+                             (0.05, {"onset_s": -1.0, "end_s": -8.0})):
+        h_out = hf_timing.apply(generated, cond, timing, FS, 1.0) - lowpass(generated, FS, 1.0)
+        target5 = arias_time(cond, FS, fraction) + timing["onset_s"]
+        assert np.allclose(arias_time(h_out, FS, 0.05), target5, atol=0.05)
 
 
 def test_apply_leaves_alone_what_it_should():

@@ -113,15 +113,17 @@ def strong_motion_windows(record_ids) -> np.ndarray:
     return ~later
 
 
-def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
+def fit(store, rows, log=print, block_records: int = 512,
+        onset_fraction: float = hf_timing.ONSET_FRACTION) -> dict | None:
     """Fit the level model on the real records among `rows` of `store` (a training store with
     `broadband` and `lowpass`), their strong-motion windows only (`strong_motion_windows`: sampling
     applies the model to whole records, whose level their strong motion sets); None (and a line to
     `log`) when fewer than MIN_RECORDS such records from MIN_EVENTS events remain. The features'
     coefficients are fitted first, on every record (they alone predict where no distance is known),
     then the within-event distance term on their residuals (`_fit_distance`, from the store's
-    `distance_km` and `event`; None when too few records have a distance). Returns plain numbers
-    (checkpoint-safe)."""
+    `distance_km` and `event`; None when too few records have a distance). onset_fraction: the
+    conditioning's Husid fraction the timing anchors the high band's start on (`hf_timing`). Returns
+    plain numbers (checkpoint-safe)."""
     from seisdiff.engine.scaling import metadata_columns
     from seisdiff.simulate.corpus import is_simulated
 
@@ -144,10 +146,10 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
         X.append(features(lp, fs, fx, vertical[part]))
         high = bb - lowpass(bb, fs, fx, 4)
         y.append(np.stack([band_level(high, fs, band).reshape(-1) for band in BANDS_HZ], axis=-1))
-        onset, end = hf_timing.offsets_s(bb, lp, fs, fx)
+        onset, end = hf_timing.offsets_s(bb, lp, fs, fx, onset_fraction)
         onset_s.append(onset)
         end_s.append(end)
-    timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s))
+    timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s), onset_fraction)
     X, y = np.concatenate(X), np.concatenate(y)
     per_trace = X.shape[1]                                           # the store's channels
     trace_within = within_event(events[real], X, vertical[real]).reshape(-1, len(WITHIN_FEATURES))
@@ -178,7 +180,7 @@ def fit(store, rows, log=print, block_records: int = 512) -> dict | None:
            "event's stations " + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + " ln (the distance's "
            + ", ".join(f"{d:+.2f}" for d in within["distance_coef"]) + f"; {within['n_traces']} traces)")
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
-           f"{timing['end_s']:+.1f} s from the low band's"))
+           f"{timing['end_s']:+.1f} s from the low band's {100 * timing['onset_fraction']:g} %/95 %"))
     return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
             "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
             "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual.std(axis=0).tolist(),
@@ -444,11 +446,12 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     return out.astype(gen.dtype)
 
 
-def attach(checkpoint, store, out=None, log=print) -> dict | None:
+def attach(checkpoint, store, out=None, log=print, onset_fraction: float = hf_timing.ONSET_FRACTION) -> dict | None:
     """Fit the level model on the training split of `store` (the split `seisdiff train` made with the
     checkpoint's own val_fraction and seed: its validation events stay unseen) and write it into the
     checkpoint file `checkpoint` (or `out`), atomically; None is written when the store has too few
-    real records (the checkpoint then says it has none). store: a Store or its path. Returns the model."""
+    real records (the checkpoint then says it has none). store: a Store or its path. onset_fraction: as
+    `fit`'s. Returns the model."""
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
     from seisdiff.engine.config import config_from_dict
     from seisdiff.engine.data import split_indices
@@ -458,6 +461,6 @@ def attach(checkpoint, store, out=None, log=print) -> dict | None:
     ckpt = load_checkpoint(checkpoint)
     config = config_from_dict(ckpt["config"], str(checkpoint))
     train_rows, _ = split_indices(store, config.data.val_fraction, config.seed)
-    ckpt["level_model"] = model = fit(store, train_rows, log=log)
+    ckpt["level_model"] = model = fit(store, train_rows, log=log, onset_fraction=onset_fraction)
     save_checkpoint(out or checkpoint, {k: v for k, v in ckpt.items() if k not in ("format", "version")})
     return model
