@@ -31,7 +31,9 @@ real records do not have. Their high frequencies start with the P wave, where th
 weak, and end well before it: over the 330 real strong-motion windows of six regions the > 2 Hz band's
 95 % Arias time comes a median 7 s before the low band's (surface waves and long-period coda outlast the
 high-frequency S coda; docs/MEASUREMENTS.md, "High-frequency timing"). A network pre-trained on
-one-envelope motions puts its high band where the low band is strong. With wave trains the motion's
+one-envelope motions may learn to put its high band where the low band is strong (the shipped recipe's
+fold models do; pre-trained on wave trains instead, after the same fine-tuning on real records, they
+still do: MEASUREMENTS, "Simulations with wave trains"). With wave trains the motion's
 energy is split, frequency by frequency, over three trains of independent windowed noise whose energy
 fractions sum to 1 at every frequency, so the expected Fourier spectrum stays A(f):
   P     fraction P(f) = P_ENERGY_FRACTION·f²/(f² + P_CORNER_HZ²) (a vertical: P_ENERGY_FRACTION_VERTICAL),
