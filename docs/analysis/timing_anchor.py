@@ -32,7 +32,8 @@ def lengthen_pre_event(broadband, rate_hz, rng):
     for i, x in enumerate(broadband):
         n = int(rng.uniform(*PAD_S) * rate_hz)
         seg = x[:noise]
-        pre = np.concatenate([seg[::-1] if k % 2 == 0 else seg for k in range(n // noise + 1)])[len(seg) * (n // noise + 1) - n:]
+        tiled = np.concatenate([seg[::-1] if k % 2 == 0 else seg for k in range(n // noise + 1)])
+        pre = tiled[tiled.size - n:]                     # its last n samples (none for n = 0)
         out[i] = np.concatenate([pre, x])[:x.size]
     return out
 

@@ -218,15 +218,15 @@ def simulate_motion(magnitude, distance_km, vs30_mps, fs_hz, n_samples, rng, str
     return fft.irfft(spectrum, n_fft)[:n_samples]
 
 
-def _train(delay_s, duration_s_, n_pre, n_samples, n_fft, dt_s, rng) -> np.ndarray:
-    """rfft (n_fft // 2 + 1,) of white noise under a Saragoni–Hart window of `duration_s_` starting
+def _train(delay_s, tgm_s, n_pre, n_samples, n_fft, dt_s, rng) -> np.ndarray:
+    """rfft (n_fft // 2 + 1,) of white noise under a Saragoni–Hart window of duration `tgm_s` starting
     `delay_s` after the quiet part, normalised to unit mean square over the bins (empty past the record:
     zeros, the noise still drawn so later trains keep their draws)."""
     start = n_pre + int(round(delay_s / dt_s))
     n = max(0, n_samples - start)
     noise = np.zeros(n_fft)
     draws = rng.standard_normal(n_samples - n_pre)[:n]
-    noise[start:start + n] = draws * saragoni_hart_envelope(np.arange(n) * dt_s, duration_s_)
+    noise[start:start + n] = draws * saragoni_hart_envelope(np.arange(n) * dt_s, tgm_s)
     spectrum = fft.rfft(noise)
     power = np.mean(np.abs(spectrum) ** 2)
     return spectrum / np.sqrt(power) if power > 0 else spectrum
