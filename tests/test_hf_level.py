@@ -9,6 +9,7 @@ import torch
 from synth import make_store
 
 from seisdiff.dsp import lowpass
+from seisdiff.dsp.intensity import arias_time
 from seisdiff.engine import hf_level, hf_timing
 from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
 from seisdiff.io.store import create_store, open_store
@@ -33,12 +34,14 @@ def test_band_level_of_white_noise_and_scaling():
         hf_level.band_level(x[:, :8], FS)
 
 
-def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=0.0, no_distance_every=5):
+def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=0.0, no_distance_every=5,
+           magnitude=None):
     """Records whose 2–25 Hz level follows ln level = law(ln peak of the conditioning, vertical)
     + distance_slope × (ln distance − its event's mean ln distance) + within_slope × (ln peak − its
     event's mean ln peak): broadband = a 1 Hz low band +
     white high frequencies scaled to that level. Records n.. 2n (when sim_law is given) are
-    simulations (events SIMEV…) following sim_law instead; every no_distance_every-th record has no distance."""
+    simulations (events SIMEV…) following sim_law instead; every no_distance_every-th record has no distance;
+    magnitude (total,): the records' magnitudes (default 6.0)."""
     rng = np.random.default_rng(seed)
     length = 1024
     total = n * (2 if sim_law else 1)
@@ -60,7 +63,7 @@ def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=
     w = create_store(path, sampling_rate_hz=FS, length=length, n_channels=1, lowpass_hz=1.0)
     w.append(bb, low.astype(np.float32), [f"r{i:03d}" for i in range(total)],
              {"event": np.array(events), "component": np.where(vertical == 1, "Z", "H1"),
-              "magnitude": np.full(total, 6.0), "distance_km": distance_km,
+              "magnitude": np.full(total, 6.0) if magnitude is None else magnitude, "distance_km": distance_km,
               "region": np.array(["japan"] * (n - n // 4) + [""] * (total - n + n // 4))})   # last real quarter: unknown
     return open_store(path), target
 
@@ -241,6 +244,16 @@ def test_apply_sets_the_predicted_levels_with_one_gain_per_trace(tmp_path):
     offsets = hf_timing.offsets_s(data["broadband"][:, 0], data["lowpass"][:, 0], FS, 1.0, 0.002)[0]
     assert first["timing"]["onset_fraction"] == 0.002 and first["timing"]["onset_s"] == np.median(offsets)
     assert first["timing"]["end_s"] == model["timing"]["end_s"] and first["bands_hz"] == model["bands_hz"]
+    # magnitudes by event: asked for (end_magnitude), the end's line is fitted on each record's own offset
+    # and magnitude; by default (and from one magnitude) none
+    magnitude = np.array([5.0, 6.0, 7.0, 8.0])[np.arange(40) // 4 % 4]
+    varied, _ = _store(tmp_path / "m.zarr", 40, law, magnitude=magnitude)
+    assert "end_source" not in hf_level.fit(varied, np.arange(40), log=lambda *_: None)["timing"]
+    assert "end_source" not in hf_level.fit(store, np.arange(40), log=lambda *_: None, end_magnitude=True)["timing"]
+    line = hf_level.fit(varied, np.arange(40), log=lambda *_: None, end_magnitude=True)["timing"]["end_source"]
+    data = varied.read()
+    onset, end = hf_timing.offsets_s(data["broadband"][:, 0], data["lowpass"][:, 0], FS, 1.0)
+    assert line == hf_timing.fit(onset, end, magnitude=magnitude)["end_source"] and line["n_traces"] == 40
     model = {k: v for k, v in model.items() if k != "timing"}   # the level alone here
     data = store.read()
     cond = data["lowpass"][:6].astype(np.float64)
@@ -309,6 +322,16 @@ def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, t
     got = _levels(np.stack(leveled).astype(np.float64))
     assert np.allclose(got, predicted, atol=0.1)        # the merge after it moves the band's bottom a little
     assert not np.allclose(_levels(np.stack(plain).astype(np.float64)), predicted, atol=0.1)
+    # metadata["magnitude"] reaches the timing's end (`hf_timing.end_offsets_s`): a line putting the end
+    # 3 s before the median's ends the high band earlier; NaN (unknown) is the median's, as no magnitude
+    early = {**model, "timing": {**model["timing"], "end_source": {"intercept_s": model["timing"]["end_s"] - 3.0,
+                                                                    "slope_s": 0.0, "n_traces": 40}}}
+    def t95(magnitude):
+        meta = {"vertical": np.array([0, 1, 0.]), **({} if magnitude is None else {"magnitude": np.full(3, magnitude)})}
+        out = np.stack([x for _, _, x in generate(loaded.denoiser, loaded.scaler, loaded.config, cond, ids,
+                                                  level_model=early, **{**kwargs, "metadata": meta})]).astype(np.float64)
+        return arias_time(out - lowpass(out, FS, 1.0), FS, 0.95)
+    assert np.array_equal(t95(np.nan), t95(None)) and np.all(t95(7.0) < t95(None) - 1.0)
     # the low band is the conditioning's, to the merge's tolerance, as without the level model
     low = lowpass(np.stack(leveled).astype(np.float64), FS, 1.0)
     assert np.all(np.linalg.norm(low - cond, axis=-1) <= 0.021 * np.linalg.norm(cond, axis=-1))

@@ -146,3 +146,50 @@ def test_crossval_refits_a_level_model_without_timing(tiny, tmp_path):
     assert load_checkpoint(best)["level_model"]["version"] == hf_level.VERSION
     save_checkpoint(best, {**ckpt, "level_model": None})
     assert _ensure_level_model(best, store, say) is False
+
+
+def test_the_ends_source_duration_line_is_fitted_by_least_absolute_deviations():
+    """Offsets a + b·10^(0.5 (M − 6)) plus Laplace noise with 20 % gross outliers: `fit` recovers a and b
+    (a least-squares line would not: the outliers pull it ~1 s), keeps the plain median for records
+    without a magnitude, and fits no line from too few traces or magnitudes."""
+    rng = np.random.default_rng(5)
+    magnitude = rng.choice([5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5], 400)
+    ratio = hf_timing.source_duration_ratio(magnitude)
+    assert np.allclose(hf_timing.source_duration_ratio([6.0, 8.0]), [1.0, 10.0])
+    end_s = -8.0 + 0.4 * ratio + rng.laplace(0.0, 0.5, 400)
+    end_s[rng.random(400) < 0.2] -= 15.0                                     # a fifth far too early
+    model = hf_timing.fit(np.zeros(400), end_s, magnitude=magnitude)
+    line = model["end_source"]
+    assert abs(line["intercept_s"] + 8.0) < 0.35 and abs(line["slope_s"] - 0.4) < 0.06 and line["n_traces"] == 400
+    lsq = np.polyfit(ratio, end_s, 1)
+    assert abs(lsq[1] + 8.0) > 1.0                                           # least squares: pulled off
+    assert model["end_s"] == np.median(end_s)
+    # an unknown magnitude leaves a trace out of the line; too few traces or magnitudes: no line
+    some = np.where(np.arange(400) < hf_timing.MIN_SOURCE_TRACES - 1, magnitude, np.nan)
+    assert "end_source" not in hf_timing.fit(np.zeros(400), end_s, magnitude=some)
+    two = np.where(magnitude > 6.2, 7.0, 5.0)
+    assert "end_source" not in hf_timing.fit(np.zeros(400), end_s, magnitude=two)
+    assert "end_source" not in hf_timing.fit(np.zeros(400), end_s)
+
+
+def test_apply_ends_a_larger_earthquakes_high_band_later():
+    """With the end's line, the tapered high band ends at the conditioning's 95 % time plus a + b·ratio(M)
+    where the trace's magnitude is given, plus the median end_s where it is not (or the model has no line)."""
+    rng = np.random.default_rng(6)
+    cond = _box_noise(rng, 3, 10.0, 50.0, "low")
+    generated = cond + _box_noise(rng, 3, 8.0, 55.0)
+    timing = {"onset_s": -1.0, "end_s": -8.0, "end_source": {"intercept_s": -9.0, "slope_s": 0.5, "n_traces": 99}}
+    magnitude = np.array([6.0, 8.0, np.nan])
+    expected = np.array([-9.0 + 0.5, -9.0 + 0.5 * 10.0, -8.0])
+    assert np.allclose(hf_timing.end_offsets_s(timing, 3, magnitude), expected)
+    assert np.allclose(hf_timing.end_offsets_s({"end_s": -8.0}, 3, magnitude), -8.0)
+    h_out = hf_timing.apply(generated, cond, timing, FS, 1.0, magnitude=magnitude) - lowpass(generated, FS, 1.0)
+    assert np.allclose(arias_time(h_out, FS, 0.95), arias_time(cond, FS, 0.95) + expected, atol=0.05)
+    # through the level model: the magnitude per record reaches every channel's timing
+    model = {"features": list(hf_level.FEATURES), "band_hz": list(hf_level.BAND_HZ), "mean": [0.0, 0.0, 0.0],
+             "scale": [1.0, 1.0, 1.0], "intercept": -2.0, "coef": [0.0, 0.0, 0.0], "regions": ["japan"],
+             "timing": timing}
+    out = hf_level.apply(generated[:, None, :], cond[:, None, :], model, FS, 1.0, [0.0, 0.0, 0.0],
+                         np.array(["taiwan"] * 3), magnitude=magnitude)
+    h = out[:, 0].astype(np.float64) - lowpass(generated, FS, 1.0)
+    assert np.allclose(arias_time(h, FS, 0.95), arias_time(cond, FS, 0.95) + expected, atol=0.05)

@@ -115,7 +115,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     the model did not see (`hf_level.apply`, on the whole trace, before the merge; the component from
     metadata["vertical"], else horizontal; the region from metadata["region"], else unknown; the
     station's place among its event's from metadata["ln_distance_rel"] and metadata["level_within"],
-    else unknown; needs sampling_rate_hz and lowpass_hz).
+    else unknown; the timing's end from metadata["magnitude"], else unknown; needs sampling_rate_hz and
+    lowpass_hz).
     band_top_hz: low-pass the output at the training records' upper band edge (`band_top`: the
     checkpoint's band_hz[1], zero-phase Butterworth of band_order as preprocessing's band-pass), after the
     level model and before the merge. The training data held nothing above it; the network leaves noise
@@ -138,6 +139,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     region = np.asarray((metadata or {}).get("region", [""] * n), dtype=str)
     ln_distance_rel = (metadata or {}).get("ln_distance_rel")      # hf_level.relative_ln_distance, or None
     level_within = (metadata or {}).get("level_within")            # hf_level.within_event, or None
+    magnitude = (metadata or {}).get("magnitude")                  # the level model's timing (its end), or None
+    magnitude = None if magnitude is None else np.asarray(magnitude, np.float64)
     window = int(window or config.data.window or length)
     starts, weights = crossfade_layout(length, window)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
@@ -195,7 +198,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
             rows = [i for i, _ in complete]
             out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz, vertical[rows], region[rows],
                                  None if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)[rows],
-                                 None if level_within is None else np.asarray(level_within, np.float64)[rows])
+                                 None if level_within is None else np.asarray(level_within, np.float64)[rows],
+                                 None if magnitude is None else magnitude[rows])
         if band_top_hz:   # the training band's top: above it the network's residual noise only
             out = lowpass(out, sampling_rate_hz, band_top_hz, band_order)
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing

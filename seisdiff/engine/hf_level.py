@@ -114,7 +114,7 @@ def strong_motion_windows(record_ids) -> np.ndarray:
 
 
 def fit(store, rows, log=print, block_records: int = 512,
-        onset_fraction: float = hf_timing.ONSET_FRACTION) -> dict | None:
+        onset_fraction: float = hf_timing.ONSET_FRACTION, end_magnitude: bool = False) -> dict | None:
     """Fit the level model on the real records among `rows` of `store` (a training store with
     `broadband` and `lowpass`), their strong-motion windows only (`strong_motion_windows`: sampling
     applies the model to whole records, whose level their strong motion sets); None (and a line to
@@ -122,8 +122,10 @@ def fit(store, rows, log=print, block_records: int = 512,
     coefficients are fitted first, on every record (they alone predict where no distance is known),
     then the within-event distance term on their residuals (`_fit_distance`, from the store's
     `distance_km` and `event`; None when too few records have a distance). onset_fraction: the
-    conditioning's Husid fraction the timing anchors the high band's start on (`hf_timing`). Returns
-    plain numbers (checkpoint-safe)."""
+    conditioning's Husid fraction the timing anchors the high band's start on (`hf_timing`);
+    end_magnitude: also fit the timing's end as a line in the source's duration from the store's
+    `magnitude` column (`hf_timing.fit`'s "end_source"; measured, not the default: docs/MEASUREMENTS.md,
+    "The high band's end and the magnitude"). Returns plain numbers (checkpoint-safe)."""
     from seisdiff.engine.scaling import metadata_columns
     from seisdiff.simulate.corpus import is_simulated
 
@@ -138,7 +140,9 @@ def fit(store, rows, log=print, block_records: int = 512,
     vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
     vertical = np.zeros(len(store)) if vertical is None else vertical
     fs, fx = store.sampling_rate_hz, store.lowpass_hz
-    X, y, onset_s, end_s = [], [], [], []
+    magnitude = store.column("magnitude").astype(np.float64) if end_magnitude and "magnitude" in store.columns \
+        else np.full(len(store), np.nan)
+    X, y, onset_s, end_s, trace_magnitude = [], [], [], [], []
     for lo in range(0, len(real), block_records):
         part = real[lo:lo + block_records]
         block = store.read(int(part[0]), int(part[-1]) + 1, fields=("broadband", "lowpass"))
@@ -149,7 +153,9 @@ def fit(store, rows, log=print, block_records: int = 512,
         onset, end = hf_timing.offsets_s(bb, lp, fs, fx, onset_fraction)
         onset_s.append(onset)
         end_s.append(end)
-    timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s), onset_fraction)
+        trace_magnitude.append(np.repeat(magnitude[part], bb.shape[1]))      # offsets_s: one per (record, channel)
+    timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s), onset_fraction,
+                           np.concatenate(trace_magnitude) if end_magnitude else None)
     X, y = np.concatenate(X), np.concatenate(y)
     per_trace = X.shape[1]                                           # the store's channels
     trace_within = within_event(events[real], X, vertical[real]).reshape(-1, len(WITHIN_FEATURES))
@@ -180,7 +186,10 @@ def fit(store, rows, log=print, block_records: int = 512,
            "event's stations " + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + " ln (the distance's "
            + ", ".join(f"{d:+.2f}" for d in within["distance_coef"]) + f"; {within['n_traces']} traces)")
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
-           f"{timing['end_s']:+.1f} s from the low band's {100 * timing['onset_fraction']:g} %/95 %"))
+           f"{timing['end_s']:+.1f} s from the low band's {100 * timing['onset_fraction']:g} %/95 %"
+           + ("" if "end_source" not in timing else
+              f" (the end {timing['end_source']['intercept_s']:+.1f} s {timing['end_source']['slope_s']:+.2f} s "
+              f"per M6 source duration where the magnitude is known, {timing['end_source']['n_traces']} traces)")))
     return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
             "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
             "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual.std(axis=0).tolist(),
@@ -408,7 +417,7 @@ def unseen(level_model: dict, region) -> np.ndarray:
 
 
 def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
-          vertical, region=None, ln_distance_rel=None, within_dev=None) -> np.ndarray:
+          vertical, region=None, ln_distance_rel=None, within_dev=None, magnitude=None) -> np.ndarray:
     """generated_mps2 (n, C, L) m/s² with its high band moved to the levels the model predicts from
     the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + G·h, h = generated − lowpass(generated)
     (lowpass: the store's filter at lowpass_hz, order 4), first tapered to the timing its "timing" predicts
@@ -417,7 +426,8 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     and slope), so the low band is left as it was, for the low-frequency merge to replace. Only records
     of a region the model was not fitted on (`unseen`; region None: all unknown) move; ln_distance_rel
     (n,): where each sits among its event's stations by distance (`relative_ln_distance`; None: unknown),
-    within_dev (n, C, 2) by its conditioning's peak and level (`within_event`; None: unknown). Traces whose
+    within_dev (n, C, 2) by its conditioning's peak and level (`within_event`; None: unknown); magnitude
+    (n,) the timing's end (`hf_timing.end_offsets_s`; NaN or None: unknown). Traces whose
     conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
     dtype."""
     from seisdiff.dsp import lowpass
@@ -436,7 +446,9 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     if level_model.get("timing"):     # first the timing (energy kept), then the level of the tapered band
         hf = hf_timing.taper_high_band(hf.reshape(flat), cond.reshape(flat), level_model["timing"], sampling_rate_hz,
                                        np.broadcast_to(move & predictable & (region != SIMULATED)[:, None],
-                                                       hf.shape[:-1]).ravel()
+                                                       hf.shape[:-1]).ravel(),
+                                       None if magnitude is None else
+                                       np.broadcast_to(np.asarray(magnitude, np.float64)[:, None], hf.shape[:-1]).ravel()
                                        ).reshape(hf.shape)
     band_list, _, _ = bands(level_model)
     target = np.where((move & predictable)[..., None], predicted, np.nan)   # NaN: left as it is
@@ -446,12 +458,13 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     return out.astype(gen.dtype)
 
 
-def attach(checkpoint, store, out=None, log=print, onset_fraction: float = hf_timing.ONSET_FRACTION) -> dict | None:
+def attach(checkpoint, store, out=None, log=print, onset_fraction: float = hf_timing.ONSET_FRACTION,
+           end_magnitude: bool = False) -> dict | None:
     """Fit the level model on the training split of `store` (the split `seisdiff train` made with the
     checkpoint's own val_fraction and seed: its validation events stay unseen) and write it into the
     checkpoint file `checkpoint` (or `out`), atomically; None is written when the store has too few
-    real records (the checkpoint then says it has none). store: a Store or its path. onset_fraction: as
-    `fit`'s. Returns the model."""
+    real records (the checkpoint then says it has none). store: a Store or its path. onset_fraction,
+    end_magnitude: as `fit`'s. Returns the model."""
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
     from seisdiff.engine.config import config_from_dict
     from seisdiff.engine.data import split_indices
@@ -461,6 +474,7 @@ def attach(checkpoint, store, out=None, log=print, onset_fraction: float = hf_ti
     ckpt = load_checkpoint(checkpoint)
     config = config_from_dict(ckpt["config"], str(checkpoint))
     train_rows, _ = split_indices(store, config.data.val_fraction, config.seed)
-    ckpt["level_model"] = model = fit(store, train_rows, log=log, onset_fraction=onset_fraction)
+    ckpt["level_model"] = model = fit(store, train_rows, log=log, onset_fraction=onset_fraction,
+                                      end_magnitude=end_magnitude)
     save_checkpoint(out or checkpoint, {k: v for k, v in ckpt.items() if k not in ("format", "version")})
     return model
