@@ -150,7 +150,7 @@ def test_crossval_refits_a_level_model_without_timing(tiny, tmp_path):
 
 def test_the_ends_source_duration_line_is_fitted_by_least_absolute_deviations():
     """Offsets a + b·10^(0.5 (M − 6)) plus Laplace noise with 20 % gross outliers: `fit` recovers a and b
-    (a least-squares line would not: the outliers pull it ~1 s), keeps the plain median for records
+    (a least-squares line would not: the outliers pull it ~3 s), keeps the plain median for records
     without a magnitude, and fits no line from too few traces or magnitudes."""
     rng = np.random.default_rng(5)
     magnitude = rng.choice([5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5], 400)
