@@ -377,6 +377,13 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     placed_both = grouped & np.isfinite(rel) & moved          # an event's lone vertical has no other to compare with
     assert 20 < placed_both.sum() < (np.isfinite(rel) & moved).sum()
     assert f"{int(placed_both.sum())} of these also by their conditioning's peak and level" in printed
+    assert "by their magnitude" not in printed                      # no end line unless fitted with one
+    with_line = load_checkpoint(tmp_path / "run" / "last.pt")
+    with_line["level_model"]["timing"]["end_source"] = {"intercept_s": -8.0, "slope_s": 0.4, "n_traces": 40}
+    save_checkpoint(tmp_path / "line.pt", {k: v for k, v in with_line.items() if k not in ("format", "version")})
+    assert main(["sample", "--checkpoint", str(tmp_path / "line.pt"), "--cond", str(store.path), "--out",
+                 str(tmp_path / "line.zarr"), "--steps", "4", "--no-progress"]) == 0
+    assert "60 of them end their high band by their magnitude" in capsys.readouterr().out   # every record has one
     assert sample("off.zarr", "--no-level-model") == 0
     on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
     assert json.loads((tmp_path / "on.zarr" / "sample_config.json").read_text())["level_model"] is True

@@ -117,6 +117,12 @@ def run(args) -> int:
         print(f"sample: {int(moved.sum())} of {len(shard)} records are of a region "
               f"the model never saw, or unknown: their high frequencies take its level model's level, slope "
               f"and timing (simulations: the level) (--no-level-model: the network's own)")
+        if (model.level_model.get("timing") or {}).get("end_source") and moved.any():
+            import numpy as np
+            known = np.isfinite(cond.column("magnitude")[shard].astype(np.float64)) if "magnitude" in cond.columns \
+                else np.zeros(len(shard), bool)
+            print(f"sample: {int((known & moved).sum())} of them end their high band by their magnitude (the "
+                  f"timing's source-duration line; the others, without one, at its median offset)")
         if model.level_model.get("distance") and moved.any() and {"event", "distance_km"} <= set(cond.columns):
             import numpy as np
             placed = np.isfinite(relative_ln_distance(cond.column("event"), cond.column("distance_km"))[shard])
