@@ -18,14 +18,14 @@ import numpy as np
 
 from seisdiff.dsp import lowpass
 from seisdiff.dsp.intensity import arias_time
-from seisdiff.engine.hf_timing import END_FRACTION, _lad_line, source_duration_ratio
+from seisdiff.engine.hf_timing import END_FRACTION, lad_line, source_duration_ratio
 from seisdiff.io.store import open_store
 
 
 def lad(x, y):
     """Least-absolute-deviation fit of y on the columns of x (n, k), an intercept first."""
     if x.shape[1] == 1:
-        return np.array(_lad_line(x[:, 0], y))
+        return np.array(lad_line(x[:, 0], y))
     design, weight = np.column_stack([np.ones(len(y)), x]), np.ones(len(y))
     for _ in range(60):
         beta = np.linalg.lstsq(design * weight[:, None], y * weight, rcond=None)[0]

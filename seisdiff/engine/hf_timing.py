@@ -85,7 +85,7 @@ def source_duration_ratio(magnitude) -> np.ndarray:
     return 10.0 ** (0.5 * (np.asarray(magnitude, np.float64) - 6.0))
 
 
-def _lad_line(x, y) -> tuple[float, float]:
+def lad_line(x, y) -> tuple[float, float]:
     """(intercept, slope) of the least-absolute-deviation line through (x, y) (reweighted least squares)."""
     design = np.column_stack([np.ones(len(x)), x])
     weight = np.ones(len(y))
@@ -111,7 +111,7 @@ def fit(onset_s, end_s, onset_fraction: float = ONSET_FRACTION, magnitude=None) 
         ratio = source_duration_ratio(magnitude)
         known = ok & np.isfinite(ratio)
         if known.sum() >= MIN_SOURCE_TRACES and len(np.unique(np.asarray(magnitude)[known])) >= MIN_SOURCE_MAGNITUDES:
-            intercept_s, slope_s = _lad_line(ratio[known], end_s[known])
+            intercept_s, slope_s = lad_line(ratio[known], end_s[known])
             model["end_source"] = {"intercept_s": intercept_s, "slope_s": slope_s, "n_traces": int(known.sum())}
     return model
 
