@@ -18,9 +18,19 @@ import sys
 import numpy as np
 
 
+def validation_records(store, config, count: int) -> list[int]:
+    """Up to `count` rows of `store`, evenly spread: the real records (a region) of the validation events of
+    a model trained with `config` on it (`engine.data.split_indices`), the first window of each."""
+    from seisdiff.engine.data import split_indices
+
+    _, val = split_indices(store, config.data.val_fraction, config.seed)
+    ids = store.record_ids
+    real = [i for i in val if store.column("region")[i] and str(ids[i]).endswith("_w0")]
+    return sorted(np.asarray(real)[np.linspace(0, len(real) - 1, min(count, len(real))).round().astype(int)])
+
+
 def main(argv=None) -> int:
     from seisdiff.engine.checkpoint import load_checkpoint
-    from seisdiff.engine.data import split_indices
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.scaling import metadata_columns
     from seisdiff.evaluate.samplers import compare_samplers
@@ -40,10 +50,8 @@ def main(argv=None) -> int:
 
     teacher = load_denoiser(DEFAULT_CHECKPOINT)
     store = open_store(args.store)
-    _, val = split_indices(store, teacher.config.data.val_fraction, teacher.config.seed)
     ids = store.record_ids
-    real = [i for i in val if store.column("region")[i] and str(ids[i]).endswith("_w0")]
-    pick = sorted(np.asarray(real)[np.linspace(0, len(real) - 1, min(args.records, len(real))).round().astype(int)])
+    pick = validation_records(store, teacher.config, args.records)
     window = teacher.config.data.window
     lowpass = store.read()["lowpass"][pick, :, :window]          # one block read (12 MB for final5.zarr)
     columns = metadata_columns({c: store.column(c)[pick] for c in store.columns})

@@ -25,11 +25,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+from compare_default_samplers import validation_records  # noqa: E402
 from hf_texture import band_stats  # noqa: E402
 
 from seisdiff.dsp.response import psa  # noqa: E402
 from seisdiff.engine import samplers  # noqa: E402
-from seisdiff.engine.data import split_indices  # noqa: E402
 from seisdiff.engine.denoiser import load_denoiser  # noqa: E402
 from seisdiff.engine.generate import generate  # noqa: E402
 from seisdiff.engine.scaling import metadata_columns  # noqa: E402
@@ -59,10 +59,8 @@ class Switch(torch.nn.Module):
 def main(path) -> None:
     base, twin = load_denoiser(DEFAULT_CHECKPOINT), load_denoiser(DISTILLED_CHECKPOINT)
     store = open_store(path)
-    _, val = split_indices(store, base.config.data.val_fraction, base.config.seed)
     ids = store.record_ids
-    real = [i for i in val if store.column("region")[i] and str(ids[i]).endswith("_w0")]
-    pick = sorted(np.asarray(real)[np.linspace(0, len(real) - 1, min(24, len(real))).round().astype(int)])
+    pick = validation_records(store, base.config, 24)
     window, fs = base.config.data.window, store.sampling_rate_hz
     lowpass_mps2 = store.read()["lowpass"][pick, :, :window]
     meta = metadata_columns({c: store.column(c)[pick] for c in store.columns})

@@ -1,12 +1,12 @@
 """Does the earthquake's magnitude tell when the real high band ends? (`hf_timing`'s "end_source")
 
-On the store's real records (`region` set), the > crossover band's 95 % Arias time is predicted as the
+On the store's real strong-motion windows (`_real_levels.load`), the > crossover band's 95 % Arias time is predicted as the
 conditioning's 95 % time plus an offset fitted on the other regions' records (leave one region out): a
 median (the timing model without magnitudes), or a least-absolute-deviation line in a feature of the
 magnitude (M itself, the source's duration relative to an M6's, 10^(0.5 (M − 6)), that ratio capped at
 10) or of the distance (records with one). Per held-out region the median |error| (s), and their mean;
-the last column the line fitted on every region (intercept, slopes). The high band is split off as the
-timing model splits it (order-4 Butterworth at the store's crossover).
+the last column the line fitted on every region (intercept, slopes). The offsets are the timing model's
+own (`hf_timing.offsets_s`).
 
     python docs/analysis/timing_end.py STORE
 
@@ -16,21 +16,9 @@ import sys
 
 import numpy as np
 
-from seisdiff.dsp import lowpass
-from seisdiff.dsp.intensity import arias_time
-from seisdiff.engine.hf_timing import END_FRACTION, lad_line, source_duration_ratio
-from seisdiff.io.store import open_store
+from _real_levels import load
 
-
-def lad(x, y):
-    """Least-absolute-deviation fit of y on the columns of x (n, k), an intercept first."""
-    if x.shape[1] == 1:
-        return np.array(lad_line(x[:, 0], y))
-    design, weight = np.column_stack([np.ones(len(y)), x]), np.ones(len(y))
-    for _ in range(60):
-        beta = np.linalg.lstsq(design * weight[:, None], y * weight, rcond=None)[0]
-        weight = 1.0 / np.sqrt(np.maximum(np.abs(y - design @ beta), 1e-2))
-    return beta
+from seisdiff.engine.hf_timing import lad_fit, offsets_s, source_duration_ratio
 
 
 def row(name, offset, feats, region, use):
@@ -40,24 +28,18 @@ def row(name, offset, feats, region, use):
         if feats is None:
             errors.append(np.median(np.abs(offset[test] - np.median(offset[train]))))
             continue
-        beta = lad(feats[train], offset[train])
+        beta = lad_fit(feats[train], offset[train])
         errors.append(np.median(np.abs(offset[test] - beta[0] - feats[test] @ beta[1:])))
-    whole = "" if feats is None else ", ".join(f"{b:+.3g}" for b in lad(feats[use], offset[use]))
+    whole = "" if feats is None else ", ".join(f"{b:+.3g}" for b in lad_fit(feats[use], offset[use]))
     print(f"| {name} | " + " | ".join(f"{e:.2f}" for e in errors) + f" | **{np.mean(errors):.2f}** | {whole} |")
 
 
 def main(path) -> None:
-    store = open_store(path)
-    region = store.column("region")
-    real = region != ""
-    block = store.read(0, None)
-    broadband = block["broadband"][real, 0].astype(np.float64)
-    conditioning = block["lowpass"][real, 0].astype(np.float64)
-    rate_hz, cross_hz = store.sampling_rate_hz, store.lowpass_hz
-    high = broadband - lowpass(broadband, rate_hz, cross_hz, 4)
-    offset = arias_time(high, rate_hz, 0.95) - arias_time(conditioning, rate_hz, END_FRACTION)
-    region, magnitude = region[real], store.column("magnitude")[real].astype(np.float64)
-    distance_km = store.column("distance_km")[real].astype(np.float64)
+    real = load(path)
+    offset = offsets_s(real.bb[:, 0], real.lp[:, 0], real.fs, real.fx)[1]
+    region = real.region
+    magnitude = real.store.column("magnitude")[real.keep].astype(np.float64)
+    distance_km = real.store.column("distance_km")[real.keep].astype(np.float64)
     ratio = source_duration_ratio(magnitude)
     known_m, known_r = np.isfinite(magnitude), np.isfinite(distance_km) & (distance_km > 0)
     regions = sorted(set(region))

@@ -141,7 +141,7 @@ def fit(store, rows, log=print, block_records: int = 512,
     vertical = np.zeros(len(store)) if vertical is None else vertical
     fs, fx = store.sampling_rate_hz, store.lowpass_hz
     magnitude = store.column("magnitude").astype(np.float64) if end_magnitude and "magnitude" in store.columns \
-        else np.full(len(store), np.nan)
+        else np.full(len(store), np.nan)            # per record; the timing's end line only where asked
     X, y, onset_s, end_s, trace_magnitude = [], [], [], [], []
     for lo in range(0, len(real), block_records):
         part = real[lo:lo + block_records]
@@ -155,7 +155,7 @@ def fit(store, rows, log=print, block_records: int = 512,
         end_s.append(end)
         trace_magnitude.append(np.repeat(magnitude[part], bb.shape[1]))      # offsets_s: one per (record, channel)
     timing = hf_timing.fit(np.concatenate(onset_s), np.concatenate(end_s), onset_fraction,
-                           np.concatenate(trace_magnitude) if end_magnitude else None)
+                           np.concatenate(trace_magnitude))
     X, y = np.concatenate(X), np.concatenate(y)
     per_trace = X.shape[1]                                           # the store's channels
     trace_within = within_event(events[real], X, vertical[real]).reshape(-1, len(WITHIN_FEATURES))

@@ -85,14 +85,15 @@ def source_duration_ratio(magnitude) -> np.ndarray:
     return 10.0 ** (0.5 * (np.asarray(magnitude, np.float64) - 6.0))
 
 
-def lad_line(x, y) -> tuple[float, float]:
-    """(intercept, slope) of the least-absolute-deviation line through (x, y) (reweighted least squares)."""
-    design = np.column_stack([np.ones(len(x)), x])
+def lad_fit(x, y) -> np.ndarray:
+    """(intercept, slopes…) of the least-absolute-deviation fit of y (n,) on x (n,) or (n, k), by
+    iteratively reweighted least squares."""
+    design = np.column_stack([np.ones(len(y)), x])
     weight = np.ones(len(y))
     for _ in range(LAD_ITERATIONS):
         beta = np.linalg.lstsq(design * weight[:, None], y * weight, rcond=None)[0]
         weight = 1.0 / np.sqrt(np.maximum(np.abs(y - design @ beta), 1e-2))
-    return float(beta[0]), float(beta[1])
+    return beta
 
 
 def fit(onset_s, end_s, onset_fraction: float = ONSET_FRACTION, magnitude=None) -> dict | None:
@@ -111,8 +112,9 @@ def fit(onset_s, end_s, onset_fraction: float = ONSET_FRACTION, magnitude=None) 
         ratio = source_duration_ratio(magnitude)
         known = ok & np.isfinite(ratio)
         if known.sum() >= MIN_SOURCE_TRACES and len(np.unique(np.asarray(magnitude)[known])) >= MIN_SOURCE_MAGNITUDES:
-            intercept_s, slope_s = lad_line(ratio[known], end_s[known])
-            model["end_source"] = {"intercept_s": intercept_s, "slope_s": slope_s, "n_traces": int(known.sum())}
+            intercept_s, slope_s = lad_fit(ratio[known], end_s[known])
+            model["end_source"] = {"intercept_s": float(intercept_s), "slope_s": float(slope_s),
+                                   "n_traces": int(known.sum())}
     return model
 
 
