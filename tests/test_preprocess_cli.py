@@ -167,3 +167,73 @@ def test_a_metadata_csv_names_the_region_of_files_that_do_not_tell(tmp_path):
     store = open_store(tmp_path / "m.zarr")
     region = dict(zip([rid.split("_")[0] for rid in store.record_ids], store.column("region")))
     assert region == {"a0": "japan", "a1": "taiwan", "b0": ""}
+
+
+def _haversine_km(lat1, lon1, lat2, lon2, radius_km=6371.0):
+    """Great-circle distance on a sphere (an independent check of the WGS84 ellipsoid's, to ~0.5 %)."""
+    p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(lon2 - lon1)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * radius_km * np.arcsin(np.sqrt(a))
+
+
+def test_a_catalogue_hypocentre_gives_the_distance_of_records_whose_file_knows_only_the_station(tmp_path):
+    """SAC files carry the station's coordinates: an event CSV's hypocentre gives them a hypocentral
+    distance (sqrt(epicentral² + depth²)); a distance a record's row gives wins; a file that knows its
+    own hypocentre keeps it; a record without station coordinates keeps NaN."""
+    from obspy import Trace
+    from obspy.core.util import AttribDict
+
+    from seisdiff.io.units import to_mps2_factor
+
+    g_to_nm = to_mps2_factor("g") / to_mps2_factor("nm/s^2")
+    stations = {"s0": (34.0, -118.0, {}), "s1": (35.5, -116.0, {}), "s2": (36.0, -117.0, {"evla": 36.2, "evlo": -117.1, "evdp": 5.0}),
+                "s3": (None, None, {})}
+    for k, (name, (lat, lon, own)) in enumerate(stations.items()):
+        tr = Trace((accelerogram(20 + k, n=4000, pga=0.1) * g_to_nm).astype(np.float32))
+        tr.stats.update({"sampling_rate": 100.0, "station": name.upper(), "channel": "HNE"})
+        header = {"idep": 8, "kevnm": "Alpha Quake", **own}
+        if lat is not None:
+            header.update(stla=lat, stlo=lon)
+        tr.stats.sac = AttribDict(header)
+        tr.write(str(tmp_path / f"{name}.sac"), format="SAC")
+    (tmp_path / "events.csv").write_text("event,magnitude,hypo_lat,hypo_lon,hypo_depth_km\nAlpha Quake,6.4,35.7,-117.5,10.5\n")
+    (tmp_path / "records.csv").write_text("record_id,rrup (km)\ns1..S1..HNE,12.0\n")
+    assert main(["preprocess", str(tmp_path / "*.sac"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", str(tmp_path / "events.csv"), str(tmp_path / "records.csv")]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    dist = dict(zip(np.char.lower(store.column("station").astype(str)), store.column("distance_km")))
+    expected = np.hypot(_haversine_km(35.7, -117.5, 34.0, -118.0), 10.5)
+    assert dist["s0"] == pytest.approx(expected, rel=5e-3) and 150 < expected < 250
+    assert dist["s1"] == 12.0                                                   # the record's own row
+    assert dist["s2"] == pytest.approx(np.hypot(_haversine_km(36.2, -117.1, 36.0, -117.0), 5.0), rel=5e-3)
+    assert np.isnan(dist["s3"])
+
+
+def test_hypocentral_distances_from_a_catalogue_match_the_manifest(tmp_path, strongmotion_dir):
+    """MiniSEED + StationXML (Ridgecrest M6.4 foreshock, 18 traces 183–315 km away): with the manifest's
+    event hypocentre in a per-event CSV, every stored distance is the manifest's hypocentral distance."""
+    rows = [r for r in csv.DictReader(open(strongmotion_dir / "manifest.csv")) if r["event"] == "20190704_ridgecrest_m6.4"]
+    r0 = rows[0]
+    (tmp_path / "events.csv").write_text("event,magnitude,hypo_lat,hypo_lon,hypo_depth_km\n"
+                                         f"{r0['event']},{r0['magnitude']},{r0['hypo_lat']},{r0['hypo_lon']},{r0['hypo_depth_km']}\n")
+    folder = strongmotion_dir / "fdsn_mseed+stationxml" / r0["event"]
+    assert main(["preprocess", str(folder), "--out", str(tmp_path / "m.zarr"), "--quiet", "--event-from", "folder",
+                 "--metadata", str(tmp_path / "events.csv")]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    reference = {(r["network"], r["station"], r["channel"]): float(r["hypocentral_distance_km"]) for r in rows}
+    got = {}
+    for rid, d in zip(store.record_ids, store.column("distance_km")):
+        network, station, _, channel = rid.rsplit("_w", 1)[0].split(".")[-4:]     # …NET.STA.LOC.CHA_w0
+        got[(network, station, channel)] = d
+    assert len(got) == len(reference) == 18
+    for key, ref in reference.items():
+        assert got[key] == pytest.approx(ref, rel=1e-3), key
+
+
+def test_a_hypocentre_that_is_not_in_degrees_is_one_clear_error(tmp_path, capsys):
+    write_at2(tmp_path / "a0.AT2", accelerogram(1, n=4000, pga=0.1), 0.01, station="A0", event="Alpha Quake, 1/2/2003")
+    (tmp_path / "events.csv").write_text("event,hypo_lat,hypo_lon,hypo_depth_km\nAlpha Quake,-117.5,35.7,10\n")
+    assert main(["preprocess", str(tmp_path / "a0.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", str(tmp_path / "events.csv")]) != 0
+    err = capsys.readouterr().err
+    assert "events.csv" in err and "hypo_lat -117.5" in err and "swapped" in err

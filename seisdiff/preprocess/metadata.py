@@ -8,6 +8,12 @@ names match case-insensitively); NaN when none knows it.
 Recognised headers (case-insensitive): record_id | rsn | event; magnitude | mw | mag;
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
+hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
+and sta_lat, sta_lon | stla, stlo (per record: the station). A record whose distance no source gives
+gets its hypocentral distance from a hypocentre (the record's row, else its file, else its event's
+row: each a whole lat, lon and depth) and its station's coordinates (its row, else its file), e.g.
+an event catalogue's hypocentres for MiniSEED + StationXML records, whose files say where the
+station is but not where the earthquake was;
 event | event_id (in a per-record CSV: text that overrides the event named in the file, used to split
 training data by event); region (text, per record or per event: overrides the region found from the
 file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
@@ -28,12 +34,19 @@ ALIASES = {
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
 COLUMNS = tuple(ALIASES)
+# where the distance is not given: computed from a hypocentre and the station's coordinates (`lookup`)
+PLACES = {
+    "hypo_lat": ("hypo_lat", "evla"), "hypo_lon": ("hypo_lon", "evlo"), "hypo_depth_km": ("hypo_depth_km", "evdp"),
+    "sta_lat": ("sta_lat", "stla"), "sta_lon": ("sta_lon", "stlo"),
+}
+HYPOCENTRE = ("hypo_lat", "hypo_lon", "hypo_depth_km")
+STATION = ("sta_lat", "sta_lon")
 EVENT_KEY = "event:"  # prefix of the keys of per-event rows
 
 
 def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
-    """{key: {magnitude, distance_km, vs30_mps, kappa_s}} where key is a record id/stem, 'RSN<n>' or,
-    for a per-event CSV, 'event:<name, lower case>'."""
+    """{key: {magnitude, distance_km, vs30_mps, kappa_s and, where the CSV has them, the PLACES}} where
+    key is a record id/stem, 'RSN<n>' or, for a per-event CSV, 'event:<name, lower case>'."""
     path = Path(path)
     try:
         with open(path, newline="") as fh:
@@ -49,13 +62,15 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         raise UserError(f"{path}: metadata CSV needs a 'record_id', 'RSN' or 'event' column "
                         f"(found {list(rows[0].keys())})")
     per_event = key_col == event_col
-    found = {name: next((header[a] for a in aliases if a in header), None) for name, aliases in ALIASES.items()}
+    found = {name: next((header[a] for a in aliases if a in header), None)
+             for name, aliases in (ALIASES | PLACES).items()}
     table = {}
     for row in rows:
         key = (row[key_col] or "").strip()
         if not key:
             continue
         values = {name: _float(row.get(col)) for name, col in found.items() if col}
+        _check_place(path, key, values)
         region = (row.get(header["region"]) or "").strip() if "region" in header else ""
         values.update({"region": region} if region else {})
         if per_event:
@@ -87,11 +102,36 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     per_event = table.get(EVENT_KEY + event.strip().lower(), {}) if event else {}
     out = {name: _first_known(entry.get(name), (from_file or {}).get(name), per_event.get(name))
            for name in COLUMNS}
+    if math.isnan(out["distance_km"]):
+        out["distance_km"] = _distance_from_places(entry, from_file or {}, per_event)
     if "event" in entry:
         out["event"] = entry["event"]
     if region := entry.get("region") or per_event.get("region"):
         out["region"] = region
     return out
+
+
+def _distance_from_places(entry: dict, from_file: dict, per_event: dict) -> float:
+    """Hypocentral distance (km) from the first whole hypocentre (record row, file, event row) and the
+    first whole station position (record row, file); NaN where either is missing."""
+    from seisdiff.io.formats.common import hypocentral_distance_km
+
+    def whole(keys, *sources):
+        return next(([float(s[k]) for k in keys] for s in sources
+                     if all(s.get(k) is not None and math.isfinite(float(s[k])) for k in keys)), None)
+
+    hypocentre, station = whole(HYPOCENTRE, entry, from_file, per_event), whole(STATION, entry, from_file)
+    return math.nan if hypocentre is None or station is None else hypocentral_distance_km(*hypocentre, *station)
+
+
+def _check_place(path: Path, key: str, values: dict) -> None:
+    for name, bound in (("hypo_lat", 90.0), ("sta_lat", 90.0), ("hypo_lon", 360.0), ("sta_lon", 360.0)):
+        if abs(values.get(name, 0.0)) > bound:
+            raise UserError(f"{path}: row {key!r}: {name} {values[name]:g} is not a coordinate in degrees "
+                            f"(|value| <= {bound:g}); are latitude and longitude swapped, or the column another unit?")
+    if values.get("hypo_depth_km", 0.0) < -10.0 or values.get("hypo_depth_km", 0.0) > 800.0:
+        raise UserError(f"{path}: row {key!r}: hypo_depth_km {values['hypo_depth_km']:g} is not a depth in km "
+                        "(-10 to 800); is the column in metres?")
 
 
 def _first_known(*values) -> float:
