@@ -237,3 +237,47 @@ def test_a_hypocentre_that_is_not_in_degrees_is_one_clear_error(tmp_path, capsys
                  "--metadata", str(tmp_path / "events.csv")]) != 0
     err = capsys.readouterr().err
     assert "events.csv" in err and "hypo_lat -117.5" in err and "swapped" in err
+
+
+def test_a_station_list_gives_coordinates_and_vs30_to_files_without_them(tmp_path):
+    """AT2 files carry no coordinates: a station list (network, station, coordinates, Vs30) with the
+    event's hypocentre gives their distance and Vs30; network.station wins over the bare code, a
+    record's own row over its station's; a station the list does not name keeps NaN."""
+    for name, station in [("a0", "S1"), ("a1", "S2"), ("a2", "S3")]:
+        write_at2(tmp_path / f"{name}.AT2", accelerogram(len(name) + ord(name[1]), n=4000, pga=0.1), 0.01,
+                  station=station, event="Alpha Quake, 1/2/2003")
+    (tmp_path / "events.csv").write_text("event,magnitude,hypo_lat,hypo_lon,hypo_depth_km\nAlpha Quake,6.1,-36.0,-72.5,30\n")
+    (tmp_path / "stations.csv").write_text("station,sta_lat,sta_lon,vs30\nS1,-37.0,-72.0,400\nS2,-35.0,-71.0,300\n")
+    (tmp_path / "records.csv").write_text("record_id,vs30_mps\na1,650\n")
+    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet", "--metadata",
+                 str(tmp_path / "events.csv"), str(tmp_path / "stations.csv"), str(tmp_path / "records.csv")]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    rows = {rid.split("_")[0]: i for i, rid in enumerate(store.record_ids)}
+    dist, vs30 = store.column("distance_km"), store.column("vs30_mps")
+    assert dist[rows["a0"]] == pytest.approx(np.hypot(_haversine_km(-36.0, -72.5, -37.0, -72.0), 30.0), rel=5e-3)
+    assert dist[rows["a1"]] == pytest.approx(np.hypot(_haversine_km(-36.0, -72.5, -35.0, -71.0), 30.0), rel=5e-3)
+    assert (vs30[rows["a0"]], vs30[rows["a1"]]) == (400, 650)
+    assert np.isnan(dist[rows["a2"]]) and np.isnan(vs30[rows["a2"]])
+
+
+def test_renadic_distances_from_a_station_list_match_the_manifest(tmp_path, strongmotion_dir):
+    """RENADIC headers give no station coordinates (0.000): a station list keyed by network and station
+    (the manifest's coordinates, which come from gmprocess's RENADIC table) and the event's hypocentre
+    give the Maule records their hypocentral distances, as the manifest states them."""
+    rows = [r for r in csv.DictReader(open(strongmotion_dir / "manifest.csv")) if r["format"] == "renadic"
+            and r["event"] == "20100227_maule"]
+    r0 = rows[0]
+    (tmp_path / "events.csv").write_text("event,hypo_lat,hypo_lon,hypo_depth_km\n"
+                                         f"{r0['event']},{r0['hypo_lat']},{r0['hypo_lon']},{r0['hypo_depth_km']}\n")
+    stations = {(r["network"], r["station"]): (r["sta_lat"], r["sta_lon"]) for r in rows}
+    (tmp_path / "stations.csv").write_text("network,station,sta_lat,sta_lon\n" + "".join(
+        f"{n},{s},{lat},{lon}\n" for (n, s), (lat, lon) in stations.items()))
+    assert main(["preprocess", str(strongmotion_dir / "renadic" / r0["event"]), "--out", str(tmp_path / "m.zarr"),
+                 "--quiet", "--event-from", "folder", "--metadata", str(tmp_path / "events.csv"),
+                 str(tmp_path / "stations.csv")]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    reference = {r["station"]: float(r["hypocentral_distance_km"]) for r in rows}
+    got = dict(zip(store.column("station"), store.column("distance_km")))
+    assert set(got) == set(reference) and len(got) == 7
+    for station, ref in reference.items():
+        assert got[station] == pytest.approx(ref, rel=2e-3), station

@@ -14,7 +14,8 @@ def add_arguments(p):
     p.add_argument("--components", choices=["each", "3"], default="each",
                    help="'each': every trace a record (C=1); '3': three-component records (C=3)")
     p.add_argument("--metadata", nargs="+", metavar="CSV",
-                   help="CSV(s) with magnitude, distance, Vs30 and κ keyed by record_id or RSN, or per event "
+                   help="CSV(s) with magnitude, distance, Vs30 and κ keyed by record_id or RSN, per station (a station "
+                        "list: 'station', 'network', sta_lat, sta_lon, vs30) or per event "
                         "(an 'event' column: e.g. each event's magnitude and hypocentre, hypo_lat, hypo_lon, "
                         "hypo_depth_km, which give the distance of records whose file knows only the station)")
     p.add_argument("--measure-kappa", action="store_true",

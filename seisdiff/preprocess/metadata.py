@@ -1,9 +1,11 @@
-"""Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, or per event.
+"""Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, per event or per station.
 
 A CSV with a record_id or RSN column describes records. A CSV with an event column and neither of
-those describes whole events (typically just the magnitude). Each field of a record comes from, in
-order: the record's row, what its own file carries (K-NET and SAC headers), its event's row (event
-names match case-insensitively); NaN when none knows it.
+those describes whole events (typically the magnitude and the hypocentre). A CSV with a station
+column (and optionally network) and none of those describes stations (a station list: coordinates,
+Vs30). Each field of a record comes from, in order: the record's row, what its own file carries (K-NET
+and SAC headers), its station's row (network.station, else the station code alone), its event's row
+(names match case-insensitively); NaN when none knows it.
 
 Recognised headers (case-insensitive): record_id | rsn | event; magnitude | mw | mag;
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
@@ -42,11 +44,13 @@ PLACES = {
 HYPOCENTRE = ("hypo_lat", "hypo_lon", "hypo_depth_km")
 STATION = ("sta_lat", "sta_lon")
 EVENT_KEY = "event:"  # prefix of the keys of per-event rows
+STATION_KEY = "station:"  # … of per-station rows: 'station:<network>.<station>' or 'station:<station>', lower case
 
 
 def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     """{key: {magnitude, distance_km, vs30_mps, kappa_s and, where the CSV has them, the PLACES}} where
-    key is a record id/stem, 'RSN<n>' or, for a per-event CSV, 'event:<name, lower case>'."""
+    key is a record id/stem, 'RSN<n>', for a per-event CSV 'event:<name, lower case>', for a station
+    list STATION_KEY + '<network>.<station>' (or '<station>' without a network column), lower case."""
     path = Path(path)
     try:
         with open(path, newline="") as fh:
@@ -57,11 +61,12 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         return {}
     header = {h.strip().lower(): h for h in rows[0].keys() if h}
     event_col = header.get("event") or header.get("event_id")
-    key_col = header.get("record_id") or header.get("rsn") or event_col
+    station_col, network_col = header.get("station"), header.get("network")
+    key_col = header.get("record_id") or header.get("rsn") or event_col or station_col
     if key_col is None:
-        raise UserError(f"{path}: metadata CSV needs a 'record_id', 'RSN' or 'event' column "
+        raise UserError(f"{path}: metadata CSV needs a 'record_id', 'RSN', 'event' or 'station' column "
                         f"(found {list(rows[0].keys())})")
-    per_event = key_col == event_col
+    per_event, per_station = key_col == event_col, key_col == station_col
     found = {name: next((header[a] for a in aliases if a in header), None)
              for name, aliases in (ALIASES | PLACES).items()}
     table = {}
@@ -75,6 +80,10 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         values.update({"region": region} if region else {})
         if per_event:
             table[EVENT_KEY + key.lower()] = {"name": key, **values}
+            continue
+        if per_station:
+            network = (row.get(network_col) or "").strip() if network_col else ""
+            table[STATION_KEY + (f"{network}.{key}" if network else key).lower()] = values
             continue
         if key_col == header.get("rsn"):
             key = f"RSN{int(float(key))}"
@@ -92,18 +101,23 @@ def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
     return table
 
 
-def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: dict | None = None) -> dict:
+def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: dict | None = None,
+           station: str = "", network: str = "") -> dict:
     """Metadata for one record: each field from the record's row, else `from_file` (what the record's
-    own file carries), else its event's row, else NaN. "event" only when the record's row names one,
-    "region" when its row or its event's row does."""
+    own file carries), else its station's row, else its event's row, else NaN; a distance no source
+    gives from a hypocentre and the station's coordinates (`_distance_from_places`). "event" only when
+    the record's row names one, "region" when its row or its event's row does."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
     event = entry.get("event", event)
     per_event = table.get(EVENT_KEY + event.strip().lower(), {}) if event else {}
-    out = {name: _first_known(entry.get(name), (from_file or {}).get(name), per_event.get(name))
+    per_station = (table.get(STATION_KEY + f"{network}.{station}".lower())
+                   or table.get(STATION_KEY + station.lower(), {})) if station else {}
+    from_file = from_file or {}
+    out = {name: _first_known(entry.get(name), from_file.get(name), per_station.get(name), per_event.get(name))
            for name in COLUMNS}
     if math.isnan(out["distance_km"]):
-        out["distance_km"] = _distance_from_places(entry, from_file or {}, per_event)
+        out["distance_km"] = _distance_from_places(entry, from_file, per_event, per_station)
     if "event" in entry:
         out["event"] = entry["event"]
     if region := entry.get("region") or per_event.get("region"):
@@ -111,16 +125,16 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     return out
 
 
-def _distance_from_places(entry: dict, from_file: dict, per_event: dict) -> float:
+def _distance_from_places(entry: dict, from_file: dict, per_event: dict, per_station: dict) -> float:
     """Hypocentral distance (km) from the first whole hypocentre (record row, file, event row) and the
-    first whole station position (record row, file); NaN where either is missing."""
+    first whole station position (record row, file, station row); NaN where either is missing."""
     from seisdiff.io.formats.common import hypocentral_distance_km
 
     def whole(keys, *sources):
         return next(([float(s[k]) for k in keys] for s in sources
                      if all(s.get(k) is not None and math.isfinite(float(s[k])) for k in keys)), None)
 
-    hypocentre, station = whole(HYPOCENTRE, entry, from_file, per_event), whole(STATION, entry, from_file)
+    hypocentre, station = whole(HYPOCENTRE, entry, from_file, per_event), whole(STATION, entry, from_file, per_station)
     return math.nan if hypocentre is None or station is None else hypocentral_distance_km(*hypocentre, *station)
 
 

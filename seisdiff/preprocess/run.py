@@ -191,7 +191,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     ids = [f"{g.group_id}_w{w}" for g, w in owners]
     first = [g.records[0] for g, _ in owners]
     meta = [lookup(metadata, [g.group_id, r.record_id, r.metadata.get("record_id_in_file")], r.metadata.get("rsn"),
-                   r.event, r.metadata)
+                   r.event, r.metadata, station=r.station, network=r.network)
             for (g, _), r in zip(owners, first)]
     columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
     if cfg.measure_kappa:
