@@ -7,15 +7,16 @@ Vs30). Each field of a record comes from, in order: the record's row, what its o
 and SAC headers), its station's row (network.station, else the station code alone), its event's row
 (names match case-insensitively); NaN when none knows it.
 
-Recognised headers (case-insensitive): record_id | rsn | event; magnitude | mw | mag;
+Recognised headers (case-insensitive): record_id | rsn | event | station (with network); magnitude | mw | mag;
 distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
-and sta_lat, sta_lon | stla, stlo (per record: the station). A record whose distance no source gives
+and sta_lat, sta_lon | stla, stlo (per record or per station). A record whose distance no source gives
 gets its hypocentral distance from a hypocentre (the record's row, else its file, else its event's
-row: each a whole lat, lon and depth) and its station's coordinates (its row, else its file), e.g.
-an event catalogue's hypocentres for MiniSEED + StationXML records, whose files say where the
-station is but not where the earthquake was;
+row: each a whole lat, lon and depth) and its station's coordinates (its row, else its file, else its
+station's row), e.g. an event catalogue's hypocentres for MiniSEED + StationXML records, whose files
+say where the station is but not where the earthquake was, and a station list for RENADIC's, which
+say neither;
 event | event_id (in a per-record CSV: text that overrides the event named in the file, used to split
 training data by event); region (text, per record or per event: overrides the region found from the
 file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
@@ -139,6 +140,7 @@ def _distance_from_places(entry: dict, from_file: dict, per_event: dict, per_sta
 
 
 def _check_place(path: Path, key: str, values: dict) -> None:
+    """UserError (file, row, what is wrong) for a coordinate outside degrees or a depth outside km."""
     for name, bound in (("hypo_lat", 90.0), ("sta_lat", 90.0), ("hypo_lon", 360.0), ("sta_lon", 360.0)):
         if abs(values.get(name, 0.0)) > bound:
             raise UserError(f"{path}: row {key!r}: {name} {values[name]:g} is not a coordinate in degrees "
