@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 import obspy
 from synth import TINY_FS_HZ as FS, TINY_LENGTH as LENGTH, TINY_LOWPASS_HZ as LOWPASS_HZ
@@ -153,3 +154,38 @@ def test_kappa_s_reaches_a_kappa_trained_model_and_is_recorded(tmp_path, capsys)
     c, d = generated("plain", 0.02), generated("plain", 0.08)
     assert "not trained with kappa_s" in capsys.readouterr().out
     np.testing.assert_array_equal(c.read(0, 3)["broadband"], d.read(0, 3)["broadband"])
+
+
+def test_hypocenter_and_magnitude_reach_waveform_files(tiny, tmp_path, capsys):
+    """`sample --hypocenter --magnitude` with waveform files (one event): a file that gives the station's
+    coordinates and no distance gets its hypocentral distance (great circle on a sphere ± 0.5 %), one
+    without coordinates NaN; the magnitude fills where the header has none and leaves a header's own.
+    Grid-only options, or event options with a conditioning store, are one clear line."""
+    from obspy import Trace
+    from obspy.core.util import AttribDict
+    from test_preprocess_cli import _haversine_km
+
+    folder = tmp_path / "lf"
+    folder.mkdir()
+    for k, (lat, lon, mag) in enumerate([(34.0, -118.0, None), (None, None, None), (35.0, -117.0, 5.9)]):
+        tr = Trace((accelerogram(k, n=1200, pga=0.05) * 9.80665).astype(np.float32))     # m/s²
+        tr.stats.update({"sampling_rate": 100.0, "station": f"S{k}", "channel": "HNE"})
+        header = {"idep": 8} | ({"stla": lat, "stlo": lon} if lat is not None else {}) | ({"mag": mag} if mag else {})
+        tr.stats.sac = AttribDict(header)
+        tr.write(str(folder / f"s{k}.sac"), format="SAC")
+    out = tmp_path / "gen.zarr"
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--out", out, "--units", "m/s^2",
+                   "--hypocenter", 35.7, -117.5, 10.5, "--magnitude", 6.4) == 0
+    cond = open_store(tmp_path / "gen_conditioning.zarr")
+    dist = dict(zip(cond.column("station"), cond.column("distance_km")))
+    mag = dict(zip(cond.column("station"), cond.column("magnitude")))
+    assert dist["S0"] == pytest.approx(np.hypot(_haversine_km(35.7, -117.5, 34.0, -118.0), 10.5), rel=5e-3)
+    assert np.isnan(dist["S1"]) and dist["S2"] == pytest.approx(np.hypot(_haversine_km(35.7, -117.5, 35.0, -117.0), 10.5), rel=5e-3)
+    assert (mag["S0"], mag["S1"]) == (6.4, 6.4) and mag["S2"] == pytest.approx(5.9)     # SAC headers: float32
+    assert json.loads((out / "sample_config.json").read_text())["hypocenter"] == [35.7, -117.5, 10.5]
+    capsys.readouterr()
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--out", tmp_path / "g2.zarr", "--block-stations", 2) == 2
+    assert "--block-stations: options of a station grid" in capsys.readouterr().err
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", tmp_path / "gen_conditioning.zarr", "--out", tmp_path / "g3.zarr",
+                   "--magnitude", 6.0) == 2
+    assert "preprocess --metadata" in capsys.readouterr().err

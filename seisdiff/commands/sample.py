@@ -70,10 +70,13 @@ def add_arguments(p):
                         "displacement are differentiated once on reading (AT2 VELOCITY, SAC IVEL: from the file)")
     p.add_argument("--compile", action="store_true", default=None, help="torch.compile the model (GPU)")
     p.add_argument("--block-records", type=int, help="conditioning records read at once (default 256)")
-    grid = p.add_argument_group("station grids (--cond GRID)")
+    grid = p.add_argument_group("station grids (--cond GRID); --hypocenter and --magnitude also for waveform files")
     grid.add_argument("--hypocenter", nargs=3, type=float, metavar=("LAT", "LON", "DEPTH_KM"),
-                      help="the event's hypocentre: fills every station's hypocentral distance (km)")
-    grid.add_argument("--magnitude", type=float, metavar="M", help="the event's moment magnitude, for every station")
+                      help="the event's hypocentre: fills every station's hypocentral distance (km); for waveform "
+                           "files too (one event), where a file gives the station's coordinates and no distance")
+    grid.add_argument("--magnitude", type=float, metavar="M",
+                      help="the event's moment magnitude, for every station (waveform files: where their "
+                           "headers give none)")
     grid.add_argument("--stations", metavar="CSV",
                       help="station table (header name,lat,lon[,vs30][,network]; one row per station) used "
                            "instead of the grid's own, or matched to it by name")

@@ -46,6 +46,7 @@ RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stat
 RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None}   # older outputs: none
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
+EVENT_OPTIONS = ("--hypocenter", "--magnitude")   # also for waveform files (`preprocess.whole`): the event's
 
 
 @dataclass
@@ -234,9 +235,14 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
 
     given = [f"--{name.replace('_', '-')}" for name in GRID_OPTIONS if getattr(args, name, None) is not None]
     if not (len(args.cond) == 1 and looks_like_grid(args.cond[0])):
-        if given:
-            raise UserError(f"{' '.join(given)}: options of a station grid (one Zarr, HDF5 or NetCDF array of "
-                            f"stations × components × time as --cond), which {' '.join(args.cond)} is not")
+        store = len(args.cond) == 1 and (Path(args.cond[0]) / "zarr.json").is_file()
+        grid_only = [g for g in given if store or g not in EVENT_OPTIONS]     # waveform files take the event's
+        if grid_only:
+            raise UserError(f"{' '.join(grid_only)}: options of a station grid (one Zarr, HDF5 or NetCDF array of "
+                            f"stations × components × time as --cond)" + (" or of waveform files" if set(grid_only)
+                            <= set(EVENT_OPTIONS) else "") + f", which {' '.join(args.cond)} is not"
+                            + ("; a conditioning store carries its own metadata (`preprocess --metadata`)"
+                               if store else ""))
         return None
     grid = Path(args.cond[0])
     refused = [what for what, wrong in (

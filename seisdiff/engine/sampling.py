@@ -29,9 +29,10 @@ from seisdiff.io.store import pad_to_length
 
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
-               "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz")
+               "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
+               "hypocenter", "magnitude")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "band_top_hz": None,
-                   "crossfade_split_hz": None}
+                   "crossfade_split_hz": None, "hypocenter": None, "magnitude": None}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -60,8 +61,8 @@ class SampleConfig:
     compile: bool = False               # torch.compile the model
     block_records: int = 256            # conditioning records read at once
     progress: bool = True
-    hypocenter: tuple | None = None     # station grids: (lat, lon, depth_km) of the event
-    magnitude: float | None = None      # station grids: the event's magnitude
+    hypocenter: tuple | None = None     # station grids and waveform files: (lat, lon, depth_km) of the event
+    magnitude: float | None = None      # station grids and waveform files: the event's magnitude
     stations: str | None = None         # station grids: station table CSV
     grid_variable: str | None = None    # station grids: the data array's name
     block_stations: int | None = None   # station grids: stations per block (None: grid_sample's default)
@@ -143,7 +144,8 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
         prepared = prepare_conditioning(
             cfg.cond, out.parent / f"{out.stem}_conditioning{f'_rank{rank}' if world > 1 else ''}.zarr",
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
-            quantity=cfg.quantity, rank=rank, world=world, progress=cfg.progress)
+            quantity=cfg.quantity, rank=rank, world=world, progress=cfg.progress,
+            event=event_row(cfg.hypocenter, cfg.magnitude))
         for file, reason in prepared.skipped:
             print(f"sample: skipped {file}: {reason}")
         store, warnings = prepared.store, [line for _, line in prepared.warnings]
@@ -160,6 +162,13 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     return store, shard
 
 
+def event_row(hypocenter, magnitude) -> dict:
+    """`sample --hypocenter LAT LON DEPTH_KM --magnitude M` for waveform files: their event's metadata row
+    (`preprocess.metadata.lookup`'s default_event: what the files' headers do not give)."""
+    row = dict(zip(("hypo_lat", "hypo_lon", "hypo_depth_km"), map(float, hypocenter))) if hypocenter else {}
+    return row | ({"magnitude": float(magnitude)} if magnitude is not None else {})
+
+
 def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, world: int) -> dict:
     """Every setting the output depends on (saved as OUT/sample_config.json)."""
     steps = cfg.steps or STEPS_FOR[cfg.sampler]
@@ -174,6 +183,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "window": model.config.data.window or (model.store_spec or {}).get("length") or cond.length,
         "batch_size": cfg.batch_size, "device": device, "world_size": world, "units": "m/s^2",
         "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
+        "hypocenter": list(cfg.hypocenter) if cfg.hypocenter else None, "magnitude": cfg.magnitude,
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
         # the training records' upper band edge: the output is low-passed there (`generate`)
         "band_top_hz": top_hz, "band_order": order,

@@ -103,15 +103,16 @@ def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
 
 
 def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: dict | None = None,
-           station: str = "", network: str = "") -> dict:
+           station: str = "", network: str = "", default_event: dict | None = None) -> dict:
     """Metadata for one record: each field from the record's row, else `from_file` (what the record's
     own file carries), else its station's row, else its event's row, else NaN; a distance no source
     gives from a hypocentre and the station's coordinates (`_distance_from_places`). "event" only when
-    the record's row names one, "region" when its row or its event's row does."""
+    the record's row names one, "region" when its row or its event's row does. default_event: the event
+    row of a record whose event has none (e.g. `sample --hypocenter --magnitude` for its files)."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
     event = entry.get("event", event)
-    per_event = table.get(EVENT_KEY + event.strip().lower(), {}) if event else {}
+    per_event = (table.get(EVENT_KEY + event.strip().lower()) if event else None) or default_event or {}
     per_station = (table.get(STATION_KEY + f"{network}.{station}".lower())
                    or table.get(STATION_KEY + station.lower(), {})) if station else {}
     from_file = from_file or {}

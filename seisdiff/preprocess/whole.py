@@ -147,10 +147,13 @@ class Prepared:
 
 def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_channels: int = 1,
                          units: str | None = None, quantity: str | None = None, rank: int = 0, world: int = 1,
-                         progress: bool = True) -> Prepared:
+                         progress: bool = True, event: dict | None = None) -> Prepared:
     """Read the waveform files/folders/globs `inputs` (this rank's share: files[rank::world]), condition
     each record group whole and append the groups not yet there to the store `out` (created with
-    L = the longest record; re-runs with the same inputs add nothing). UserError when no file is usable."""
+    L = the longest record; re-runs with the same inputs add nothing). event: the files' event's metadata
+    (magnitude, hypo_lat, hypo_lon, hypo_depth_km; `preprocess.metadata`), for what their headers do not
+    give: a record with the station's coordinates and no distance gets its hypocentral distance. UserError
+    when no file is usable."""
     files, problems = find_inputs(inputs)
     result = Prepared(None, [(str(p), r) for p, r in problems])
     records: list[Record] = []
@@ -194,7 +197,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
     new = [c for c in conditioned if c[0].group_id not in writer.existing_ids]
     if new:
-        writer.append(*_block(new, length), [g.group_id for g, _, _ in new], _columns(new))
+        writer.append(*_block(new, length), [g.group_id for g, _, _ in new], _columns(new, event))
     result.store = open_store(out)
     return result
 
@@ -205,10 +208,11 @@ def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
             np.stack([pad_to_length(lp, length) for _, _, lp in conditioned]))
 
 
-def _columns(conditioned: list) -> dict:
+def _columns(conditioned: list, event: dict | None = None) -> dict:
     groups = [g for g, _, _ in conditioned]
     first = [g.records[0] for g in groups]
-    meta = [lookup({}, [g.group_id], r.metadata.get("rsn"), r.event, r.metadata) for g, r in zip(groups, first)]
+    meta = [lookup({}, [g.group_id], r.metadata.get("rsn"), r.event, r.metadata, station=r.station,
+                   network=r.network, default_event=event) for g, r in zip(groups, first)]
     text = lambda values: np.array(values, dtype=str)
     columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
     columns.update({
