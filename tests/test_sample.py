@@ -183,6 +183,11 @@ def test_hypocenter_and_magnitude_reach_waveform_files(tiny, tmp_path, capsys):
     assert np.isnan(dist["S1"]) and dist["S2"] == pytest.approx(np.hypot(_haversine_km(35.7, -117.5, 35.0, -117.0), 10.5), rel=5e-3)
     assert (mag["S0"], mag["S1"]) == (6.4, 6.4) and mag["S2"] == pytest.approx(5.9)     # SAC headers: float32
     assert json.loads((out / "sample_config.json").read_text())["hypocenter"] == [35.7, -117.5, 10.5]
+    # the files name no event: they are the given one's, so the level model places each station among them
+    from seisdiff.engine.hf_level import relative_ln_distance
+    rel = dict(zip(cond.column("station"), relative_ln_distance(cond.column("event"), cond.column("distance_km"))))
+    assert set(cond.column("event")) == {"given event"} and np.isfinite([rel["S0"], rel["S2"]]).all()
+    assert rel["S0"] == pytest.approx(-rel["S2"]) and rel["S0"] > 0                # S0 is the farther
     capsys.readouterr()
     assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--out", tmp_path / "g2.zarr", "--block-stations", 2) == 2
     assert "--block-stations: options of a station grid" in capsys.readouterr().err

@@ -152,8 +152,9 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
     each record group whole and append the groups not yet there to the store `out` (created with
     L = the longest record; re-runs with the same inputs add nothing). event: the files' event's metadata
     (magnitude, hypo_lat, hypo_lon, hypo_depth_km; `preprocess.metadata`), for what their headers do not
-    give: a record with the station's coordinates and no distance gets its hypocentral distance. UserError
-    when no file is usable."""
+    give: a record with the station's coordinates and no distance gets its hypocentral distance, and
+    records whose files name no event are that event's (GIVEN_EVENT: the level model places each station
+    among them, `engine.hf_level`). UserError when no file is usable."""
     files, problems = find_inputs(inputs)
     result = Prepared(None, [(str(p), r) for p, r in problems])
     records: list[Record] = []
@@ -208,6 +209,9 @@ def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
             np.stack([pad_to_length(lp, length) for _, _, lp in conditioned]))
 
 
+GIVEN_EVENT = "given event"   # the event of files that name none, when `sample --hypocenter/--magnitude` gives it
+
+
 def _columns(conditioned: list, event: dict | None = None) -> dict:
     groups = [g for g, _, _ in conditioned]
     first = [g.records[0] for g in groups]
@@ -224,7 +228,7 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "channel": text([",".join(x.component for x in g.records) for g in groups]),
         "quantity_in_file": text([r.metadata.get("quantity", "acceleration") for r in first]),
         "units_in_file": text([r.units_in_file for r in first]),
-        "event": text([r.event for r in first]),
+        "event": text([r.event or (GIVEN_EVENT if event else "") for r in first]),
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
         "region": text([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)]),
     })
