@@ -67,7 +67,8 @@ def networks():
 
 
 def twin_sample(model, cond, scalars, z1, z2, sigma_top, sigma_mid):
-    """The twin's sampler (ancestral, sigma_top → sigma_mid → 0) from noises z1, z2."""
+    """The twin's sampler (ancestral, sigma_top → sigma_mid → 0) from noises z1, z2: `samplers.sample_ddpm`'s
+    steps with the noises passed in, so that the tuned and the shipped twin share them, gradients kept."""
     x = sigma_top * z1
     x0 = model(x, sigma_top, cond, scalars)
     r2 = (sigma_mid / sigma_top) ** 2

@@ -46,7 +46,7 @@ RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stat
 RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None}   # older outputs: none
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
-EVENT_OPTIONS = ("--hypocenter", "--magnitude")   # also for waveform files (`preprocess.whole`): the event's
+EVENT_OPTIONS = ("hypocenter", "magnitude")   # … of which waveform files take these too (their event's)
 
 
 @dataclass
@@ -233,16 +233,18 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
     given without a grid, and for options a grid run does not take."""
     from seisdiff.io.grid import looks_like_grid
 
-    given = [f"--{name.replace('_', '-')}" for name in GRID_OPTIONS if getattr(args, name, None) is not None]
+    from seisdiff.engine.sampling import is_conditioning_store
+
     if not (len(args.cond) == 1 and looks_like_grid(args.cond[0])):
-        store = len(args.cond) == 1 and (Path(args.cond[0]) / "zarr.json").is_file()
-        grid_only = [g for g in given if store or g not in EVENT_OPTIONS]     # waveform files take the event's
-        if grid_only:
-            raise UserError(f"{' '.join(grid_only)}: options of a station grid (one Zarr, HDF5 or NetCDF array of "
-                            f"stations × components × time as --cond)" + (" or of waveform files" if set(grid_only)
-                            <= set(EVENT_OPTIONS) else "") + f", which {' '.join(args.cond)} is not"
-                            + ("; a conditioning store carries its own metadata (`preprocess --metadata`)"
-                               if store else ""))
+        store = is_conditioning_store(args.cond)
+        refused = [name for name in GRID_OPTIONS if getattr(args, name, None) is not None
+                   and (store or name not in EVENT_OPTIONS)]
+        if refused:
+            also_files = " or of waveform files" if set(refused) <= set(EVENT_OPTIONS) else ""
+            store_note = "; a conditioning store carries its own metadata (`preprocess --metadata`)" if store else ""
+            raise UserError(f"{' '.join('--' + n.replace('_', '-') for n in refused)}: options of a station grid "
+                            f"(one Zarr, HDF5 or NetCDF array of stations × components × time as --cond){also_files}, "
+                            f"which {' '.join(args.cond)} is not{store_note}")
         return None
     grid = Path(args.cond[0])
     refused = [what for what, wrong in (

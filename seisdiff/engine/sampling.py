@@ -128,6 +128,11 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def is_conditioning_store(cond) -> bool:
+    """--cond names one preprocessed store (rather than waveform files or a grid)."""
+    return len(cond) == 1 and (Path(cond[0]) / "zarr.json").is_file()
+
+
 def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     """(conditioning store, this rank's record indices (n,) int64) for cfg.cond, checked against the
     model (a `LoadedModel`): a store's `lowpass` as it is, or waveform files conditioned whole through
@@ -136,7 +141,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 
     spec, out = model.store_spec, Path(cfg.out)
-    if len(cfg.cond) == 1 and (Path(cfg.cond[0]) / "zarr.json").is_file():
+    if is_conditioning_store(cfg.cond):
         store = open_store(cfg.cond[0])
         shard = np.arange(rank, len(store), world, dtype=np.int64)
         warnings = store_level_warnings(store, shard)
