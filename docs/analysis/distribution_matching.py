@@ -3,7 +3,7 @@ the twin's peaks come from": its high band is the probability-flow ODE's, 4.81 c
 DDPM-1000's 4.12–4.25.)
 
     python docs/analysis/distribution_matching.py train STORE OUT MINUTES [--lr 1e-5] [--batch 16] [--anchor 10]
-    python docs/analysis/distribution_matching.py report STORE OUT
+    python docs/analysis/distribution_matching.py report STORE OUT [--label DMD] [--cache FILE.npz]
 
 `train` fine-tunes the shipped twin (pretrained/distilled.pt, 2 evaluations, ancestral t 1 → 0.5 → 0) by
 distribution-matching distillation (DMD, Yin et al. 2024) against the shipped default, on the conditioning
@@ -146,7 +146,9 @@ def train(store_path, out: Path, minutes: float, lr: float, batch: int, anchor: 
     print(f"{out / 'last.pt'}: {step} generator steps")
 
 
-def report(store_path, out: Path) -> None:
+def report(store_path, out: Path, label: str = "DMD", cache: Path | None = None) -> None:
+    """The table above for OUT/last.pt's generator (`label`: how it was tuned); cache: an .npz that keeps the
+    untuned samplers' samples (the same records, noises and seeds every time) across reports."""
     torch.set_num_threads(2)
     base, twin_ckpt, _, _, _ = networks()
     tuned = dict(twin_ckpt)
@@ -163,9 +165,13 @@ def report(store_path, out: Path) -> None:
     twin_grid = torch.tensor([sigma(1.0), sigma(0.5), 0.0], dtype=torch.float64)
     runs = [("DDPM-1000 (reference)", base.denoiser, 1000, None, 0), ("DDPM-1000, seed 1", base.denoiser, 1000, None, 1),
             ("DDPM-100", base.denoiser, 100, None, 0), ("twin (shipped)", twin.denoiser, 2, twin_grid, 0),
-            (f"twin after DMD ({load_checkpoint(out / 'last.pt')['step']} steps)", tuned.denoiser, 2, twin_grid, 0)]
+            (f"twin after {label} ({load_checkpoint(out / 'last.pt')['step']} steps)", tuned.denoiser, 2, twin_grid, 0)]
     get_sigmas, samples = samplers.get_sigmas, {}
+    cached = dict(np.load(cache)) if cache is not None and Path(cache).is_file() else {}
     for name, model, steps, grid, seed in runs:
+        if name in cached:
+            samples[name] = cached[name]
+            continue
         samplers.get_sigmas = get_sigmas if grid is None else (lambda *_, g=grid, **__: g)
         x = np.zeros((len(pick), 2, window))
         where = {rid: i for i, rid in enumerate(ids)}
@@ -174,16 +180,20 @@ def report(store_path, out: Path) -> None:
             x[where[rid], k] = acc[0]
         samples[name] = x
     samplers.get_sigmas = get_sigmas
+    if cache is not None:
+        np.savez(cache, **{name: samples[name] for name, *_ in runs[:-1]})
     ref = samples[runs[0][0]]
     spec = lambda x: (np.log(np.maximum(psa(x, fs, COMPARE_PERIODS_S), 1e-30)),
                       np.log(np.maximum(smoothed_fas(x, fs, COMPARE_FREQS_HZ), 1e-30)))
     (rp, rf), rc = spec(ref), band_stats(ref.reshape(-1, window), fs)[3]
-    print("| sampler | crest factor | ln(ref/sampler) | PSA bias | FAS bias | PGA ln(ref/sampler) |\n|---|---:|---:|---:|---:|---:|")
+    spread = lambda p: p.std(axis=1, ddof=1).mean()   # compare_samplers' sigma: sd between realizations of ln PSA
+    print("| sampler | crest factor | ln(ref/sampler) | PSA bias | FAS bias | sigma − ref's | PGA ln(ref/sampler) |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
     for name, x in samples.items():
         (p, f), c = spec(x), band_stats(x.reshape(-1, window), fs)[3]
         print(f"| {name} | {np.median(c):.2f} | {np.median(np.log(rc)) - np.median(np.log(c)):+.3f} | "
               f"{(rp.mean(1) - p.mean(1)).mean():+.3f} | {(rf.mean(1) - f.mean(1)).mean():+.3f} | "
-              f"{np.median(np.log(np.abs(ref).max(-1) / np.abs(x).max(-1))):+.3f} |")
+              f"{spread(p) - spread(rp):+.3f} | {np.median(np.log(np.abs(ref).max(-1) / np.abs(x).max(-1))):+.3f} |")
     cond, log_scale = base.scaler.cond_to_model(torch.from_numpy(lp.astype(np.float32)))
     scalars = base.scaler.scalars(log_scale, **meta)
     levels = (0.1, 0.2, 0.3, 0.45, 0.6, 0.75)
@@ -211,8 +221,13 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=1e-5)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--anchor", type=float, default=10.0)
+    p.add_argument("--label", default="DMD", help="report: how OUT/last.pt's generator was tuned")
+    p.add_argument("--cache", type=Path, help="report: .npz keeping the untuned samplers' samples")
     a = p.parse_args()
-    train(a.store, a.out, a.minutes, a.lr, a.batch, a.anchor) if a.mode == "train" else report(a.store, a.out)
+    if a.mode == "train":
+        train(a.store, a.out, a.minutes, a.lr, a.batch, a.anchor)
+    else:
+        report(a.store, a.out, a.label, a.cache)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,182 @@
+"""Can the distilled twin's high band be made as peaky as the reference's, and no more? (issue #16;
+MEASUREMENTS, "Where the twin's peaks come from": the twin's > 2 Hz band has a crest factor of 4.81 against
+DDPM-1000's 4.12–4.25, set in its first step from pure noise; distribution matching did not see it.)
+
+    python docs/analysis/peak_matching.py target STORE OUT [--records 64]
+    python docs/analysis/peak_matching.py train OUT MINUTES [--lr 1e-5] [--batch 16] [--weight 10] [--anchor 10]
+    python docs/analysis/distribution_matching.py report STORE OUT --label "peak matching" [--cache FILE.npz]
+
+A critic that sees the peaks, written down instead of learned: the crest factor itself (`hf_texture.band_stats`:
+the > 2 Hz band's peak over its rms between the 5 % and 95 % Arias times), differentiable in the record.
+`target` takes a fixed pool of RECORDS real records of the default's training split of STORE (its own
+store, final5.zarr), as `report` takes its validation records (the first 2048 samples of each one's first
+window: the strong motion), and generates each once with the reference sampler, the default's DDPM-1000: OUT/target.pt holds the pool and each record's ln crest factor.
+`train` fine-tunes the shipped twin (pretrained/distilled.pt, ancestral t 1 → 0.5 → 0, gradients through
+both steps) on batches of the pool with fresh noise (resumable: OUT/last.pt):
+- WEIGHT × (mean over the batch of ln crest(G) − the same records' reference mean)²: the batch's peakiness
+  brought to the reference's, a distribution's moment, not a record's (the noises differ);
+- ANCHOR × the mean squared difference of ln power in 8 log-spaced bands over 1–25 Hz, and of the > 2 Hz
+  band's ln energy in 2 s windows, between G's sample and the shipped twin's from the same noise: the level
+  and the timing, which the twin has right, kept.
+`distribution_matching.py report` then measures the tuned twin on the default's 24 validation records
+(never trained, distilled or tuned on) against DDPM-1000 at two seeds: crest factor, band biases, PGA.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from distribution_matching import ANCHOR_BANDS_HZ, ANCHOR_BINS, networks, twin_sample  # noqa: E402
+
+from seisdiff.engine import samplers  # noqa: E402
+from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from seisdiff.engine.data import split_indices  # noqa: E402
+from seisdiff.engine.diffusion import step_seed  # noqa: E402
+from seisdiff.engine.scaling import metadata_columns  # noqa: E402
+from seisdiff.io.store import open_store  # noqa: E402
+
+HIGH_HZ, ORDER = 2.0, 4          # hf_texture.band_stats: x − lowpass(x, 2 Hz, order 4, zero phase)
+ENVELOPE_S = 2.0
+
+
+def high_band(x, rate_hz: float):
+    """x (…, L) less its zero-phase order-ORDER Butterworth low-pass at HIGH_HZ (`dsp.lowpass`), applied in the
+    frequency domain: filtering forth and back squares the gain, 1 / (1 + (f / fc)^(2·ORDER)); differentiable."""
+    f = torch.fft.rfftfreq(x.shape[-1], 1.0 / rate_hz, dtype=torch.float64)
+    gain = (1.0 - 1.0 / (1.0 + (f / HIGH_HZ) ** (2 * ORDER))).to(x.dtype)
+    return torch.fft.irfft(torch.fft.rfft(x, dim=-1) * gain, n=x.shape[-1], dim=-1)
+
+
+def ln_crest(x, rate_hz: float):
+    """ln crest factor of the > 2 Hz band of each row of x (…, L), as `hf_texture.band_stats` defines it: peak
+    over the rms between the 5 % and 95 % Arias times (the times themselves held fixed: no gradient)."""
+    high = high_band(x, rate_hz)
+    power = high ** 2
+    with torch.no_grad():
+        cum = power.cumsum(-1) / power.sum(-1, keepdim=True).clamp(min=1e-30)
+        t5, t95 = ((cum < q).sum(-1) for q in (0.05, 0.95))
+        duration_s = ((t95 - t5).clamp(min=1) / rate_hz).to(x.dtype)
+    rms = torch.sqrt(power.sum(-1) / rate_hz * 0.9 / duration_s)
+    return torch.log(high.abs().amax(-1) / rms.clamp(min=1e-30))
+
+
+def pool_batches(store_path, base, count: int, batch: int):
+    """`count` real records of the default's training split, evenly spread, as `report` takes its validation
+    records (the first window of each, its first `window` samples: the strong motion, no random crop, the
+    metadata given), in batches of model-unit (cond, scalars)."""
+    store = open_store(store_path)
+    train_idx, _ = split_indices(store, base.config.data.val_fraction, base.config.seed)
+    ids, region = store.record_ids, store.column("region")
+    real = [i for i in train_idx if region[i] and str(ids[i]).endswith("_w0")]
+    pick = sorted(np.asarray(real)[np.linspace(0, len(real) - 1, min(count, len(real))).round().astype(int)])
+    lowpass = store.read()["lowpass"][pick, :, :base.config.data.window]
+    meta = metadata_columns({c: store.column(c)[pick] for c in store.columns})
+    cond, log_scale = base.scaler.cond_to_model(torch.from_numpy(lowpass.astype(np.float32)))
+    scalars = base.scaler.scalars(log_scale, **meta)
+    return [(cond[k:k + batch], scalars[k:k + batch]) for k in range(0, len(pick), batch)], store.sampling_rate_hz
+
+
+def target(store_path, out: Path, count: int) -> None:
+    torch.set_num_threads(2)
+    out.mkdir(parents=True, exist_ok=True)
+    base = networks()[0]
+    R = base.denoiser
+    batches, rate_hz = pool_batches(store_path, base, count, 16)
+    sigmas = samplers.get_sigmas("ddpm", 1000, R)
+    conds, scalars, crest = [], [], []
+    t0 = time.perf_counter()
+    for k, (cond, sc) in enumerate(batches):
+        gens = [torch.Generator().manual_seed(step_seed(23, k, j)) for j in range(len(cond))]
+        x = sigmas[0].item() * samplers.randn_records(cond.shape, gens, cond.device, cond.dtype)
+        with torch.no_grad():
+            x = samplers.sample_ddpm(lambda y, s: R(y, s, cond, sc), x, sigmas, gens)
+            crest.append(ln_crest(x[:, 0], rate_hz))
+        conds.append(cond), scalars.append(sc)
+        print(f"batch {k + 1}/{len(batches)}: median crest {float(crest[-1].exp().median()):.2f} "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    save_checkpoint(out / "target.pt", {"cond": torch.cat(conds), "scalars": torch.cat(scalars),
+                                        "ln_crest": torch.cat(crest), "rate_hz": rate_hz})
+    print(f"{out / 'target.pt'}: {sum(len(c) for c in conds)} records, reference crest factor median "
+          f"{float(torch.cat(crest).exp().median()):.2f}")
+
+
+def train(out: Path, minutes: float, lr: float, batch: int, weight: float, anchor: float) -> None:
+    torch.set_num_threads(2)
+    base, _, G, _, T0 = networks()
+    schedule = base.denoiser.schedule
+    pool = load_checkpoint(out / "target.pt")
+    rate_hz, n = float(pool["rate_hz"]), len(pool["cond"])
+    opt = torch.optim.AdamW(G.model.parameters(), lr=lr, betas=(0.0, 0.99), weight_decay=0.0)
+    step = 0
+    if (out / "last.pt").is_file():
+        st = load_checkpoint(out / "last.pt")
+        G.model.load_state_dict(st["g"]), opt.load_state_dict(st["opt_g"])
+        step = st["step"]
+    sigma = lambda t: float(schedule.sigma_ve(torch.tensor([t], dtype=torch.float64)))
+    top, mid = sigma(1.0), sigma(0.5)
+    window = pool["cond"].shape[-1]
+    freqs = torch.fft.rfftfreq(window, 1 / rate_hz)
+    edges = np.geomspace(*ANCHOR_BANDS_HZ, ANCHOR_BINS + 1)
+    masks = torch.stack([((freqs >= lo) & (freqs < hi)).float() for lo, hi in zip(edges[:-1], edges[1:])])
+    ln_bands = lambda x: torch.log((torch.fft.rfft(x, dim=-1).abs()[..., None, :] ** 2 * masks).sum(-1)
+                                   / masks.sum(-1) + 1e-12)
+    hop = int(ENVELOPE_S * rate_hz)
+    ln_envelope = lambda x: torch.log((high_band(x, rate_hz)[..., :window // hop * hop] ** 2)
+                                      .reshape(*x.shape[:-1], -1, hop).mean(-1) + 1e-12)
+    t0, log = time.perf_counter(), open(out / "log.jsonl", "a")
+    while time.perf_counter() - t0 < minutes * 60:
+        gen = torch.Generator().manual_seed(step_seed(29, step, 0))
+        rows = torch.randperm(n, generator=gen)[:batch]
+        cond, scalars = pool["cond"][rows], pool["scalars"][rows]
+        z1, z2 = torch.randn(cond.shape, generator=gen), torch.randn(cond.shape, generator=gen)
+        x = twin_sample(G, cond, scalars, z1, z2, top, mid)
+        with torch.no_grad():
+            x_ref = twin_sample(T0, cond, scalars, z1, z2, top, mid)
+        crest = ln_crest(x[:, 0], rate_hz)
+        loss_peak = (crest.mean() - pool["ln_crest"][rows].mean()) ** 2
+        loss_anchor = ((ln_bands(x) - ln_bands(x_ref)) ** 2).mean() + \
+            ((ln_envelope(x) - ln_envelope(x_ref)) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        (weight * loss_peak + anchor * loss_anchor).backward()
+        torch.nn.utils.clip_grad_norm_(G.model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        log.write(json.dumps({"step": step, "crest": float(crest.detach().exp().median()),
+                              "crest_target": float(pool["ln_crest"][rows].exp().median()),
+                              "loss_peak": float(loss_peak.detach()), "loss_anchor": float(loss_anchor.detach()),
+                              "seconds": round(time.perf_counter() - t0, 1)}) + "\n")
+        if step % 50 == 0:
+            log.flush()
+            save_checkpoint(out / "last.pt", {"g": G.model.state_dict(), "opt_g": opt.state_dict(), "step": step})
+    save_checkpoint(out / "last.pt", {"g": G.model.state_dict(), "opt_g": opt.state_dict(), "step": step})
+    print(f"{out / 'last.pt'}: {step} steps")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    t = sub.add_parser("target")
+    t.add_argument("store")
+    t.add_argument("out", type=Path)
+    t.add_argument("--records", type=int, default=64)
+    r = sub.add_parser("train")
+    r.add_argument("out", type=Path)
+    r.add_argument("minutes", type=float, nargs="?", default=20.0)
+    r.add_argument("--lr", type=float, default=1e-5)
+    r.add_argument("--batch", type=int, default=16)
+    r.add_argument("--weight", type=float, default=10.0)
+    r.add_argument("--anchor", type=float, default=10.0)
+    a = p.parse_args()
+    if a.mode == "target":
+        target(a.store, a.out, a.records)
+    else:
+        train(a.out, a.minutes, a.lr, a.batch, a.weight, a.anchor)
+
+
+if __name__ == "__main__":
+    main()
