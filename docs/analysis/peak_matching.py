@@ -10,7 +10,8 @@ A critic that sees the peaks, written down instead of learned: the crest factor 
 the > 2 Hz band's peak over its rms between the 5 % and 95 % Arias times), differentiable in the record.
 `target` takes a fixed pool of RECORDS real records of the default's training split of STORE (its own
 store, final5.zarr), as `report` takes its validation records (the first 2048 samples of each one's first
-window: the strong motion), and generates each once with the reference sampler, the default's DDPM-1000: OUT/target.pt holds the pool and each record's ln crest factor.
+window: the strong motion), and generates each once with the reference sampler, the default's DDPM-1000:
+OUT/target.pt holds the pool and each record's ln crest factor.
 `train` fine-tunes the shipped twin (pretrained/distilled.pt, ancestral t 1 → 0.5 → 0, gradients through
 both steps) on batches of the pool with fresh noise (resumable: OUT/last.pt):
 - WEIGHT × (mean over the batch of ln crest(G) − the same records' reference mean)²: the batch's peakiness
@@ -20,6 +21,8 @@ both steps) on batches of the pool with fresh noise (resumable: OUT/last.pt):
   and the timing, which the twin has right, kept.
 `distribution_matching.py report` then measures the tuned twin on the default's 24 validation records
 (never trained, distilled or tuned on) against DDPM-1000 at two seeds: crest factor, band biases, PGA.
+Measured 2026-12-03 (64 records, 15 min, the defaults): crest 4.78 → 4.45 against the reference's 4.18, half
+the gap; not kept (MEASUREMENTS, "Peak matching").
 """
 import argparse
 import json
