@@ -18,14 +18,16 @@ import sys
 import numpy as np
 
 
-def validation_records(store, config, count: int) -> list[int]:
+def validation_records(store, config, count: int, split: str = "validation") -> list[int]:
     """Up to `count` rows of `store`, evenly spread: the real records (a region) of the validation events of
-    a model trained with `config` on it (`engine.data.split_indices`), the first window of each."""
+    a model trained with `config` on it (`engine.data.split_indices`; split="training": of its training
+    events), the first window of each."""
     from seisdiff.engine.data import split_indices
 
-    _, val = split_indices(store, config.data.val_fraction, config.seed)
+    train, val = split_indices(store, config.data.val_fraction, config.seed)
     ids = store.record_ids
-    real = [i for i in val if store.column("region")[i] and str(ids[i]).endswith("_w0")]
+    real = [i for i in (val if split == "validation" else train)
+            if store.column("region")[i] and str(ids[i]).endswith("_w0")]
     return sorted(np.asarray(real)[np.linspace(0, len(real) - 1, min(count, len(real))).round().astype(int)])
 
 

@@ -66,6 +66,16 @@ def networks():
     return base, twin, wrap(twin["ema"], True), wrap(teacher["ema"], True), wrap(twin["ema"], False)
 
 
+def anchor_bands(window: int, rate_hz: float):
+    """x (…, window) → ln mean power in ANCHOR_BINS log-spaced bands over ANCHOR_BANDS_HZ (…, ANCHOR_BINS):
+    the spectral anchor that keeps a tuned twin's level at the shipped twin's; torch, differentiable."""
+    freqs = torch.fft.rfftfreq(window, 1 / rate_hz)
+    edges = np.geomspace(*ANCHOR_BANDS_HZ, ANCHOR_BINS + 1)
+    masks = torch.stack([((freqs >= lo) & (freqs < hi)).float() for lo, hi in zip(edges[:-1], edges[1:])])
+    return lambda x: torch.log((torch.fft.rfft(x, dim=-1).abs()[..., None, :] ** 2 * masks).sum(-1)
+                               / masks.sum(-1) + 1e-12)
+
+
 def twin_sample(model, cond, scalars, z1, z2, sigma_top, sigma_mid):
     """The twin's sampler (ancestral, sigma_top → sigma_mid → 0) from noises z1, z2: `samplers.sample_ddpm`'s
     steps with the noises passed in, so that the tuned and the shipped twin share them, gradients kept."""
@@ -93,11 +103,7 @@ def train(store_path, out: Path, minutes: float, lr: float, batch: int, anchor: 
     loader = BatchLoader(store, train_idx, base.scaler, base.config.data, batch, 7)
     sigma = lambda t: float(schedule.sigma_ve(torch.tensor([t], dtype=torch.float64)))
     top, mid = sigma(1.0), sigma(0.5)
-    freqs = torch.fft.rfftfreq(window, 1 / store.sampling_rate_hz)
-    edges = np.geomspace(*ANCHOR_BANDS_HZ, ANCHOR_BINS + 1)
-    masks = torch.stack([((freqs >= lo) & (freqs < hi)).float() for lo, hi in zip(edges[:-1], edges[1:])])
-    ln_bands = lambda x: torch.log((torch.fft.rfft(x, dim=-1).abs()[..., None, :] ** 2 * masks).sum(-1)
-                                   / masks.sum(-1) + 1e-12)
+    ln_bands = anchor_bands(window, store.sampling_rate_hz)
 
     def save():
         save_checkpoint(out / "last.pt", {"g": G.model.state_dict(), "f": F.model.state_dict(), "step": step,

@@ -34,11 +34,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from distribution_matching import ANCHOR_BANDS_HZ, ANCHOR_BINS, networks, twin_sample  # noqa: E402
+from compare_default_samplers import validation_records  # noqa: E402
+from distribution_matching import anchor_bands, networks, twin_sample  # noqa: E402
 
 from seisdiff.engine import samplers  # noqa: E402
 from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from seisdiff.engine.data import split_indices  # noqa: E402
 from seisdiff.engine.diffusion import step_seed  # noqa: E402
 from seisdiff.engine.scaling import metadata_columns  # noqa: E402
 from seisdiff.io.store import open_store  # noqa: E402
@@ -69,14 +69,11 @@ def ln_crest(x, rate_hz: float):
 
 
 def pool_batches(store_path, base, count: int, batch: int):
-    """`count` real records of the default's training split, evenly spread, as `report` takes its validation
-    records (the first window of each, its first `window` samples: the strong motion, no random crop, the
-    metadata given), in batches of model-unit (cond, scalars)."""
+    """`count` real records of the default's training split, picked as `report` picks its validation
+    records (`validation_records`: the first window of each, its first `window` samples: the strong motion,
+    no random crop, the metadata given), in batches of model-unit (cond, scalars)."""
     store = open_store(store_path)
-    train_idx, _ = split_indices(store, base.config.data.val_fraction, base.config.seed)
-    ids, region = store.record_ids, store.column("region")
-    real = [i for i in train_idx if region[i] and str(ids[i]).endswith("_w0")]
-    pick = sorted(np.asarray(real)[np.linspace(0, len(real) - 1, min(count, len(real))).round().astype(int)])
+    pick = validation_records(store, base.config, count, split="training")
     lowpass = store.read()["lowpass"][pick, :, :base.config.data.window]
     meta = metadata_columns({c: store.column(c)[pick] for c in store.columns})
     cond, log_scale = base.scaler.cond_to_model(torch.from_numpy(lowpass.astype(np.float32)))
@@ -123,11 +120,7 @@ def train(out: Path, minutes: float, lr: float, batch: int, weight: float, ancho
     sigma = lambda t: float(schedule.sigma_ve(torch.tensor([t], dtype=torch.float64)))
     top, mid = sigma(1.0), sigma(0.5)
     window = pool["cond"].shape[-1]
-    freqs = torch.fft.rfftfreq(window, 1 / rate_hz)
-    edges = np.geomspace(*ANCHOR_BANDS_HZ, ANCHOR_BINS + 1)
-    masks = torch.stack([((freqs >= lo) & (freqs < hi)).float() for lo, hi in zip(edges[:-1], edges[1:])])
-    ln_bands = lambda x: torch.log((torch.fft.rfft(x, dim=-1).abs()[..., None, :] ** 2 * masks).sum(-1)
-                                   / masks.sum(-1) + 1e-12)
+    ln_bands = anchor_bands(window, rate_hz)
     hop = int(ENVELOPE_S * rate_hz)
     ln_envelope = lambda x: torch.log((high_band(x, rate_hz)[..., :window // hop * hop] ** 2)
                                       .reshape(*x.shape[:-1], -1, hop).mean(-1) + 1e-12)
