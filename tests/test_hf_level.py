@@ -35,13 +35,14 @@ def test_band_level_of_white_noise_and_scaling():
 
 
 def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=0.0, no_distance_every=5,
-           magnitude=None):
+           magnitude=None, depth_slope=None):
     """Records whose 2–25 Hz level follows ln level = law(ln peak of the conditioning, vertical)
     + distance_slope × (ln distance − its event's mean ln distance) + within_slope × (ln peak − its
     event's mean ln peak): broadband = a 1 Hz low band +
     white high frequencies scaled to that level. Records n.. 2n (when sim_law is given) are
     simulations (events SIMEV…) following sim_law instead; every no_distance_every-th record has no distance;
-    magnitude (total,): the records' magnitudes (default 6.0)."""
+    magnitude (total,): the records' magnitudes (default 6.0); depth_slope: the events get hypocentral depths
+    (4–80 km, one per event; every 7th event none) and levels depth_slope × (ln depth − 3) higher."""
     rng = np.random.default_rng(seed)
     length = 1024
     total = n * (2 if sim_law else 1)
@@ -54,6 +55,12 @@ def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=
     distance_km = np.exp(rng.uniform(np.log(5.0), np.log(200.0), total))
     distance_km[::no_distance_every] = np.nan
     target += distance_slope * np.nan_to_num(hf_level.relative_ln_distance(events, distance_km))
+    columns = {}
+    if depth_slope is not None:
+        event_depth_km = np.exp(rng.uniform(np.log(4.0), np.log(80.0), total // 4 + 1))
+        event_depth_km[::7] = np.nan
+        columns["hypo_depth_km"] = event_depth_km[np.arange(total) // 4]
+        target += depth_slope * np.nan_to_num(np.log(columns["hypo_depth_km"]) - 3.0)
     group = np.char.add(np.array(events), vertical.astype(int).astype(str))      # an event's verticals apart
     target += within_slope * (peak - np.array([peak[group == g].mean() for g in group]))
     hf = rng.standard_normal((total, 1, length))
@@ -64,7 +71,8 @@ def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=
     w.append(bb, low.astype(np.float32), [f"r{i:03d}" for i in range(total)],
              {"event": np.array(events), "component": np.where(vertical == 1, "Z", "H1"),
               "magnitude": np.full(total, 6.0) if magnitude is None else magnitude, "distance_km": distance_km,
-              "region": np.array(["japan"] * (n - n // 4) + [""] * (total - n + n // 4))})   # last real quarter: unknown
+              "region": np.array(["japan"] * (n - n // 4) + [""] * (total - n + n // 4)),   # last real quarter: unknown
+              **columns})
     return open_store(path), target
 
 
@@ -81,7 +89,7 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     lp = store.read()["lowpass"]
     vertical = (store.column("component") == "Z").astype(float)
     pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]          # (n, bands): white noise, both at the law
-    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 4
+    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 5
     err = np.abs(pred[:60] - target[:60, None])                           # the real records' law, ridge-shrunk
     assert np.median(err) < 0.05 and err.max() < 0.2
     assert np.abs(pred[60:] - target[60:, None]).mean() > 1.0             # not the simulations'
@@ -116,6 +124,34 @@ def test_fit_finds_the_within_event_distance_slope_and_predict_adds_it(tmp_path)
     assert np.median(np.abs(without - target[:, None])) > 2.5 * np.median(np.abs(with_place - target[:, None]))
     flat, _ = _store(tmp_path / "f.zarr", 80, law)
     assert np.allclose(hf_level.fit(flat, np.arange(80), log=lambda *_: None)["distance"]["coef"], 0.0, atol=0.05)
+
+
+def test_fit_finds_the_event_depth_slope_and_predict_adds_it_clipped(tmp_path):
+    """Levels 0.4 ln higher per ln unit of the event's depth (between events: one depth per event): the fit
+    finds the slope in both bands, predict adds slope × (ln depth − the fitted mean) where the depth is known,
+    nothing where not, clipped to the fitted depths' range; a store without depths fits no term."""
+    store, target = _store(tmp_path / "s.zarr", 160, law, depth_slope=0.4)
+    assert hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)["depth"] is None   # opt-in
+    messages = []
+    model = hf_level.fit(store, np.arange(len(store)), log=messages.append, depth=True)
+    depth = model["depth"]
+    assert np.allclose(depth["coef"], 0.4, atol=0.1) and depth["n_events"] == 40 - 6   # events 0, 7, …, 35: none
+    assert "per ln unit of the event's depth" in messages[0]
+    lp = store.read()["lowpass"]
+    vertical = (store.column("component") == "Z").astype(float)
+    depth_km = store.column("hypo_depth_km")
+    with_depth = hf_level.predict(model, lp, FS, 1.0, vertical, hypo_depth_km=depth_km)[:, 0]
+    without = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]
+    expected = np.nan_to_num(np.log(depth_km) - depth["mean_ln_km"])[:, None] * np.asarray(depth["coef"])
+    assert np.allclose(with_depth - without, expected)
+    known = np.isfinite(depth_km)
+    assert np.median(np.abs(with_depth - target[:, None])[known]) < \
+        0.5 * np.median(np.abs(without - target[:, None])[known])
+    deep = hf_level.predict(model, lp[:2], FS, 1.0, vertical[:2], hypo_depth_km=np.array([700.0, 0.0]))[:, 0]
+    lo, hi = depth["range_ln_km"]
+    assert np.allclose(deep - without[:2], (np.array([[hi], [lo]]) - depth["mean_ln_km"]) * np.asarray(depth["coef"]))
+    flat, _ = _store(tmp_path / "f.zarr", 80, law)
+    assert hf_level.fit(flat, np.arange(80), log=lambda *_: None, depth=True)["depth"] is None
 
 
 def test_within_event_is_each_traces_features_less_its_events_mean():
@@ -332,6 +368,16 @@ def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, t
                                                   level_model=early, **{**kwargs, "metadata": meta})]).astype(np.float64)
         return arias_time(out - lowpass(out, FS, 1.0), FS, 0.95)
     assert np.array_equal(t95(np.nan), t95(None)) and np.all(t95(7.0) < t95(None) - 1.0)
+    # metadata["hypo_depth_km"] reaches the depth term: an event e times deeper than the fitted mean, 0.5 ln
+    # per ln unit, raises both bands' levels by 0.5; NaN (unknown) adds nothing
+    deep = {**model, "depth": {"coef": [0.5, 0.5], "mean_ln_km": float(np.log(10.0)), "range_ln_km": [0.0, 6.0],
+                               "n_traces": 40, "n_events": 10}}
+    def levels(depth_km):
+        meta = {"vertical": np.array([0, 1, 0.]), "hypo_depth_km": np.full(3, depth_km)}
+        return _levels(np.stack([x for _, _, x in generate(loaded.denoiser, loaded.scaler, loaded.config, cond, ids,
+                                                           level_model=deep, **{**kwargs, "metadata": meta})]
+                                ).astype(np.float64))
+    assert np.allclose(levels(10.0 * np.e) - got, 0.5, atol=0.05) and np.allclose(levels(np.nan), got, atol=1e-6)
     # the low band is the conditioning's, to the merge's tolerance, as without the level model
     low = lowpass(np.stack(leveled).astype(np.float64), FS, 1.0)
     assert np.all(np.linalg.norm(low - cond, axis=-1) <= 0.021 * np.linalg.norm(cond, axis=-1))

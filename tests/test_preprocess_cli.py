@@ -207,6 +207,9 @@ def test_a_catalogue_hypocentre_gives_the_distance_of_records_whose_file_knows_o
     assert dist["s1"] == 12.0                                                   # the record's own row
     assert dist["s2"] == pytest.approx(np.hypot(_haversine_km(36.2, -117.1, 36.0, -117.0), 5.0), rel=5e-3)
     assert np.isnan(dist["s3"])
+    # the event's depth is a column of its own (the level model's depth term): the file's own, else the event's
+    depth = dict(zip(np.char.lower(store.column("station").astype(str)), store.column("hypo_depth_km")))
+    assert (depth["s0"], depth["s1"], depth["s2"], depth["s3"]) == (10.5, 10.5, 5.0, 10.5)
 
 
 def test_hypocentral_distances_from_a_catalogue_match_the_manifest(tmp_path, strongmotion_dir):

@@ -182,6 +182,7 @@ def test_hypocenter_and_magnitude_reach_waveform_files(tiny, tmp_path, capsys):
     assert dist["S0"] == pytest.approx(np.hypot(_haversine_km(35.7, -117.5, 34.0, -118.0), 10.5), rel=5e-3)
     assert np.isnan(dist["S1"]) and dist["S2"] == pytest.approx(np.hypot(_haversine_km(35.7, -117.5, 35.0, -117.0), 10.5), rel=5e-3)
     assert (mag["S0"], mag["S1"]) == (6.4, 6.4) and mag["S2"] == pytest.approx(5.9)     # SAC headers: float32
+    assert set(cond.column("hypo_depth_km")) == {10.5}             # the level model's depth term reads it
     assert json.loads((out / "sample_config.json").read_text())["hypocenter"] == [35.7, -117.5, 10.5]
     # the files name no event: they are the given one's, so the level model places each station among them
     from seisdiff.engine.hf_level import relative_ln_distance

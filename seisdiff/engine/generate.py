@@ -107,15 +107,15 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     sampling_rate_hz and lowpass_hz).
     window: model window in samples (default: config.data.window, else the records' length).
     metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown; and, for the level model, "region", str,
-    "ln_distance_rel", `hf_level.relative_ln_distance`, and "level_within" (n, C, 2),
-    `hf_level.within_event`). done: (record_id, k) pairs already generated elsewhere (resume).
+    "ln_distance_rel", `hf_level.relative_ln_distance`, "level_within" (n, C, 2),
+    `hf_level.within_event`, and "hypo_depth_km", the event's depth). done: (record_id, k) pairs already generated elsewhere (resume).
     compile: torch.compile the denoiser. pre_event_gate: remove generated high frequencies before the
     conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz and lowpass_hz).
     level_model: move each trace's generated high band to this model's level where its region is one
     the model did not see (`hf_level.apply`, on the whole trace, before the merge; the component from
     metadata["vertical"], else horizontal; the region from metadata["region"], else unknown; the
     station's place among its event's from metadata["ln_distance_rel"] and metadata["level_within"],
-    else unknown; the timing's end from metadata["magnitude"], else unknown; needs sampling_rate_hz and
+    else unknown; the event's depth from metadata["hypo_depth_km"], else unknown; the timing's end from metadata["magnitude"], else unknown; needs sampling_rate_hz and
     lowpass_hz).
     band_top_hz: low-pass the output at the training records' upper band edge (`band_top`: the
     checkpoint's band_hz[1], zero-phase Butterworth of band_order as preprocessing's band-pass), after the
@@ -139,6 +139,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     region = np.asarray((metadata or {}).get("region", [""] * n), dtype=str)
     ln_distance_rel = (metadata or {}).get("ln_distance_rel")      # hf_level.relative_ln_distance, or None
     level_within = (metadata or {}).get("level_within")            # hf_level.within_event, or None
+    hypo_depth_km = (metadata or {}).get("hypo_depth_km")          # the level model's depth term, or None
     magnitude = (metadata or {}).get("magnitude")                  # the level model's timing (its end), or None
     magnitude = None if magnitude is None else np.asarray(magnitude, np.float64)
     window = int(window or config.data.window or length)
@@ -199,7 +200,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
             out = hf_level.apply(out, cond, level_model, sampling_rate_hz, lowpass_hz, vertical[rows], region[rows],
                                  None if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)[rows],
                                  None if level_within is None else np.asarray(level_within, np.float64)[rows],
-                                 None if magnitude is None else magnitude[rows])
+                                 None if magnitude is None else magnitude[rows],
+                                 None if hypo_depth_km is None else np.asarray(hypo_depth_km, np.float64)[rows])
         if band_top_hz:   # the training band's top: above it the network's residual noise only
             out = lowpass(out, sampling_rate_hz, band_top_hz, band_order)
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing

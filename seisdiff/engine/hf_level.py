@@ -28,6 +28,17 @@ fit mixes the two. Fitted jointly with the distance and applied where both are k
 distance it added nothing), centred per event as well, it moves no event's level (`_local_term`;
 docs/MEASUREMENTS.md, "Features among an event's stations").
 
+Version 5 can add the event's hypocentral depth where the records give it (`fit(depth=True)`; measured,
+not the default: it passed four of the five failed fold checks against `stochastic` and pushed Arias
+past its goal; store column `hypo_depth_km`, from the files' headers or `preprocess --metadata`;
+`sample --hypocenter` for a simulation): a slope of
+the events' mean residuals of the features on their ln depth (`_fit_depth`, each event one point; clipped
+to the fitted depths' range). Deeper earthquakes make stronger high frequencies for their low band (higher stress
+drops, e.g. intraslab events); leaving one region out on the real records' levels, the slope was
+positive in all six folds (+0.14 to +0.67 ln per ln km, 2–6 Hz) and the held-out regions' mean |bias|
+fell from 0.25 / 0.59 to 0.22 / 0.52 ln (2–6 / 8–25 Hz; docs/MEASUREMENTS.md, "The event's depth").
+Unknown depth, or no term: version 4's level.
+
 Sampling moves each generated trace's high band to those levels (`apply`, before the low-frequency
 merge, which then puts the conditioning's low band back) with one gain per trace that is a straight
 line in ln f across 2–25 Hz (`set_band_levels`) for records of a region that none of the
@@ -49,7 +60,8 @@ The model is fitted on real records only (`fit`; simulated ones carry the simula
 Earth's), their strong-motion windows, and kept in the checkpoint as plain numbers ("level_model", read
 by `torch.load(weights_only=True)`; version 1: one band, "band_hz"; version 2: "bands_hz", one
 intercept and one coefficient row per band; version 3: "distance", the within-event distance term, or
-None; version 4: "within", the joint within-event term of the distance and the features, or None), with
+None; version 4: "within", the joint within-event term of the distance and the features, or None;
+version 5: "depth", the event-depth term, or None), with
 the regions it saw and, under "timing", the high band's timing relative to the low band (`hf_timing`:
 fitted on the same records, applied before the level, to the same records except the simulator's,
 `record_regions`). Checkpoints whose level model has no "timing" apply the level alone. Levels are
@@ -76,7 +88,9 @@ FEATURES = ("ln_peak_mps2", "ln_lowband_level_mps", "vertical")
 WITHIN_FEATURES = FEATURES[:2]     # version 4: their spread among an event's stations (`within_event`)
 RIDGE = 1.0              # on standardized features; the intercept is not penalized
 MIN_RECORDS, MIN_EVENTS = 20, 3
-VERSION = 4
+VERSION = 5
+MIN_DEPTH_KM = 1.0       # shallower hypocentres (0 or above sea level in catalogues) count as 1 km
+MIN_DEPTH_EVENTS = 8     # the depth term is a slope across events: fewer give no term
 SIMULATED = "simulated"  # the region of the corpus simulator's records (`record_regions`)
 
 
@@ -114,7 +128,8 @@ def strong_motion_windows(record_ids) -> np.ndarray:
 
 
 def fit(store, rows, log=print, block_records: int = 512,
-        onset_fraction: float = hf_timing.ONSET_FRACTION, end_magnitude: bool = False) -> dict | None:
+        onset_fraction: float = hf_timing.ONSET_FRACTION, end_magnitude: bool = False,
+        depth: bool = False) -> dict | None:
     """Fit the level model on the real records among `rows` of `store` (a training store with
     `broadband` and `lowpass`), their strong-motion windows only (`strong_motion_windows`: sampling
     applies the model to whole records, whose level their strong motion sets); None (and a line to
@@ -125,7 +140,9 @@ def fit(store, rows, log=print, block_records: int = 512,
     conditioning's Husid fraction the timing anchors the high band's start on (`hf_timing`);
     end_magnitude: also fit the timing's end as a line in the source's duration from the store's
     `magnitude` column (`hf_timing.fit`'s "end_source"; measured, not the default: docs/MEASUREMENTS.md,
-    "The high band's end and the magnitude"). Returns plain numbers (checkpoint-safe)."""
+    "The high band's end and the magnitude"); depth: also fit the event-depth term from the store's
+    `hypo_depth_km` (`_fit_depth`; measured, not the default: docs/MEASUREMENTS.md, "The event's depth").
+    Returns plain numbers (checkpoint-safe)."""
     from seisdiff.engine.scaling import metadata_columns
     from seisdiff.simulate.corpus import is_simulated
 
@@ -163,9 +180,11 @@ def fit(store, rows, log=print, block_records: int = 512,
     trace_event = np.repeat(events[real], per_trace)
     trace_distance = np.repeat(relative_ln_distance(events[real], store.column("distance_km")[real]
                                                     if "distance_km" in store.columns else None), per_trace)
+    trace_depth = np.repeat(ln_depth(store.column("hypo_depth_km")[real]
+                                     if "hypo_depth_km" in store.columns else np.full(len(real), np.nan)), per_trace)
     ok = np.isfinite(X).all(axis=1) & np.isfinite(y).all(axis=1)
     X, y, trace_event = X[ok], y[ok], trace_event[ok]
-    trace_distance, trace_within = trace_distance[ok], trace_within[ok]
+    trace_distance, trace_within, trace_depth = trace_distance[ok], trace_within[ok], trace_depth[ok]
     regions = sorted(set(store.column("region")[real].tolist()) - {""}) if "region" in store.columns else []
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -177,7 +196,10 @@ def fit(store, rows, log=print, block_records: int = 512,
     distance = _fit_distance(y - A @ coef, trace_event, trace_distance)
     # the features' own place among an event's stations, with the distance (version 4)
     within = _fit_within(y - A @ coef, trace_event, trace_within, trace_distance)
-    residual = y - A @ coef - _local_term(distance, within, trace_distance, trace_within)
+    # the event's depth, between events (version 5); the terms above are centred per event: independent
+    depth = _fit_depth(y - A @ coef, trace_event, trace_depth) if depth else None
+    residual = y - A @ coef - _local_term(distance, within, trace_distance, trace_within) \
+        - depth_term(depth, np.exp(trace_depth), len(BANDS_HZ))
     log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd "
         + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual.std(axis=0), BANDS_HZ))
         + ("" if distance is None else "; within an event, per ln unit of distance "
@@ -185,6 +207,9 @@ def fit(store, rows, log=print, block_records: int = 512,
         + ("" if within is None else "; with the distance, per ln unit of peak / low-band level among the "
            "event's stations " + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + " ln (the distance's "
            + ", ".join(f"{d:+.2f}" for d in within["distance_coef"]) + f"; {within['n_traces']} traces)")
+        + ("" if depth is None else "; per ln unit of the event's depth " + ", ".join(f"{d:+.2f}" for d in depth["coef"])
+           + f" ln ({depth['n_events']} events, {np.exp(depth['range_ln_km'][0]):.0f}–"
+           f"{np.exp(depth['range_ln_km'][1]):.0f} km)")
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
            f"{timing['end_s']:+.1f} s from the low band's {100 * timing['onset_fraction']:g} %/95 %"
            + ("" if "end_source" not in timing else
@@ -194,7 +219,46 @@ def fit(store, rows, log=print, block_records: int = 512,
             "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
             "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual.std(axis=0).tolist(),
             "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing, "distance": distance,
-            "within": within}
+            "within": within, "depth": depth}
+
+
+def ln_depth(hypo_depth_km) -> np.ndarray:
+    """(n,) ln of hypocentral depths (km), at least MIN_DEPTH_KM; NaN where unknown."""
+    d = np.asarray(hypo_depth_km, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(d), np.log(np.maximum(d, MIN_DEPTH_KM)), np.nan)
+
+
+def _fit_depth(residual, event, trace_ln_depth) -> dict | None:
+    """The event-depth term (version 5): per band, the least-squares slope of the events' mean residual of
+    the features (residual (n, bands) of traces of `event` (n,)) on their ln depth (`ln_depth`, one per
+    event; NaN: unknown, left out), about its mean over the events: a between-event term, each event one
+    point (weighting traces, the events with the most stations would set it). None below MIN_DEPTH_EVENTS
+    events with a depth, or when they all share one."""
+    has = np.isfinite(trace_ln_depth) & (event != "")
+    names, which = np.unique(event[has], return_inverse=True)
+    if len(names) < MIN_DEPTH_EVENTS:
+        return None
+    count = np.bincount(which)
+    mean_residual = np.stack([np.bincount(which, weights=residual[has][:, b]) / count
+                              for b in range(residual.shape[1])], axis=-1)
+    d = np.bincount(which, weights=trace_ln_depth[has]) / count
+    c = d - d.mean()
+    if not (c ** 2).sum() > 0:
+        return None
+    slope = (c[:, None] * (mean_residual - mean_residual.mean(0))).sum(0) / (c ** 2).sum()
+    return {"coef": slope.tolist(), "mean_ln_km": float(d.mean()), "range_ln_km": [float(d.min()), float(d.max())],
+            "n_traces": int(has.sum()), "n_events": int(len(names))}
+
+
+def depth_term(depth: dict | None, hypo_depth_km, n_bands: int) -> np.ndarray:
+    """(n, bands) the depth term of hypocentral depths hypo_depth_km (n,) km: the slope times the ln depth
+    (clipped to the fitted range) less the fitted mean; 0 where the depth is unknown or there is no term."""
+    d = ln_depth(hypo_depth_km)
+    if not depth:
+        return np.zeros((len(d), n_bands))
+    lo, hi = depth["range_ln_km"]
+    return np.where(np.isfinite(d), np.clip(d, lo, hi) - depth["mean_ln_km"], 0.0)[:, None] * np.asarray(depth["coef"])
 
 
 def relative_ln_distance(event, distance_km) -> np.ndarray:
@@ -329,8 +393,8 @@ def _fit_within(residual, event, within_dev, ln_distance_rel) -> dict | None:
 
 
 def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray]:
-    """(bands in Hz, intercepts (nb,), coefficients (nb, features)) of a level model of either version
-    (1: one band, "band_hz"; 2 to 4: "bands_hz")."""
+    """(bands in Hz, intercepts (nb,), coefficients (nb, features)) of a level model of any version
+    (1: one band, "band_hz"; 2 to 5: "bands_hz")."""
     if "bands_hz" in level_model:
         return ([tuple(b) for b in level_model["bands_hz"]], np.asarray(level_model["intercept"], np.float64),
                 np.asarray(level_model["coef"], np.float64))
@@ -339,19 +403,22 @@ def bands(level_model: dict) -> tuple[list[tuple[float, float]], np.ndarray, np.
 
 
 def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical,
-            ln_distance_rel=None, within_dev=None) -> np.ndarray:
+            ln_distance_rel=None, within_dev=None, hypo_depth_km=None) -> np.ndarray:
     """Predicted ln band levels (n, C, nb), ln(m/s), one per band of the model (`bands`), of the records
     whose conditioning is lowpass_mps2 (n, C, L); plus its within-event distance term (version 3,
     "distance") where ln_distance_rel (n,) (`relative_ln_distance`) is known (None or NaN: none), and
     its within-event features' term (version 4, "within") where within_dev (n, C, 2) (`within_event`,
-    over the event's stations) is known (None or NaN: none); both known: their joint fit (`_local_term`)."""
+    over the event's stations) is known (None or NaN: none); both known: their joint fit (`_local_term`);
+    and its event-depth term (version 5, "depth") where hypo_depth_km (n,) km is known (`depth_term`)."""
     X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
     z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
     _, intercept, coef = bands(level_model)
     level = intercept + z @ coef.T
     rel = np.full(len(level), np.nan) if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)
     dev = np.full(level.shape[:-1] + (len(WITHIN_FEATURES),), np.nan) if within_dev is None else within_dev
-    return level + _local_term(level_model.get("distance"), level_model.get("within"), rel, dev)
+    depth = np.full(len(level), np.nan) if hypo_depth_km is None else hypo_depth_km
+    return level + _local_term(level_model.get("distance"), level_model.get("within"), rel, dev) \
+        + depth_term(level_model.get("depth"), depth, level.shape[-1])[:, None, :]
 
 
 def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) -> np.ndarray:
@@ -417,7 +484,8 @@ def unseen(level_model: dict, region) -> np.ndarray:
 
 
 def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float, lowpass_hz: float,
-          vertical, region=None, ln_distance_rel=None, within_dev=None, magnitude=None) -> np.ndarray:
+          vertical, region=None, ln_distance_rel=None, within_dev=None, magnitude=None,
+          hypo_depth_km=None) -> np.ndarray:
     """generated_mps2 (n, C, L) m/s² with its high band moved to the levels the model predicts from
     the conditioning cond_mps2 (n, C, L) m/s²: lowpass(generated) + G·h, h = generated − lowpass(generated)
     (lowpass: the store's filter at lowpass_hz, order 4), first tapered to the timing its "timing" predicts
@@ -426,8 +494,8 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     and slope), so the low band is left as it was, for the low-frequency merge to replace. Only records
     of a region the model was not fitted on (`unseen`; region None: all unknown) move; ln_distance_rel
     (n,): where each sits among its event's stations by distance (`relative_ln_distance`; None: unknown),
-    within_dev (n, C, 2) by its conditioning's peak and level (`within_event`; None: unknown); magnitude
-    (n,) the timing's end (`hf_timing.end_offsets_s`; NaN or None: unknown). Traces whose
+    within_dev (n, C, 2) by its conditioning's peak and level (`within_event`; None: unknown);
+    hypo_depth_km (n,) its event's depth (`depth_term`; NaN or None: unknown); magnitude (n,) the timing's end (`hf_timing.end_offsets_s`; NaN or None: unknown). Traces whose
     conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
     dtype."""
     from seisdiff.dsp import lowpass
@@ -440,7 +508,8 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     low = lowpass(x, sampling_rate_hz, lowpass_hz, 4)
     hf = x - low
     with np.errstate(invalid="ignore"):
-        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical, ln_distance_rel, within_dev)
+        predicted = predict(level_model, cond, sampling_rate_hz, lowpass_hz, vertical, ln_distance_rel, within_dev,
+                            hypo_depth_km)
     predictable = np.isfinite(predicted).all(axis=-1)
     flat = (-1, hf.shape[-1])
     if level_model.get("timing"):     # first the timing (energy kept), then the level of the tapered band
@@ -459,7 +528,7 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
 
 
 def attach(checkpoint, store, out=None, log=print, onset_fraction: float = hf_timing.ONSET_FRACTION,
-           end_magnitude: bool = False) -> dict | None:
+           end_magnitude: bool = False, depth: bool = False) -> dict | None:
     """Fit the level model on the training split of `store` (the split `seisdiff train` made with the
     checkpoint's own val_fraction and seed: its validation events stay unseen) and write it into the
     checkpoint file `checkpoint` (or `out`), atomically; None is written when the store has too few
@@ -475,6 +544,6 @@ def attach(checkpoint, store, out=None, log=print, onset_fraction: float = hf_ti
     config = config_from_dict(ckpt["config"], str(checkpoint))
     train_rows, _ = split_indices(store, config.data.val_fraction, config.seed)
     ckpt["level_model"] = model = fit(store, train_rows, log=log, onset_fraction=onset_fraction,
-                                      end_magnitude=end_magnitude)
+                                      end_magnitude=end_magnitude, depth=depth)
     save_checkpoint(out or checkpoint, {k: v for k, v in ckpt.items() if k not in ("format", "version")})
     return model

@@ -217,6 +217,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
     if "region" in columns or "event" in columns:     # where the level model applies (engine/hf_level.py)
         from seisdiff.engine.hf_level import record_regions
         meta["region"] = record_regions(columns.get("region", [""] * len(cond)), columns.get("event"))
+    if not hide_metadata and "hypo_depth_km" in columns:                # the level model's depth term
+        meta["hypo_depth_km"] = np.asarray(columns["hypo_depth_km"], np.float64)
     if not hide_metadata and "event" in columns and "distance_km" in columns:
         from seisdiff.engine.hf_level import relative_ln_distance     # over the whole store: every shard alike
         meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"])

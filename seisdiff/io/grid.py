@@ -152,11 +152,14 @@ class GridSource:
         return self._distance
 
     def columns(self, lo: int = 0, hi: int | None = None) -> dict[str, np.ndarray]:
-        """Model metadata of stations lo..hi: magnitude, distance_km (km), vs30_mps (m/s); NaN = unknown."""
+        """Model metadata of stations lo..hi: magnitude, distance_km (km), vs30_mps (m/s), hypo_depth_km (the
+        level model's, km); NaN = unknown."""
         hi = self.n_stations if hi is None else hi
         mag = np.nan if self.magnitude is None else self.magnitude
+        depth_km = np.nan if self.hypocenter is None else self.hypocenter[2]
         return {"magnitude": np.full(hi - lo, mag), "distance_km": self.distance_km[lo:hi].copy(),
-                "vs30_mps": self.stations.vs30_mps[lo:hi].astype(np.float64)}
+                "vs30_mps": self.stations.vs30_mps[lo:hi].astype(np.float64),
+                "hypo_depth_km": np.full(hi - lo, depth_km)}
 
     def metadata(self, i: int) -> dict:
         """Station i: station, network, sta_lat, sta_lon, vs30_mps, magnitude, distance_km, hypo_*,

@@ -36,7 +36,7 @@ ALIASES = {
     "vs30_mps": ("vs30_mps", "vs30 (m/s)", "vs30", "vs30 (m/sec)"),
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
-COLUMNS = tuple(ALIASES)
+COLUMNS = tuple(ALIASES) + ("hypo_depth_km",)   # the store's per-record columns; the depth: the level model's
 # where the distance is not given: computed from a hypocentre and the station's coordinates (`lookup`)
 PLACES = {
     "hypo_lat": ("hypo_lat", "evla"), "hypo_lon": ("hypo_lon", "evlo"), "hypo_depth_km": ("hypo_depth_km", "evdp"),
