@@ -108,15 +108,16 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     window: model window in samples (default: config.data.window, else the records' length).
     metadata: {field: (n,)} (METADATA_FEATURES; NaN = unknown; and, for the level model, "region", str,
     "ln_distance_rel", `hf_level.relative_ln_distance`, "level_within" (n, C, 2),
-    `hf_level.within_event`, and "hypo_depth_km", the event's depth). done: (record_id, k) pairs already generated elsewhere (resume).
+    `hf_level.within_event`, and "hypo_depth_km", the event's depth). done: (record_id, k) pairs already
+    generated elsewhere (resume).
     compile: torch.compile the denoiser. pre_event_gate: remove generated high frequencies before the
     conditioning's onset (`onset.gate_pre_event`; needs sampling_rate_hz and lowpass_hz).
     level_model: move each trace's generated high band to this model's level where its region is one
     the model did not see (`hf_level.apply`, on the whole trace, before the merge; the component from
     metadata["vertical"], else horizontal; the region from metadata["region"], else unknown; the
     station's place among its event's from metadata["ln_distance_rel"] and metadata["level_within"],
-    else unknown; the event's depth from metadata["hypo_depth_km"], else unknown; the timing's end from metadata["magnitude"], else unknown; needs sampling_rate_hz and
-    lowpass_hz).
+    else unknown; the event's depth from metadata["hypo_depth_km"], else unknown; the timing's end from
+    metadata["magnitude"], else unknown; needs sampling_rate_hz and lowpass_hz).
     band_top_hz: low-pass the output at the training records' upper band edge (`band_top`: the
     checkpoint's band_hz[1], zero-phase Butterworth of band_order as preprocessing's band-pass), after the
     level model and before the merge. The training data held nothing above it; the network leaves noise

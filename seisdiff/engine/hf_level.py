@@ -207,7 +207,8 @@ def fit(store, rows, log=print, block_records: int = 512,
         + ("" if within is None else "; with the distance, per ln unit of peak / low-band level among the "
            "event's stations " + ", ".join(f"{p:+.2f}/{q:+.2f}" for p, q in within["coef"]) + " ln (the distance's "
            + ", ".join(f"{d:+.2f}" for d in within["distance_coef"]) + f"; {within['n_traces']} traces)")
-        + ("" if depth is None else "; per ln unit of the event's depth " + ", ".join(f"{d:+.2f}" for d in depth["coef"])
+        + ("" if depth is None else "; per ln unit of the event's depth "
+           + ", ".join(f"{d:+.2f}" for d in depth["coef"])
            + f" ln ({depth['n_events']} events, {np.exp(depth['range_ln_km'][0]):.0f}–"
            f"{np.exp(depth['range_ln_km'][1]):.0f} km)")
         + ("" if timing is None else f"; high band's 5 %/95 % Arias times {timing['onset_s']:+.1f}/"
@@ -495,8 +496,8 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     of a region the model was not fitted on (`unseen`; region None: all unknown) move; ln_distance_rel
     (n,): where each sits among its event's stations by distance (`relative_ln_distance`; None: unknown),
     within_dev (n, C, 2) by its conditioning's peak and level (`within_event`; None: unknown);
-    hypo_depth_km (n,) its event's depth (`depth_term`; NaN or None: unknown); magnitude (n,) the timing's end (`hf_timing.end_offsets_s`; NaN or None: unknown). Traces whose
-    conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
+    hypo_depth_km (n,) its event's depth (`depth_term`; NaN or None: unknown); magnitude (n,) the
+    timing's end (`hf_timing.end_offsets_s`; NaN or None: unknown). Traces whose conditioning is all zero (no prediction) or whose high band is empty keep their own. Same shape and
     dtype."""
     from seisdiff.dsp import lowpass
 
