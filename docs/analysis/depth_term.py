@@ -18,7 +18,8 @@ from seisdiff.engine import hf_level
 
 real = load(sys.argv[1])
 X, Y, region, event = real.X, real.Y, real.region, real.event
-ln_d = hf_level.ln_depth(real.store.column("hypo_depth_km")[real.keep])
+depth_km = real.store.column("hypo_depth_km")[real.keep].astype(np.float64)
+ln_d = hf_level.ln_depth(depth_km)
 
 
 def by_traces(res, rows):
@@ -47,7 +48,7 @@ for g in sorted(set(region.tolist())):
     for fit in (by_traces, by_events):
         depth = fit(res, train)
         term = hf_level.depth_term({k: np.asarray(v).tolist() for k, v in depth.items()},
-                                   np.exp(ln_d[test]), Y.shape[1])
+                                   depth_km[test], Y.shape[1])
         row.append((base - term).mean(0))
         cells += [cell(depth["coef"]), cell(row[-1])]
     table.append(row)

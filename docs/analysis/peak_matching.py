@@ -193,9 +193,9 @@ def inner(out: Path, target: Path, every: int) -> None:
     _, held = inner_split(pool, every)
     ln_bands = anchor_bands(pool["cond"].shape[-1], rate_hz)
     crest, shift, peak = {"shipped": [], "tuned": []}, [], []
+    cond, scalars = pool["cond"][held], pool["scalars"][held]
     for k in range(2):
         gen = torch.Generator().manual_seed(step_seed(31, k, 0))
-        cond, scalars = pool["cond"][held], pool["scalars"][held]
         z1, z2 = torch.randn(cond.shape, generator=gen), torch.randn(cond.shape, generator=gen)
         with torch.no_grad():
             x0 = twin_sample(T0, cond, scalars, z1, z2, sigma(1.0), sigma(0.5))

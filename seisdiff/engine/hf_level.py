@@ -180,11 +180,11 @@ def fit(store, rows, log=print, block_records: int = 512,
     trace_event = np.repeat(events[real], per_trace)
     trace_distance = np.repeat(relative_ln_distance(events[real], store.column("distance_km")[real]
                                                     if "distance_km" in store.columns else None), per_trace)
-    trace_depth = np.repeat(ln_depth(store.column("hypo_depth_km")[real]
-                                     if "hypo_depth_km" in store.columns else np.full(len(real), np.nan)), per_trace)
+    trace_depth_km = np.repeat(store.column("hypo_depth_km")[real] if "hypo_depth_km" in store.columns
+                               else np.full(len(real), np.nan), per_trace)
     ok = np.isfinite(X).all(axis=1) & np.isfinite(y).all(axis=1)
     X, y, trace_event = X[ok], y[ok], trace_event[ok]
-    trace_distance, trace_within, trace_depth = trace_distance[ok], trace_within[ok], trace_depth[ok]
+    trace_distance, trace_within, trace_depth_km = trace_distance[ok], trace_within[ok], trace_depth_km[ok]
     regions = sorted(set(store.column("region")[real].tolist()) - {""}) if "region" in store.columns else []
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -197,9 +197,9 @@ def fit(store, rows, log=print, block_records: int = 512,
     # the features' own place among an event's stations, with the distance (version 4)
     within = _fit_within(y - A @ coef, trace_event, trace_within, trace_distance)
     # the event's depth, between events (version 5); the terms above are centred per event: independent
-    depth = _fit_depth(y - A @ coef, trace_event, trace_depth) if depth else None
+    depth = _fit_depth(y - A @ coef, trace_event, ln_depth(trace_depth_km)) if depth else None
     residual = y - A @ coef - _local_term(distance, within, trace_distance, trace_within) \
-        - depth_term(depth, np.exp(trace_depth), len(BANDS_HZ))
+        - depth_term(depth, trace_depth_km, len(BANDS_HZ))
     log(f"level model: fitted on {len(y)} traces of {n_events} events, residual sd "
         + ", ".join(f"{sd:.2f} ln ({lo:g}–{hi:g} Hz)" for sd, (lo, hi) in zip(residual.std(axis=0), BANDS_HZ))
         + ("" if distance is None else "; within an event, per ln unit of distance "
