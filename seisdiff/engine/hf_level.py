@@ -223,6 +223,16 @@ def fit(store, rows, log=print, block_records: int = 512,
             "within": within, "depth": depth}
 
 
+def _group_means(which, values) -> tuple[np.ndarray, np.ndarray]:
+    """(per-group means (groups, ...) of values (m, ...), records per group (groups,)) over the group index
+    `which` (m,) int, every group 0 … max present (np.unique's return_inverse)."""
+    values = np.asarray(values, np.float64)
+    count = np.bincount(which)
+    sums = np.zeros((len(count),) + values.shape[1:])
+    np.add.at(sums, which, values)
+    return sums / count.reshape((-1,) + (1,) * (values.ndim - 1)), count
+
+
 def ln_depth(hypo_depth_km) -> np.ndarray:
     """(n,) ln of hypocentral depths (km), at least MIN_DEPTH_KM; NaN where unknown."""
     d = np.asarray(hypo_depth_km, np.float64)
@@ -240,10 +250,8 @@ def _fit_depth(residual, event, trace_ln_depth) -> dict | None:
     names, which = np.unique(event[has], return_inverse=True)
     if len(names) < MIN_DEPTH_EVENTS:
         return None
-    count = np.bincount(which)
-    mean_residual = np.stack([np.bincount(which, weights=residual[has][:, b]) / count
-                              for b in range(residual.shape[1])], axis=-1)
-    d = np.bincount(which, weights=trace_ln_depth[has]) / count
+    mean_residual, _ = _group_means(which, residual[has])
+    d, _ = _group_means(which, trace_ln_depth[has])
     c = d - d.mean()
     if not (c ** 2).sum() > 0:
         return None
@@ -277,8 +285,7 @@ def relative_ln_distance(event, distance_km) -> np.ndarray:
     if not known.any():
         return out
     _, which = np.unique(event[known], return_inverse=True)
-    count = np.bincount(which)
-    mean = np.bincount(which, weights=ln_r[known]) / count
+    mean, count = _group_means(which, ln_r[known])
     out[known] = np.where(count[which] >= 2, ln_r[known] - mean[which], np.nan)
     return out
 
@@ -311,9 +318,7 @@ def within_event(event, feats, vertical=None) -> np.ndarray:
         return out
     which, count = _event_kind_groups(event[known], None if vertical is None else np.asarray(vertical)[known])
     xk = x[known]                                                         # (m, C, 2)
-    mean = np.stack([[np.bincount(which, weights=xk[:, c, k]) / count for k in range(xk.shape[2])]
-                     for c in range(xk.shape[1])])                        # (C, 2, groups)
-    dev = xk - np.moveaxis(mean, -1, 0)[which]
+    dev = xk - _group_means(which, xk)[0][which]
     out[known] = np.where((count[which] >= 2)[:, None, None], dev, np.nan)
     return out
 
@@ -374,9 +379,7 @@ def _local_term(distance: dict | None, within: dict | None, ln_distance_rel, wit
 def _centred_lstsq(residual, event, design):
     """Least-squares coefficients (k, bands) of residual (m, bands), centred per event, on design (m, k)."""
     _, which = np.unique(event, return_inverse=True)
-    count = np.bincount(which)
-    mean = np.stack([np.bincount(which, weights=residual[:, b]) / count for b in range(residual.shape[1])], axis=-1)
-    return np.linalg.lstsq(design, residual - mean[which], rcond=None)[0]
+    return np.linalg.lstsq(design, residual - _group_means(which, residual)[0][which], rcond=None)[0]
 
 
 def _fit_within(residual, event, within_dev, ln_distance_rel) -> dict | None:
