@@ -16,8 +16,10 @@ only, and the fold's own samples: s² = (median u_real² − median u_gen²) / c
 network's, before roughening; what random phases alone would give, u_noise, white noise under each real
 record's own > 2 Hz envelope, is printed beside: about 0.12, far below u_gen's 0.29–0.32); c the
 unevenness variance one unit of knot variance adds once binned, detrended and levelled (`calibration`,
-measured on noise: about 0.44, the bins averaging the knots' interpolation). The fold's evaluation is deleted so that `crossval` on
-DEST_CV evaluates again and nothing else.
+measured on noise: about 0.46, the bins averaging the knots' interpolation). The fold's evaluation is
+deleted so that `crossval` on DEST_CV evaluates again and nothing else. Measured 2026-12-03 on the depth
+term's folds: Arias +0.225 → +0.102, sigma +0.016, the Mediterranean's PSA check failed at both seeds; not
+adopted (MEASUREMENTS, "Spectra as uneven as the real ones").
 """
 import argparse
 import shutil
