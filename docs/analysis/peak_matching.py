@@ -35,7 +35,8 @@ held-out crest factor reaches the reference's (−0.088 → −0.033 / +0.018) b
 ln power above 4 Hz; not kept (MEASUREMENTS, "Peak matching on a larger pool").
 With the batch-mean anchor (--mean-anchor 100 / 1000 at lr 1e-5, 1000 at lr 2e-6): one Adam step at 1e-5 moves
 the levels by ~0.2 ln; at 2e-6 they hold (largest shift 0.058) but the crest factor moves only −0.088 → −0.069
-in 15 min, −0.051 in 60 (validation records: −0.133 → −0.063, the rest held; the ship rule wants ±0.05)
+in 15 min, −0.051 in 60, −0.046 in 85 (validation records: −0.133 → −0.063 / −0.060, the rest held; the ship
+rule wants ±0.05)
 (MEASUREMENTS, "A batch-mean anchor and a smaller step").
 """
 import argparse
