@@ -50,3 +50,12 @@ def ridge(F, Y, rows, weights=None):
     penalty[0, 0] = 0.0
     coef = np.linalg.solve(A.T @ (w[:, None] * A) + penalty, A.T @ (w[:, None] * Y[rows]))
     return lambda j: np.column_stack([np.ones(len(j)), (F[j] - mean) / scale]) @ coef
+
+
+def held_out_regions(F, Y, region):
+    """Leave one region out: for each region (sorted), (its name, training rows, held-out rows, the ridge's
+    residuals Y − prediction on the training rows and on the held-out rows), the ridge fitted without it."""
+    for g in sorted(set(region.tolist())):
+        train, test = np.flatnonzero(region != g), np.flatnonzero(region == g)
+        p = ridge(F, Y, train)
+        yield g, train, test, Y[train] - p(train), Y[test] - p(test)

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from _real_levels import load, ridge
+from _real_levels import held_out_regions, load
 from seisdiff.engine import hf_level
 
 real = load(sys.argv[1])
@@ -39,10 +39,7 @@ print(f"{len(Y)} traces of {len(set(event.tolist()))} events, {int(np.isfinite(l
 print("| held out | traces with a depth | features | + depth, over traces: slope | bias | + depth, over events: slope "
       "| bias |\n|---|---:|---:|---:|---:|---:|---:|")
 table = []
-for g in sorted(set(region.tolist())):
-    train, test = np.flatnonzero(region != g), np.flatnonzero(region == g)
-    p = ridge(X, Y, train)
-    res, base = Y[train] - p(train), Y[test] - p(test)
+for g, train, test, res, base in held_out_regions(X, Y, region):
     row = [base.mean(0)]
     cells = []
     for fit in (by_traces, by_events):

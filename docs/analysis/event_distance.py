@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from _real_levels import load, ridge
+from _real_levels import held_out_regions, load
 from seisdiff.engine import hf_level
 
 NEAR_KM = 10.0
@@ -32,28 +32,21 @@ def effective_distance_km(distance_km, magnitude, rupture: bool = True):
 
 
 def fit_events(residual, event, value):
-    """Event-level slope of residual (n, bands) on value (n,) (NaN: unknown), each event one point:
-    hf_level._fit_depth's arithmetic on any per-event quantity."""
-    has = np.isfinite(value) & (event != "")
-    names, which = np.unique(event[has], return_inverse=True)
-    if len(names) < hf_level.MIN_DEPTH_EVENTS:
-        return None
-    mean_res, _ = hf_level._group_means(which, residual[has])
-    v, _ = hf_level._group_means(which, value[has])
-    c = v - v.mean()
-    slope = (c[:, None] * (mean_res - mean_res.mean(0))).sum(0) / (c ** 2).sum()
-    return {"coef": slope, "mean": v.mean(), "range": (v.min(), v.max())}
+    """Event-level slope of residual (n, bands) on value (n,) (NaN: unknown), each event one point: the depth
+    term's fit (`hf_level._fit_depth`) on another per-event quantity."""
+    fit = hf_level._fit_depth(residual, event, value)
+    return fit and {"coef": np.asarray(fit["coef"]), "mean": fit["mean_ln_km"], "range": fit["range_ln_km"]}
 
 
 def event_mean(event, value):
     """(n,) each record's event's mean of value over its records where known (NaN where none is)."""
-    out = np.full(len(event), np.nan)
     has = np.isfinite(value) & (event != "")
-    _, which = np.unique(event[has], return_inverse=True)
-    out[has] = hf_level._group_means(which, value[has])[0][which]
-    for e in set(event[~has].tolist()) & set(event[has].tolist()):
-        out[event == e] = value[has & (event == e)].mean()
-    return out
+    if not has.any():
+        return np.full(len(event), np.nan)
+    names, which = np.unique(event[has], return_inverse=True)
+    means, _ = hf_level._group_means(which, value[has])
+    at = np.clip(np.searchsorted(names, event), 0, len(names) - 1)
+    return np.where(names[at] == event, means[at], np.nan)
 
 
 def term(fit, value, n_bands):
@@ -77,10 +70,7 @@ print(f"{len(Y)} traces of {len(set(event.tolist()))} events; with a depth {int(
 print("| held out | traces with R_eff | depth term (over events): bias | + R_eff: slope per 100 km | bias "
       "| + hypocentral R: slope per 100 km | bias |\n|---|---:|---:|---:|---:|---:|---:|")
 table = []
-for g in sorted(set(region.tolist())):
-    train, test = np.flatnonzero(region != g), np.flatnonzero(region == g)
-    p = ridge(X, Y, train)
-    res, base = Y[train] - p(train), Y[test] - p(test)
+for g, train, test, res, base in held_out_regions(X, Y, region):
     depth = hf_level._fit_depth(res, event[train], ln_d[train])
     res = res - hf_level.depth_term(depth, depth_km[train], Y.shape[1])
     base = base - hf_level.depth_term(depth, depth_km[test], Y.shape[1])
