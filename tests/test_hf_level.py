@@ -89,7 +89,7 @@ def test_fit_recovers_the_law_of_real_records_and_ignores_simulations(tmp_path):
     lp = store.read()["lowpass"]
     vertical = (store.column("component") == "Z").astype(float)
     pred = hf_level.predict(model, lp, FS, 1.0, vertical)[:, 0]          # (n, bands): white noise, both at the law
-    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 5
+    assert pred.shape == (120, len(hf_level.BANDS_HZ)) and model["version"] == hf_level.VERSION == 6
     err = np.abs(pred[:60] - target[:60, None])                           # the real records' law, ridge-shrunk
     assert np.median(err) < 0.05 and err.max() < 0.2
     assert np.abs(pred[60:] - target[60:, None]).mean() > 1.0             # not the simulations'
@@ -131,9 +131,9 @@ def test_fit_finds_the_event_depth_slope_and_predict_adds_it_clipped(tmp_path):
     finds the slope in both bands, predict adds slope × (ln depth − the fitted mean) where the depth is known,
     nothing where not, clipped to the fitted depths' range; a store without depths fits no term."""
     store, target = _store(tmp_path / "s.zarr", 160, law, depth_slope=0.4)
-    assert hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)["depth"] is None   # opt-in
+    assert hf_level.fit(store, np.arange(len(store)), log=lambda *_: None, depth=False)["depth"] is None
     messages = []
-    model = hf_level.fit(store, np.arange(len(store)), log=messages.append, depth=True)
+    model = hf_level.fit(store, np.arange(len(store)), log=messages.append)                    # by default
     depth = model["depth"]
     assert np.allclose(depth["coef"], 0.4, atol=0.1) and depth["n_events"] == 40 - 6   # events 0, 7, …, 35: none
     assert "per ln unit of the event's depth" in messages[0]
@@ -151,7 +151,7 @@ def test_fit_finds_the_event_depth_slope_and_predict_adds_it_clipped(tmp_path):
     lo, hi = depth["range_ln_km"]
     assert np.allclose(deep - without[:2], (np.array([[hi], [lo]]) - depth["mean_ln_km"]) * np.asarray(depth["coef"]))
     flat, _ = _store(tmp_path / "f.zarr", 80, law)
-    assert hf_level.fit(flat, np.arange(80), log=lambda *_: None, depth=True)["depth"] is None
+    assert hf_level.fit(flat, np.arange(80), log=lambda *_: None)["depth"] is None
 
 
 def test_within_event_is_each_traces_features_less_its_events_mean():
@@ -290,7 +290,7 @@ def test_apply_sets_the_predicted_levels_with_one_gain_per_trace(tmp_path):
     data = varied.read()
     onset, end = hf_timing.offsets_s(data["broadband"][:, 0], data["lowpass"][:, 0], FS, 1.0)
     assert line == hf_timing.fit(onset, end, magnitude=magnitude)["end_source"] and line["n_traces"] == 40
-    model = {k: v for k, v in model.items() if k != "timing"}   # the level alone here
+    model = {k: v for k, v in model.items() if k not in ("timing", "texture")}   # the level alone here
     data = store.read()
     cond = data["lowpass"][:6].astype(np.float64)
     rng = np.random.default_rng(1)
@@ -336,6 +336,42 @@ def test_apply_sets_the_predicted_levels_with_one_gain_per_trace(tmp_path):
     assert np.allclose(ratio, np.median(ratio, axis=-1, keepdims=True), rtol=1e-3)
 
 
+def test_fit_keeps_the_texture_and_apply_gives_it_to_the_moved_traces_at_their_levels(tmp_path):
+    """texture=True: the model keeps the fitted traces' median spectral unevenness (`hf_texture`); apply then
+    makes each moved trace's high band that uneven with its predicted levels kept, seeded per record, and
+    leaves the traces of the regions it was fitted on as they were."""
+    from seisdiff.dsp.level import spectral_unevenness
+    store, _ = _store(tmp_path / "s.zarr", 40, law)
+    model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)             # by default
+    data = store.read()
+    assert model["texture"] == {"unevenness": float(np.median(spectral_unevenness(data["broadband"], FS))),
+                                "n_samples": store.length, "n_traces": 40}
+    assert hf_level.fit(store, np.arange(len(store)), log=lambda *_: None, texture=False)["texture"] is None
+    model = {k: v for k, v in model.items() if k != "timing"} | {"texture": {**model["texture"], "unevenness": 0.6}}
+    cond = data["lowpass"][:8].astype(np.float64)
+    rng = np.random.default_rng(1)
+    t_s = np.arange(cond.shape[-1]) / FS
+    generated = cond + 1e-3 * np.exp(-((t_s - t_s.mean()) / 3.0) ** 2) * rng.standard_normal(cond.shape)
+    vertical = np.zeros(8)
+    regions = np.array(["taiwan"] * 6 + ["japan"] * 2)
+    out = hf_level.apply(generated, cond, model, FS, 1.0, vertical, regions, texture_seeds=np.arange(8))
+    simulated = hf_level.apply(generated, cond, model, FS, 1.0, vertical, np.array([hf_level.SIMULATED] * 8))
+    level_only = {k: v for k, v in model.items() if k != "texture"}
+    assert np.array_equal(simulated, hf_level.apply(generated, cond, level_only, FS, 1.0, vertical,
+                                                    np.array([hf_level.SIMULATED] * 8)))   # the simulator's: no texture
+    high = lambda x: x - lowpass(x, FS, 1.0)
+    predicted = hf_level.predict(model, cond, FS, 1.0, vertical)
+    assert np.allclose(_levels(out[:6] - lowpass(generated[:6], FS, 1.0)), predicted[:6], atol=1e-3)
+    assert np.array_equal(out[6:], generated[6:])                                  # a region fitted on
+    u_before, u_after = spectral_unevenness(high(generated[:6]), FS), spectral_unevenness(high(out[:6]), FS)
+    assert np.median(u_before) < 0.35 and abs(np.median(u_after) - 0.6) < 0.1
+    plain = hf_level.apply(generated, cond, level_only, FS, 1.0, vertical, regions)
+    assert np.allclose(spectral_unevenness(high(plain[:6]), FS), u_before, atol=0.05)     # the level alone: a tilt
+    again = hf_level.apply(generated, cond, model, FS, 1.0, vertical, regions, texture_seeds=np.arange(8))
+    other = hf_level.apply(generated, cond, model, FS, 1.0, vertical, regions, texture_seeds=np.arange(8) + 100)
+    assert np.array_equal(again, out) and not np.allclose(other[:6], out[:6])
+
+
 def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, tmp_path):
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.generate import generate
@@ -378,6 +414,13 @@ def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, t
                                                            level_model=deep, **{**kwargs, "metadata": meta})]
                                 ).astype(np.float64))
     assert np.allclose(levels(10.0 * np.e) - got, 0.5, atol=0.05) and np.allclose(levels(np.nan), got, atol=1e-6)
+    # the texture (fitted by default) draws from each record's and realization's own seed: the batch size
+    # changes nothing beyond float32 rounding
+    assert model["texture"]["n_traces"] == model["n_traces"] > 0          # every fitted trace
+    runs = [{(r, k): x for r, k, x in generate(loaded.denoiser, loaded.scaler, loaded.config, cond, ids,
+                                               level_model=model, realizations=2, batch_size=b, **kwargs)}
+            for b in (1, 4)]
+    assert all(np.allclose(runs[1][key], x, rtol=0, atol=1e-5 * np.abs(x).max()) for key, x in runs[0].items())
     # the low band is the conditioning's, to the merge's tolerance, as without the level model
     low = lowpass(np.stack(leveled).astype(np.float64), FS, 1.0)
     assert np.all(np.linalg.norm(low - cond, axis=-1) <= 0.021 * np.linalg.norm(cond, axis=-1))

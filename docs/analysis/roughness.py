@@ -15,8 +15,9 @@ levels, the low band and the timing stay as generated. s per fold from its train
 only, and the fold's own samples: s² = (median u_real² − median u_gen²) / c, u the unevenness (u_gen the
 network's, before roughening; what random phases alone would give, u_noise, white noise under each real
 record's own > 2 Hz envelope, is printed beside: about 0.12, far below u_gen's 0.29–0.32); c the
-unevenness variance one unit of knot variance adds once binned, detrended and levelled (`calibration`,
-measured on noise: about 0.46, the bins averaging the knots' interpolation). The fold's evaluation is
+unevenness variance one unit of knot variance adds once binned, detrended and levelled (`hf_texture.calibration`,
+measured on noise: about 0.46, the bins averaging the knots' interpolation). The gain, its knots and c are the
+package's (`engine/hf_texture.py`, which applies the same texture per trace at sampling). The fold's evaluation is
 deleted so that `crossval` on DEST_CV evaluates again and nothing else. Measured 2026-12-03 on the depth
 term's folds: Arias +0.225 → +0.102, sigma +0.016, the Mediterranean's PSA check failed at both seeds; not
 adopted (MEASUREMENTS, "Spectra as uneven as the real ones").
@@ -29,65 +30,31 @@ import numpy as np
 import zarr
 
 from seisdiff.dsp import highpass, lowpass
-from seisdiff.engine import hf_level
+from seisdiff.engine import hf_level, hf_texture
 from seisdiff.engine.checkpoint import load_checkpoint
-from seisdiff.evaluate.metrics import UNEVENNESS_BAND_HZ, UNEVENNESS_BINS, spectral_unevenness
+from seisdiff.evaluate.metrics import spectral_unevenness
 from seisdiff.io.store import open_store
 
-TAPER_HZ = (1.0, 2.0)       # w: 0 at the crossover, 1 from the level model's band's low edge
 ENVELOPE_S = 1.0
 
 
-def knot_step() -> float:
-    return np.log(UNEVENNESS_BAND_HZ[1] / UNEVENNESS_BAND_HZ[0]) / UNEVENNESS_BINS
-
-
-def roughness_gain(n: int, length: int, rate_hz: float, sd: float, rng) -> np.ndarray:
-    """(n, length // 2 + 1) amplitude gains exp(w·ε) on rfft frequencies (see the module's docstring)."""
-    f = np.fft.rfftfreq(length, 1.0 / rate_hz)
-    step = knot_step()
-    centre0 = np.log(UNEVENNESS_BAND_HZ[0]) + step / 2            # the first bin's centre, ln Hz
-    k_lo = int(np.floor((np.log(TAPER_HZ[0]) - centre0) / step)) - 1
-    k_hi = int(np.ceil((np.log(rate_hz / 2) - centre0) / step)) + 1
-    knots = centre0 + step * np.arange(k_lo, k_hi + 1)
-    eps_knots = rng.standard_normal((n, len(knots))) * sd
-    lnf = np.log(np.maximum(f, TAPER_HZ[0] / 2))
-    eps = np.stack([np.interp(lnf, knots, e) for e in eps_knots])
-    w = np.clip(np.log(np.maximum(f, 1e-9) / TAPER_HZ[0]) / np.log(TAPER_HZ[1] / TAPER_HZ[0]), 0.0, 1.0)
-    return np.exp(w * eps)
-
-
 def roughen(x_mps2, rate_hz: float, lowpass_hz: float, band_list, sd: float, rng) -> np.ndarray:
-    """x_mps2 (m, L) with its high band (x − lowpass(x, lowpass_hz, order 4)) made rougher by `roughness_gain`,
-    its band levels in band_list restored."""
+    """x_mps2 (m, L) with its high band (x − lowpass(x, lowpass_hz, order 4)) made rougher by
+    `hf_texture.gains` (one knot sd for all, drawn from rng), its band levels in band_list restored."""
     x = np.asarray(x_mps2, np.float64)
     low = lowpass(x, rate_hz, lowpass_hz, 4)
-    hf = x - low
-    levels = np.stack([hf_level.band_level(hf, rate_hz, b) for b in band_list], axis=-1)
-    gain = roughness_gain(len(x), x.shape[-1], rate_hz, sd, rng)
-    rough = np.fft.irfft(np.fft.rfft(hf, axis=-1) * gain, n=x.shape[-1], axis=-1)
-    return low + hf_level.set_band_levels(rough, levels, band_list, rate_hz)
+    unit = rng.standard_normal((len(x), len(hf_texture.knots_ln_hz(x.shape[-1], rate_hz))))
+    return low + hf_texture.roughen_by(x - low, unit, np.full(len(x), sd), band_list, rate_hz)
 
 
 def noise_like(x_mps2, rate_hz: float, rng) -> np.ndarray:
     """White noise under each trace's own > 2 Hz envelope (ENVELOPE_S moving rms): its spectrum is smooth, its
     unevenness the random-phase scatter of a record of that duration."""
-    hf = highpass(np.asarray(x_mps2, np.float64), rate_hz, TAPER_HZ[1], 4)
+    hf = highpass(np.asarray(x_mps2, np.float64), rate_hz, hf_texture.TAPER_HZ[1], 4)
     k = max(1, int(ENVELOPE_S * rate_hz))
     kernel = np.ones(k) / k
     env = np.sqrt(np.apply_along_axis(lambda p: np.convolve(p, kernel, mode="same"), -1, hf ** 2))
     return env * rng.standard_normal(env.shape)
-
-
-def calibration(length: int, rate_hz: float, band_list, trial_sd: float = 0.3, n: int = 256) -> float:
-    """c: the unevenness variance (median u² after − before) that knots of variance trial_sd² add to white noise
-    under a 10 s envelope, per unit of knot variance."""
-    rng = np.random.default_rng(12345)
-    t_s = np.arange(length) / rate_hz
-    x = np.exp(-((t_s - t_s.mean()) / 5.0) ** 2) * rng.standard_normal((n, length))
-    rough = roughen(x, rate_hz, 1.0, band_list, trial_sd, rng)
-    return float((np.median(spectral_unevenness(rough, rate_hz)) ** 2
-                  - np.median(spectral_unevenness(x, rate_hz)) ** 2) / trial_sd ** 2)
 
 
 def fold_sd(train_path: Path, band_list, u_gen: float, seed: int = 0) -> tuple[float, float, float]:
@@ -100,7 +67,7 @@ def fold_sd(train_path: Path, band_list, u_gen: float, seed: int = 0) -> tuple[f
     rate_hz = store.sampling_rate_hz
     u_real = np.nanmedian(spectral_unevenness(x, rate_hz))
     u_noise = np.nanmedian(spectral_unevenness(noise_like(x, rate_hz, np.random.default_rng(seed)), rate_hz))
-    c = calibration(x.shape[-1], rate_hz, band_list)
+    c = hf_texture.calibration(x.shape[-1], float(rate_hz), tuple(tuple(b) for b in band_list))
     return float(np.sqrt(max(0.0, u_real ** 2 - u_gen ** 2) / c)), float(u_real), float(u_noise)
 
 

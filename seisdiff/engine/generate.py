@@ -28,6 +28,7 @@ from seisdiff.errors import UserError
 
 
 CROSSFADE_SPLIT = 2.0   # × the crossover: above it consecutive windows' content is independent (`blend_window`)
+TEXTURE_WINDOW = -1      # `record_seed`'s window index of the level model's texture draw (`hf_level.apply`)
 
 
 def record_seed(seed: int, record_id: str, k: int, window: int = 0) -> int:
@@ -202,7 +203,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
                                  None if ln_distance_rel is None else np.asarray(ln_distance_rel, np.float64)[rows],
                                  None if level_within is None else np.asarray(level_within, np.float64)[rows],
                                  None if magnitude is None else magnitude[rows],
-                                 None if hypo_depth_km is None else np.asarray(hypo_depth_km, np.float64)[rows])
+                                 None if hypo_depth_km is None else np.asarray(hypo_depth_km, np.float64)[rows],
+                                 [record_seed(seed, record_ids[i], k, TEXTURE_WINDOW) for i, k in complete])
         if band_top_hz:   # the training band's top: above it the network's residual noise only
             out = lowpass(out, sampling_rate_hz, band_top_hz, band_order)
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing

@@ -15,6 +15,7 @@ from scipy import fft as sp_fft
 from seisdiff.dsp import highpass, lowpass
 from seisdiff.dsp.envelope import envelope, envelope_correlation, pearson  # noqa: F401 (re-exported)
 from seisdiff.dsp.intensity import arias_intensity, cav, significant_duration
+from seisdiff.dsp.level import UNEVENNESS_BAND_HZ, UNEVENNESS_BINS, spectral_unevenness  # noqa: F401 (re-exported)
 from seisdiff.dsp.response import psa
 from seisdiff.evaluate.spectra import log_freqs, smoothed_fas
 
@@ -24,8 +25,6 @@ DEFAULT_HIGHPASS_HZ = 0.05  # corner of the high-pass applied when integrating, 
 PRE_EVENT_S = 2.0  # the quiet start of a window (a store's windows begin 3 s before 5 % Arias), s
 PRE_EVENT_HIGHPASS_HZ = 2.0  # corner above which pre-event motion is measured, Hz
 _ORDER = 4  # Butterworth order of that high-pass (applied forward and backward)
-UNEVENNESS_BAND_HZ = (2.0, 25.0)  # band of `spectral_unevenness`, Hz
-UNEVENNESS_BINS = 16  # its log-spaced bins
 
 
 def _integrals(x, sampling_rate_hz, highpass_hz, times):
@@ -98,29 +97,6 @@ def energy_duration(x, sampling_rate_hz):
     energy = np.sum(x * x, axis=-1) / sampling_rate_hz
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(peak > 0, energy / np.where(peak > 0, peak * peak, 1.0), np.nan)
-
-
-def spectral_unevenness(x, sampling_rate_hz, band_hz=UNEVENNESS_BAND_HZ, n_bins=UNEVENNESS_BINS):
-    """How uneven a trace's Fourier spectrum is across band_hz: the sd (...,) (ln units) of its ln
-    Fourier amplitude in n_bins log-spaced bins (ln of the rms amplitude in each) about its least-squares
-    straight line in ln f. Site resonances and path make real records' spectra uneven (0.37–0.45 on the
-    shared data's regions, 2–25 Hz, 4096 samples); a smooth spectrum with random phases gives only its
-    own sampling scatter. NaN where a bin is empty of frequencies or energy."""
-    x = np.asarray(x, dtype=np.float64)
-    freqs_hz = np.fft.rfftfreq(x.shape[-1], 1.0 / sampling_rate_hz)
-    power = np.abs(np.fft.rfft(x, axis=-1)) ** 2
-    edges = np.geomspace(band_hz[0], band_hz[1], n_bins + 1)
-    bins = [(freqs_hz >= lo) & (freqs_hz < hi) for lo, hi in zip(edges[:-1], edges[1:])]
-    if not all(b.any() for b in bins):            # too short a trace to resolve the bins
-        return np.full(x.shape[:-1], np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.stack([0.5 * np.log(power[..., b].mean(axis=-1)) for b in bins], axis=-1)
-        t = np.log(np.sqrt(edges[:-1] * edges[1:]))
-        t = t - t.mean()
-        centred = level - level.mean(axis=-1, keepdims=True)
-        slope = (centred @ t) / (t @ t)
-        return np.where(np.isfinite(level).all(axis=-1),
-                        np.sqrt(np.mean((centred - slope[..., None] * t) ** 2, axis=-1)), np.nan)
 
 
 def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=DEFAULT_FREQS_HZ):
