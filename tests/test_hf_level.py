@@ -456,6 +456,8 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     # the 12 real records of unknown region and the 48 simulations (a region of their own)
     printed = capsys.readouterr().out
     assert "60 of 96 records are of a region the model never saw" in printed
+    assert "level, slope, timing and texture (simulations: the level)" in printed        # texture: by default
+    assert "depth term" not in printed                        # no depths in the store: no term fitted
     # of those, the ones with a distance and another station of their event with one (every 24th has none)
     cond_store = open_store(store.path)
     rel = hf_level.relative_ln_distance(cond_store.column("event"), cond_store.column("distance_km"))
@@ -469,10 +471,14 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     assert "by their magnitude" not in printed                      # no end line unless fitted with one
     with_line = load_checkpoint(tmp_path / "run" / "last.pt")
     with_line["level_model"]["timing"]["end_source"] = {"intercept_s": -8.0, "slope_s": 0.4, "n_traces": 40}
+    with_line["level_model"]["depth"] = {"coef": [0.3, 0.3], "mean_ln_km": 2.5, "range_ln_km": [1.0, 4.0],
+                                         "n_traces": 40, "n_events": 10}
     save_checkpoint(tmp_path / "line.pt", {k: v for k, v in with_line.items() if k not in ("format", "version")})
     assert main(["sample", "--checkpoint", str(tmp_path / "line.pt"), "--cond", str(store.path), "--out",
                  str(tmp_path / "line.zarr"), "--steps", "4", "--no-progress"]) == 0
-    assert "60 of them end their high band by their magnitude" in capsys.readouterr().out   # every record has one
+    printed = capsys.readouterr().out
+    assert "60 of them end their high band by their magnitude" in printed                  # every record has one
+    assert "0 of them take the depth term" in printed                                      # none has a depth
     assert sample("off.zarr", "--no-level-model") == 0
     on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
     assert json.loads((tmp_path / "on.zarr" / "sample_config.json").read_text())["level_model"] is True

@@ -118,8 +118,15 @@ def run(args) -> int:
                                  cond.column("event")[shard] if "event" in cond.columns else None)
         moved = unseen(model.level_model, regions)
         print(f"sample: {int(moved.sum())} of {len(shard)} records are of a region "
-              f"the model never saw, or unknown: their high frequencies take its level model's level, slope "
-              f"and timing (simulations: the level) (--no-level-model: the network's own)")
+              f"the model never saw, or unknown: their high frequencies take its level model's level, slope"
+              + (", timing and texture" if model.level_model.get("texture") else " and timing")
+              + " (simulations: the level) (--no-level-model: the network's own)")
+        if model.level_model.get("depth") and moved.any():
+            import numpy as np
+            deep = np.isfinite(cond.column("hypo_depth_km")[shard].astype(np.float64)) \
+                if "hypo_depth_km" in cond.columns else np.zeros(len(shard), bool)
+            print(f"sample: {int((deep & moved).sum())} of them take the depth term (their event's hypocentral depth "
+                  f"is known; the others, without one, the level without it)")
         if (model.level_model.get("timing") or {}).get("end_source") and moved.any():
             import numpy as np
             known = np.isfinite(cond.column("magnitude")[shard].astype(np.float64)) if "magnitude" in cond.columns \
