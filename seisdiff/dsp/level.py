@@ -7,6 +7,9 @@ The record's power spectrum, divided by the filter's squared gain G(f)² with
 G(f) = 1/(1+(f/f_x)^(2·order)) (a zero-phase Butterworth of that order run forward and back), is
 averaged in REFERENCE_BINS log-spaced bins over REFERENCE_BAND × f_x; the level is exp of the mean of
 their half-log powers, i.e. a geometric mean of |X(f)|, in the record's unit × s (m/s for m/s²).
+
+`spectral_unevenness`: how uneven a spectrum is about its straight line in ln f over 2–25 Hz (ln units), read
+by `evaluate` (a realism check) and by the level model's texture (`engine/hf_texture.py`).
 """
 from __future__ import annotations
 
