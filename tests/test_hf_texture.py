@@ -29,7 +29,7 @@ def test_knot_variance_adds_the_calibrated_unevenness_variance():
     c = hf_texture.calibration(LENGTH, FS, BANDS)
     assert 0.3 < c < 0.7                       # below 1: the bins average the knots' linear interpolation
     x = _noise(256, seed=3)
-    unit = np.random.default_rng(4).standard_normal((256, len(hf_texture.knots_ln_hz(LENGTH, FS))))
+    unit = np.random.default_rng(4).standard_normal((256, len(hf_texture.knots_ln_hz(FS))))
     sd = 0.5
     rough = hf_texture.roughen_by(x, unit, np.full(256, sd), list(BANDS), FS)
     gained = np.median(spectral_unevenness(rough, FS)) ** 2 - np.median(spectral_unevenness(x, FS)) ** 2
@@ -37,7 +37,7 @@ def test_knot_variance_adds_the_calibrated_unevenness_variance():
 
 
 def test_gains_are_one_below_the_crossover_and_log_linear_between_knots():
-    knots = hf_texture.knots_ln_hz(LENGTH, FS)
+    knots = hf_texture.knots_ln_hz(FS)
     assert np.exp(knots[0]) < hf_texture.TAPER_HZ[0] and np.exp(knots[-1]) > FS / 2
     assert np.allclose(np.diff(knots), np.log(25 / 2) / 16)
     unit = np.random.default_rng(0).standard_normal((2, len(knots)))
@@ -69,7 +69,7 @@ def test_roughen_makes_smooth_traces_as_uneven_as_the_real_ones_at_their_levels(
 
 def test_a_trace_already_as_uneven_is_left_as_it_is():
     x = _noise(8, seed=1)
-    unit = np.random.default_rng(2).standard_normal((8, len(hf_texture.knots_ln_hz(LENGTH, FS))))
+    unit = np.random.default_rng(2).standard_normal((8, len(hf_texture.knots_ln_hz(FS))))
     uneven = hf_texture.roughen_by(x, unit, np.full(8, 1.0), list(BANDS), FS)
     assert np.all(spectral_unevenness(uneven, FS) > 0.45)
     texture = {"unevenness": 0.40, "n_samples": LENGTH, "n_traces": 100}

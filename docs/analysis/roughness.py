@@ -43,7 +43,7 @@ def roughen(x_mps2, rate_hz: float, lowpass_hz: float, band_list, sd: float, rng
     `hf_texture.gains` (one knot sd for all, drawn from rng), its band levels in band_list restored."""
     x = np.asarray(x_mps2, np.float64)
     low = lowpass(x, rate_hz, lowpass_hz, 4)
-    unit = rng.standard_normal((len(x), len(hf_texture.knots_ln_hz(x.shape[-1], rate_hz))))
+    unit = rng.standard_normal((len(x), len(hf_texture.knots_ln_hz(rate_hz))))
     return low + hf_texture.roughen_by(x - low, unit, np.full(len(x), sd), band_list, rate_hz)
 
 

@@ -26,6 +26,7 @@ import functools
 
 import numpy as np
 
+from seisdiff.dsp import lowpass
 from seisdiff.dsp.level import UNEVENNESS_BAND_HZ, UNEVENNESS_BINS, spectral_unevenness
 
 TAPER_HZ = (1.0, 2.0)        # w: 0 at the crossover, 1 from the level model's band's low edge
@@ -34,8 +35,8 @@ CALIBRATION_TRACES = 256
 CALIBRATION_SEED = 12345
 
 
-def knots_ln_hz(length: int, sampling_rate_hz: float) -> np.ndarray:
-    """ln f of the knots (K,) for traces of `length` samples: on the unevenness bins' centres, every
+def knots_ln_hz(sampling_rate_hz: float) -> np.ndarray:
+    """ln f of the knots (K,) of traces sampled at sampling_rate_hz: on the unevenness bins' centres, every
     ln(25/2)/16, one beyond TAPER_HZ[0] below and one beyond Nyquist above."""
     step = np.log(UNEVENNESS_BAND_HZ[1] / UNEVENNESS_BAND_HZ[0]) / UNEVENNESS_BINS
     centre0 = np.log(UNEVENNESS_BAND_HZ[0]) + step / 2            # the first bin's centre, ln Hz
@@ -48,7 +49,7 @@ def gains(unit_eps, sd, length: int, sampling_rate_hz: float) -> np.ndarray:
     """(n, length // 2 + 1) amplitude gains exp(w·ε) on the rfft frequencies, ε = sd (n,) × unit_eps (n, K)
     (standard normal draws at `knots_ln_hz`), linear between the knots in ln f."""
     f_hz = np.fft.rfftfreq(length, 1.0 / sampling_rate_hz)
-    knots = knots_ln_hz(length, sampling_rate_hz)
+    knots = knots_ln_hz(sampling_rate_hz)
     eps_knots = np.asarray(unit_eps, np.float64) * np.asarray(sd, np.float64).reshape(-1, 1)
     lnf = np.log(np.maximum(f_hz, TAPER_HZ[0] / 2))
     eps = np.stack([np.interp(lnf, knots, e) for e in eps_knots]) if len(eps_knots) else np.zeros((0, len(f_hz)))
@@ -76,11 +77,10 @@ def calibration(length: int, sampling_rate_hz: float, band_list: tuple) -> float
     rng = np.random.default_rng(CALIBRATION_SEED)
     t_s = np.arange(length) / sampling_rate_hz
     x = np.exp(-((t_s - t_s.mean()) / 5.0) ** 2) * rng.standard_normal((CALIBRATION_TRACES, length))
-    from seisdiff.dsp import lowpass
-    high = x - lowpass(x, sampling_rate_hz, TAPER_HZ[0], 4)
-    unit = rng.standard_normal((CALIBRATION_TRACES, len(knots_ln_hz(length, sampling_rate_hz))))
-    rough = lowpass(x, sampling_rate_hz, TAPER_HZ[0], 4) + roughen_by(
-        high, unit, np.full(CALIBRATION_TRACES, CALIBRATION_SD), list(band_list), sampling_rate_hz)
+    low = lowpass(x, sampling_rate_hz, TAPER_HZ[0], 4)
+    unit = rng.standard_normal((CALIBRATION_TRACES, len(knots_ln_hz(sampling_rate_hz))))
+    rough = low + roughen_by(x - low, unit, np.full(CALIBRATION_TRACES, CALIBRATION_SD), list(band_list),
+                             sampling_rate_hz)
     return float((np.median(spectral_unevenness(rough, sampling_rate_hz)) ** 2
                   - np.median(spectral_unevenness(x, sampling_rate_hz)) ** 2) / CALIBRATION_SD ** 2)
 
@@ -120,7 +120,7 @@ def roughen(high_mps2, texture: dict, seeds, band_list, sampling_rate_hz: float,
     """high_mps2 (m, L) m/s², each trace made as uneven as the texture model's real records (`trace_sd`),
     its draw from its seed (m,): an int, or a tuple of ints (numpy's SeedSequence entropy), its band levels put back on target_ln (m, nb) (default: its own)."""
     h = np.asarray(high_mps2, np.float64)
-    k = len(knots_ln_hz(h.shape[-1], sampling_rate_hz))
+    k = len(knots_ln_hz(sampling_rate_hz))
     unit = np.stack([np.random.default_rng(s).standard_normal(k) for s in seeds]) if len(h) \
         else np.zeros((0, k))
     return roughen_by(h, unit, trace_sd(h, texture, band_list, sampling_rate_hz), band_list, sampling_rate_hz,
