@@ -1,0 +1,50 @@
+"""Are the records near the fault of large earthquakes stronger above 1 Hz than the level model predicts, and is it a
+trend with distance or a few events? (docs/MEASUREMENTS.md, "The issue's own population".) Usage: python
+docs/analysis/near_fault_levels.py STORE, a `seisdiff preprocess` store with `region`, `event`, `magnitude`,
+`distance_km` and `hypo_depth_km` columns.
+
+Leave one region out: the level model (`hf_level.fit`, every term of version 6 but the texture, which does not
+move the levels) fitted on the other regions' records, its prediction (`hf_level.predict`, with each held-out
+station's place among its event's held-out stations and the event's depth, as `sample` gives them) against the
+held-out real strong-motion windows' own 2–6 / 8–25 Hz levels: the mean ln(real/predicted) of the records of
+M ≥ 6 within 50 km and of the rest, by distance, and by event for the events with records near the fault."""
+import sys
+
+import numpy as np
+
+from seisdiff.dsp import lowpass
+from seisdiff.engine import hf_level
+from seisdiff.engine.scaling import metadata_columns
+from seisdiff.io.store import open_store
+
+store = open_store(sys.argv[1])
+region, event = store.column("region"), store.column("event")
+magnitude, distance_km = store.column("magnitude"), store.column("distance_km").astype(np.float64)
+depth_km = store.column("hypo_depth_km")
+data = store.read()
+fs, fx = store.sampling_rate_hz, store.lowpass_hz
+vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
+vertical = np.zeros(len(store)) if vertical is None else vertical
+rows, residual = [], []
+for g in sorted(set(region.tolist()) - {""}):
+    test = np.flatnonzero((region == g) & hf_level.strong_motion_windows(store.record_ids))
+    model = hf_level.fit(store, np.flatnonzero(region != g), log=lambda *_: None, texture=False)
+    lp, bb = data["lowpass"][test].astype(np.float64), data["broadband"][test].astype(np.float64)
+    within = hf_level.within_event(event[test], hf_level.features(lp, fs, fx, vertical[test]), vertical[test])
+    predicted = hf_level.predict(model, lp, fs, fx, vertical[test],
+                                 hf_level.relative_ln_distance(event[test], distance_km[test]), within, depth_km[test])
+    high = bb - lowpass(bb, fs, fx, 4)
+    real = np.stack([hf_level.band_level(high, fs, b) for b in hf_level.BANDS_HZ], -1)
+    rows.append(test)
+    residual.append((real - predicted)[:, 0])          # channel 0 (single-component stores)
+rows, residual = np.concatenate(rows), np.concatenate(residual)
+d, m, e = distance_km[rows], magnitude[rows], event[rows]
+near = (m >= 6) & (d <= 50)
+cell = lambda k: f"{int(k.sum())} | " + " / ".join(f"{v:+.2f}" for v in residual[k].mean(0)) if k.any() else "0 | "
+print("ln(real/predicted), 2–6 / 8–25 Hz, each region held out in turn\n\n| records | n | residual |\n|---|---:|---:|")
+print(f"| M ≥ 6, ≤ 50 km | {cell(near)} |\n| the rest | {cell(~near)} |")
+for lo, hi in ((0, 25), (25, 50), (50, 100), (100, 200), (200, np.inf)):
+    print(f"| {lo}–{hi:g} km | {cell((d > lo) & (d <= hi))} |")
+print("\n| event with records near the fault | near: n | residual | beyond: n | residual |\n|---|---:|---:|---:|---:|")
+for name in sorted(set(e[near].tolist())):
+    print(f"| {name} | {cell(near & (e == name))} | {cell(~near & (e == name))} |")
