@@ -1,11 +1,14 @@
-"""Does the shape of the conditioning's own spectrum below the crossover tell a region never seen how strong its
-high frequencies are, beside the level model's features? (issue #20; a source's corner sits in 0.1–1 Hz for
-M 5–6.5: below it the acceleration spectrum rises as f², above it it is flat.) Usage: python
-docs/analysis/lf_shape.py STORE, a `seisdiff preprocess` store with `region` and `event` columns (records without
-a region, e.g. simulations, are left out).
+"""Does the shape of the conditioning's own spectrum below the crossover, or how fast an event's low band decays
+with distance, tell a region never seen how strong its high frequencies are, beside the level model's features?
+(issue #20; a source's corner sits in 0.1–1 Hz for M 5–6.5: below it the acceleration spectrum rises as f², above
+it it is flat; a region's attenuation (Q) steepens the decay.) Usage: python docs/analysis/lf_shape.py STORE, a
+`seisdiff preprocess` store with `region`, `event` and `distance_km` columns (records without a region, e.g.
+simulations, are left out).
 
 shape = ln level(0.12–0.30 Hz) − ln level(0.35–0.9 Hz) of the conditioning (acceleration, log-binned as
-`dsp.level` bins, the gain of the crossover's filter divided out), per trace, and its mean over an event's traces.
+`dsp.level` bins, the gain of the crossover's filter divided out), per trace, and its mean over an event's traces;
+decay = the slope of an event's records' ln low-band level (the level model's second feature) on ln distance_km,
+for events with ≥ 3 records of known distance spanning ≥ 0.5 ln units (the others: the training regions' mean).
 Leave one region out, on the real records' 2–6 / 8–25 Hz levels of their > crossover band: the held-out region's
 mean ln(real/predicted) for the level model's features alone (`hf_level`'s ridge) and with the shape as a
 fourth feature; the mean over regions of its absolute value, and the held-out residuals' sd about their region's
@@ -14,7 +17,7 @@ import sys
 
 import numpy as np
 
-from _real_levels import held_out_regions, load
+from _real_levels import load, ridge
 from seisdiff.dsp.level import log_binned_power
 
 LOW_HZ, REFERENCE_HZ = (0.12, 0.30), (0.35, 0.9)
@@ -33,16 +36,28 @@ lp = real.lp[:, 0]
 shape = band_ln_level(lp, real.fs, real.fx, LOW_HZ, 3) - band_ln_level(lp, real.fs, real.fx, REFERENCE_HZ, 5)
 _, which = np.unique(event, return_inverse=True)
 event_shape = (np.bincount(which, weights=shape) / np.bincount(which))[which]
-variants = {"features": X, "+ shape": np.column_stack([X, shape]), "+ event's mean shape": np.column_stack([X, event_shape])}
+distance_km = real.store.column("distance_km")[real.keep].astype(np.float64)
+decay = np.full(len(Y), np.nan)
+for name in set(event.tolist()):
+    k = (event == name) & np.isfinite(np.log(distance_km))
+    if k.sum() >= 3 and np.ptp(np.log(distance_km[k])) >= 0.5:
+        decay[event == name] = np.polyfit(np.log(distance_km[k]), X[k, 1], 1)[0]
+variants = {"features": lambda train: X, "+ shape": lambda train: np.column_stack([X, shape]),
+            "+ event's mean shape": lambda train: np.column_stack([X, event_shape]),
+            "+ event's low-band decay": lambda train: np.column_stack([X, np.where(np.isfinite(decay), decay,
+                                                                                    np.nanmean(decay[train]))])}
 
 print(f"{len(Y)} traces of {len(set(event.tolist()))} events; shape median {np.median(shape):+.2f}, "
-      f"5–95 % {np.percentile(shape, 5):+.2f} … {np.percentile(shape, 95):+.2f}; 2–6 / 8–25 Hz\n")
+      f"5–95 % {np.percentile(shape, 5):+.2f} … {np.percentile(shape, 95):+.2f}; {len(set(event[np.isfinite(decay)].tolist()))} "
+      f"events with a decay ({np.nanmin(decay):+.2f} … {np.nanmax(decay):+.2f}); 2–6 / 8–25 Hz\n")
 names = sorted(set(region.tolist()))
 print("| predictor | " + " | ".join(names) + " | mean abs. | sd about region means |")
 print("|---|" + "---:|" * (len(names) + 2))
-for name, F in variants.items():
+for name, design in variants.items():
     biases, about = [], []
-    for g, train, test, res_train, res_test in held_out_regions(F, Y, region):
+    for g in names:
+        train, test = np.flatnonzero(region != g), np.flatnonzero(region == g)
+        res_test = Y[test] - ridge(design(train), Y, train)(test)
         biases.append(res_test.mean(0))
         about.append(res_test - res_test.mean(0))
     biases, about = np.array(biases), np.concatenate(about)
