@@ -1,7 +1,7 @@
 """Are the records near the fault of large earthquakes stronger above 1 Hz than the level model predicts, and is it a
 trend with distance or a few events? (docs/MEASUREMENTS.md, "The issue's own population".) Usage: python
-docs/analysis/near_fault_levels.py STORE, a `seisdiff preprocess` store with `region`, `event`, `magnitude`,
-`distance_km` and `hypo_depth_km` columns.
+docs/analysis/near_fault_levels.py STORE [FIGURE.png], a `seisdiff preprocess` store with `region`, `event`,
+`magnitude`, `distance_km` and `hypo_depth_km` columns; FIGURE: the residuals against distance, drawn.
 
 Leave one region out: the level model (`hf_level.fit`, every term of version 6 but the texture, which does not
 move the levels) fitted on the other regions' records, its prediction (`hf_level.predict`, with each held-out
@@ -48,3 +48,27 @@ for lo, hi in ((0, 25), (25, 50), (50, 100), (100, 200), (200, np.inf)):
 print("\n| event with records near the fault | near: n | residual | beyond: n | residual |\n|---|---:|---:|---:|---:|")
 for name in sorted(set(e[near].tolist())):
     print(f"| {name} | {cell(near & (e == name))} | {cell(~near & (e == name))} |")
+
+if len(sys.argv) > 2:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True, constrained_layout=True)
+    shown = [n for n in sorted(set(e[near].tolist())) if (near & (e == n)).sum() >= 6]
+    for b, (ax, (lo, hi)) in enumerate(zip(axes, hf_level.BANDS_HZ)):
+        other = ~np.isin(e, shown)
+        ax.scatter(d[other], residual[other, b], s=10, c="0.7", label="other events")
+        for n in shown:
+            k = e == n
+            ax.scatter(d[k], residual[k, b], s=16, label=n)
+        ax.axhline(0, c="k", lw=0.8)
+        ax.axvline(50, c="k", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlabel("distance (km)")
+        ax.set_ylabel(f"ln(real / predicted) level, {lo:g}–{hi:g} Hz")
+        ax.set_title(f"{lo:g}–{hi:g} Hz, each region held out in turn")
+    axes[0].legend(fontsize=8, loc="lower left")
+    fig.savefig(sys.argv[2], dpi=110)
+    print(f"\nfigure: {sys.argv[2]}")
