@@ -1,7 +1,9 @@
 """Station grids at scale: `sample_grid` (blocks of stations, one store) against one file at a time.
 
-Group "grid_<N>x3x<D>s_<sampler><steps>": N stations × 3 components × D s at 100 Hz, the shipped default
-model (seisdiff/pretrained/default.pt), the default sampler (DDPM) at `steps` evaluations.
+Group "grid_<N>x3x<D>s_<sampler><steps>": N stations × 3 components × D s at 100 Hz with the shipped model as
+`sample --checkpoint default` runs it: its distilled twin (seisdiff/pretrained/distilled.pt) with the sampler and
+the steps it was distilled for (2 evaluations), and its level model (a grid's region is unknown); or, with
+SEISDIFF_BENCH_GRID_CHECKPOINT=undistilled, seisdiff/pretrained/default.pt with DDPM at SEISDIFF_BENCH_GRID_STEPS.
   baseline  — the old way: one miniSEED file per station (3 traces) read with seisdiff.io.read, its
               traces conditioned whole (`preprocess.whole.condition_whole`, the chain `sample_grid` uses),
               `generate` called per file, one miniSEED written per file; the model is loaded once.
@@ -19,7 +21,7 @@ On a 2-core CPU the default model makes ~0.02 traces/s of 120 s at DDPM-100 (11 
 × 100 evaluations each), so 1,000 stations × 3 would take days: the station count, steps and duration are
 bench parameters (environment), defaulting to what runs in ~10 minutes:
   SEISDIFF_BENCH_GRID_STATIONS (8)  SEISDIFF_BENCH_GRID_STEPS (10)  SEISDIFF_BENCH_GRID_SECONDS (120)
-  SEISDIFF_BENCH_GRID_BLOCK (4)
+  SEISDIFF_BENCH_GRID_BLOCK (4)  SEISDIFF_BENCH_GRID_CHECKPOINT (distilled | undistilled)
 Measured rows (machine, versions, date) are appended to bench/results/bench_grid.csv, with the
 extrapolated hours for 1,000 and 10,000 stations at the measured rate and at the default 100 steps
 (time ∝ evaluations: an upper bound, the per-trace overhead does not grow with steps).
@@ -39,14 +41,15 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "bench_grid.csv"
+RESULTS = Path(os.environ.get("SEISDIFF_BENCH_RESULTS") or ROOT / "bench" / "results") / "bench_grid.csv"
 N_STATIONS = int(os.environ.get("SEISDIFF_BENCH_GRID_STATIONS", "8"))
 STEPS = int(os.environ.get("SEISDIFF_BENCH_GRID_STEPS", "10"))
 SECONDS = float(os.environ.get("SEISDIFF_BENCH_GRID_SECONDS", "120"))
 BLOCK = int(os.environ.get("SEISDIFF_BENCH_GRID_BLOCK", "4"))
+DISTILLED = os.environ.get("SEISDIFF_BENCH_GRID_CHECKPOINT", "distilled") == "distilled"
 FS = 100.0
 COMPONENTS = ["E", "N", "Z"]
-GROUP = f"grid_{N_STATIONS}x3x{SECONDS:g}s_ddpm{STEPS}"
+GROUP = f"grid_{N_STATIONS}x3x{SECONDS:g}s_" + ("distilled" if DISTILLED else f"ddpm{STEPS}")
 _measured: dict[str, dict] = {}
 
 
@@ -64,18 +67,20 @@ def worker(variant: str, folder: Path) -> dict:
 
     torch.set_num_threads(1)
     from seisdiff.engine.checkpoint import load_checkpoint
+    from seisdiff import pretrained
     from seisdiff.engine.generate import DEFAULT_SAMPLER, generate
     from seisdiff.engine.grid_sample import load_model, sample_grid
     from seisdiff.preprocess.whole import condition_whole
 
-    ckpt = load_checkpoint(ROOT / "seisdiff" / "pretrained" / "default.pt")
-    model = load_model(ckpt)
+    ckpt = load_checkpoint(pretrained.DISTILLED_CHECKPOINT if DISTILLED else pretrained.DEFAULT_CHECKPOINT)
+    sampler, steps = (ckpt["distilled"]["sampler"], int(ckpt["distilled"]["steps"])) if DISTILLED \
+        else (DEFAULT_SAMPLER, STEPS)
+    denoiser, config, scaler, cfg, name, level = load_model(ckpt)
     rss_after_load = _rss_mb()
     t0 = time.perf_counter()
     if variant == "candidate":
-        denoiser, config, scaler, cfg, _ = model
-        run = sample_grid((denoiser, config, scaler, ckpt["store"]), folder / "grid.zarr", folder / "out_grid.zarr",
-                          sampler=DEFAULT_SAMPLER, steps=STEPS, block_stations=BLOCK, progress=False,
+        run = sample_grid((denoiser, config, scaler, ckpt["store"], name, level), folder / "grid.zarr",
+                          folder / "out_grid.zarr", sampler=sampler, steps=steps, block_stations=BLOCK, progress=False,
                           log=lambda line: None)
         records = run.records_generated
     else:
@@ -83,23 +88,31 @@ def worker(variant: str, folder: Path) -> dict:
         from seisdiff.io.readers import read
         from seisdiff.io.record import Record
 
-        denoiser, config, scaler, cfg, _ = model
+        import zarr
+
+        from seisdiff.preprocess.regions import region_of
+
         out = folder / "out_files"
         out.mkdir(exist_ok=True)
         records = 0
+        grid = zarr.open_group(str(folder / "grid.zarr"), mode="r")   # the stations' places, as the grid gives them:
+        region_at = {str(name): region_of(lat, lon) for name, lat, lon in    # the level model acts by region
+                     zip(grid["station"][:], grid["lat"][:], grid["lon"][:])}
         for path in sorted((folder / "files").glob("*.mseed")):
             recs = read(path, units="m/s^2")
             cond = condition_whole(np.stack([r.acc_mps2 for r in recs]), recs[0].sampling_rate_hz, cfg)[1][:, None]
             ids = [r.record_id for r in recs]
             done = {rid: acc for rid, _, acc in generate(
-                denoiser, scaler, config, cond, ids, steps=STEPS, sampler=DEFAULT_SAMPLER, batch_size=16,
+                denoiser, scaler, config, cond, ids, steps=steps, sampler=sampler, batch_size=16, level_model=level,
+                metadata={"region": np.array([region_at[r.station] for r in recs])},
                 sampling_rate_hz=cfg.sampling_rate_hz, lowpass_hz=cfg.lowpass_hz, window=config.data.window)}
             write_mseed(out / path.name, [Record(acc_mps2=done[r.record_id][0], sampling_rate_hz=cfg.sampling_rate_hz,
                                                  record_id=r.record_id, station=r.station, component=r.component,
                                                  start_time=r.start_time) for r in recs])
             records += len(recs)
     seconds = time.perf_counter() - t0
-    return {"variant": variant, "records": records, "seconds": seconds, "records_per_s": records / seconds,
+    return {"variant": variant, "sampler": sampler, "steps": steps, "records": records, "seconds": seconds,
+            "records_per_s": records / seconds,
             "rss_after_load_mb": rss_after_load,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
 
@@ -151,7 +164,7 @@ def grid(tmp_path_factory):
 
 def _record(benchmark, figures: dict, role: str):
     benchmark.extra_info.update({"role": role, **{k: v for k, v in figures.items() if k != "variant"},
-                                 "stations": N_STATIONS, "components": 3, "trace_seconds": SECONDS, "steps": STEPS,
+                                 "stations": N_STATIONS, "components": 3, "trace_seconds": SECONDS,
                                  "block_stations": BLOCK, "peak_minus_load_mb": figures["peak_rss_mb"] - figures["rss_after_load_mb"]})
     _measured[figures["variant"]] = figures
 
@@ -180,11 +193,11 @@ def _write_rows():
             if m is None:
                 continue
             rate = m["records_per_s"]
-            hours = [n * 3 / rate / 3600 * scale for scale in (1.0, 100 / STEPS) for n in (1000, 10000)]
+            hours = [n * 3 / rate / 3600 * scale for scale in (1.0, 100 / m["steps"]) for n in (1000, 10000)]
             w.writerow([datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), cpu, os.cpu_count(),
                         round(os.getloadavg()[0], 2), platform.python_version(), torch.__version__, numpy.__version__,
                         zarr.__version__, __version__, "grid" if variant == "candidate" else "one_file_at_a_time",
-                        N_STATIONS, 3, SECONDS, FS, "ddpm", STEPS, BLOCK, m["records"], round(m["seconds"], 2),
+                        N_STATIONS, 3, SECONDS, FS, m["sampler"] + ("-distilled" if DISTILLED else ""), m["steps"], BLOCK, m["records"], round(m["seconds"], 2),
                         round(rate, 4), round(m["rss_after_load_mb"], 1), round(m["peak_rss_mb"], 1),
                         *[round(h, 2) for h in hours]])
 
