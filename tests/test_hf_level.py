@@ -372,6 +372,23 @@ def test_fit_keeps_the_texture_and_apply_gives_it_to_the_moved_traces_at_their_l
     assert np.array_equal(again, out) and not np.allclose(other[:6], out[:6])
 
 
+def test_apply_takes_traces_longer_than_the_texture_s_records_when_none_of_a_batch_moves(tmp_path):
+    """Traces longer than the texture model's records (a 120 s station against 4096-sample training windows)
+    in a batch the level model leaves alone (a region it was fitted on) come back as they were; with some
+    moved, those alone change (found by bench_grid: an empty batch of long traces raised)."""
+    store, _ = _store(tmp_path / "s.zarr", 40, law)
+    model = hf_level.fit(store, np.arange(len(store)), log=lambda *_: None)
+    model = {k: v for k, v in model.items() if k != "timing"}
+    model["texture"] = {**model["texture"], "n_samples": store.length // 2}        # the traces are twice as long
+    data = store.read()
+    cond = data["lowpass"][:4].astype(np.float64)
+    generated = cond + 1e-3 * np.random.default_rng(2).standard_normal(cond.shape)
+    seen = hf_level.apply(generated, cond, model, FS, 1.0, np.zeros(4), np.array(["japan"] * 4))
+    assert np.array_equal(seen, generated)
+    mixed = hf_level.apply(generated, cond, model, FS, 1.0, np.zeros(4), np.array(["taiwan", "japan"] * 2))
+    assert np.array_equal(mixed[1::2], generated[1::2]) and not np.allclose(mixed[0::2], generated[0::2])
+
+
 def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, tmp_path):
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.generate import generate

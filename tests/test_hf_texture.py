@@ -85,6 +85,9 @@ def test_longer_traces_are_measured_on_their_strongest_window():
     w = hf_texture.strongest_window(x, 100)
     assert w.shape == (2, 100) and np.all(w.sum(axis=-1) == 20.0)
     assert hf_texture.strongest_window(x, 2000) is not None and hf_texture.strongest_window(x, 2000).shape == (2, 1000)
+    assert hf_texture.strongest_window(x[:0], 100).shape == (0, 100)          # no trace: none (a batch none moves)
+    texture = {"unevenness": 0.40, "n_samples": 100, "n_traces": 10}
+    assert hf_texture.roughen(x[:0], texture, [], list(BANDS), FS).shape == (0, 1000)
 
 
 def test_fit_keeps_the_median_of_finite_unevenness():

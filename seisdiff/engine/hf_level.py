@@ -541,8 +541,8 @@ def apply(generated_mps2, cond_mps2, level_model: dict, sampling_rate_hz: float,
     target = np.where((move & predictable)[..., None], predicted, np.nan)   # NaN: left as it is
     hf_new = set_band_levels(hf.reshape(flat), target.reshape(-1, len(band_list)), band_list,
                              sampling_rate_hz).reshape(hf.shape)
-    if level_model.get("texture"):      # the texture inside the band, the levels put back
-        moved = np.broadcast_to(move & predictable & (region != SIMULATED)[:, None], hf.shape[:-1])
+    moved = np.broadcast_to(move & predictable & (region != SIMULATED)[:, None], hf.shape[:-1])
+    if level_model.get("texture") and moved.any():      # the texture inside the band, the levels put back
         seeds = np.arange(len(hf)) if texture_seeds is None else np.asarray(texture_seeds, np.int64)
         trace_seeds = [(int(seeds[i]), c) for i, c in zip(*np.nonzero(moved))]
         hf_new[moved] = hf_texture.roughen(hf_new[moved], level_model["texture"], trace_seeds, band_list,

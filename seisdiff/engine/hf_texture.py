@@ -93,7 +93,7 @@ def strongest_window(x, length: int) -> np.ndarray:
         return x
     energy = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x * x, axis=-1)], axis=-1)
     start = np.argmax(energy[:, length:] - energy[:, :-length], axis=-1)
-    return np.stack([row[s:s + length] for row, s in zip(x, start)])
+    return np.take_along_axis(x, start[:, None] + np.arange(length), axis=-1)     # (0, length) for no trace
 
 
 def fit(unevenness, n_samples: int) -> dict | None:
