@@ -1,9 +1,10 @@
 """Station grids at scale: `sample_grid` (blocks of stations, one store) against one file at a time.
 
-Group "grid_<N>x3x<D>s_<sampler><steps>": N stations × 3 components × D s at 100 Hz with the shipped model as
-`sample --checkpoint default` runs it: its distilled twin (seisdiff/pretrained/distilled.pt) with the sampler and
-the steps it was distilled for (2 evaluations), and its level model (a grid's region is unknown); or, with
-SEISDIFF_BENCH_GRID_CHECKPOINT=undistilled, seisdiff/pretrained/default.pt with DDPM at SEISDIFF_BENCH_GRID_STEPS.
+Group "grid_<N>x3x<D>s_distilled" (or "_ddpm<steps>"): N stations × 3 components × D s at 100 Hz with the shipped
+model as `sample --checkpoint default` runs it: its distilled twin (seisdiff/pretrained/distilled.pt) with the
+sampler and the steps it was distilled for (2 evaluations), and its level model, which acts by the stations' region
+(the grid's coordinates; both variants are told it); or, with SEISDIFF_BENCH_GRID_CHECKPOINT=undistilled,
+seisdiff/pretrained/default.pt with DDPM at SEISDIFF_BENCH_GRID_STEPS.
   baseline  — the old way: one miniSEED file per station (3 traces) read with seisdiff.io.read, its
               traces conditioned whole (`preprocess.whole.condition_whole`, the chain `sample_grid` uses),
               `generate` called per file, one miniSEED written per file; the model is loaded once.
@@ -66,8 +67,8 @@ def worker(variant: str, folder: Path) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff import pretrained
+    from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.generate import DEFAULT_SAMPLER, generate
     from seisdiff.engine.grid_sample import load_model, sample_grid
     from seisdiff.preprocess.whole import condition_whole
@@ -197,7 +198,8 @@ def _write_rows():
             w.writerow([datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), cpu, os.cpu_count(),
                         round(os.getloadavg()[0], 2), platform.python_version(), torch.__version__, numpy.__version__,
                         zarr.__version__, __version__, "grid" if variant == "candidate" else "one_file_at_a_time",
-                        N_STATIONS, 3, SECONDS, FS, m["sampler"] + ("-distilled" if DISTILLED else ""), m["steps"], BLOCK, m["records"], round(m["seconds"], 2),
+                        N_STATIONS, 3, SECONDS, FS, m["sampler"] + ("-distilled" if DISTILLED else ""), m["steps"],
+                        BLOCK, m["records"], round(m["seconds"], 2),
                         round(rate, 4), round(m["rss_after_load_mb"], 1), round(m["peak_rss_mb"], 1),
                         *[round(h, 2) for h in hours]])
 
