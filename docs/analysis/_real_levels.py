@@ -33,6 +33,23 @@ def load(path, also=None) -> SimpleNamespace:
                            region=region[keep], event=event)
 
 
+def held_out_residuals(store, data, model, rows):
+    """ln(real/predicted) (len(rows), bands) of the level model `model` (`hf_level.fit`'s) on `rows` of `store`
+    (`data` = store.read()), channel 0: the records' own > crossover band levels against `hf_level.predict` with each
+    one's place among its event's stations in `rows` (distance, conditioning) and its event's depth, as `sample`
+    gives them."""
+    fs, fx, event = store.sampling_rate_hz, store.lowpass_hz, store.column("event")
+    vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
+    vertical = np.zeros(len(store)) if vertical is None else vertical
+    lp, bb = data["lowpass"][rows].astype(np.float64), data["broadband"][rows].astype(np.float64)
+    within = hf_level.within_event(event[rows], hf_level.features(lp, fs, fx, vertical[rows]), vertical[rows])
+    rel = hf_level.relative_ln_distance(event[rows], store.column("distance_km")[rows].astype(np.float64))
+    predicted = hf_level.predict(model, lp, fs, fx, vertical[rows], rel, within, store.column("hypo_depth_km")[rows])
+    high = bb - lowpass(bb, fs, fx, 4)
+    real = np.stack([hf_level.band_level(high, fs, b) for b in hf_level.BANDS_HZ], -1)
+    return (real - predicted)[:, 0]
+
+
 def ridge(F, Y, rows, weights=None):
     """The level model's ridge (RIDGE on standardized features F, intercept free) fitted on `rows` → a
     predictor of Y's columns for any rows. weights (len(F),): per-trace weights (normalized to mean 1

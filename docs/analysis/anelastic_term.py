@@ -9,29 +9,16 @@ region, the residuals' sd about their event means without and with gamma·(r −
 import sys
 
 import numpy as np
-from seisdiff.dsp import lowpass
+
+from _real_levels import held_out_residuals
 from seisdiff.engine import hf_level
-from seisdiff.engine.scaling import metadata_columns
 from seisdiff.io.store import open_store
 
 store = open_store(sys.argv[1])
 region, event = store.column("region"), store.column("event")
 distance_km = store.column("distance_km").astype(np.float64)
-depth_km = store.column("hypo_depth_km")
 data = store.read()
-fs, fx = store.sampling_rate_hz, store.lowpass_hz
-vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
-vertical = np.zeros(len(store)) if vertical is None else vertical
 real_rows = np.flatnonzero((region != "") & hf_level.strong_motion_windows(store.record_ids))
-
-def levels_and_pred(model, rows):
-    lp, bb = data["lowpass"][rows].astype(np.float64), data["broadband"][rows].astype(np.float64)
-    within = hf_level.within_event(event[rows], hf_level.features(lp, fs, fx, vertical[rows]), vertical[rows])
-    rel = hf_level.relative_ln_distance(event[rows], distance_km[rows])
-    pred = hf_level.predict(model, lp, fs, fx, vertical[rows], rel, within, depth_km[rows])[:, 0]
-    high = bb - lowpass(bb, fs, fx, 4)
-    real = np.stack([hf_level.band_level(high, fs, b)[:, 0] for b in hf_level.BANDS_HZ], -1)
-    return real - pred, rel
 
 def rel_r(rows):
     """r - event mean r (100 km) where the relative ln distance is known."""
@@ -57,14 +44,14 @@ for g in sorted(set(region.tolist()) - {""}):
     model = hf_level.fit(store, train, log=lambda *_: None, texture=False)
     tr = np.intersect1d(train, real_rows)
     te = real_rows[region[real_rows] == g]
-    res_tr, _ = levels_and_pred(model, tr)
+    res_tr = held_out_residuals(store, data, model, tr)
     x_tr = rel_r(tr)
     k = np.isfinite(x_tr)
     rc = about_event(res_tr[k], event[tr][k])
     xc = about_event(x_tr[k][:, None], event[tr][k])[:, 0]
     gamma = (xc[:, None] * rc).sum(0) / (xc ** 2).sum()
     gammas.append(gamma)
-    res_te, _ = levels_and_pred(model, te)
+    res_te = held_out_residuals(store, data, model, te)
     x_te = rel_r(te)
     cand = res_te - np.where(np.isfinite(x_te)[:, None], gamma * np.nan_to_num(x_te)[:, None], 0.0)
     base_about.append(about_event(res_te, event[te])); cand_about.append(about_event(cand, event[te]))

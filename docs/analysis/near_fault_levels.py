@@ -12,31 +12,20 @@ import sys
 
 import numpy as np
 
-from seisdiff.dsp import lowpass
+from _real_levels import held_out_residuals
 from seisdiff.engine import hf_level
-from seisdiff.engine.scaling import metadata_columns
 from seisdiff.io.store import open_store
 
 store = open_store(sys.argv[1])
 region, event = store.column("region"), store.column("event")
 magnitude, distance_km = store.column("magnitude"), store.column("distance_km").astype(np.float64)
-depth_km = store.column("hypo_depth_km")
 data = store.read()
-fs, fx = store.sampling_rate_hz, store.lowpass_hz
-vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
-vertical = np.zeros(len(store)) if vertical is None else vertical
 rows, residual = [], []
 for g in sorted(set(region.tolist()) - {""}):
     test = np.flatnonzero((region == g) & hf_level.strong_motion_windows(store.record_ids))
     model = hf_level.fit(store, np.flatnonzero(region != g), log=lambda *_: None, texture=False)
-    lp, bb = data["lowpass"][test].astype(np.float64), data["broadband"][test].astype(np.float64)
-    within = hf_level.within_event(event[test], hf_level.features(lp, fs, fx, vertical[test]), vertical[test])
-    predicted = hf_level.predict(model, lp, fs, fx, vertical[test],
-                                 hf_level.relative_ln_distance(event[test], distance_km[test]), within, depth_km[test])
-    high = bb - lowpass(bb, fs, fx, 4)
-    real = np.stack([hf_level.band_level(high, fs, b) for b in hf_level.BANDS_HZ], -1)
+    residual.append(held_out_residuals(store, data, model, test))
     rows.append(test)
-    residual.append((real - predicted)[:, 0])          # channel 0 (single-component stores)
 rows, residual = np.concatenate(rows), np.concatenate(residual)
 d, m, e = distance_km[rows], magnitude[rows], event[rows]
 near = (m >= 6) & (d <= 50)
