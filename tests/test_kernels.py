@@ -1,5 +1,9 @@
-"""Fused diffusion kernels (run by the Triton interpreter here) against the PyTorch reference, and
-the in-kernel noise against Philox known answers and the normal distribution."""
+"""Fused diffusion kernels against the PyTorch reference, and the in-kernel noise against Philox
+known answers and the normal distribution. On CPU the kernels run in the Triton interpreter
+(conftest sets TRITON_INTERPRET=1); with TRITON_INTERPRET=0 and a GPU (bench/gpu_check.sh) the
+same tests run the compiled kernels on CUDA tensors, the reference on the same device."""
+import os
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -17,6 +21,8 @@ TARGETS = ["eps", "v", "x0"]
 SEED = 20240917
 # noise: log/cos rounding differs between NumPy (interpreter) and PyTorch by about one float32 ulp
 NOISE_TOL = dict(rtol=1e-6, atol=2e-6)
+COMPILED = torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") != "1"
+DEVICE = "cuda" if COMPILED else "cpu"
 
 
 def _batch(shape, dtype, seed=0):
@@ -26,13 +32,19 @@ def _batch(shape, dtype, seed=0):
     alpha = torch.rand(shape[0], generator=gen) * 0.9 + 0.05
     sigma = torch.sqrt(1 - alpha**2)
     weight = torch.rand(shape[0], generator=gen) + 0.5
-    return x0, alpha, sigma, weight
+    return tuple(t.to(DEVICE) for t in (x0, alpha, sigma, weight))
+
+
+def _randn(shape, seed):
+    """Standard normal values drawn on the CPU (the same on every device), moved to DEVICE."""
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(DEVICE)
 
 
 def _triton_noise(shape, seed):
     """eps the noise-add kernel draws: x_t with alpha = 0, sigma = 1."""
-    zeros = torch.zeros(shape)
-    return add_noise(zeros, torch.zeros(shape[0]), torch.ones(shape[0]), seed, backend="triton")
+    zeros = torch.zeros(shape, device=DEVICE)
+    alpha, sigma = torch.zeros(shape[0], device=DEVICE), torch.ones(shape[0], device=DEVICE)
+    return add_noise(zeros, alpha, sigma, seed, backend="triton").cpu()
 
 
 @pytest.mark.parametrize("counter, key, expected", [
@@ -55,9 +67,9 @@ def _randn_kernel(out_ptr, seed, base, BLOCK: tl.constexpr):
 @pytest.mark.parametrize("seed", [0, 7, 2**31 + 5, 2**63 - 1])
 @pytest.mark.parametrize("base", [0, 2**33 + 1])
 def test_reference_randn_equals_tl_randn_for_wide_seeds_and_offsets(seed, base):
-    out = torch.empty(1024)
+    out = torch.empty(1024, device=DEVICE)
     _randn_kernel[(1,)](out, seed, base, BLOCK=1024)
-    expected = reference.philox_randn(seed, base + torch.arange(1024))
+    expected = reference.philox_randn(seed, base + torch.arange(1024, device=DEVICE))
     torch.testing.assert_close(out, expected, **NOISE_TOL)
 
 
@@ -74,7 +86,7 @@ def test_add_noise_kernel_matches_reference(shape, dtype):
 
 def test_add_noise_without_noise_returns_x0_exactly():
     x0, _, _, _ = _batch((3, 3, 4097), torch.float32)
-    ones, zeros = torch.ones(3), torch.zeros(3)
+    ones, zeros = torch.ones(3, device=DEVICE), torch.zeros(3, device=DEVICE)
     for backend in ("triton", "torch"):
         assert torch.equal(add_noise(x0, ones, zeros, SEED, backend=backend), x0)
 
@@ -84,7 +96,7 @@ def test_add_noise_without_noise_returns_x0_exactly():
 @pytest.mark.parametrize("shape", SHAPES)
 def test_loss_and_gradient_match_autograd_through_reference(shape, dtype, target):
     x0, alpha, sigma, weight = _batch(shape, dtype)
-    pred_init = torch.randn(shape, generator=torch.Generator().manual_seed(1)).to(dtype)
+    pred_init = _randn(shape, 1).to(dtype)
     results = {}
     for backend in ("triton", "torch"):
         pred = pred_init.clone().requires_grad_()
@@ -101,8 +113,8 @@ def test_loss_and_gradient_match_autograd_through_reference(shape, dtype, target
 @pytest.mark.parametrize("target", TARGETS)
 def test_per_record_losses_and_their_gradient_match_reference(target):
     x0, alpha, sigma, weight = _batch((3, 3, 4097), torch.float32)
-    pred_init = torch.randn(x0.shape, generator=torch.Generator().manual_seed(2))
-    grad_output = torch.tensor([1.0, -2.0, 0.5])  # distinct per record: checks the broadcast
+    pred_init = _randn(x0.shape, 2)
+    grad_output = torch.tensor([1.0, -2.0, 0.5], device=DEVICE)  # distinct per record: broadcast
     results = {}
     for backend in ("triton", "torch"):
         pred = pred_init.clone().requires_grad_()
@@ -120,7 +132,7 @@ def test_per_record_losses_and_their_gradient_match_reference(target):
 
 def test_loss_without_gradient_equals_loss_with_gradient():
     x0, alpha, sigma, weight = _batch((3, 3, 4097), torch.float32)
-    pred = torch.randn(x0.shape)
+    pred = _randn(x0.shape, 3)
     with torch.no_grad():
         loss_no_grad = diffusion_loss(pred.requires_grad_(), x0, alpha, sigma, weight, SEED, "v",
                                       backend="triton")
@@ -172,6 +184,7 @@ def test_loss_sees_the_noise_that_add_noise_used(backend):
 
 def test_auto_backend_on_cpu_is_reference_and_env_var_overrides_it(monkeypatch):
     x = torch.zeros(1, 1, 8)
+    monkeypatch.setenv("TRITON_INTERPRET", "1")  # CPU tensors may go to Triton only interpreted
     monkeypatch.delenv("SEISDIFF_KERNELS", raising=False)
     assert resolve_backend("auto", x) == "torch"
     monkeypatch.setenv("SEISDIFF_KERNELS", "triton")
