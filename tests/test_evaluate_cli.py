@@ -250,3 +250,37 @@ def test_stochastic_baseline_gets_the_stores_kappa_only_when_the_model_had_it(tm
     assert withk < without - 0.3
     assert stochastic_fas(["magnitude"], "--baseline-kappa", "store")[0] == pytest.approx(withk)
     assert stochastic_fas(["kappa_s"], "--baseline-kappa", "default")[0] == pytest.approx(without)
+
+
+def test_store_sampled_below_60_hz_is_evaluated_up_to_its_nyquist_frequency(tmp_path, capsys):
+    """At 50 Hz the default FAS frequencies (to 30 Hz) stop at 25 Hz; asking for more is one clear error."""
+    fs_hz = 50.0
+    bb = np.stack([[accelerogram(i, n=LENGTH, pga=0.5)] for i in range(3)]).astype(np.float32)
+    lp = lowpass(bb, fs_hz, LOWPASS_HZ)
+    for name, signal in (("real", bb), ("gen", 2.0 * bb)):
+        create_store(tmp_path / f"{name}.zarr", sampling_rate_hz=fs_hz, length=LENGTH, n_channels=1,
+                     lowpass_hz=LOWPASS_HZ).append(signal, lp, [f"rec{i}" + ("_r0" if name == "gen" else "")
+                                                                for i in range(3)],
+                                                   {"realization": np.zeros(3)} if name == "gen" else None)
+    result = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))
+    assert max(result["freq_hz"]) <= fs_hz / 2 < 30.0 and min(result["freq_hz"]) == pytest.approx(0.1)
+    assert result["summary"]["model"]["fas_band_bias_ln"] == pytest.approx(-np.log(2), abs=1e-4)
+    from seisdiff.errors import UserError
+    from seisdiff.evaluate.report import evaluate
+    with pytest.raises(UserError, match="Nyquist"):
+        evaluate(tmp_path / "real.zarr", str(tmp_path / "gen.zarr"), tmp_path / "out2", freqs_hz=[1.0, 30.0])
+
+
+def test_dead_generated_trace_is_counted_and_warned_about(tmp_path, capsys):
+    """A generated trace that is all zero has no finite residual: it leaves the scores, which say on how
+    many records they rest, and the report and the terminal say so."""
+    bb, lp, ids = _real(tmp_path, n=4)
+    factors = np.array([2.0, 2.0, 2.0, 0.0])[:, None, None]
+    result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=1, factor=factors))
+    model = result["summary"]["model"]
+    assert model["dead_traces"] == 1 and result["summary"]["lf_only"]["dead_traces"] == 0
+    assert model["pga_n_records"] == 3 and min(model["psa_n_records"]) == 3
+    assert model["pga_bias_ln"] == pytest.approx(-np.log(2), abs=1e-4)
+    warning = "1 of its generated traces are all zero or not finite"
+    assert warning in (tmp_path / "out" / "report.md").read_text()
+    assert warning in capsys.readouterr().out

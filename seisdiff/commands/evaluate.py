@@ -24,7 +24,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from seisdiff.errors import UserError
-    from seisdiff.evaluate.report import draw_rows, evaluate, table_rows
+    from seisdiff.evaluate.report import draw_rows, evaluate, table_rows, warnings_of
 
     if args.max_records is not None and args.max_records < 1:
         raise UserError(f"--max-records {args.max_records}: give a positive number of records")
@@ -39,6 +39,8 @@ def run(args) -> int:
     rows = table_rows(result)
     width = max(len(label) for label, _ in rows)
     print(f"{result['n_records']} records, {result['n_generated_traces']} generated traces")
+    for line in warnings_of(result):
+        print(f"warning: {line}")
     print(f"{'':{width}}  {'model':>10} {'lf_only':>10} {'stochastic':>10}")
     for label, values in rows:
         print(f"{label:{width}}  " + " ".join(f"{v:>10}" for v in values))

@@ -99,14 +99,25 @@ def energy_duration(x, sampling_rate_hz):
         return np.where(peak > 0, energy / np.where(peak > 0, peak * peak, 1.0), np.nan)
 
 
-def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=DEFAULT_FREQS_HZ):
+def fas_frequencies(sampling_rate_hz: float, n_samples: int, freqs_hz=DEFAULT_FREQS_HZ) -> np.ndarray:
+    """The centre frequencies (Hz) of freqs_hz that a record of n_samples at sampling_rate_hz resolves:
+    those up to its highest Fourier frequency (the Nyquist frequency for even n). DEFAULT_FREQS_HZ reach
+    30 Hz, above the Nyquist frequency of records sampled below 60 Hz."""
+    freqs_hz = np.asarray(freqs_hz, dtype=np.float64)
+    return freqs_hz[freqs_hz <= np.fft.rfftfreq(n_samples, 1.0 / sampling_rate_hz)[-1]]
+
+
+def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=None):
     """All metrics of x (..., n) m/s² sampled at sampling_rate_hz Hz, as a dict of float64 arrays:
     pga (...,) m/s², pgv (...,) m/s, pgd (...,) m, psa (..., P) m/s² (5 % damping, at periods_s),
-    fas (..., F) m/s (Konno–Ohmachi b=40 smoothed, at freqs_hz), arias (...,) m/s,
+    fas (..., F) m/s (Konno–Ohmachi b=40 smoothed, at freqs_hz; default `fas_frequencies`: the
+    DEFAULT_FREQS_HZ up to the record's Nyquist frequency), arias (...,) m/s,
     d5_75 and d5_95 (...,) s (significant durations), cav (...,) m/s, pre_event (...,)
     dimensionless (`pre_event_level`: > 2 Hz rms over the first 2 s / > 2 Hz peak), energy_duration
     (...,) s (`energy_duration`), unevenness (...,) ln units (`spectral_unevenness`)."""
     x = np.asarray(x, dtype=np.float64)
+    if freqs_hz is None:
+        freqs_hz = fas_frequencies(sampling_rate_hz, x.shape[-1])
     return {
         "pga": pga(x),
         "pgv": pgv(x, sampling_rate_hz),

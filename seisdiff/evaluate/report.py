@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from seisdiff.errors import UserError
 from seisdiff.evaluate import baselines, figures, gof
-from seisdiff.evaluate.metrics import (DEFAULT_FREQS_HZ, DEFAULT_PERIODS_S, compute_all, envelope,
-                                       envelope_correlation, lowband_consistency)
+from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, compute_all, envelope, envelope_correlation,
+                                       fas_frequencies, lowband_consistency)
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
 
@@ -85,8 +85,13 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     periods_s = np.asarray(DEFAULT_PERIODS_S if periods_s is None else periods_s, dtype=np.float64)
-    freqs_hz = np.asarray(DEFAULT_FREQS_HZ if freqs_hz is None else freqs_hz, dtype=np.float64)
     sampling_rate_hz = real.sampling_rate_hz
+    if freqs_hz is None:  # the default frequencies the records resolve (below 60 Hz, not up to 30 Hz)
+        freqs_hz = fas_frequencies(sampling_rate_hz, real.length)
+    freqs_hz = np.asarray(freqs_hz, dtype=np.float64)
+    if len(fas_frequencies(sampling_rate_hz, real.length, freqs_hz)) < len(freqs_hz):
+        raise UserError(f"FAS frequencies up to {freqs_hz.max():g} Hz asked for, but {real.path} is sampled at "
+                        f"{sampling_rate_hz:g} Hz: give frequencies up to its Nyquist frequency")
 
     gen_store, gen_rows, gen_record = _resolve_generated(generated, real)
     record_index = np.unique(gen_record) if gen_store is not None else np.arange(len(real))
@@ -324,6 +329,7 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
                   "ci90_hi": "ci90_hi_ln"} if log else
                  {"bias": "diff_s", "sigma": "sigma_s", "ci90_lo": "ci90_lo_s", "ci90_hi": "ci90_hi_s"})
         summary.update({f"{key}_{v}": _scalar(s[k]) for k, v in names.items()})
+        summary[f"{key}_n_records"] = int(s["n"])
         median = float(np.nanmedian(res)) if np.isfinite(res).any() else float("nan")
         summary[f"{key}_median_ln" if log else f"{key}_median_diff_s"] = _scalar(median)
         per_record[f"{key}_generated"] = _per_record(gen_m[key], pos, n, log)
@@ -338,8 +344,24 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
         summary[f"{key}_mean"] = _scalar(np.nanmean(per_record[key]))
         summary[f"{key}_median"] = _scalar(np.nanmedian(per_record[key]))
     summary.update(_pre_event_summary(real_m, gen_m, n, per_record))
+    summary["dead_traces"] = dead_traces(gen_m)
     per_record["n_realizations"] = np.bincount(pos, minlength=n)
     return {"summary": summary, "per_record": per_record, "curves": curves}
+
+
+def dead_traces(gen_m: dict) -> int:
+    """Generated traces (rows) with a channel all zero or not finite: their residuals are not finite
+    and leave every score (which then rests on fewer records, `<metric>_n_records`)."""
+    peak = np.asarray(gen_m["pga"], dtype=np.float64)
+    dead = ~(np.isfinite(peak) & (peak > 0))
+    return int(dead.reshape(len(dead), -1).any(axis=1).sum()) if dead.ndim else int(dead)
+
+
+def warnings_of(result: dict) -> list[str]:
+    """One line per system whose generated traces include dead ones (all zero or not finite)."""
+    return [f"{name}: {k} of its generated traces are all zero or not finite and are left out of every "
+            f"score (metrics.json gives the records each score rests on, <metric>_n_records)"
+            for name, summary in result["summary"].items() if (k := summary.get("dead_traces", 0))]
 
 
 def _pre_event_summary(real_m: dict, gen_m: dict, n: int, per_record: dict) -> dict:
@@ -513,6 +535,7 @@ def _markdown(result: dict) -> str:
         "| metric | model | lf_only | stochastic |",
         "|---|---:|---:|---:|",
     ]
+    lines[4:4] = [f"- **warning** — {line}" for line in warnings_of(result)]
     lines += [f"| {label} | " + " | ".join(values) + " |" for label, values in table_rows(result)]
     if rows := draw_rows(result):
         lines += ["", f"One realization per record, over {result['model_one_realization']['n_draws']} "
