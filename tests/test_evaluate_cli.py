@@ -284,3 +284,27 @@ def test_dead_generated_trace_is_counted_and_warned_about(tmp_path, capsys):
     warning = "1 of its generated traces are all zero or not finite"
     assert warning in (tmp_path / "out" / "report.md").read_text()
     assert warning in capsys.readouterr().out
+
+
+def test_three_component_psa_is_rotd50_of_the_horizontals_with_the_vertical_apart(tmp_path):
+    """Field convention (BBP): the horizontal pair's PSA is RotD50, which a rotation of the pair leaves as
+    it is (30° is one of RotD50's 180 angles), while per-channel PSA changes; the vertical is reported apart."""
+    from seisdiff.preprocess.groups import CHANNEL_ORDER
+    bb = np.stack([[accelerogram(10 * i + j, n=LENGTH, pga=0.4 + i) for j in range(3)] for i in range(3)])
+    bb = bb.astype(np.float32)
+    lp = lowpass(bb, FS_HZ, LOWPASS_HZ)
+    c, s = np.cos(np.radians(30)), np.sin(np.radians(30))
+    gen = np.stack([c * bb[:, 0] - s * bb[:, 1], s * bb[:, 0] + c * bb[:, 1], 3.0 * bb[:, 2]], axis=1)
+    ids = [f"rec{i}" for i in range(3)]
+    for name, x, rid in (("real", bb, ids), ("gen", gen, [f"{r}_r0" for r in ids])):
+        create_store(tmp_path / f"{name}.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=3,
+                     lowpass_hz=LOWPASS_HZ, extra_attrs={"channels": CHANNEL_ORDER}).append(
+            x.astype(np.float32), lp, rid, {"realization": np.zeros(3)} if name == "gen" else None)
+    result = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))
+    model = result["summary"]["model"]
+    assert result["psa_horizontal"] == "RotD50"
+    np.testing.assert_allclose(model["psa_bias_ln"], 0.0, atol=1e-6)
+    np.testing.assert_allclose(model["psa_vertical_bias_ln"], -np.log(3), atol=1e-4)
+    per_channel = compute_all(gen[:, 0], FS_HZ, [float(p) for p in PERIODS])["psa"]
+    assert np.abs(np.log(compute_all(bb[:, 0], FS_HZ, [float(p) for p in PERIODS])["psa"] / per_channel)).max() > 0.05
+    assert "| PSA vertical bias 0.05–1 s (ln) | -1.099 |" in (tmp_path / "out" / "report.md").read_text()

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from seisdiff.dsp.response import rotd50
 from seisdiff.errors import UserError
 from seisdiff.evaluate import baselines, figures, gof
 from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, compute_all, envelope, envelope_correlation,
@@ -48,6 +49,8 @@ TABLE_ROWS = [
     ("PSA bias 0.05–1 s (ln)", "psa_band_bias_ln", "{:+.3f}"),
     ("PSA mean abs. bias 0.05–1 s (ln)", "psa_band_abs_bias_ln", "{:.3f}"),
     ("PSA sigma 0.05–1 s (ln)", "psa_band_sigma_ln", "{:.3f}"),
+    ("PSA vertical bias 0.05–1 s (ln)", "psa_vertical_band_bias_ln", "{:+.3f}"),   # 3-component stores
+    ("PSA vertical sigma 0.05–1 s (ln)", "psa_vertical_band_sigma_ln", "{:.3f}"),
     ("FAS bias 1–25 Hz (ln)", "fas_band_bias_ln", "{:+.3f}"),
     ("FAS mean abs. bias 1–25 Hz (ln)", "fas_band_abs_bias_ln", "{:.3f}"),
     ("PGA bias (ln)", "pga_bias_ln", "{:+.3f}"),
@@ -121,6 +124,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "stochastic_kappa_s": kappa_text(record_index),
         "headline_period_band_s": list(HEADLINE_PERIOD_BAND_S),
         "headline_freq_band_hz": list(HEADLINE_FREQ_BAND_HZ),
+        "psa_horizontal": "RotD50" if horizontal_pair(real) else "per channel",
         "period_s": _jsonable(periods_s),
         "freq_hz": _jsonable(freqs_hz),
         "summary": {name: r["summary"] for name, r in results.items()},
@@ -146,8 +150,14 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     systems = {name: _Traces() for name in BASELINES}
     systems["model"] = systems[baseline] if baseline else _Traces()
 
+    pairs = horizontal_pair(real)
+
     def compute(acc_mps2):
-        return compute_all(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
+        m = compute_all(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
+        if pairs:  # PSA as the field reports it: RotD50 of the horizontal pair, the vertical apart
+            m["psa_vertical"] = m["psa"][:, 2:]
+            m["psa"] = rotd50(acc_mps2[:, 0], acc_mps2[:, 1], sampling_rate_hz, periods_s)[:, None]
+        return m
 
     with tqdm(total=n + len(gen_rows), desc="evaluate", unit="rec", disable=None if progress else True) as bar:
         for start in range(0, n, BLOCK_TRACES):
@@ -173,6 +183,12 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             _keep_waveforms(waves, gen_pos[sl], blk["broadband"], x)
             bar.update(len(x))
     return real_acc.arrays(), {name: acc.arrays() for name, acc in systems.items()}, waves
+
+
+def horizontal_pair(store: Store) -> bool:
+    """Whether the store's records are three components H1, H2, Z (`preprocess --components 3`)."""
+    names = [str(c).split()[0] for c in store.attrs.get("channels", [])]
+    return store.n_channels == 3 and names == ["H1", "H2", "Z"]
 
 
 class _Traces:
@@ -311,8 +327,10 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
     """GOF summary (JSON-ready, units in key names), per-record arrays, and curves for figures."""
     pos = gen_m["record_pos"]
     per_record, curves, summary = {}, {}, {}
-    for key, x, band in (("psa", periods_s, HEADLINE_PERIOD_BAND_S),
-                         ("fas", freqs_hz, HEADLINE_FREQ_BAND_HZ)):
+    spectra = [("psa", periods_s, HEADLINE_PERIOD_BAND_S), ("fas", freqs_hz, HEADLINE_FREQ_BAND_HZ)]
+    if "psa_vertical" in real_m:
+        spectra.append(("psa_vertical", periods_s, HEADLINE_PERIOD_BAND_S))
+    for key, x, band in spectra:
         res = _channel_mean(gof.record_residuals(real_m[key], gen_m[key], pos))
         s = curves[key] = gof.summarize(res)
         per_record[f"{key}_residual_ln"] = res
@@ -494,6 +512,8 @@ def table_rows(result: dict) -> list[tuple[str, list[str]]]:
     """(label, [model, lf_only, stochastic] formatted values) for the summary table."""
     rows = []
     for label, key, fmt in TABLE_ROWS:
+        if key.startswith("psa_vertical") and key not in result["summary"]["model"]:
+            continue  # a one-channel store: no vertical apart
         values = [result["summary"][name].get(key) for name in ("model", *BASELINES)]
         rows.append((label, [_fmt(fmt, v) for v in values]))
     return rows
@@ -527,7 +547,9 @@ def _markdown(result: dict) -> str:
         f"{result['n_channels']} channel(s), {result['sampling_rate_hz']:g} Hz, "
         f"crossover {result['lowpass_hz']:g} Hz",
         "- residuals ln(real/generated), averaged over realizations then channels per record; "
-        "positive bias = generated too weak; baselines computed from the real conditioning",
+        "positive bias = generated too weak; baselines computed from the real conditioning"
+        + ("; PSA of three-component records: RotD50 of the horizontal pair, the vertical apart"
+           if result.get("psa_horizontal") == "RotD50" else ""),
         "- energy duration (∫a²dt / PGA², s) and spectral unevenness (sd of the ln Fourier amplitude in 16 "
         "log-spaced bins over 2–25 Hz about its straight line in ln f): positive = generated peakier, smoother",
         f"- stochastic baseline κ: {result['stochastic_kappa_s']}",
