@@ -54,7 +54,8 @@ def read_obspy(path, units: str | None = None, quantity: str | None = None) -> l
     segments of one channel. `units` is the unit of the samples (UNITS_HELP; of `quantity` "velocity" /
     "displacement" when given, which are differentiated to acceleration) for traces that declare none,
     and overrules a SAC header (see the module docstring for the order). K-NET samples keep the
-    logger's offset (preprocessing removes the baseline). start_time is UTC ('' when the file has none)."""
+    logger's offset (preprocessing removes the baseline). start_time is UTC ('' when the file has none).
+    A miniSEED file that ends inside a record is refused (_check_whole_records), not read short."""
     path = Path(path)
     if quantity is not None and quantity not in QUANTITIES:
         raise UserError(f"unknown quantity {quantity!r}; give one of {', '.join(QUANTITIES)}")
@@ -67,14 +68,54 @@ def read_obspy(path, units: str | None = None, quantity: str | None = None) -> l
             raise InputError(path, "unknown format: not PEER AT2, .npz, or a waveform format ObsPy reads "
                                    "(miniSEED, SAC, K-NET, GSE2, …)") from exc
         raise InputError(path, f"cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())})") from exc
-    # ObsPy's miniSEED reader returns the whole records of a cut file with only a warning
-    cut = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
+    # ObsPy's miniSEED reader returns the whole records of a cut file with only a warning, or none at all:
+    # the records are walked (a cut one refused there); ObsPy's warning about a short last record counts
+    # unless the walk reached the end of the file (it also warns about NUL padding after the last record)
+    whole = any(trace.stats.get("_format") == "MSEED" for trace in stream) and _check_whole_records(path)
+    cut = [str(w.message) for w in caught
+           if "end of file" in str(w.message).lower()
+           or (not whole and "last record only has" in str(w.message).lower())]
     if cut:
-        raise InputError(path, f"truncated or damaged file ({cut[0].strip()})")
+        raise InputError(path, f"truncated or damaged file ({' '.join(cut[0].split())}); "
+                               "copy or download it again")
     if not stream:
         raise InputError(path, "the file holds no traces")
     ids = _record_ids(path.stem, stream)
     return [_record(path, trace, record_id, units, quantity) for trace, record_id in zip(stream, ids)]
+
+
+def _check_whole_records(path: Path) -> bool:
+    """True when the miniSEED file at `path` is whole records to its end (NUL padding after the last one
+    allowed); InputError for a record cut short, which ObsPy drops with its "Last record only has N
+    byte(s)" warning or with no warning at all. The records are walked from the start, each as long as
+    its header (blockette 1000) says by ObsPy's get_record_information. False where a record cannot be
+    parsed (full SEED control headers, noise records, a compressed file): the walk stops there and the
+    file is taken as ObsPy read it."""
+    from obspy.io.mseed.core import _is_mseed
+    from obspy.io.mseed.util import get_record_information
+
+    if not _is_mseed(str(path)):  # gzip/bz2 and archives: ObsPy decompressed them itself
+        return False
+    size = path.stat().st_size
+    offset, number = 0, 0
+    with open(path, "rb") as handle:
+        while offset < size:
+            handle.seek(offset)
+            if not handle.read(64).strip(b"\0") and not handle.read().strip(b"\0"):
+                return True  # padding after the last record
+            try:
+                length = int(get_record_information(handle, offset)["record_length"])
+            except Exception:  # not a data record ObsPy parses on its own: no size check from here on
+                return False
+            if length <= 0:
+                return False
+            if offset + length > size:
+                raise InputError(path, f"truncated or damaged miniSEED file: record {number + 1} at byte {offset} "
+                                       f"is {length} bytes long but only {size - offset} remain (the file is "
+                                       f"{size} bytes), so its samples would be lost; copy or download it again")
+            offset += length
+            number += 1
+    return True
 
 
 def write_mseed(path, records: list[Record], dtype=np.float64) -> None:

@@ -1,0 +1,46 @@
+"""Real shared files cut short are refused with one InputError naming the file, never read as less data
+(skipped when ../shared/data/strongmotion is absent): miniSEED cut inside a record, with or without
+ObsPy's warning; a CSMIP/DMG V2 file cut inside a later channel's velocity/displacement blocks."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from seisdiff.errors import InputError
+from seisdiff.io import read
+
+MSEED = Path("fdsn_mseed+stationxml/20170223_uw61251926/UW.SP2..ENE.mseed")  # 512-byte records
+DMG_V2 = Path("dmg/19830502_coalinga/ce36456p_CE36456.V2")  # 3 channels, each acc/vel/disp then `/&`
+
+
+def _mseed_copy(strongmotion_dir: Path, folder: Path, data: bytes) -> Path:
+    """`data` written as the UW.SP2 miniSEED file in `folder`, with its StationXML beside it."""
+    src = strongmotion_dir / MSEED
+    folder.mkdir()
+    shutil.copy(src.parent / "UW.SP2.xml", folder / "UW.SP2.xml")
+    dst = folder / src.name
+    dst.write_bytes(data)
+    return dst
+
+
+@pytest.mark.parametrize("fraction", [0.9, 0.99])
+def test_mseed_cut_inside_a_record_is_refused(strongmotion_dir, tmp_path, fraction):
+    # 0.9: ObsPy warns "Last record only has 51 byte(s)"; 0.99: 262 bytes of the last record, no warning
+    data = (strongmotion_dir / MSEED).read_bytes()
+    size = int(len(data) * fraction)
+    assert size % 512, "the cut must fall inside a record"
+    cut = _mseed_copy(strongmotion_dir, tmp_path / "cut", data[:size])
+    with pytest.raises(InputError, match="truncated or damaged") as err:
+        read(cut)
+    assert err.value.path == str(cut) and "\n" not in str(err.value)
+
+
+def test_mseed_whole_or_padded_still_reads(strongmotion_dir, tmp_path):
+    data = (strongmotion_dir / MSEED).read_bytes()
+    whole = read(_mseed_copy(strongmotion_dir, tmp_path / "whole", data))[0]
+    padded = read(_mseed_copy(strongmotion_dir, tmp_path / "padded", data + b"\0" * 700))[0]
+    assert whole.acc_mps2.size == padded.acc_mps2.size == 24001
+    cut_at_record = read(_mseed_copy(strongmotion_dir, tmp_path / "records", data[:512 * 10]))[0]
+    assert 0 < cut_at_record.acc_mps2.size < 24001  # whole records: a shorter file, nothing to detect
