@@ -44,3 +44,26 @@ def test_mseed_whole_or_padded_still_reads(strongmotion_dir, tmp_path):
     assert whole.acc_mps2.size == padded.acc_mps2.size == 24001
     cut_at_record = read(_mseed_copy(strongmotion_dir, tmp_path / "records", data[:512 * 10]))[0]
     assert 0 < cut_at_record.acc_mps2.size < 24001  # whole records: a shorter file, nothing to detect
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.97])
+def test_dmg_v2_cut_inside_a_channel_is_refused(strongmotion_dir, tmp_path, fraction):
+    # 0.5: inside channel 2's velocity block, channel 3 missing (was read as 2 channels, no error);
+    # 0.97: inside channel 3's displacement block, after its acceleration
+    data = (strongmotion_dir / DMG_V2).read_bytes()
+    assert len(read(strongmotion_dir / DMG_V2)) == 3
+    cut = tmp_path / DMG_V2.name
+    cut.write_bytes(data[:int(len(data) * fraction)])
+    with pytest.raises(InputError, match=r"ends inside channel [23] .*`/&`.*truncated") as err:
+        read(cut)
+    assert err.value.path == str(cut) and "\n" not in str(err.value)
+
+
+def test_dmg_v2_velocity_block_short_of_its_count_is_refused(strongmotion_dir, tmp_path):
+    lines = (strongmotion_dir / DMG_V2).read_bytes().split(b"\r\n")
+    veloc = next(k for k, line in enumerate(lines) if b"POINTS OF VELOC DATA" in line)
+    damaged = tmp_path / DMG_V2.name
+    damaged.write_bytes(b"\r\n".join(lines[:veloc + 5] + lines[veloc + 6:]))  # one row of 8 values gone
+    with pytest.raises(InputError, match=r"velocity data from line \d+: 3243 values where the header announces "
+                                         r"3251 \(truncated\)"):
+        read(damaged)

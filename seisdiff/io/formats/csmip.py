@@ -44,9 +44,12 @@ def read_lines(path: Path) -> list[str]:
     return [line.rstrip("\x1a") for line in text.splitlines()]
 
 
-def split_channels(lines: list[str]) -> list[tuple[int, list[str]]]:
+def split_channels(lines: list[str], path: Path | None = None) -> list[tuple[int, list[str]]]:
     """Channel blocks as (index of the block's first line in `lines`, block lines), split at the
-    `/&` end-of-channel lines; blank leftovers after the last `/&` are dropped."""
+    `/&` end-of-channel lines; blank leftovers after the last `/&` are dropped. With `path` (formats
+    whose every channel ends with `/&`), text after the last `/&` is an InputError: the file was cut
+    inside that channel, and whatever it held after the point checked (a V2 channel's velocity and
+    displacement, a later channel) would be lost without a word."""
     blocks, start = [], 0
     for k, line in enumerate(lines):
         if line.startswith("/&"):
@@ -54,6 +57,10 @@ def split_channels(lines: list[str]) -> list[tuple[int, list[str]]]:
             start = k + 1
     rest = lines[start:]
     if any(line.strip() for line in rest):
+        if path is not None:
+            raise InputError(path, f"the file ends inside channel {len(blocks) + 1} (from line {start + 1}) "
+                                   f"without its `/&` end-of-channel line after line {len(lines)}: truncated; "
+                                   "copy or download the whole file again")
         blocks.append((start, rest))
     return blocks
 

@@ -13,7 +13,7 @@ samples, then a `/&` line.
   resampled by linear interpolation at 200 Hz (csmip.uniform_samples states the method).
 - V2 (first line `CORRECTED ACCELEROGRAM`, second the V1 marker): 25 text lines, 7 integer and 13
   real lines, then `N POINTS OF ACCEL DATA EQUALLY SPACED AT dt SEC. (UNITS: CM/SEC/SEC)` and 8F10
-  samples, then the velocity and displacement blocks, which are not returned.
+  samples, then the velocity and displacement blocks, which are not returned (their counts are checked).
 
 Start time: the `Start time: … UTC` / `TRIGGER TIME: … UTC` of digitally recorded V1 channels only;
 analog records (time–value pairs, or an analog instrument such as SMA-1 in V2) have no reliable
@@ -52,10 +52,19 @@ def sniff(head: str, path: Path) -> bool:
 def read(path: Path, units: str | None = None) -> list[Record]:
     """One Record per acceleration channel (file order), acc in m/s² from the unit each channel
     declares (`units` is not used: every channel declares one). InputError for a missing or unknown
-    unit, a sample count that disagrees with the header, or a damaged header."""
+    unit, a sample count that disagrees with the header (in V2 also of the velocity and displacement
+    blocks), or a damaged header.
+
+    A truncated file is refused as a whole, with one line naming where it ends, rather than read as
+    its complete channels: text after the last `/&` end-of-channel line (a channel cut short) is an
+    InputError, since every CSMIP channel ends with one. The number of channels is not compared with
+    the header: its channel counts (integer header values 4 and 5, `3 Chns of 16 at Sta`) are the
+    recorder's and the station's, and a file may leave out a recorder channel (RENADIC
+    iquiquechipana0911131.v1 announces 4 and holds 3), so a file cut exactly after a `/&` line reads
+    as its complete channels."""
     path = Path(path)
     lines = csmip.read_lines(path)
-    blocks = csmip.split_channels(lines)
+    blocks = csmip.split_channels(lines, path)  # a last channel without its `/&` line: truncated
     if not blocks:
         raise InputError(path, "no channel in the file; it is empty or not a CSMIP Volume file")
     channels = [_read_channel(path, start, block) for start, block in blocks]
@@ -131,8 +140,23 @@ def _v2_samples(path: Path, start: int, block: list[str]):
     end = next((i for i in range(k + 1, len(block)) if re.search(r"[A-Za-z]", block[i])), len(block))
     values = csmip.fixed_width_numbers(path, block[k + 1:end], width, cols, start + k + 2)
     csmip.check_count(path, values.size, npts, "acceleration data", start + k + 2)
+    _check_v2_block(path, start, block, end, "VELOC", "velocity data")
+    _check_v2_block(path, start, block, end, "DISPL", "displacement data")
     instrument = _station("\n".join(block[:TEXT_ROWS_V2]))[3]
     return values, rate_hz, unit, factor, not instrument.upper().startswith(ANALOG_INSTRUMENTS)
+
+
+def _check_v2_block(path: Path, start: int, block: list[str], after: int, name: str, what: str) -> None:
+    """InputError unless the `N POINTS OF <name> DATA` block after line `after` of a V2 channel holds
+    N values (a block the channel does not have is not checked)."""
+    k = next((i for i in range(after, len(block)) if re.search(rf"POINTS OF {name} DATA", block[i], re.I)), None)
+    if k is None:
+        return
+    npts = csmip.header_int(path, block[k], r"^\s*(\d+)", f"{what} sample count")
+    cols, width = _format(block[k], default=(8, 10))
+    end = next((i for i in range(k + 1, len(block)) if re.search(r"[A-Za-z]", block[i])), len(block))
+    values = csmip.fixed_width_numbers(path, block[k + 1:end], width, cols, start + k + 2)
+    csmip.check_count(path, values.size, npts, what, start + k + 2)
 
 
 def _rate_from(path: Path, line: str, header: str) -> float:
