@@ -3,16 +3,18 @@
 Good input is never lost and bad input never stops the run: each unusable file or record gets one
 line (file, reason) in the summary and in `STORE/preprocess_report.csv`. Records are appended in
 batches, each an atomic commit, and record ids already in the store are skipped, so a re-run over
-the same inputs adds nothing twice and a killed run is completed by the next one.
+the same inputs adds nothing twice and a killed run is completed by the next one. A record id that
+another source file (other parent folder or file name) holds already is stored as `<folder>.<id>`.
 """
 from __future__ import annotations
 
 import csv
 import io as _io
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -82,13 +84,36 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           extra_attrs={"preprocess": cfg.as_attrs(),
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
     existing = writer.existing_ids
+    owners = _store_owners(writer)   # group id → its source file(s) ('' unknown), the store's then this run's
+    placed = set()                   # group ids this run has placed
     report_rows = []
 
     def skip(file, reason):
         summary.skipped.append((str(file), reason))
         report_rows.append({"file": str(file), "status": "skipped", "reason": reason, "record_ids": ""})
 
+    def place(g: Group) -> Group | None:
+        """g under its own id, or `<folder>.<id>` when another source has that one; None (reported)
+        when both are taken or this run placed the same source's id already."""
+        source = ";".join(r.source_file for r in g.records)
+        key = _source_key(source)
+        alternative = f"{key.split('/')[0]}.{g.group_id}"
+        for gid in (g.group_id, alternative):
+            owner = owners.setdefault(gid, source)
+            if owner and _source_key(owner) != key:
+                continue
+            if gid in placed:
+                skip(source, f"record id {gid} comes twice: {owner} gave it already in this run")
+                return None
+            owners[gid] = source
+            placed.add(gid)
+            return g if gid == g.group_id else replace(g, group_id=gid)
+        skip(source, f"record id {g.group_id} is taken by {owners[g.group_id]} and {alternative} by "
+                     f"{owners[alternative]}: rename the file or its folder, or preprocess it into another store")
+        return None
+
     def flush(groups: list[Group]):
+        groups = [g for g in map(place, groups) if g is not None]
         new = [g for g in groups if f"{g.group_id}_w0" not in existing]
         summary.already += len(groups) - len(new)
         stored = _store_groups(new, writer, cfg, metadata, skip) if new else {}
@@ -148,6 +173,25 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     summary.seconds = time.perf_counter() - t0
     summary.store_records = len(writer)
     return summary
+
+
+def _store_owners(writer) -> dict[str, str]:
+    """{group id: source_file column} of the records in the store ('' where it holds no source)."""
+    ids = writer.record_ids
+    sources = writer.column("source_file") if "source_file" in writer.columns else [""] * len(ids)
+    return {re.sub(r"_w\d+$", "", rid): str(src) for rid, src in zip(ids, sources)}
+
+
+def _source_key(source: str) -> str:
+    """Parent folder + file name of each ';'-joined source file: the same file read from another working
+    directory has the same key."""
+    keys = []
+    for file in source.split(";"):
+        path = Path(os.path.normpath(file))
+        if len(path.parts) < 2 or path.parts[-2] == "..":
+            path = Path(os.path.abspath(file))
+        keys.append("/".join(path.parts[-2:]))
+    return ";".join(keys)
 
 
 def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig, quantity: str | None = None):
