@@ -16,6 +16,9 @@ from seisdiff.io.record import Record
 
 CHANNEL_ORDER = ["H1 (N-S, 000/360/180, ...)", "H2 (E-W, 090/270, ...)", "Z (up)"]
 _AZIMUTH = re.compile(r"-?(\d{1,3})$")
+_COMPASS = re.compile(r"([NS])(\d{1,2}(?:\.\d+)?)([EW])")               # N28W, S32E, N00E
+_VERTICAL = re.compile(r"(UD|U-D|U|UP|V|Z|VERT|VERTICAL|DWN|DN|DOWN)[12]?")  # KiK-net UD1/UD2
+_KIKNET = re.compile(r"^(NS|EW)[12]$")                                        # NS1 borehole, NS2 surface
 
 
 @dataclass
@@ -32,20 +35,49 @@ def single_groups(records: list[Record]) -> list[Group]:
 
 
 def component_kind(component: str) -> str:
-    """'Z', 'H1', 'H2' or '?' from a component/channel name (EW, NS, UD, 090, 360, HNZ, ...)."""
-    name = component.strip().upper().replace("_", "-")
-    if name in ("UD", "Z", "V", "VERT", "DWN") or name.endswith("UP") or (len(name) == 3 and name[-1] == "Z"):
+    """'Z', 'H1', 'H2' or '?' from a component/channel name alone.
+
+    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2); KiK-net's
+    borehole/surface digit dropped (NS2 → NS); SEED HN1 → H1, HN2 → H2 (HN3 says nothing); compass
+    azimuths (N28W, S32E) and PEER ones (000, 090, 360) give H1 within 45° of north–south, else H2;
+    N/NS → H1, E/EW → H2. L (longitudinal) and T (transverse) point along and across the instrument's
+    reference, not to a fixed direction: L → H1 and T → H2 only to order a triplet."""
+    name = component.strip().upper().replace("_", "-").replace(" ", "")
+    if _VERTICAL.fullmatch(name) or name.endswith("UP") or (len(name) == 3 and name[:2].isalpha() and name[-1] == "Z"):
         return "Z"
-    if len(name) == 3 and name[:2].isalpha() and name[-1] in "12":  # SEED channels HN1, HN2
-        return "H1" if name[-1] == "1" else "H2"
+    name = _KIKNET.sub(r"\1", name)
+    if len(name) == 3 and name[:2].isalpha() and name[-1] in "123":  # SEED channels HN1, HN2 (HN3: unknown)
+        return {"1": "H1", "2": "H2"}.get(name[-1], "?")
+    compass = _COMPASS.fullmatch(name)
+    if compass:  # N28W = -28°, S32E = 148°
+        north, deg, east = compass.groups()
+        deg = float(deg) if north == "N" else 180 - float(deg)
+        return _from_azimuth(deg if east == "E" else -deg)
     azimuth = _AZIMUTH.search(name)
     if azimuth:  # PEER azimuths: 000/180/360 north-south-like, 090/270 east-west-like
-        return "H1" if min(int(azimuth.group(1)) % 180, 180 - int(azimuth.group(1)) % 180) < 45 else "H2"
-    if name.endswith(("NS", "N-S", "N")):
+        return _from_azimuth(float(azimuth.group(1)))
+    if name == "L" or name.endswith(("NS", "N-S", "N")):
         return "H1"
-    if name.endswith(("EW", "E-W", "E")):
+    if name == "T" or name.endswith(("EW", "E-W", "E")):
         return "H2"
     return "?"
+
+
+def record_kind(rec: Record) -> str:
+    """component_kind of the record's name; where the name says nothing, 'Z' or 'H' as its reader
+    found it (metadata["orientation"]), else '?'. A reader's 'Z' (e.g. a StationXML dip) also wins
+    over a SEED numeric channel (HN1 may be vertical)."""
+    kind = component_kind(rec.component)
+    found = rec.metadata.get("orientation", "?")
+    numeric_seed = bool(re.fullmatch(r"[A-Z]{2}[0-9]", rec.component.strip().upper()))
+    if kind == "?" or (found == "Z" and numeric_seed):
+        return found
+    return kind
+
+
+def _from_azimuth(deg: float) -> str:
+    """'H1' within 45° of north–south, else 'H2'."""
+    return "H1" if min(deg % 180, 180 - deg % 180) < 45 else "H2"
 
 
 def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Record, str]]]:
@@ -58,8 +90,8 @@ def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Recor
         by_key[(rec.event, rec.station or rec.record_id, rec.network, rec.sampling_rate_hz)].append(rec)
     groups, skipped = [], []
     for recs in by_key.values():
-        kinds = {component_kind(r.component): r for r in recs}
-        if len(recs) != 3 or set(kinds) != {"H1", "H2", "Z"}:
+        kinds = _triplet_kinds(recs)
+        if kinds is None:
             found = ", ".join(sorted(f"{r.component or '?'}" for r in recs))
             for r in recs:
                 skipped.append((r, f"incomplete three-component set ({found}); need H1, H2 and Z "
@@ -71,6 +103,21 @@ def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Recor
         groups.append(Group(_common_stem([r.record_id for r in ordered]), ordered, acc,
                             ordered[0].sampling_rate_hz))
     return groups, skipped
+
+
+def _triplet_kinds(recs: list[Record]) -> dict | None:
+    """{'H1', 'H2', 'Z': record} for three traces (record_kind; one horizontal known only as 'H'
+    takes the place the other two leave), else None."""
+    if len(recs) != 3:
+        return None
+    kinds = [record_kind(r) for r in recs]
+    if kinds.count("H") == 1 and "Z" in kinds:
+        missing = {"H1", "H2"} - set(kinds)
+        if len(missing) == 1:
+            kinds[kinds.index("H")] = missing.pop()
+    if sorted(kinds) != ["H1", "H2", "Z"]:
+        return None
+    return dict(zip(kinds, recs))
 
 
 def _common_stem(ids: list[str]) -> str:

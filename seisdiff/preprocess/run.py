@@ -30,7 +30,7 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
 from seisdiff.preprocess.events import folder_events, name_by_folder
-from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, component_kind, single_groups, triplet_groups
+from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, record_kind, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, load_metadata_csvs, lookup
 from seisdiff.preprocess.regions import record_region
 
@@ -245,7 +245,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     columns.update({
         "event": np.array([m.get("event", r.event) for m, r in zip(meta, first)], dtype=str),
         "station": np.array([r.station for r in first], dtype=str),
-        "component": np.array([",".join(_kind(x) for x in g.records) for g, _ in owners], dtype=str),
+        "component": np.array([_kinds(g) for g, _ in owners], dtype=str),
         "region": np.array([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)],
                            dtype=str),
         "source_file": np.array([";".join(x.source_file for x in g.records) for g, _ in owners], dtype=str),
@@ -257,10 +257,9 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     return stored
 
 
-def _kind(rec) -> str:
-    """'H1', 'H2', 'Z' from the component's name, else 'H' or 'Z' as its reader found it, else '?'."""
-    kind = component_kind(rec.component)
-    return rec.metadata.get("orientation", "?") if kind == "?" else kind
+def _kinds(group: Group) -> str:
+    """'H1,H2,Z' for a triplet (its channel order); else the trace's record_kind ('H1', 'H2', 'Z', 'H' or '?')."""
+    return "H1,H2,Z" if len(group.records) == 3 else record_kind(group.records[0])
 
 
 def _write_report(path: Path, rows: list[dict]) -> None:

@@ -1,0 +1,65 @@
+"""Component names → H1 / H2 / Z: the `component` column (the model's vertical flag) and triplet grouping."""
+import numpy as np
+import pytest
+import zarr
+
+from seisdiff.io.record import Record
+from seisdiff.preprocess import run_preprocess
+from seisdiff.preprocess import groups as grouping
+
+
+@pytest.mark.parametrize("name, kind", [
+    # verticals, KiK-net's borehole (1) / surface (2) ones included
+    ("UD", "Z"), ("UD1", "Z"), ("UD2", "Z"), ("U", "Z"), ("U-D", "Z"), ("UP", "Z"), ("Up", "Z"), ("V", "Z"),
+    ("Z", "Z"), ("VERT", "Z"), ("DWN", "Z"), ("HNZ", "Z"), ("BNZ", "Z"),
+    # KiK-net horizontals: the digit is the sensor, not an azimuth
+    ("NS1", "H1"), ("NS2", "H1"), ("EW1", "H2"), ("EW2", "H2"),
+    # SEED channels
+    ("HN1", "H1"), ("HN2", "H2"), ("HNN", "H1"), ("HNE", "H2"), ("HN3", "?"),
+    # compass azimuths (GeoNet, UNAM, USC)
+    ("N00E", "H1"), ("N01E", "H1"), ("N10E", "H1"), ("N28W", "H1"), ("S10W", "H1"), ("S32E", "H1"),
+    ("N90E", "H2"), ("S62W", "H2"), ("S58W", "H2"), ("N80W", "H2"), ("S89E", "H2"), ("S65E", "H2"),
+    # PEER azimuths, letters
+    ("000", "H1"), ("180", "H1"), ("360", "H1"), ("090", "H2"), ("270", "H2"),
+    ("N", "H1"), ("NS", "H1"), ("E", "H2"), ("EW", "H2"),
+    # BHRC / RENADIC longitudinal and transverse: ordered L, T for grouping
+    ("L", "H1"), ("T", "H2"),
+    ("", "?"), ("XYZQ", "?"),
+])
+def test_component_kind(name, kind):
+    assert grouping.component_kind(name) == kind
+
+
+def _rec(component, orientation=None, **kw):
+    meta = {"orientation": orientation} if orientation else {}
+    return Record(acc_mps2=np.ones(100), sampling_rate_hz=100.0, record_id=f"S_{component}", station="S",
+                  component=component, metadata=meta, **kw)
+
+
+def test_record_kind_falls_back_to_the_readers_orientation():
+    assert grouping.record_kind(_rec("NZ", "H")) == "H"        # RENADIC's label says nothing: the reader's "H"
+    assert grouping.record_kind(_rec("XX", "Z")) == "Z"
+    assert grouping.record_kind(_rec("XX")) == "?"
+    assert grouping.record_kind(_rec("HN1", "Z")) == "Z"       # StationXML dip -90: HN1 is the vertical
+    assert grouping.record_kind(_rec("UD2", "H")) == "Z"       # a name that says it wins otherwise
+
+
+def test_triplet_groups_uses_the_fallback():
+    groups, skipped = grouping.triplet_groups([_rec("EW", "H"), _rec("Z", "Z"), _rec("NZ", "H")])   # RENADIC copiapo
+    assert not skipped and [r.component for r in groups[0].records] == ["NZ", "EW", "Z"]
+    groups, skipped = grouping.triplet_groups([_rec("HN1", "Z"), _rec("HN2", "H"), _rec("HN3", "H")])  # BK.VALB
+    assert not skipped and [r.component for r in groups[0].records] == ["HN3", "HN2", "HN1"]
+    groups, skipped = grouping.triplet_groups([_rec("A", "H"), _rec("B", "H"), _rec("Z", "Z")])  # two unknowns
+    assert not groups and len(skipped) == 3
+
+
+@pytest.mark.parametrize("folder, n_triplets", [("cwb/20180206_hualien", 5), ("kiknet/20001006_tottori", 1)])
+def test_three_components_keeps_cwb_and_kiknet_triplets(strongmotion_dir, tmp_path, folder, n_triplets):
+    out = tmp_path / "s.zarr"
+    summary = run_preprocess([str(strongmotion_dir / folder)], out, progress=False, components="3", workers=1)
+    assert summary.skipped == []
+    store = zarr.open_group(str(out), mode="r")
+    assert store["broadband"].shape[1] == 3
+    sources = {str(s) for s in store["source_file"][:]}
+    assert len(sources) == n_triplets
+    assert set(store["component"][:].tolist()) == {"H1,H2,Z"}
