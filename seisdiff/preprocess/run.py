@@ -138,9 +138,12 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
             if isinstance(result, InputError):
                 skip(result.path, result.reason)
                 continue
+            result, bad = result
+            for exc in bad:  # one unusable trace: reported, the file's other traces kept
+                skip(exc.path, exc.reason)
             if path.resolve() in by_folder:
                 name_by_folder(result, by_folder[path.resolve()])
-            summary.records_in += len(result)
+            summary.records_in += len(result) + len(bad)
             events_read.update(r.event.strip().lower() for r in result)
             if is_part(path):   # RENADIC parte1, parte2 …: joined into one record once all are read
                 parts += result
@@ -195,12 +198,17 @@ def _source_key(source: str) -> str:
 
 
 def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig, quantity: str | None = None):
-    """Records of one file, each validated; an InputError (returned, not raised) when unusable."""
+    """(usable records, [InputError for each unusable one]) of one file, each record checked on its
+    own; an InputError (returned, not raised) when the file itself is unusable."""
     try:
-        records = read(path, units=units, quantity=quantity)
-        for rec in records:
-            check_record(rec, min_duration_s=cfg.min_duration_s)
-        return records
+        good, bad = [], []
+        for rec in read(path, units=units, quantity=quantity):
+            try:
+                check_record(rec, min_duration_s=cfg.min_duration_s)
+                good.append(rec)
+            except InputError as exc:
+                bad.append(exc)
+        return good, bad
     except InputError as exc:
         return exc
     except Exception as exc:  # a reader bug must not lose the other files: report it as this file's
