@@ -15,9 +15,9 @@ _NOT_WAVEFORMS = {".md", ".csv", ".json", ".toml", ".yaml", ".yml", ".py", ".pdf
 
 
 def read(path, units: str | None = None, quantity: str | None = None) -> list[Record]:
-    """Records (acc_mps2 float64 in m/s²) from one file: PEER AT2 (by header, whatever the
-    extension; VELOCITY/DISPLACEMENT files and .VT2/.DT2 differentiated), the old project's .npz, a
-    network's native format (seisdiff.io.formats, detected by content), or anything ObsPy reads.
+    """Records (acc_mps2 float64 in m/s²) from one file, by content, whatever the extension: PEER AT2
+    (by header; VELOCITY/DISPLACEMENT files and .VT2/.DT2 differentiated), the old project's .npz (a
+    zip), a network's native format (seisdiff.io.formats), or anything ObsPy reads.
     `units` is the unit of files that declare none (see seisdiff.io.units.UNITS_HELP); `quantity`
     (acceleration | velocity | displacement; None = acceleration) what their samples are, `units`
     then being a unit of that quantity (seisdiff.io.quantity.UNITS_HELP). Velocity and displacement
@@ -33,26 +33,30 @@ def read(path, units: str | None = None, quantity: str | None = None) -> list[Re
         raise InputError(path, "no such file")
     if path.stat().st_size == 0:
         raise InputError(path, "empty file")
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
+    from seisdiff.io.at2 import looks_like_at2, read_at2
+    from seisdiff.io.formats import detect, read_head
+
+    head = read_head(path)      # the first 4 KiB, read once for every format's detection
+    if path.suffix.lower() == ".npz" and head.startswith("PK"):   # the old project's .npz: a zip archive
         from seisdiff.io.npz import read_npz
 
         if quantity is None:
             return read_npz(path, units)
         _need_units(path, quantity, units)
         return _differentiated(path, read_npz(path, "m/s^2"), quantity, units)
-    from seisdiff.io.at2 import looks_like_at2, read_at2
-    from seisdiff.io.formats import detect, read_head
-
-    head = read_head(path)      # the first 4 KiB, read once for every format's detection
-    if suffix in (".at2", ".vt2", ".dt2") or looks_like_at2(head):
+    if looks_like_at2(head):
         return read_at2(path)
     native = detect(path, head)
     if native is not None:
         return native.read(path, units)
     from seisdiff.io.obspy_io import read_obspy
 
-    return read_obspy(path, units, quantity=quantity)
+    try:
+        return read_obspy(path, units, quantity=quantity)
+    except InputError as exc:   # a damaged *.AT2/.VT2/.DT2: the AT2 reader says what is wrong with it
+        if path.suffix.lower() in (".at2", ".vt2", ".dt2") and exc.reason.startswith("unknown format"):
+            return read_at2(path)
+        raise
 
 
 def _checked_quantity(quantity: str | None) -> str | None:
