@@ -187,7 +187,15 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
     """(event, ISO date, station, component) from header line 2, else from the file name."""
     parts = [p.strip() for p in line.split(",")]
     event = date = station = component = ""
-    if len(parts) >= 3:
+    # the layout write_at2 and NGA-West2 use, `event, date, station, component`, by position (an empty
+    # event or date stays in its place): the date field is the first after the event that is empty or
+    # only a date, with a station and a component after it
+    at = next((i for i in range(1, len(parts) - 2) if not parts[i] or _DATE.fullmatch(parts[i])), None)
+    if len(parts) >= 4 and at is not None:
+        found = _DATE.fullmatch(parts[at])
+        event, date = ", ".join(parts[:at]), _iso_date(found) if found else ""
+        station, component = ", ".join(parts[at + 1:-1]), parts[-1]
+    elif len(parts) >= 3:
         component = parts.pop()
         rest = []
         for part in parts:
