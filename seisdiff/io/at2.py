@@ -13,6 +13,7 @@ writes the velocity layout in cm/s.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +54,13 @@ def read_at2(path) -> list[Record]:
     unknown units, a bad NPTS/DT line, non-numeric values or a value count that differs from NPTS."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="ascii", errors="replace")
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from exc
+    try:  # header text: UTF-8, else Latin-1 (a byte such as 'Vi\xf1a' is 'Viña', not U+FFFD)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
     if not text.strip():
         raise InputError(path, "empty file")
     lines = text.split("\n", 4)
@@ -98,7 +103,9 @@ def read_at2(path) -> list[Record]:
 def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: str = "", date: str = "",
               station: str = "", component: str = "", quantity: str = "acceleration") -> None:
     """Write (n,) acceleration in m/s² as a PEER `.AT2` file in g: new-style header (line 2
-    `event, date, station, component`, or `record_id` when those are all empty), 5 values per line
+    `event, date, station, component`, or `record_id` when those are all empty; the reader takes
+    these 4 fields by position, so an empty event keeps the station; header text reduced to ASCII:
+    accents dropped, 'Viña' → 'Vina', other characters '?'), 5 values per line
     as `%15.7E` (8 significant digits) separated by a space. quantity="velocity": acc_mps2 holds
     velocity in m/s, written in cm/s under `VELOCITY TIME SERIES IN UNITS OF CM/S` (the .VT2 layout)."""
     if quantity not in ("acceleration", "velocity"):
@@ -111,7 +118,7 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
     described = any((event, date, station, component))
     header = [
         "PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, WRITTEN BY SEISDIFF",
-        f"{event}, {date}, {station}, {component}" if described else record_id,
+        ", ".join(ascii_text(t) for t in (event, date, station, component)) if described else ascii_text(record_id),
         line3,
         f"NPTS={values.size:8d}, DT={1.0 / sampling_rate_hz:14.10f} SEC",
     ]
@@ -120,7 +127,15 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
     rows = ["%15.7E %15.7E %15.7E %15.7E %15.7E" % tuple(row) for row in full.tolist()]
     if n_full < values.size:
         rows.append(" ".join("%15.7E" % v for v in values[n_full:].tolist()))
-    Path(path).write_text("\n".join(header + rows) + "\n", encoding="ascii")
+    Path(path).write_text("\n".join(header + rows) + "\n", encoding="ascii", errors="replace")
+
+
+def ascii_text(text) -> str:
+    """`text` in ASCII for a header: accents dropped (NFKD, combining marks removed: 'Viña' → 'Vina',
+    'Åre' → 'Are'), any other non-ASCII character (U+FFFD included) '?'; line breaks become spaces."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.encode("ascii", "replace").decode("ascii").splitlines())
 
 
 def _unit_from_header(path: Path, line: str) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 Each file can carry the input's time axis and codes (`meta`: start_time, network, station, location,
 channel, event): miniSEED and SAC headers hold them all; AT2 has no start time, so it keeps station
-and component on line 2.
+and component on line 2. Header text is written in ASCII (accents dropped: 'Viña' → 'Vina', 'Åre' →
+'Are'; any other non-ASCII character '?'); file names keep the names given.
 
 Velocity output (`quantity="velocity"`, for `sample --output velocity`): `velocity_mps` integrates the
 acceleration by the cumulative trapezoid rule and removes the baseline drift with the band's zero-phase
@@ -19,6 +20,7 @@ import numpy as np
 
 from seisdiff.dsp import highpass
 from seisdiff.errors import UserError
+from seisdiff.io.at2 import ascii_text
 from seisdiff.io.atomic import atomic_path
 from seisdiff.io.record import Record
 
@@ -78,12 +80,15 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
 
 
 def _record(signal, sampling_rate_hz: float, name: str, info: dict, quantity: str) -> Record:
-    """The trace as a Record (acc_mps2 holds m/s when metadata["quantity"] is velocity)."""
-    return Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=name,
-                  station=str(info.get("station", "")), component=str(info.get("channel", "")),
-                  event=str(info.get("event", "")), network=str(info.get("network", "")),
+    """The trace as a Record (acc_mps2 holds m/s when metadata["quantity"] is velocity). Header text in
+    ASCII (`at2.ascii_text`: 'Viña' → 'Vina'), which AT2, miniSEED and SAC headers hold."""
+    def text(key: str) -> str:
+        return ascii_text(info.get(key, ""))
+
+    return Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=ascii_text(name),
+                  station=text("station"), component=text("channel"), event=text("event"), network=text("network"),
                   start_time=str(info.get("start_time", "")),
-                  metadata={"location": str(info.get("location", "")), "quantity": quantity})
+                  metadata={"location": text("location"), "quantity": quantity})
 
 
 def _coded(rec: Record, widths: tuple[int, ...]) -> Record:

@@ -14,6 +14,7 @@ written (`done`), so a re-run skips it:
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +104,17 @@ class FileSink:
         trace = np.asarray(acc_mps2)[:, :n] if 0 < n < np.shape(acc_mps2)[-1] else np.asarray(acc_mps2)
         if self.output == "velocity":
             trace = velocity_mps(trace, self.fs_hz, self.highpass_hz)
-        export_records(self.path, self.fmt, trace, self.fs_hz, self.names(record_id, k),
-                       meta=self.meta(columns, len(self.channels)), quantity=self.output)
+        names = self.names(record_id, k)
+        try:
+            export_records(self.path, self.fmt, trace, self.fs_hz, names,
+                           meta=self.meta(columns, len(self.channels)), quantity=self.output)
+        except OSError:  # disk full, no permission: every later record would fail too
+            raise
+        except Exception as exc:  # this record's header or samples: one line, the run goes on
+            reason = " ".join(str(exc).split())[:200]
+            files = f"{names[0]}{self.suffix}" if len(names) == 1 else f"{record_id}_r{k}_*{self.suffix}"
+            print(f"sample: skipped {self.path / files}: cannot be written as {self.fmt} "
+                  f"({type(exc).__name__}: {reason})", file=sys.stderr)
 
     @staticmethod
     def meta(columns: dict, n_channels: int) -> list[dict]:
