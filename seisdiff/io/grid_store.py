@@ -9,11 +9,13 @@ import json
 import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from seisdiff.errors import UserError
+from seisdiff.io.at2 import ascii_text
 from seisdiff.io.export import export_records
 from seisdiff.io.grid import LAYOUT, GridSource
 from seisdiff.io.grid_backends import as_strings
@@ -48,6 +50,13 @@ class GridWriter:
         self.components = list(self.attrs["components"])
         self.stations = as_strings(group["station"][:])
         self.network = as_strings(group["network"][:])
+        self._file_stems: list[str] | None = None
+
+    def file_stems(self) -> list[str]:
+        """The per-station file-name stems (`station_file_stems` of the whole station table)."""
+        if self._file_stems is None:
+            self._file_stems = station_file_stems(self.stations)
+        return self._file_stems
 
     def block_range(self, b: int) -> tuple[int, int]:
         lo = b * self.block_stations
@@ -65,10 +74,11 @@ class GridWriter:
         self.group["acceleration"][lo:hi] = acc
         if files is not None:
             folder, fmt = files
+            stems = self.file_stems()
             for i in range(hi - lo):
                 write_station_files(folder, fmt, acc[i], float(self.attrs["sampling_rate_hz"]),
                                     str(self.stations[lo + i]), str(self.network[lo + i]), self.components,
-                                    str(self.attrs.get("start_time", "")))
+                                    str(self.attrs.get("start_time", "")), file_stem=stems[lo + i])
         self.group["committed"][b:b + 1] = np.ones(1, np.uint8)
 
 
@@ -79,13 +89,16 @@ def station_files_dir(out: Path, fmt: str) -> Path:
 
 
 def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_rate_hz: float, station: str,
-                        network: str, components: list[str], start_time: str) -> list[Path]:
-    """One station's (C, L) m/s² as files (`io.export.export_records`): mseed → `<station>.mseed` (C traces,
+                        network: str, components: list[str], start_time: str,
+                        file_stem: str | None = None) -> list[Path]:
+    """One station's (C, L) m/s² as files (`io.export.export_records`): mseed → `<stem>.mseed` (C traces,
     float64 m/s², channel = component name, cut to 3 characters); sac (nm/s², idep=IACC) and at2 (g) →
-    `<station>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole."""
+    `<stem>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole. The stem is
+    `file_stem` (GridWriter passes `station_file_stems` of its table, unique per station), else the
+    station name made a file name as there."""
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown per-station format {fmt!r}; choose one of {', '.join(FILE_FORMATS)}")
-    safe = _file_name(station) or "station"
+    safe = file_stem or _file_name(ascii_text(station)) or "station"
     meta = {"station": station, "network": network, "start_time": start_time}
     if fmt == "mseed":
         return export_records(folder, fmt, np.asarray(acc_mps2)[None], sampling_rate_hz, [safe],
@@ -96,6 +109,23 @@ def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_r
 
 def _file_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", str(text)).lstrip(".")
+
+
+def station_file_stems(stations) -> list[str]:
+    """One file-name stem per station, all distinct, also ignoring case (file systems that ignore it):
+    the name in ASCII (`at2.ascii_text`: 'Åre' → 'Are') with characters other than letters, digits,
+    '.', '_', '-' as '_'; stations whose stems coincide ('A B' and 'A_B' → 'A_B') all get
+    '_<station index>' appended ('A_B_0', 'A_B_1'), so each run names them the same. UserError when an
+    appended index meets another station's own name."""
+    stems = [_file_name(ascii_text(s)) or "station" for s in stations]
+    seen = Counter(s.lower() for s in stems)
+    stems = [s if seen[s.lower()] == 1 else f"{s}_{i}" for i, s in enumerate(stems)]
+    seen = Counter(s.lower() for s in stems)
+    clash = [(i, str(stations[i])) for i, s in enumerate(stems) if seen[s.lower()] > 1]
+    if clash:
+        raise UserError(f"stations {', '.join(f'#{i} {name!r}' for i, name in clash[:4])} would write files "
+                        "of the same name; rename one in the grid's station table")
+    return stems
 
 
 def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate_hz: float, block_stations: int,
