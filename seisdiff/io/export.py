@@ -126,11 +126,12 @@ def _write_sac_velocity(path: Path, rec: Record) -> None:
     import obspy
     from obspy.core import AttribDict
 
-    parts = rec.record_id.split(".")
-    codes = parts if len(parts) == 4 else [rec.network, rec.station, "", rec.component]
+    from seisdiff.io.obspy_io import _codes
+
+    codes = _codes(rec, (8, 8, 8, 8), "SAC")
     trace = obspy.Trace((np.asarray(rec.acc_mps2, dtype=np.float64) * _NM_PER_M).astype(np.float32))
     trace.stats.sampling_rate = rec.sampling_rate_hz
-    trace.stats.update(dict(zip(("network", "station", "location", "channel"), (c[:8] for c in codes))))
+    trace.stats.update(dict(zip(("network", "station", "location", "channel"), codes)))
     if rec.start_time:
         trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
     trace.stats.sac = AttribDict(idep=_SAC_IVEL, kevnm=rec.event[:16])

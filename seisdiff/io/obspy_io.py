@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import glob
 import math
+import sys
 import warnings
 from collections import Counter
 from functools import lru_cache
@@ -122,13 +123,14 @@ def write_mseed(path, records: list[Record], dtype=np.float64) -> None:
     """Write Records to one miniSEED file: samples in **m/s²** as float64 (or float32 with
     `dtype=np.float32`; encodings FLOAT64/FLOAT32). miniSEED carries no unit, so read such a file
     back with units='m/s^2'. NET/STA/LOC/CHA come from record_id when it has that form and the codes
-    fit (2/5/2/3 characters), otherwise from the record's network/station/component, truncated;
-    the record id itself then lives in the file name."""
+    fit (2/5/2/3 characters), otherwise from the record's network/station/metadata["location"]/component,
+    each cut to its width (one warning line on stderr per code cut); the record id itself then lives in
+    the file name."""
     traces = []
     for rec in records:
         trace = obspy.Trace(np.asarray(rec.acc_mps2, dtype=dtype))
         trace.stats.sampling_rate = rec.sampling_rate_hz
-        net, sta, loc, cha = _codes(rec, (2, 5, 2, 3))
+        net, sta, loc, cha = _codes(rec, (2, 5, 2, 3), "miniSEED")
         trace.stats.update({"network": net, "station": sta, "location": loc, "channel": cha})
         if rec.start_time:
             trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
@@ -143,7 +145,7 @@ def write_sac(path, rec: Record) -> None:
     trace = obspy.Trace(np.asarray(rec.acc_mps2, dtype=np.float64) * _SAC_NM_PER_M)
     trace.data = trace.data.astype(np.float32)
     trace.stats.sampling_rate = rec.sampling_rate_hz
-    net, sta, loc, cha = _codes(rec, (8, 8, 8, 8))
+    net, sta, loc, cha = _codes(rec, (8, 8, 8, 8), "SAC")
     trace.stats.update({"network": net, "station": sta, "location": loc, "channel": cha})
     if rec.start_time:
         trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
@@ -414,10 +416,26 @@ def _record_ids(stem: str, stream) -> list[str]:
     return [f"{i}_{k}" if repeated[i] > 1 else i for k, i in enumerate(ids)]
 
 
-def _codes(rec: Record, widths: tuple[int, int, int, int]) -> tuple[str, str, str, str]:
-    """(network, station, location, channel) for a record, each cut to its field width."""
+_CODE_FIELDS = ("network", "station", "location", "channel")
+_CUT_WARNINGS = 10   # lines, then one saying that further cut codes are not listed
+_cut_warned = [0]
+
+
+def _codes(rec: Record, widths: tuple[int, int, int, int], fmt: str = "") -> tuple[str, str, str, str]:
+    """(network, station, location, channel) for a record: record_id's when it is NET.STA.LOC.CHA with
+    codes that fit, else the record's network, station, metadata["location"], component, each cut to
+    its field width; a code cut is one warning line on stderr (the first _CUT_WARNINGS of a run)."""
     parts = rec.record_id.split(".")
     if len(parts) == 4 and all(len(p) <= w for p, w in zip(parts, widths)):
         return tuple(parts)
-    own = (rec.network, rec.station, "", rec.component)
+    own = (rec.network, rec.station, str((rec.metadata or {}).get("location", "")), rec.component)
+    cut = [f"{field} {code!r} cut to {code[:w]!r} ({w} characters)"
+           for field, code, w in zip(_CODE_FIELDS, own, widths) if len(code) > w]
+    if cut:
+        _cut_warned[0] += 1
+        if _cut_warned[0] <= _CUT_WARNINGS:
+            print(f"export: warning: {rec.record_id}: {'; '.join(cut)}{f' ({fmt} header)' if fmt else ''}",
+                  file=sys.stderr)
+        elif _cut_warned[0] == _CUT_WARNINGS + 1:
+            print("export: warning: more codes cut to the header's field widths; not listed", file=sys.stderr)
     return tuple(code[:w] for code, w in zip(own, widths))
