@@ -2,8 +2,11 @@
 
 Each file can carry the input's time axis and codes (`meta`: start_time, network, station, location,
 channel, event): miniSEED and SAC headers hold them all; AT2 has no start time, so it keeps station
-and component on line 2. Header text is written in ASCII (accents dropped: 'Viña' → 'Vina', 'Åre' →
-'Are'; any other non-ASCII character '?'); file names keep the names given.
+and component on line 2. A record without a start time leaves the SAC reference time (nzyear …
+nzmsec) undefined; miniSEED cannot say "unknown", so its files then start at 1970-01-01T00:00:00,
+which seisdiff's reader (io.obspy_io) takes as no start time. Header text is written in ASCII
+(accents dropped: 'Viña' → 'Vina', 'Åre' → 'Are'; any other non-ASCII character '?'); file names
+keep the names given.
 
 Velocity output (`quantity="velocity"`, for `sample --output velocity`): `velocity_mps` integrates the
 acceleration by the cumulative trapezoid rule and removes the baseline drift with the band's zero-phase
@@ -26,8 +29,7 @@ from seisdiff.io.record import Record
 
 SUFFIXES = {"at2": ".AT2", "mseed": ".mseed", "sac": ".sac"}
 OUTPUT_QUANTITIES = ("acceleration", "velocity")
-_SAC_IVEL = 7        # obspy.io.sac.header.ENUM_VALS["ivel"]
-_NM_PER_M = 1e9
+_SAC_IACC, _SAC_IVEL = 8, 7     # obspy.io.sac.header.ENUM_VALS["iacc"], ["ivel"]
 
 
 def suffix_for(fmt: str, quantity: str = "acceleration") -> str:
@@ -113,26 +115,7 @@ def _write(path: Path, fmt: str, records: list[Record]) -> None:
         from seisdiff.io.obspy_io import write_mseed
 
         write_mseed(path, [_coded(r, (2, 5, 2, 3)) for r in records])
-    elif quantity == "velocity":
-        _write_sac_velocity(path, _coded(rec, (8, 8, 8, 8)))
     else:
         from seisdiff.io.obspy_io import write_sac
 
-        write_sac(path, _coded(rec, (8, 8, 8, 8)))
-
-
-def _write_sac_velocity(path: Path, rec: Record) -> None:
-    """SAC with idep=IVEL, float32 samples in nm/s (the SAC convention), codes and start as write_sac."""
-    import obspy
-    from obspy.core import AttribDict
-
-    from seisdiff.io.obspy_io import _codes
-
-    codes = _codes(rec, (8, 8, 8, 8), "SAC")
-    trace = obspy.Trace((np.asarray(rec.acc_mps2, dtype=np.float64) * _NM_PER_M).astype(np.float32))
-    trace.stats.sampling_rate = rec.sampling_rate_hz
-    trace.stats.update(dict(zip(("network", "station", "location", "channel"), codes)))
-    if rec.start_time:
-        trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
-    trace.stats.sac = AttribDict(idep=_SAC_IVEL, kevnm=rec.event[:16])
-    trace.write(str(path), format="SAC")
+        write_sac(path, _coded(rec, (8, 8, 8, 8)), idep=_SAC_IVEL if quantity == "velocity" else _SAC_IACC)

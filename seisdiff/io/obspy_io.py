@@ -44,6 +44,8 @@ _SAC_IACC = 8  # obspy.io.sac.header.ENUM_VALS["iacc"]
 _SAC_DECLARED = {8: ("acceleration", "nm/s^2", "IACC"), 7: ("velocity", "nm/s", "IVEL"),
                  6: ("displacement", "nm", "IDISP")}
 _SAC_NM_PER_M = 1e9
+_SAC_REFERENCE_TIME = ("nzyear", "nzjday", "nzhour", "nzmin", "nzsec", "nzmsec")
+_EPOCH = obspy.UTCDateTime(0)   # ObsPy's start time of a trace without one (miniSEED cannot say "unknown")
 _PRE_FILT_NYQUIST = (0.8, 0.9)  # pre_filt corners as fractions of fNyq, below 0.05–0.1 Hz
 _GAIN_MISMATCH = 0.2  # stage-gain product vs overall sensitivity beyond which the stages are not trusted
 
@@ -125,7 +127,8 @@ def write_mseed(path, records: list[Record], dtype=np.float64) -> None:
     back with units='m/s^2'. NET/STA/LOC/CHA come from record_id when it has that form and the codes
     fit (2/5/2/3 characters), otherwise from the record's network/station/metadata["location"]/component,
     each cut to its width (one warning line on stderr per code cut); the record id itself then lives in
-    the file name."""
+    the file name. miniSEED has no "unknown" start: a record without start_time starts at
+    1970-01-01T00:00:00, which read_obspy reads back as no start time."""
     traces = []
     for rec in records:
         trace = obspy.Trace(np.asarray(rec.acc_mps2, dtype=dtype))
@@ -138,10 +141,15 @@ def write_mseed(path, records: list[Record], dtype=np.float64) -> None:
     obspy.Stream(traces).write(str(path), format="MSEED")
 
 
-def write_sac(path, rec: Record) -> None:
+def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     """Write one Record as a SAC file with idep=IACC and samples in **nm/s²** (float32), the SAC
     convention, so SAC and ObsPy users read physical units; our reader turns them back into m/s².
-    knetwk/kstnm/khole/kcmpnm as in `write_mseed` (8-character fields), kevnm = event (16)."""
+    (idep=IVEL, 7: rec.acc_mps2 holds velocity in m/s, written in nm/s.) knetwk/kstnm/khole/kcmpnm as
+    in `write_mseed` (8-character fields), kevnm = event (16). The reference time (nzyear … nzmsec) is
+    rec.start_time; without one it stays undefined (-12345), not ObsPy's 1970-01-01, and read_obspy
+    reads such a file back without a start time."""
+    from obspy.io.sac import SACTrace
+
     trace = obspy.Trace(np.asarray(rec.acc_mps2, dtype=np.float64) * _SAC_NM_PER_M)
     trace.data = trace.data.astype(np.float32)
     trace.stats.sampling_rate = rec.sampling_rate_hz
@@ -149,20 +157,26 @@ def write_sac(path, rec: Record) -> None:
     trace.stats.update({"network": net, "station": sta, "location": loc, "channel": cha})
     if rec.start_time:
         trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
-    trace.stats.sac = AttribDict(idep=_SAC_IACC, kevnm=rec.event[:16])
-    trace.write(str(path), format="SAC")
+    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16])
+    sac = SACTrace.from_obspy_trace(trace, keep_sac_header=True)   # as trace.write(format="SAC") does
+    if not rec.start_time:
+        for name in _SAC_REFERENCE_TIME:
+            setattr(sac, name, None)
+    sac.write(str(path))
 
 
 def _record(path: Path, trace, record_id: str, units: str | None, quantity: str | None) -> Record:
     stats = trace.stats
-    start_time = iso_utc(stats.starttime.datetime)
+    # 1970-01-01T00:00:00 exactly is the start ObsPy gives a trace without one (and the one older exports
+    # wrote for an unknown start), no record's real start
+    start_time = "" if stats.starttime == _EPOCH else iso_utc(stats.starttime.datetime)
     event = ""
     if stats._format == "KNET":
         acc_mps2, unit, metadata, event = _knet(path, trace)
     elif stats._format == "SAC":
         acc_mps2, unit, metadata = _sac(path, trace, units, quantity)
         event = str(stats.sac.get("kevnm", "")).strip()
-        if "nzyear" not in stats.sac:  # no reference time: ObsPy's 1970-01-01 is not a time
+        if not _sac_reference_known(stats.sac):  # no reference time: ObsPy's 1970-01-01 + b is not a time
             start_time = ""
     else:
         acc_mps2, unit, metadata = _undeclared(path, trace, units, quantity)
@@ -230,7 +244,7 @@ def _sac_metadata(trace) -> dict:
     if depth_km is not None and depth_km > 1000.0:  # older files give metres; no earthquake is 1000 km deep
         depth_km = depth_km / 1000.0
     origin = None
-    if "o" in sac and "nzyear" in sac and "evla" in sac:
+    if "o" in sac and _sac_reference_known(sac) and "evla" in sac:
         reference = trace.stats.starttime - float(sac.get("b", 0.0))
         origin = (reference + float(sac["o"])).datetime
     metadata = event_metadata(magnitude=sac.get("mag"), hypo_lat=sac.get("evla"), hypo_lon=sac.get("evlo"),
@@ -239,6 +253,12 @@ def _sac_metadata(trace) -> dict:
     if sac.get("stel") is not None:
         metadata["sta_elevation_m"] = float(sac["stel"])
     return metadata
+
+
+def _sac_reference_known(sac) -> bool:
+    """True when all six reference-time fields nzyear … nzmsec are defined (ObsPy leaves undefined ones,
+    -12345, out of stats.sac and then counts time from 1970-01-01)."""
+    return all(name in sac for name in _SAC_REFERENCE_TIME)
 
 
 def _undeclared(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np.ndarray, str, dict]:
