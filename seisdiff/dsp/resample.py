@@ -37,6 +37,27 @@ def rational_factors(fs_in_hz, fs_out_hz):
     return frac.numerator, frac.denominator
 
 
+def snap_rate(fs_in_hz, fs_out_hz, rtol=1e-4):
+    """The input rate to resample fs_in_hz from, to fs_out_hz: fs_in_hz itself when `rational_factors`
+    takes it; else the nearest rate fs_out_hz·down/up, up and down ≤ _MAX_FACTOR with the smallest down,
+    within rtol of it (header time steps are printed rounded: DT= .0033333 s is 300 Hz, not 300.003 Hz;
+    the time axis stretches by at most rtol). ValueError (naming the rates) when there is none."""
+    fs_in_hz, fs_out_hz = float(fs_in_hz), float(fs_out_hz)
+    try:
+        rational_factors(fs_in_hz, fs_out_hz)
+        return fs_in_hz
+    except ValueError:
+        if not (np.isfinite(fs_in_hz) and fs_in_hz > 0 and np.isfinite(fs_out_hz) and fs_out_hz > 0):
+            raise ValueError(f"sampling rate {fs_in_hz:g} Hz → {fs_out_hz:g} Hz: rates must be positive") from None
+    ratio = fs_out_hz / fs_in_hz
+    for down in range(1, _MAX_FACTOR + 1):
+        up = round(ratio * down)
+        if 1 <= up <= _MAX_FACTOR and abs(up / down - ratio) <= rtol * ratio:
+            return fs_out_hz * down / up
+    raise ValueError(f"sampling rate {fs_in_hz:g} Hz: no ratio up/down of integers ≤ {_MAX_FACTOR} takes it to "
+                     f"{fs_out_hz:g} Hz (within {rtol:g})")
+
+
 @functools.lru_cache(maxsize=32)
 def _polyphase(up, down):
     """Anti-alias FIR split into `up` phases, each reversed: (up, n_taps) float64, and half_len."""

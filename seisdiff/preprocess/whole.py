@@ -34,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from seisdiff import G_MPS2, __version__
+from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
@@ -74,6 +75,23 @@ def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: Preproce
     padded[..., margin:margin + keep] = x[..., :keep]
     broadband, lowpass = filter_segments(padded[None], dataclasses.replace(cfg, length=m))   # one segment, whole
     return broadband[0], lowpass[0]
+
+
+def usable_rate(rec: Record, cfg: PreprocessConfig) -> float:
+    """The sampling rate to condition rec at: its own, or the exact rate a header's rounded time step stands
+    for (`dsp.resample.snap_rate`: DT= .0033333 s → 300 Hz); InputError when it carries no crossover or
+    resamples to the model's rate by no small ratio."""
+    fs = rec.sampling_rate_hz
+    if fs < 2.5 * cfg.lowpass_hz:
+        raise InputError(rec.source_file or rec.record_id,
+                         f"sampled at {fs:g} Hz, too coarse to carry the model's {cfg.lowpass_hz:g} Hz crossover; "
+                         f"give a record sampled at ≥ {2.5 * cfg.lowpass_hz:g} Hz")
+    try:
+        return snap_rate(fs, cfg.sampling_rate_hz)
+    except ValueError as exc:
+        raise InputError(rec.source_file or rec.record_id,
+                         f"{exc}; resample the file to a rate such as {cfg.sampling_rate_hz:g} Hz, or correct "
+                         "its header's time step") from None
 
 
 def level_warning(raw_peak_mps2: float, lowband_peak_mps2: float, lowpass_hz: float,
@@ -165,6 +183,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
             got = read(path, units=units, quantity=quantity)
             for rec in got:
                 check_record(rec, min_duration_s=min_s)
+                rec.sampling_rate_hz = usable_rate(rec, cfg)
         except InputError as exc:
             result.skipped.append((exc.path, exc.reason))
             continue
