@@ -75,7 +75,7 @@ def test_grid_station_with_non_ascii_name_is_written(tmp_path, fmt):
 
 
 def test_file_sink_reports_a_record_it_cannot_write_and_goes_on(tmp_path, capsys):
-    cond = SimpleNamespace(sampling_rate_hz=100.0, band_hz=(0.1, 25.0), n_channels=1)
+    cond = SimpleNamespace(path=tmp_path / "cond.zarr", sampling_rate_hz=100.0, band_hz=(0.1, 25.0), n_channels=1)
     sink = FileSink(tmp_path, cond, "mseed")
     acc = np.random.default_rng(5).standard_normal((1, 500)) * 0.1
     sink.add("bad", 0, acc, None, {"start_time": "not a time", "station": "ABC"})     # UTCDateTime refuses it

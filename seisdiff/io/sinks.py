@@ -45,11 +45,45 @@ def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None
     write_text_atomic(path, json.dumps(settings, indent=2) + "\n")
 
 
+SAMPLE_MARK = "sampling"     # the store attribute (the run's settings) that marks a store `sample` wrote
+
+
+def _store_attrs(path: Path) -> dict | None:
+    """The attributes of the Zarr v3 store at path (any store, not only seisdiff's); None when none is there."""
+    meta = path / "zarr.json"
+    if not meta.is_file():
+        return None
+    try:
+        return dict(json.loads(meta.read_text()).get("attributes") or {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def refuse_foreign_out(path: Path, cond_path, writes: str = "generated records") -> None:
+    """UserError (one line) when what this run writes at `path` would go into the --cond store, or into
+    an existing store that `sample` did not write (a training or conditioning store). Only a sample output
+    store (attribute SAMPLE_MARK) takes generated records (that is how a run resumes); `writes` other than
+    records (files, rank stores) go into a folder, never into any store."""
+    if cond_path is not None and Path(path).resolve() == Path(cond_path).resolve():
+        raise UserError(f"--out {path}: is the --cond store itself; generated records would be mixed into the "
+                        "conditioning; choose another --out")
+    attrs = _store_attrs(Path(path))
+    if attrs is None or (writes == "generated records" and SAMPLE_MARK in attrs):
+        return
+    kind = "a store" if SAMPLE_MARK in attrs else \
+        "a store that `sample` did not write (a training or conditioning store?)"
+    raise UserError(f"--out {path}: is {kind}; writing {writes} there would mix them into it; choose another --out")
+
+
 class ZarrSink:
-    """Generated records → a store (OUT, or OUT/rank<r>.zarr under torchrun), one commit per flush."""
+    """Generated records → a store (OUT, or OUT/rank<r>.zarr under torchrun), one commit per flush.
+    Refuses (`refuse_foreign_out`) the --cond store and any existing store `sample` did not write."""
 
     def __init__(self, out: Path, cond, settings: dict, world: int, rank: int, flush_records: int = 64):
         self.path = out if world == 1 else out / f"rank{rank}.zarr"
+        if world > 1:
+            refuse_foreign_out(out, cond.path, writes="rank stores")
+        refuse_foreign_out(self.path, cond.path)
         if self.path.is_dir() and not (self.path / "zarr.json").is_file() and any(self.path.iterdir()):
             raise UserError(f"{self.path}: exists and is not a store (creating one would delete its files); "
                             "choose another --out")
@@ -57,7 +91,7 @@ class ZarrSink:
             (out / f"rank{rank}.done").unlink(missing_ok=True)
         self.writer = create_store(self.path, sampling_rate_hz=cond.sampling_rate_hz, length=cond.length,
                                    n_channels=cond.n_channels, lowpass_hz=cond.lowpass_hz, band_hz=cond.band_hz,
-                                   producer=f"seisdiff {__version__} sample", extra_attrs={"sampling": settings})
+                                   producer=f"seisdiff {__version__} sample", extra_attrs={SAMPLE_MARK: settings})
         self.existing = self.writer.existing_ids
         self.flush_records = flush_records
         self.buffer: list = []
@@ -87,6 +121,7 @@ class FileSink:
     """Generated records → one file per record, realization (and channel) in the folder OUT."""
 
     def __init__(self, out: Path, cond, fmt: str, output: str = "acceleration"):
+        refuse_foreign_out(out, cond.path, writes=f"{fmt} files")
         self.path, self.fmt, self.fs_hz, self.output = out, fmt, cond.sampling_rate_hz, output
         self.highpass_hz = cond.band_hz[0]
         self.suffix = suffix_for(fmt, output)
