@@ -30,9 +30,10 @@ from seisdiff.io.store import pad_to_length
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
-               "hypocenter", "magnitude")
+               "hypocenter", "magnitude", "input_units", "input_quantity")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "band_top_hz": None,
-                   "crossfade_split_hz": None, "hypocenter": None, "magnitude": None}
+                   "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
+                   "input_quantity": None}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -136,7 +137,8 @@ def is_conditioning_store(cond) -> bool:
 def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     """(conditioning store, this rank's record indices (n,) int64) for cfg.cond, checked against the
     model (a `LoadedModel`): a store's `lowpass` as it is, or waveform files conditioned whole through
-    the model's filters into `<OUT stem>_conditioning.zarr` beside OUT (this rank's files only)."""
+    the model's filters into `<OUT stem>_conditioning.zarr` beside OUT (this rank's files only; rebuilt, with
+    one line, when made with other settings or from files since changed: `preprocess.whole`)."""
     from seisdiff.io.store import open_store
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 
@@ -151,6 +153,8 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
             quantity=cfg.quantity, rank=rank, world=world, progress=cfg.progress,
             event=event_row(cfg.hypocenter, cfg.magnitude))
+        for line in prepared.notes:
+            print(f"sample: {line}")
         for file, reason in prepared.skipped:
             print(f"sample: skipped {file}: {reason}")
         store, warnings = prepared.store, [line for _, line in prepared.warnings]
@@ -189,6 +193,9 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "batch_size": cfg.batch_size, "device": device, "world_size": world, "units": "m/s^2",
         "kappa_s": cfg.kappa_s, "output": cfg.output, "pre_event_gate": cfg.pre_event_gate,
         "hypocenter": list(cfg.hypocenter) if cfg.hypocenter else None, "magnitude": cfg.magnitude,
+        # waveform files: what --units/--quantity said they hold (the conditioning's scale)
+        "input_units": None if is_conditioning_store(cfg.cond) else cfg.units,
+        "input_quantity": None if is_conditioning_store(cfg.cond) else cfg.quantity,
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
         # the training records' upper band edge: the output is low-passed there (`generate`)
         "band_top_hz": top_hz, "band_order": order,

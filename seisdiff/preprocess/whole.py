@@ -18,7 +18,13 @@ the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file 
 ','), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
 magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown),
-pga_broadband/pga_lowpass. Record ids: the reader's ids (no window suffix).
+pga_broadband/pga_lowpass, `source_identity` (each record's input files: resolved path|size|mtime_ns).
+Record ids: the reader's ids (no window suffix).
+
+The store is a cache of one run's conditioning: its attribute `conditioned_from` holds what its values
+depend on besides the files (--units, --quantity, the event of --hypocenter/--magnitude, the model's
+preprocessing and components, the seisdiff version). A later run reuses it only when that matches and no
+file changed (`source_identity`); else it is rebuilt from the inputs, with one line saying why.
 
 A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
 (`level_warning`), as `verify` judges stores.
@@ -26,9 +32,12 @@ A conditioning beyond any recorded ground motion gets one warning line naming th
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
+import shutil
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -38,7 +47,7 @@ from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
-from seisdiff.io.store import create_store, open_store, pad_to_length
+from seisdiff.io.store import SIGNALS, create_store, open_store, pad_to_length
 from seisdiff.io.quantity import unit_factor_si
 from seisdiff.io.units import canonical_unit
 from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
@@ -161,6 +170,78 @@ class Prepared:
     store: object                                   # the conditioning Store
     skipped: list = field(default_factory=list)     # (file, reason)
     warnings: list = field(default_factory=list)    # (record id, line)
+    notes: list = field(default_factory=list)       # lines: the store was rebuilt, and why
+
+
+MADE_FROM = "conditioned_from"   # store attribute: the settings a conditioning store was made with
+IDENTITY = "source_identity"     # column: each record's input files as `file_identity` gives them
+
+
+def file_identity(path) -> str:
+    """'resolved path|size|mtime_ns' of an input file (a changed file has another); '' when it cannot be read."""
+    try:
+        resolved = Path(path).resolve()
+        st = resolved.stat()
+    except OSError:
+        return ""
+    return f"{resolved}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event) -> dict:
+    """Everything a conditioning store's values depend on besides its input files (as JSON gives it back)."""
+    return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
+                                  "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
+                                  "seisdiff": __version__}))
+
+
+def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | None:
+    """Why the conditioning store `out` cannot take this run's records (None: it can: made with `settings`,
+    its records' files unchanged (`identities`: record id → identity), every record among this run's and
+    of the store's length). UserError when `out` is something else than a conditioning store."""
+    if not out.exists():
+        return None
+    attrs = None
+    if (out / "zarr.json").is_file():
+        try:
+            attrs = dict(json.loads((out / "zarr.json").read_text()).get("attributes") or {})
+        except (ValueError, AttributeError):
+            attrs = {}
+    entries = {p.name for p in out.iterdir()} if out.is_dir() else {"?"}
+    if not entries:
+        return None
+    if attrs == {} and entries <= {"zarr.json", *SIGNALS, "record_id"}:   # create_store killed before its attrs
+        return "left incomplete by an interrupted run"
+    if not (attrs or {}).get("whole_records"):
+        raise UserError(f"{out}: exists and is no conditioning store of `sample` (it would be replaced); move it "
+                        "away or choose another --out")
+    old = attrs.get(MADE_FROM)
+    if old is None:
+        return "does not record the settings it was made with"
+    if old != settings:
+        keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+        shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
+                 "preprocess": "the model's preprocessing", "n_channels": "the model's components"}
+        return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
+    store = open_store(out)
+    had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
+    changed = sorted(rid for rid, ident in had.items() if rid in identities and identities[rid] != ident)
+    if changed:
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        return f"input file of {changed[0]}{more} changed since it was conditioned"
+    if set(had) - set(identities):
+        return f"holds {len(set(had) - set(identities))} record(s) of inputs not given now"
+    if store.length != length:
+        return f"holds records of {store.length} samples at most, this run's {length}"
+    return None
+
+
+def _remove_store(out: Path) -> None:
+    """Delete the conditioning store out: renamed first (atomic), so an interrupted removal leaves no half
+    store at out; a leftover of an earlier interrupted removal goes too."""
+    doomed = out.with_name(out.name + ".stale")
+    shutil.rmtree(doomed, ignore_errors=True)
+    out.rename(doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_channels: int = 1,
@@ -177,8 +258,10 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
     result = Prepared(None, [(str(p), r) for p, r in problems])
     records: list[Record] = []
     seen: dict[str, str] = {}
+    identity: dict[str, str] = {}       # record id → its file's identity, taken before reading it
     min_s = MIN_PERIODS_OF_CROSSOVER / cfg.lowpass_hz
     for path in tqdm(files[rank::world], desc="conditioning", unit="file", disable=None if progress else True):
+        before = file_identity(path)
         try:
             got = read(path, units=units, quantity=quantity)
             for rec in got:
@@ -192,6 +275,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
                 result.skipped.append((str(path), f"record id {rec.record_id} already comes from {seen[rec.record_id]}"))
                 continue
             seen[rec.record_id] = str(path)
+            identity[rec.record_id] = before
             records.append(rec)
     if n_channels == 1:
         groups = single_groups(records)
@@ -210,14 +294,23 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         reasons = "; ".join(f"{f}: {r}" for f, r in result.skipped[:3]) or "no input file"
         raise UserError(f"no usable waveform among --cond {' '.join(map(str, inputs))} ({reasons})")
     length = max(bb.shape[-1] for _, bb, _ in conditioned)
+    # the store is a cache of this run's conditioning: reused only when made with the same settings from
+    # the same (unchanged) files; else made again (it holds nothing the inputs do not give again)
+    out, settings = Path(out), made_from(cfg, n_channels, units, quantity, event)
+    idents = {g.group_id: ";".join(identity[r.record_id] for r in g.records) for g, _, _ in conditioned}
+    reason = _stale(out, settings, idents, length)
+    if reason:
+        _remove_store(out)
+        result.notes.append(f"{out}: {reason}; rebuilding it from the inputs")
     writer = create_store(out, sampling_rate_hz=cfg.sampling_rate_hz, length=length, n_channels=n_channels,
                           lowpass_hz=cfg.lowpass_hz, band_hz=cfg.band_hz, filter_order=cfg.filter_order,
                           producer=f"seisdiff {__version__} sample (whole-record conditioning)",
-                          extra_attrs={"preprocess": cfg.as_attrs(), "whole_records": True,
+                          extra_attrs={"preprocess": cfg.as_attrs(), "whole_records": True, MADE_FROM: settings,
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
     new = [c for c in conditioned if c[0].group_id not in writer.existing_ids]
     if new:
-        writer.append(*_block(new, length), [g.group_id for g, _, _ in new], _columns(new, event))
+        columns = _columns(new, event) | {IDENTITY: np.array([idents[g.group_id] for g, _, _ in new], dtype=str)}
+        writer.append(*_block(new, length), [g.group_id for g, _, _ in new], columns)
     result.store = open_store(out)
     return result
 
