@@ -87,3 +87,13 @@ def test_file_sink_reports_a_record_it_cannot_write_and_goes_on(tmp_path, capsys
     (rec,) = read(tmp_path / "good_r0.mseed", units="m/s^2")
     assert rec.station == "Are"
     np.testing.assert_array_equal(rec.acc_mps2, acc[0])
+
+
+def test_file_sink_says_whether_it_wrote_the_record(tmp_path, capsys):
+    """`sample` counts only the records its sink wrote (the summary's "generated" is what is on disk)."""
+    cond = SimpleNamespace(path=tmp_path / "cond.zarr", sampling_rate_hz=100.0, band_hz=(0.1, 25.0), n_channels=1)
+    sink = FileSink(tmp_path, cond, "mseed")
+    acc = np.random.default_rng(6).standard_normal((1, 500)) * 0.1
+    assert sink.add("bad", 0, acc, None, {"start_time": "not a time"}) is False
+    assert sink.add("good", 0, acc, None, {"start_time": "2020-01-02T03:04:05"}) is True
+    assert sorted(p.name for p in tmp_path.glob("*.mseed")) == ["good_r0.mseed"]

@@ -42,3 +42,19 @@ def test_one_bad_trace_keeps_the_files_good_traces(tmp_path):
     assert (str(tmp_path / "deadz.mseed"), "stored") in statuses
     assert (str(tmp_path / "deadz.mseed"), "skipped") in statuses
     assert (str(tmp_path / "gap.mseed"), "stored") in statuses
+
+
+def test_sample_conditioning_keeps_the_good_traces_of_a_file_with_a_dead_one(tmp_path):
+    """`sample`'s waveform inputs (preprocess.whole) are checked trace by trace as preprocess's are."""
+    from seisdiff.preprocess.condition import PreprocessConfig
+    from seisdiff.preprocess.whole import prepare_conditioning
+
+    rng = np.random.default_rng(1)
+    obspy.Stream([_trace(rng.normal(0, 0.1, 6000), "HNE"), _trace(rng.normal(0, 0.1, 6000), "HNN"),
+                  _trace(np.zeros(6000), "HNZ")]).write(str(tmp_path / "deadz.mseed"), format="MSEED")
+    prepared = prepare_conditioning([str(tmp_path / "deadz.mseed")], tmp_path / "cond.zarr",
+                                    PreprocessConfig(), units="m/s^2", progress=False)
+    ids = prepared.store.record_ids.tolist()
+    assert len(ids) == 2 and not any("HNZ" in i for i in ids)
+    assert len(prepared.skipped) == 1 and "HNZ" in prepared.skipped[0][1]
+    assert "all samples are zero" in prepared.skipped[0][1]

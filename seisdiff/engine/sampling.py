@@ -263,9 +263,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     crossfade_split_hz=settings.get("crossfade_split_hz")):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
-                sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
-                         {c: v[rows[pos]] for c, v in columns.items()})
-                written += 1
+                written += sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
+                                    {c: v[rows[pos]] for c, v in columns.items()})  # False: not writable
                 bar.update(1)
         sink.flush()
     bar.close()

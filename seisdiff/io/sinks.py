@@ -99,10 +99,12 @@ class ZarrSink:
     def done(self, record_id: str, k: int) -> bool:
         return f"{record_id}_r{k}" in self.existing
 
-    def add(self, record_id: str, k: int, acc_mps2, lowpass_mps2, columns: dict) -> None:
+    def add(self, record_id: str, k: int, acc_mps2, lowpass_mps2, columns: dict) -> bool:
+        """Buffer one generated record (committed in blocks); True: it will be written."""
         self.buffer.append((record_id, k, acc_mps2, lowpass_mps2, columns))
         if len(self.buffer) >= self.flush_records:
             self.flush()
+        return True
 
     def flush(self) -> None:
         if not self.buffer:
@@ -134,7 +136,8 @@ class FileSink:
     def done(self, record_id: str, k: int) -> bool:
         return all((self.path / f"{n}{self.suffix}").is_file() for n in self.names(record_id, k))
 
-    def add(self, record_id: str, k: int, acc_mps2, lowpass_mps2, columns: dict) -> None:
+    def add(self, record_id: str, k: int, acc_mps2, lowpass_mps2, columns: dict) -> bool:
+        """Write one generated record's file(s); False (and one line on stderr) when it cannot be written."""
         n = int(columns.get("n_samples", -1))
         trace = np.asarray(acc_mps2)[:, :n] if 0 < n < np.shape(acc_mps2)[-1] else np.asarray(acc_mps2)
         if self.output == "velocity":
@@ -150,6 +153,8 @@ class FileSink:
             files = f"{names[0]}{self.suffix}" if len(names) == 1 else f"{record_id}_r{k}_*{self.suffix}"
             print(f"sample: skipped {self.path / files}: cannot be written as {self.fmt} "
                   f"({type(exc).__name__}: {reason})", file=sys.stderr)
+            return False
+        return True
 
     @staticmethod
     def meta(columns: dict, n_channels: int) -> list[dict]:

@@ -264,13 +264,17 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         before = file_identity(path)
         try:
             got = read(path, units=units, quantity=quantity)
-            for rec in got:
-                check_record(rec, min_duration_s=min_s)
-                rec.sampling_rate_hz = usable_rate(rec, cfg)
         except InputError as exc:
             result.skipped.append((exc.path, exc.reason))
             continue
         for rec in got:
+            try:  # each trace on its own: a dead or too short one does not lose its file's good ones
+                check_record(rec, min_duration_s=min_s)
+                rec.sampling_rate_hz = usable_rate(rec, cfg)
+            except InputError as exc:
+                named = len(got) == 1 or exc.reason.startswith("record ")
+                result.skipped.append((exc.path, exc.reason if named else f"record {rec.record_id}: {exc.reason}"))
+                continue
             if rec.record_id in seen:
                 result.skipped.append((str(path), f"record id {rec.record_id} already comes from {seen[rec.record_id]}"))
                 continue
