@@ -308,3 +308,16 @@ def test_three_component_psa_is_rotd50_of_the_horizontals_with_the_vertical_apar
     per_channel = compute_all(gen[:, 0], FS_HZ, [float(p) for p in PERIODS])["psa"]
     assert np.abs(np.log(compute_all(bb[:, 0], FS_HZ, [float(p) for p in PERIODS])["psa"] / per_channel)).max() > 0.05
     assert "| PSA vertical bias 0.05–1 s (ln) | -1.099 |" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_records_too_short_for_the_stochastic_baseline_are_one_clear_error(tmp_path):
+    """Records of 2 s cannot resolve the level below a 1 Hz crossover the stochastic baseline anchors on."""
+    from seisdiff.errors import UserError
+    from seisdiff.evaluate.report import evaluate
+
+    n = 200
+    bb = np.stack([[accelerogram(i, n=n, pga=0.5)] for i in range(2)]).astype(np.float32)
+    create_store(tmp_path / "real.zarr", sampling_rate_hz=FS_HZ, length=n, n_channels=1,
+                 lowpass_hz=LOWPASS_HZ).append(bb, lowpass(bb, FS_HZ, LOWPASS_HZ), ["a", "b"])
+    with pytest.raises(UserError, match="too short.*longer records"):
+        evaluate(tmp_path / "real.zarr", "baseline:lf_only", tmp_path / "out", periods_s=[0.1, 1.0])

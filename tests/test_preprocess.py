@@ -104,3 +104,24 @@ def test_windows(tmp_path):
     start = int(np.searchsorted(np.cumsum(x ** 2) / np.sum(x ** 2), 0.05)) - 300
     tiles = np.stack([full[start + k * 2048:start + (k + 1) * 2048] for k in range(4)])
     np.testing.assert_allclose(bb, tiles, atol=1e-3 * np.abs(full).max())
+
+
+def test_bounded_map_keeps_order_and_reads_only_so_far_ahead():
+    """preprocess's readers run at most `ahead` files ahead of the conditioning (Executor.map would read
+    every file at once and hold all their records in memory)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from seisdiff.preprocess.run import bounded_map
+
+    submitted = []
+
+    def fn(i):
+        submitted.append(i)
+        return i * i
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = bounded_map(pool, fn, range(100), ahead=5)
+        assert next(results) == 0
+        assert len(submitted) <= 6            # the one yielded and the five ahead of it
+        assert list(results) == [i * i for i in range(1, 100)]
+    assert sorted(submitted) == list(range(100))

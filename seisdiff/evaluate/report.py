@@ -165,10 +165,13 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             blk = _read_rows(real, record_index[pos])
             bb, cond = blk["broadband"], blk["lowpass"]
             real_acc.add(pos, compute(bb))
-            made = {"lf_only": baselines.lf_only(cond, sampling_rate_hz, lowpass_hz),
-                    "stochastic": baselines.stochastic(cond, sampling_rate_hz, lowpass_hz, rng=rng,
-                                                       kappa_s=kappa_s[record_index[pos], None],
-                                                       filter_order=_filter_order(real))}
+            try:
+                made = {"lf_only": baselines.lf_only(cond, sampling_rate_hz, lowpass_hz),
+                        "stochastic": baselines.stochastic(cond, sampling_rate_hz, lowpass_hz, rng=rng,
+                                                           kappa_s=kappa_s[record_index[pos], None],
+                                                           filter_order=_filter_order(real))}
+            except ValueError as exc:  # records too short for the baseline's level below the crossover
+                raise UserError(f"{real.path}: {exc}; evaluate needs longer records (preprocess --length)") from None
             for name, x in made.items():
                 systems[name].add(pos, compute(x), bb, x, cond, sampling_rate_hz, lowpass_hz)
             if baseline:

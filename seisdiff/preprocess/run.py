@@ -13,8 +13,10 @@ import io as _io
 import os
 import re
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,7 @@ from seisdiff.preprocess.regions import record_region
 
 REPORT_NAME = "preprocess_report.csv"
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)  # reader threads
+READ_AHEAD = 8                                  # files read ahead of the conditioning, per reader thread
 REPORT_FIELDS = ["file", "status", "reason", "record_ids"]
 
 
@@ -133,7 +136,8 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     pending, held, parts, events_read = [], [], [], set()
     workers = workers or DEFAULT_WORKERS
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # the AT2 parser releases the GIL
-        for path, result in zip(paths, pool.map(lambda p: _read_checked(p, units, cfg, quantity), paths)):
+        read_ahead = bounded_map(pool, lambda p: _read_checked(p, units, cfg, quantity), paths, READ_AHEAD * workers)
+        for path, result in zip(paths, read_ahead):
             bar.update(1)
             if isinstance(result, InputError):
                 skip(result.path, result.reason)
@@ -195,6 +199,20 @@ def _source_key(source: str) -> str:
             path = Path(os.path.abspath(file))
         keys.append("/".join(path.parts[-2:]))
     return ";".join(keys)
+
+
+def bounded_map(pool, fn, items, ahead: int):
+    """`pool.map(fn, items)` in order, with at most `ahead` items submitted beyond the one being yielded:
+    Executor.map submits every item at once, so on tens of thousands of files the readers would hold every
+    record in memory while the conditioning catches up."""
+    items, pending = iter(items), deque()
+    for item in islice(items, max(1, ahead)):
+        pending.append(pool.submit(fn, item))
+    while pending:
+        result = pending.popleft().result()
+        for item in islice(items, 1):
+            pending.append(pool.submit(fn, item))
+        yield result
 
 
 def _read_checked(path: Path, units: str | None, cfg: PreprocessConfig, quantity: str | None = None):
