@@ -2,7 +2,8 @@
 optional torch.compile, DistributedDataParallel under torchrun (gloo on CPU, nccl on GPU).
 
 Writes to the checkpoint folder: config.json (resolved), last.pt every epoch, best.pt (lowest
-validation loss), epoch_NNNN.pt every `checkpoint_every` epochs, metrics.jsonl (one JSON object per
+validation loss, over the epochs that have one; the training loss when there are no validation
+records), epoch_NNNN.pt every `checkpoint_every` epochs, metrics.jsonl (one JSON object per
 epoch, diagnostics and generation check), generation_epochNNNN.png. Checkpoints carry the
 high-frequency level model fitted on the training split's real records (`hf_level.fit`, once per
 run; sampling applies it). A resumed run replays exactly:
@@ -221,9 +222,11 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
             if val_batches and (epoch + 1) % cfg.eval_every == 0:
                 row["val_loss"] = validation_loss(ema, val_batches, cfg.seed, schedule, cfg.target,
                                                   cfg.min_snr_gamma, device=rt.device)
-            score = row.get("val_loss", train_loss) if val_batches else train_loss
-            improved = score < best
-            best = min(best, score)
+            # with validation records only a validation loss can improve best (eval_every > 1 leaves epochs
+            # without one); without them (a one-event store) the training loss is the score
+            score = row.get("val_loss") if val_batches else train_loss
+            improved = score is not None and score < best
+            best = score if improved else best
             rows = [row]
             if (epoch + 1) % cfg.diagnostics_every == 0:
                 rows += _diagnose(terms, micro_batches[-1], grad_norm, cfg, denoiser, store, val_pool, val_offsets,
