@@ -7,7 +7,8 @@ records), epoch_NNNN.pt every `checkpoint_every` epochs, metrics.jsonl (one JSON
 epoch, diagnostics and generation check), generation_epochNNNN.png. Checkpoints carry the
 high-frequency level model fitted on the training split's real records (`hf_level.fit`, once per
 run; sampling applies it). A resumed run replays exactly:
-the data order, crops, flips, noise levels and noise depend only on (seed, epoch, step).
+the data order, crops, flips, noise levels and noise depend only on (seed, epoch, step); so it must
+keep the seed, data.val_fraction, the conditioning fields and the store's layout (refused otherwise).
 """
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ def train_step(model, micro_batches, optimizer, scheduler, cfg: TrainConfig, sch
     return total, terms, grad_norm
 
 
-def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, log):
+def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, store_info: dict, log):
     last = ckpt_dir / "last.pt"
     if not last.exists():
         if resume:
@@ -114,8 +115,38 @@ def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, log):
         raise UserError(f"{ckpt_dir}: already holds a training run (last.pt); pass --resume to continue it "
                         "or choose another --checkpoint-dir")
     state = load_checkpoint(last)
+    _check_same_data(state, cfg, store_info, last, log)
     check_compatible(state["config"], cfg.to_dict(), last)
     return state
+
+
+# the store's physical layout a resumed run must keep: the saved scaling and split were made on it
+# (the store's path may change)
+STORE_LAYOUT_KEYS = ("sampling_rate_hz", "length", "n_channels", "lowpass_hz", "band_hz", "filter")
+
+
+def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log) -> None:
+    """UserError when a resumed run would train on other data than the run it continues: another split
+    (seed, data.val_fraction), other conditioning fields than the saved scaling's, or a store of another
+    layout; a warning line when only the batching (batch_size, grad_accum, data.window) changed."""
+    saved = state["config"]
+    fixed = [("seed", saved.get("seed"), cfg.seed),
+             ("data.val_fraction", saved.get("data", {}).get("val_fraction"), cfg.data.val_fraction),
+             ("data.metadata_fields", list(state["scaling"]["metadata"]), list(cfg.data.metadata_fields))]
+    spec = state.get("store") or {}   # None: a checkpoint from before the store was recorded
+    fixed += [(f"the --data store's {key}", spec[key], store_info.get(key))
+              for key in STORE_LAYOUT_KEYS if key in spec]
+    for name, old, new in fixed:
+        if old is not None and old != new:
+            raise UserError(f"{path}: {name} was {old!r}, this run has {new!r}; resume with the saved value "
+                            "or start a new --checkpoint-dir")
+    batching = [("batch_size", saved.get("batch_size"), cfg.batch_size),
+                ("grad_accum", saved.get("grad_accum"), cfg.grad_accum),
+                ("data.window", saved.get("data", {}).get("window"), cfg.data.window)]
+    changed = [f"{name} {old!r} -> {new!r}" for name, old, new in batching if old != new]
+    if changed:
+        log(f"WARNING: resuming {path} with {', '.join(changed)}: the data order and steps per epoch change, "
+            "so the run no longer replays the uninterrupted one")
 
 
 def _init_state(cfg: TrainConfig, log) -> dict:
@@ -142,7 +173,11 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     cfg.model.n_scalars = count_scalars(cfg.data.metadata_fields)  # before a resumed run is checked
     ckpt_dir = Path(checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    state = _resume_state(ckpt_dir, cfg, resume, log)
+    # what sampling needs to prepare new conditioning exactly as the training data was prepared
+    store_info = {"sampling_rate_hz": store.sampling_rate_hz, "lowpass_hz": store.lowpass_hz,
+                  "band_hz": list(store.band_hz), "length": store.length, "n_channels": store.n_channels,
+                  "filter": store.attrs.get("filter"), "preprocess": store.attrs.get("preprocess")}
+    state = _resume_state(ckpt_dir, cfg, resume, store_info, log)
 
     train_idx, val_idx = split_indices(store, cfg.data.val_fraction, cfg.seed)
     # statistics on the raw store's training records, once; a resumed run keeps the saved ones
@@ -157,10 +192,6 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size, cfg.grad_accum)
     steps_per_epoch = loader.steps_per_epoch()
     schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)
-    # what sampling needs to prepare new conditioning exactly as the training data was prepared
-    store_info = {"sampling_rate_hz": store.sampling_rate_hz, "lowpass_hz": store.lowpass_hz,
-                  "band_hz": list(store.band_hz), "length": store.length, "n_channels": store.n_channels,
-                  "preprocess": store.attrs.get("preprocess")}
 
     torch.manual_seed(cfg.seed)
     raw_model = UNet1d(cfg.model).to(rt.device)

@@ -1,0 +1,105 @@
+"""--resume continues the same run on the same data: another split (seed, data.val_fraction), other
+conditioning fields or a store of another layout are refused in one line naming the setting, its saved
+and its new value; a moved store is fine; another batching is a warning."""
+import shutil
+
+import numpy as np
+import pytest
+from synth import accelerogram, make_store
+
+from seisdiff.cli import main
+from seisdiff.dsp import lowpass
+from seisdiff.engine.checkpoint import load_checkpoint
+from seisdiff.io.store import create_store
+
+TINY_TOML = """
+batch_size = 4
+warmup_steps = 2
+lr = 2e-3
+diagnostics_every = 100
+checkpoint_every = 100
+progress = false
+[model]
+channels = [8, 16]
+down_factors = [4]
+groups = 4
+emb_dim = 32
+heads = 2
+[data]
+val_fraction = 0.25
+"""
+
+
+def _store(path, rate_hz=100.0, lowpass_hz=1.0, length=256, n=12):
+    bb = np.stack([[accelerogram(i, n=length, fs_hz=rate_hz, pga=0.01 * (1 + i % 5))] for i in range(n)])
+    bb = bb.astype(np.float32)
+    w = create_store(path, sampling_rate_hz=rate_hz, length=length, n_channels=1, lowpass_hz=lowpass_hz)
+    w.append(bb, lowpass(bb, rate_hz, lowpass_hz), [f"q{i:03d}" for i in range(n)],
+             {"event": np.array([f"e{i // 3}" for i in range(n)])})
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A one-epoch run on a 100 Hz store (the seed of every resume below)."""
+    root = tmp_path_factory.mktemp("resume_checks")
+    store = make_store(root / "s.zarr", n=12, length=256)
+    (root / "tiny.toml").write_text(TINY_TOML)
+    assert main(["train", "--data", str(store.path), "--config", str(root / "tiny.toml"), "--checkpoint-dir",
+                 str(root / "base"), "--epochs", "1", "--device", "cpu"]) == 0
+    return root
+
+
+def _resume(run, tmp_path, *args, data=None):
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(run / "base", ckpt)
+    rc = main(["train", "--data", str(data or run / "s.zarr"), "--checkpoint-dir", str(ckpt), "--resume",
+               "--epochs", "2", "--device", "cpu", *args])
+    return rc, ckpt
+
+
+def _refused(capsys, *parts):
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    for part in (*parts, "resume with the saved value or start a new --checkpoint-dir"):
+        assert part in err, err
+
+
+def test_another_seed_is_refused(run, tmp_path, capsys):
+    rc, ckpt = _resume(run, tmp_path, "--seed", "5")
+    assert rc == 2 and load_checkpoint(ckpt / "last.pt")["epoch"] == 1
+    _refused(capsys, "seed was 0", "has 5")
+
+
+def test_another_val_fraction_is_refused(run, tmp_path, capsys):
+    (tmp_path / "v.toml").write_text(TINY_TOML.replace("val_fraction = 0.25", "val_fraction = 0.5"))
+    rc, _ = _resume(run, tmp_path, "--config", str(tmp_path / "v.toml"))
+    assert rc == 2
+    _refused(capsys, "data.val_fraction was 0.25", "has 0.5")
+
+
+def test_other_metadata_fields_of_the_same_count_are_refused(run, tmp_path, capsys):
+    (tmp_path / "k.toml").write_text(TINY_TOML.replace(
+        "[data]", '[data]\nmetadata_fields = ["magnitude", "distance_km", "kappa_s"]'))
+    rc, _ = _resume(run, tmp_path, "--config", str(tmp_path / "k.toml"))
+    assert rc == 2
+    _refused(capsys, "data.metadata_fields was ['magnitude', 'distance_km', 'vs30_mps']", "kappa_s")
+
+
+@pytest.mark.parametrize("layout, setting", [({"rate_hz": 50.0}, "sampling_rate_hz was 100.0"),
+                                             ({"lowpass_hz": 2.0}, "lowpass_hz was 1.0"),
+                                             ({"length": 384}, "length was 256")])
+def test_a_store_of_another_layout_is_refused(run, tmp_path, capsys, layout, setting):
+    other = _store(tmp_path / "other.zarr", **layout)
+    rc, ckpt = _resume(run, tmp_path, data=other)
+    assert rc == 2
+    _refused(capsys, "--data store", setting)
+    assert load_checkpoint(ckpt / "last.pt")["store"]["sampling_rate_hz"] == 100.0     # not rewritten
+
+
+def test_a_moved_store_and_another_batch_size_are_accepted(run, tmp_path, capsys):
+    moved = shutil.copytree(run / "s.zarr", tmp_path / "moved.zarr")
+    rc, ckpt = _resume(run, tmp_path, "--batch-size", "2", data=moved)
+    assert rc == 0 and load_checkpoint(ckpt / "last.pt")["epoch"] == 2
+    warnings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "batch_size 4 -> 2" in warnings[0]
