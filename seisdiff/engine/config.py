@@ -14,6 +14,7 @@ from pathlib import Path
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS, SAMPLERS
 from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES
 from seisdiff.errors import UserError
+from seisdiff.io.atomic import write_text_atomic
 
 
 @dataclass
@@ -98,7 +99,7 @@ class TrainConfig:
         return json.loads(json.dumps(dataclasses.asdict(self)))  # tuples → lists, plain types only
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
 
 def upgrade_saved(d: dict) -> dict:

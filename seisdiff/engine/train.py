@@ -17,6 +17,7 @@ import copy
 import json
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -37,6 +38,7 @@ from seisdiff.engine.model import UNet1d
 from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
+from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import open_store
 
 
@@ -149,6 +151,31 @@ def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log)
             "so the run no longer replays the uninterrupted one")
 
 
+def _tidy_checkpoint_dir(ckpt_dir: Path, epoch: int, log) -> None:
+    """What a run killed after last.pt of `epoch` left: metrics.jsonl rows of later epochs (they are
+    replayed) and torn lines, and the temporary files of interrupted atomic writes."""
+    for tmp in ckpt_dir.glob(".*.tmp"):
+        if tmp.is_file() and re.fullmatch(r"\..+\.\d+\.tmp", tmp.name):
+            tmp.unlink(missing_ok=True)
+            log(f"removed {tmp}, left by an interrupted write")
+    metrics = ckpt_dir / "metrics.jsonl"
+    if not metrics.is_file():
+        return
+    lines = metrics.read_text().splitlines()
+    kept = []
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue                                    # torn by a kill mid-write
+        if row.get("kind") == "epoch" and row.get("epoch", 0) > epoch:
+            break                                       # this epoch and all after it are not in last.pt
+        kept.append(line)
+    if kept != lines:
+        write_text_atomic(metrics, "".join(line + "\n" for line in kept))
+        log(f"{metrics}: dropped {len(lines) - len(kept)} line(s) after epoch {epoch} (not in last.pt; replayed)")
+
+
 def _init_state(cfg: TrainConfig, log) -> dict:
     """The checkpoint `cfg.init_from` that starts a fine-tuning run, checked against cfg: the same
     network and the same conditioning scalars (its scaling is kept, so model units stay its own)."""
@@ -178,6 +205,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
                   "band_hz": list(store.band_hz), "length": store.length, "n_channels": store.n_channels,
                   "filter": store.attrs.get("filter"), "preprocess": store.attrs.get("preprocess")}
     state = _resume_state(ckpt_dir, cfg, resume, store_info, log)
+    if rt.is_main:
+        _tidy_checkpoint_dir(ckpt_dir, state["epoch"] if state else 0, log)
 
     train_idx, val_idx = split_indices(store, cfg.data.val_fraction, cfg.seed)
     # statistics on the raw store's training records, once; a resumed run keeps the saved ones
@@ -266,13 +295,15 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
                        "ema": ema.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                        "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict(),
                        "store": store_info, "level_model": level_model}
-            save_checkpoint(ckpt_dir / "last.pt", payload)
+            # last.pt last: it is what --resume trusts, so a run killed before it replays this epoch
+            # (whose metrics rows `_tidy_checkpoint_dir` drops) and rewrites best.pt and epoch_NNNN.pt
             if improved:
                 save_checkpoint(ckpt_dir / "best.pt", payload)
             if (epoch + 1) % cfg.checkpoint_every == 0:
                 save_checkpoint(ckpt_dir / f"epoch_{epoch + 1:04d}.pt", payload)
             with open(ckpt_dir / "metrics.jsonl", "a") as f:
                 f.writelines(json.dumps(r) + "\n" for r in rows)
+            save_checkpoint(ckpt_dir / "last.pt", payload)
             val = f" val {row['val_loss']:.4f}" if "val_loss" in row else ""
             log(f"epoch {epoch + 1}/{cfg.epochs} step {step} loss {train_loss:.4f}{val} lr {row['lr']:.2e} "
                 f"|g| {grad_norm:.3g} {row['records_per_s']:.1f} rec/s")
