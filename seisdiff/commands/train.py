@@ -9,7 +9,8 @@ def add_arguments(p):
     p.add_argument("--resume", action="store_true", help="continue DIR/last.pt (with DIR/config.json unless --config)")
     p.add_argument("--config", metavar="FILE", help="TOML (or saved config.json) with settings; CLI options win")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--model-size", choices=["small", "large"], help="model preset (default small)")
+    p.add_argument("--model-size", choices=["small", "large"],
+                   help="model preset (default small); replaces the --config file's [model] network settings")
     p.add_argument("--batch-size", type=int, help="records per optimizer step, over all processes")
     p.add_argument("--lr", type=float, help="peak learning rate")
     p.add_argument("--seed", type=int, help="seed of the split, data order, noise and initial weights")

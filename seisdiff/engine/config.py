@@ -2,6 +2,9 @@
 command-line overrides applied last. The resolved configuration is saved next to the checkpoints.
 
 Resolution order: defaults → model-size preset → file ([model], [data] tables, top-level keys) → CLI.
+A model_size given on the command line (an override) is a CLI option too: its preset replaces the file's
+[model] network settings (a saved config.json holds a full [model] table); a file's own model_size
+only supplies the defaults its [model] table then changes.
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ class ModelConfig:
     n_scalars: int = 4                             # ln(scale) + metadata fields; set from [data] metadata_fields
 
 
+# ModelConfig fields that training sets from the store and [data], not from a preset
+FROM_THE_STORE = ("n_channels", "n_scalars")
 MODEL_SIZES = {
     "small": ModelConfig(),
     "large": ModelConfig(channels=(64, 128, 256, 384, 512), down_factors=(2, 4, 4, 4),
@@ -142,6 +147,10 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
             raise UserError(f"{path}: not valid TOML/JSON ({exc}); fix the file") from None
         d = upgrade_saved(d)
+    size = (overrides or {}).get("model_size")
+    if size in MODEL_SIZES:   # --model-size wins over the file's [model] table; an unknown one is refused below
+        preset = {k: v for k, v in dataclasses.asdict(MODEL_SIZES[size]).items() if k not in FROM_THE_STORE}
+        d["model"] = {**d.get("model", {}), **preset}
     for key, value in (overrides or {}).items():
         if value is None:
             continue
