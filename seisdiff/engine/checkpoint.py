@@ -47,8 +47,9 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated zip, pickle errors, foreign objects: all mean "unusable file"
-        raise UserError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
-                        "the file is corrupt or incomplete — use another checkpoint (best.pt, epoch_*.pt) or retrain") from None
+        raise UserError(f"{path}: not a readable checkpoint ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0][:120]}); the file is corrupt or incomplete — use another "
+                        "checkpoint (best.pt, epoch_*.pt) or retrain") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise UserError(f"{path}: not a seisdiff checkpoint; pass a file written by `seisdiff train`")
     return migrate(ckpt, path)
@@ -76,7 +77,8 @@ def check_compatible(saved_config: dict, config: dict, path) -> None:
     for key in ARCHITECTURE_KEYS:
         a, b = saved_config.get(key), config.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
-            diffs += [f"{key}.{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+            diffs += [f"{key}.{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b))
+                      if a.get(k) != b.get(k)]
         elif a != b:
             diffs.append(f"{key}: {a!r} vs {b!r}")
     if diffs:

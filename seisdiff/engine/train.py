@@ -191,7 +191,8 @@ def _init_state(cfg: TrainConfig, log) -> dict:
     return base
 
 
-def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, device: str = "auto", log=print) -> dict:
+def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, device: str = "auto",
+          log=print) -> dict:
     """Train on the store at data_path into checkpoint_dir; returns a summary of the last epoch."""
     rt = setup_runtime(device)
     log = log if rt.is_main else (lambda *a, **k: None)
@@ -218,7 +219,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     # the high-frequency level model (engine/hf_level.py), fitted on the real training records once
     level_model = state["level_model"] if state and "level_model" in state else \
         hf_level.fit(store, train_idx, log=log if rt.is_main else (lambda *a: None))
-    loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size, cfg.grad_accum)
+    loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size,
+                         cfg.grad_accum)
     steps_per_epoch = loader.steps_per_epoch()
     schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)
 
@@ -245,7 +247,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         log(f"resuming {last} at epoch {epoch0}, step {step}")
     model = torch.compile(raw_model) if cfg.compile else raw_model
     if rt.world_size > 1:
-        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[rt.device.index] if rt.device.type == "cuda" else None)
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[rt.device.index] if rt.device.type == "cuda" else None)
 
     denoiser = Denoiser(ema, schedule, scaler, cfg.target)
     val_batches, val_pool, val_offsets = (validation_set(store, val_idx, scaler, cfg.data, cfg.batch_size)
@@ -292,7 +295,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
                 rows += _diagnose(terms, micro_batches[-1], grad_norm, cfg, denoiser, store, val_pool, val_offsets,
                                   ckpt_dir / f"generation_epoch{epoch + 1:04d}.png", rt, log)
             payload = {"epoch": epoch + 1, "step": step, "best_val_loss": best, "model": raw_model.state_dict(),
-                       "ema": ema.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                       "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
+                       "scheduler": scheduler.state_dict(),
                        "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict(),
                        "store": store_info, "level_model": level_model}
             # last.pt last: it is what --resume trusts, so a run killed before it replays this epoch
