@@ -3,12 +3,16 @@ row per station of the array, in its order.
 
 From arrays of the grid (at the root or in a subgroup `stations` [station_table]; spellings in
 STATION_COLUMNS) or from a CSV given separately, whose header names the same columns; a CSV whose
-station names the file also has is matched by name (any row order), else taken in the array's order.
+station names the file also has is matched by name (any row order), else taken in the array's order:
+when the file has no names, when its names are a numeric index (`station` = 0, 1, 2 …) or none of them
+is in the CSV (one line says so); a CSV that names only some of the file's stations is refused.
 Names must be unique and non-empty; lat/lon finite. Anything else: InputError, one line.
 """
 from __future__ import annotations
 
 import csv
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +28,7 @@ STATION_COLUMNS = {
     "vs30_mps": ("vs30_mps", "vs30"),
     "network": ("network", "net"),
 }
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
 
 
 @dataclass
@@ -116,6 +121,13 @@ def _merge_csv(path, csv_path: Path, own: dict, n_stations: int, data_name) -> d
         file_names = np.char.strip(own["name"].astype(str))
         index = {n: i for i, n in enumerate(table["name"].tolist())}
         absent = [n for n in file_names.tolist() if n not in index]
+        numeric = all(_NUMBER.fullmatch(n) for n in file_names.tolist())
+        if absent and (numeric or len(absent) == len(file_names)):   # an index, or other names: the array's order
+            why = "are a numeric index" if numeric else "are none of the table's"
+            print(f"{csv_path.name}: the station names of {path.name} ({', '.join(file_names[:3].tolist())}"
+                  f"{', ...' if len(file_names) > 3 else ''}) {why}; its rows are taken in the array's order",
+                  file=sys.stderr)
+            return {**own, **table}
         if absent:
             raise InputError(csv_path, f"stations {absent[:3]} of {path.name} are not in the table "
                                        f"({len(absent)} missing); the table must list the array's stations")
