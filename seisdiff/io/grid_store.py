@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_r
                         network: str, components: list[str], start_time: str,
                         file_stem: str | None = None) -> list[Path]:
     """One station's (C, L) m/s² as files (`io.export.export_records`): mseed → `<stem>.mseed` (C traces,
-    float64 m/s², channel = component name, cut to 3 characters); sac (nm/s², idep=IACC) and at2 (g) →
+    float64 m/s², channels `mseed_channel_codes`); sac (nm/s², idep=IACC) and at2 (g) →
     `<stem>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole. The stem is
     `file_stem` (GridWriter passes `station_file_stems` of its table, unique per station), else the
     station name made a file name as there."""
@@ -102,9 +103,41 @@ def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_r
     meta = {"station": station, "network": network, "start_time": start_time}
     if fmt == "mseed":
         return export_records(folder, fmt, np.asarray(acc_mps2)[None], sampling_rate_hz, [safe],
-                              meta=[{**meta, "channel": ",".join(components)}])
+                              meta=[{**meta, "channel": ",".join(mseed_channel_codes(components, sampling_rate_hz))}])
     return export_records(folder, fmt, acc_mps2, sampling_rate_hz, [f"{safe}_{_file_name(c)}" for c in components],
                           meta=[{**meta, "channel": c} for c in components])
+
+
+_AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"), "Z": ("z", "u", "up", "ud", "vertical")}
+_AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}
+_mapping_said: set[tuple[str, ...]] = set()
+
+
+def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
+    """Distinct miniSEED channel codes (3 characters) for the grid's component names: the names themselves
+    when all fit and differ (ignoring case); else each name recognised as an axis by itself or its last
+    word (x/e/east → E, y/n/north → N, z/u/up → Z: 'vel_x', 'east') becomes band + 'N' (accelerometer) + the
+    axis (HNE at 80 samples/s or more, BN* at 10, MN* below), said once in a line on stderr, and the rest are
+    cut to 3 characters (export warns). UserError when the codes are still not distinct."""
+    names = [str(c) for c in components]
+    fit = all(len(c) <= 3 and not re.search(r"[.,\s]", c) for c in names)
+    if fit and len({c.upper() for c in names}) == len(names):
+        return names
+    band = "H" if sampling_rate_hz >= 80 else "B" if sampling_rate_hz >= 10 else "M"
+    axes = [_AXIS_OF.get(c.strip().lower()) or _AXIS_OF.get(re.split(r"[^a-z0-9]+", c.strip().lower())[-1])
+            for c in names]
+    codes = [f"{band}N{a}" if a else re.sub(r"[.,\s]", "_", c) for c, a in zip(names, axes)]
+    cut = [c[:3].upper() for c in codes]
+    if len(set(cut)) < len(cut):
+        same = [f"{n!r}" for n, c in zip(names, cut) if cut.count(c) > 1]
+        raise UserError(f"components {', '.join(same)} would get the same miniSEED channel code "
+                        f"({', '.join(c for c in cut)}: 3 characters); rename them in the grid (E/N/Z, x/y/z, "
+                        "east/north/up, or distinct 3-character codes) or choose --format sac or at2")
+    if any(axes) and tuple(names) not in _mapping_said:
+        _mapping_said.add(tuple(names))
+        print("grid: miniSEED channel codes: " + ", ".join(f"{n} as {c}" for n, c, a in zip(names, codes, axes) if a),
+              file=sys.stderr)
+    return codes
 
 
 def _file_name(text: str) -> str:
@@ -136,6 +169,8 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
     otherwise; a key an older output lacks counts as resume_defaults[k]). Station table, start time and component names are the source's."""
     import zarr
 
+    if settings.get("station_format") == "mseed":     # refuse clashing channel codes before any work
+        mseed_channel_codes(source.components, sampling_rate_hz)
     out = Path(out)
     if not (out / "zarr.json").is_file():
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
