@@ -42,8 +42,9 @@ DEFAULT_BLOCK_STATIONS = 64
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
                "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
-               "crossfade_split_hz")
-RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None}   # older outputs: none
+               "crossfade_split_hz", "pre_event_gate")
+RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None,     # older outputs: none
+                   "pre_event_gate": False}
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
 EVENT_OPTIONS = ("hypocenter", "magnitude")   # … of which waveform files take these too (their event's)
@@ -69,7 +70,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 block_stations: int = DEFAULT_BLOCK_STATIONS, station_format: str | None = None,
                 progress: bool = True, lf_merge: bool = True, device: str = "cpu", kappa_s: float | None = None,
                 compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None,
-                level_model: bool = True) -> GridRun:
+                level_model: bool = True, pre_event_gate: bool = False) -> GridRun:
     """Generate broadband acceleration (m/s²) for every station of a grid into the grid output `out`.
 
     model: checkpoint path, 'default' (the shipped model), a loaded checkpoint dict, or a tuple
@@ -78,6 +79,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     (lat, lon, depth_km), magnitude and variable are passed to `open_grid` for a path.
     sampler/steps/seed/batch_size/kappa_s/compile: as `generate` (default sampler and its steps).
     level_model: apply the checkpoint's high-frequency level model when it has one (`engine.hf_level`).
+    pre_event_gate: remove generated high frequencies before each trace's onset (`generate`, as `sample`).
     block_stations: stations read, generated and committed together. station_format: mseed | sac | at2
     to also write per-station files into `io.grid_store.station_files_dir(out, fmt)`, or None.
     world_size/rank: default WORLD_SIZE/RANK from the environment. log: one-line messages, warnings
@@ -124,7 +126,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
                     "kappa_s": kappa_s, "level_model": bool(level),
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
-                    "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz}
+                    "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate)}
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS)
         files = None if station_format is None else (station_files_dir(out, station_format), station_format)
@@ -171,7 +173,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                                             sampling_rate_hz=fs, lowpass_hz=cfg.lowpass_hz, window=settings["window"],
                                             device=device, metadata=meta, compile=compile, level_model=level,
                                             band_top_hz=settings["band_top_hz"], band_order=settings["band_order"],
-                                            crossfade_split_hz=settings["crossfade_split_hz"]):
+                                            crossfade_split_hz=settings["crossfade_split_hz"],
+                                            pre_event_gate=settings["pre_event_gate"]):
                 out_block[row[rid]] = bb_mps2
                 bar.update(n_channels)
             writer.write_block(b, out_block.reshape(n, c, n_out), files)
@@ -260,7 +263,7 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
         "batch_size": args.batch_size, "block_stations": args.block_stations or DEFAULT_BLOCK_STATIONS,
         "station_format": None if args.format == "zarr" else args.format, "progress": args.progress,
         "lf_merge": args.lf_merge, "device": device, "kappa_s": args.kappa_s, "compile": args.compile,
-        "level_model": args.level_model is not False,
+        "level_model": args.level_model is not False, "pre_event_gate": bool(args.pre_event_gate),
         "log": lambda line: print(f"sample: {line}", file=sys.stderr if line.startswith("warning") else sys.stdout)}
 
 
