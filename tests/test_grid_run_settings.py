@@ -1,4 +1,5 @@
 """What a grid run takes and what its resume compares (engine.grid_sample, io.grid, io.grid_store):
+a float32 time step or time coordinate stands for the rate it rounds (100 Hz, not 100.0000022 Hz);
 --pre-event-gate reaches the generation and is a setting a resume must share.
 
 Uses the tiny single-component model of tests/test_grid.py (DDIM, 2 steps).
@@ -13,7 +14,9 @@ from test_grid import FS, LOWPASS_HZ, tiny_checkpoint
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
 from seisdiff.engine.grid_sample import sample_grid
+from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
+from seisdiff.preprocess.whole import samples_at
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,32 @@ def _zarr(path, names=("A", "B"), lat=(34.0, 34.1), start="2019-07-06T03:19:53Z"
 def _run(tiny, grid, out, **kw):
     return sample_grid(tiny.ckpt, grid, out, **{"sampler": "ddim", "steps": 2, "batch_size": 64, "progress": False,
                                                 "log": lambda line: None, **kw})
+
+
+# ------------------------------------------------------------------------------------- float32 time steps
+@pytest.mark.parametrize("fs_hz,kind", [(100.0, "dt"), (50.0, "dt"), (40.0, "dt"), (100.0, "time")])
+def test_a_float32_time_step_is_the_rate_it_rounds(tiny, tmp_path, fs_hz, kind):
+    dt32 = np.float32(1 / fs_hz)
+    assert 1 / float(dt32) != fs_hz                                   # as stored, not that rate
+    grid, n = _h5(tmp_path / "g.h5", fs_hz, **({"dt": dt32} if kind == "dt" else
+                                               {"time": lambda m: (np.arange(m) * dt32).astype(np.float32)}))
+    out = tmp_path / "out.zarr"
+    run = _run(tiny, grid, out)
+    assert run.records_generated == 6
+    group = zarr.open_group(str(out), mode="r")
+    assert group.attrs["sampling_rate_hz"] == FS and group["acceleration"].shape == (2, 3, samples_at(n, fs_hz, FS))
+    assert group.attrs["settings"]["grid_dt_s"] == 1 / fs_hz          # the snapped step is the one used and kept
+
+
+def test_an_uneven_float32_time_coordinate_is_still_refused(tmp_path):
+    def jittered(m):
+        t = np.arange(m) * 0.01
+        t[m // 2] += 0.003                                            # 3 ms: far beyond float32 rounding
+        return t.astype(np.float32)
+
+    grid, _ = _h5(tmp_path / "g.h5", 100.0, time=jittered)
+    with pytest.raises(InputError, match="not evenly spaced"):
+        open_grid(grid)
 
 
 # ---------------------------------------------------------------------------------------- --pre-event-gate

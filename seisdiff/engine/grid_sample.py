@@ -268,17 +268,22 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
 
 
 def _check_rate(source, cfg) -> None:
-    """UserError unless the grid's rate carries the crossover and resamples to the model's."""
-    from seisdiff.dsp.resample import rational_factors
+    """UserError unless the grid's rate carries the crossover and resamples to the model's. A time step
+    stored rounded (float32 0.01 s is 100.0000022 Hz) is snapped to the rate it stands for
+    (`dsp.resample.snap_rate`, as `sample` does for waveform files) and kept: source.dt_s is set to it."""
+    from seisdiff.dsp.resample import snap_rate
 
     if source.sampling_rate_hz < 2.5 * cfg.lowpass_hz:
         raise UserError(f"{source.path}: sampled at {source.sampling_rate_hz:g} Hz, too coarse to carry the "
                         f"model's {cfg.lowpass_hz:g} Hz crossover; give a grid sampled at ≥ "
                         f"{2.5 * cfg.lowpass_hz:g} Hz")
     try:
-        rational_factors(source.sampling_rate_hz, cfg.sampling_rate_hz)
+        rate_hz = snap_rate(source.sampling_rate_hz, cfg.sampling_rate_hz)
     except ValueError as exc:
-        raise UserError(f"{source.path}: sampled at {source.sampling_rate_hz:g} Hz: {exc}") from None
+        raise UserError(f"{source.path}: sampled at {source.sampling_rate_hz:g} Hz: {exc}; resample the grid to "
+                        f"a rate such as {cfg.sampling_rate_hz:g} Hz, or correct its time step") from None
+    if rate_hz != source.sampling_rate_hz:
+        source.dt_s = 1.0 / rate_hz
 
 
 def _warn_level(source, acc_mps2: np.ndarray, cond_mps2: np.ndarray, lo: int, lowpass_hz: float, log) -> bool:

@@ -361,10 +361,15 @@ def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
         if factor is None:
             raise InputError(path, f"the time coordinate's units {time.attrs.get('units')!r} are not seconds "
                                    "(or '<seconds|ms|minutes> since <ISO date>'); fix them or give a dt_s attribute")
-        t = time.read().astype(np.float64) * factor
+        raw = time.read()
+        t = raw.astype(np.float64) * factor
         step = np.diff(t)
         dt_time = float((t[-1] - t[0]) / (len(t) - 1))
-        if not dt_time > 0 or np.abs(step - dt_time).max() > 1e-6 * dt_time + 1e-9:
+        # times stored as float32 are rounded to ~6e-8 of their size (4e-6 s at 60 s): the tolerance is
+        # that rounding (two values per step), not float64's
+        eps = np.finfo(raw.dtype).eps if raw.dtype.kind == "f" else 0.0
+        rounding_s = 2 * eps * float(np.abs(t).max())
+        if not dt_time > 0 or np.abs(step - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
             raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
                                    "to a constant time step")
         values.append(("the time coordinate", dt_time))
