@@ -1,6 +1,7 @@
 """What a grid run takes and what its resume compares (engine.grid_sample, io.grid, io.grid_store):
 a float32 time step or time coordinate stands for the rate it rounds (100 Hz, not 100.0000022 Hz);
---pre-event-gate reaches the generation and is a setting a resume must share.
+--out holding another grid's output is refused, not taken for this grid's; --pre-event-gate reaches the
+generation and is a setting a resume must share.
 
 Uses the tiny single-component model of tests/test_grid.py (DDIM, 2 steps).
 """
@@ -14,7 +15,7 @@ from test_grid import FS, LOWPASS_HZ, tiny_checkpoint
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
 from seisdiff.engine.grid_sample import sample_grid
-from seisdiff.errors import InputError
+from seisdiff.errors import InputError, UserError
 from seisdiff.io.grid import open_grid
 from seisdiff.preprocess.whole import samples_at
 
@@ -88,6 +89,33 @@ def test_an_uneven_float32_time_coordinate_is_still_refused(tmp_path):
     grid, _ = _h5(tmp_path / "g.h5", 100.0, time=jittered)
     with pytest.raises(InputError, match="not evenly spaced"):
         open_grid(grid)
+
+
+# ------------------------------------------------------------------------------------ another grid's output
+def test_another_grids_output_is_refused_not_resumed(tiny, tmp_path):
+    a = _zarr(tmp_path / "a.zarr")
+    out = tmp_path / "out.zarr"
+    assert _run(tiny, a, out).records_generated == 6
+    assert _run(tiny, a, out).records_generated == 0                 # the same grid resumes
+    before = zarr.open_group(str(out), mode="r")["acceleration"][:]
+    others = {"names": _zarr(tmp_path / "b.zarr", names=("X1", "X2"), scale=3.0),
+              "lat": _zarr(tmp_path / "c.zarr", lat=(36.0, 36.1)),
+              "start": _zarr(tmp_path / "d.zarr", start="2020-01-01T00:00:00Z"),
+              "moved": _zarr(tmp_path / "a_copy.zarr")}
+    for what, other in others.items():
+        with pytest.raises(UserError, match="another grid's output") as err:
+            _run(tiny, other, out)
+        assert "\n" not in str(err.value) and "another --out" in str(err.value), what
+    csv = tmp_path / "st.csv"
+    csv.write_text("station,lat,lon\nA,34.0,-118.0\nB,34.1,-118.1\n")
+    with pytest.raises(UserError, match="another grid's output"):     # a station table from a CSV: its own
+        _run(tiny, a, out, stations_csv=csv)
+    np.testing.assert_array_equal(zarr.open_group(str(out), mode="r")["acceleration"][:], before)
+    group = zarr.open_group(str(out), mode="r+")                     # an output from before identities were kept
+    group.attrs["settings"] = {k: v for k, v in group.attrs["settings"].items() if k != "grid"}
+    assert _run(tiny, a, out).records_generated == 0                 # compared by what it stores of its grid
+    with pytest.raises(UserError, match="another grid's output"):
+        _run(tiny, others["names"], out)
 
 
 # ---------------------------------------------------------------------------------------- --pre-event-gate

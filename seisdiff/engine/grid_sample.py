@@ -12,7 +12,9 @@ A block whose input is beyond any recorded ground motion gets one warning (`prep
 the likely unit error named), once per run.
 
 Resume: a block is committed after its data (and per-station files) are written; a rerun skips committed
-blocks and redoes the rest, so nothing is written twice. Under torchrun (WORLD_SIZE, RANK) rank r takes
+blocks and redoes the rest, so nothing is written twice. A rerun must be over the same grid
+(`io.grid_store.grid_identity`: path, array, units, start time, station table, --stations CSV) with the
+same RESUME_KEYS settings; another grid's output as --out is refused. Under torchrun (WORLD_SIZE, RANK) rank r takes
 blocks b with b % WORLD_SIZE == r and writes them into the one output.
 
 `grid_request(args, device)` turns the options of `seisdiff sample` into `sample_grid`'s arguments when
@@ -89,7 +91,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     from tqdm import tqdm
 
     from seisdiff.io.grid import GridSource, open_grid
-    from seisdiff.io.grid_store import FILE_FORMATS, create_grid_output, station_files_dir
+    from seisdiff.io.grid_store import FILE_FORMATS, create_grid_output, grid_identity, station_files_dir
 
     log = log or (lambda line: print(f"grid: {line}", file=sys.stderr))
     world = int(os.environ.get("WORLD_SIZE", "1")) if world_size is None else int(world_size)
@@ -126,9 +128,11 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
                     "kappa_s": kappa_s, "level_model": bool(level),
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
-                    "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate)}
+                    "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate),
+                    "grid": grid_identity(source, stations_csv)}
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
-                                    settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS)
+                                    settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS,
+                                    identity_key="grid")
         files = None if station_format is None else (station_files_dir(out, station_format), station_format)
         mine = [b for b in range(writer.n_blocks) if b % world == rank]
         committed = writer.committed()

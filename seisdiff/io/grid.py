@@ -80,7 +80,8 @@ class GridSource:
 
     n_stations (= len), n_components, n_samples; dt_s, sampling_rate_hz; start_time (ISO UTC or '');
     units (as the file declares), quantity (acceleration | velocity | displacement); components (C,)
-    names; stations (StationTable); magnitude, hypocenter (lat, lon, depth_km) given at opening.
+    names; stations (StationTable); magnitude, hypocenter (lat, lon, depth_km) given at opening;
+    variable: the data array's name.
     """
 
     def __init__(self, path, backend: Backend, data: Node, perm: tuple[int, int, int] | None,
@@ -88,6 +89,7 @@ class GridSource:
                  stations: StationTable, hypocenter=None, magnitude=None):
         self.path = Path(path)
         self._backend, self._data, self._perm = backend, data, perm
+        self.variable = data.name                     # the data array's name in the file
         self.units, self.quantity = units, quantity
         self.dt_s, self.start_time = dt_s, start_time
         self.components, self.stations = components, stations

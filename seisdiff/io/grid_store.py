@@ -161,12 +161,48 @@ def station_file_stems(stations) -> list[str]:
     return stems
 
 
+def station_table_sha256(names, lat, lon, vs30_mps) -> str:
+    """sha256 (hex) of a station table's names, lat, lon and vs30 (float64; NaN for unknown vs30)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update("\x00".join(str(n) for n in names).encode("utf-8"))
+    for values in (lat, lon, vs30_mps):
+        h.update(np.ascontiguousarray(np.asarray(values, np.float64)).tobytes())
+    return h.hexdigest()
+
+
+def grid_identity(source: GridSource, stations_csv=None) -> dict:
+    """What makes `source` the grid an output was made from (`create_grid_output` compares it on resume):
+    its resolved path, data array, units, start time, station table (`station_table_sha256`) and the
+    --stations CSV's content (sha256; None without one)."""
+    import hashlib
+
+    table = source.stations
+    return {"source": str(Path(source.path).resolve()), "variable": str(getattr(source, "variable", "")),
+            "units": source.units, "start_time": source.start_time,
+            "stations_sha256": station_table_sha256(table.names, table.lat, table.lon, table.vs30_mps),
+            "stations_csv_sha256": None if stations_csv is None
+            else hashlib.sha256(Path(stations_csv).read_bytes()).hexdigest()}
+
+
+def _stored_identity(group, attrs: dict) -> dict:
+    """The identity of an output made before outputs recorded it: what it stores of its grid."""
+    return {"source": attrs.get("source"), "units": attrs.get("source_units"), "start_time": attrs.get("start_time"),
+            "stations_sha256": station_table_sha256(as_strings(group["station"][:]), group["lat"][:],
+                                                    group["lon"][:], group["vs30_mps"][:])}
+
+
 def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate_hz: float, block_stations: int,
-                       settings: dict, resume_keys=(), resume_defaults: dict | None = None) -> GridWriter:
+                       settings: dict, resume_keys=(), resume_defaults: dict | None = None,
+                       identity_key: str | None = None) -> GridWriter:
     """Open the output `out` of a run over `source`, creating it when absent (atomically: built under a
     temporary name, then renamed, so concurrent ranks agree on one). An existing output must have been
     made from a grid of the same shape with the same `settings[k]` for k in resume_keys (UserError
-    otherwise; a key an older output lacks counts as resume_defaults[k]). Station table, start time and component names are the source's."""
+    otherwise; a key an older output lacks counts as resume_defaults[k]). identity_key: the settings entry
+    holding `grid_identity` of the source; an output made from another grid (any of its fields differ;
+    an older output without it: the fields it stores) is one UserError ('holds another grid's output').
+    Station table, start time and component names are the source's."""
     import zarr
 
     if settings.get("station_format") == "mseed":     # refuse clashing channel codes before any work
@@ -197,6 +233,15 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
     if attrs.get("schema") != OUTPUT_SCHEMA:
         raise UserError(f"{out}: a Zarr group that is not a seisdiff grid output; choose another --out")
     old = attrs.get("settings", {})
+    if identity_key is not None:
+        now = _jsonable(settings[identity_key])
+        there = old.get(identity_key) or _stored_identity(group, attrs)
+        differ = [k for k in there if k in now and there[k] != now[k]]
+        if differ:
+            shown = "; ".join(f"{k.removesuffix('_sha256')} differ" if k.endswith("_sha256")
+                              else f"{k}: {there[k]!r} vs {now[k]!r}" for k in differ)
+            raise UserError(f"{out}: holds another grid's output (there vs now: {shown}); choose another --out "
+                            "or remove it")
     defaults = resume_defaults or {}
     diffs = [f"{k}: {old.get(k, defaults.get(k))!r} vs {_jsonable(settings.get(k))!r}" for k in resume_keys
              if old.get(k, defaults.get(k)) != _jsonable(settings.get(k))]
