@@ -255,9 +255,9 @@ def test_resume_after_interruption_writes_nothing_twice(tiny, tmp_path, monkeypa
     writes, generated = [], []
     real_write, real_generate = GridWriter.write_block, grid_sample.generate
 
-    def write_block(self, b, acc_mps2, files=None):
+    def write_block(self, b, acc_mps2, files=None, **kw):
         writes.append(b)
-        return real_write(self, b, acc_mps2, files)
+        return real_write(self, b, acc_mps2, files, **kw)
 
     def interrupted(*args, **kw):
         for item in real_generate(*args, **kw):

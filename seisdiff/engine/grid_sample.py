@@ -8,8 +8,12 @@ Per block of `block_stations` stations (memory ∝ block × components × sample
   conditioning) → the output block (`io.grid_store.GridWriter`, per-station files on request).
 With a single-component model each component of a station is its own record (id `<station>_<component>`),
 so it gets its own noise; a C-component model takes the station's components together.
-A block whose input is beyond any recorded ground motion gets one warning (`preprocess.whole.level_warning`,
-the likely unit error named), once per run.
+Unusable input is skipped trace by trace (a C-component model: station by station), each station named
+in one warning line (the first MAX_SKIP_LINES of a run; the rest counted): NaN or inf samples, no signal
+(all zero or constant), a level beyond any recorded ground motion (`preprocess.whole.level_warning`, the
+likely unit error named). Its output rows stay NaN (never mistaken for ground motion, unlike zeros) and its
+block is committed like any: the output's attribute `skipped_stations` ({station: reason}) and per-station
+array `skipped` list them, and a rerun into the same output does not retry them.
 
 Resume: a block is committed after its data (and per-station files) are written; a rerun skips committed
 blocks and redoes the rest, so nothing is written twice. A rerun must be over the same grid
@@ -25,7 +29,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +45,8 @@ from seisdiff.preprocess.regions import region_of
 from seisdiff.preprocess.whole import condition_whole, config_for_model, level_warning, samples_at
 
 DEFAULT_BLOCK_STATIONS = 64
+SKIP_ATTR = "attribute skipped_stations"
+MAX_SKIP_LINES = 20     # unusable stations named one line each per run; the rest counted in one line
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
                "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
@@ -61,6 +67,8 @@ class GridRun:
     seconds: float
     blocks_total: int
     blocks_done: int            # committed blocks of the whole output after this run (all ranks)
+    records_bad: int = 0        # traces not generated now: unusable input (NaN, no signal, impossible level)
+    stations_skipped: list = field(default_factory=list)   # every station the output skips (all runs, all ranks)
 
     @property
     def records_per_s(self) -> float:
@@ -141,7 +149,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         skipped = sum(n for b, n in zip(mine, per_block) if b in committed)
         bar = tqdm(total=sum(per_block), initial=skipped, unit="rec", disable=not progress, dynamic_ncols=True,
                    desc=f"grid{f' rank {rank}' if world > 1 else ''}")
-        t0, generated, warned = time.perf_counter(), 0, False
+        t0, generated, bad_records, bad_stations = time.perf_counter(), 0, 0, 0
         # where each station sits among all of the grid's (one event) by distance, for the level model
         ln_distance_rel = relative_ln_distance(np.full(source.n_stations, "grid"), source.distance_km)
         regions = np.array([region_of(lat, lon) for lat, lon in zip(source.stations.lat, source.stations.lon)])
@@ -150,10 +158,16 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                   and hf_level.unseen(level, regions).any() else None)
         for b in todo:
             lo, hi = writer.block_range(b)
-            acc_mps2 = source.read_block(lo, hi)
             n, c = hi - lo, source.n_components
-            cond_mps2 = condition_whole(acc_mps2, source.sampling_rate_hz, cfg)[1]      # (n, C, n_out)
-            warned = warned or _warn_level(source, acc_mps2, cond_mps2, lo, cfg.lowpass_hz, log)
+            cond_mps2, problems, level_lines = _read_checked(source, lo, hi, cfg)   # (n, C, n_out) m/s²; (n, C)
+            use = problems == ""                                             # (n, C): the traces generated
+            if n_channels > 1:       # the model takes a station's components together
+                use &= use.all(axis=1, keepdims=True)
+            reasons = [_skip_reason(source, problems[i], use[i], level_lines[i]) for i in range(n)]
+            for i in np.flatnonzero([bool(r) for r in reasons]):
+                if bad_stations < MAX_SKIP_LINES:
+                    log(f"warning: {source.path.name}: station {str(source.stations.names[lo + i])!r}: {reasons[i]}")
+                bad_stations += 1
             names = source.stations.names[lo:hi]
             columns = source.columns(lo, hi)
             if kappa_s is not None:
@@ -170,27 +184,39 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
             if within is not None:     # the traces' rows: (station, component) for a one-channel model
                 per = c if n_channels == 1 else 1
                 meta = {**meta, "level_within": within[lo * per:hi * per]}
-            out_block = np.empty(cond.shape, np.float32)
-            row = {rid: i for i, rid in enumerate(ids)}
+            keep = np.flatnonzero(use.reshape(-1) if n_channels == 1 else use.all(axis=1))   # the records made
+            if len(keep) < len(ids):
+                ids, cond = [ids[i] for i in keep], cond[keep]
+                meta = {k: np.asarray(v)[keep] for k, v in meta.items()}
+            out_block = np.full((n * c // n_channels, n_channels, n_out), np.nan, np.float32)   # skipped: NaN
+            row = {rid: i for i, rid in zip(keep, ids)}
+            bad_records += n * c - len(keep) * n_channels
+            bar.update(n * c - len(keep) * n_channels)
             for rid, _, bb_mps2 in generate(denoiser, scaler, config, cond, ids, realizations=1, steps=steps,
                                             sampler=sampler, seed=seed, batch_size=batch_size, lf_merge=lf_merge,
                                             sampling_rate_hz=fs, lowpass_hz=cfg.lowpass_hz, window=settings["window"],
                                             device=device, metadata=meta, compile=compile, level_model=level,
                                             band_top_hz=settings["band_top_hz"], band_order=settings["band_order"],
                                             crossfade_split_hz=settings["crossfade_split_hz"],
-                                            pre_event_gate=settings["pre_event_gate"]):
+                                            pre_event_gate=settings["pre_event_gate"]) if ids else ():
                 out_block[row[rid]] = bb_mps2
                 bar.update(n_channels)
-            writer.write_block(b, out_block.reshape(n, c, n_out), files)
-            generated += n * c
+            writer.write_block(b, out_block.reshape(n, c, n_out), files, skipped=reasons)
+            generated += len(keep) * n_channels
             bar.set_postfix_str(f"{generated / max(time.perf_counter() - t0, 1e-9):.2f} rec/s", refresh=False)
         bar.close()
+        if bad_stations > MAX_SKIP_LINES:
+            log(f"warning: {source.path.name}: {bad_stations - MAX_SKIP_LINES} more stations skipped as above, "
+                "not shown; the output's attribute skipped_stations lists every one with its reason")
+        listed = writer.publish_skipped()       # {station: reason} of the committed blocks, into the attrs
+        unusable = f"; {len(listed)} station(s) skipped as unusable input (NaN in the output; {SKIP_ATTR})"
         seconds = time.perf_counter() - t0
         run = GridRun(Path(out), None if files is None else files[0], generated, skipped, seconds,
-                      writer.n_blocks, len(writer.committed()))
+                      writer.n_blocks, len(writer.committed()), bad_records, sorted(listed))
         log(f"{generated} records generated ({skipped} already written) in {seconds:.1f} s "
             f"({run.records_per_s:.2f} records/s); {run.blocks_done}/{run.blocks_total} blocks committed in {out}"
-            f"{f'; per-station files in {run.files_dir}' if run.files_dir else ''}")
+            f"{f'; per-station files in {run.files_dir}' if run.files_dir else ''}"
+            f"{unusable if listed else ''}")
         return run
     finally:
         if own_source:
@@ -223,11 +249,14 @@ def _grid_within(source, cfg, writer, n_channels: int, log) -> np.ndarray:
     t0, feats, vertical = time.perf_counter(), [], []
     for b in range(writer.n_blocks):
         lo, hi = writer.block_range(b)
-        cond_mps2 = condition_whole(source.read_block(lo, hi), source.sampling_rate_hz, cfg)[1]  # (n, C, n_out)
+        cond_mps2, problems, _ = _read_checked(source, lo, hi, cfg)          # (n, C, n_out), (n, C)
+        unusable = problems != ""
         if n_channels == 1:
-            cond_mps2 = cond_mps2.reshape(-1, 1, cond_mps2.shape[-1])
+            cond_mps2, unusable = cond_mps2.reshape(-1, 1, cond_mps2.shape[-1]), unusable.reshape(-1, 1)
             vertical.append(np.tile(vertical_flag(source.components), hi - lo))
-        feats.append(hf_level.features(cond_mps2, cfg.sampling_rate_hz, cfg.lowpass_hz, np.zeros(len(cond_mps2))))
+        block = hf_level.features(cond_mps2, cfg.sampling_rate_hz, cfg.lowpass_hz, np.zeros(len(cond_mps2)))
+        block[unusable.any(axis=1)] = np.nan        # skipped stations place no other among them
+        feats.append(block)
     feats = np.concatenate(feats)
     log(f"level model: the {source.n_stations} stations' conditioning placed among the grid's in "
         f"{time.perf_counter() - t0:.1f} s")
@@ -290,13 +319,57 @@ def _check_rate(source, cfg) -> None:
         source.dt_s = 1.0 / rate_hz
 
 
-def _warn_level(source, acc_mps2: np.ndarray, cond_mps2: np.ndarray, lo: int, lowpass_hz: float, log) -> bool:
-    """Warn for the block's first station beyond any recorded ground motion (`level_warning`: its raw
-    peak or low band); True when it warned."""
-    for i, (station_mps2, low_mps2) in enumerate(zip(acc_mps2, cond_mps2)):
-        line = level_warning(max(demeaned_peak_mps2(x) for x in station_mps2), float(np.abs(low_mps2).max()),
-                             lowpass_hz, source.units, source.quantity, advice="check the grid's 'units' attribute")
+def _read_checked(source, lo: int, hi: int, cfg) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Stations lo..hi read and conditioned: ((n, C, n_out) m/s², (n, C) why each trace cannot be generated
+    (UNUSABLE keys; '' where it can), (n,) the `level_warning` line of each station's strongest trace
+    beyond any recorded ground motion, or ''). Unusable: NaN or inf samples, no signal (all zero or
+    constant), a level beyond any recorded ground motion (its raw peak or low band). Each trace is judged and
+    conditioned on its own: an unusable one (conditioned as zeros) changes nothing of the others."""
+    from seisdiff.io.grid import nonfinite_traces
+
+    acc_mps2 = source.read_block(lo, hi)
+    problems = np.full(acc_mps2.shape[:2], "", dtype=object)
+    nonfinite = nonfinite_traces(acc_mps2)
+    problems[nonfinite] = "nonfinite"
+    acc_mps2[nonfinite] = 0.0
+    cond_mps2 = condition_whole(acc_mps2, source.sampling_rate_hz, cfg)[1]
+    level_lines, worst = [""] * len(acc_mps2), np.zeros(len(acc_mps2))
+    for i, j in zip(*np.nonzero(~nonfinite)):
+        peak = demeaned_peak_mps2(acc_mps2[i, j])
+        if not peak > 0:
+            problems[i, j] = "zero"
+            continue
+        line = level_warning(peak, float(np.abs(cond_mps2[i, j]).max()), cfg.lowpass_hz, source.units,
+                             source.quantity, advice="check the grid's 'units' attribute")
         if line:
-            log(f"warning: {source.path.name}: station {source.stations.names[lo + i]!r}: {line}")
-            return True
-    return False
+            problems[i, j] = "level"
+            if peak > worst[i]:
+                level_lines[i], worst[i] = line, peak
+    return cond_mps2, problems, level_lines
+
+
+UNUSABLE = {"nonfinite": "NaN or inf samples (fill them in the grid)",
+            "zero": "no signal, all samples zero or constant (check the simulation's output there)"}
+
+
+def _skip_reason(source, problems, use, level_line: str) -> str:
+    """'' when all of a station's traces are generated; else one line: what is wrong with which component,
+    and what is skipped (NaN in the output; a rerun into the same --out does not retry it)."""
+    if use.all():
+        return ""
+    comps = source.components
+    by_kind: dict[str, list[str]] = {}
+    for j, kind in enumerate(problems):
+        if kind:
+            by_kind.setdefault(kind, []).append(comps[j])
+    whole = len(by_kind) == 1 and len(next(iter(by_kind.values()))) == len(comps)     # one problem, every trace
+    what = "; ".join(f"{'' if whole else '/'.join(cs) + ': '}{level_line if kind == 'level' else UNUSABLE[kind]}"
+                     for kind, cs in by_kind.items())
+    if use.any():
+        off = [comps[j] for j in np.flatnonzero(~use)]
+        skipped = f"component{'s' if len(off) > 1 else ''} {'/'.join(off)} skipped (NaN in the output), " \
+                  "the others generated"
+    else:
+        together = "" if problems.all() else " (the model takes its components together)"
+        skipped = f"skipped{together}, its output is NaN"
+    return f"{what} — {skipped}; a rerun into this --out leaves it so: fix the grid and sample it into another --out"

@@ -115,7 +115,9 @@ class GridSource:
         return self.n_samples * self.dt_s
 
     def read_block(self, lo: int, hi: int) -> np.ndarray:
-        """Stations lo..hi-1 → (n, C, T) float64 acceleration in m/s² (only those stations are read)."""
+        """Stations lo..hi-1 → (n, C, T) float64 acceleration in m/s² (only those stations are read).
+        A trace with any non-finite sample (NaN or inf) comes back all NaN (`nonfinite_traces` finds them);
+        the others are read as if it were not there."""
         lo, hi = max(0, int(lo)), min(int(hi), self.n_stations)
         if self._perm is None:
             raw = self._data.read(slice(lo, hi))
@@ -127,10 +129,12 @@ class GridSource:
         x = np.asarray(raw, dtype=np.float64)
         if self._scale != 1.0 or self._offset != 0.0:
             x = x * self._scale + self._offset
-        if not np.isfinite(x).all():
-            bad = lo + int(np.flatnonzero(~np.isfinite(x).reshape(len(x), -1).all(1))[0])
-            raise InputError(self.path, f"station {self.stations.names[bad]!r} has non-finite samples (NaN or inf); "
-                                        "fill or drop it before sampling")
+        bad = nonfinite_traces(x)
+        if bad.any():
+            x[bad] = 0.0                         # differentiated apart from the others, then marked
+            acc = self.to_mps2(x)
+            acc[bad] = np.nan
+            return acc
         return self.to_mps2(x)
 
     def to_mps2(self, samples: np.ndarray) -> np.ndarray:
@@ -190,6 +194,11 @@ class GridSource:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def nonfinite_traces(block: np.ndarray) -> np.ndarray:
+    """(n, C) bool: the traces of a (n, C, T) block holding any NaN or inf sample."""
+    return ~np.isfinite(block).all(axis=-1)
 
 
 def looks_like_grid(path) -> bool:

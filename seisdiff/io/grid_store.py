@@ -30,9 +30,11 @@ class GridWriter:
 
     Layout: `acceleration` float32 (S, C, L) m/s² (dimension_names station, component, time; chunks of
     one block of stations, uncompressed); `station`, `network`, `lat`, `lon`, `vs30_mps`, `distance_km`,
-    `magnitude` (S,); `component` (C,); `committed` uint8 (n_blocks,), one chunk per block. Group
+    `magnitude` (S,); `component` (C,); `committed` uint8 (n_blocks,), one chunk per block; `skipped` str
+    (S,), why the run skipped a station's input ('' none; its rows are NaN), one chunk per block. Group
     attributes: units='m/s^2', dt_s, sampling_rate_hz, start_time, components, layout, block_stations,
-    n_blocks, schema, source, settings. `open_grid` reads it back like any input grid.
+    n_blocks, schema, source, settings, skipped_stations ({station: reason}, `publish_skipped`).
+    `open_grid` reads it back like any input grid.
 
     Commit: a block's signal chunk is written (zarr's LocalStore writes each file atomically: temporary
     name, then rename), its per-station files too, and only then its `committed` chunk becomes 1. A run
@@ -66,8 +68,11 @@ class GridWriter:
     def committed(self) -> set[int]:
         return {int(b) for b in np.flatnonzero(self.group["committed"][:])}
 
-    def write_block(self, b: int, acc_mps2: np.ndarray, files: tuple[Path, str] | None = None) -> None:
-        """Write block b ((n, C, L) m/s²), its per-station files when `files` = (folder, fmt), then commit it."""
+    def write_block(self, b: int, acc_mps2: np.ndarray, files: tuple[Path, str] | None = None,
+                    skipped=None) -> None:
+        """Write block b ((n, C, L) m/s²), its per-station files when `files` = (folder, fmt), then commit it.
+        A trace all NaN is one the run skipped: it gets no file. skipped: (n,) why each station was skipped
+        (wholly or some components), '' for none; recorded in the array `skipped` with the block."""
         lo, hi = self.block_range(b)
         acc = np.asarray(acc_mps2, dtype=np.float32)
         if acc.shape != (hi - lo, *self.group["acceleration"].shape[1:]):
@@ -77,10 +82,42 @@ class GridWriter:
             folder, fmt = files
             stems = self.file_stems()
             for i in range(hi - lo):
-                write_station_files(folder, fmt, acc[i], float(self.attrs["sampling_rate_hz"]),
-                                    str(self.stations[lo + i]), str(self.network[lo + i]), self.components,
-                                    str(self.attrs.get("start_time", "")), file_stem=stems[lo + i])
+                made = np.flatnonzero(~np.isnan(acc[i]).all(axis=-1))          # the generated components
+                if len(made):
+                    write_station_files(folder, fmt, acc[i][made], float(self.attrs["sampling_rate_hz"]),
+                                        str(self.stations[lo + i]), str(self.network[lo + i]),
+                                        [self.components[j] for j in made],
+                                        str(self.attrs.get("start_time", "")), file_stem=stems[lo + i])
+        if skipped is not None and (any(skipped) or "skipped" in self.group):
+            self._skipped_array()[lo:hi] = np.asarray([str(r) for r in skipped], dtype=str)
         self.group["committed"][b:b + 1] = np.ones(1, np.uint8)
+
+    def _skipped_array(self):
+        """The per-station array `skipped` (one chunk per block), made in an output that predates it."""
+        if "skipped" not in self.group:
+            try:
+                _skipped_array(self.group, self.n_stations, self.block_stations)
+            except Exception:       # another rank made it first (zarr raises its own type)
+                if "skipped" not in self.group:
+                    raise
+        return self.group["skipped"]
+
+    def skipped_stations(self) -> dict[str, str]:
+        """{station: why it was skipped} over the committed blocks."""
+        if "skipped" not in self.group:
+            return {}
+        reasons = as_strings(self.group["skipped"][:])
+        done = self.committed()
+        return {str(self.stations[i]): str(r) for i, r in enumerate(reasons)
+                if r and i // self.block_stations in done}
+
+    def publish_skipped(self) -> dict[str, str]:
+        """Copy `skipped_stations` into the group attribute of that name (when it changed); returns it.
+        Ranks each publish at their end: the array is exact at every moment, the attribute once all ended."""
+        listed = self.skipped_stations()
+        if dict(self.group.attrs).get("skipped_stations", {}) != listed:
+            self.group.attrs["skipped_stations"] = listed
+        return listed
 
 
 def station_files_dir(out: Path, fmt: str) -> Path:
@@ -251,6 +288,12 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
     return GridWriter(out, group)
 
 
+def _skipped_array(group, n_stations: int, block_stations: int):
+    """`skipped` (S,) str: why the run skipped a station ('' none), one chunk per block (ranks apart)."""
+    return group.create_array("skipped", shape=(n_stations,), chunks=(block_stations,), dtype=str,
+                              dimension_names=("station",))
+
+
 def _jsonable(value):
     return json.loads(json.dumps(value))
 
@@ -278,6 +321,7 @@ def _build(path: Path, source: GridSource, n_samples, sampling_rate_hz, block_st
         arr = group.create_array(name, shape=(n,), dtype="float64", fill_value=np.nan, dimension_names=("station",))
         arr[:] = np.asarray(values, np.float64)
     group.create_array("committed", shape=(n_blocks,), chunks=(1,), dtype="uint8", fill_value=0)
+    _skipped_array(group, n, block_stations)
     group.attrs.update({
         "schema": OUTPUT_SCHEMA, "units": "m/s^2", "quantity": "acceleration",
         "dt_s": 1.0 / sampling_rate_hz, "sampling_rate_hz": sampling_rate_hz, "start_time": source.start_time,
