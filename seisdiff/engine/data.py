@@ -95,7 +95,13 @@ class BatchLoader:
         self._resident = RecordPool.read(store, self.indices, cfg.block_records) if fits else None
 
     def steps_per_epoch(self) -> int:
-        return sum(len(chunk) // self.batch_size for chunk in self._pool_chunks(0))
+        """Steps of epoch 0 (every epoch's when the records are resident; see `steps_in_epoch`)."""
+        return self.steps_in_epoch(0)
+
+    def steps_in_epoch(self, epoch: int) -> int:
+        """The exact number of steps `epoch(epoch)` yields, without reading records. Streamed epochs (records
+        read pool by pool) differ in length: each pool drops its own remainder of a batch."""
+        return sum(len(chunk) // self.batch_size for chunk in self._pool_chunks(epoch))
 
     def _pool_chunks(self, epoch: int) -> list[np.ndarray]:
         """Record indices per pool: all of them when resident, else whole blocks in a shuffled order."""
@@ -108,9 +114,16 @@ class BatchLoader:
         return [np.sort(self.indices[np.isin(block_of, blocks[i:i + per_pool])])
                 for i in range(0, len(blocks), per_pool)]
 
-    def epoch(self, epoch: int):
-        """Iterator over the steps of `epoch`: each a list of this process's micro-batches."""
+    def epoch(self, epoch: int, start: int = 0):
+        """Iterator over the steps of `epoch`: each a list of this process's micro-batches. With `start`, the
+        steps from position `start` on (the same batches; pools wholly before it are not read)."""
+        if start < 0:
+            raise ValueError(f"start {start} < 0")
         for k, chunk in enumerate(self._pool_chunks(epoch)):
+            n_steps = len(chunk) // self.batch_size
+            if start >= n_steps:                   # a pool wholly before `start`: its batches are skipped unread
+                start -= n_steps
+                continue
             pool = self._resident if self._resident is not None else \
                 RecordPool.read(self.store, chunk, self.cfg.block_records)
             rng = np.random.default_rng([self.seed, epoch, k])
@@ -119,10 +132,11 @@ class BatchLoader:
                                    size=len(pool))
             signs = rng.choice([-1.0, 1.0], size=len(pool)) if self.cfg.flip_polarity else np.ones(len(pool))
             hide = rng.random(len(pool)) < self.cfg.metadata_dropout
-            for step in range(len(pool) // self.batch_size):
+            for step in range(start, len(pool) // self.batch_size):
                 batch = order[step * self.batch_size:(step + 1) * self.batch_size]
                 yield [self._micro_batch(pool, batch[j * self.micro:(j + 1) * self.micro], offsets, signs, hide)
                        for j in range(self.first_micro, self.first_micro + self.grad_accum)]
+            start = 0
 
     def _micro_batch(self, pool: RecordPool, rows, offsets, signs, hide) -> dict:
         return make_batch(pool, rows, offsets[rows], signs[rows], self.window, self.scaler, self.cfg.use_metadata,

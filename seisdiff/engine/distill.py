@@ -153,14 +153,25 @@ def distill(cfg: DistillConfig, log=print) -> Path:
             log(f"distill: resuming round {n} at step {step}")
         student = Denoiser(student_net, schedule, scaler, config.target).train()
         log(f"distill: round {k + 1}/{len(plan)}: {2 * n} → {n} DDIM steps, {cfg.steps_per_round} optimizer steps")
-        per_epoch, losses = loader.steps_per_epoch(), []
+        losses = []
+
+        def save_state():
+            save_checkpoint(out / "last.pt", {
+                "round": n, "step": step, "model": student_net.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "distill_config": _resume_view(cfg)})
+
+        def log_row():
+            row = {"round": n, "step": step, "loss": float(np.mean(losses)), "lr": scheduler.get_last_lr()[0],
+                   "seconds": round(time.perf_counter() - t0, 1)}
+            with open(out / "distill.jsonl", "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            log(f"distill: round {n} step {step} loss {row['loss']:.4g}")
+            losses.clear()
+
+        epoch, position = locate(loader, k, step)       # a resumed round continues its batch sequence
         while step < cfg.steps_per_round:
-            epoch, position = divmod(step, per_epoch)        # a resumed round continues its batch sequence
-            for j, (batch,) in enumerate(loader.epoch(1000 * k + epoch)):
-                if j < position:
-                    continue
-                if step >= cfg.steps_per_round:
-                    break
+            before = step
+            for (batch,) in loader.epoch(1000 * k + epoch, start=position):
                 loss = distill_loss(student, teacher, batch, n, seed=step_seed(cfg.seed, step, n))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -170,24 +181,40 @@ def distill(cfg: DistillConfig, log=print) -> Path:
                 step += 1
                 losses.append(float(loss.detach()))
                 if step % cfg.log_every == 0 or step == cfg.steps_per_round:
-                    row = {"round": n, "step": step, "loss": float(np.mean(losses)), "lr": scheduler.get_last_lr()[0],
-                           "seconds": round(time.perf_counter() - t0, 1)}
-                    with open(out / "distill.jsonl", "a") as fh:
-                        fh.write(json.dumps(row) + "\n")
-                    log(f"distill: round {n} step {step} loss {row['loss']:.4g}")
-                    losses = []
-                    save_checkpoint(out / "last.pt", {
-                        "round": n, "step": step, "model": student_net.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "distill_config": _resume_view(cfg)})
+                    log_row()
+                    save_state()
                     if time.perf_counter() - t0 > budget_s and step < cfg.steps_per_round:
                         raise UserError(f"distill: the --max-minutes budget ran out in round {n} at step {step}; "
                                         "re-run the same command to continue")
+                if step >= cfg.steps_per_round:
+                    break
+            if step == before:                           # never spin: every pass must take a step
+                raise UserError(f"distill: epoch {1000 * k + epoch} of {store.path} gave no batch from position "
+                                f"{position} (round {n}, step {step}); data.block_records "
+                                f"{config.data.block_records} or data.max_memory_gb {config.data.max_memory_gb:g} "
+                                f"leave no full batch of {cfg.batch_size} records per pool")
+            epoch, position = epoch + 1, 0
         save_checkpoint(done, _student_checkpoint(student_net, teacher_ckpt, n, cfg, step))
         state = None
     final = out / "distilled.pt"
     save_checkpoint(final, load_checkpoint(out / f"round_{plan[-1]}.pt"))
     log(f"distill: {final} samples with {plan[-1]} DDIM steps")
     return final
+
+
+def locate(loader: BatchLoader, k: int, step: int) -> tuple[int, int]:
+    """(epoch of round k counted from 0, position in it) of a round's `step`: the epochs' real lengths walked
+    in order (a streamed training set's epochs differ in length)."""
+    epoch = 0
+    while True:
+        n_steps = loader.steps_in_epoch(1000 * k + epoch)
+        if n_steps <= 0:
+            raise UserError(f"distill: epoch {1000 * k + epoch} of {loader.store.path} holds no full batch of "
+                            f"{loader.batch_size} records (data.block_records {loader.cfg.block_records}, "
+                            f"data.max_memory_gb {loader.cfg.max_memory_gb:g}); lower --batch-size")
+        if step < n_steps:
+            return epoch, step
+        epoch, step = epoch + 1, step - n_steps
 
 
 def _resume_view(cfg: DistillConfig) -> dict:
