@@ -1,7 +1,8 @@
 """Distillation from a teacher whose training set is streamed (larger than data.max_memory_gb: records read
 block by block, epochs of different lengths): the step → (epoch, position) mapping follows the real epoch
 lengths, so a round finishes (no busy loop) and a resumed round continues on the very batches an
-uninterrupted one takes; a loop that would not advance is a clear error."""
+uninterrupted one takes; a loop that would not advance is a clear error; the --max-minutes budget is a
+resumable stop (exit 0), as `train`'s is."""
 import contextlib
 import signal
 
@@ -136,3 +137,25 @@ def test_pools_too_small_for_a_batch_are_an_error(streamed, tmp_path):
     with deadline(120), pytest.raises(UserError, match="no full batch of 4 records"):
         distill(DistillConfig(teacher=str(tmp_path / "t.pt"), data=str(store.path), out=str(tmp_path / "d"),
                               teacher_steps=4, final_steps=2, steps_per_round=5, batch_size=4), log=lambda *a: None)
+
+
+def test_the_time_budget_is_a_resumable_stop_with_exit_0(streamed, tmp_path, capsys):
+    store, teacher, _ = streamed
+    args = ["distill", "--teacher", str(teacher), "--data", str(store.path), "--out", str(tmp_path / "d"),
+            "--teacher-steps", "8", "--final-steps", "2", "--steps-per-round", "3", "--batch-size", "4"]
+    with deadline(240):
+        assert main(args + ["--max-minutes", "1e-9"]) == 0
+        said = capsys.readouterr().out.strip().splitlines()
+        assert said[-1] == ("distill: time budget of 1e-09 min reached in round 4 at step 1 of 3; "
+                            "re-run the same command to continue")
+        assert load_checkpoint(tmp_path / "d" / "last.pt")["step"] == 1
+        assert not (tmp_path / "d" / "round_4.pt").exists() and not (tmp_path / "d" / "distilled.pt").exists()
+        assert main(args + ["--max-minutes", "1e-9"]) == 0           # one step further each time
+        assert capsys.readouterr().out.strip().splitlines()[-1].endswith("in round 4 at step 2 of 3; "
+                                                                         "re-run the same command to continue")
+        assert main(args + ["--max-minutes", "1e-9"]) == 0           # a round ends: stop before the next one
+        assert capsys.readouterr().out.strip().splitlines()[-1].startswith(
+            "distill: time budget of 1e-09 min reached after round 4 (")
+        assert (tmp_path / "d" / "round_4.pt").is_file() and not (tmp_path / "d" / "distilled.pt").exists()
+        assert main(args) == 0
+    assert load_checkpoint(tmp_path / "d" / "distilled.pt")["distilled"]["steps"] == 2

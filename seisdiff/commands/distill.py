@@ -16,7 +16,8 @@ def add_arguments(p):
     p.add_argument("--steps-per-round", type=int, help="optimizer steps per halving (default 400)")
     p.add_argument("--batch-size", type=int, help="records per optimizer step (default 32)")
     p.add_argument("--lr", type=float, help="AdamW learning rate, decayed to 0 over each round (default 1e-4)")
-    p.add_argument("--max-minutes", type=float, help="time budget; re-run the command to continue")
+    p.add_argument("--max-minutes", type=float, help="wall-clock budget; stops (saved, exit 0) after the step that "
+                   "exceeds it; re-run the same command to continue")
     p.add_argument("--seed", type=int, help="default 0")
 
 

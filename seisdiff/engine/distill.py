@@ -53,7 +53,8 @@ class DistillConfig:
     steps_per_round: int = 400      # optimizer steps per halving
     batch_size: int = 32
     lr: float = 1e-4                # AdamW, decayed linearly to 0 over each round
-    max_minutes: float | None = None  # wall-clock budget over all rounds (stops after the step that exceeds it)
+    max_minutes: float | None = None  # wall-clock budget over all rounds (stops, resumable, after the step
+                                      # that exceeds it)
     seed: int = 0
     log_every: int = 25
 
@@ -106,8 +107,9 @@ def _student_checkpoint(net, teacher_ckpt: dict, n: int, cfg: DistillConfig, ste
                           "steps_per_round": cfg.steps_per_round}}
 
 
-def distill(cfg: DistillConfig, log=print) -> Path:
-    """Run (or resume) every round; returns OUT/distilled.pt."""
+def distill(cfg: DistillConfig, log=print) -> Path | None:
+    """Run (or resume) every round; returns OUT/distilled.pt, or None when the `max_minutes` budget ran out
+    first (the state is saved: the same call continues exactly where this one stopped)."""
     from seisdiff.pretrained import resolve_checkpoint
 
     out = Path(cfg.out)
@@ -183,11 +185,15 @@ def distill(cfg: DistillConfig, log=print) -> Path:
                 if step % cfg.log_every == 0 or step == cfg.steps_per_round:
                     log_row()
                     save_state()
-                    if time.perf_counter() - t0 > budget_s and step < cfg.steps_per_round:
-                        raise UserError(f"distill: the --max-minutes budget ran out in round {n} at step {step}; "
-                                        "re-run the same command to continue")
                 if step >= cfg.steps_per_round:
                     break
+                if time.perf_counter() - t0 > budget_s:
+                    if losses:
+                        log_row()
+                        save_state()
+                    log(f"distill: time budget of {cfg.max_minutes:g} min reached in round {n} at step {step} "
+                        f"of {cfg.steps_per_round}; re-run the same command to continue")
+                    return None
             if step == before:                           # never spin: every pass must take a step
                 raise UserError(f"distill: epoch {1000 * k + epoch} of {store.path} gave no batch from position "
                                 f"{position} (round {n}, step {step}); data.block_records "
@@ -196,6 +202,10 @@ def distill(cfg: DistillConfig, log=print) -> Path:
             epoch, position = epoch + 1, 0
         save_checkpoint(done, _student_checkpoint(student_net, teacher_ckpt, n, cfg, step))
         state = None
+        if time.perf_counter() - t0 > budget_s and k + 1 < len(plan):
+            log(f"distill: time budget of {cfg.max_minutes:g} min reached after round {n} ({done}); "
+                "re-run the same command to continue")
+            return None
     final = out / "distilled.pt"
     save_checkpoint(final, load_checkpoint(out / f"round_{plan[-1]}.pt"))
     log(f"distill: {final} samples with {plan[-1]} DDIM steps")
