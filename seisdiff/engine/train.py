@@ -229,7 +229,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     ema = copy.deepcopy(raw_model).requires_grad_(False).eval()
     optimizer = torch.optim.AdamW(raw_model.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                                   weight_decay=cfg.weight_decay)
-    total_steps = (cfg.lr_decay_epochs or cfg.epochs) * steps_per_epoch
+    total_steps = sum(loader.steps_in_epoch(e) for e in range(cfg.lr_decay_epochs or cfg.epochs))  # streamed: uneven
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(
         lr_factor, warmup=cfg.warmup_steps, total=total_steps, min_ratio=cfg.min_lr_ratio))
     epoch0, step, best = 0, 0, math.inf
@@ -268,7 +268,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         steps = loader.epoch(epoch)
         if cfg.progress and rt.is_main:
             from tqdm import tqdm
-            steps = tqdm(steps, total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", leave=False)
+            steps = tqdm(steps, total=loader.steps_in_epoch(epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step",
+                         leave=False)
         for micro_batches in steps:
             loss, terms, grad_norm = train_step(model, micro_batches, optimizer, scheduler, cfg, schedule, step, rt)
             ema_update(ema, raw_model, cfg.ema_decay, step)
@@ -280,7 +281,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         seconds = time.perf_counter() - start
         row = {"kind": "epoch", "epoch": epoch + 1, "step": step, "train_loss": train_loss,
                "lr": scheduler.get_last_lr()[0], "grad_norm": grad_norm, "seconds": round(seconds, 3),
-               "records_per_s": round(steps_per_epoch * cfg.batch_size / seconds, 2)}
+               "records_per_s": round(len(losses) * cfg.batch_size / seconds, 2)}
         if rt.is_main:
             if val_batches and (epoch + 1) % cfg.eval_every == 0:
                 row["val_loss"] = validation_loss(ema, val_batches, cfg.seed, schedule, cfg.target,
