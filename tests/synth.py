@@ -85,3 +85,17 @@ def train_tiny(store, indices, steps: int):
 
 # the tiny model of tests/conftest.py's `tiny` fixture: its records' rate, crossover and length
 TINY_FS_HZ, TINY_LOWPASS_HZ, TINY_LENGTH = 100.0, 1.0, 512
+
+
+def sample_cli(*args) -> int:
+    """`seisdiff sample` with a quick sampler (DDIM, 2 steps), the arguments as strings."""
+    from seisdiff.cli import main
+    return main(["sample", "--no-progress", "--sampler", "ddim", "--steps", "2", *map(str, args)])
+
+
+def write_mseed_trace(path, values, fs=TINY_FS_HZ, sta="ABC"):
+    """One miniSEED trace XX.<sta>.00.HNZ declaring no unit (sample --units says what it holds)."""
+    import obspy
+    tr = obspy.Trace(np.asarray(values, dtype=np.float64))
+    tr.stats.update({"sampling_rate": fs, "network": "XX", "station": sta, "location": "00", "channel": "HNZ"})
+    tr.write(str(path), format="MSEED")

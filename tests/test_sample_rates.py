@@ -1,24 +1,10 @@
 """`sample` with waveform files at odd rates (the tiny model: tests/conftest.py): a header rate printed
 rounded (AT2 DT= .0033333 for 300 Hz) is snapped to the exact rate it stands for; a rate that resamples to
 the model's by no small ratio skips that file with one line, and the other files are generated."""
-import numpy as np
-import obspy
-from synth import TINY_FS_HZ as FS, accelerogram, write_at2
+from synth import TINY_FS_HZ as FS, accelerogram, sample_cli, write_at2, write_mseed_trace
 
-from seisdiff.cli import main
 from seisdiff.io.store import open_store
 from seisdiff.preprocess.whole import samples_at
-
-
-def _sample(*args):
-    return main(["sample", "--no-progress", "--sampler", "ddim", "--steps", "2", *map(str, args)])
-
-
-def _write_mseed(path, values, fs=FS, sta="ABC"):
-    """A miniSEED trace declaring no unit (sample --units says what it holds)."""
-    tr = obspy.Trace(np.asarray(values, dtype=np.float64))
-    tr.stats.update({"sampling_rate": fs, "network": "XX", "station": sta, "location": "00", "channel": "HNZ"})
-    tr.write(str(path), format="MSEED")
 
 
 def test_snap_rate():
@@ -45,9 +31,9 @@ def test_rounded_header_rate_is_snapped_and_an_unusable_rate_skips_only_its_file
     dt300.write_text(dt300.read_text().replace("DT=    0.0033 SEC", "DT= .0033333 SEC"))
     write_at2(folder / "good.AT2", accelerogram(6, n=1200, pga=0.05), 0.01)
     fs_bad = 1 / 0.0000061                                        # 163934 Hz: 100/fs_bad is no ratio of terms ≤ 1000
-    _write_mseed(folder / "odd.mseed", accelerogram(7, n=int(2.5 * fs_bad), fs_hz=fs_bad, pga=0.5), fs=fs_bad)
+    write_mseed_trace(folder / "odd.mseed", accelerogram(7, n=int(2.5 * fs_bad), fs_hz=fs_bad, pga=0.5), fs=fs_bad)
     out = tmp_path / "gen"
-    assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--units", "m/s^2", "--out", out,
+    assert sample_cli("--checkpoint", tiny.ckpt, "--cond", folder, "--units", "m/s^2", "--out", out,
                    "--format", "at2") == 0
     printed = capsys.readouterr().out.splitlines()
     skipped = [line for line in printed if "skipped" in line]

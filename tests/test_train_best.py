@@ -3,26 +3,13 @@
 import json
 
 from synth import make_store
+from test_train import TINY_TOML as BASE_TOML
 
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import load_checkpoint
 
-TINY_TOML = """
-batch_size = 4
-warmup_steps = 2
-lr = 2e-3
-diagnostics_every = 100
-checkpoint_every = 100
-progress = false
-[model]
-channels = [8, 16]
-down_factors = [4]
-groups = 4
-emb_dim = 32
-heads = 2
-[data]
-val_fraction = 0.25
-"""
+# test_train's tiny model, without its frequent diagnostics
+TINY_TOML = BASE_TOML.replace("diagnostics_every = 2", "diagnostics_every = 100\ncheckpoint_every = 100")
 
 
 def _epoch_rows(ckpt_dir):

@@ -7,27 +7,14 @@ import sys
 
 import pytest
 from synth import make_store
+from test_train import TINY_TOML as BASE_TOML
 
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import load_checkpoint
 from seisdiff.engine.config import TrainConfig
 
-TINY_TOML = """
-batch_size = 4
-warmup_steps = 2
-lr = 2e-3
-diagnostics_every = 100
-checkpoint_every = 2
-progress = false
-[model]
-channels = [8, 16]
-down_factors = [4]
-groups = 4
-emb_dim = 32
-heads = 2
-[data]
-val_fraction = 0.25
-"""
+# test_train's tiny model, without its frequent diagnostics
+TINY_TOML = BASE_TOML.replace("diagnostics_every = 2", "diagnostics_every = 100\ncheckpoint_every = 2")
 
 # runs `seisdiff train`, killing itself (SIGKILL) half-way through the KILL_AT-th checkpoint write
 KILLER = """
