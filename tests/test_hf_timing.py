@@ -193,3 +193,17 @@ def test_apply_ends_a_larger_earthquakes_high_band_later():
                          np.array(["taiwan"] * 3), magnitude=magnitude)
     h = out[:, 0].astype(np.float64) - lowpass(generated, FS, 1.0)
     assert np.allclose(arias_time(h, FS, 0.95), arias_time(cond, FS, 0.95) + expected, atol=0.05)
+
+
+def test_targets_that_come_out_inverted_leave_the_trace_alone():
+    """A conditioning whose strong motion is short (here 3 s) gets an end target before its start target
+    (the offsets are seconds fitted on 41 s windows): the high band keeps its own timing instead of being
+    squeezed into a sliver before the motion with a raised peak."""
+    rng = np.random.default_rng(5)
+    cond = _box_noise(rng, 2, 20.0, 23.0, "low")
+    generated = cond + _box_noise(rng, 2, 19.5, 24.0)
+    timing = {"onset_s": -1.1, "end_s": -7.0}
+    t5 = arias_time(cond, FS, 0.05) + timing["onset_s"]
+    t95 = arias_time(cond, FS, 0.95) + timing["end_s"]
+    assert np.all(t95 < t5)                                   # inverted: the case guarded
+    assert np.array_equal(hf_timing.apply(generated, cond, timing, FS, 1.0), generated)
