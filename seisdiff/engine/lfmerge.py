@@ -23,7 +23,8 @@ import numpy as np
 from seisdiff.dsp import lowpass
 
 MERGE_TOL = 0.02      # relative L2 residual of lowpass(merged) against the conditioning
-MAX_PASSES = 64       # a weak model's output needs ~30 passes for 0.02; a good one 1–3
+MAX_PASSES = 1024     # a good model's output needs 1–3 passes for 0.02, a weak one ~30; a short trace whose low
+                      # band is 6× / 20× its conditioning's (the level model's gain on a 5 s trace) ~100 / ~700
 
 
 def lf_merge(generated_mps2, cond_mps2, sampling_rate_hz, lowpass_hz: float, order: int = 4, tol: float = MERGE_TOL,
