@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\nseisdiff {args.command}: interrupted; re-run the same command to resume.", file=sys.stderr)
         return 130
+    except (FileExistsError, NotADirectoryError) as exc:   # an output folder named where a file is
+        print(f"seisdiff {args.command}: error: {exc.filename}: a file is in the way of an output folder; "
+              "give another --out (or --checkpoint-dir) or move the file", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

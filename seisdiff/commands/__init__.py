@@ -1,1 +1,26 @@
 """One module per CLI command: HELP, add_arguments(parser), run(args) -> exit code."""
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1 (a count of epochs, records, samples, steps, …)."""
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0 (a rate in Hz, a learning rate, minutes, …)."""
+    import argparse
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{value:g} must be a positive number")
+    return value

@@ -3,6 +3,8 @@ generate the held-out records and measure them against the real ones and both ba
 The work is `seisdiff.evaluate.crossval`'s."""
 from __future__ import annotations
 
+from seisdiff.commands import positive_float, positive_int
+
 HELP = ("cross-validation by region or event: per fold train, generate the held-out records, evaluate "
         "them with both baselines; OUT/crossval.json and crossval.md (resumable)")
 
@@ -14,11 +16,11 @@ def add_arguments(p):
     p.add_argument("--by", metavar="COLUMN", help="store column whose values are the folds: region (default) or "
                                                    "event; records with an empty value always train")
     p.add_argument("--config", metavar="FILE.toml", help="training settings (as `seisdiff train --config`)")
-    p.add_argument("--epochs", type=int, help="training epochs per fold (overrides the config)")
-    p.add_argument("--max-minutes", type=float, help="training time budget per fold (overrides the config)")
+    p.add_argument("--epochs", type=positive_int, help="training epochs per fold (overrides the config)")
+    p.add_argument("--max-minutes", type=positive_float, help="training time budget per fold (overrides the config)")
     p.add_argument("--sampler", metavar="NAME", help="sampler of the held-out records (default: sample's)")
-    p.add_argument("--steps", type=int, help="model evaluations per sample (default: the sampler's own)")
-    p.add_argument("--realizations", type=int, help="realizations per held-out record (default 1); with more, "
+    p.add_argument("--steps", type=positive_int, help="model evaluations per sample (default: the sampler's own)")
+    p.add_argument("--realizations", type=positive_int, help="realizations per held-out record (default 1); with more, "
                                                     "the table gives one realization's statistics, mean over draws")
     p.add_argument("--seed", type=int, help="seed of the sampling and the stochastic baseline (default 0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")

@@ -32,8 +32,22 @@ def run(args) -> int:
 
     t0 = time.perf_counter()
     out = Path(args.out)
-    records = Path(args.records) if args.records else Path(SHARED_NGAW2)
-    real = records if records.is_dir() and any(records.glob("*.AT2")) else None
+    def has_at2(folder: Path) -> bool:
+        return folder.is_dir() and any(folder.glob("*.AT2"))
+
+    if args.records:
+        real = Path(args.records)
+        if not real.is_dir():
+            raise UserError(f"--records {real}: no such folder; give a folder of PEER .AT2 files (an empty one: "
+                            "simulations only), or leave --records out (the shared records when present)")
+        if not has_at2(real):
+            print(f"demo: no .AT2 files in {real}: simulations only")
+            real = None
+    else:   # beside the working directory, else beside the repository this package lives in
+        found = [p for p in (Path(SHARED_NGAW2), Path(__file__).resolve().parents[2] / SHARED_NGAW2) if has_at2(p)]
+        real = found[0] if found else None
+        if real is None:
+            print(f"demo: no real records at {SHARED_NGAW2} (from here or from the repository): simulations only")
 
     def step(title, argv):
         print(f"\n== {title}\n$ seisdiff {' '.join(map(str, argv))}", flush=True)

@@ -2,6 +2,8 @@
 resumable). The work is `seisdiff.engine.distill`'s."""
 from __future__ import annotations
 
+from seisdiff.commands import positive_float, positive_int
+
 HELP = ("distil a trained model into a few-step sampler (progressive distillation; OUT/distilled.pt samples "
         "with `sample --checkpoint OUT/distilled.pt`; resumable)")
 
@@ -11,12 +13,12 @@ def add_arguments(p):
     p.add_argument("--teacher", required=True, metavar="CKPT|default", help="the trained model (or 'default')")
     p.add_argument("--data", required=True, metavar="STORE", help="training records (m/s²), e.g. the teacher's store")
     p.add_argument("--out", required=True, metavar="DIR", help="folder: round_<n>.pt per round, distilled.pt, last.pt")
-    p.add_argument("--teacher-steps", type=int, help="DDIM steps of the first teacher (default 32)")
-    p.add_argument("--final-steps", type=int, help="model evaluations of the distilled sampler (default 4)")
-    p.add_argument("--steps-per-round", type=int, help="optimizer steps per halving (default 400)")
-    p.add_argument("--batch-size", type=int, help="records per optimizer step (default 32)")
-    p.add_argument("--lr", type=float, help="AdamW learning rate, decayed to 0 over each round (default 1e-4)")
-    p.add_argument("--max-minutes", type=float, help="wall-clock budget; stops (saved, exit 0) after the step that "
+    p.add_argument("--teacher-steps", type=positive_int, help="DDIM steps of the first teacher (default 32)")
+    p.add_argument("--final-steps", type=positive_int, help="model evaluations of the distilled sampler (default 4)")
+    p.add_argument("--steps-per-round", type=positive_int, help="optimizer steps per halving (default 400)")
+    p.add_argument("--batch-size", type=positive_int, help="records per optimizer step (default 32)")
+    p.add_argument("--lr", type=positive_float, help="AdamW learning rate, decayed to 0 over each round (default 1e-4)")
+    p.add_argument("--max-minutes", type=positive_float, help="wall-clock budget; stops (saved, exit 0) after the step that "
                    "exceeds it; re-run the same command to continue")
     p.add_argument("--seed", type=int, help="default 0")
 

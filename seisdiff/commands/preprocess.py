@@ -1,16 +1,18 @@
 """`seisdiff preprocess INPUT… --out STORE.zarr`: raw accelerograms → Zarr store in m/s²."""
+from seisdiff.commands import positive_float, positive_int
+
 HELP = "raw records (AT2, miniSEED, SAC, K-NET, …) → a Zarr store at physical scale (m/s²)"
 
 
 def add_arguments(p):
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or globs")
     p.add_argument("--out", required=True, help="output store (STORE.zarr); re-runs resume it")
-    p.add_argument("--fs", type=float, default=100.0, help="target sampling rate, Hz (default 100)")
-    p.add_argument("--length", type=int, default=4096, help="window length, samples (default 4096)")
-    p.add_argument("--lowpass-hz", type=float, default=1.0, help="conditioning low-pass cutoff, Hz (default 1)")
+    p.add_argument("--fs", type=positive_float, default=100.0, help="target sampling rate, Hz (default 100)")
+    p.add_argument("--length", type=positive_int, default=4096, help="window length, samples (default 4096)")
+    p.add_argument("--lowpass-hz", type=positive_float, default=1.0, help="conditioning low-pass cutoff, Hz (default 1)")
     p.add_argument("--band", type=float, nargs=2, default=(0.1, 30.0), metavar=("LO_HZ", "HI_HZ"),
                    help="broadband band-pass corners, Hz (default 0.1 30)")
-    p.add_argument("--windows", type=int, default=1, help="windows cut from each long record (default 1)")
+    p.add_argument("--windows", type=positive_int, default=1, help="windows cut from each long record (default 1)")
     p.add_argument("--components", choices=["each", "3"], default="each",
                    help="'each': every trace a record (C=1); '3': three-component records (C=3)")
     p.add_argument("--metadata", nargs="+", metavar="CSV",
@@ -30,7 +32,7 @@ def add_arguments(p):
                    help="each record's event (training splits by event): 'header' as the file names it, "
                         "'folder' the folder holding the file, 'auto' (default) the folder for files in event "
                         "subfolders of a folder given as INPUT, else the header")
-    p.add_argument("--workers", type=int, default=None, help="reader threads (default: cores, at most 4)")
+    p.add_argument("--workers", type=positive_int, default=None, help="reader threads (default: cores, at most 4)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

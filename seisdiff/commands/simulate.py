@@ -1,4 +1,6 @@
 """`seisdiff simulate` — a corpus of stochastic accelerograms (Boore 2003), as AT2 files or a store."""
+from seisdiff.commands import positive_float
+
 HELP = "simulate stochastic accelerograms (Boore 2003) into AT2 files (g) or a store (m/s²)"
 
 BAND_HZ = (0.1, 30.0)
@@ -16,8 +18,8 @@ def add_arguments(p):
                    help="Vs30 range in m/s, log-uniform (default 250 760; covers 150–1500)")
     p.add_argument("--kappa0", type=float, nargs=2, default=(0.04, 0.04), metavar=("MIN", "MAX"),
                    help="site κ0 range in s, log-uniform (default 0.04 0.04; covers 0.005–0.15)")
-    p.add_argument("--fs", type=float, default=100.0, help="sampling rate in Hz (default 100)")
-    p.add_argument("--duration-s", type=float, default=81.92, help="record length in s (default 81.92)")
+    p.add_argument("--fs", type=positive_float, default=100.0, help="sampling rate in Hz (default 100)")
+    p.add_argument("--duration-s", type=positive_float, default=81.92, help="record length in s (default 81.92)")
     p.add_argument("--components", type=int, choices=(1, 3), default=1,
                    help="1: one horizontal; 3: two horizontals and a vertical (default 1)")
     p.add_argument("--wave-trains", action="store_true",
@@ -27,7 +29,7 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same corpus (default 0)")
     p.add_argument("--format", choices=("at2", "zarr"), default=None,
                    help="output format (default: zarr when --out ends in .zarr, else at2)")
-    p.add_argument("--lowpass-hz", type=float, default=1.0,
+    p.add_argument("--lowpass-hz", type=positive_float, default=1.0,
                    help="store only: cutoff of the stored low-pass signal in Hz (default 1.0)")
 
 
@@ -43,6 +45,11 @@ def _check(args):
                                           ("--kappa0", args.kappa0, KAPPA0_S_RANGE)):
         if not lo_ok <= lo <= hi <= hi_ok:
             raise UserError(f"{flag} {lo:g} {hi:g}: give MIN ≤ MAX inside [{lo_ok:g}, {hi_ok:g}]")
+    if not args.fs > 0 or not args.duration_s > 0:
+        raise UserError(f"--fs {args.fs:g} / --duration-s {args.duration_s:g}: give positive numbers")
+    if args.format == "zarr" and not 0 < args.lowpass_hz < BAND_HZ[1]:
+        raise UserError(f"--lowpass-hz {args.lowpass_hz:g}: give a crossover inside the stored "
+                        f"{BAND_HZ[0]:g}–{BAND_HZ[1]:g} Hz band (1 Hz: a simulation's valid band)")
     if args.format == "zarr" and args.fs <= 2 * BAND_HZ[1]:
         raise UserError(f"--fs {args.fs:g}: a store holds the {BAND_HZ[0]:g}–{BAND_HZ[1]:g} Hz band, "
                         f"so the sampling rate must exceed {2 * BAND_HZ[1]:g} Hz")

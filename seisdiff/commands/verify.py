@@ -9,10 +9,11 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from seisdiff.preprocess.verify import verify_store
+    from seisdiff.errors import UserError
+    from seisdiff.preprocess.verify import PHYSICAL_MEDIAN_PGA_MPS2, verify_store
 
-    from seisdiff.preprocess.verify import PHYSICAL_MEDIAN_PGA_MPS2
-
+    if args.pga_range and not 0 < args.pga_range[0] < args.pga_range[1]:
+        raise UserError(f"--pga-range {args.pga_range[0]:g} {args.pga_range[1]:g}: give 0 < LO < HI in m/s²")
     verdict = verify_store(args.store, tuple(args.pga_range or PHYSICAL_MEDIAN_PGA_MPS2))
     print("\n".join(verdict.lines))
     for problem in verdict.problems:

@@ -48,8 +48,8 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated zip, pickle errors, foreign objects: all mean "unusable file"
         raise UserError(f"{path}: not a readable checkpoint ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0][:120]}); the file is corrupt or incomplete — use another "
-                        "checkpoint (best.pt, epoch_*.pt) or retrain") from None
+                        f"{(str(exc).splitlines() or ['empty file'])[0][:120]}); the file is corrupt or incomplete — "
+                        "use another checkpoint (best.pt, epoch_*.pt) or retrain") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise UserError(f"{path}: not a seisdiff checkpoint; pass a file written by `seisdiff train`")
     return migrate(ckpt, path)

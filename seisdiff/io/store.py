@@ -168,6 +168,7 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
             raise UserError(f"{path}: existing store has {found}, this run asks for {expected}; "
                             "use another --out or delete the store")
         return writer
+    _refuse_foreign(path)
     rpc = records_per_chunk or _records_per_chunk(n_channels, length)
     group = zarr.open_group(str(path), mode="w")
     signal = dict(shape=(0, n_channels, length), dtype="float32", fill_value=0.0, chunks=(rpc, n_channels, length),
@@ -189,6 +190,19 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
         **(extra_attrs or {}),
     })
     return StoreWriter(path)
+
+
+def _refuse_foreign(path: Path) -> None:
+    """UserError when `path` holds something a new store would overwrite (zarr's mode "w" empties the
+    folder): a file, or a folder with anything but a store's own parts (a creation killed before its
+    zarr.json leaves only those)."""
+    if path.is_file():
+        raise UserError(f"{path}: is a file, not a store; give another --out or move the file")
+    if path.is_dir():
+        foreign = sorted(p.name for p in path.iterdir() if p.name not in {"zarr.json", "record_id", *SIGNALS})
+        if foreign:
+            raise UserError(f"{path}: exists and is not a seisdiff store (it holds {len(foreign)} other entries, "
+                            f"e.g. {foreign[0]}); a new store there would delete them: give another --out")
 
 
 async def _gather(coroutines):

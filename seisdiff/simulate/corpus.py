@@ -84,7 +84,8 @@ def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: 
              vs30_mps: float, component: str) -> str:
     """PEER NGA AT2 file text (new-style header, units g, 5 values per line) of acc_mps2 (n,) m/s²."""
     acc_g = np.asarray(acc_mps2, dtype=float) / G_MPS2
-    dt_text = f"{1.0 / fs_hz:.4f}".lstrip("0")
+    whole, frac = f"{1.0 / fs_hz:.10f}".split(".")     # PEER's 4 decimals (.0100), more where they are needed:
+    dt_text = (whole.lstrip("0") + "." + frac.rstrip("0").ljust(4, "0"))   # 128 / 300 Hz read back exact
     header = ["PEER NGA STRONG MOTION DATABASE RECORD",
               f"SIMULATED, M{magnitude:.2f}, R={distance_km:.1f} km, VS30={vs30_mps:.0f}, {component}",
               "ACCELERATION TIME SERIES IN UNITS OF G",
