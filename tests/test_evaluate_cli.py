@@ -279,6 +279,7 @@ def test_dead_generated_trace_is_counted_and_warned_about(tmp_path, capsys):
     result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=1, factor=factors))
     model = result["summary"]["model"]
     assert model["dead_traces"] == 1 and result["summary"]["lf_only"]["dead_traces"] == 0
+    assert model["conditioning_mismatch_traces"] == 0          # made from the real records' own conditioning
     assert model["pga_n_records"] == 3 and min(model["psa_n_records"]) == 3
     assert model["pga_bias_ln"] == pytest.approx(-np.log(2), abs=1e-4)
     warning = "1 of its generated traces are all zero or not finite"
@@ -321,3 +322,16 @@ def test_records_too_short_for_the_stochastic_baseline_are_one_clear_error(tmp_p
                  lowpass_hz=LOWPASS_HZ).append(bb, lowpass(bb, FS_HZ, LOWPASS_HZ), ["a", "b"])
     with pytest.raises(UserError, match="too short.*longer records"):
         evaluate(tmp_path / "real.zarr", "baseline:lf_only", tmp_path / "out", periods_s=[0.1, 1.0])
+
+
+def test_generated_traces_made_from_another_conditioning_are_warned_about(tmp_path, capsys):
+    """The generated store keeps the conditioning each trace was made from (its lowpass): traces made from
+    other records than the matched real ones (e.g. another store sharing record ids) are counted and warned."""
+    bb, lp, ids = _real(tmp_path, n=3)
+    other_lp = lp[::-1].copy()                   # records 2, 1, 0's conditioning under ids 0, 1, 2
+    create_store(tmp_path / "gen.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=1,
+                 lowpass_hz=LOWPASS_HZ).append(bb[::-1].copy(), other_lp, [f"{rid}_r0" for rid in ids],
+                                               {"realization": np.zeros(3)})
+    result = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))
+    assert result["summary"]["model"]["conditioning_mismatch_traces"] == 2    # the middle record is its own
+    assert "made from another conditioning" in capsys.readouterr().out

@@ -179,9 +179,11 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             bar.update(len(pos))
         for start in range(0, len(gen_rows), BLOCK_TRACES):
             sl = slice(start, start + BLOCK_TRACES)
-            x = _read_rows(gen_store, gen_rows[sl], fields=("broadband",))["broadband"]
+            gen = _read_rows(gen_store, gen_rows[sl])
+            x = gen["broadband"]
             blk = _read_rows(real, record_index[gen_pos[sl]])
-            systems["model"].add(gen_pos[sl], compute(x), blk["broadband"], x, blk["lowpass"], sampling_rate_hz,
+            metrics = {**compute(x), "cond_mismatch": conditioning_mismatch(gen["lowpass"], blk["lowpass"])}
+            systems["model"].add(gen_pos[sl], metrics, blk["broadband"], x, blk["lowpass"], sampling_rate_hz,
                                  lowpass_hz)
             _keep_waveforms(waves, gen_pos[sl], blk["broadband"], x)
             bar.update(len(x))
@@ -366,8 +368,21 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
         summary[f"{key}_median"] = _scalar(np.nanmedian(per_record[key]))
     summary.update(_pre_event_summary(real_m, gen_m, n, per_record))
     summary["dead_traces"] = dead_traces(gen_m)
+    summary["conditioning_mismatch_traces"] = int(np.sum(gen_m.get("cond_mismatch", 0)))
     per_record["n_realizations"] = np.bincount(pos, minlength=n)
     return {"summary": summary, "per_record": per_record, "curves": curves}
+
+
+COND_MISMATCH_TOL = 1e-3   # relative L2 difference between the conditioning a trace was made from and the real's
+
+
+def conditioning_mismatch(gen_lowpass, real_lowpass) -> np.ndarray:
+    """(k,) bool: the generated store's conditioning (its `lowpass`, what `sample` generated from) differs from
+    the matched real record's by more than COND_MISMATCH_TOL (relative L2): made from other records, or from a
+    store preprocessed otherwise, so the comparison means little."""
+    g, r = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (gen_lowpass, real_lowpass))
+    norm = np.linalg.norm(r, axis=1)
+    return np.linalg.norm(g - r, axis=1) > COND_MISMATCH_TOL * np.where(norm > 0, norm, 1.0)
 
 
 def dead_traces(gen_m: dict) -> int:
@@ -379,10 +394,16 @@ def dead_traces(gen_m: dict) -> int:
 
 
 def warnings_of(result: dict) -> list[str]:
-    """One line per system whose generated traces include dead ones (all zero or not finite)."""
-    return [f"{name}: {k} of its generated traces are all zero or not finite and are left out of every "
-            f"score (metrics.json gives the records each score rests on, <metric>_n_records)"
-            for name, summary in result["summary"].items() if (k := summary.get("dead_traces", 0))]
+    """One line per system whose generated traces include dead ones (all zero or not finite), and one when
+    the generated traces were made from another conditioning than the real store's."""
+    lines = [f"{name}: {k} of its generated traces are all zero or not finite and are left out of every "
+             f"score (metrics.json gives the records each score rests on, <metric>_n_records)"
+             for name, summary in result["summary"].items() if (k := summary.get("dead_traces", 0))]
+    if k := result["summary"]["model"].get("conditioning_mismatch_traces", 0):
+        lines.append(f"model: {k} generated traces were made from another conditioning than their real record's "
+                     "(the generated store's lowpass differs): generate from this --real store, or the scores "
+                     "compare unrelated records")
+    return lines
 
 
 def _pre_event_summary(real_m: dict, gen_m: dict, n: int, per_record: dict) -> dict:
