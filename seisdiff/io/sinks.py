@@ -83,10 +83,7 @@ class ZarrSink:
         self.path = out if world == 1 else out / f"rank{rank}.zarr"
         if world > 1:
             refuse_foreign_out(out, cond.path, writes="rank stores")
-        refuse_foreign_out(self.path, cond.path)
-        if self.path.is_dir() and not (self.path / "zarr.json").is_file() and any(self.path.iterdir()):
-            raise UserError(f"{self.path}: exists and is not a store (creating one would delete its files); "
-                            "choose another --out")
+        refuse_foreign_out(self.path, cond.path)   # a folder of other files: create_store refuses it
         if world > 1:
             (out / f"rank{rank}.done").unlink(missing_ok=True)
         self.writer = create_store(self.path, sampling_rate_hz=cond.sampling_rate_hz, length=cond.length,
