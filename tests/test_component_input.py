@@ -19,6 +19,14 @@ def test_codes_of_every_convention_map_to_vertical_horizontal_or_unknown():
     assert np.isnan(vertical_flag(unknown)).all()
 
 
+def test_simulation_component_names_map_by_their_axis():
+    """Simulation grids name components vx/vy/vz, acc_z, vel-up, east: these were unknown (NaN), so a
+    grid's verticals were generated as if the component were not known."""
+    names = ["vx", "vy", "vz", "ux", "uz", "az", "velz", "acc_z", "vel-up", "east", "north", "x", "y", "z"]
+    assert vertical_flag(names).tolist() == [0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1]
+    assert np.isnan(vertical_flag(["vq", "HNX", "vx,vy,vz"])).all()
+
+
 def test_the_scalar_is_plus_or_minus_one_and_nan_when_unknown():
     scaler = Scaler(metadata=("magnitude", "vertical"))
     scalars = scaler.scalars(np.zeros(3), vertical=np.array([1.0, 0.0, np.nan]))

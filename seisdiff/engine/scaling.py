@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from seisdiff.dsp.level import record_level
+from seisdiff.io.components import component_axis
 
 EPS_MPS2 = 1e-8  # floor on the reference: an all-zero conditioning must not divide by zero
 REFERENCES = ("peak", "spectral")
@@ -152,8 +153,9 @@ class Scaler:
 
 
 def vertical_flag(codes) -> np.ndarray:
-    """(n,) float64 of component codes (n,): 1 vertical (Z, UD, UP, SEED ??Z), 0 horizontal (H1, H2, E,
-    N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2), NaN unknown or several components ('H1,H2,Z')."""
+    """(n,) float64 of component codes (n,): 1 vertical (Z, UD, UP, SEED ??Z; a simulation's vz, acc_z,
+    vel-up), 0 horizontal (H1, H2, E, N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2; vx, uy, east),
+    NaN unknown or several components ('H1,H2,Z')."""
     def flag(code: str) -> float:
         code = str(code).strip().upper()
         seed = len(code) == 3 and code[:2].isalpha()
@@ -161,7 +163,8 @@ def vertical_flag(codes) -> np.ndarray:
             return 1.0
         if code in HORIZONTAL_CODES or code.isdigit() or (seed and code[2] in "EN12"):
             return 0.0
-        return float("nan")
+        axis = None if "," in code else component_axis(code)
+        return float("nan") if axis is None else float(axis == "Z")
     return np.array([flag(c) for c in np.asarray(codes).reshape(-1)], np.float64)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from seisdiff.errors import UserError
 from seisdiff.io.at2 import ascii_text
+from seisdiff.io.components import component_axis
 from seisdiff.io.export import export_records
 from seisdiff.io.grid import LAYOUT, GridSource
 from seisdiff.io.grid_backends import as_strings
@@ -145,15 +146,13 @@ def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_r
                           meta=[{**meta, "channel": c} for c in components])
 
 
-_AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"), "Z": ("z", "u", "up", "ud", "vertical")}
-_AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}
 _mapping_said: set[tuple[str, ...]] = set()
 
 
 def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
     """Distinct miniSEED channel codes (3 characters) for the grid's component names: the names themselves
     when all fit and differ (ignoring case); else each name recognised as an axis by itself or its last
-    word (x/e/east → E, y/n/north → N, z/u/up → Z: 'vel_x', 'east') becomes band + 'N' (accelerometer) + the
+    word or after a quantity (x/e/east → E, y/n/north → N, z/u/up → Z: 'vel_x', 'east', 'vz') becomes band + 'N' (accelerometer) + the
     axis (HNE at 80 samples/s or more, BN* at 10, MN* below), said once in a line on stderr, and the rest are
     cut to 3 characters (export warns). UserError when the codes are still not distinct."""
     names = [str(c) for c in components]
@@ -161,8 +160,7 @@ def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
     if fit and len({c.upper() for c in names}) == len(names):
         return names
     band = "H" if sampling_rate_hz >= 80 else "B" if sampling_rate_hz >= 10 else "M"
-    axes = [_AXIS_OF.get(c.strip().lower()) or _AXIS_OF.get(re.split(r"[^a-z0-9]+", c.strip().lower())[-1])
-            for c in names]
+    axes = [component_axis(c) for c in names]
     codes = [f"{band}N{a}" if a else re.sub(r"[.,\s]", "_", c) for c, a in zip(names, axes)]
     cut = [c[:3].upper() for c in codes]
     if len(set(cut)) < len(cut):
