@@ -53,6 +53,23 @@ def test_triplet_groups_uses_the_fallback():
     assert not groups and len(skipped) == 3
 
 
+def test_two_sensors_at_one_station_make_two_triplets():
+    """Location codes 00 and 10, KiK-net's borehole (1) and surface (2): six good traces of one station were
+    all skipped as an incomplete set."""
+    def seed(loc, cha):
+        return Record(acc_mps2=np.full(100, float(loc == "10")), sampling_rate_hz=100.0,
+                      record_id=f"CI.ABC.{loc}.{cha}", station="ABC", network="CI", component=cha)
+    traces = [seed(loc, cha) for loc in ("00", "10") for cha in ("HNE", "HNN", "HNZ")]
+    groups, skipped = grouping.triplet_groups(traces)
+    assert not skipped and sorted(g.group_id for g in groups) == ["CI.ABC.00.HN", "CI.ABC.10.HN"]
+    assert all(np.unique(g.acc_mps2).size == 1 for g in groups)       # no trace of one sensor in the other's
+    kiknet = [_rec(c) for c in ("NS1", "EW1", "UD1", "NS2", "EW2", "UD2")]
+    groups, skipped = grouping.triplet_groups(kiknet)
+    assert not skipped and sorted([r.component for r in g.records] for g in groups) == [
+        ["NS1", "EW1", "UD1"], ["NS2", "EW2", "UD2"]]
+    assert sorted(g.group_id for g in groups) == ["S_1", "S_2"]    # ids S_NS1 … share the stem S
+
+
 @pytest.mark.parametrize("folder, n_triplets", [("cwb/20180206_hualien", 5), ("kiknet/20001006_tottori", 1)])
 def test_three_components_keeps_cwb_and_kiknet_triplets(strongmotion_dir, tmp_path, folder, n_triplets):
     out = tmp_path / "s.zarr"

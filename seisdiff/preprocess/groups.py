@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,7 @@ _AZIMUTH = re.compile(r"-?(\d{1,3})$")
 _COMPASS = re.compile(r"([NS])(\d{1,2}(?:\.\d+)?)([EW])")               # N28W, S32E, N00E
 _VERTICAL = re.compile(r"(UD|U-D|U|UP|V|Z|VERT|VERTICAL|DWN|DN|DOWN)[12]?")  # KiK-net UD1/UD2
 _KIKNET = re.compile(r"^(NS|EW)[12]$")                                        # NS1 borehole, NS2 surface
+_KIKNET_SENSOR = re.compile(r"(?:NS|EW|UD)([12])")
 
 
 @dataclass
@@ -80,14 +81,30 @@ def _from_azimuth(deg: float) -> str:
     return "H1" if min(deg % 180, 180 - deg % 180) < 45 else "H2"
 
 
+def location_code(rec: Record) -> str:
+    """The SEED location code of a record whose id ends in NET.STA.LOC.CHA (ObsPy formats), else ''."""
+    parts = rec.record_id.split(".")
+    if len(parts) >= 4 and (parts[-4], parts[-3], parts[-1]) == (rec.network, rec.station, rec.component):
+        return parts[-2]
+    return rec.metadata.get("location", "")
+
+
+def sensor(rec: Record) -> str:
+    """Which of a station's sensors recorded the trace: its SEED location code, KiK-net's 1 (borehole) or 2
+    (surface) after the channel (NS1, UD2), else ''."""
+    kiknet = _KIKNET_SENSOR.fullmatch(rec.component.strip().upper())
+    return location_code(rec) + (kiknet.group(1) if kiknet else "")
+
+
 def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Record, str]]]:
-    """Group traces by (event, station, network, rate) into 3-component records.
+    """Group traces by (event, station, network, sensor, rate) into 3-component records: two sensors at
+    one station (location codes 00 and 10, KiK-net's borehole and surface) make two records.
 
     Returns (groups, skipped) where skipped holds (record, reason) for incomplete or ambiguous sets.
     """
     by_key = defaultdict(list)
     for rec in records:
-        by_key[(rec.event, rec.station or rec.record_id, rec.network, rec.sampling_rate_hz)].append(rec)
+        by_key[(rec.event, rec.station or rec.record_id, rec.network, sensor(rec), rec.sampling_rate_hz)].append(rec)
     groups, skipped = [], []
     for recs in by_key.values():
         kinds = _triplet_kinds(recs)
@@ -102,6 +119,10 @@ def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Recor
         acc = np.stack([r.acc_mps2[:n] for r in ordered])
         groups.append(Group(_common_stem([r.record_id for r in ordered]), ordered, acc,
                             ordered[0].sampling_rate_hz))
+    stems = Counter(g.group_id for g in groups)
+    for g in groups:   # KiK-net's IWTH25….NS1 and ….NS2 share a stem: the sensor tells them apart
+        if stems[g.group_id] > 1 and sensor(g.records[0]):
+            g.group_id = f"{g.group_id}_{sensor(g.records[0])}"
     return groups, skipped
 
 

@@ -53,7 +53,7 @@ from seisdiff.io.units import canonical_unit
 from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
 from seisdiff.preprocess.condition import PreprocessConfig, clean_and_resample, filter_segments
 from seisdiff.preprocess.regions import record_region
-from seisdiff.preprocess.groups import CHANNEL_ORDER, single_groups, triplet_groups
+from seisdiff.preprocess.groups import CHANNEL_ORDER, location_code, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, lookup
 
 # Beyond any recorded ground motion: a raw peak above seisdiff.io.validate.PLAUSIBLE_PEAK_MPS2[1]
@@ -351,9 +351,3 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
     return columns
 
 
-def location_code(rec: Record) -> str:
-    """The SEED location code of a record whose id ends in NET.STA.LOC.CHA (ObsPy formats), else ''."""
-    parts = rec.record_id.split(".")
-    if len(parts) >= 4 and (parts[-4], parts[-3], parts[-1]) == (rec.network, rec.station, rec.component):
-        return parts[-2]
-    return rec.metadata.get("location", "")
