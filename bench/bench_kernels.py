@@ -1,5 +1,6 @@
 """Fused diffusion kernels (noise-add; v-target loss forward + backward) against the PyTorch
-reference, eager and under torch.compile, on a GPU; on CPU the reference (in-graph Philox noise)
+reference, eager and under torch.compile, on a GPU, and the noise-add against its previous kernel
+(one Philox call per element, not four normals per call); on CPU the reference (in-graph Philox noise)
 against a naive eager step that materialises torch.randn noise.
 
 GPU figures: effective bandwidth = the bytes the operation must move at least (read x0, write
@@ -46,12 +47,40 @@ def _loss_step(loss_fn, pred, x0, alpha, sigma, weight):
     return loss.detach(), pred.grad
 
 
+def _previous_add_noise():
+    """The noise-add kernel before 2026-12-04: one `tl.randn` (one Philox call) per element. A baseline
+    only: its noise is another stream than the kernels' (four normals per call), so not compared."""
+    import triton
+    import triton.language as tl
+
+    from seisdiff.kernels.diffusion import BLOCK, NUM_WARPS
+
+    @triton.jit
+    def kernel(x0_ptr, alpha_ptr, sigma_ptr, x_t_ptr, seed, n_per_record, BLOCK: tl.constexpr):
+        record = tl.program_id(0)
+        cols = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        mask = cols < n_per_record
+        offsets = record.to(tl.int64) * n_per_record + cols
+        x0 = tl.load(x0_ptr + offsets, mask=mask, other=0.0).to(tl.float32)
+        eps = tl.randn(seed, offsets)
+        x_t = tl.load(alpha_ptr + record) * x0 + tl.load(sigma_ptr + record) * eps
+        tl.store(x_t_ptr + offsets, x_t.to(x_t_ptr.dtype.element_ty), mask=mask)
+
+    def add_noise(x0, alpha, sigma, seed):
+        x_t = torch.empty_like(x0)
+        grid = (x0.shape[0], triton.cdiv(x0.shape[1] * x0.shape[2], BLOCK))
+        kernel[grid](x0, alpha, sigma, x_t, seed, x0.shape[1] * x0.shape[2], BLOCK=BLOCK, num_warps=NUM_WARPS)
+        return x_t
+    return add_noise
+
+
 def _gpu_impls():
     from seisdiff.kernels import diffusion
     return {
         "triton": (diffusion.add_noise, diffusion.diffusion_loss),
         "eager": (reference.add_noise, reference.diffusion_loss),
         "compile": (torch.compile(reference.add_noise), torch.compile(reference.diffusion_loss)),
+        "previous-kernel": (_previous_add_noise(), None),
     }
 
 
@@ -69,9 +98,11 @@ def _assert_same(results, expected, rtol):
 @needs_cuda
 @pytest.mark.parametrize("case", GPU_CASES)
 @pytest.mark.parametrize("op", ["noise-add", "loss-v-fwd-bwd"])
-@pytest.mark.parametrize("baseline", ["eager", "compile"])
+@pytest.mark.parametrize("baseline", ["eager", "compile", "previous-kernel"])
 @pytest.mark.parametrize("role", ["baseline", "candidate"])
 def test_gpu_fused_kernels(benchmark, case, op, baseline, role):
+    if baseline == "previous-kernel" and op != "noise-add":
+        pytest.skip("the previous kernel is a noise-add baseline")
     shape, dtype = GPU_CASES[case]
     x0, pred, alpha, sigma, weight = _batch(shape, dtype, "cuda")
     impls = _gpu_impls()
@@ -83,7 +114,10 @@ def test_gpu_fused_kernels(benchmark, case, op, baseline, role):
         return _loss_step(loss_fn, pred, x0, alpha, sigma, weight)
 
     impl, other = ("triton", baseline) if role == "candidate" else (baseline, "triton")
-    _assert_same(run(impl), run(other), rtol=1e-4)  # also compiles both before timing
+    if baseline == "previous-kernel":   # another noise stream: compiled, not compared
+        run(impl), run(other)
+    else:
+        _assert_same(run(impl), run(other), rtol=1e-4)  # also compiles both before timing
     bytes_moved = (2 if op == "noise-add" else 3) * x0.numel() * x0.element_size()
 
     def timed():
@@ -121,7 +155,7 @@ def _reference_step(x0, pred, alpha, sigma, weight):
 @pytest.mark.parametrize("role", ["baseline", "candidate"])
 def test_cpu_reference_step(benchmark, role):
     x0, pred, alpha, sigma, weight = _batch((16, 3, 4096), torch.float32, "cpu")
-    eps = reference.philox_randn(SEED, reference.element_offsets(x0.shape, "cpu"))
+    eps = reference.noise(SEED, x0.shape, "cpu")
     # same noise → same results; timed, the naive step draws its own with torch.randn
     _assert_same(_naive_step(x0, pred, alpha, sigma, weight, eps),
                  _reference_step(x0, pred, alpha, sigma, weight), rtol=1e-6)

@@ -69,7 +69,7 @@ def _inline_step(model, micro_batches, opt, step):
     t = torch.rand(mb["x0"].shape[0], generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     logsnr = CosineSchedule().logsnr(t)
     alpha, sigma = (c.float()[:, None, None] for c in alpha_sigma_from_logsnr(logsnr))
-    eps = reference.philox_randn(seed, reference.element_offsets(mb["x0"].shape, "cpu"))
+    eps = reference.noise(seed, mb["x0"].shape, "cpu")
     x_t = alpha * mb["x0"] + sigma * eps
     pred = model(x_t, (-0.5 * logsnr).float(), mb["cond"], mb["scalars"])
     weight = min_snr_weight(logsnr, "v", CFG.min_snr_gamma).float()

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The GPU checks, as one prepared run for a device machine (the `device` tool's `run`; last run 2026-12-04, H200):
+# The GPU checks, as one prepared run for a device machine (the `device` tool's `run`; last run 2026-12-04, evening, H200):
 # the Triton kernel tests compiled for the GPU (not interpreted) and bench/bench_kernels.py (Triton against
 # PyTorch eager and torch.compile in the same run). No install: the machine's own python3 has torch, triton,
 # numpy, scipy, pytest and pytest-benchmark, and these paths import nothing else of seisdiff's dependencies.
-#   run: bash bench/gpu_check.sh            (timeout_s ~400: 3 min on an H200; the files come back from $OUT)
+#   run: bash bench/gpu_check.sh            (timeout_s ~450: 5 min on an H200; the files come back from $OUT)
 # Then add the rows of $OUT/bench_kernels.csv to bench/results/bench_kernels.csv and the ratios to the README.
 # On a machine without a GPU it runs the same with the kernels interpreted (a dry run of the wiring).
 set -uo pipefail

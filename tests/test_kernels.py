@@ -60,17 +60,35 @@ def test_reference_philox_matches_random123_known_answers(counter, key, expected
 
 
 @triton.jit
-def _randn_kernel(out_ptr, seed, base, BLOCK: tl.constexpr):
-    tl.store(out_ptr + tl.arange(0, BLOCK), tl.randn(seed, base + tl.arange(0, BLOCK).to(tl.int64)))
+def _randn4x_kernel(out_ptr, seed, base, BLOCK: tl.constexpr):
+    n0, n1, n2, n3 = tl.randn4x(seed, base + tl.arange(0, BLOCK).to(tl.int64))
+    cols = tl.arange(0, BLOCK)
+    tl.store(out_ptr + cols, n0)
+    tl.store(out_ptr + BLOCK + cols, n1)
+    tl.store(out_ptr + 2 * BLOCK + cols, n2)
+    tl.store(out_ptr + 3 * BLOCK + cols, n3)
 
 
 @pytest.mark.parametrize("seed", [0, 7, 2**31 + 5, 2**63 - 1])
 @pytest.mark.parametrize("base", [0, 2**33 + 1])
-def test_reference_randn_equals_tl_randn_for_wide_seeds_and_offsets(seed, base):
-    out = torch.empty(1024, device=DEVICE)
-    _randn_kernel[(1,)](out, seed, base, BLOCK=1024)
-    expected = reference.philox_randn(seed, base + torch.arange(1024, device=DEVICE))
-    torch.testing.assert_close(out, expected, **NOISE_TOL)
+def test_reference_randn4x_equals_tl_randn4x_for_wide_seeds_and_counters(seed, base):
+    out = torch.empty(4, 1024, device=DEVICE)
+    _randn4x_kernel[(1,)](out, seed, base, BLOCK=1024)
+    expected = reference.philox_randn4x(seed, base + torch.arange(1024, device=DEVICE))
+    torch.testing.assert_close(out, torch.stack(expected), **NOISE_TOL)
+
+
+def test_noise_layout_gives_every_element_its_own_normal():
+    """Each block's quarter q holds normal q of the counters (record · n_blocks + block) · QUARTER + i:
+    the four quarters of one block are distinct, records and blocks continue the counters."""
+    q, shape = reference.NOISE_QUARTER, (2, 1, reference.NOISE_BLOCK + 5)   # two blocks a record
+    eps = reference.noise(SEED, shape, "cpu").reshape(2, -1)
+    normals = reference.philox_randn4x(SEED, torch.arange(2 * 2 * q).view(4, q))   # 4 = records × blocks
+    for record in range(2):
+        for quarter in range(4):
+            torch.testing.assert_close(eps[record, quarter * q:(quarter + 1) * q], normals[quarter][2 * record])
+        torch.testing.assert_close(eps[record, 4 * q:], normals[0][2 * record + 1][:5])   # the tail block
+    assert torch.unique(eps).numel() > 0.999 * eps.numel()    # float32 normals: a rare tie, no repeats
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

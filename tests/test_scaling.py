@@ -176,7 +176,7 @@ def _check_noise_signal_ratio(store):
     scaler = fit_scaling(store, train)
     loader = BatchLoader(store, train, scaler, DataConfig(), batch_size=len(train), seed=0)
     (batch,), = list(loader.epoch(0))
-    eps = reference.philox_randn(7, reference.element_offsets(batch["x0"].shape, "cpu"))
+    eps = reference.noise(7, batch["x0"].shape, "cpu")
     ratio = float(batch["x0"].std(dim=(1, 2)).median() / eps.std())
     assert 0.5 < ratio < 2.0, f"std(x_model)/std(eps) = {ratio}"
 

@@ -1,8 +1,9 @@
 """Fused Triton kernels for the diffusion training step, their launchers and the autograd Function.
 
-All tensors are in model units. The noise eps is drawn inside the kernels with `tl.randn(seed,
-offset)`, offset = the element's index in the contiguous (B, C, L) batch, so it never touches
-memory: the noise-add kernel and the loss kernel regenerate the same eps from the same seed.
+All tensors are in model units. The noise eps is drawn inside the kernels with `tl.randn4x(seed,
+counter)`, four normals per Philox call, one call per four elements (the layout: `reference.noise`),
+so it never touches memory: the noise-add kernel and the loss kernel regenerate the same eps from the
+same seed.
 Import it only once TRITON_INTERPRET is settled (`triton.jit` reads it when the kernels below are
 defined); `seisdiff.kernels.dispatch` imports it on first use.
 """
@@ -10,51 +11,82 @@ import torch
 import triton
 import triton.language as tl
 
-BLOCK = 4096    # elements of one record per program: large, so the interpreter runs few programs
-NUM_WARPS = 8   # 16 elements per thread
+from seisdiff.kernels.reference import NOISE_BLOCK, NOISE_QUARTER
+
+BLOCK = NOISE_BLOCK   # elements of one record per program: large, so the interpreter runs few programs
+NUM_WARPS = 8         # 16 elements per thread
+
+
+@triton.jit
+def _noise4(seed, record, block, n_blocks, QUARTER: tl.constexpr):
+    """The four quarters' noise of one block (reference.noise): one randn4x call per four elements."""
+    counters = (record.to(tl.int64) * n_blocks + block) * QUARTER + tl.arange(0, QUARTER)
+    return tl.randn4x(seed, counters)
+
+
+@triton.jit
+def _add_noise_quarter(x0_ptr, x_t_ptr, base, cols, n_per_record, eps, alpha, sigma):
+    mask = cols < n_per_record
+    x0 = tl.load(x0_ptr + base + cols, mask=mask, other=0.0).to(tl.float32)
+    tl.store(x_t_ptr + base + cols, (alpha * x0 + sigma * eps).to(x_t_ptr.dtype.element_ty), mask=mask)
 
 
 @triton.jit
 def _add_noise_kernel(x0_ptr, alpha_ptr, sigma_ptr, x_t_ptr, seed, n_per_record,
-                      BLOCK: tl.constexpr):
-    record = tl.program_id(0)
-    cols = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
-    mask = cols < n_per_record
-    offsets = record.to(tl.int64) * n_per_record + cols  # int64: batches may pass 2**31 elements
-    x0 = tl.load(x0_ptr + offsets, mask=mask, other=0.0).to(tl.float32)
+                      QUARTER: tl.constexpr):
+    record, block = tl.program_id(0), tl.program_id(1)
+    base = record.to(tl.int64) * n_per_record  # int64: batches may pass 2**31 elements
+    cols = block * 4 * QUARTER + tl.arange(0, QUARTER)
     alpha = tl.load(alpha_ptr + record)
     sigma = tl.load(sigma_ptr + record)
-    eps = tl.randn(seed, offsets)
-    tl.store(x_t_ptr + offsets, (alpha * x0 + sigma * eps).to(x_t_ptr.dtype.element_ty), mask=mask)
+    e0, e1, e2, e3 = _noise4(seed, record, block, tl.num_programs(1), QUARTER)
+    _add_noise_quarter(x0_ptr, x_t_ptr, base, cols, n_per_record, e0, alpha, sigma)
+    _add_noise_quarter(x0_ptr, x_t_ptr, base, cols + QUARTER, n_per_record, e1, alpha, sigma)
+    _add_noise_quarter(x0_ptr, x_t_ptr, base, cols + 2 * QUARTER, n_per_record, e2, alpha, sigma)
+    _add_noise_quarter(x0_ptr, x_t_ptr, base, cols + 3 * QUARTER, n_per_record, e3, alpha, sigma)
+
+
+@triton.jit
+def _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols, n_per_record, eps, alpha, sigma, grad_factor,
+                  TARGET: tl.constexpr, WRITE_GRAD: tl.constexpr):
+    """Sum of (pred − target)² over one quarter; writes its gradient when WRITE_GRAD."""
+    mask = cols < n_per_record
+    pred = tl.load(pred_ptr + base + cols, mask=mask, other=0.0).to(tl.float32)
+    # the eps target never reads x0: one tensor less to stream
+    if TARGET == "eps":
+        target = eps
+    elif TARGET == "v":
+        x0 = tl.load(x0_ptr + base + cols, mask=mask, other=0.0).to(tl.float32)
+        target = alpha * eps - sigma * x0
+    else:
+        target = tl.load(x0_ptr + base + cols, mask=mask, other=0.0).to(tl.float32)
+    err = tl.where(mask, pred - target, 0.0)
+    if WRITE_GRAD:
+        tl.store(grad_ptr + base + cols, (err * grad_factor).to(grad_ptr.dtype.element_ty), mask=mask)
+    return tl.sum(err * err, axis=0)
 
 
 @triton.jit
 def _diffusion_loss_kernel(pred_ptr, x0_ptr, alpha_ptr, sigma_ptr, weight_ptr, grad_ptr,
                            partial_ptr, seed, n_per_record, n_blocks, grad_scale,
-                           TARGET: tl.constexpr, WRITE_GRAD: tl.constexpr, BLOCK: tl.constexpr):
-    record = tl.program_id(0)
-    block = tl.program_id(1)
-    cols = block * BLOCK + tl.arange(0, BLOCK)
-    mask = cols < n_per_record
-    offsets = record.to(tl.int64) * n_per_record + cols
-    pred = tl.load(pred_ptr + offsets, mask=mask, other=0.0).to(tl.float32)
-    # the eps target never reads x0: one tensor less to stream
-    if TARGET == "eps":
-        target = tl.randn(seed, offsets)
-    elif TARGET == "v":
-        x0 = tl.load(x0_ptr + offsets, mask=mask, other=0.0).to(tl.float32)
-        alpha = tl.load(alpha_ptr + record)
-        sigma = tl.load(sigma_ptr + record)
-        target = alpha * tl.randn(seed, offsets) - sigma * x0
-    else:
-        target = tl.load(x0_ptr + offsets, mask=mask, other=0.0).to(tl.float32)
-    err = tl.where(mask, pred - target, 0.0)
+                           TARGET: tl.constexpr, WRITE_GRAD: tl.constexpr, QUARTER: tl.constexpr):
+    record, block = tl.program_id(0), tl.program_id(1)
+    base = record.to(tl.int64) * n_per_record
+    cols = block * 4 * QUARTER + tl.arange(0, QUARTER)
+    alpha = tl.load(alpha_ptr + record)
+    sigma = tl.load(sigma_ptr + record)
+    grad_factor = tl.load(weight_ptr + record) * grad_scale
+    e0, e1, e2, e3 = _noise4(seed, record, block, n_blocks, QUARTER)
+    total = _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols, n_per_record, e0, alpha, sigma,
+                          grad_factor, TARGET, WRITE_GRAD)
+    total += _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols + QUARTER, n_per_record, e1, alpha,
+                           sigma, grad_factor, TARGET, WRITE_GRAD)
+    total += _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols + 2 * QUARTER, n_per_record, e2,
+                           alpha, sigma, grad_factor, TARGET, WRITE_GRAD)
+    total += _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols + 3 * QUARTER, n_per_record, e3,
+                           alpha, sigma, grad_factor, TARGET, WRITE_GRAD)
     # one partial sum per program, reduced by the launcher: deterministic, unlike atomics
-    tl.store(partial_ptr + record * n_blocks + block, tl.sum(err * err, axis=0))
-    if WRITE_GRAD:
-        weight = tl.load(weight_ptr + record)
-        grad = err * (weight * grad_scale)
-        tl.store(grad_ptr + offsets, grad.to(grad_ptr.dtype.element_ty), mask=mask)
+    tl.store(partial_ptr + record * n_blocks + block, total)
 
 
 def _grid(x: torch.Tensor) -> tuple[int, int]:
@@ -71,7 +103,8 @@ def add_noise(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
     x0 = x0.contiguous()
     x_t = torch.empty_like(x0)
     _add_noise_kernel[_grid(x0)](x0, alpha.float().contiguous(), sigma.float().contiguous(), x_t,
-                                 seed, x0.shape[1] * x0.shape[2], BLOCK=BLOCK, num_warps=NUM_WARPS)
+                                 seed, x0.shape[1] * x0.shape[2], QUARTER=NOISE_QUARTER,
+                                 num_warps=NUM_WARPS)
     return x_t
 
 
@@ -87,7 +120,7 @@ def _loss_forward(pred, x0, alpha, sigma, weight, seed, target, reduction, write
     grad_scale = 2.0 / n_per_record / (batch if reduction == "mean" else 1)
     _diffusion_loss_kernel[grid](pred, x0, alpha.float().contiguous(), sigma.float().contiguous(),
                                  weight, grad, partial, seed, n_per_record, grid[1], grad_scale,
-                                 TARGET=target, WRITE_GRAD=write_grad, BLOCK=BLOCK,
+                                 TARGET=target, WRITE_GRAD=write_grad, QUARTER=NOISE_QUARTER,
                                  num_warps=NUM_WARPS)
     per_record = weight * partial.sum(dim=1) / n_per_record
     return per_record, (grad if write_grad else None)

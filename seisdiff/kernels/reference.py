@@ -1,11 +1,11 @@
 """PyTorch reference for the fused diffusion kernels; the CPU path of the engine.
 
-Everything here is in model units. The noise is the one `tl.randn(seed, offset)` draws inside the
-Triton kernels (Philox4x32-10, then Box–Muller on the first two words, as in
-triton/language/random.py), so the reference and the kernels can be compared element by element.
+Everything here is in model units. The noise is the one `tl.randn4x(seed, counter)` draws inside the
+Triton kernels (Philox4x32-10, then Box–Muller on words 1–2 and 3–4, cos and sin, as in
+triton/language/random.py; layout in `noise`), so the reference and the kernels can be compared
+element by element.
 Unsigned 32-bit words are held in int64 tensors masked to 32 bits: PyTorch has no full uint32 maths.
 """
-import math
 
 import numpy as np
 import torch
@@ -14,6 +14,8 @@ _MASK32 = 0xFFFFFFFF
 _KEY_A, _KEY_B = 0x9E3779B9, 0xBB67AE85      # Philox key increments (Weyl constants)
 _ROUND_A, _ROUND_B = 0xD2511F53, 0xCD9E8D57  # Philox round multipliers
 _N_ROUNDS = 10
+NOISE_BLOCK = 4096                 # elements of a record per kernel program: part of the noise's definition
+NOISE_QUARTER = NOISE_BLOCK // 4   # one randn4x counter per four elements
 # float32 constants exactly as Triton rounds its literals
 _INT_TO_UNIT = float(np.float32(4.6566127342e-10))  # just below 2**-31: max int32 maps below 1.0
 _TWO_PI = float(np.float32(6.283185307179586))
@@ -53,29 +55,44 @@ def _resolve_mkl_dispatch() -> None:
     call; when that call runs on several threads at once, one chunk may get a low-accuracy kernel
     (errors ~1e-4, seen here; pytorch/pytorch#188792)."""
     one = torch.ones(1)
-    torch.log(one), torch.cos(one), torch.sqrt(one)
+    torch.log(one), torch.cos(one), torch.sin(one), torch.sqrt(one)
 
 
 _resolve_mkl_dispatch()
 
 
-def philox_randn(seed: int, offsets: torch.Tensor) -> torch.Tensor:
-    """Standard normal float32 noise, same shape and device as `offsets`, equal (to float32
-    rounding of log/cos) to `tl.randn(seed, offsets)` inside a Triton kernel.
+def philox_randn4x(seed: int, counters: torch.Tensor) -> tuple:
+    """Four standard normal float32 tensors shaped like `counters`, equal (to float32 rounding of
+    log/cos/sin) to `tl.randn4x(seed, counters)` inside a Triton kernel: one Philox call per counter,
+    Box–Muller on words (1, 2) → (r·cos θ, r·sin θ) and on words (3, 4) likewise.
 
-    seed: int in [0, 2**63); offsets: non-negative integer tensor (global element offsets).
+    seed: int in [0, 2**63); counters: non-negative integer tensor.
     """
-    offsets = offsets.to(torch.int64)
-    zeros = torch.zeros_like(offsets)
-    i1, i2, _, _ = philox4x32_10((offsets & _MASK32, offsets >> 32, zeros, zeros), seed)
-    u1 = _uint32_to_unit_float(i1).clamp_(min=_U1_MIN)
-    theta = _uint32_to_unit_float(i2) * _TWO_PI
-    return torch.sqrt(-2.0 * torch.log(u1)) * torch.cos(theta)
+    counters = counters.to(torch.int64)
+    zeros = torch.zeros_like(counters)
+    words = philox4x32_10((counters & _MASK32, counters >> 32, zeros, zeros), seed)
+    normals = []
+    for w_radius, w_angle in (words[:2], words[2:]):
+        radius = torch.sqrt(-2.0 * torch.log(_uint32_to_unit_float(w_radius).clamp_(min=_U1_MIN)))
+        theta = _uint32_to_unit_float(w_angle) * _TWO_PI
+        normals += [radius * torch.cos(theta), radius * torch.sin(theta)]
+    return tuple(normals)
 
 
-def element_offsets(shape: torch.Size, device) -> torch.Tensor:
-    """Global element offsets (int64) of a contiguous tensor of `shape`: the noise's counters."""
-    return torch.arange(math.prod(shape), dtype=torch.int64, device=device).view(shape)
+def noise(seed: int, shape: torch.Size, device) -> torch.Tensor:
+    """The noise eps (B, C, L) float32 the kernels draw for a contiguous (B, C, L) batch.
+
+    Each record's C·L elements are cut into blocks of NOISE_BLOCK; a block's four quarters take the four
+    normals of one `randn4x` call on counters (record · n_blocks + block) · QUARTER + i, i < QUARTER:
+    quarter q of the block holds normal q. Every element gets its own normal; a quarter of the Philox
+    calls of one normal per element.
+    """
+    batch, channels, length = shape
+    n_per_record = channels * length
+    n_blocks = -(-n_per_record // NOISE_BLOCK)
+    counters = torch.arange(batch * n_blocks * NOISE_QUARTER, dtype=torch.int64, device=device)
+    quarters = torch.stack(philox_randn4x(seed, counters.view(batch * n_blocks, NOISE_QUARTER)), dim=1)
+    return quarters.reshape(batch, n_blocks * NOISE_BLOCK)[:, :n_per_record].reshape(shape)
 
 
 def _per_record(coef: torch.Tensor) -> torch.Tensor:
@@ -88,7 +105,7 @@ def add_noise(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
 
     x0: (B, C, L) float32/bfloat16; alpha, sigma: (B,) float32. Returns (B, C, L) in x0's dtype.
     """
-    eps = philox_randn(seed, element_offsets(x0.shape, x0.device))
+    eps = noise(seed, x0.shape, x0.device)
     x_t = _per_record(alpha) * x0.to(torch.float32) + _per_record(sigma) * eps
     return x_t.to(x0.dtype)
 
@@ -102,7 +119,7 @@ def diffusion_target(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
     x0 = x0.detach().to(torch.float32)
     if target == "x0":
         return x0
-    eps = philox_randn(seed, element_offsets(x0.shape, x0.device))
+    eps = noise(seed, x0.shape, x0.device)
     if target == "eps":
         return eps
     return _per_record(alpha) * eps - _per_record(sigma) * x0
