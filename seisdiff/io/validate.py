@@ -9,8 +9,9 @@ from seisdiff.io.record import Record
 
 def check_record(rec: Record, min_duration_s: float = 10.0) -> None:
     """Raise InputError(rec.source_file, reason) when the record cannot be used: nonpositive or
-    non-finite sampling rate, no samples, NaN/inf samples, all samples zero, or shorter than
-    `min_duration_s` seconds. Returns None when it can."""
+    non-finite sampling rate, no samples, NaN/inf samples, all samples zero or all equal (a constant:
+    its conditioning is rounding noise, which `engine.hf_level` would place among its event's stations),
+    or shorter than `min_duration_s` seconds. Returns None when it can."""
     path = rec.source_file or rec.record_id
     acc = np.asarray(rec.acc_mps2)
     label = f"record {rec.record_id}: " if rec.source_file and rec.record_id not in rec.source_file else ""
@@ -24,6 +25,9 @@ def check_record(rec: Record, min_duration_s: float = 10.0) -> None:
         raise InputError(path, f"{label}{int(bad.sum())} NaN/inf samples (first at index {int(bad.argmax())})")
     if not acc.any():
         raise InputError(path, f"{label}all samples are zero")
+    if acc.max() == acc.min():                  # a dead channel's logger offset: no ground motion at all
+        raise InputError(path, f"{label}all samples are equal ({float(acc[0]):.6g}): a constant, no ground motion "
+                               "(a dead channel?)")
     if rec.duration_s < min_duration_s:
         raise InputError(path, f"{label}only {rec.duration_s:.2f} s long; at least {min_duration_s:g} s are needed")
 

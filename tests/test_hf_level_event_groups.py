@@ -1,0 +1,54 @@
+"""Stations of one event placed among each other by the level model (engine/hf_level.py): a dead channel
+(constant counts) is refused, not placed among its event's stations."""
+import numpy as np
+from synth import accelerogram
+
+from seisdiff.engine import hf_level
+from seisdiff.preprocess.condition import PreprocessConfig
+from seisdiff.preprocess.whole import prepare_conditioning
+
+KNET_HEADER = """Origin Time       2018/01/24 19:51:00
+Lat.              41.0
+Long.             142.5
+Depth. (km)       30
+Mag.              6.2
+Station Code      {station}
+Station Lat.      {lat}
+Station Long.     141.1972
+Station Height(m) 10
+Record Time       2018/01/24 19:51:40
+Sampling Freq(Hz) 100Hz
+Duration Time(s)  60
+Dir.              N-S
+Scale Factor      7845(gal)/8223790
+Max. Acc. (gal)   {pga_gal:.3f}
+Last Correction   2018/01/24 19:51:41
+Memo.
+"""
+
+
+def write_knet(path, counts, station, lat):
+    counts = np.asarray(counts, np.int64)
+    rows = ["".join(f"{c:9d}" for c in counts[i:i + 8]) for i in range(0, len(counts), 8)]
+    gal = 7845 / 8223790 * np.abs(counts - counts.mean()).max()
+    path.write_text(KNET_HEADER.format(station=station, lat=lat, pga_gal=gal) + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_dead_channel_is_refused_and_moves_no_other_stations_place(tmp_path):
+    """A channel of constant counts (a dead sensor's offset) was conditioned to rounding noise (1e-15 m/s²)
+    and placed among its event's stations: the event's mean ln peak fell by ~6 and the real stations' high
+    bands were made 0.5–0.9 ln weaker (PGA × 0.33–0.47, the shipped level model)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        counts = 4220 + np.round(accelerogram(i, n=6000, pga=0.2 + 0.1 * i) * 100 / (7845 / 8223790))
+        write_knet(folder / f"ST{i}.NS", counts, f"ST{i}", 41.1 + 0.1 * i)
+    alone = prepare_conditioning([str(folder)], tmp_path / "alone.zarr", PreprocessConfig(), progress=False)
+    write_knet(folder / "DEAD.NS", np.full(6000, 4230), "DEAD", 41.6)
+    prepared = prepare_conditioning([str(folder)], tmp_path / "with.zarr", PreprocessConfig(), progress=False)
+    assert [f for f, _ in prepared.skipped] == [str(folder / "DEAD.NS")]
+    assert "all samples are equal" in prepared.skipped[0][1]
+    assert prepared.store.record_ids.tolist() == alone.store.record_ids.tolist()
+    assert len(set(prepared.store.column("event"))) == 1 and np.isfinite(prepared.store.column("distance_km")).all()
+    np.testing.assert_allclose(hf_level.store_within_event(prepared.store), hf_level.store_within_event(alone.store))
