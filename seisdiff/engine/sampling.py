@@ -137,8 +137,10 @@ def is_conditioning_store(cond) -> bool:
 def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     """(conditioning store, this rank's record indices (n,) int64) for cfg.cond, checked against the
     model (a `LoadedModel`): a store's `lowpass` as it is, or waveform files conditioned whole through
-    the model's filters into `<OUT stem>_conditioning.zarr` beside OUT (this rank's files only; rebuilt, with
-    one line, when made with other settings or from files since changed: `preprocess.whole`)."""
+    the model's filters into `<OUT stem>_conditioning.zarr` beside OUT (this rank's files only, or every file
+    where the level model places stations among their event's, `places_stations`, this rank generating every
+    world-th record; rebuilt, with one line, when made with other settings or from files since changed:
+    `preprocess.whole`)."""
     from seisdiff.io.store import open_store
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 
@@ -148,17 +150,18 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
         shard = np.arange(rank, len(store), world, dtype=np.int64)
         warnings = store_level_warnings(store, shard)
     else:
+        every = world > 1 and places_stations(cfg, model)     # each rank conditions every file, generates its share
         prepared = prepare_conditioning(
             cfg.cond, out.parent / f"{out.stem}_conditioning{f'_rank{rank}' if world > 1 else ''}.zarr",
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
-            quantity=cfg.quantity, rank=rank, world=world, progress=cfg.progress,
+            quantity=cfg.quantity, rank=0 if every else rank, world=1 if every else world, progress=cfg.progress,
             event=event_row(cfg.hypocenter, cfg.magnitude))
         for line in prepared.notes:
             print(f"sample: {line}")
-        for file, reason in prepared.skipped:
+        for file, reason in prepared.skipped if rank == 0 or not every else ():
             print(f"sample: skipped {file}: {reason}")
         store, warnings = prepared.store, [line for _, line in prepared.warnings]
-        shard = np.arange(len(store), dtype=np.int64)
+        shard = np.arange(rank if every else 0, len(store), world if every else 1, dtype=np.int64)
     for line in warnings:
         print(f"sample: warning: {line}", file=sys.stderr)
     if store.n_channels != model.config.model.n_channels:
@@ -169,6 +172,13 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
             raise UserError(f"{store.path}: {key} = {have}, but the model was trained at {spec[key]}; "
                             "preprocess the conditioning with the training settings (or pass waveform files)")
     return store, shard
+
+
+def places_stations(cfg: SampleConfig, model) -> bool:
+    """Whether the level model applied places each station among its event's (`hf_level`'s distance and
+    within-event terms): then every rank of a torchrun must see all the files' records, its own share
+    alone would place a station among another set of stations (its level would depend on the ranks)."""
+    return bool(cfg.level_model and (model.level_model or {}).get("distance"))
 
 
 def event_row(hypocenter, magnitude) -> dict:
