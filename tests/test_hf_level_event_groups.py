@@ -97,3 +97,39 @@ def test_torchrun_ranks_place_each_station_among_all_its_events_files(tmp_path, 
     a = one.read()["broadband"][np.argsort(one.record_ids)]
     b = merged.read()["broadband"][np.argsort(merged.record_ids)]
     np.testing.assert_allclose(b, a, rtol=0, atol=1e-5 * np.abs(a).max())
+
+
+def _windowed_store(path, later: bool):
+    """Four stations of one event (their strong-motion windows `_w0`, distances 20–160 km), with the two
+    nearest stations' two later windows (`_w1`, `_w2`: the coda, 10× and 30× weaker) when `later`."""
+    from seisdiff.dsp import lowpass
+    from seisdiff.io.store import create_store, open_store
+
+    ids, bb, dist = [], [], []
+    for s in range(4):
+        for w, gain in enumerate((1.0, 0.1, 0.03)[:3 if later and s < 2 else 1]):
+            ids.append(f"ST{s}_HNE_w{w}")
+            bb.append(gain * accelerogram(10 * s + w, n=1024, pga=0.1 * (1 + s)))
+            dist.append(20.0 * 2 ** s)
+    bb = np.asarray(bb, np.float32)[:, None, :]
+    w = create_store(path, sampling_rate_hz=100.0, length=1024, lowpass_hz=1.0)
+    w.append(bb, lowpass(bb, 100.0, 1.0), ids, {"event": np.array(["ev"] * len(ids)), "distance_km": np.array(dist),
+                                                "component": np.array(["HNE"] * len(ids))})
+    return open_store(path)
+
+
+def test_a_stations_later_windows_are_no_more_stations_of_its_event(tmp_path):
+    """`fit` places a record among its event's strong-motion windows only; `sample` placed it among every
+    window of the store (the coda's `_w1`, `_w2` counted as weaker stations): on a `preprocess --windows 3`
+    store of 27 K-NET strong-motion windows the shipped level model's levels of those moved by a median
+    +0.05 ln (at most +0.07 / +0.17 ln in 2–6 / 8–25 Hz) when the later windows were in the store."""
+    from seisdiff.engine.hf_level import relative_ln_distance, store_within_event, strong_motion_windows
+
+    alone, full = _windowed_store(tmp_path / "alone.zarr", False), _windowed_store(tmp_path / "full.zarr", True)
+    first = strong_motion_windows(full.record_ids)
+    assert first.sum() == len(alone) == 4 and len(full) == 8
+    np.testing.assert_allclose(store_within_event(full)[first], store_within_event(alone), atol=1e-12)
+    rel = relative_ln_distance(full.column("event"), full.column("distance_km"), first)
+    np.testing.assert_allclose(rel[first], relative_ln_distance(alone.column("event"), alone.column("distance_km")),
+                               atol=1e-12)
+    np.testing.assert_allclose(rel[~first], np.repeat(rel[first][:2], 2), atol=1e-12)   # a later window: its station's

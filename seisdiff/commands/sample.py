@@ -113,7 +113,7 @@ def run(args) -> int:
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
     if settings["level_model"]:
-        from seisdiff.engine.hf_level import record_regions, relative_ln_distance, unseen
+        from seisdiff.engine.hf_level import record_regions, relative_ln_distance, strong_motion_windows, unseen
         regions = record_regions(cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard),
                                  cond.column("event")[shard] if "event" in cond.columns else None)
         moved = unseen(model.level_model, regions)
@@ -135,7 +135,8 @@ def run(args) -> int:
                   f"timing's source-duration line; the others, without one, at its median offset)")
         if model.level_model.get("distance") and moved.any() and {"event", "distance_km"} <= set(cond.columns):
             import numpy as np
-            placed = np.isfinite(relative_ln_distance(cond.column("event"), cond.column("distance_km"))[shard])
+            placed = np.isfinite(relative_ln_distance(cond.column("event"), cond.column("distance_km"),
+                                                      strong_motion_windows(cond.record_ids))[shard])
             print(f"sample: {int((placed & moved).sum())} of them are placed among their event's stations by "
                   f"distance (the others: no distance, or no other station of their event with one)")
             if model.level_model.get("within"):

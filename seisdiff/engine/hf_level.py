@@ -243,6 +243,19 @@ def _group_means(which, values) -> tuple[np.ndarray, np.ndarray]:
     return sums / count.reshape((-1,) + (1,) * (values.ndim - 1)), count
 
 
+def _member_means(which, values, members=None) -> tuple[np.ndarray, np.ndarray]:
+    """`_group_means` over the members (m,) bool only (None: all), for every group of `which` (m,): (means
+    (groups, ...), NaN where a group has no member; members per group (groups,))."""
+    if members is None:
+        return _group_means(which, values)
+    values = np.asarray(values, np.float64)
+    count = np.bincount(which[members], minlength=which.max() + 1)
+    sums = np.zeros((len(count),) + values.shape[1:])
+    np.add.at(sums, which[members], values[members])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / count.reshape((-1,) + (1,) * (values.ndim - 1)), count
+
+
 def ln_depth(hypo_depth_km) -> np.ndarray:
     """(n,) ln of hypocentral depths (km), at least MIN_DEPTH_KM; NaN where unknown."""
     d = np.asarray(hypo_depth_km, np.float64)
@@ -280,11 +293,13 @@ def depth_term(depth: dict | None, hypo_depth_km, n_bands: int) -> np.ndarray:
     return np.where(np.isfinite(d), np.clip(d, lo, hi) - depth["mean_ln_km"], 0.0)[:, None] * np.asarray(depth["coef"])
 
 
-def relative_ln_distance(event, distance_km) -> np.ndarray:
+def relative_ln_distance(event, distance_km, members=None) -> np.ndarray:
     """(n,) ln distance_km of each record minus the mean ln distance of its event's records (those of
     `event` (n,) with a known distance; the records given are the event's stations): where a station
     sits among its event's stations. NaN where the distance is unknown (NaN, ≤ 0), the event is '', or
-    fewer than two of its records have one. distance_km None: all NaN."""
+    fewer than two of its records have one. distance_km None: all NaN. members (n,) bool: the records
+    the means are taken over (`strong_motion_windows`: a station's later windows are no more stations, as
+    in `fit`); None: all."""
     event = np.asarray(event, dtype=str)
     out = np.full(len(event), np.nan)
     if distance_km is None:
@@ -295,7 +310,7 @@ def relative_ln_distance(event, distance_km) -> np.ndarray:
     if not known.any():
         return out
     _, which = np.unique(event[known], return_inverse=True)
-    mean, count = _group_means(which, ln_r[known])
+    mean, count = _member_means(which, ln_r[known], None if members is None else np.asarray(members, bool)[known])
     out[known] = np.where(count[which] >= 2, ln_r[known] - mean[which], np.nan)
     return out
 
@@ -312,24 +327,25 @@ def _fit_distance(residual, event, ln_distance_rel) -> dict | None:
     return {"coef": coef.tolist(), "n_traces": int(has.sum()), "n_events": len(set(event[has].tolist()))}
 
 
-def within_event(event, feats, vertical=None) -> np.ndarray:
+def within_event(event, feats, vertical=None, members=None) -> np.ndarray:
     """(n, C, 2) each trace's ln peak and ln low-band level (the first two of `features` feats (n, C, 3),
     WITHIN_FEATURES) minus their mean over the same channel of its event's records of the same
     component kind (vertical (n,) 1/0, NaN or None: horizontal): where a station's conditioning sits
     among its event's stations (the records of `event` (n,) given, e.g. every station generated
     together). Verticals and horizontals apart, as a vertical's weaker low band says nothing of its
     place. NaN where the event is '', fewer than two of its records of that kind have finite features,
-    or the trace's own are not finite."""
+    or the trace's own are not finite. members (n,) bool: the records the means are taken over
+    (`relative_ln_distance`'s); None: all."""
     event = np.asarray(event, dtype=str)
     x = np.asarray(feats, np.float64)[..., :len(WITHIN_FEATURES)]
     out = np.full(x.shape, np.nan)
     known = np.isfinite(x).all(axis=(1, 2)) & (event != "")
     if not known.any():
         return out
-    which, count = _event_kind_groups(event[known], None if vertical is None else np.asarray(vertical)[known])
+    which, _ = _event_kind_groups(event[known], None if vertical is None else np.asarray(vertical)[known])
     xk = x[known]                                                         # (m, C, 2)
-    dev = xk - _group_means(which, xk)[0][which]
-    out[known] = np.where((count[which] >= 2)[:, None, None], dev, np.nan)
+    mean, count = _member_means(which, xk, None if members is None else np.asarray(members, bool)[known])
+    out[known] = np.where((count[which] >= 2)[:, None, None], xk - mean[which], np.nan)
     return out
 
 
@@ -353,7 +369,8 @@ def _event_kind_groups(event, vertical=None) -> tuple[np.ndarray, np.ndarray]:
 def store_within_event(store, block_records: int = 512) -> np.ndarray | None:
     """`within_event` of every record of `store` (a conditioning store with `lowpass` and `event`; the
     component from its `component` column, `scaling.metadata_columns`), its events' stations being the
-    store's: one pass over its conditioning. None without an `event` column."""
+    store's strong-motion windows (`strong_motion_windows`, as in `fit`): one pass over its conditioning. None
+    without an `event` column."""
     from seisdiff.engine.scaling import metadata_columns
 
     if "event" not in store.columns:
@@ -363,7 +380,7 @@ def store_within_event(store, block_records: int = 512) -> np.ndarray | None:
                       store.sampling_rate_hz, store.lowpass_hz, np.zeros(min(block_records, n - lo)))
              for lo in range(0, n, block_records)]
     vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
-    return within_event(store.column("event"), np.concatenate(feats), vertical)
+    return within_event(store.column("event"), np.concatenate(feats), vertical, strong_motion_windows(store.record_ids))
 
 
 def _local_term(distance: dict | None, within: dict | None, ln_distance_rel, within_dev) -> np.ndarray:

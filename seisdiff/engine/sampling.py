@@ -237,8 +237,9 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
     if not hide_metadata and "hypo_depth_km" in columns:                # the level model's depth term
         meta["hypo_depth_km"] = np.asarray(columns["hypo_depth_km"], np.float64)
     if not hide_metadata and "event" in columns and "distance_km" in columns:
-        from seisdiff.engine.hf_level import relative_ln_distance     # over the whole store: every shard alike
-        meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"])
+        from seisdiff.engine.hf_level import relative_ln_distance, strong_motion_windows  # the whole store's
+        meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"],   # every shard alike
+                                                       strong_motion_windows(cond.record_ids))
     if settings.get("level_model") and (model.level_model or {}).get("within") and "ln_distance_rel" in meta:
         from seisdiff.engine.hf_level import store_within_event, unseen     # only with distances, only where it acts
         acts = unseen(model.level_model, meta.get("region", np.array([""] * len(cond)))[shard])
