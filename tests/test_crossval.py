@@ -139,3 +139,34 @@ def test_an_interrupted_copy_is_completed(tmp_path):
     sub, written = copy_records(store, rows, tmp_path / "sub.zarr", block_records=3)
     assert written == 4 and sorted(sub.record_ids.tolist()) == store.record_ids[rows].tolist()
     assert copy_records(store, rows, tmp_path / "sub.zarr")[1] == 0
+
+
+def test_evaluation_is_redone_when_the_samples_gained_realizations(tmp_path):
+    """A fold re-run with more --realizations adds them to samples.zarr; its evaluation (metrics.json of
+    the fewer realizations) is then stale and is redone, not skipped: crossval.json reported the first
+    run's one realization under 'mean over the draws' of two."""
+    from seisdiff.evaluate.crossval import CrossvalConfig, _evaluate
+    from seisdiff.io.store import create_store
+
+    real = make_store(tmp_path / "test.zarr", n=2, length=256)
+    data = real.read()
+    ids = real.record_ids.tolist()
+    gen = create_store(tmp_path / "samples.zarr", sampling_rate_hz=100.0, length=256, lowpass_hz=1.0)
+    gen.append(2.0 * data["broadband"], data["lowpass"], [f"{r}_r0" for r in ids], {"realization": np.zeros(2)})
+    cfg = CrossvalConfig(data="", out="", realizations=2, progress=False)
+    lines = []
+
+    def say(stage, message):
+        lines.append(message)
+
+    first = _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
+    assert first["model"]["pga_median_ln"] == pytest.approx(-np.log(2), abs=1e-4)
+    gen.append(4.0 * data["broadband"], data["lowpass"], [f"{r}_r1" for r in ids], {"realization": np.ones(2)})
+    again = _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert metrics["n_generated_traces"] == 4 and metrics["model_one_realization"]["n_draws"] == 2
+    # one realization per record, mean over the draws ×2 and ×4: −(ln 2 + ln 4)/2
+    assert again["model"]["pga_median_ln"] == pytest.approx(-1.5 * np.log(2), abs=1e-4)
+    # and a third call with nothing new skips
+    _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
+    assert "skipped" in lines[-1]

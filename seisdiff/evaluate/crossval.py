@@ -252,14 +252,19 @@ def baseline_kappa(best: Path) -> str:
 
 
 def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say, kappa: str) -> dict:
-    """{system: {summary key: value}} of the model (one realization per record) and both baselines."""
-    from seisdiff.evaluate.report import evaluate
+    """{system: {summary key: value}} of the model (one realization per record) and both baselines; an
+    evaluation made of another number of generated traces than `samples` now holds is redone."""
+    from seisdiff.evaluate.report import evaluate, n_matched_traces
 
     metrics = out / "metrics.json"
-    if metrics.is_file():
-        result = json.loads(metrics.read_text())
+    result = json.loads(metrics.read_text()) if metrics.is_file() else None
+    now = n_matched_traces(str(samples), real)
+    if result is not None and result.get("n_generated_traces") == now:
         say(f"evaluate {out.name}", "metrics.json present: skipped")
     else:
+        if result is not None:   # the samples gained realizations since (a re-run with more --realizations)
+            say(f"evaluate {out.name}", f"metrics.json of {result.get('n_generated_traces')} generated traces, "
+                                        f"{samples.name} now holds {now}: evaluated again")
         result = evaluate(real, str(samples), out, seed=cfg.seed, baseline_kappa=kappa,
                           progress=cfg.progress)
         say(f"evaluate {out.name}", f"{result['n_records']} records → {metrics}")

@@ -238,6 +238,11 @@ def _resolve_generated(generated, real: Store):
     return gen, rows, matched[rows]
 
 
+def n_matched_traces(generated, real: Store) -> int:
+    """How many traces of the generated store (path) `evaluate` would match to records of `real`."""
+    return int(len(_resolve_generated(generated, real)[1]))
+
+
 def _match_id(record_id: str, index: dict) -> int:
     if record_id in index:
         return index[record_id]
