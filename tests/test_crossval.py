@@ -170,3 +170,23 @@ def test_evaluation_is_redone_when_the_samples_gained_realizations(tmp_path):
     # and a third call with nothing new skips
     _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
     assert "skipped" in lines[-1]
+
+
+def test_a_held_out_events_records_outside_its_region_do_not_train(tmp_path):
+    """Folds by region: an event recorded in the held-out region and by a station outside it (another
+    region, or none known) is held out whole: its other records leave that fold's training (they trained,
+    so the model had seen the held-out earthquake); records of other events train as before."""
+    from seisdiff.evaluate.crossval import plan_folds
+
+    regions = np.array(["a", "a", "a", "b", "b", "", "b", "", ""])
+    events = np.array(["e1", "e1", "e2", "e1", "e3", "e1", "e4", "e5", ""])
+    store = make_store(tmp_path / "s.zarr", n=9, length=256, columns={"region": regions, "event": events})
+    folds = {f.name: f for f in plan_folds(store, "region")}
+    np.testing.assert_array_equal(folds["a"].test, [0, 1, 2])
+    np.testing.assert_array_equal(folds["a"].train, [4, 6, 7, 8])      # not 3 and 5: e1 is held out
+    np.testing.assert_array_equal(folds["b"].test, [3, 4, 6])
+    np.testing.assert_array_equal(folds["b"].train, [2, 7, 8])         # not 0, 1, 5: e1 is held out
+    for fold in folds.values():
+        assert not set(events[fold.train]) & set(events[fold.test]) - {""}
+    by_event = {f.name: f for f in plan_folds(store, "event")}
+    np.testing.assert_array_equal(by_event["e1"].train, [2, 4, 6, 7, 8])

@@ -2,7 +2,8 @@
 held-out records from their low band and measure them against the real ones, next to both baselines.
 
 For each fold (one per distinct value of the grouping column; records with an empty value — e.g.
-simulations — always stay in training) under OUT/<fold>/:
+simulations — stay in training, unless their event is one the fold holds out: an earthquake is held
+out whole) under OUT/<fold>/:
   train.zarr, test.zarr        the records (m/s², unchanged) copied from the store (`io.subset`)
   model/                       `engine.train.train` with the given config; crossval_train.json marks it done
   samples.zarr                 the held-out records generated from best.pt (`engine.sampling`)
@@ -77,6 +78,7 @@ class Fold:
     dirname: str                     # its folder under OUT
     train: np.ndarray                # record indices (sorted) of the store
     test: np.ndarray
+    withheld: int = 0                # records in neither: of a held-out event, recorded outside the fold
 
 
 def plan_folds(store: Store, by: str, only=None) -> list[Fold]:
@@ -84,8 +86,8 @@ def plan_folds(store: Store, by: str, only=None) -> list[Fold]:
     if by not in store.columns:
         raise UserError(f"{store.path}: no column {by!r} to hold out by (columns: {', '.join(store.columns)}); "
                         "use --by region or --by event (written by `seisdiff preprocess`)")
-    values = store.column(by)
-    values = np.where(values == values, values, "").astype(str) if values.dtype.kind == "f" else values.astype(str)
+    values = _text_column(store, by)
+    events = _text_column(store, "event") if by != "event" and "event" in store.columns else None
     names = sorted(set(values.tolist()) - {""})
     if len(names) < 2:
         raise UserError(f"{store.path}: column {by!r} has {len(names)} non-empty value(s) ({', '.join(names)}); "
@@ -100,8 +102,25 @@ def plan_folds(store: Store, by: str, only=None) -> list[Fold]:
             dirname += "_"
         used.add(dirname)
         if not only or name in only:
-            folds.append(Fold(name, dirname, np.flatnonzero(values != name), np.flatnonzero(values == name)))
+            test = values == name
+            train = ~test & ~_same_events(events, test)
+            folds.append(Fold(name, dirname, np.flatnonzero(train), np.flatnonzero(test),
+                              int(np.sum(~test & ~train))))
     return folds
+
+
+def _text_column(store: Store, name: str) -> np.ndarray:
+    """(N,) str values of a store column, "" where unknown (NaN in a numeric column)."""
+    values = store.column(name)
+    return np.where(values == values, values, "").astype(str) if values.dtype.kind == "f" else values.astype(str)
+
+
+def _same_events(events, test) -> np.ndarray:
+    """(N,) bool: records of an event (non-empty) that one of the `test` records belongs to; all False
+    without events. A held-out region's event recorded outside it is held out whole."""
+    if events is None:
+        return np.zeros(len(test), dtype=bool)
+    return np.isin(events, list(set(events[test].tolist()) - {""}))
 
 
 def crossval(cfg: CrossvalConfig, log=print) -> dict:
@@ -142,6 +161,8 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
     samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
     kappa = baseline_kappa(d / "model" / "best.pt")
     values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say, kappa)}, []
+    if fold.withheld:
+        notes.append(f"{fold.withheld} record(s) of its held-out events, recorded outside it, left out of training")
     if cfg.without_metadata:
         hidden = _sample(d / "model" / "best.pt", test_store, d / "samples_no_metadata.zarr", cfg, say,
                          hide_metadata=True)
