@@ -335,3 +335,26 @@ def test_generated_traces_made_from_another_conditioning_are_warned_about(tmp_pa
     result = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))
     assert result["summary"]["model"]["conditioning_mismatch_traces"] == 2    # the middle record is its own
     assert "made from another conditioning" in capsys.readouterr().out
+
+
+def test_a_figure_interrupted_while_written_leaves_the_previous_one(tmp_path, monkeypatch):
+    """Figures are written atomically, as metrics.json and report.md are: an evaluate killed while
+    writing a PNG leaves the previous run's figure whole, not half a file."""
+    from matplotlib.figure import Figure
+
+    from seisdiff.evaluate import figures
+
+    path = tmp_path / "pga_scatter.png"
+    figures.scatter(path, np.array([1.0, 2.0]), {"model": np.array([1.5, 2.5])}, "PGA", "m/s²")
+    before = path.read_bytes()
+
+    def killed(self, fname, *args, **kwargs):
+        with open(fname, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", killed)
+    with pytest.raises(KeyboardInterrupt):
+        figures.scatter(path, np.array([1.0, 2.0]), {"model": np.array([3.0, 4.0])}, "PGA", "m/s²")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]      # no temporary file left

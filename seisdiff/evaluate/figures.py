@@ -11,14 +11,18 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from seisdiff.io.atomic import atomic_path
+
 COLORS = {"real": "black", "model": "tab:blue", "lf_only": "tab:gray", "stochastic": "tab:orange"}
 DPI = 110
 
 
 def _save(fig: Figure, path) -> Path:
+    """Write fig to path as PNG, atomically (an interrupted run leaves the previous figure whole)."""
     FigureCanvasAgg(fig)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png")
     return Path(path)
 
 
