@@ -358,3 +358,31 @@ def test_a_figure_interrupted_while_written_leaves_the_previous_one(tmp_path, mo
         figures.scatter(path, np.array([1.0, 2.0]), {"model": np.array([3.0, 4.0])}, "PGA", "m/s²")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]      # no temporary file left
+
+
+def test_whole_record_stores_correlate_envelopes_over_each_records_own_length(tmp_path):
+    """Stores of whole records (sample's conditioning and output) zero-pad shorter records to the longest
+    (column n_samples): envelope and low-band correlations are taken over each record's own samples, not
+    over the shared zeros after it, which made unrelated envelopes look alike (−0.26 → +0.03 on an AT2)."""
+    from seisdiff.dsp.envelope import envelope_correlation
+
+    n_own = (LENGTH, LENGTH // 2)
+    bb = np.zeros((2, 1, LENGTH), np.float32)
+    for i, n in enumerate(n_own):
+        bb[i, 0, :n] = accelerogram(i, n=n, pga=0.5)
+    lp = lowpass(bb, FS_HZ, LOWPASS_HZ)
+    for i, n in enumerate(n_own):
+        lp[i, 0, n:] = 0.0
+    gen = bb.copy()
+    gen[1, 0, :n_own[1]] = np.roll(bb[1, 0, :n_own[1]], n_own[1] // 2)      # its strong motion elsewhere
+    cols = {"n_samples": np.array(n_own, dtype=np.int64)}
+    ids = ["a", "b"]
+    for name, x, rid in (("real", bb, ids), ("gen", gen, [f"{r}_r0" for r in ids])):
+        create_store(tmp_path / f"{name}.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=1,
+                     lowpass_hz=LOWPASS_HZ).append(x, lp, rid, cols)
+    rows = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))["records"]
+    n = n_own[1]
+    own = envelope_correlation(gen[1, 0, :n].astype(np.float64), bb[1, 0, :n].astype(np.float64), FS_HZ)
+    padded = envelope_correlation(gen[1, 0].astype(np.float64), bb[1, 0].astype(np.float64), FS_HZ)
+    assert rows[0]["envelope_corr"] == pytest.approx(1.0, abs=1e-9)
+    assert rows[1]["envelope_corr"] == pytest.approx(own, abs=1e-5) and abs(padded - own) > 0.05

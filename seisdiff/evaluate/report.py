@@ -4,7 +4,8 @@ Generated traces are matched to real records by record id (several realizations 
 `<real id>_r<k>` also matches `<real id>`). For the model and for both baselines (computed from the
 real store's `lowpass`) it computes every metric of `seisdiff.evaluate.metrics`, the goodness of fit
 of `seisdiff.evaluate.gof` (residuals averaged over realizations, then over channels, per record),
-Anderson scores, envelope correlation, low-band consistency and the pre-event ratio (generated /
+Anderson scores, envelope correlation, low-band consistency (both over each record's own samples in a
+store of whole records: column n_samples) and the pre-event ratio (generated /
 real `metrics.pre_event_level`: > 2 Hz rms over a window's quiet first 2 s relative to the trace's
 > 2 Hz peak; its median over records and the fraction of records above PRE_EVENT_LIMIT×), and
 writes to the output folder:
@@ -151,6 +152,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     systems["model"] = systems[baseline] if baseline else _Traces()
 
     pairs = horizontal_pair(real)
+    own = own_lengths(real)
 
     def compute(acc_mps2):
         m = compute_all(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
@@ -173,7 +175,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             except ValueError as exc:  # records too short for the baseline's level below the crossover
                 raise UserError(f"{real.path}: {exc}; evaluate needs longer records (preprocess --length)") from None
             for name, x in made.items():
-                systems[name].add(pos, compute(x), bb, x, cond, sampling_rate_hz, lowpass_hz)
+                systems[name].add(pos, compute(x), bb, x, cond, sampling_rate_hz, lowpass_hz, own[record_index[pos]])
             if baseline:
                 _keep_waveforms(waves, pos, bb, made[baseline])
             bar.update(len(pos))
@@ -184,7 +186,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             blk = _read_rows(real, record_index[gen_pos[sl]])
             metrics = {**compute(x), "cond_mismatch": conditioning_mismatch(gen["lowpass"], blk["lowpass"])}
             systems["model"].add(gen_pos[sl], metrics, blk["broadband"], x, blk["lowpass"], sampling_rate_hz,
-                                 lowpass_hz)
+                                 lowpass_hz, own[record_index[gen_pos[sl]]])
             _keep_waveforms(waves, gen_pos[sl], blk["broadband"], x)
             bar.update(len(x))
     return real_acc.arrays(), {name: acc.arrays() for name, acc in systems.items()}, waves
@@ -196,18 +198,42 @@ def horizontal_pair(store: Store) -> bool:
     return store.n_channels == 3 and names == ["H1", "H2", "Z"]
 
 
+def own_lengths(store: Store) -> np.ndarray:
+    """(N,) int: each record's own number of samples: its `n_samples` in a store of whole records (shorter
+    records zero-padded to the longest; an unusable value: the store's length), else the store's length."""
+    full = np.full(len(store), store.length, dtype=np.int64)
+    if "n_samples" not in store.columns:
+        return full
+    n = store.column("n_samples").astype(np.int64)
+    return np.where((n > 0) & (n <= store.length), n, full)
+
+
+def consistency(real_mps2, generated_mps2, cond_mps2, sampling_rate_hz, lowpass_hz, n_samples) -> dict:
+    """envelope_corr, lowband_corr and lowband_amp_ratio (k, C) of generated traces (k, C, L) m/s² against
+    their real records and conditioning (k, C, L) m/s², each over its record's own n_samples (k,): the
+    zeros padding a shorter record of a whole-record store would correlate as well as its motion."""
+    out = {key: np.empty(np.shape(generated_mps2)[:2]) for key in ("envelope_corr", "lowband_corr",
+                                                                   "lowband_amp_ratio")}
+    for n in np.unique(n_samples):
+        rows = n_samples == n
+        g, r, c = (np.asarray(a)[rows, :, :n] for a in (generated_mps2, real_mps2, cond_mps2))
+        out["envelope_corr"][rows] = envelope_correlation(g, r, sampling_rate_hz)
+        out["lowband_corr"][rows], out["lowband_amp_ratio"][rows] = lowband_consistency(
+            g, c, sampling_rate_hz, lowpass_hz)
+    return out
+
+
 class _Traces:
     """Metrics of one system's traces, gathered block by block: arrays (M, C, ...) + record_pos (M,)."""
 
     def __init__(self):
         self.parts = []
 
-    def add(self, pos, metrics, real=None, generated=None, cond=None, sampling_rate_hz=None, lowpass_hz=None):
+    def add(self, pos, metrics, real=None, generated=None, cond=None, sampling_rate_hz=None, lowpass_hz=None,
+            n_samples=None):
         part = dict(metrics, record_pos=np.asarray(pos))
         if real is not None:
-            part["envelope_corr"] = envelope_correlation(generated, real, sampling_rate_hz)
-            part["lowband_corr"], part["lowband_amp_ratio"] = lowband_consistency(
-                generated, cond, sampling_rate_hz, lowpass_hz)
+            part.update(consistency(real, generated, cond, sampling_rate_hz, lowpass_hz, n_samples))
         self.parts.append(part)
 
     def arrays(self) -> dict[str, np.ndarray]:
