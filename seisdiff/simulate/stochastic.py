@@ -24,7 +24,8 @@ Time series: Gaussian white noise windowed by a Saragoni–Hart envelope (ε = 0
 tη = 2·Tgm) with Tgm = 1/fc + 0.05·R, starting after a quiet pre-event part; its spectrum is
 normalised to unit mean square, multiplied by A(f) and transformed back (zero-padded to twice the
 record length so the zero-phase shaping does not wrap around). Motions longer than the record are
-truncated at its end.
+truncated at its end: the normalisation is that of the whole window (the expected energy of the part
+past the end counted in), so a short record holds the first part of the motion, not all of its energy.
 
 Wave trains (`wave_trains=True`, `simulate --wave-trains`): one envelope for every frequency is what
 real records do not have. Their high frequencies start with the P wave, where the low band is still
@@ -74,6 +75,7 @@ LATE_DURATION = 1.5             # × Tgm: its envelope's duration
 
 _BJ97_V30_MPS = 618.7    # time-averaged velocity of the top 30 m of the BJ97 generic-rock profile
 _SITE_SCALING_DEPTH_KM = (0.03, 1.0)
+ENVELOPE_END = 6.0     # × tη: where a Saragoni–Hart window has died out (w < 1e-13)
 
 
 def seismic_moment_dyne_cm(magnitude):
@@ -226,10 +228,23 @@ def _train(delay_s, tgm_s, n_pre, n_samples, n_fft, dt_s, rng) -> np.ndarray:
     n = max(0, n_samples - start)
     noise = np.zeros(n_fft)
     draws = rng.standard_normal(n_samples - n_pre)[:n]
-    noise[start:start + n] = draws * saragoni_hart_envelope(np.arange(n) * dt_s, tgm_s)
+    window = saragoni_hart_envelope(np.arange(n) * dt_s, tgm_s)
+    noise[start:start + n] = draws * window
     spectrum = fft.rfft(noise)
-    power = np.mean(np.abs(spectrum) ** 2)
+    # the whole motion's spectrum has unit mean square; a record that cuts it holds only its part
+    power = np.mean(np.abs(spectrum) ** 2) * _untruncated_energy_ratio(window, tgm_s, dt_s)
     return spectrum / np.sqrt(power) if power > 0 else spectrum
+
+
+def _untruncated_energy_ratio(window, tgm_s, dt_s) -> float:
+    """Expected energy of the whole Saragoni–Hart window over that of its first len(window) samples
+    (≥ 1; exactly 1 when the window has died out inside the record; 1 for an empty window)."""
+    n_whole = int(np.ceil(ENVELOPE_END * 2.0 * tgm_s / dt_s))     # ENVELOPE_END × tη (f_teta 2)
+    inside = float(np.sum(window ** 2))
+    if inside <= 0.0 or n_whole <= len(window):
+        return 1.0
+    tail = saragoni_hart_envelope(np.arange(len(window), n_whole) * dt_s, tgm_s)
+    return 1.0 + float(np.sum(tail ** 2)) / inside
 
 
 def wave_train_fractions(freq_hz, p_energy_fraction: float = P_ENERGY_FRACTION) -> dict[str, np.ndarray]:
