@@ -45,3 +45,19 @@ def test_nan_and_unfiltered_lowpass_fail(nga_store, tmp_path, capsys):
     raw = open_store(nga_store).read()["broadband"]
     assert main(["verify", str(_copy(nga_store, tmp_path / "lp.zarr", lowpass=raw * 0.5))]) == 1
     assert "not band-limited" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lowpass_factor, gain", [(1 / 9.80665, "0.102"), (100.0, "100")])
+def test_lowpass_in_other_units_than_broadband_fails(nga_store, tmp_path, capsys, lowpass_factor, gain):
+    """A conditioning in g (or cm/s²) beside a broadband in m/s²: the broadband/lowpass PGA ratio alone
+    (~70 for g, was the only check) passed the lowpass in g."""
+    lp = open_store(nga_store).read()["lowpass"] * lowpass_factor
+    assert main(["verify", str(_copy(nga_store, tmp_path / "lpg.zarr", lowpass=lp))]) == 1
+    out = capsys.readouterr().out
+    assert f"stored lowpass is {gain} × the store's low-pass filter of broadband" in out
+
+
+def test_lowpass_gain_is_one_on_a_preprocessed_store(nga_store, capsys):
+    from seisdiff.preprocess.verify import verify_store
+
+    assert verify_store(nga_store).stats["lowpass_gain_median"] == pytest.approx(1.0, abs=1e-4)
