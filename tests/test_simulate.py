@@ -317,3 +317,10 @@ def test_a_short_record_is_the_start_of_the_motion_not_all_of_its_energy(wave_tr
     energy_cut, pga_cut = stats(8 * n_samples, range(100, 108))
     assert energy_short / energy_cut == pytest.approx(1.0, abs=0.3)
     assert pga_short / pga_cut == pytest.approx(1.0, abs=0.3)
+
+
+def test_cli_refuses_a_negative_seed_in_one_line(tmp_path, capsys):
+    """--seed -1 ended in numpy's traceback (SeedSequence: expected non-negative integer)."""
+    assert main(["simulate", "--out", str(tmp_path / "o"), "--n", "1", "--seed", "-1"]) == 2
+    assert "--seed -1: give a whole number ≥ 0" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

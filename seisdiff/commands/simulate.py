@@ -39,6 +39,8 @@ def _check(args):
 
     if args.n < 1:
         raise UserError(f"--n {args.n}: ask for at least one record")
+    if args.seed < 0:
+        raise UserError(f"--seed {args.seed}: give a whole number ≥ 0")
     for flag, (lo, hi), (lo_ok, hi_ok) in (("--magnitude", args.magnitude, MAGNITUDE_RANGE),
                                           ("--distance-km", args.distance_km, DISTANCE_KM_RANGE),
                                           ("--vs30", args.vs30, VS30_MPS_RANGE),
