@@ -324,3 +324,17 @@ def test_cli_refuses_a_negative_seed_in_one_line(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path / "o"), "--n", "1", "--seed", "-1"]) == 2
     assert "--seed -1: give a whole number ≥ 0" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_at2_metadata_keeps_the_files_an_earlier_run_left(tmp_path):
+    """simulate --n 3 then --n 1 into the same folder: metadata.csv listed only SIM000000, so preprocess
+    stored SIM000001/2 (still in the folder) with NaN magnitude, distance and Vs30."""
+    argv = ["simulate", "--out", str(tmp_path), "--duration-s", "10.24", "--seed", "4"]
+    assert main(argv + ["--n", "3"]) == 0
+    first = (tmp_path / "metadata.csv").read_text()
+    assert main(argv + ["--n", "1"]) == 0
+    assert (tmp_path / "metadata.csv").read_text() == first
+    (tmp_path / "SIM000002_H1.AT2").unlink()          # a file gone: its row goes too
+    assert main(argv + ["--n", "1"]) == 0
+    with open(tmp_path / "metadata.csv", newline="") as fh:
+        assert [r["record_id"] for r in csv.DictReader(fh)] == ["SIM000000_H1", "SIM000001_H1"]

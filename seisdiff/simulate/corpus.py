@@ -97,7 +97,8 @@ def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: 
 
 def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
     """Write each record of `records` (dicts from `simulate_corpus`) as one AT2 file per component,
-    `<record_id>_<component>.AT2` in g, plus `metadata.csv` keyed by file stem (METADATA_COLUMNS). Returns the AT2 paths written."""
+    `<record_id>_<component>.AT2` in g, plus `metadata.csv` keyed by file stem (METADATA_COLUMNS), which keeps
+    the rows of AT2 files an earlier run left in out_dir. Returns the AT2 paths written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, rows = [], []
@@ -110,8 +111,22 @@ def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
             paths.append(path)
             rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}",
                          f"{rec['vs30_mps']:.2f}", f"{rec.get('site_kappa0_s', 0.04):.4f}", rec["event"]])
+    written = {row[0] for row in rows}
+    kept = [row for row in _existing_rows(out_dir) if row[0] not in written]
     with atomic_path(out_dir / "metadata.csv") as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(METADATA_COLUMNS)
-        writer.writerows(rows)
+        writer.writerows(sorted(kept + rows))
     return paths
+
+
+def _existing_rows(out_dir: Path) -> list[list[str]]:
+    """Rows of an earlier run's metadata.csv in out_dir (METADATA_COLUMNS order) whose AT2 file is still
+    there: a run that rewrites only some of the files keeps the others' metadata."""
+    try:
+        with open(out_dir / "metadata.csv", newline="") as fh:
+            table = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return [[row.get(col) or "" for col in METADATA_COLUMNS] for row in table
+            if row.get("record_id") and (out_dir / f"{row['record_id']}.AT2").is_file()]
