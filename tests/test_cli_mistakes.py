@@ -48,6 +48,17 @@ def test_zero_or_negative_numbers_are_refused_before_any_work(argv, capsys):
     assert exit_info.value.code == 2 and "must be" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", [["--n-sim", "0"], ["--n-test", "-1"], ["--steps", "0"], ["--realizations", "0"],
+                                    ["--train", "--minutes", "-1"]])
+def test_demo_refuses_zero_or_negative_numbers_before_any_work(tmp_path, option, capsys):
+    """demo's counts were plain ints: --n-sim 0 failed after work with simulate's "--n 0", --steps 0 was
+    ignored (the whole demo ran), --minutes -1 failed after simulating and preprocessing."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(tmp_path / "d"), *option])
+    assert exit_info.value.code == 2 and "must be" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
+
+
 def test_a_crossover_outside_the_band_is_refused_and_leaves_no_store(tmp_path):
     out = tmp_path / "s.zarr"
     assert main(["simulate", "--out", str(out), "--n", "2", "--duration-s", "10", "--lowpass-hz", "40"]) == 2

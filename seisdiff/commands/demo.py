@@ -5,6 +5,8 @@ shipped model (or a few minutes of training with --train) → sample → evaluat
 public command a user would run, printed before it runs, so the demo doubles as a tutorial; every
 step resumes, so an interrupted demo continues where it stopped.
 """
+from seisdiff.commands import positive_float, positive_int
+
 HELP = "run the whole path (simulate → preprocess → verify → model → sample → evaluate) on the embedded default"
 
 SHARED_NGAW2 = "../shared/data/ngaw2"
@@ -14,12 +16,12 @@ def add_arguments(p):
     p.add_argument("--out", default="seisdiff_demo", help="working folder (default ./seisdiff_demo)")
     p.add_argument("--records", default=None,
                    help=f"extra real records to add (default: {SHARED_NGAW2} when it exists)")
-    p.add_argument("--n-sim", type=int, default=96, help="simulated training records (default 96)")
-    p.add_argument("--n-test", type=int, default=16, help="simulated test records, never trained on (default 16)")
+    p.add_argument("--n-sim", type=positive_int, default=96, help="simulated training records (default 96)")
+    p.add_argument("--n-test", type=positive_int, default=16, help="simulated test records, never trained on (default 16)")
     p.add_argument("--train", action="store_true", help="train a small model instead of using the shipped one")
-    p.add_argument("--minutes", type=float, default=4.0, help="training budget with --train (default 4)")
-    p.add_argument("--realizations", type=int, default=2, help="realizations per test record (default 2)")
-    p.add_argument("--steps", type=int, default=None, help="sampler steps (default: the sampler's own, see `sample`)")
+    p.add_argument("--minutes", type=positive_float, default=4.0, help="training budget with --train (default 4)")
+    p.add_argument("--realizations", type=positive_int, default=2, help="realizations per test record (default 2)")
+    p.add_argument("--steps", type=positive_int, default=None, help="sampler steps (default: the sampler's own, see `sample`)")
 
 
 def run(args) -> int:
