@@ -24,6 +24,8 @@ from seisdiff.preprocess import groups as grouping
     ("N", "H1"), ("NS", "H1"), ("E", "H2"), ("EW", "H2"),
     # BHRC / RENADIC longitudinal and transverse: ordered L, T for grouping
     ("L", "H1"), ("T", "H2"),
+    # the store's own channel names, as `simulate` names its AT2 files (H2 read as azimuth 2°: H1)
+    ("H1", "H1"), ("H2", "H2"),
     ("", "?"), ("XYZQ", "?"),
 ])
 def test_component_kind(name, kind):

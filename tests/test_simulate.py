@@ -338,3 +338,18 @@ def test_at2_metadata_keeps_the_files_an_earlier_run_left(tmp_path):
     assert main(argv + ["--n", "1"]) == 0
     with open(tmp_path / "metadata.csv", newline="") as fh:
         assert [r["record_id"] for r in csv.DictReader(fh)] == ["SIM000000_H1", "SIM000001_H1"]
+
+
+def test_three_component_at2_corpus_preprocesses_into_three_component_records(tmp_path):
+    """simulate --components 3 writes <id>_H1/_H2/_V.AT2; preprocess --components 3 skipped every record
+    ("incomplete three-component set": H2 was read as a PEER azimuth of 2°, an H1)."""
+    from seisdiff.preprocess import run_preprocess
+
+    assert main(["simulate", "--out", str(tmp_path / "at2"), "--n", "2", "--components", "3",
+                 "--duration-s", "20.48"]) == 0
+    run_preprocess([str(tmp_path / "at2")], tmp_path / "s.zarr", progress=False, components="3")
+    store = open_store(tmp_path / "s.zarr")
+    assert len(store) == 2 and store.n_channels == 3
+    acc = np.stack([r["acc_mps2"] for r in simulate_corpus(2, n_samples=2048, n_components=3)])
+    pga = np.abs(store.read()["broadband"]).max(axis=-1)          # (2, 3): H1, H2, V in that order
+    np.testing.assert_allclose(pga, np.abs(bandpass(acc, 100.0, 0.1, 30.0)).max(axis=-1), rtol=0.05)

@@ -38,7 +38,7 @@ def single_groups(records: list[Record]) -> list[Group]:
 def component_kind(component: str) -> str:
     """'Z', 'H1', 'H2' or '?' from a component/channel name alone.
 
-    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2); KiK-net's
+    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2); H1, H2 as named; KiK-net's
     borehole/surface digit dropped (NS2 → NS); SEED HN1 → H1, HN2 → H2 (HN3 says nothing); compass
     azimuths (N28W, S32E) and PEER ones (000, 090, 360) give H1 within 45° of north–south, else H2;
     N/NS → H1, E/EW → H2. L (longitudinal) and T (transverse) point along and across the instrument's
@@ -46,6 +46,8 @@ def component_kind(component: str) -> str:
     name = component.strip().upper().replace("_", "-").replace(" ", "")
     if _VERTICAL.fullmatch(name) or name.endswith("UP") or (len(name) == 3 and name[:2].isalpha() and name[-1] == "Z"):
         return "Z"
+    if name in ("H1", "H2"):  # the store's own channel names (simulate writes H1, H2, V), not azimuths 1°, 2°
+        return name
     name = _KIKNET.sub(r"\1", name)
     if len(name) == 3 and name[:2].isalpha() and name[-1] in "123":  # SEED channels HN1, HN2 (HN3: unknown)
         return {"1": "H1", "2": "H2"}.get(name[-1], "?")
