@@ -220,9 +220,9 @@ def test_at2_files_in_g_read_back_as_mps2(tmp_path):
     path = tmp_path / "SIM000001_H2.AT2"
     lines = path.read_text().splitlines()
     rec = records[1]
-    assert lines[0] == "PEER NGA STRONG MOTION DATABASE RECORD"
-    assert lines[1] == (f"SIMULATED, M{rec['magnitude']:.2f}, R={rec['distance_km']:.1f} km, "
-                        f"VS30={rec['vs30_mps']:.0f}, H2")
+    assert lines[0] == (f"PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, SIMULATED: M{rec['magnitude']:.2f}, "
+                        f"R={rec['distance_km']:.1f} km, VS30={rec['vs30_mps']:.0f}")
+    assert lines[1] == f"{rec['event']}, , SIM000001, H2"     # PEER's event, date, station, component
     assert lines[2] == "ACCELERATION TIME SERIES IN UNITS OF G"
     assert lines[3] == "NPTS=   2048, DT=   .0100 SEC"
     assert [len(line) for line in lines[4:]] == [75] * (2048 // 5) + [15 * (2048 % 5)]  # 5 × %15.7E
@@ -353,3 +353,45 @@ def test_three_component_at2_corpus_preprocesses_into_three_component_records(tm
     acc = np.stack([r["acc_mps2"] for r in simulate_corpus(2, n_samples=2048, n_components=3)])
     pga = np.abs(store.read()["broadband"]).max(axis=-1)          # (2, 3): H1, H2, V in that order
     np.testing.assert_allclose(pga, np.abs(bandpass(acc, 100.0, 0.1, 30.0)).max(axis=-1), rtol=0.05)
+
+
+def test_at2_header_names_each_simulated_event_and_station(tmp_path):
+    """Line 2 was `SIMULATED, M6.41, R=169.8 km, VS30=395, H1`: read by position, every simulated record
+    had the event 'SIMULATED' (preprocessed without metadata.csv, a split by event put all simulations
+    on one side, and the level model took them for real records) and the station 'M6.41, R=169.8 km,
+    VS30=395', which grouped the components of different records with the same rounded M, R and Vs30
+    into one set (skipped as incomplete by preprocess --components 3)."""
+    from seisdiff.io.at2 import read_at2
+    from seisdiff.preprocess import run_preprocess
+    from seisdiff.simulate.corpus import is_simulated
+
+    records = _corpus(2, n_components=3, records_per_event=1)
+    records[1].update({k: records[0][k] for k in ("magnitude", "distance_km", "vs30_mps")})  # same header numbers
+    write_at2_corpus(tmp_path / "at2", records)
+    for rec in records:
+        for component in ("H1", "H2", "V"):
+            got = read_at2(tmp_path / "at2" / f"{rec['record_id']}_{component}.AT2")[0]
+            assert (got.event, got.station, got.component) == (rec["event"], rec["record_id"], component)
+            assert "date" not in got.metadata
+    run_preprocess([str(tmp_path / "at2")], tmp_path / "s.zarr", progress=False, components="3")  # no metadata
+    store = open_store(tmp_path / "s.zarr")
+    assert list(store.record_ids) == ["SIM000000_w0", "SIM000001_w0"]
+    assert list(store.column("event")) == ["SIMEV00000", "SIMEV00001"] and is_simulated(store.column("event")).all()
+    assert list(store.column("station")) == ["SIM000000", "SIM000001"]
+
+
+def test_at2_files_of_older_simulate_runs_still_read(tmp_path):
+    """Files written before line 2 named the event and station read as they did."""
+    from seisdiff.io.at2 import read_at2
+
+    rec = _corpus(1)[0]
+    new = write_at2_corpus(tmp_path, [rec])[0]
+    lines = new.read_text().splitlines()
+    old = tmp_path / "old" / new.name
+    old.parent.mkdir()
+    old.write_text("\n".join(["PEER NGA STRONG MOTION DATABASE RECORD",
+                               f"SIMULATED, M{rec['magnitude']:.2f}, R={rec['distance_km']:.1f} km, "
+                               f"VS30={rec['vs30_mps']:.0f}, H1", *lines[2:]]) + "\n")
+    got_old, got_new = read_at2(old)[0], read_at2(new)[0]
+    np.testing.assert_array_equal(got_old.acc_mps2, got_new.acc_mps2)
+    assert (got_old.event, got_old.component, got_old.sampling_rate_hz) == ("SIMULATED", "H1", 100.0)

@@ -81,13 +81,19 @@ def simulate_corpus(n_records: int, magnitude_range=(5.0, 7.5), distance_km_rang
 
 
 def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: float,
-             vs30_mps: float, component: str) -> str:
-    """PEER NGA AT2 file text (new-style header, units g, 5 values per line) of acc_mps2 (n,) m/s²."""
+             vs30_mps: float, component: str, event: str, station: str) -> str:
+    """PEER NGA AT2 file text (new-style header, units g, 5 values per line) of acc_mps2 (n,) m/s².
+
+    Line 2 is PEER's `event, date, station, component`, which the AT2 reader takes by position: the
+    event (SIMEV…, as in metadata.csv), an empty date (a simulation has none), the station (the record
+    id, one per record: its three components share it and no other record does) and the component.
+    M, R and Vs30 go in the title line, which readers ignore, and in metadata.csv."""
     acc_g = np.asarray(acc_mps2, dtype=float) / G_MPS2
     whole, frac = f"{1.0 / fs_hz:.10f}".split(".")     # PEER's 4 decimals (.0100), more where they are needed:
     dt_text = (whole.lstrip("0") + "." + frac.rstrip("0").ljust(4, "0"))   # 128 / 300 Hz read back exact
-    header = ["PEER NGA STRONG MOTION DATABASE RECORD",
-              f"SIMULATED, M{magnitude:.2f}, R={distance_km:.1f} km, VS30={vs30_mps:.0f}, {component}",
+    header = [f"PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, SIMULATED: M{magnitude:.2f}, "
+              f"R={distance_km:.1f} km, VS30={vs30_mps:.0f}",
+              f"{event}, , {station}, {component}",
               "ACCELERATION TIME SERIES IN UNITS OF G",
               f"NPTS={acc_g.size:7d}, DT={dt_text:>8s} SEC"]
     rows = [acc_g[i:i + 5] for i in range(0, acc_g.size, 5)]
@@ -107,7 +113,8 @@ def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
         for component, trace in zip(COMPONENTS[acc.shape[0]], acc):
             path = out_dir / f"{rec['record_id']}_{component}.AT2"
             write_text_atomic(path, at2_text(trace, rec["fs_hz"], rec["magnitude"], rec["distance_km"],
-                                             rec["vs30_mps"], component), encoding="ascii")
+                                             rec["vs30_mps"], component, rec["event"], rec["record_id"]),
+                              encoding="ascii")
             paths.append(path)
             rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}",
                          f"{rec['vs30_mps']:.2f}", f"{rec.get('site_kappa0_s', 0.04):.4f}", rec["event"]])
