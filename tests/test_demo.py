@@ -77,3 +77,34 @@ def test_a_missing_default_model_is_one_clear_line(monkeypatch, tmp_path):
     with pytest.raises(UserError, match="shipped default model not found") as err:
         pretrained.resolve_checkpoint("default")
     assert "\n" not in str(err.value)
+
+
+def test_demo_train_batch_fits_a_small_training_split(tmp_path, monkeypatch, capsys):
+    """demo --n-sim 8 --train failed at its train step: '4 training records, fewer than one batch (16); lower
+    --batch-size', an option the demo does not have (it passed 16 whatever the split held)."""
+    import seisdiff.cli
+    from seisdiff.engine.data import split_indices
+
+    real_main, seen = seisdiff.cli.main, {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_main(argv):
+        if argv[0] == "train":
+            seen["train"] = argv
+            return 0
+        if argv[0] == "sample":
+            raise Stop
+        return real_main(argv)
+
+    monkeypatch.setattr(seisdiff.cli, "main", fake_main)
+    empty = tmp_path / "no_real_records"
+    empty.mkdir()
+    with pytest.raises(Stop):
+        real_main(["demo", "--out", str(tmp_path / "d"), "--records", str(empty), "--n-sim", "8", "--n-test", "1",
+                   "--train"])
+    n_train = len(split_indices(open_store(tmp_path / "d" / "train.zarr"), 0.1, 0)[0])
+    argv = seen["train"]
+    assert n_train == 4 and int(argv[argv.index("--batch-size") + 1]) == 4
+    assert "training split holds 4 records" in capsys.readouterr().out

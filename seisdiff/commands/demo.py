@@ -10,6 +10,7 @@ from seisdiff.commands import positive_float, positive_int
 HELP = "run the whole path (simulate → preprocess → verify → model → sample → evaluate) on the embedded default"
 
 SHARED_NGAW2 = "../shared/data/ngaw2"
+BATCH_SIZE = 16  # records per training step with --train, fewer when the training split holds fewer
 
 
 def add_arguments(p):
@@ -75,9 +76,10 @@ def run(args) -> int:
             print(f"(no shipped model at {DEFAULT_CHECKPOINT}: training one for {args.minutes:g} min)")
         ckpt_dir = out / "model"
         resume = ["--resume"] if (ckpt_dir / "last.pt").is_file() else []
+        batch_size = _batch_size(out / "train.zarr", ckpt_dir)
         step("train a small model", ["train", "--data", out / "train.zarr", "--checkpoint-dir", ckpt_dir,
                                      "--epochs", 200, "--max-minutes", args.minutes, "--window", 2048,
-                                     "--batch-size", 16, "--no-progress", *resume])
+                                     "--batch-size", batch_size, "--no-progress", *resume])
         checkpoint = ckpt_dir / "best.pt"
     else:
         checkpoint = "default"
@@ -91,3 +93,21 @@ def run(args) -> int:
     print(f"figures: {out / 'report'}/*.png")
     print(f"metrics: {out / 'report' / 'metrics.json'}")
     return 0
+
+
+def _batch_size(store_path, ckpt_dir) -> int:
+    """BATCH_SIZE, or the number of records in the store's training split when it holds fewer (the split
+    `train` makes: whole events held out for validation, with the settings of the run it resumes, else its
+    defaults, which the demo keeps). `train` refuses a batch larger than the split, with advice
+    (--batch-size) the demo's command line does not offer."""
+    from seisdiff.engine.config import load_config
+    from seisdiff.engine.data import split_indices
+    from seisdiff.io.store import open_store
+
+    saved = ckpt_dir / "config.json"
+    cfg = load_config(saved if (ckpt_dir / "last.pt").is_file() and saved.is_file() else None, {})
+    n_train = len(split_indices(open_store(store_path), cfg.data.val_fraction, cfg.seed)[0])
+    if n_train < BATCH_SIZE:
+        print(f"demo: the training split holds {n_train} records (whole events are held out for validation): "
+              f"batches of {n_train} instead of {BATCH_SIZE}; raise --n-sim for a better model")
+    return max(1, min(BATCH_SIZE, n_train))
