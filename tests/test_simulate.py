@@ -395,3 +395,26 @@ def test_at2_files_of_older_simulate_runs_still_read(tmp_path):
     got_old, got_new = read_at2(old)[0], read_at2(new)[0]
     np.testing.assert_array_equal(got_old.acc_mps2, got_new.acc_mps2)
     assert (got_old.event, got_old.component, got_old.sampling_rate_hz) == ("SIMULATED", "H1", 100.0)
+
+
+def test_cli_refuses_to_resume_a_store_of_an_older_simulation_method(tmp_path, capsys):
+    """A store begun before records cut short held only their window's share of the energy (no version in its
+    simulation attributes) was resumed: its old records and the new ones, made differently, mixed silently."""
+    import zarr
+
+    from seisdiff.simulate import stochastic
+
+    out = tmp_path / "sim.zarr"
+    argv = ["simulate", "--out", str(out), "--duration-s", "10.24", "--seed", "2"]
+    assert main(argv + ["--n", "1"]) == 0
+    group = zarr.open_group(out, mode="r+")
+    group.attrs["simulation"] = {k: v for k, v in group.attrs["simulation"].items() if k != "version"}  # as before
+    capsys.readouterr()
+    assert main(argv + ["--n", "2"]) == 2                          # a store of version 1 is not resumed
+    err = capsys.readouterr().err.strip()
+    assert "version 1 of the simulation method" in err and "delete the store or use another --out" in err
+    assert len(err.splitlines()) == 1 and len(open_store(out)) == 1
+    new = tmp_path / "new.zarr"
+    assert main(argv[:2] + [str(new)] + argv[3:] + ["--n", "1"]) == 0
+    assert open_store(new).attrs["simulation"]["version"] == stochastic.METHOD_VERSION == 2
+    assert main(argv[:2] + [str(new)] + argv[3:] + ["--n", "2"]) == 0 and len(open_store(new)) == 2  # same: resumes

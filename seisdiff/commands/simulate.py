@@ -87,15 +87,18 @@ def _run_store(args, corpus, n_samples) -> int:
     from seisdiff.errors import UserError
     from seisdiff.io.store import create_store
     from seisdiff.simulate.corpus import record_id, simulate_corpus
+    from seisdiff.simulate.stochastic import METHOD_VERSION
 
     scenario = {k: list(v) if isinstance(v, tuple) else v for k, v in corpus.items() if k != "n_records"}
     writer = create_store(args.out, sampling_rate_hz=args.fs, length=n_samples,
                           n_channels=args.components, lowpass_hz=args.lowpass_hz, band_hz=BAND_HZ,
                           producer="seisdiff simulate",
                           extra_attrs={"simulation": {"method": "stochastic point source, Boore (2003)",
-                                                      **scenario}})
+                                                      "version": METHOD_VERSION, **scenario}})
+    _check_version(args.out, writer.attrs.get("simulation"), METHOD_VERSION)
     # wave_trains is written only when asked: absent means one envelope, in stores from before the option too
-    stored = {"wave_trains": False, **{k: v for k, v in writer.attrs.get("simulation", {}).items() if k != "method"}}
+    stored = {"wave_trains": False, **{k: v for k, v in writer.attrs.get("simulation", {}).items()
+                                       if k not in ("method", "version")}}
     asked = {"wave_trains": False, **scenario}
     changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in asked.items() if stored.get(k) != v)
     if changed:
@@ -126,3 +129,15 @@ def _run_store(args, corpus, n_samples) -> int:
     print(f"{args.out}: {len(writer)} records ({todo} simulated now), m/s², "
           f"band {BAND_HZ[0]:g}–{BAND_HZ[1]:g} Hz, low-pass {args.lowpass_hz:g} Hz")
     return 0
+
+
+def _check_version(out, simulation: dict | None, version: int) -> None:
+    """UserError when the store at `out` was begun by another version of the simulation method (absent: 1,
+    before the version was recorded): resuming it would mix records the two make differently."""
+    from seisdiff.errors import UserError
+
+    found = simulation.get("version", 1) if simulation is not None else version
+    if found != version:
+        raise UserError(f"{out}: existing store was simulated by version {found} of the simulation method, this is "
+                        f"version {version} (from 2 on, records shorter than the motion hold only their window's "
+                        "share of its energy); resuming would mix both: delete the store or use another --out")

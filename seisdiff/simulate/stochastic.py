@@ -72,6 +72,9 @@ LATE_FRACTION = 0.6             # the late train's share of the energy well belo
 LATE_CORNER_HZ = 0.5            # L(f) = 1 / (1 + (f / LATE_CORNER_HZ)**4)
 LATE_GROUP_VELOCITY = 0.75      # × β: when the late train starts
 LATE_DURATION = 1.5             # × Tgm: its envelope's duration
+METHOD_VERSION = 2  # of the records a seed gives: 2 since records shorter than the motion hold their window's
+                    # share of its energy (2026-12-04); 1 before (stores without a version). A store is resumed
+                    # only by the version that began it (`simulate`)
 
 _BJ97_V30_MPS = 618.7    # time-averaged velocity of the top 30 m of the BJ97 generic-rock profile
 _SITE_SCALING_DEPTH_KM = (0.03, 1.0)
