@@ -340,6 +340,22 @@ def test_at2_metadata_keeps_the_files_an_earlier_run_left(tmp_path):
         assert [r["record_id"] for r in csv.DictReader(fh)] == ["SIM000000_H1", "SIM000001_H1"]
 
 
+def test_at2_folder_refuses_a_run_with_other_settings(tmp_path, capsys):
+    """--seed 1 then --seed 2 into one folder: SIM000000 was rewritten by another earthquake under the same
+    event id, and metadata.csv listed two different magnitudes for SIMEV00000."""
+    argv = ["simulate", "--out", str(tmp_path), "--duration-s", "10.24", "--n", "2"]
+    assert main(argv + ["--seed", "1"]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert main(argv + ["--seed", "2"]) == 2
+    assert "seed 1 → 2" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before          # nothing written
+    assert main(argv + ["--seed", "1", "--n", "3"]) == 0                               # the same settings go on
+    assert len(list(tmp_path.glob("SIM*.AT2"))) == 3
+    (tmp_path / "simulation.json").unlink()                                          # a folder of an older run
+    assert main(argv + ["--seed", "1"]) == 2
+    assert "recorded no settings" in capsys.readouterr().err
+
+
 def test_three_component_at2_corpus_preprocesses_into_three_component_records(tmp_path):
     """simulate --components 3 writes <id>_H1/_H2/_V.AT2; preprocess --components 3 skipped every record
     ("incomplete three-component set": H2 was read as a PEER azimuth of 2°, an H1)."""

@@ -1,5 +1,11 @@
 """`seisdiff simulate` — a corpus of stochastic accelerograms (Boore 2003), as AT2 files or a store."""
+import json
+from pathlib import Path
+
 from seisdiff.commands import positive_float
+from seisdiff.io.atomic import write_text_atomic
+
+AT2_SETTINGS = "simulation.json"   # an AT2 folder's settings (a store keeps them in its attributes)
 
 HELP = "simulate stochastic accelerograms (Boore 2003) into AT2 files (g) or a store (m/s²)"
 
@@ -72,11 +78,41 @@ def run(args) -> int:
     if args.wave_trains:   # only when asked: stores simulated before the option existed stay resumable
         corpus["wave_trains"] = True
     if args.format == "at2":
+        settings = _at2_settings(args.out, corpus)
         records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate", disable=None)
         paths = write_at2_corpus(args.out, records)
+        write_text_atomic(Path(args.out) / AT2_SETTINGS, json.dumps(settings, indent=1) + "\n")
         print(f"wrote {len(paths)} AT2 files (g) and metadata.csv to {args.out}")
         return 0
     return _run_store(args, corpus, n_samples)
+
+
+def _at2_settings(out, corpus: dict) -> dict:
+    """The settings of an AT2 run into folder `out` (AT2_SETTINGS): UserError when the folder holds the AT2
+    files of a run with other settings, or of one that recorded none: record i of two runs is another
+    earthquake under the same event id (SIMEV…), so their files and metadata.csv rows would mix two corpora."""
+    from seisdiff.errors import UserError
+    from seisdiff.simulate.stochastic import METHOD_VERSION
+
+    settings = {"method": "stochastic point source, Boore (2003)", "version": METHOD_VERSION,
+                **{k: list(v) if isinstance(v, tuple) else v for k, v in corpus.items() if k != "n_records"}}
+    folder = Path(out)
+    try:
+        found = json.loads((folder / AT2_SETTINGS).read_text())
+    except FileNotFoundError:
+        found = None
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{folder / AT2_SETTINGS}: unreadable ({exc}); delete the folder or use another --out")
+    if found is None:
+        if folder.is_dir() and any(folder.glob("SIM*.AT2")):
+            raise UserError(f"{out}: holds simulated AT2 files of a run that recorded no settings; another run "
+                            "would mix two corpora under the same event ids: delete them or use another --out")
+        return settings
+    changed = ", ".join(f"{k} {found.get(k)} → {v}" for k, v in settings.items() if found.get(k) != v)
+    if changed:
+        raise UserError(f"{out}: holds AT2 files simulated with other settings ({changed}); another run would mix "
+                        "two corpora under the same event ids: use another --out or the same settings")
+    return settings
 
 
 def _run_store(args, corpus, n_samples) -> int:
