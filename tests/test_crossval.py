@@ -9,6 +9,7 @@ from synth import make_store
 from test_train import TINY_TOML
 
 from seisdiff.cli import main
+from seisdiff.errors import UserError
 from seisdiff.evaluate.crossval import GOALS, SYSTEMS
 from seisdiff.io.store import open_store
 from seisdiff.io.subset import copy_records
@@ -190,3 +191,26 @@ def test_a_held_out_events_records_outside_its_region_do_not_train(tmp_path):
         assert not set(events[fold.train]) & set(events[fold.test]) - {""}
     by_event = {f.name: f for f in plan_folds(store, "event")}
     np.testing.assert_array_equal(by_event["e1"].train, [2, 4, 6, 7, 8])
+
+
+def test_a_copy_holding_records_not_asked_for_is_refused(tmp_path):
+    """Copy rows 0–5, then ask for rows 0–3: the destination is not returned with r004 and r005."""
+    store = make_store(tmp_path / "s.zarr", n=9, length=256)
+    copy_records(store, range(6), tmp_path / "sub.zarr")
+    with pytest.raises(UserError, match=r"sub.zarr: holds 2 record\(s\) not asked for .*r004, r005.*delete"):
+        copy_records(store, range(4), tmp_path / "sub.zarr")
+    assert len(open_store(tmp_path / "sub.zarr")) == 6                    # left as it was
+    assert copy_records(store, range(6), tmp_path / "sub.zarr")[1] == 0   # the same plan resumes
+
+
+def test_a_fold_folder_of_another_plan_is_refused_before_training(tmp_path, capsys):
+    """OUT made from another grouping: japan's train.zarr holds japan's own records; not trained on."""
+    store = make_store(tmp_path / "all.zarr", n=N, length=256, columns={"region": REGIONS})
+    copy_records(store, np.flatnonzero(REGIONS != "taiwan"), tmp_path / "cv" / "japan" / "train.zarr")
+    args = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv"), "--epochs", "1", "--no-progress"]
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "6 record(s) not asked for" in err[0] and "r000, r001, r002, …" in err[0], err
+    assert f"delete the fold folder {tmp_path / 'cv' / 'japan'}" in err[0], err
+    assert not (tmp_path / "cv" / "japan" / "model").exists()

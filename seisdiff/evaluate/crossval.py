@@ -189,7 +189,10 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
 
 
 def _copy(source: Store, rows, dest: Path, say, stage: str) -> Store:
-    sub, written = copy_records(source, rows, dest, producer="seisdiff crossval")
+    """The fold store `dest` of `rows` of `source`; one made by another plan (another store, --by, fold
+    rule) is refused (`copy_records`), as the fold's model trained on it would be kept."""
+    sub, written = copy_records(source, rows, dest, producer="seisdiff crossval",
+                                remedy=f"delete the fold folder {dest.parent} or use another --out")
     say(stage, f"{len(sub)} records" + (f" ({written} copied)" if written else ", complete: skipped"))
     return sub
 

@@ -4,7 +4,9 @@ The copy keeps every per-record column and the source's attributes (sampling rat
 filter, preprocessing settings, …); the derived PGA columns are recomputed by the writer from the same
 arrays, so they are equal. A copy interrupted at any point is completed by the next call: records
 already committed are skipped (`StoreWriter.existing_ids`), and a complete copy (its `n_records`
-commit marker equals the number asked for) is not opened for writing at all.
+commit marker equals the number asked for) is not opened for writing at all. A destination holding
+records that were not asked for (made by another plan: another source, another selection) is refused,
+never returned with them.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seisdiff.errors import UserError
 from seisdiff.io.store import Store, create_store, open_store
 
 # attributes create_store sets from its own arguments (or which describe this store, not its records)
@@ -20,16 +23,20 @@ _OWN_ATTRS = ("units", "sampling_rate_hz", "lowpass_hz", "band_hz", "schema_vers
 
 
 def copy_records(source: Store | str | Path, indices, dest, *, block_records: int = 256,
-                 producer: str = "seisdiff subset") -> tuple[Store, int]:
+                 producer: str = "seisdiff subset",
+                 remedy: str = "delete it or choose another destination") -> tuple[Store, int]:
     """Copy records `indices` (any order; kept sorted) of `source` into the store `dest`.
 
-    Returns (the destination store, records written by this call: 0 when it was already complete)."""
+    Returns (the destination store, records written by this call: 0 when it was already complete).
+    UserError (ending with `remedy`, what the user should do) when `dest` holds records not asked for."""
     src = source if isinstance(source, Store) else open_store(source)
     indices = np.unique(np.asarray(indices, dtype=np.int64))
     dest = Path(dest)
     if (dest / "zarr.json").is_file():
         done = open_store(dest)
-        if len(done) == len(indices) and set(done.record_ids.tolist()) == set(src.record_ids[indices].tolist()):
+        wanted = set(src.record_ids[indices].tolist())
+        _refuse_extra(done, wanted, src, remedy)
+        if len(done) == len(indices):
             return done, 0
     filter_order = int(src.attrs.get("filter", {}).get("order", 4))
     writer = create_store(dest, sampling_rate_hz=src.sampling_rate_hz, length=src.length,
@@ -48,6 +55,15 @@ def copy_records(source: Store | str | Path, indices, dest, *, block_records: in
                       {c: v[rows] for c, v in columns.items()})
         written += len(rows)
     return open_store(dest), written
+
+
+def _refuse_extra(done: Store, wanted: set, src: Store, remedy: str) -> None:
+    """UserError when the existing destination `done` holds records that are not among `wanted`."""
+    extra = sorted(set(done.record_ids.tolist()) - wanted)
+    if extra:
+        shown = ", ".join(extra[:3]) + (", …" if len(extra) > 3 else "")
+        raise UserError(f"{done.path}: holds {len(extra)} record(s) not asked for from {src.path} ({shown}): "
+                        f"it was made by another plan; {remedy}")
 
 
 def read_rows(store: Store, rows, fields=("broadband", "lowpass")) -> dict[str, np.ndarray]:
