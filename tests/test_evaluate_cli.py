@@ -386,3 +386,56 @@ def test_whole_record_stores_correlate_envelopes_over_each_records_own_length(tm
     padded = envelope_correlation(gen[1, 0].astype(np.float64), bb[1, 0].astype(np.float64), FS_HZ)
     assert rows[0]["envelope_corr"] == pytest.approx(1.0, abs=1e-9)
     assert rows[1]["envelope_corr"] == pytest.approx(own, abs=1e-5) and abs(padded - own) > 0.05
+
+
+def test_three_component_scalars_are_the_horizontals_with_the_vertical_apart(tmp_path, monkeypatch):
+    """As PSA (RotD50 of the horizontals, the vertical apart): PGA, PGV, Arias, CAV, FAS of a three-component
+    store are the geometric mean of H1 and H2, durations their mean, the vertical's reported as <key>_vertical.
+    Generated H1 ×2, H2 ×0.5, Z ×3: the horizontals' geometric mean is unbiased (averaged over the three
+    channels, PGA read −ln(3)/3 = −0.37), the vertical off by −ln 3 (Arias −ln 9); spectra.png pairs RotD50 PSA
+    with the horizontals' FAS."""
+    from seisdiff.evaluate import figures
+    from seisdiff.preprocess.groups import CHANNEL_ORDER
+    bb = np.stack([[accelerogram(10 * i + j, n=LENGTH, pga=0.4 + i) for j in range(3)] for i in range(3)])
+    bb = bb.astype(np.float32)
+    lp = lowpass(bb, FS_HZ, LOWPASS_HZ)
+    gen = bb * np.array([2.0, 0.5, 3.0], dtype=np.float32)[None, :, None]
+    ids = [f"rec{i}" for i in range(3)]
+    for name, x, rid in (("real", bb, ids), ("gen", gen, [f"{r}_r0" for r in ids])):
+        create_store(tmp_path / f"{name}.zarr", sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=3,
+                     lowpass_hz=LOWPASS_HZ, extra_attrs={"channels": CHANNEL_ORDER}).append(
+            x, lp, rid, {"realization": np.zeros(3)} if name == "gen" else None)
+    drawn = {}
+    spectra = figures.record_spectra
+    monkeypatch.setattr(figures, "record_spectra", lambda *a, **k: drawn.update(a=a, k=k) or spectra(*a, **k))
+    result = _evaluate(tmp_path, str(tmp_path / "gen.zarr"))
+    model = result["summary"]["model"]
+    for key in ("pga", "pgv", "arias", "cav", "energy_duration"):
+        assert model[f"{key}_bias_ln"] == pytest.approx(0.0, abs=1e-6), key
+    for key, factor in (("pga", 3.0), ("pgv", 3.0), ("cav", 3.0), ("arias", 9.0)):
+        assert model[f"{key}_vertical_bias_ln"] == pytest.approx(-np.log(factor), abs=1e-4), key
+    assert model["d5_95_diff_s"] == pytest.approx(0.0, abs=1e-6)
+    assert model["d5_95_vertical_diff_s"] == pytest.approx(0.0, abs=1e-6)
+    np.testing.assert_allclose(model["fas_bias_ln"], 0.0, atol=1e-6)
+    np.testing.assert_allclose(model["fas_vertical_bias_ln"], -np.log(3), atol=1e-4)
+    real = compute_all(bb, FS_HZ, [float(p) for p in PERIODS])
+    row = result["records"][1]
+    assert row["pga_real_mps2"] == pytest.approx(np.sqrt(real["pga"][1, 0] * real["pga"][1, 1]), rel=1e-5)
+    assert row["pga_vertical_real_mps2"] == pytest.approx(real["pga"][1, 2], rel=1e-5)
+    assert row["d5_95_real_s"] == pytest.approx(real["d5_95"][1, :2].mean(), rel=1e-5)
+    assert "geometric mean of H1 and H2" in result["scalars_horizontal"]
+    records = drawn["a"][3]
+    np.testing.assert_allclose(records[0]["real_fas"], np.sqrt(real["fas"][0, 0] * real["fas"][0, 1]), rtol=1e-5)
+    assert drawn["k"]["titles"][0] == "RotD50 PSA" and "geometric mean" in drawn["k"]["titles"][1]
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "| PGA vertical bias (ln) | -1.099 |" in report and "| PGA bias (ln) | +0.000 |" in report
+
+
+def test_one_component_store_reports_no_vertical_keys(tmp_path):
+    """A one-channel store keeps its metrics.json keys: no <key>_vertical, no scalars_horizontal."""
+    bb, lp, ids = _real(tmp_path, n=3)
+    result = _evaluate(tmp_path, _generated(tmp_path, bb, lp, ids, realizations=1, factor=2.0))
+    assert "scalars_horizontal" not in result and result["psa_horizontal"] == "per channel"
+    assert not [k for k in result["summary"]["model"] if "vertical" in k]
+    assert not [k for k in result["records"][0] if "vertical" in k]
+    assert result["summary"]["model"]["pga_bias_ln"] == pytest.approx(-np.log(2), abs=1e-6)

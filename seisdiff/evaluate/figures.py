@@ -48,11 +48,13 @@ def waveforms(path, real_mps2, generated_mps2, real_env_mps2, generated_env_mps2
     return _save(fig, path)
 
 
-def record_spectra(path, period_s, freq_hz, records: list[dict], lowpass_hz: float) -> Path:
+def record_spectra(path, period_s, freq_hz, records: list[dict], lowpass_hz: float,
+                   titles=("PSA", "FAS")) -> Path:
     """One row per record: PSA (m/s², 5 % damping) and smoothed FAS (m/s) of the real record, of
     each realization of the model (thin) and their geometric mean (thick), and of the stochastic
     baseline. records: dicts with record_id, real_psa (P,), real_fas (F,), model_psa (k, P),
-    model_fas (k, F), stochastic_psa (P,), stochastic_fas (F,) (see report.record_spectra)."""
+    model_fas (k, F), stochastic_psa (P,), stochastic_fas (F,) (see report.record_spectra); titles:
+    what the two panels show (e.g. "RotD50 PSA", "FAS, horizontals' geometric mean")."""
     k = len(records)
     fig = Figure(figsize=(10, 2.8 * k))
     for i, rec in enumerate(records):
@@ -73,7 +75,7 @@ def record_spectra(path, period_s, freq_hz, records: list[dict], lowpass_hz: flo
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.grid(True, which="both", alpha=0.3)
-            ax.set_title(f"{rec['record_id']}: {key.upper()}", fontsize=9)
+            ax.set_title(f"{rec['record_id']}: {titles[j]}", fontsize=9)
             ax.set_ylabel(ylabel)
             if i == k - 1:
                 ax.set_xlabel(xlabel)

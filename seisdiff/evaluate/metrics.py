@@ -16,7 +16,7 @@ from seisdiff.dsp import highpass, lowpass
 from seisdiff.dsp.envelope import envelope, envelope_correlation, pearson  # noqa: F401 (re-exported)
 from seisdiff.dsp.intensity import arias_intensity, cav, significant_duration
 from seisdiff.dsp.level import UNEVENNESS_BAND_HZ, UNEVENNESS_BINS, spectral_unevenness  # noqa: F401 (re-exported)
-from seisdiff.dsp.response import psa
+from seisdiff.dsp.response import psa, rotd50
 from seisdiff.evaluate.spectra import log_freqs, smoothed_fas
 
 DEFAULT_PERIODS_S = np.geomspace(0.01, 10.0, 100)  # PSA periods, s
@@ -132,3 +132,36 @@ def compute_all(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=None)
         "energy_duration": energy_duration(x, sampling_rate_hz),
         "unevenness": spectral_unevenness(x, sampling_rate_hz),
     }
+
+
+# compute_all's metrics compared in ln (geometric mean of the two horizontals) and in s (arithmetic mean)
+HORIZONTAL_GEOMEAN = ("pga", "pgv", "pgd", "fas", "arias", "cav", "pre_event", "energy_duration", "unevenness")
+HORIZONTAL_MEAN = ("d5_75", "d5_95")
+
+
+def compute_three_component(x, sampling_rate_hz, periods_s=DEFAULT_PERIODS_S, freqs_hz=None):
+    """`compute_all` of three-component records x (k, 3, n) m/s², channels H1, H2, Z, as the field reports
+    them: each metric of the horizontals in one channel (k, 1, ...), the vertical's apart as
+    `<metric>_vertical` (k, 1, ...).
+
+    The horizontals' PSA is RotD50 of the pair (`dsp.response.rotd50`); of every other metric the two
+    horizontals are combined as engineering practice does: the geometric mean sqrt(H1·H2) of the
+    amplitude and intensity measures (PGA, PGV, PGD, smoothed FAS per frequency, Arias, CAV, and the
+    dimensionless or ratio measures pre_event, energy_duration, unevenness: all compared in ln), the
+    arithmetic mean (H1 + H2)/2 of the significant durations d5_75, d5_95 (compared in s). A horizontal
+    that is all zero gives a geometric mean of 0 (its residuals are then not finite, as a dead channel's)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[1] != 3:
+        raise ValueError(f"compute_three_component: records (k, 3, n) expected, got shape {x.shape}")
+    m = compute_all(x, sampling_rate_hz, periods_s, freqs_hz)
+    out = {}
+    for key, values in m.items():
+        out[f"{key}_vertical"] = values[:, 2:]
+        h1, h2 = values[:, :1], values[:, 1:2]
+        if key == "psa":
+            out[key] = rotd50(x[:, 0], x[:, 1], sampling_rate_hz, periods_s)[:, None]
+        elif key in HORIZONTAL_MEAN:
+            out[key] = 0.5 * (h1 + h2)
+        else:
+            out[key] = np.sqrt(h1 * h2)
+    return out

@@ -14,6 +14,15 @@ figures, and `report.md`. The headline numbers are taken above the crossover (PS
 1–25 Hz); the JSON keeps the full-band curves. With several realizations per record it also gives
 the model's summary as one realization per record would (`model_one_realization`: mean, sd, min and
 max over the draws), the form in which the quality goals are stated.
+
+Three-component stores (channels H1, H2, Z, `horizontal_pair`) are measured as the field reports them
+(`metrics.compute_three_component`): every key (psa, fas, pga, pgv, arias, cav, d5_75, d5_95, …) is the
+horizontals' — PSA RotD50 of the pair, FAS and the other scalars the geometric mean of H1 and H2,
+durations their arithmetic mean — and the vertical's is reported apart under the same key with
+`_vertical` (psa_vertical_band_bias_ln, fas_vertical_band_bias_ln, pga_vertical_bias_ln,
+d5_95_vertical_diff_s, …; per record pga_vertical_real_mps2, …); metrics.json says so in
+`psa_horizontal` ("RotD50") and `scalars_horizontal`. One-channel stores have no such keys. Envelope and
+low-band consistency stay the mean over channels.
 """
 from __future__ import annotations
 
@@ -24,11 +33,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from seisdiff.dsp.response import rotd50
 from seisdiff.errors import UserError
 from seisdiff.evaluate import baselines, figures, gof
-from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, compute_all, envelope, envelope_correlation,
-                                       fas_frequencies, lowband_consistency)
+from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, compute_all, compute_three_component, envelope,
+                                       envelope_correlation, fas_frequencies, lowband_consistency)
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
 
@@ -43,6 +51,8 @@ ANDERSON_METRICS = ("pga", "pgv", "arias", "cav", "d5_95")
 BLOCK_TRACES = 64
 N_WAVEFORMS = 4
 REALIZATION_ID = re.compile(r"^(?P<record>.+)_r\d+$")
+HORIZONTAL_SCALARS = ("geometric mean of H1 and H2 (FAS per frequency); durations: arithmetic mean; "
+                      "the vertical apart (<metric>_vertical)")
 PRE_EVENT_LIMIT = 3.0  # pre-event ratio above which a record counts as "noisy before the event"
 
 # (label, summary key, format) of the table in report.md and on the terminal
@@ -54,6 +64,7 @@ TABLE_ROWS = [
     ("PSA vertical sigma 0.05–1 s (ln)", "psa_vertical_band_sigma_ln", "{:.3f}"),
     ("FAS bias 1–25 Hz (ln)", "fas_band_bias_ln", "{:+.3f}"),
     ("FAS mean abs. bias 1–25 Hz (ln)", "fas_band_abs_bias_ln", "{:.3f}"),
+    ("FAS vertical bias 1–25 Hz (ln)", "fas_vertical_band_bias_ln", "{:+.3f}"),   # 3-component stores
     ("PGA bias (ln)", "pga_bias_ln", "{:+.3f}"),
     ("PGA median ln ratio", "pga_median_ln", "{:+.3f}"),
     ("PGV bias (ln)", "pgv_bias_ln", "{:+.3f}"),
@@ -62,6 +73,11 @@ TABLE_ROWS = [
     ("CAV bias (ln)", "cav_bias_ln", "{:+.3f}"),
     ("D5–95 real − generated (s)", "d5_95_diff_s", "{:+.2f}"),
     ("D5–95 median real − generated (s)", "d5_95_median_diff_s", "{:+.2f}"),
+    ("PGA vertical bias (ln)", "pga_vertical_bias_ln", "{:+.3f}"),               # 3-component stores
+    ("PGV vertical bias (ln)", "pgv_vertical_bias_ln", "{:+.3f}"),
+    ("Arias vertical bias (ln)", "arias_vertical_bias_ln", "{:+.3f}"),
+    ("CAV vertical bias (ln)", "cav_vertical_bias_ln", "{:+.3f}"),
+    ("D5–95 vertical real − generated (s)", "d5_95_vertical_diff_s", "{:+.2f}"),
     ("Anderson mean score (0–10)", "anderson_mean_score", "{:.2f}"),
     ("envelope correlation (median)", "envelope_corr_median", "{:.3f}"),
     ("pre-event > 2 Hz level, generated/real (median)", "pre_event_ratio_median", "{:.2f}"),
@@ -126,6 +142,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "headline_period_band_s": list(HEADLINE_PERIOD_BAND_S),
         "headline_freq_band_hz": list(HEADLINE_FREQ_BAND_HZ),
         "psa_horizontal": "RotD50" if horizontal_pair(real) else "per channel",
+        **({"scalars_horizontal": HORIZONTAL_SCALARS} if horizontal_pair(real) else {}),
         "period_s": _jsonable(periods_s),
         "freq_hz": _jsonable(freqs_hz),
         "summary": {name: r["summary"] for name, r in results.items()},
@@ -155,11 +172,9 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
     own = own_lengths(real)
 
     def compute(acc_mps2):
-        m = compute_all(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
-        if pairs:  # PSA as the field reports it: RotD50 of the horizontal pair, the vertical apart
-            m["psa_vertical"] = m["psa"][:, 2:]
-            m["psa"] = rotd50(acc_mps2[:, 0], acc_mps2[:, 1], sampling_rate_hz, periods_s)[:, None]
-        return m
+        if pairs:  # as the field reports it: the horizontal pair's (PSA RotD50), the vertical's apart
+            return compute_three_component(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
+        return compute_all(acc_mps2, sampling_rate_hz, periods_s, freqs_hz)
 
     with tqdm(total=n + len(gen_rows), desc="evaluate", unit="rec", disable=None if progress else True) as bar:
         for start in range(0, n, BLOCK_TRACES):
@@ -354,6 +369,13 @@ def _per_record(values, pos, n: int, log: bool) -> np.ndarray:
     return np.exp(mean) if log else mean
 
 
+def _scalar_keys(real_m: dict) -> list[tuple[str, bool]]:
+    """(metric key, compared in ln) of the scalars: LOG_SCALARS then DURATIONS, each followed by its
+    `<key>_vertical` when the metrics have one (three-component stores, `metrics.compute_three_component`)."""
+    keys = [*((k, True) for k in LOG_SCALARS), *((k, False) for k in DURATIONS)]
+    return [(name, log) for key, log in keys for name in (key, f"{key}_vertical") if name in real_m]
+
+
 def _band_mean(x, values, band) -> float:
     inside = (x >= band[0]) & (x <= band[1]) & np.isfinite(values)
     return float(values[inside].mean()) if inside.any() else float("nan")
@@ -364,8 +386,7 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
     pos = gen_m["record_pos"]
     per_record, curves, summary = {}, {}, {}
     spectra = [("psa", periods_s, HEADLINE_PERIOD_BAND_S), ("fas", freqs_hz, HEADLINE_FREQ_BAND_HZ)]
-    if "psa_vertical" in real_m:
-        spectra.append(("psa_vertical", periods_s, HEADLINE_PERIOD_BAND_S))
+    spectra += [(f"{key}_vertical", x, band) for key, x, band in spectra if f"{key}_vertical" in real_m]
     for key, x, band in spectra:
         res = _channel_mean(gof.record_residuals(real_m[key], gen_m[key], pos))
         s = curves[key] = gof.summarize(res)
@@ -376,7 +397,7 @@ def _system_summary(real_m: dict, gen_m: dict, n: int, periods_s, freqs_hz) -> d
         summary[f"{key}_band_bias_ln"] = _scalar(_band_mean(x, s["bias"], band))
         summary[f"{key}_band_abs_bias_ln"] = _scalar(_band_mean(x, np.abs(s["bias"]), band))
         summary[f"{key}_band_sigma_ln"] = _scalar(_band_mean(x, s["sigma"], band))
-    for key, log in [*((k, True) for k in LOG_SCALARS), *((k, False) for k in DURATIONS)]:
+    for key, log in _scalar_keys(real_m):
         res = _channel_mean(gof.record_residuals(real_m[key], gen_m[key], pos, log=log))
         s = gof.summarize(res)
         names = ({"bias": "bias_ln", "sigma": "sigma_ln", "ci90_lo": "ci90_lo_ln",
@@ -419,9 +440,11 @@ def conditioning_mismatch(gen_lowpass, real_lowpass) -> np.ndarray:
 def dead_traces(gen_m: dict) -> int:
     """Generated traces (rows) with a channel all zero or not finite: their residuals are not finite
     and leave every score (which then rests on fewer records, `<metric>_n_records`)."""
-    peak = np.asarray(gen_m["pga"], dtype=np.float64)
-    dead = ~(np.isfinite(peak) & (peak > 0))
-    return int(dead.reshape(len(dead), -1).any(axis=1).sum()) if dead.ndim else int(dead)
+    peaks = [np.asarray(gen_m[key], dtype=np.float64) for key in ("pga", "pga_vertical") if key in gen_m]
+    dead = [~(np.isfinite(p) & (p > 0)) for p in peaks]
+    if not dead[0].ndim:
+        return int(dead[0])
+    return int(np.any([d.reshape(len(d), -1).any(axis=1) for d in dead], axis=0).sum())
 
 
 def warnings_of(result: dict) -> list[str]:
@@ -493,8 +516,9 @@ def _record_table(record_ids, real_m: dict, model: dict) -> list[dict]:
     pos = np.arange(n)
     pr = model["per_record"]
     columns = {}
-    for key, unit in [*LOG_SCALARS.items(), *((k, "s") for k in DURATIONS)]:
-        columns[f"{key}_real_{unit}"] = _per_record(real_m[key], pos, n, key in LOG_SCALARS)
+    for key, log in _scalar_keys(real_m):
+        unit = LOG_SCALARS.get(key.removesuffix("_vertical"), "s")
+        columns[f"{key}_real_{unit}"] = _per_record(real_m[key], pos, n, log)
         columns[f"{key}_generated_{unit}"] = pr[f"{key}_generated"]
     for key in ("envelope_corr", "lowband_corr", "lowband_amp_ratio"):
         columns[key] = pr[key]
@@ -505,15 +529,17 @@ def _record_table(record_ids, real_m: dict, model: dict) -> list[dict]:
     for i, rid in enumerate(record_ids.tolist()):
         row = {"record_id": rid, "n_realizations": int(pr["n_realizations"][i])}
         row.update({k: _scalar(v[i]) for k, v in columns.items()})
-        row["psa_residual_ln"] = _jsonable(pr["psa_residual_ln"][i])
-        row["fas_residual_ln"] = _jsonable(pr["fas_residual_ln"][i])
+        for key in ("psa", "fas", "psa_vertical", "fas_vertical"):
+            if f"{key}_residual_ln" in pr:
+                row[f"{key}_residual_ln"] = _jsonable(pr[f"{key}_residual_ln"][i])
         rows.append(row)
     return rows
 
 
 def record_spectra(real_m: dict, traces: dict, records: list[dict], k: int) -> list[dict]:
-    """PSA and FAS (first channel) of the first k real records, of every model realization of each
-    and of its stochastic baseline, for `figures.record_spectra`. real_m: real metrics (n, C, ...);
+    """PSA and FAS (channel 0: a one-channel store's trace, a three-component store's horizontals: RotD50
+    PSA and the horizontals' FAS, `metrics.compute_three_component`) of the first k real records, of every
+    model realization of each and of its stochastic baseline, for `figures.record_spectra`. real_m: real metrics (n, C, ...);
     traces: system → metrics of its traces (M, C, ...) with record_pos (M,); records: result rows."""
     out = []
     for p in range(k):
@@ -541,14 +567,17 @@ def _write_figures(out_dir: Path, result: dict, real_m: dict, results: dict, tra
     names += ["psa_bias.png", "fas_ratio.png"]
     n = result["n_records"]
     pos = np.arange(n)
+    three = result["psa_horizontal"] == "RotD50"   # three-component: the horizontals' (metrics.compute_three_component)
+    horizontals = ", horizontals' geometric mean" if three else ""
     for key, label, unit in (("pga", "PGA", "m/s²"), ("arias", "Arias intensity", "m/s")):
         real_values = _per_record(real_m[key], pos, n, log=True)
         gen = {name: results[name]["per_record"][f"{key}_generated"] for name in ("stochastic", "model")}
-        figures.scatter(out_dir / f"{key}_scatter.png", real_values, gen, label, unit)
+        figures.scatter(out_dir / f"{key}_scatter.png", real_values, gen, label + horizontals, unit)
         names.append(f"{key}_scatter.png")
     shown = min(N_WAVEFORMS, n)
     figures.record_spectra(out_dir / "spectra.png", np.array(result["period_s"]), np.array(result["freq_hz"]),
-                           record_spectra(real_m, traces, result["records"], shown), crossover)
+                           record_spectra(real_m, traces, result["records"], shown), crossover,
+                           titles=("RotD50 PSA", "FAS" + horizontals) if three else ("PSA", "FAS"))
     names.append("spectra.png")
     figures.duration_histogram(out_dir / "d5_95_hist.png", _per_record(real_m["d5_95"], pos, n, False),
                                {name: results[name]["per_record"]["d5_95_generated"] for name in order})
@@ -567,7 +596,7 @@ def table_rows(result: dict) -> list[tuple[str, list[str]]]:
     """(label, [model, lf_only, stochastic] formatted values) for the summary table."""
     rows = []
     for label, key, fmt in TABLE_ROWS:
-        if key.startswith("psa_vertical") and key not in result["summary"]["model"]:
+        if "_vertical" in key and key not in result["summary"]["model"]:
             continue  # a one-channel store: no vertical apart
         values = [result["summary"][name].get(key) for name in ("model", *BASELINES)]
         rows.append((label, [_fmt(fmt, v) for v in values]))
@@ -603,7 +632,8 @@ def _markdown(result: dict) -> str:
         f"crossover {result['lowpass_hz']:g} Hz",
         "- residuals ln(real/generated), averaged over realizations then channels per record; "
         "positive bias = generated too weak; baselines computed from the real conditioning"
-        + ("; PSA of three-component records: RotD50 of the horizontal pair, the vertical apart"
+        + ("; three-component records: PSA is RotD50 of the horizontal pair, FAS and the scalars the "
+           "horizontals' geometric mean (durations: their mean), the vertical reported apart (rows 'vertical')"
            if result.get("psa_horizontal") == "RotD50" else ""),
         "- energy duration (∫a²dt / PGA², s) and spectral unevenness (sd of the ln Fourier amplitude in 16 "
         "log-spaced bins over 2–25 Hz about its straight line in ln f): positive = generated peakier, smoother",
