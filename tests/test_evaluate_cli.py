@@ -439,3 +439,19 @@ def test_one_component_store_reports_no_vertical_keys(tmp_path):
     assert not [k for k in result["summary"]["model"] if "vertical" in k]
     assert not [k for k in result["records"][0] if "vertical" in k]
     assert result["summary"]["model"]["pga_bias_ln"] == pytest.approx(-np.log(2), abs=1e-6)
+
+
+def test_out_inside_the_real_or_generated_store_is_refused_before_any_work(tmp_path, capsys):
+    """`--out real.zarr` wrote metrics.json, report.md and the PNGs into the Zarr folder; now one line, exit 2."""
+    bb, lp, ids = _real(tmp_path, n=2)
+    gen = _generated(tmp_path, bb, lp, ids, realizations=1)
+    before = {p: sorted(x.name for x in (tmp_path / p).iterdir()) for p in ("real.zarr", "gen.zarr")}
+    for generated, out, says in ((gen, "real.zarr", "is the store"), (gen, "real.zarr/eval", "is inside the store"),
+                                 (gen, "gen.zarr", "(the --generated store)"),
+                                 ("baseline:lf_only", "real.zarr/record_id/x", "(the --real store)")):
+        assert main(["evaluate", "--real", str(tmp_path / "real.zarr"), "--generated", generated,
+                     "--out", str(tmp_path / out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "give a folder outside it" in err[0], err
+    assert {p: sorted(x.name for x in (tmp_path / p).iterdir()) for p in before} == before
+    assert not (tmp_path / "real.zarr" / "record_id" / "x").exists()

@@ -103,6 +103,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
     """
     real = real_store if isinstance(real_store, Store) else open_store(real_store)
     out_dir = Path(out_dir)
+    refuse_out_in_store(out_dir, {"--real": real.path, "--generated": generated})
     out_dir.mkdir(parents=True, exist_ok=True)
     periods_s = np.asarray(DEFAULT_PERIODS_S if periods_s is None else periods_s, dtype=np.float64)
     sampling_rate_hz = real.sampling_rate_hz
@@ -153,6 +154,22 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
     write_text_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
     write_text_atomic(out_dir / "report.md", _markdown(result))
     return result
+
+
+def refuse_out_in_store(out_dir: Path, named: dict) -> None:
+    """UserError (one line) when `out_dir` is a Zarr store's folder or inside one (any folder above it holding a
+    zarr.json: e.g. --out real.zarr): metrics.json and the figures would be written into the store.
+    named: option → the store it gave (a path, or "baseline:…"), to say which store it is."""
+    out = out_dir.resolve()
+    stores = [p for p in (out, *out.parents) if (p / "zarr.json").is_file()]
+    if not stores:
+        return
+    store = stores[-1]   # the outermost: a store's arrays hold a zarr.json too
+    which = [opt for opt, path in named.items() if not str(path).startswith("baseline:")
+             and Path(path).resolve() == store]
+    raise UserError(f"--out {out_dir}: is {'the' if out == store else 'inside the'} store {store}"
+                    + (f" (the {which[0]} store)" if which else "")
+                    + "; metrics.json, report.md and the figures would be written into it: give a folder outside it")
 
 
 def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, periods_s,
