@@ -41,6 +41,12 @@ def test_an_empty_checkpoint_is_a_user_error(tmp_path):
     ["preprocess", "x", "--out", "p.zarr", "--windows", "-2"],
     ["simulate", "--out", "x", "--fs", "0"],
     ["distill", "--checkpoint", "c.pt", "--data", "s.zarr", "--out", "d", "--batch-size", "0"],
+    # --seed -1 ended in numpy's traceback (SeedSequence: expected non-negative integer), evaluate's and
+    # crossval's after the work (crossval: after training every fold)
+    ["evaluate", "--real", "r.zarr", "--generated", "baseline:lf_only", "--out", "e", "--seed", "-1"],
+    ["crossval", "--data", "s.zarr", "--out", "cv", "--seed", "-1"],
+    ["train", "--data", "s.zarr", "--checkpoint-dir", "c", "--seed", "-1"],
+    ["distill", "--teacher", "default", "--data", "s.zarr", "--out", "d", "--seed", "-1"],
 ])
 def test_zero_or_negative_numbers_are_refused_before_any_work(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -76,3 +82,16 @@ def test_demo_with_a_missing_records_folder_and_verify_with_an_inverted_range(tm
     assert main(["demo", "--out", str(tmp_path / "d"), "--records", str(tmp_path / "nowhere")]) == 2
     assert "--records" in capsys.readouterr().err
     assert main(["verify", str(tmp_path / "s.zarr"), "--pga-range", "0", "-1"]) == 2
+
+
+def test_a_seed_of_zero_stays_valid_and_a_config_files_negative_seed_is_one_line(tmp_path, capsys):
+    from seisdiff.cli import build_parser
+    args = build_parser().parse_args(["evaluate", "--real", "r", "--generated", "baseline:lf_only", "--out", "e",
+                                      "--seed", "0"])
+    assert args.seed == 0
+    assert build_parser().parse_args(["train", "--data", "s", "--checkpoint-dir", "c", "--seed", "0"]).seed == 0
+    (tmp_path / "neg.toml").write_text("seed = -1\n")
+    assert main(["train", "--data", str(tmp_path / "s.zarr"), "--checkpoint-dir", str(tmp_path / "c"),
+                 "--config", str(tmp_path / "neg.toml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "seed -1: give a whole number ≥ 0" in err[0], err

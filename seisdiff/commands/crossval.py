@@ -3,7 +3,7 @@ generate the held-out records and measure them against the real ones and both ba
 The work is `seisdiff.evaluate.crossval`'s."""
 from __future__ import annotations
 
-from seisdiff.commands import positive_float, positive_int
+from seisdiff.commands import nonnegative_int, positive_float, positive_int
 
 HELP = ("cross-validation by region or event: per fold train, generate the held-out records, evaluate "
         "them with both baselines; OUT/crossval.json and crossval.md (resumable)")
@@ -22,7 +22,7 @@ def add_arguments(p):
     p.add_argument("--steps", type=positive_int, help="model evaluations per sample (default: the sampler's own)")
     p.add_argument("--realizations", type=positive_int, help="realizations per held-out record (default 1); with more, "
                                                     "the table gives one realization's statistics, mean over draws")
-    p.add_argument("--seed", type=int, help="seed of the sampling and the stochastic baseline (default 0)")
+    p.add_argument("--seed", type=nonnegative_int, help="seed of the sampling and the stochastic baseline (default 0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
     p.add_argument("--folds", nargs="+", metavar="NAME", help="run only these folds (values of --by)")
     p.add_argument("--without-metadata", action="store_true", default=None,

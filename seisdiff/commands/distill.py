@@ -2,7 +2,7 @@
 resumable). The work is `seisdiff.engine.distill`'s."""
 from __future__ import annotations
 
-from seisdiff.commands import positive_float, positive_int
+from seisdiff.commands import nonnegative_int, positive_float, positive_int
 
 HELP = ("distil a trained model into a few-step sampler (progressive distillation; OUT/distilled.pt samples "
         "with `sample --checkpoint OUT/distilled.pt`; resumable)")
@@ -20,7 +20,7 @@ def add_arguments(p):
     p.add_argument("--lr", type=positive_float, help="AdamW learning rate, decayed to 0 over each round (default 1e-4)")
     p.add_argument("--max-minutes", type=positive_float, help="wall-clock budget; stops (saved, exit 0) after the step that "
                    "exceeds it; re-run the same command to continue")
-    p.add_argument("--seed", type=int, help="default 0")
+    p.add_argument("--seed", type=nonnegative_int, help="default 0")
 
 
 def run(args) -> int:

@@ -1,6 +1,8 @@
 """`seisdiff evaluate` — goodness of fit of generated records against real ones, next to baselines."""
 from __future__ import annotations
 
+from seisdiff.commands import nonnegative_int
+
 HELP = ("compare generated records (or a baseline) with the real store: PSA/FAS bias, scalars, "
         "envelopes; writes metrics.json, figures and report.md")
 
@@ -13,7 +15,7 @@ def add_arguments(p):
     p.add_argument("--periods", type=float, nargs="+", metavar="T_S",
                    help="PSA periods in s (default: 100 log-spaced from 0.01 to 10 s)")
     p.add_argument("--max-records", type=int, metavar="N", help="evaluate only the first N matched records")
-    p.add_argument("--seed", type=int, default=0, help="seed of the stochastic baseline (default 0)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the stochastic baseline (default 0)")
     p.add_argument("--baseline-kappa", choices=("auto", "store", "default"), default="auto",
                    help="κ of the stochastic baseline: the real store's kappa_s column (store), 0.04 s (default), "
                         "or what the model was given (auto, the default: the store's only for a model "

@@ -1,5 +1,5 @@
 """`seisdiff train` — train the conditional diffusion model on a store (runs under torchrun too)."""
-from seisdiff.commands import positive_float, positive_int
+from seisdiff.commands import nonnegative_int, positive_float, positive_int
 
 HELP = "train the diffusion model on a store (resumable; torchrun for several processes/GPUs)"
 
@@ -15,7 +15,7 @@ def add_arguments(p):
                    help="model preset (default small); replaces the --config file's [model] network settings")
     p.add_argument("--batch-size", type=positive_int, help="records per optimizer step, over all processes")
     p.add_argument("--lr", type=positive_float, help="peak learning rate")
-    p.add_argument("--seed", type=int, help="seed of the split, data order, noise and initial weights")
+    p.add_argument("--seed", type=nonnegative_int, help="seed of the split, data order, noise and initial weights")
     p.add_argument("--max-minutes", type=positive_float, help="wall-clock budget; stops after the epoch that exceeds it")
     p.add_argument("--window", type=positive_int, help="training window in samples (default: the store's length)")
     p.add_argument("--no-progress", action="store_true", help="one line per epoch instead of a progress bar")

@@ -127,6 +127,8 @@ def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
     if unknown:
         raise UserError(f"{source} [data] metadata_fields: {unknown} unknown; use some of {list(METADATA_FEATURES)}")
     cfg = _build(TrainConfig, {**d, "model": model, "data": data}, source)
+    if not isinstance(cfg.seed, int) or isinstance(cfg.seed, bool) or cfg.seed < 0:
+        raise UserError(f"{source}: seed {cfg.seed!r}: give a whole number ≥ 0")
     if cfg.eval_sampler not in SAMPLERS:
         raise UserError(f"{source}: eval_sampler {cfg.eval_sampler!r} is unknown; use one of {list(SAMPLERS)}")
     return cfg
