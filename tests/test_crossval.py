@@ -171,6 +171,14 @@ def test_evaluation_is_redone_when_the_samples_gained_realizations(tmp_path):
     # and a third call with nothing new skips
     _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
     assert "skipped" in lines[-1]
+    # an evaluation by an older version of the measures (no metrics_version: 1) is redone, not reused
+    metrics.pop("metrics_version")
+    metrics["summary"]["model"]["pga_median_ln"] = 99.0
+    (tmp_path / "eval" / "metrics.json").write_text(json.dumps(metrics))
+    redone = _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
+    assert "version 1 of the measures" in lines[-2]
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics_version"] == 2
+    assert redone["model"]["pga_median_ln"] == pytest.approx(-1.5 * np.log(2), abs=1e-4)
 
 
 def test_a_held_out_events_records_outside_its_region_do_not_train(tmp_path):
@@ -201,6 +209,17 @@ def test_a_copy_holding_records_not_asked_for_is_refused(tmp_path):
         copy_records(store, range(4), tmp_path / "sub.zarr")
     assert len(open_store(tmp_path / "sub.zarr")) == 6                    # left as it was
     assert copy_records(store, range(6), tmp_path / "sub.zarr")[1] == 0   # the same plan resumes
+
+
+def test_a_copy_made_from_another_store_of_the_same_ids_is_refused(tmp_path):
+    """The same ids from another store (the inputs preprocessed again with another band): 'written 0', the
+    old data returned as the new store's."""
+    first = make_store(tmp_path / "a.zarr", n=6, length=256, seed=0)
+    other = make_store(tmp_path / "b.zarr", n=6, length=256, seed=99)
+    copy_records(first, range(4), tmp_path / "sub.zarr")
+    with pytest.raises(UserError, match=r"sub.zarr: 4 record\(s\) hold other data than .*b.zarr.*another PGA"):
+        copy_records(other, range(4), tmp_path / "sub.zarr")
+    assert copy_records(first, range(4), tmp_path / "sub.zarr")[1] == 0    # its own source resumes
 
 
 def test_a_fold_folder_of_another_plan_is_refused_before_training(tmp_path, capsys):

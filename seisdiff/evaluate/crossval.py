@@ -277,16 +277,21 @@ def baseline_kappa(best: Path) -> str:
 
 def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say, kappa: str) -> dict:
     """{system: {summary key: value}} of the model (one realization per record) and both baselines; an
-    evaluation made of another number of generated traces than `samples` now holds is redone."""
-    from seisdiff.evaluate.report import evaluate, n_matched_traces
+    evaluation made of another number of generated traces than `samples` now holds, or by another version
+    of the measures (report.METRICS_VERSION), is redone."""
+    from seisdiff.evaluate.report import METRICS_VERSION, evaluate, n_matched_traces
 
     metrics = out / "metrics.json"
     result = json.loads(metrics.read_text()) if metrics.is_file() else None
     now = n_matched_traces(str(samples), real)
-    if result is not None and result.get("n_generated_traces") == now:
+    version = None if result is None else result.get("metrics_version", 1)
+    if result is not None and result.get("n_generated_traces") == now and version == METRICS_VERSION:
         say(f"evaluate {out.name}", "metrics.json present: skipped")
     else:
-        if result is not None:   # the samples gained realizations since (a re-run with more --realizations)
+        if result is not None and version != METRICS_VERSION:
+            say(f"evaluate {out.name}", f"metrics.json made by version {version} of the measures, this is "
+                                        f"{METRICS_VERSION}: evaluated again")
+        elif result is not None:   # the samples gained realizations since (a re-run with more --realizations)
             say(f"evaluate {out.name}", f"metrics.json of {result.get('n_generated_traces')} generated traces, "
                                         f"{samples.name} now holds {now}: evaluated again")
         result = evaluate(real, str(samples), out, seed=cfg.seed, baseline_kappa=kappa,

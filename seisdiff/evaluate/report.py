@@ -41,6 +41,9 @@ from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
 
 BASELINES = ("lf_only", "stochastic")
+# what metrics.json's numbers mean: raised when a measure changes for the same inputs (2: 3-component
+# scalars of the horizontals with the vertical apart; correlations over each whole record's own length)
+METRICS_VERSION = 2
 HEADLINE_PERIOD_BAND_S = (0.05, 1.0)
 HEADLINE_FREQ_BAND_HZ = (1.0, 25.0)
 # name → unit suffix; energy_duration and unevenness: the realism of the peak factor and of the spectrum's
@@ -135,6 +138,7 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "generated": str(generated),
         "n_records": int(n),
         "n_generated_traces": int(len(systems["model"]["record_pos"])),
+        "metrics_version": METRICS_VERSION,
         "n_channels": real.n_channels,
         "sampling_rate_hz": sampling_rate_hz,
         "lowpass_hz": real.lowpass_hz,

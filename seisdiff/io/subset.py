@@ -5,8 +5,8 @@ filter, preprocessing settings, …); the derived PGA columns are recomputed by 
 arrays, so they are equal. A copy interrupted at any point is completed by the next call: records
 already committed are skipped (`StoreWriter.existing_ids`), and a complete copy (its `n_records`
 commit marker equals the number asked for) is not opened for writing at all. A destination holding
-records that were not asked for (made by another plan: another source, another selection) is refused,
-never returned with them.
+records that were not asked for (made by another plan: another source, another selection), or records of
+the same ids with other data (another store: their stored PGAs differ), is refused, never returned with them.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def copy_records(source: Store | str | Path, indices, dest, *, block_records: in
         done = open_store(dest)
         wanted = set(src.record_ids[indices].tolist())
         _refuse_extra(done, wanted, src, remedy)
+        _refuse_other_data(done, src, remedy)
         if len(done) == len(indices):
             return done, 0
     filter_order = int(src.attrs.get("filter", {}).get("order", 4))
@@ -64,6 +65,26 @@ def _refuse_extra(done: Store, wanted: set, src: Store, remedy: str) -> None:
         shown = ", ".join(extra[:3]) + (", …" if len(extra) > 3 else "")
         raise UserError(f"{done.path}: holds {len(extra)} record(s) not asked for from {src.path} ({shown}): "
                         f"it was made by another plan; {remedy}")
+
+
+def _refuse_other_data(done: Store, src: Store, remedy: str) -> None:
+    """UserError when records of `done` hold other data than the source's records of the same ids (the same
+    inputs preprocessed again with another band, another source store): their stored PGAs differ."""
+    columns = [c for c in ("pga_broadband", "pga_lowpass") if c in done.columns and c in src.columns]
+    if not columns or not len(done):
+        return
+    row = {rid: i for i, rid in enumerate(src.record_ids.tolist())}
+    ids = done.record_ids.tolist()
+    rows = [row[r] for r in ids]
+    differ = np.zeros(len(ids), dtype=bool)
+    for c in columns:
+        theirs = src.column(c)[rows].astype(np.float64).reshape(len(ids), -1)
+        ours = done.column(c).astype(np.float64).reshape(len(ids), -1)
+        differ |= ~np.isclose(ours, theirs, rtol=1e-6, atol=0.0, equal_nan=True).all(axis=1)
+    if differ.any():
+        shown = ", ".join(np.asarray(ids)[differ][:3].tolist()) + (", …" if differ.sum() > 3 else "")
+        raise UserError(f"{done.path}: {int(differ.sum())} record(s) hold other data than {src.path}'s of the same "
+                        f"id ({shown}: another PGA): it was made from another store; {remedy}")
 
 
 def read_rows(store: Store, rows, fields=("broadband", "lowpass")) -> dict[str, np.ndarray]:
