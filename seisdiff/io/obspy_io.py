@@ -183,6 +183,10 @@ def _record(path: Path, trace, record_id: str, units: str | None, quantity: str 
     read_as = unit.split(" in ", 1)[0]  # _unit_text: "velocity in nm/s (…), differentiated once …"
     if read_as in ("velocity", "displacement"):
         metadata["quantity"] = read_as  # as readers.read marks differentiated AT2 records
+    # the SEED location code, which Record has no field for: record_id holds it only while it ends in
+    # NET.STA.LOC.CHA, not for one of several segments of a channel (`<id>_<start time>`)
+    if stats.location:
+        metadata["location"] = str(stats.location)
     return Record(
         acc_mps2=np.asarray(acc_mps2, dtype=np.float64),
         sampling_rate_hz=float(stats.sampling_rate),
