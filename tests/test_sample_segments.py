@@ -41,3 +41,18 @@ def test_segments_keep_location_code(tmp_path):
                                  units="m/s^2", progress=False).store
     assert store.column("location").tolist() == ["00", "00"]
     assert store.column("channel").tolist() == ["HNE", "HNE"]
+
+
+def test_segments_are_named_in_one_line_each(tmp_path):
+    """A gap and an overlap: one note line per channel, naming the joint and its length; a file of one
+    segment per channel gets none."""
+    _gapped(tmp_path / "gap.mseed", gap_s=5.0)
+    _gapped(tmp_path / "overlap.mseed", gap_s=-2.0)
+    obspy.Stream([_trace(_signal(6000), START, sta="ONE")]).write(str(tmp_path / "one.mseed"), format="MSEED")
+    prepared = prepare_conditioning([str(tmp_path / n) for n in ("gap.mseed", "overlap.mseed", "one.mseed")],
+                                    tmp_path / "c.zarr", PreprocessConfig(), units="m/s^2", progress=False)
+    lines = [n for n in prepared.notes if "segments" in n]
+    assert len(lines) == 2 and len(prepared.store) == 5
+    assert "gap.mseed: XX.GAP.00.HNE comes in 2 segments (a gap of 5 s at 2021-03-04T05:06:42.250000" in lines[0]
+    overlap = "overlap.mseed: XX.GAP.00.HNE comes in 2 segments (an overlap of 2 s at 2021-03-04T05:06:35.250000"
+    assert overlap in lines[1]

@@ -37,6 +37,7 @@ import math
 import re
 import shutil
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +268,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         except InputError as exc:
             result.skipped.append((exc.path, exc.reason))
             continue
+        result.notes += segment_notes(path, got)
         for rec in got:
             try:  # each trace on its own: a dead or too short one does not lose its file's good ones
                 check_record(rec, min_duration_s=min_s)
@@ -317,6 +319,31 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         writer.append(*_block(new, length), [g.group_id for g, _, _ in new], columns)
     result.store = open_store(out)
     return result
+
+
+def segment_notes(path, records: list[Record]) -> list[str]:
+    """One line per channel that the file `path` holds in several segments (miniSEED with gaps or overlaps,
+    read as one record each, `<id>_<start time>`): each is generated as its own record, on its own time
+    axis, so the outputs have the input's gaps and overlap where it does (with other high frequencies)."""
+    by_code: dict[tuple, list[Record]] = {}
+    for rec in records:
+        code = (rec.network, rec.station, location_code(rec), rec.component)
+        by_code.setdefault(code, []).append(rec)
+    lines = []
+    for code, segments in by_code.items():
+        if len(segments) < 2 or not all(r.start_time for r in segments):
+            continue
+        segments = sorted(segments, key=lambda r: datetime.fromisoformat(r.start_time))
+        joints = []
+        for a, b in zip(segments, segments[1:]):
+            end = datetime.fromisoformat(a.start_time).timestamp() + a.duration_s
+            gap_s = datetime.fromisoformat(b.start_time).timestamp() - end
+            joints.append(f"{'a gap' if gap_s >= 0 else 'an overlap'} of {abs(gap_s):.3g} s at {b.start_time}")
+        shown = "; ".join(joints[:3]) + (f"; {len(joints) - 3} more" if len(joints) > 3 else "")
+        lines.append(f"{path}: {'.'.join(code)} comes in {len(segments)} segments ({shown}): each is generated as "
+                     f"its own record on its own time axis ({segments[0].record_id}, …); to get one output, "
+                     f"merge the file's segments into one trace first (e.g. ObsPy Stream.merge)")
+    return lines
 
 
 def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
