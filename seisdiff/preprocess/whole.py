@@ -19,7 +19,8 @@ the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file 
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
 magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown),
 pga_broadband/pga_lowpass, `source_identity` (each record's input files: resolved path|size|mtime_ns).
-Record ids: the reader's ids (no window suffix).
+Record ids: the reader's ids (no window suffix); a file whose id an earlier file of this run has (one
+station's recordings of two events, named alike) is `<its folder>.<id>`, as `preprocess` names it.
 
 The store is a cache of one run's conditioning: its attribute `conditioned_from` holds what its values
 depend on besides the files (--units, --quantity, the event of --hypocenter/--magnitude, the model's
@@ -277,9 +278,15 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
                 named = len(got) == 1 or exc.reason.startswith("record ")
                 result.skipped.append((exc.path, exc.reason if named else f"record {rec.record_id}: {exc.reason}"))
                 continue
-            if rec.record_id in seen:
-                result.skipped.append((str(path), f"record id {rec.record_id} already comes from {seen[rec.record_id]}"))
-                continue
+            if rec.record_id in seen:   # one station's file of another event, named alike: `<folder>.<id>`
+                taken = f"{Path(path).parent.name}.{rec.record_id}"   # (as `preprocess` names it)
+                if taken in seen or not Path(path).parent.name:
+                    result.skipped.append((str(path), f"record id {rec.record_id} already comes from "
+                                           f"{seen[rec.record_id]}" + (f" and {taken} from {seen[taken]}" if
+                                           taken in seen else "") + "; rename the file or its folder, or "
+                                           "sample it into another --out"))
+                    continue
+                rec.record_id = taken
             seen[rec.record_id] = str(path)
             identity[rec.record_id] = before
             records.append(rec)
