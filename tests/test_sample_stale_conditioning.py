@@ -76,3 +76,14 @@ def test_a_store_in_the_caches_place_that_sample_did_not_make_is_left_alone(tiny
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "gen_conditioning.zarr" in err[0] and "no conditioning store" in err[0], err
     assert open_store(train.path).record_ids.tolist() == ids and not (tmp_path / "gen.zarr").exists()
+
+
+def test_outputs_differing_after_a_dot_keep_their_own_conditioning_store(tmp_path):
+    """--out run.v1 and --out run.v2 shared run_conditioning.zarr (Path.stem drops '.v1'): each run rebuilt
+    the other's, and two at once would write one store."""
+    from seisdiff.engine.sampling import conditioning_path
+
+    assert conditioning_path(tmp_path / "run.v1") != conditioning_path(tmp_path / "run.v2")
+    assert conditioning_path(tmp_path / "run.v1").name == "run.v1_conditioning.zarr"
+    assert conditioning_path(tmp_path / "out.zarr").name == "out_conditioning.zarr"     # as documented
+    assert conditioning_path(tmp_path / "out.zarr", 1, 2).name == "out_conditioning_rank1.zarr"

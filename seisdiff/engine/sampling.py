@@ -134,10 +134,19 @@ def is_conditioning_store(cond) -> bool:
     return len(cond) == 1 and (Path(cond[0]) / "zarr.json").is_file()
 
 
+def conditioning_path(out: Path, rank: int = 0, world: int = 1) -> Path:
+    """The conditioning store `sample` keeps beside OUT for waveform inputs: `<OUT name>_conditioning.zarr`
+    (OUT's `.zarr` dropped: out.zarr → out_conditioning.zarr; run.v1 → run.v1_conditioning.zarr, not run's),
+    one per rank under torchrun."""
+    out = Path(out)
+    name = out.name[:-len(".zarr")] if out.name.lower().endswith(".zarr") else out.name
+    return out.parent / f"{name}_conditioning{f'_rank{rank}' if world > 1 else ''}.zarr"
+
+
 def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     """(conditioning store, this rank's record indices (n,) int64) for cfg.cond, checked against the
     model (a `LoadedModel`): a store's `lowpass` as it is, or waveform files conditioned whole through
-    the model's filters into `<OUT stem>_conditioning.zarr` beside OUT (this rank's files only, or every file
+    the model's filters into `conditioning_path(OUT)` beside OUT (this rank's files only, or every file
     where the level model places stations among their event's, `places_stations`, this rank generating every
     world-th record; rebuilt, with one line, when made with other settings or from files since changed:
     `preprocess.whole`)."""
@@ -152,7 +161,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     else:
         every = world > 1 and places_stations(cfg, model)     # each rank conditions every file, generates its share
         prepared = prepare_conditioning(
-            cfg.cond, out.parent / f"{out.stem}_conditioning{f'_rank{rank}' if world > 1 else ''}.zarr",
+            cfg.cond, conditioning_path(out, rank, world),
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
             quantity=cfg.quantity, rank=0 if every else rank, world=1 if every else world, progress=cfg.progress,
             event=event_row(cfg.hypocenter, cfg.magnitude))
