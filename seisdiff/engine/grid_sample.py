@@ -9,11 +9,12 @@ Per block of `block_stations` stations (memory ∝ block × components × sample
 With a single-component model each component of a station is its own record (id `<station>_<component>`),
 so it gets its own noise; a C-component model takes the station's components together.
 Unusable input is skipped trace by trace (a C-component model: station by station), each station named
-in one warning line (the first MAX_SKIP_LINES of a run; the rest counted): NaN or inf samples, no signal
-(all zero or constant), a level beyond any recorded ground motion (`preprocess.whole.level_warning`, the
-likely unit error named). Its output rows stay NaN (never mistaken for ground motion, unlike zeros) and its
-block is committed like any: the output's attribute `skipped_stations` ({station: reason}) and per-station
-array `skipped` list them, and a rerun into the same output does not retry them.
+in one warning line (the first MAX_SKIP_LINES of a run; the rest counted): NaN, inf or missing samples
+(the array's _FillValue / missing_value), no signal (all zero or constant), a level beyond any recorded
+ground motion (`preprocess.whole.level_warning`, the likely unit error named). Its output rows stay NaN
+(never mistaken for ground motion, unlike zeros) and its block is committed like any: the output's
+attribute `skipped_stations` ({station: reason}) and per-station array `skipped` list them, and a rerun
+into the same output does not retry them.
 
 Resume: a block is committed after its data (and per-station files) are written; a rerun skips committed
 blocks and redoes the rest, so nothing is written twice. A rerun must be over the same grid
@@ -348,7 +349,7 @@ def _read_checked(source, lo: int, hi: int, cfg) -> tuple[np.ndarray, np.ndarray
     return cond_mps2, problems, level_lines
 
 
-UNUSABLE = {"nonfinite": "NaN or inf samples (fill them in the grid)",
+UNUSABLE = {"nonfinite": "NaN or inf samples or missing values (_FillValue / missing_value; fill them in the grid)",
             "zero": "no signal, all samples zero or constant (check the simulation's output there)"}
 
 

@@ -11,6 +11,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                scales), may put the axes in another order when all three are recognisable
                (station [stations, sta, receiver, site, …], component [channel, comp, …], time [t,
                sample, npts, …]).
+  missing      attributes `_FillValue` / `missing_value` of the data array (raw values, before
+               scale_factor/add_offset), where given: samples equal to one are missing, like NaN.
   units        attribute `units` [unit] of the data array (else of the group), REQUIRED, never guessed:
                an acceleration unit (seisdiff.io.units: g, m/s^2, cm/s^2, …), a velocity unit (m/s,
                cm/s, …) or a displacement unit (m, cm, …). Velocity and displacement are differentiated
@@ -101,6 +103,7 @@ class GridSource:
         self.n_stations, self.n_components, self.n_samples = shape
         self._scale = float(data.attrs.get("scale_factor", 1.0))
         self._offset = float(data.attrs.get("add_offset", 0.0))
+        self._missing = missing_values(data.attrs)
         self._distance = None
 
     def __len__(self) -> int:
@@ -116,8 +119,8 @@ class GridSource:
 
     def read_block(self, lo: int, hi: int) -> np.ndarray:
         """Stations lo..hi-1 → (n, C, T) float64 acceleration in m/s² (only those stations are read).
-        A trace with any non-finite sample (NaN or inf) comes back all NaN (`nonfinite_traces` finds them);
-        the others are read as if it were not there."""
+        A trace with any non-finite or missing sample (NaN, inf, the array's _FillValue / missing_value)
+        comes back all NaN (`nonfinite_traces` finds them); the others are read as if it were not there."""
         lo, hi = max(0, int(lo)), min(int(hi), self.n_stations)
         if self._perm is None:
             raw = self._data.read(slice(lo, hi))
@@ -127,6 +130,9 @@ class GridSource:
             key[self._perm[0]] = slice(lo, hi)
             raw = np.transpose(self._data.read(tuple(key)), self._perm)
         x = np.asarray(raw, dtype=np.float64)
+        if len(self._missing):                            # the file's own marks of missing samples
+            marks = self._missing.astype(raw.dtype) if raw.dtype.kind == "f" else self._missing
+            x[np.isin(raw, marks)] = np.nan
         if self._scale != 1.0 or self._offset != 0.0:
             x = x * self._scale + self._offset
         bad = nonfinite_traces(x)
@@ -194,6 +200,21 @@ class GridSource:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def missing_values(attrs: dict) -> np.ndarray:
+    """The raw sample values an array's attributes `_FillValue` and `missing_value` (CF: one value or a
+    list) declare missing; the finite ones (NaN is found as NaN anyway)."""
+    values = []
+    for key in ("_FillValue", "missing_value"):
+        given = attrs.get(key)
+        for v in (given if isinstance(given, (list, tuple)) else [given]):
+            try:
+                values.append(float(v))
+            except (TypeError, ValueError):
+                pass
+    values = np.array(values, np.float64)
+    return values[np.isfinite(values)]
 
 
 def nonfinite_traces(block: np.ndarray) -> np.ndarray:
