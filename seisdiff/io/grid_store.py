@@ -24,6 +24,7 @@ from seisdiff.io.grid_backends import as_strings
 
 OUTPUT_SCHEMA = "seisdiff-grid/1"
 FILE_FORMATS = ("mseed", "sac", "at2")
+HEADER_WIDTHS = {"mseed": (2, 5), "sac": (8, 8)}    # (network, station) characters their headers hold
 
 
 class GridWriter:
@@ -175,6 +176,30 @@ def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
     return codes
 
 
+def check_header_station_codes(stations, networks, fmt: str) -> None:
+    """UserError (one line) when two stations would carry the same network and station codes in the headers
+    of their `fmt` files: the names in ASCII cut to HEADER_WIDTHS[fmt] characters, as `io.export` writes
+    them ('STA00001' and 'STA00002' are both STA00 in miniSEED), so the files could not be told apart
+    once read (their file names differ)."""
+    net_width, sta_width = HEADER_WIDTHS[fmt]
+    first: dict[tuple[str, str], str] = {}
+    clash = []
+    for station, network in zip(stations, networks):
+        code = (ascii_text(network)[:net_width], ascii_text(station)[:sta_width])
+        if code in first:
+            clash.append((first[code], str(station), code))
+        else:
+            first[code] = str(station)
+    if clash:
+        a, b, (net, sta) = clash[0]
+        label = {"mseed": "miniSEED", "sac": "SAC"}[fmt]
+        raise UserError(f"stations {a!r} and {b!r}{f' (and {len(clash) - 1} more)' if len(clash) > 1 else ''} "
+                        f"would carry the same {label} codes {net}.{sta} ({label} headers hold {sta_width} characters "
+                        f"of a station name): give the stations names that differ within {sta_width} characters "
+                        "(a --stations CSV whose names are not the grid's is taken in its order) or choose "
+                        f"{'--format sac (8 characters) or ' if fmt == 'mseed' else ''}--format at2 (whole names)")
+
+
 def _file_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", str(text)).lstrip(".")
 
@@ -242,6 +267,8 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
 
     if settings.get("station_format") == "mseed":     # refuse clashing channel codes before any work
         mseed_channel_codes(source.components, sampling_rate_hz)
+    if settings.get("station_format") in HEADER_WIDTHS:   # … and clashing station codes
+        check_header_station_codes(source.stations.names, source.stations.network, settings["station_format"])
     out = Path(out)
     if not (out / "zarr.json").is_file():
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
