@@ -8,9 +8,9 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                name, the only float array with 2 or 3 dimensions. Layout (station, component, time); a
                2-D array is (station, time), one component. Dimension names, where the file has them
                (Zarr v3 dimension_names, xarray `_ARRAY_DIMENSIONS`, NetCDF dimensions, HDF5 dimension
-               scales), may put the axes in another order when all three are recognisable
-               (station [stations, sta, receiver, site, …], component [channel, comp, …], time [t,
-               sample, npts, …]).
+               scales), may put the axes in another order when all are recognisable (station
+               [stations, sta, receiver, site, …], component [channel, comp, …], time [t, sample,
+               npts, …]); a 2-D array may so be (time, station).
   missing      attributes `_FillValue` / `missing_value` of the data array (raw values, before
                scale_factor/add_offset), where given: samples equal to one are missing, like NaN.
   units        attribute `units` [unit] of the data array (else of the group), REQUIRED, never guessed:
@@ -86,7 +86,7 @@ class GridSource:
     variable: the data array's name.
     """
 
-    def __init__(self, path, backend: Backend, data: Node, perm: tuple[int, int, int] | None,
+    def __init__(self, path, backend: Backend, data: Node, perm: tuple[int, ...] | None,
                  units: str, quantity: str, dt_s: float, start_time: str, components: list[str],
                  stations: StationTable, hypocenter=None, magnitude=None):
         self.path = Path(path)
@@ -124,11 +124,11 @@ class GridSource:
         lo, hi = max(0, int(lo)), min(int(hi), self.n_stations)
         if self._perm is None:
             raw = self._data.read(slice(lo, hi))
-            raw = raw.reshape(raw.shape[0], 1, raw.shape[1]) if raw.ndim == 2 else raw
         else:
-            key = [slice(None)] * 3
+            key = [slice(None)] * len(self._perm)
             key[self._perm[0]] = slice(lo, hi)
             raw = np.transpose(self._data.read(tuple(key)), self._perm)
+        raw = raw.reshape(raw.shape[0], 1, raw.shape[1]) if raw.ndim == 2 else raw
         x = np.asarray(raw, dtype=np.float64)
         if len(self._missing):                            # the file's own marks of missing samples
             marks = self._missing.astype(raw.dtype) if raw.dtype.kind == "f" else self._missing
@@ -304,18 +304,20 @@ def _data_node(path, nodes, variable):
 
 
 def _permutation(path, data: Node):
-    """Axis order of the data array as (station, component, time) indices, None for the documented one."""
+    """Axis order of the data array as (station, component, time) indices ((station, time) for a 2-D
+    array), None for the documented one."""
     dims = data.dims
-    if not dims or len(data.shape) != 3:
+    if not dims or len(dims) != len(data.shape) or len(data.shape) not in (2, 3):
         return None
     roles = []
     for d in dims:
         role = [r for r, names in DIM_ROLES.items() if str(d).lower() in names]
         roles.append(role[0] if role else None)
-    if None in roles or len(set(roles)) != 3:
+    layout = LAYOUT if len(dims) == 3 else ("station", "time")
+    if None in roles or set(roles) != set(layout):
         return None                                    # unrecognised names: the documented order
-    perm = tuple(roles.index(r) for r in LAYOUT)
-    return None if perm == (0, 1, 2) else perm
+    perm = tuple(roles.index(r) for r in layout)
+    return None if perm == tuple(range(len(layout))) else perm
 
 
 
