@@ -278,6 +278,11 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
         raise UserError(f"--magnitude {magnitude}: give a moment magnitude between 0 and 10")
     if n_samples < 3:
         raise InputError(path, f"the array has {n_samples} samples per trace; a station grid needs whole traces")
+    if n_samples < n_components:
+        raise InputError(path, f"{data.name!r} {list(data.shape)} reads as {n_stations} stations × {n_components} "
+                               f"components × {n_samples} samples: fewer samples than components, so its axes are in "
+                               "another order; name its dimensions (station, component, time: Zarr dimension_names, "
+                               "NetCDF dimensions, HDF5 dimension scales) or write it in that order")
     return GridSource(path, backend, data, perm, units, quantity, dt_s, start_time, components, stations,
                       hypocenter, magnitude)
 
