@@ -386,10 +386,10 @@ def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
     values = []
     key, dt = first_attr(attrs, DT_S_ATTRS)
     if dt is not None:
-        values.append((f"attribute {key}", _positive(path, key, dt)))
+        values.append((f"attribute {key}", _positive(path, key, dt), 0.0))
     key, rate = first_attr(attrs, RATE_HZ_ATTRS)
     if rate is not None:
-        values.append((f"attribute {key}", 1.0 / _positive(path, key, rate)))
+        values.append((f"attribute {key}", 1.0 / _positive(path, key, rate), 0.0))
     cf_start = ""
     time = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
     if time is not None and time.shape[0] >= 2:
@@ -411,15 +411,15 @@ def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
         if not dt_time > 0 or np.abs(step - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
             raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
                                    "to a constant time step")
-        values.append(("the time coordinate", dt_time))
+        values.append(("the time coordinate", dt_time, rounding_s / (len(t) - 1)))   # its rounding, s
         if reference is not None:
             cf_start = iso_utc(reference + timedelta(seconds=float(t[0])))
     if not values:
         raise InputError(path, "no time step: add an attribute dt_s (seconds; also dt, delta) or "
                                "sampling_rate_hz, or a 'time' coordinate in seconds")
-    ref_name, ref = values[0]
-    for name, v in values[1:]:
-        if abs(v - ref) > 1e-6 * ref:
+    ref_name, ref, _ = values[0]
+    for name, v, rounding in values[1:]:
+        if abs(v - ref) > 1e-6 * ref + rounding:
             raise InputError(path, f"{ref_name} gives a time step of {ref:g} s but {name} {v:g} s; "
                                    "make them agree")
     return ref, cf_start
