@@ -147,6 +147,9 @@ def test_npz_without_rate_or_signal(tmp_path):
     _raises(tmp_path / "nofs.npz", "no 'fs' or 'dt'", units="g")
     np.savez(tmp_path / "nosig.npz", signal_lowfreq=np.ones(10), fs=100.0)
     _raises(tmp_path / "nosig.npz", "no 'signal_broadband'", units="g")
+    # a station grid saved as .npz: said so, not "pass --units" (a unit would not help)
+    np.savez(tmp_path / "grid.npz", velocity=np.ones((4, 3, 10)), dt=0.1)
+    _raises(tmp_path / "grid.npz", r"holds velocity, dt\): not an old-project record; a station grid is read from HDF5")
 
 
 def test_find_inputs_files_folders_globs_and_missing(tmp_path):

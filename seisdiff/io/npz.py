@@ -21,19 +21,22 @@ def read_npz(path, units: str | None = None) -> list[Record]:
     (k, n) → k Records `<stem>_<i>`; acc_mps2 = samples × factor(units). InputError (a UserError)
     without `units`, and for a damaged file, a missing key or a missing/nonpositive `fs`/`dt`."""
     path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            names = list(data.files)
+            contents = {key: data[key] for key in names if key in ("signal_broadband", "fs", "dt")}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(path, f"cannot be read as .npz ({exc})") from exc
+    if "signal_broadband" not in contents:   # before the unit: a grid saved as .npz is not a unit problem
+        raise InputError(path, f"no 'signal_broadband' array in the .npz (it holds {', '.join(names) or 'nothing'}): "
+                               "not an old-project record; a station grid is read from HDF5, NetCDF or Zarr "
+                               "(README, Sampling: 'Station grids'), not .npz")
     if units is None:
         raise InputError(path, f".npz files declare no unit; pass --units (the old project stored g). {UNITS_HELP}")
     try:
         unit, factor = canonical_unit(units), to_mps2_factor(units)
     except UserError:
         raise InputError(path, f"unknown --units {units!r}; {UNITS_HELP}") from None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            contents = {key: data[key] for key in data.files if key in ("signal_broadband", "fs", "dt")}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(path, f"cannot be read as .npz ({exc})") from exc
-    if "signal_broadband" not in contents:
-        raise InputError(path, "no 'signal_broadband' array in the .npz")
     rate_hz = _rate_hz(path, contents)
     signals = np.atleast_2d(np.asarray(contents["signal_broadband"], dtype=np.float64))
     if signals.ndim != 2:
