@@ -67,6 +67,12 @@ def test_cli_grid_keeps_stations_samples_start_and_resumes(tiny, tmp_path, capsy
     assert (tr.stats.station, tr.stats.channel, tr.stats.npts) == ("ST02", "N", N_SAMPLES)
     assert tr.stats.starttime == obspy.UTCDateTime(START)
     np.testing.assert_allclose(tr.data / 1e9, generated[1, 1], rtol=1e-6, atol=1e-9)   # SAC holds nm/s²
+    # the header says where the station and the event are, and how the component points (they were unset)
+    sac = tr.stats.sac
+    np.testing.assert_allclose([sac.stla, sac.stlo, sac.evla, sac.evlo, sac.evdp, sac.mag],
+                               [LAT[1], LON[1], *HYPO, 6.5], rtol=1e-6)
+    assert (sac.cmpaz, sac.cmpinc) == (0.0, 90.0)                                 # N: north, horizontal
+    assert obspy.read(str(files / "ST02_Z.sac"))[0].stats.sac.cmpinc == 0.0       # Z: up
 
     before = _snapshot(out, files)
     assert _sample(tiny, *command) == 0                                       # the same command: resumes

@@ -255,3 +255,23 @@ def test_torchrun_ranks_of_different_lengths_merge_to_the_single_process_output(
     np.testing.assert_array_equal(one.column("n_samples")[a], [1500, 2001, 2500])
     np.testing.assert_allclose(merged.read()["broadband"][b], one.read()["broadband"][a], rtol=0,
                                atol=1e-5 * np.abs(one.read()["broadband"]).max())
+
+
+def test_sac_outputs_carry_the_inputs_station_and_event_places(ckpt, tmp_path):
+    """A SAC input whose header places its station and event (stla, stlo, evla, evlo, evdp, mag) came out
+    as SAC without them (and without the component's orientation): SAC's dist/az could not be computed."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    fs, n = CASES[0]
+    tr = obspy.Trace((_signal(5, n, fs, 0.5) * 1e9).astype(np.float32))
+    tr.stats.update({"sampling_rate": fs, "network": "XX", "station": "PLC", "location": "", "channel": "HNN",
+                     "starttime": obspy.UTCDateTime(START)})
+    tr.stats.sac = AttribDict(idep=8, stla=35.5, stlo=-117.25, evla=35.77, evlo=-117.6, evdp=8.0, mag=6.4)
+    tr.write(str(folder / "p.sac"), format="SAC")
+    out = tmp_path / "sac"
+    assert _sample(ckpt, "--cond", folder, "--out", out, "--format", "sac") == 0
+    (got,) = obspy.read(str(next(out.glob("*_r0.sac"))))
+    sac = got.stats.sac
+    np.testing.assert_allclose([sac.stla, sac.stlo, sac.evla, sac.evlo, sac.evdp, sac.mag],
+                               [35.5, -117.25, 35.77, -117.6, 8.0, 6.4], rtol=1e-6)
+    assert (sac.cmpaz, sac.cmpinc) == (0.0, 90.0)

@@ -46,12 +46,18 @@ def velocity_mps(acc_mps2, sampling_rate_hz: float, highpass_hz: float, order: i
     return highpass(vel, sampling_rate_hz, highpass_hz, order)
 
 
+# where the station and the event are (degrees, km) and the magnitude: SAC headers carry them (stla, stlo, evla,
+# evlo, evdp, mag); AT2 and miniSEED have no field for them
+PLACE_FIELDS = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon", "hypo_depth_km", "magnitude")
+
+
 def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: list[str],
                    meta: list[dict] | None = None, quantity: str = "acceleration") -> list[Path]:
     """Write acc_mps2 (n, L) in m/s² at `sampling_rate_hz` to `out_dir/<name><suffix>` for fmt in
     at2 (.AT2, g; velocity .VT2), mseed (.mseed, float64 m/s²) or sac (.sac, float32 nm/s², idep=IACC); each file
     appears whole or not at all (written to a temporary name, then renamed). Returns the n paths.
-    meta: n dicts with any of start_time (ISO-8601), network, station, location, channel, event.
+    meta: n dicts with any of start_time (ISO-8601), network, station, location, channel, event, and the
+    numbers PLACE_FIELDS (station and hypocentre coordinates, magnitude: SAC's stla … mag; others ignore them).
     mseed only: acc_mps2 may be (n, C, L), C traces per file, meta[i]["channel"] their C codes joined by ','.
     quantity="velocity": the traces are velocity in m/s (see the module docstring for the units)."""
     if fmt not in SUFFIXES:
@@ -87,10 +93,18 @@ def _record(signal, sampling_rate_hz: float, name: str, info: dict, quantity: st
     def text(key: str) -> str:
         return ascii_text(info.get(key, ""))
 
+    places = {k: float(info[k]) for k in PLACE_FIELDS if _finite(info.get(k))}
     return Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=ascii_text(name),
                   station=text("station"), component=text("channel"), event=text("event"), network=text("network"),
                   start_time=str(info.get("start_time", "")),
-                  metadata={"location": text("location"), "quantity": quantity})
+                  metadata={"location": text("location"), "quantity": quantity, **places})
+
+
+def _finite(value) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _coded(rec: Record, widths: tuple[int, ...]) -> Record:

@@ -56,6 +56,17 @@ class GridWriter:
         self.stations = as_strings(group["station"][:])
         self.network = as_strings(group["network"][:])
         self._file_stems: list[str] | None = None
+        self._places: dict | None = None
+
+    def places(self, i: int) -> dict:
+        """Station i's coordinates, the event's hypocentre (`--hypocenter`) and magnitude, where known: the
+        numbers SAC headers carry (`io.export.PLACE_FIELDS`)."""
+        if self._places is None:
+            hypo = (self.attrs.get("settings") or {}).get("hypocenter") or [np.nan] * 3
+            columns = {key: self.group[name][:] for key, name in
+                       (("sta_lat", "lat"), ("sta_lon", "lon"), ("magnitude", "magnitude")) if name in self.group}
+            self._places = {"columns": columns, "event": dict(zip(("hypo_lat", "hypo_lon", "hypo_depth_km"), hypo))}
+        return {**self._places["event"], **{k: v[i] for k, v in self._places["columns"].items()}}
 
     def file_stems(self) -> list[str]:
         """The per-station file-name stems (`station_file_stems` of the whole station table)."""
@@ -89,7 +100,8 @@ class GridWriter:
                     write_station_files(folder, fmt, acc[i][made], float(self.attrs["sampling_rate_hz"]),
                                         str(self.stations[lo + i]), str(self.network[lo + i]),
                                         [self.components[j] for j in made],
-                                        str(self.attrs.get("start_time", "")), file_stem=stems[lo + i])
+                                        str(self.attrs.get("start_time", "")), file_stem=stems[lo + i],
+                                        places=self.places(lo + i))
         if skipped is not None and (any(skipped) or "skipped" in self.group):
             self._skipped_array()[lo:hi] = np.asarray([str(r) for r in skipped], dtype=str)
         self.group["committed"][b:b + 1] = np.ones(1, np.uint8)
@@ -130,16 +142,17 @@ def station_files_dir(out: Path, fmt: str) -> Path:
 
 def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_rate_hz: float, station: str,
                         network: str, components: list[str], start_time: str,
-                        file_stem: str | None = None) -> list[Path]:
+                        file_stem: str | None = None, places: dict | None = None) -> list[Path]:
     """One station's (C, L) m/s² as files (`io.export.export_records`): mseed → `<stem>.mseed` (C traces,
     float64 m/s², channels `mseed_channel_codes`); sac (nm/s², idep=IACC) and at2 (g) →
     `<stem>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole. The stem is
     `file_stem` (GridWriter passes `station_file_stems` of its table, unique per station), else the
-    station name made a file name as there."""
+    station name made a file name as there. places: the station's and event's coordinates and magnitude
+    (`io.export.PLACE_FIELDS`, NaN unknown), which SAC headers carry."""
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown per-station format {fmt!r}; choose one of {', '.join(FILE_FORMATS)}")
     safe = file_stem or _file_name(ascii_text(station)) or "station"
-    meta = {"station": station, "network": network, "start_time": start_time}
+    meta = {"station": station, "network": network, "start_time": start_time, **(places or {})}
     if fmt == "mseed":
         return export_records(folder, fmt, np.asarray(acc_mps2)[None], sampling_rate_hz, [safe],
                               meta=[{**meta, "channel": ",".join(mseed_channel_codes(components, sampling_rate_hz))}])

@@ -32,6 +32,7 @@ import obspy
 from obspy.core import AttribDict
 
 from seisdiff.errors import InputError, UserError
+from seisdiff.io.components import component_axis
 from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation
 from seisdiff.io.quantity import QUANTITIES, to_acceleration_mps2, unit_factor_si
 from seisdiff.io.quantity import UNITS_HELP as QUANTITY_UNITS_HELP
@@ -157,12 +158,30 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     trace.stats.update({"network": net, "station": sta, "location": loc, "channel": cha})
     if rec.start_time:
         trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
-    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16])
+    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16], **_sac_places(rec))
     sac = SACTrace.from_obspy_trace(trace, keep_sac_header=True)   # as trace.write(format="SAC") does
     if not rec.start_time:
         for name in _SAC_REFERENCE_TIME:
             setattr(sac, name, None)
     sac.write(str(path))
+
+
+_SAC_PLACES = {"sta_lat": "stla", "sta_lon": "stlo", "hypo_lat": "evla", "hypo_lon": "evlo", "hypo_depth_km": "evdp",
+               "magnitude": "mag"}
+_SAC_ORIENTATION = {"E": (90.0, 90.0), "N": (0.0, 90.0), "Z": (0.0, 0.0)}   # cmpaz, cmpinc (degrees)
+
+
+def _sac_places(rec: Record) -> dict:
+    """SAC header fields of the record's station and event (stla, stlo, evla, evlo, evdp km, mag) where its
+    metadata has them, and the component's orientation (cmpaz, cmpinc) where its name gives an axis."""
+    fields = {sac: float(rec.metadata[key]) for key, sac in _SAC_PLACES.items()
+              if np.isfinite(float(rec.metadata.get(key, np.nan)))}
+    axis = component_axis(rec.component) if not rec.component[-1:].isdigit() else None
+    if len(rec.component) == 3 and rec.component[:2].isalpha():      # SEED: the last letter is the axis
+        axis = {"E": "E", "N": "N", "Z": "Z"}.get(rec.component[2].upper())
+    if axis:
+        fields["cmpaz"], fields["cmpinc"] = _SAC_ORIENTATION[axis]
+    return fields
 
 
 def _record(path: Path, trace, record_id: str, units: str | None, quantity: str | None) -> Record:

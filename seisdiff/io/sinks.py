@@ -22,7 +22,7 @@ import numpy as np
 from seisdiff import __version__
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.export import export_records, suffix_for, velocity_mps
+from seisdiff.io.export import PLACE_FIELDS, export_records, suffix_for, velocity_mps
 from seisdiff.io.store import create_store
 
 CHANNEL_SUFFIXES = ("H1", "H2", "Z")     # = preprocess.groups.CHANNEL_ORDER
@@ -155,8 +155,10 @@ class FileSink:
 
     @staticmethod
     def meta(columns: dict, n_channels: int) -> list[dict]:
-        """Per channel {start_time, network, station, location, channel, event} from the record's columns."""
+        """Per channel {start_time, network, station, location, channel, event} and the numbers PLACE_FIELDS
+        (station and hypocentre coordinates, magnitude) from the record's columns."""
         base = {k: str(columns[k]) for k in META_COLUMNS if k in columns}
+        base.update({k: columns[k] for k in PLACE_FIELDS if k in columns})
         channels = base.pop("channel", "").split(",")
         if len(channels) != n_channels:
             channels = [""] * n_channels

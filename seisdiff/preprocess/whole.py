@@ -382,6 +382,18 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
         "region": text([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)]),
     })
+    for name in PLACES:   # where the station and the event are (degrees): SAC outputs carry them
+        columns[name] = np.array([_number(r.metadata.get(name, (event or {}).get(name))) for r in first])
     return columns
+
+
+PLACES = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon")
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
