@@ -6,8 +6,9 @@ conditioned whole, on their own time axis, through the model's filters: `preproc
 `io.sinks` (a store, or one file per record and realization with the input's sample count, start
 time and codes), `io.merge` (torchrun rank stores), `engine.grid_sample` (a station grid as --cond:
 OUT is a grid store of the same layout). OUT/sample_config.json holds the resolved settings;
-re-running the same command resumes. Under torchrun rank r takes records i % WORLD_SIZE == r
-(waveform inputs: the files) and the last rank to finish merges the rank stores into OUT/samples.zarr.
+re-running the same command resumes. Under torchrun rank r takes records i % WORLD_SIZE == r (waveform
+inputs: every rank conditions every file, as one process would) and the last rank to finish merges the
+rank stores into OUT/samples.zarr.
 """
 from __future__ import annotations
 

@@ -146,9 +146,10 @@ def conditioning_path(out: Path, rank: int = 0, world: int = 1) -> Path:
 def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     """(conditioning store, this rank's record indices (n,) int64) for cfg.cond, checked against the
     model (a `LoadedModel`): a store's `lowpass` as it is, or waveform files conditioned whole through
-    the model's filters into `conditioning_path(OUT)` beside OUT (this rank's files only, or every file
-    where the level model places stations among their event's, `places_stations`, this rank generating every
-    world-th record; rebuilt, with one line, when made with other settings or from files since changed:
+    the model's filters into `conditioning_path(OUT)` beside OUT (under torchrun every rank conditions every
+    file and generates every world-th record: a record's id (the second of two files named alike takes
+    `<folder>.<id>`), its 3-component group and the level model's place among its event's stations depend
+    on the other files; rebuilt, with one line, when made with other settings or from files since changed:
     `preprocess.whole`)."""
     from seisdiff.io.store import open_store
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
@@ -159,18 +160,16 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
         shard = np.arange(rank, len(store), world, dtype=np.int64)
         warnings = store_level_warnings(store, shard)
     else:
-        every = world > 1 and places_stations(cfg, model)     # each rank conditions every file, generates its share
-        prepared = prepare_conditioning(
+        prepared = prepare_conditioning(         # every file on every rank, as one process conditions them
             cfg.cond, conditioning_path(out, rank, world),
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
-            quantity=cfg.quantity, rank=0 if every else rank, world=1 if every else world, progress=cfg.progress,
-            event=event_row(cfg.hypocenter, cfg.magnitude))
+            quantity=cfg.quantity, progress=cfg.progress, event=event_row(cfg.hypocenter, cfg.magnitude))
         for line in prepared.notes:
             print(f"sample: {line}")
-        for file, reason in prepared.skipped if rank == 0 or not every else ():
+        for file, reason in prepared.skipped if rank == 0 else ():
             print(f"sample: skipped {file}: {reason}")
         store, warnings = prepared.store, [line for _, line in prepared.warnings]
-        shard = np.arange(rank if every else 0, len(store), world if every else 1, dtype=np.int64)
+        shard = np.arange(rank, len(store), world, dtype=np.int64)
     for line in warnings:
         print(f"sample: warning: {line}", file=sys.stderr)
     if store.n_channels != model.config.model.n_channels:
@@ -181,13 +180,6 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
             raise UserError(f"{store.path}: {key} = {have}, but the model was trained at {spec[key]}; "
                             "preprocess the conditioning with the training settings (or pass waveform files)")
     return store, shard
-
-
-def places_stations(cfg: SampleConfig, model) -> bool:
-    """Whether the level model applied places each station among its event's (`hf_level`'s distance and
-    within-event terms): then every rank of a torchrun must see all the files' records, its own share
-    alone would place a station among another set of stations (its level would depend on the ranks)."""
-    return bool(cfg.level_model and (model.level_model or {}).get("distance"))
 
 
 def event_row(hypocenter, magnitude) -> dict:

@@ -1,0 +1,58 @@
+"""`sample` under torchrun (WORLD_SIZE ranks, run here one after another): the merged output equals one
+process's, record for record, nothing lost or twice (its order: tests/test_sample_torchrun_order.py)."""
+import numpy as np
+import pytest
+from synth import accelerogram, make_store, train_tiny, write_at2
+
+from seisdiff.cli import main
+from seisdiff.engine.checkpoint import save_checkpoint
+from seisdiff.io.store import open_store
+
+FS, FC = 100.0, 1.0
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny_ranks")
+    store = make_store(root / "train.zarr", n=16, length=512)
+    model, _, scaler, cfg = train_tiny(store, np.arange(len(store)), steps=5)
+    spec = {"sampling_rate_hz": FS, "lowpass_hz": FC, "length": 512, "band_hz": [0.1, 30.0], "n_channels": 1,
+            "preprocess": {"min_duration_s": 5.0, "margin_s": 10.0}}
+    return save_checkpoint(root / "tiny.pt", {"epoch": 1, "step": 5, "model": model.state_dict(),
+                                              "ema": model.state_dict(), "scaling": scaler.to_dict(),
+                                              "config": cfg.to_dict(), "store": spec})
+
+
+def _sample(ckpt, *args):
+    return main(["sample", "--checkpoint", str(ckpt), "--no-progress", "--sampler", "ddim", "--steps", "2",
+                 *map(str, args)])
+
+
+def _ranks(monkeypatch, world, run):
+    """run() as each rank of a torchrun of `world` processes, the last rank first."""
+    monkeypatch.setenv("WORLD_SIZE", str(world))
+    for rank in reversed(range(world)):
+        monkeypatch.setenv("RANK", str(rank))
+        assert run() == 0
+    monkeypatch.delenv("WORLD_SIZE")
+    monkeypatch.delenv("RANK")
+
+
+def _by_id(store):
+    ids = store.record_ids.tolist()
+    return dict(zip(ids, store.read()["broadband"]))
+
+
+def test_torchrun_keeps_both_recordings_of_files_named_alike(ckpt, tmp_path, monkeypatch):
+    """Two events' files named alike (one station): one process keeps both, the second as `<folder>.<id>`;
+    with the files dealt to two ranks each rank took its own for the first and the merge dropped one."""
+    files = []
+    for j, event in enumerate(("ev1", "ev2")):
+        (tmp_path / event).mkdir()
+        files.append(write_at2(tmp_path / event / "STA.AT2", accelerogram(j, n=1500) * 0.02, 0.01, station="STA"))
+    assert _sample(ckpt, "--cond", *files, "--out", tmp_path / "one.zarr") == 0
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", *files, "--out", tmp_path / "two"))
+    one, two = _by_id(open_store(tmp_path / "one.zarr")), _by_id(open_store(tmp_path / "two" / "samples.zarr"))
+    assert sorted(one) == sorted(two) == ["STA_r0", "ev2.STA_r0"]
+    for rid, acc in one.items():
+        np.testing.assert_allclose(two[rid], acc, rtol=0, atol=1e-5 * np.abs(acc).max())
