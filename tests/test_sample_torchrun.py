@@ -56,3 +56,15 @@ def test_torchrun_keeps_both_recordings_of_files_named_alike(ckpt, tmp_path, mon
     assert sorted(one) == sorted(two) == ["STA_r0", "ev2.STA_r0"]
     for rid, acc in one.items():
         np.testing.assert_allclose(two[rid], acc, rtol=0, atol=1e-5 * np.abs(acc).max())
+
+
+def test_a_merge_killed_midway_does_not_stop_the_next_runs(ckpt, tmp_path, monkeypatch):
+    """A merge killed (SIGKILL) left OUT/merge.lock behind: every later run finished without merging and
+    without a word (no OUT/samples.zarr, exit 0). The lock is now one the system releases with its process."""
+    cond = make_store(tmp_path / "cond.zarr", n=5, length=512, seed=3)
+    out = tmp_path / "two"
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", out))
+    (out / "samples.zarr").rename(tmp_path / "first.zarr")     # as if the merge had died before writing
+    (out / "merge.lock").write_text("")                        # what the killed merge left
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", out))
+    assert sorted(open_store(out / "samples.zarr").record_ids) == [f"r{i:03d}_r0" for i in range(5)]

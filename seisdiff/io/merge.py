@@ -1,15 +1,22 @@
 """Merging the rank stores of a torchrun `sample` into one store, OUT/samples.zarr.
 
 Each rank r writes OUT/rank<r>.zarr and leaves OUT/rank<r>.done when finished; the last rank to finish
-takes OUT/merge.lock and appends every record not yet in the merged store (so `merge_rank_stores`
-can be re-run by hand). Rank stores made from waveform files hold records of each rank's own longest
-length: the merged store takes the longest of all, records zero-padded at the end (their `n_samples`
+locks OUT/merge.lock (an advisory lock, which the system releases when its process dies: a merge killed
+midway does not stop the next run's) and appends every record not yet in the merged store (so
+`merge_rank_stores` can be re-run by hand). Rank stores of different lengths (waveform files conditioned
+by rank, as earlier versions did): the merged store takes the longest of all, records zero-padded at the end (their `n_samples`
 column says how long each is).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:            # Windows
+    fcntl = None
 
 import numpy as np
 
@@ -22,16 +29,37 @@ def finish_rank(out: Path, world: int, rank: int) -> Path | None:
     (out / f"rank{rank}.done").write_text("done\n")
     if not all((out / f"rank{r}.done").is_file() for r in range(world)):
         return None
-    lock = out / "merge.lock"
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        return None               # another rank is merging everything
-    os.close(fd)
-    try:
+    with _merge_lock(out / "merge.lock") as mine:
+        if not mine:
+            return None           # another rank is merging everything
         return merge_rank_stores([out / f"rank{r}.zarr" for r in range(world)], out / "samples.zarr")
+
+
+@contextlib.contextmanager
+def _merge_lock(path: Path):
+    """Yield True while this process holds the lock at path, False when another one does. The file stays
+    (removing it would let a third process lock a new file beside a holder of the old one)."""
+    if fcntl is None:             # no advisory locks (Windows): the file's existence is the lock
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    fd = os.open(path, os.O_CREAT | os.O_RDWR)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
-        lock.unlink(missing_ok=True)
+        os.close(fd)              # releases the lock
 
 
 def merge_rank_stores(sources: list[Path], dest: Path, block_records: int = 256) -> Path:
