@@ -68,3 +68,25 @@ def test_a_merge_killed_midway_does_not_stop_the_next_runs(ckpt, tmp_path, monke
     (out / "merge.lock").write_text("")                        # what the killed merge left
     _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", out))
     assert sorted(open_store(out / "samples.zarr").record_ids) == [f"r{i:03d}_r0" for i in range(5)]
+
+
+def test_a_rank_finishing_during_anothers_merge_still_gets_merged(ckpt, tmp_path, monkeypatch):
+    """Resuming with more realizations, rank 1 found rank 0's rank0.done of the first run and merged while
+    rank 0 was still generating; rank 0, finishing then, found the lock taken and left: its new records
+    never reached OUT/samples.zarr. A rank finding the lock held now waits, then merges what is missing."""
+    import fcntl
+    import os
+    import threading
+
+    cond = make_store(tmp_path / "cond.zarr", n=4, length=512, seed=5)
+    out = tmp_path / "two"
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", out))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert _sample(ckpt, "--cond", cond.path, "--out", out, "--realizations", 2) == 0   # merges: stale rank0.done
+    fd = os.open(out / "merge.lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)                          # rank 1's merge, still under way
+    threading.Timer(1.0, os.close, [fd]).start()
+    monkeypatch.setenv("RANK", "0")
+    assert _sample(ckpt, "--cond", cond.path, "--out", out, "--realizations", 2) == 0
+    assert sorted(open_store(out / "samples.zarr").record_ids) == [f"r{i:03d}_r{k}" for i in range(4) for k in (0, 1)]

@@ -2,7 +2,7 @@
 
 Each rank r writes OUT/rank<r>.zarr and leaves OUT/rank<r>.done when finished; the last rank to finish
 locks OUT/merge.lock (an advisory lock, which the system releases when its process dies: a merge killed
-midway does not stop the next run's) and appends every record not yet in the merged store (so
+midway does not stop the next run's; a rank finding it held waits, then merges what is still missing) and appends every record not yet in the merged store (so
 `merge_rank_stores` can be re-run by hand). Rank stores of different lengths (waveform files conditioned
 by rank, as earlier versions did): the merged store takes the longest of all, records zero-padded at the end (their `n_samples`
 column says how long each is).
@@ -31,14 +31,16 @@ def finish_rank(out: Path, world: int, rank: int) -> Path | None:
         return None
     with _merge_lock(out / "merge.lock") as mine:
         if not mine:
-            return None           # another rank is merging everything
+            return None           # another rank is merging (no advisory locks here)
         return merge_rank_stores([out / f"rank{r}.zarr" for r in range(world)], out / "samples.zarr")
 
 
 @contextlib.contextmanager
 def _merge_lock(path: Path):
-    """Yield True while this process holds the lock at path, False when another one does. The file stays
-    (removing it would let a third process lock a new file beside a holder of the old one)."""
+    """Yield True once this process holds the lock at path (after any other holder: every rank that finds
+    all ranks done merges, one after the other, the later ones appending what the earlier missed); False,
+    without fcntl, when another process holds it. The file stays (removing it would let a third process
+    lock a new file beside a holder of the old one)."""
     if fcntl is None:             # no advisory locks (Windows): the file's existence is the lock
         try:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -52,11 +54,7 @@ def _merge_lock(path: Path):
         return
     fd = os.open(path, os.O_CREAT | os.O_RDWR)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
+        fcntl.flock(fd, fcntl.LOCK_EX)    # waits for a merge under way: it may have missed this rank's last records
         yield True
     finally:
         os.close(fd)              # releases the lock
