@@ -90,3 +90,37 @@ def test_a_rank_finishing_during_anothers_merge_still_gets_merged(ckpt, tmp_path
     monkeypatch.setenv("RANK", "0")
     assert _sample(ckpt, "--cond", cond.path, "--out", out, "--realizations", 2) == 0
     assert sorted(open_store(out / "samples.zarr").record_ids) == [f"r{i:03d}_r{k}" for i in range(4) for k in (0, 1)]
+
+
+def test_merged_output_is_in_the_single_process_order(ckpt, tmp_path, monkeypatch):
+    """The merge appended rank 0's records, then rank 1's: r000, r002, r004, r001, r003 where one process
+    writes r000 … r004 (each with its realizations)."""
+    cond = make_store(tmp_path / "cond.zarr", n=5, length=512, seed=11)
+    assert _sample(ckpt, "--cond", cond.path, "--out", tmp_path / "one.zarr", "--realizations", 2) == 0
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", tmp_path / "two", "--realizations", 2))
+    one, two = open_store(tmp_path / "one.zarr"), open_store(tmp_path / "two" / "samples.zarr")
+    assert two.record_ids.tolist() == one.record_ids.tolist() == [f"r{i:03d}_r{k}" for i in range(5) for k in (0, 1)]
+    a, b = one.read(), two.read()
+    np.testing.assert_allclose(b["broadband"], a["broadband"], rtol=0, atol=1e-5 * np.abs(a["broadband"]).max())
+    np.testing.assert_array_equal(b["lowpass"], a["lowpass"])
+    for c in one.columns:                           # the PGAs of the generated records: float32 rounding
+        x, y = one.column(c), two.column(c)
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(y, x, rtol=1e-5, err_msg=c)
+        else:
+            np.testing.assert_array_equal(y, x, err_msg=c)
+
+
+def test_order_of_whole_records_of_several_lengths_depends_on_nothing(ckpt, tmp_path, monkeypatch):
+    """Waveform files of two lengths (1500, 1200, 1500 samples): one process wrote a block's records grouped
+    by length (A, C, B with the default --block-records, A, B, C with 1); now always the files' order."""
+    files = [write_at2(tmp_path / f"{name}.AT2", accelerogram(j, n=n) * 0.02, 0.01, station=name)
+             for j, (name, n) in enumerate((("A", 1500), ("B", 1200), ("C", 1500)))]
+    runs = {"block256": ("--out", tmp_path / "a.zarr"), "block1": ("--out", tmp_path / "b.zarr", "--block-records", 1)}
+    for args in runs.values():
+        assert _sample(ckpt, "--cond", *files, *args) == 0
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", *files, "--out", tmp_path / "two"))
+    expected = ["A_r0", "B_r0", "C_r0"]
+    for out in (tmp_path / "a.zarr", tmp_path / "b.zarr", tmp_path / "two" / "samples.zarr"):
+        assert open_store(out).record_ids.tolist() == expected, out
+    assert open_store(tmp_path / "two" / "samples.zarr").column("n_samples").tolist() == [1500, 1200, 1500]

@@ -155,6 +155,6 @@ def run(args) -> int:
         progress=cfg.progress, compile=cfg.compile, label=f"sample{f' rank {rank}' if world > 1 else ''}")
     print(f"sample: {written} realizations generated ({already} already written) in {seconds:.1f} s "
           f"({written / max(seconds, 1e-9):.2f} records/s); output in {sink.path}")
-    if cfg.format == "zarr" and world > 1 and (merged := finish_rank(out, world, rank)):
+    if cfg.format == "zarr" and world > 1 and (merged := finish_rank(out, world, rank, cond.record_ids)):
         print(f"sample: merged the {world} rank stores into {merged}")
     return 0

@@ -6,7 +6,8 @@ sink are skipped. Records of one store may differ in length (whole-record condit
 cross-fades and low-frequency merge never see the padding — and handed to the sink padded back to the
 store's length. Stores without `n_samples` (windows cut for training) are generated exactly as stored.
 Record i, realization k is seeded from (seed, record id, k, window) (`generate.record_seed`), so
-results do not depend on blocks, batch size, grouping by length or sharding.
+results do not depend on blocks, batch size, grouping by length or sharding; the sink receives them in the
+conditioning's order (record, then realization) whatever the grouping.
 """
 from __future__ import annotations
 
@@ -258,6 +259,9 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
         if len(done) == len(ids) * len(k_all):
             continue
         lowpass_mps2 = cond.read(int(rows[0]), int(rows[-1]) + 1, fields=("lowpass",))["lowpass"][rows - rows[0]]
+        # to the sink in the block's order (record, realization), whatever the order of the length groups
+        todo = iter([(pos, k) for pos, rid in enumerate(ids) for k in k_all if (rid, k) not in done])
+        wanted, ready = next(todo, None), {}
         for sel, n in _by_length(lowpass_mps2.shape[-1], None if lengths is None else lengths[rows]):
             part = lowpass_mps2 if sel is None else lowpass_mps2[sel, :, :n]
             part_rows = rows if sel is None else rows[sel]
@@ -275,9 +279,14 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     crossfade_split_hz=settings.get("crossfade_split_hz")):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
-                written += sink.add(rid, k, pad_to_length(acc_mps2, lowpass_mps2.shape[-1]), lowpass_mps2[pos],
-                                    {c: v[rows[pos]] for c, v in columns.items()})  # False: not writable
-                bar.update(1)
+                ready[(pos, k)] = acc_mps2
+                while wanted in ready:
+                    pos, k = wanted
+                    acc = pad_to_length(ready.pop(wanted), lowpass_mps2.shape[-1])
+                    written += sink.add(ids[pos], k, acc, lowpass_mps2[pos],       # False: not writable
+                                        {c: v[rows[pos]] for c, v in columns.items()})
+                    bar.update(1)
+                    wanted = next(todo, None)
         sink.flush()
     bar.close()
     return written, already, time.perf_counter() - t0
