@@ -107,7 +107,7 @@ def train_step(model, micro_batches, optimizer, scheduler, cfg: TrainConfig, sch
     return total, terms, grad_norm
 
 
-def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, store_info: dict, log):
+def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, store_info: dict, log, world_size: int = 1):
     last = ckpt_dir / "last.pt"
     if not last.exists():
         if resume:
@@ -117,7 +117,7 @@ def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, store_info: di
         raise UserError(f"{ckpt_dir}: already holds a training run (last.pt); pass --resume to continue it "
                         "or choose another --checkpoint-dir")
     state = load_checkpoint(last)
-    _check_same_data(state, cfg, store_info, last, log)
+    _check_same_data(state, cfg, store_info, last, log, world_size)
     check_compatible(state["config"], cfg.to_dict(), last)
     return state
 
@@ -127,10 +127,10 @@ def _resume_state(ckpt_dir: Path, cfg: TrainConfig, resume: bool, store_info: di
 STORE_LAYOUT_KEYS = ("sampling_rate_hz", "length", "n_channels", "lowpass_hz", "band_hz", "filter")
 
 
-def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log) -> None:
+def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log, world_size: int = 1) -> None:
     """UserError when a resumed run would train on other data than the run it continues: another split
     (seed, data.val_fraction), other conditioning fields than the saved scaling's, or a store of another
-    layout; a warning line when only the batching (batch_size, grad_accum, data.window) changed."""
+    layout; a warning line when only the batching (batch_size, world size × grad_accum, data.window) changed."""
     saved = state["config"]
     fixed = [("seed", saved.get("seed"), cfg.seed),
              ("data.val_fraction", saved.get("data", {}).get("val_fraction"), cfg.data.val_fraction),
@@ -142,13 +142,17 @@ def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log)
         if old is not None and old != new:
             raise UserError(f"{path}: {name} was {old!r}, this run has {new!r}; resume with the saved value "
                             "or start a new --checkpoint-dir")
-    batching = [("batch_size", saved.get("batch_size"), cfg.batch_size),
-                ("grad_accum", saved.get("grad_accum"), cfg.grad_accum),
+    # the micro-batches (and their noise) are those of world size × grad_accum: either may change, not both
+    micro = ("grad_accum", saved.get("grad_accum"), cfg.grad_accum) if "world_size" not in state else \
+        ("world size × grad_accum", state["world_size"] * saved.get("grad_accum", 1), world_size * cfg.grad_accum)
+    batching = [("batch_size", saved.get("batch_size"), cfg.batch_size), micro,
                 ("data.window", saved.get("data", {}).get("window"), cfg.data.window)]
     changed = [f"{name} {old!r} -> {new!r}" for name, old, new in batching if old != new]
     if changed:
-        log(f"WARNING: resuming {path} with {', '.join(changed)}: the data order and steps per epoch change, "
-            "so the run no longer replays the uninterrupted one")
+        hint = f" (grad_accum = {micro[1] // world_size} keeps them)" if micro[1] != micro[2] and \
+            "world_size" in state and micro[1] % world_size == 0 else ""
+        log(f"WARNING: resuming {path} with {', '.join(changed)}{hint}: the data order, micro-batches and steps "
+            "per epoch change, so the run no longer replays the uninterrupted one")
 
 
 def _tidy_checkpoint_dir(ckpt_dir: Path, epoch: int, log) -> None:
@@ -205,7 +209,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     store_info = {"sampling_rate_hz": store.sampling_rate_hz, "lowpass_hz": store.lowpass_hz,
                   "band_hz": list(store.band_hz), "length": store.length, "n_channels": store.n_channels,
                   "filter": store.attrs.get("filter"), "preprocess": store.attrs.get("preprocess")}
-    state = _resume_state(ckpt_dir, cfg, resume, store_info, log)
+    state = _resume_state(ckpt_dir, cfg, resume, store_info, log, rt.world_size)
     if rt.is_main:
         _tidy_checkpoint_dir(ckpt_dir, state["epoch"] if state else 0, log)
 
@@ -299,7 +303,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
                        "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
                        "scheduler": scheduler.state_dict(),
                        "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict(),
-                       "store": store_info, "level_model": level_model}
+                       "store": store_info, "level_model": level_model, "world_size": rt.world_size}
             # last.pt last: it is what --resume trusts, so a run killed before it replays this epoch
             # (whose metrics rows `_tidy_checkpoint_dir` drops) and rewrites best.pt and epoch_NNNN.pt
             if improved:
