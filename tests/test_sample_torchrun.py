@@ -6,7 +6,7 @@ from synth import accelerogram, make_store, train_tiny, write_at2
 
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import save_checkpoint
-from seisdiff.io.store import open_store
+from seisdiff.io.store import create_store, open_store
 
 FS, FC = 100.0, 1.0
 
@@ -124,3 +124,24 @@ def test_order_of_whole_records_of_several_lengths_depends_on_nothing(ckpt, tmp_
     for out in (tmp_path / "a.zarr", tmp_path / "b.zarr", tmp_path / "two" / "samples.zarr"):
         assert open_store(out).record_ids.tolist() == expected, out
     assert open_store(tmp_path / "two" / "samples.zarr").column("n_samples").tolist() == [1500, 1200, 1500]
+
+
+def test_rank_zero_alone_speaks_for_the_run(ckpt, tmp_path, monkeypatch, capsys):
+    """Each rank printed the warnings of its own records (every file's, for waveform inputs: each warning
+    once per rank) and its own progress bar; now rank 0 prints one process's lines, the others none."""
+    quiet = make_store(tmp_path / "quiet.zarr", n=4, length=512, seed=2)
+    src = quiet.read()
+    w = create_store(tmp_path / "g.zarr", sampling_rate_hz=FS, length=512, n_channels=1, lowpass_hz=FC)
+    w.append(src["broadband"] * 1e5, src["lowpass"] * 1e5, quiet.record_ids)     # m/s² that were counts
+    assert _sample(ckpt, "--cond", tmp_path / "g.zarr", "--out", tmp_path / "one.zarr") == 0
+    single = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(single) == 4, single
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    lines = {}
+    for rank in (1, 0):
+        monkeypatch.setenv("RANK", str(rank))
+        assert main(["sample", "--checkpoint", str(ckpt), "--sampler", "ddim", "--steps", "2", "--cond",
+                     str(tmp_path / "g.zarr"), "--out", str(tmp_path / "two")]) == 0
+        lines[rank] = capsys.readouterr()
+    assert [line for line in lines[0].err.splitlines() if "warning" in line] == single
+    assert "warning" not in lines[1].err and "%|" not in lines[1].err          # nor a progress bar

@@ -13,6 +13,7 @@ rank stores into OUT/samples.zarr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 
@@ -103,9 +104,11 @@ def run(args) -> int:
     path = model_path(cfg)               # --checkpoint default: the model, or its distilled twin
     ckpt = load_checkpoint(path)
     cfg = for_checkpoint(cfg, ckpt)      # a distilled checkpoint brings its own sampler
+    if rank != 0:                        # under torchrun rank 0 alone speaks for the run (its bar: its share)
+        cfg = dataclasses.replace(cfg, progress=False)
     grid = grid_request(cfg, device)     # (path, options) when --cond is one station grid
     model = load_denoiser(ckpt, device)._replace(source=str(path.resolve()))
-    if cfg.kappa_s is not None and "kappa_s" not in model.scaler.metadata:
+    if cfg.kappa_s is not None and "kappa_s" not in model.scaler.metadata and rank == 0:
         print(f"sample: note: {Path(model.source).name} was not trained with kappa_s, so --kappa-s changes nothing")
     out = Path(cfg.out)
     if grid:
@@ -113,38 +116,38 @@ def run(args) -> int:
         return 0
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
-    if settings["level_model"]:
+    if settings["level_model"] and rank == 0:         # the counts of the whole run, as one process gives them
+        import numpy as np
+
         from seisdiff.engine.hf_level import record_regions, relative_ln_distance, strong_motion_windows, unseen
-        regions = record_regions(cond.column("region")[shard] if "region" in cond.columns else [""] * len(shard),
-                                 cond.column("event")[shard] if "event" in cond.columns else None)
+        every = np.arange(len(cond))
+        regions = record_regions(cond.column("region")[every] if "region" in cond.columns else [""] * len(every),
+                                 cond.column("event")[every] if "event" in cond.columns else None)
         moved = unseen(model.level_model, regions)
-        print(f"sample: {int(moved.sum())} of {len(shard)} records are of a region "
+        print(f"sample: {int(moved.sum())} of {len(every)} records are of a region "
               f"the model never saw, or unknown: their high frequencies take its level model's level, slope"
               + (", timing and texture" if model.level_model.get("texture") else " and timing")
               + " (simulations: the level) (--no-level-model: the network's own)")
         if model.level_model.get("depth") and moved.any():
-            import numpy as np
-            deep = np.isfinite(cond.column("hypo_depth_km")[shard].astype(np.float64)) \
-                if "hypo_depth_km" in cond.columns else np.zeros(len(shard), bool)
+            deep = np.isfinite(cond.column("hypo_depth_km")[every].astype(np.float64)) \
+                if "hypo_depth_km" in cond.columns else np.zeros(len(every), bool)
             print(f"sample: {int((deep & moved).sum())} of them take the depth term (their event's hypocentral depth "
                   f"is known; the others, without one, the level without it)")
         if (model.level_model.get("timing") or {}).get("end_source") and moved.any():
-            import numpy as np
-            known = np.isfinite(cond.column("magnitude")[shard].astype(np.float64)) if "magnitude" in cond.columns \
-                else np.zeros(len(shard), bool)
+            known = np.isfinite(cond.column("magnitude")[every].astype(np.float64)) if "magnitude" in cond.columns \
+                else np.zeros(len(every), bool)
             print(f"sample: {int((known & moved).sum())} of them end their high band by their magnitude (the "
                   f"timing's source-duration line; the others, without one, at its median offset)")
         if model.level_model.get("distance") and moved.any() and {"event", "distance_km"} <= set(cond.columns):
-            import numpy as np
             placed = np.isfinite(relative_ln_distance(cond.column("event"), cond.column("distance_km"),
-                                                      strong_motion_windows(cond.record_ids))[shard])
+                                                      strong_motion_windows(cond.record_ids))[every])
             print(f"sample: {int((placed & moved).sum())} of them are placed among their event's stations by "
                   f"distance (the others: no distance, or no other station of their event with one)")
             if model.level_model.get("within"):
                 from seisdiff.engine.hf_level import within_event_groups
                 from seisdiff.engine.scaling import metadata_columns
                 vertical = metadata_columns({c: cond.column(c) for c in cond.columns}).get("vertical")
-                grouped = within_event_groups(cond.column("event"), vertical)[shard]
+                grouped = within_event_groups(cond.column("event"), vertical)[every]
                 print(f"sample: {int((grouped & placed & moved).sum())} of these also by their conditioning's peak "
                       f"and level (the others: no other record of their event and kind)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \

@@ -159,17 +159,18 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     if is_conditioning_store(cfg.cond):
         store = open_store(cfg.cond[0])
         shard = np.arange(rank, len(store), world, dtype=np.int64)
-        warnings = store_level_warnings(store, shard)
+        warnings = store_level_warnings(store, np.arange(len(store))) if rank == 0 else []
     else:
         prepared = prepare_conditioning(         # every file on every rank, as one process conditions them
             cfg.cond, conditioning_path(out, rank, world),
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
-            quantity=cfg.quantity, progress=cfg.progress, event=event_row(cfg.hypocenter, cfg.magnitude))
-        for line in prepared.notes:
+            quantity=cfg.quantity, progress=cfg.progress and rank == 0,
+            event=event_row(cfg.hypocenter, cfg.magnitude))
+        for line in prepared.notes if rank == 0 else ():             # under torchrun: rank 0 speaks for all
             print(f"sample: {line}")
         for file, reason in prepared.skipped if rank == 0 else ():
             print(f"sample: skipped {file}: {reason}")
-        store, warnings = prepared.store, [line for _, line in prepared.warnings]
+        store, warnings = prepared.store, [line for _, line in prepared.warnings] if rank == 0 else []
         shard = np.arange(rank, len(store), world, dtype=np.int64)
     for line in warnings:
         print(f"sample: warning: {line}", file=sys.stderr)
