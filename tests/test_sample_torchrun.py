@@ -145,3 +145,13 @@ def test_rank_zero_alone_speaks_for_the_run(ckpt, tmp_path, monkeypatch, capsys)
         lines[rank] = capsys.readouterr()
     assert [line for line in lines[0].err.splitlines() if "warning" in line] == single
     assert "warning" not in lines[1].err and "%|" not in lines[1].err          # nor a progress bar
+
+
+def test_distill_under_torchrun_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    """distill has no torchrun support: each rank ran the whole distillation, writing one --out together."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert main(["distill", "--teacher", "default", "--data", str(tmp_path / "s.zarr"),
+                 "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "torchrun" in err[0] and not (tmp_path / "d").exists()

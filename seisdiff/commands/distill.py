@@ -24,9 +24,15 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    import os
     from dataclasses import fields
 
     from seisdiff.engine.distill import DistillConfig, distill
+    from seisdiff.errors import UserError
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:   # each rank would run the whole distillation into one --out
+        raise UserError("distill runs in one process: under torchrun every rank would distil the whole model "
+                        "into the same --out; run `seisdiff distill` without torchrun")
 
     given = {f.name: getattr(args, f.name) for f in fields(DistillConfig) if getattr(args, f.name, None) is not None}
     distill(DistillConfig(**given))
