@@ -155,3 +155,14 @@ def test_distill_under_torchrun_is_refused_in_one_line(tmp_path, monkeypatch, ca
                  "--out", str(tmp_path / "d")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "torchrun" in err[0] and not (tmp_path / "d").exists()
+
+
+def test_one_process_into_a_torchrun_output_says_to_resume_it_under_torchrun(ckpt, tmp_path, monkeypatch, capsys):
+    """One process given a torchrun run's OUT was told 'exists and is not a seisdiff store … give another
+    --out', which hid what OUT is and how to resume it."""
+    cond = make_store(tmp_path / "cond.zarr", n=3, length=512, seed=5)
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", tmp_path / "two"))
+    capsys.readouterr()
+    assert _sample(ckpt, "--cond", cond.path, "--out", tmp_path / "two") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds the rank stores of a torchrun run" in err[0] and "resume it under torchrun" in err[0]

@@ -83,6 +83,10 @@ class ZarrSink:
         self.path = out if world == 1 else out / f"rank{rank}.zarr"
         if world > 1:
             refuse_foreign_out(out, cond.path, writes="rank stores")
+        elif out.is_dir() and any(out.glob("rank*.zarr")):
+            raise UserError(f"{out}: holds the rank stores of a torchrun run (its merged output is "
+                            f"{out / 'samples.zarr'}): resume it under torchrun, with the same command and as many "
+                            "processes, or give another --out")
         refuse_foreign_out(self.path, cond.path)   # a folder of other files: create_store refuses it
         if world > 1:
             (out / f"rank{rank}.done").unlink(missing_ok=True)
