@@ -83,6 +83,20 @@ def train_tiny(store, indices, steps: int):
     return model, schedule, scaler, cfg
 
 
+def whole_record_checkpoint(root, steps: int):
+    """A tiny model (`train_tiny` on 16 synthetic records of 512 samples) saved as a checkpoint for `sample` on
+    whole records (100 Hz, 1 Hz crossover, 5 s minimum); returns its path."""
+    from seisdiff.engine.checkpoint import save_checkpoint
+
+    store = make_store(root / "train.zarr", n=16, length=512)
+    model, _, scaler, cfg = train_tiny(store, np.arange(len(store)), steps=steps)
+    spec = {"sampling_rate_hz": 100.0, "lowpass_hz": 1.0, "length": 512, "band_hz": [0.1, 30.0], "n_channels": 1,
+            "preprocess": {"min_duration_s": 5.0, "margin_s": 10.0}}
+    return save_checkpoint(root / "tiny.pt", {"epoch": 1, "step": steps, "model": model.state_dict(),
+                                              "ema": model.state_dict(), "scaling": scaler.to_dict(),
+                                              "config": cfg.to_dict(), "store": spec})
+
+
 # the tiny model of tests/conftest.py's `tiny` fixture: its records' rate, crossover and length
 TINY_FS_HZ, TINY_LOWPASS_HZ, TINY_LENGTH = 100.0, 1.0, 512
 

@@ -11,12 +11,10 @@ import obspy
 import pytest
 from obspy.core import AttribDict
 from scipy import signal
-from synth import accelerogram, train_tiny, write_at2
-from test_scaling import make_store
+from synth import accelerogram, whole_record_checkpoint, write_at2
 
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
-from seisdiff.engine.checkpoint import save_checkpoint
 from seisdiff.io.readers import read
 from seisdiff.io.store import open_store
 from seisdiff.preprocess.condition import PreprocessConfig
@@ -29,14 +27,7 @@ CASES = [(fs, n) for fs in (100.0, 200.0) for n in (6001, 18000)]
 
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny_axis")
-    store = make_store(root / "train.zarr", n=16, length=512)
-    model, _, scaler, cfg = train_tiny(store, np.arange(len(store)), steps=20)
-    spec = {"sampling_rate_hz": FS, "lowpass_hz": FC, "length": 512, "band_hz": [0.1, 30.0], "n_channels": 1,
-            "preprocess": {"min_duration_s": 5.0, "margin_s": 10.0}}
-    return save_checkpoint(root / "tiny.pt", {"epoch": 1, "step": 20, "model": model.state_dict(),
-                                              "ema": model.state_dict(), "scaling": scaler.to_dict(),
-                                              "config": cfg.to_dict(), "store": spec})
+    return whole_record_checkpoint(tmp_path_factory.mktemp("tiny_axis"), steps=20)
 
 
 def _sample(ckpt, *args):

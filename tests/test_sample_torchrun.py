@@ -2,10 +2,9 @@
 process's, record for record, nothing lost or twice (its order: tests/test_sample_torchrun_order.py)."""
 import numpy as np
 import pytest
-from synth import accelerogram, make_store, train_tiny, write_at2
+from synth import accelerogram, make_store, whole_record_checkpoint, write_at2
 
 from seisdiff.cli import main
-from seisdiff.engine.checkpoint import save_checkpoint
 from seisdiff.io.store import create_store, open_store
 
 FS, FC = 100.0, 1.0
@@ -13,14 +12,7 @@ FS, FC = 100.0, 1.0
 
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny_ranks")
-    store = make_store(root / "train.zarr", n=16, length=512)
-    model, _, scaler, cfg = train_tiny(store, np.arange(len(store)), steps=5)
-    spec = {"sampling_rate_hz": FS, "lowpass_hz": FC, "length": 512, "band_hz": [0.1, 30.0], "n_channels": 1,
-            "preprocess": {"min_duration_s": 5.0, "margin_s": 10.0}}
-    return save_checkpoint(root / "tiny.pt", {"epoch": 1, "step": 5, "model": model.state_dict(),
-                                              "ema": model.state_dict(), "scaling": scaler.to_dict(),
-                                              "config": cfg.to_dict(), "store": spec})
+    return whole_record_checkpoint(tmp_path_factory.mktemp("tiny_ranks"), steps=5)
 
 
 def _sample(ckpt, *args):
