@@ -7,6 +7,7 @@ back as float64. Sums are accumulated in float64.
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -43,9 +44,23 @@ def _remove_trend(x, linear, out):
 
 PARALLEL_MIN_RECORDS = 8  # fewer records: the serial kernels below are faster
 
-# A few records: the serial twin, free of the thread-pool start that parallel kernels pay per call, and
-# without the GIL, so callers can run many single records side by side in threads.
-_remove_trend_one = njit(cache=True, nogil=True)(_remove_trend.py_func)
+
+def serial_twin(kernel, **options):
+    """A serial, GIL-free twin of the parallel numba `kernel` (same Python code), cached under its own name.
+
+    For a few records: free of the thread-pool start that parallel kernels pay per call, and without the
+    GIL, so callers can run many single records side by side in threads. numba's on-disk cache is keyed by
+    the function's name and argument types, not by parallel/nogil: a twin of the same function would load
+    the parallel kernel compiled by an earlier process (numba's workqueue layer then aborts the process when
+    two threads run it) or leave its serial code to the parallel kernel."""
+    py = kernel.py_func
+    twin = types.FunctionType(py.__code__, py.__globals__, f"{py.__name__}_serial", py.__defaults__, py.__closure__)
+    twin.__qualname__ = f"{py.__qualname__}_serial"
+    return njit(cache=True, nogil=True, **options)(twin)
+
+
+# A few records: the serial twin (see `serial_twin`).
+_remove_trend_one = serial_twin(_remove_trend)
 
 
 def demean(x):
@@ -92,7 +107,7 @@ def _apply_taper(x, ramp, out):
             out[r, n - 1 - i] = x[r, n - 1 - i] * ramp[i]
 
 
-_apply_taper_one = njit(cache=True, nogil=True)(_apply_taper.py_func)
+_apply_taper_one = serial_twin(_apply_taper)
 
 
 def cosine_taper(x, fraction=0.05):

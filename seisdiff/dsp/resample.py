@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 from scipy import signal
 
-from seisdiff.dsp.baseline import PARALLEL_MIN_RECORDS, as_records
+from seisdiff.dsp.baseline import PARALLEL_MIN_RECORDS, as_records, serial_twin
 
 # Largest up or down factor accepted: h grows as 20·max(up, down) + 1 taps.
 _MAX_FACTOR = 1000
@@ -109,8 +109,8 @@ def _resample_records(x, phases, half_len, up, down, out):
                     out[r, rho + up * (j0 + jj)] = acc[jj]
 
 
-# A few records: serial and GIL-free (see baseline.py).
-_resample_one = njit(cache=True, nogil=True, fastmath={"contract"})(_resample_records.py_func)
+# A few records: serial and GIL-free (see baseline.serial_twin).
+_resample_one = serial_twin(_resample_records, fastmath={"contract"})
 
 
 def resample(x, fs_in, fs_out):
