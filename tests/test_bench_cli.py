@@ -86,3 +86,26 @@ def test_bench_conftest_appends_one_row_per_group_and_run(tmp_path):
         assert float(row["ratio"]) == pytest.approx(float(row["baseline_median_s"]) / float(row["candidate_median_s"]),
                                                     rel=1e-3)
         assert row["python"] and row["torch"] and row["machine"]
+
+
+
+def test_bench_conftest_leaves_out_a_benchmark_whose_test_failed(tmp_path, monkeypatch):
+    """A candidate computing something else (its check after the timing fails) gets no row and no ratio:
+    pytest-benchmark keeps every benchmark whose timed call returned."""
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("SEISDIFF_BENCH_RESULTS", str(tmp_path / "results"))
+    spec = importlib.util.spec_from_file_location("bench_conftest", Path(__file__).resolve().parents[1] / "bench" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    base = {**_b("test_sum_builtin", "sum_1000", "baseline", 2e-5), "fullname": "bench/bench_sum.py::test_sum_builtin"}
+    wrong = {**_b("test_sum_wrong", "sum_1000", "candidate", 2e-7), "fullname": "bench/bench_sum.py::test_sum_wrong"}
+    for nodeid, outcome in ((base["fullname"], "passed"), (wrong["fullname"], "failed")):
+        getattr(conftest, "pytest_runtest_logreport", lambda report: None)(SimpleNamespace(nodeid=nodeid, failed=outcome == "failed"))
+    output_json = {"benchmarks": [base, wrong]}
+    conftest.pytest_benchmark_update_json(SimpleNamespace(), [], output_json)
+    assert [b["name"] for b in output_json["benchmarks"]] == ["test_sum_builtin"]   # what `seisdiff bench` reads
+    assert ratio_table(output_json["benchmarks"]) == []
+    assert not (tmp_path / "results" / "bench_sum.csv").exists()
