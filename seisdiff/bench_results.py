@@ -19,6 +19,17 @@ def ratio_table(benchmarks: list[dict]) -> list[tuple[str, str, str, float]]:
             for group, base, cand in _pairs(benchmarks)]
 
 
+def unpaired(benchmarks: list[dict]) -> list[tuple[str, str, list[str]]]:
+    """(group, the role it lacks, its benchmarks' names) for each group without a baseline or a candidate
+    (failed, skipped, not selected by -k, or without a role): no ratio for those."""
+    out = []
+    for group, roles in sorted(_groups(benchmarks).items()):
+        missing = [role for role in ("baseline", "candidate") if not roles.get(role)]
+        if missing:
+            out.append((group, " and ".join(missing), [b["name"] for members in roles.values() for b in members]))
+    return out
+
+
 RESULT_FIELDS = ("date_utc", "machine", "cpu_cores", "gpu", "python", "torch", "numpy", "scipy", "numba", "group",
                  "baseline", "baseline_median_s", "candidate", "candidate_median_s", "ratio")
 
@@ -62,12 +73,17 @@ def append_results(results_dir: Path, benchmarks: list[dict]) -> list[Path]:
 
 def _pairs(benchmarks: list[dict]):
     """(group, baseline, candidate) for every baseline and candidate sharing a group, groups sorted."""
+    return [(group, base, cand) for group, roles in sorted(_groups(benchmarks).items())
+            for base in roles.get("baseline", []) for cand in roles.get("candidate", [])]
+
+
+def _groups(benchmarks: list[dict]) -> dict[str, dict]:
+    """{group (the name where none): {role: [benchmarks]}}."""
     groups = {}
     for b in benchmarks:
         role = b.get("extra_info", {}).get("role")
         groups.setdefault(b.get("group") or b["name"], {}).setdefault(role, []).append(b)
-    return [(group, base, cand) for group, roles in sorted(groups.items())
-            for base in roles.get("baseline", []) for cand in roles.get("candidate", [])]
+    return groups
 
 
 def _median(bench: dict) -> float:

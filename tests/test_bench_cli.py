@@ -109,3 +109,13 @@ def test_bench_conftest_leaves_out_a_benchmark_whose_test_failed(tmp_path, monke
     assert [b["name"] for b in output_json["benchmarks"]] == ["test_sum_builtin"]   # what `seisdiff bench` reads
     assert ratio_table(output_json["benchmarks"]) == []
     assert not (tmp_path / "results" / "bench_sum.csv").exists()
+
+
+def test_unpaired_names_the_groups_without_a_ratio():
+    from seisdiff.bench_results import unpaired
+
+    rows = unpaired([_b("scipy", "g1", "baseline", 2.0), _b("numba", "g1", "candidate", 0.5),
+                     _b("lonely", "g3", "candidate", 1.0), _b("ref", "g4", "baseline", 1.0),
+                     {"name": "no_role", "group": "g5", "extra_info": {}, "stats": {"mean": 1.0}}])
+    assert rows == [("g3", "baseline", ["lonely"]), ("g4", "candidate", ["ref"]),
+                    ("g5", "baseline and candidate", ["no_role"])]

@@ -4,7 +4,7 @@ Each benchmark group times a baseline (SciPy, PyTorch eager, the old approach…
 the same run (`extra_info["role"]`); the table shows baseline time / candidate time per group, and
 bench/conftest.py appends the same figures as rows to bench/results/<suite>.csv (machine, versions, date).
 """
-from seisdiff.bench_results import ratio_table
+from seisdiff.bench_results import ratio_table, unpaired
 
 HELP = "run bench/ (pytest-benchmark) and print the measured speed-up ratios"
 
@@ -34,9 +34,12 @@ def run(args) -> int:
     if not Path(args.json).exists() or not Path(args.json).read_text().strip():
         print("bench: no benchmark ran", file=sys.stderr)
         return code or 1
-    rows = ratio_table(json.loads(Path(args.json).read_text())["benchmarks"])
+    benchmarks = json.loads(Path(args.json).read_text())["benchmarks"]
     print(f"\n{'group':40s} {'baseline':28s} {'candidate':28s} {'ratio':>8s}")
-    for group, base, cand, ratio in rows:
+    for group, base, cand, ratio in ratio_table(benchmarks):
         print(f"{group:40s} {base:28s} {cand:28s} {ratio:8.2f}x")
+    for group, missing, names in unpaired(benchmarks):
+        print(f"{group:40s} no ratio: no {missing} in this run (failed, skipped or not selected); "
+              f"ran {', '.join(names)}")
     print(f"raw results: {args.json}")
     return code
