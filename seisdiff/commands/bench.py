@@ -39,7 +39,7 @@ def run(args) -> int:
     for group, base, cand, ratio in ratio_table(benchmarks):
         print(f"{group:40s} {base:28s} {cand:28s} {ratio:8.2f}x")
     for group, missing, names in unpaired(benchmarks):
-        print(f"{group:40s} no ratio: no {missing} in this run (failed, skipped or not selected); "
-              f"ran {', '.join(names)}")
+        print(f"{group:40s} no ratio: no {missing} in this run (none in the group, or failed, skipped, "
+              f"not selected); ran {', '.join(names)}")
     print(f"raw results: {args.json}")
     return code
