@@ -34,9 +34,9 @@ def add_arguments(p):
     p.add_argument("--out", required=True, help="output store (zarr; a grid's output store has the grid's layout) "
                                                 "or folder (at2, mseed, sac)")
     p.add_argument("--format", choices=["zarr", "at2", "mseed", "sac"],
-                   help="zarr (default): a store; at2, mseed, sac: one file per record (a station grid: the "
-                        "output store plus one file per station, or per station and component for at2/sac, "
-                        "in <OUT stem>_<format> beside it)")
+                   help="zarr (default): a store (m/s²); at2 (g), mseed (m/s²), sac (nm/s², idep IACC): one file "
+                        "per record and realization (a station grid: the output store plus one file per station, "
+                        "or per station and component for at2/sac, in <OUT stem>_<format> beside it)")
     p.add_argument("--output", choices=["acceleration", "velocity"],
                    help="files: acceleration (default) or velocity (m/s; integrated, drift removed by the band's "
                         "zero-phase high-pass); stores always hold acceleration")
