@@ -45,9 +45,9 @@ def add_arguments(p):
                    help="distilled: a few-step model from `seisdiff distill` (the default with --checkpoint "
                         "default: the shipped twin, 2 evaluations, ~50x ddpm-100's speed, within DDPM-1000's noise); "
                         "ddpm (ancestral, 100 steps, the default for other checkpoints; 1000 is the reference), "
-                        "ddim, dpmpp (DPM-Solver++ 2M) or heun (EDM): deterministic, 25 steps. Any --sampler or "
-                        "--steps with --checkpoint default samples the undistilled model. A distilled checkpoint "
-                        "always samples with its own sampler and steps")
+                        "ddim, dpmpp (DPM-Solver++ 2M) or heun (EDM): deterministic, 25 steps. Any --sampler but "
+                        "distilled, or --steps without it, with --checkpoint default samples the undistilled model. A "
+                        "distilled checkpoint always samples with its own sampler and steps")
     p.add_argument("--steps", type=int, help="model evaluations per sample (default: the sampler's own, 100 for "
                                              "ddpm and 25 for the others; ddpm with 1000 is the reference)")
     p.add_argument("--seed", type=int, help="seed (default 0); record i realization k uses hash(seed, id, k)")
