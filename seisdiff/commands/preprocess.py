@@ -24,7 +24,8 @@ def add_arguments(p):
                    help="fill unknown kappa_s with the high-frequency decay κ measured on each broadband "
                         "window (for training stores; conditioning-only inputs have no high frequencies)")
     p.add_argument("--units", help="units of inputs that do not declare them (g, cm/s^2, m/s^2, …; "
-                                   "with --quantity: m/s, cm/s, … or m, cm, …)")
+                                   "with --quantity: m/s, cm/s, … or m, cm, …); in SAC files it overrules "
+                                   "the header's idep")
     p.add_argument("--quantity", choices=["acceleration", "velocity", "displacement"],
                    help="what inputs that do not declare it hold (default acceleration); velocity and "
                         "displacement are differentiated once on reading (AT2 VELOCITY, SAC IVEL: from the file)")

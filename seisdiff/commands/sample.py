@@ -66,7 +66,8 @@ def add_arguments(p):
                         "dsp.kappa measures it); overrides the store's kappa_s; for models trained with it")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
     p.add_argument("--units", help="units of waveform files that do not declare them (g, cm/s^2, m/s^2, …; "
-                                   "with --quantity: m/s, cm/s, … or m, cm, …)")
+                                   "with --quantity: m/s, cm/s, … or m, cm, …); in SAC files it overrules "
+                                   "the header's idep")
     p.add_argument("--quantity", choices=["acceleration", "velocity", "displacement"],
                    help="what waveform files that do not declare it hold (default acceleration); velocity and "
                         "displacement are differentiated once on reading (AT2 VELOCITY, SAC IVEL: from the file)")
