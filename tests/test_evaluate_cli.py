@@ -155,6 +155,20 @@ def test_user_errors(tmp_path, capsys):
     assert not (tmp_path / "out" / "metrics.json").exists()
 
 
+def test_a_torchrun_out_folder_names_its_merged_store(tmp_path, capsys):
+    """`sample` under torchrun writes OUT/rank<r>.zarr and merges them into OUT/samples.zarr; evaluate given
+    OUT said 'not a seisdiff store … create one with `seisdiff preprocess`'."""
+    bb, lp, ids = _real(tmp_path)
+    out = tmp_path / "gen"
+    for name in ("rank0.zarr", "samples.zarr"):
+        create_store(out / name, sampling_rate_hz=FS_HZ, length=LENGTH, n_channels=1,
+                     lowpass_hz=LOWPASS_HZ).append(bb, lp, ids)
+    args = ["evaluate", "--real", str(tmp_path / "real.zarr"), "--out", str(tmp_path / "out")]
+    assert main([*args, "--generated", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "torchrun" in err and str(out / "samples.zarr") in err and "preprocess" not in err
+
+
 def test_draw_index_counts_each_records_traces_in_order():
     np.testing.assert_array_equal(draw_index(np.array([0, 1, 0, 2, 1, 0])), [0, 0, 1, 0, 1, 2])
 

@@ -35,6 +35,10 @@ def run(args) -> int:
     if not str(args.generated).startswith("baseline:") and not Path(args.generated).exists():
         raise UserError(f"--generated {args.generated}: no such store; give the output of "
                         "`seisdiff sample` or baseline:lf_only / baseline:stochastic")
+    merged = Path(args.generated) / "samples.zarr"   # a torchrun `sample` run's OUT: rank stores and their merge
+    if merged.is_dir() and not (Path(args.generated) / "zarr.json").is_file():
+        raise UserError(f"--generated {args.generated}: holds a torchrun `sample` run's rank stores; give their "
+                        f"merged store, {merged}")
     result = evaluate(args.real, args.generated, args.out,
                       periods_s=sorted(args.periods) if args.periods else None,
                       max_records=args.max_records, seed=args.seed, baseline_kappa=args.baseline_kappa)
