@@ -142,6 +142,9 @@ def test_mseed_inputs_to_sac_and_store(ckpt, tmp_path):
     assert _sample(ckpt, "--cond", folder, "--units", "m/s^2", "--out", store) == 0
     gen = open_store(store)
     assert gen.length == 18000 and gen.attrs["units"] == "m/s^2"
+    # what the conditioning says of the records holds for the output (they were missing there)
+    assert gen.attrs["whole_records"] is True and gen.attrs["channels"] == ["single trace"]
+    assert gen.attrs["preprocess"] == open_store(tmp_path / "gen_conditioning.zarr").attrs["preprocess"]
     bb = gen.read()["broadband"]
     for i, rid in enumerate(gen.column("source_record_id")):
         acc, fs, n = refs[rid]

@@ -27,6 +27,9 @@ from seisdiff.io.store import create_store
 
 CHANNEL_SUFFIXES = ("H1", "H2", "Z")     # = preprocess.groups.CHANNEL_ORDER
 META_COLUMNS = ("start_time", "network", "station", "location", "channel", "event")
+# what the conditioning store says of its records that holds for the generated ones: the C axis's order
+# (H1, H2, Z), whole records (padded to the longest, `n_samples`), their preprocessing
+KEPT_ATTRS = ("channels", "whole_records", "preprocess")
 
 
 def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None = None) -> None:
@@ -92,7 +95,9 @@ class ZarrSink:
             (out / f"rank{rank}.done").unlink(missing_ok=True)
         self.writer = create_store(self.path, sampling_rate_hz=cond.sampling_rate_hz, length=cond.length,
                                    n_channels=cond.n_channels, lowpass_hz=cond.lowpass_hz, band_hz=cond.band_hz,
-                                   producer=f"seisdiff {__version__} sample", extra_attrs={SAMPLE_MARK: settings})
+                                   producer=f"seisdiff {__version__} sample",
+                                   extra_attrs={SAMPLE_MARK: settings, **{k: cond.attrs[k] for k in KEPT_ATTRS
+                                                                          if k in cond.attrs}})
         self.existing = self.writer.existing_ids
         self.flush_records = flush_records
         self.buffer: list = []
