@@ -66,11 +66,10 @@ def _read_channel(path: Path, start: int, block: list[str]) -> dict:
     station = re.match(r"\* VOL\d\w* FILE:\s*([^/\s]+)", text[0])
     sta = re.search(r"Station\s+([\d.]+)\s*([NS])\s+([\d.]+)\s*([EW])", header, re.I)
     epi = re.search(r"Epicenter\s+([\d.]+)\s*([NS])\s+([\d.]+)\s*([EW])(?:\s+FD\s+([\d.]+)\s*Km)?", header, re.I)
-    magnitude = re.search(r"\b(Mw|Ms|mb|ML)\s?(\d+(?:\.\d+)?)", header)
+    magnitude, magnitude_type = _magnitude(header)
     origin = _origin(header)
     metadata = event_metadata(
-        magnitude=float(magnitude.group(2)) if magnitude else None,
-        magnitude_type=magnitude.group(1) if magnitude else "",
+        magnitude=magnitude, magnitude_type=magnitude_type,
         hypo_lat=csmip.signed(epi.group(1), epi.group(2)) if epi else None,
         hypo_lon=csmip.signed(epi.group(3), epi.group(4)) if epi else None,
         hypo_depth_km=float(epi.group(5)) if epi and epi.group(5) else None,
@@ -81,6 +80,14 @@ def _read_channel(path: Path, start: int, block: list[str]) -> dict:
     return {"acc_mps2": values * factor, "rate_hz": csmip.nice_rate_hz(npts / duration_s), "unit": unit,
             "station": station.group(1) if station else "", "component": component,
             "event": event_id(origin), "metadata": metadata}
+
+
+def _magnitude(header: str) -> tuple[float | None, str]:
+    """(magnitude, type) from line 9's `mb5.6 Ms5.9 Mw6.1 M ML` (blank fields = not given): Mw
+    preferred, then ML, Ms, mb (as the DMG, COSMOS and SMC readers), not the first one written."""
+    found = {m.group(1): float(m.group(2)) for m in re.finditer(r"\b(Mw|Ms|mb|ML)\s?(\d+(?:\.\d+)?)", header)}
+    kind = next((k for k in ("Mw", "ML", "Ms", "mb") if found.get(k, 0) > 0), None)
+    return (found[kind], kind) if kind else (None, "")
 
 
 def _origin(header: str) -> datetime | None:
