@@ -18,3 +18,17 @@ def test_bhrc_prefers_mw_to_the_first_magnitude_written(strongmotion_dir, tmp_pa
                    "mb      Ms      Mw6.1", "mb5.6    Ms5.9   Mw6.1")
     meta = read(path)[0].metadata
     assert (meta["magnitude"], meta["magnitude_type"]) == (6.1, "Mw")
+
+
+def test_a_record_rows_hypocentre_gives_its_distance_over_the_headers(strongmotion_dir, tmp_path):
+    # K-NET's header rounds the hypocentre (41.0 N 142.5 E, 30 km): a per-record CSV row with the
+    # catalogue's hypocentre must give the distance from it (the manifest's 138.25 km), not 147.5 km
+    from seisdiff.preprocess.metadata import load_metadata_csv, lookup
+
+    rec = read(strongmotion_dir / "knet/20180124_aomori/AOM0011801241951.NS")[0]
+    csv = tmp_path / "records.csv"
+    csv.write_text(f"record_id,hypo_lat,hypo_lon,hypo_depth_km\n{rec.record_id},41.1034,142.4323,31.0\n")
+    out = lookup(load_metadata_csv(csv), [rec.record_id], None, rec.event, rec.metadata,
+                 station=rec.station, network=rec.network)
+    assert out["hypo_depth_km"] == 31.0
+    assert abs(out["distance_km"] - 138.25) < 0.05

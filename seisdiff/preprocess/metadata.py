@@ -16,7 +16,8 @@ gets its hypocentral distance from a hypocentre (the record's row, else its file
 row: each a whole lat, lon and depth) and its station's coordinates (its row, else its file, else its
 station's row), e.g. an event catalogue's hypocentres for MiniSEED + StationXML records, whose files
 say where the station is but not where the earthquake was, and a station list for RENADIC's, which
-say neither;
+say neither; a record's row that places the hypocentre or the station also takes the distance
+from those places over the one its file's header gives;
 event | event_id (in a per-record CSV: text that overrides the event named in the file, used to split
 training data by event); region (text, per record or per event: overrides the region found from the
 file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
@@ -107,7 +108,9 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     """Metadata for one record: each field from the record's row, else `from_file` (what the record's
     own file carries), else its station's row, else its event's row, else NaN; a distance no source
     gives from a hypocentre and the station's coordinates (`_distance_from_places`). "event" only when
-    the record's row names one, "region" when its row or its event's row does. default_event: the event
+    the record's row names one, "region" when its row or its event's row does. A record's row that
+    places the hypocentre or the station (and gives no distance) gives the distance from those places,
+    over the one the file's header gives. default_event: the event
     row of a record whose event has none (e.g. `sample --hypocenter --magnitude` for its files)."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
@@ -118,6 +121,10 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     from_file = from_file or {}
     out = {name: _first_known(entry.get(name), from_file.get(name), per_station.get(name), per_event.get(name))
            for name in COLUMNS}
+    if math.isnan(_first_known(entry.get("distance_km"))) and _gives_place(entry):
+        # the record's row places the hypocentre or the station: its distance, not the file's header's
+        from_row = _distance_from_places(entry, from_file, per_event, per_station)
+        out["distance_km"] = from_row if math.isfinite(from_row) else out["distance_km"]
     if math.isnan(out["distance_km"]):
         out["distance_km"] = _distance_from_places(entry, from_file, per_event, per_station)
     if "event" in entry:
@@ -125,6 +132,12 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     if region := entry.get("region") or per_event.get("region"):
         out["region"] = region
     return out
+
+
+def _gives_place(entry: dict) -> bool:
+    """True when a record's row holds a whole hypocentre or a whole station position."""
+    return any(all(entry.get(k) is not None and math.isfinite(float(entry[k])) for k in keys)
+               for keys in (HYPOCENTRE, STATION))
 
 
 def _distance_from_places(entry: dict, from_file: dict, per_event: dict, per_station: dict) -> float:
