@@ -2,6 +2,8 @@
 shared strong-motion files (skipped when absent) edited where a header field is blank in them."""
 from __future__ import annotations
 
+import pytest
+
 from seisdiff.io import read
 
 
@@ -32,3 +34,19 @@ def test_a_record_rows_hypocentre_gives_its_distance_over_the_headers(strongmoti
                  station=rec.station, network=rec.network)
     assert out["hypo_depth_km"] == 31.0
     assert abs(out["distance_km"] - 138.25) < 0.05
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("HYPOCENTER: 36.1S 72.9W H= 30.0KM ML= 0.00 MW= 8.8", (8.8, "Mw")),   # RENADIC: a zero ML is not given
+    ("MS=6.6(NEIC), MW=6.4(CIT)", (6.4, "Mw")),                           # DMG: Mw before the first written
+    ("ML=5.1 MS=5.3", (5.1, "ML")),
+    ("MW= 0.0", (None, "")),
+])
+def test_labelled_magnitudes_prefer_mw_and_skip_zeros(header, expected):
+    """RENADIC took the first label on its line: `ML= 0.00` before `MW= 8.8` gave no magnitude at all."""
+    from seisdiff.io.formats.common import labelled_magnitude
+    from seisdiff.io.formats.renadic import _hypocentre
+
+    assert labelled_magnitude(header) == expected
+    if "HYPOCENTER" in header:
+        assert (_hypocentre(header)["magnitude"], _hypocentre(header)["magnitude_type"]) == expected

@@ -10,6 +10,7 @@ Record.start_time: ISO-8601 UTC of the first sample ('' when the header has none
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -91,6 +92,19 @@ def record_ids(stem: str, components: list[str]) -> list[str]:
     if len(set(ids)) < len(ids):
         ids = [f"{i}_{k}" for k, i in enumerate(ids)]
     return ids
+
+
+def labelled_magnitude(text: str) -> tuple[float | None, str]:
+    """(magnitude, type) from labels such as `MS=6.6(NEIC), MW=6.4(CIT)` or `ML= 0.00 MW= 8.8` in a header:
+    Mw preferred, then ML, then Ms; zero or negative values are not given; (None, '') when none is."""
+    found = {}
+    for m in re.finditer(r"\b(MW|ML|MS)\s*=\s*(\d+(?:\.\d+)?)", text, re.I):
+        if float(m.group(2)) > 0:
+            found.setdefault(m.group(1).upper(), float(m.group(2)))
+    for key, name in (("MW", "Mw"), ("ML", "ML"), ("MS", "Ms")):
+        if key in found:
+            return found[key], name
+    return None, ""
 
 
 def header_float(text) -> float | None:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from seisdiff.errors import InputError
 from seisdiff.io.formats import csmip
-from seisdiff.io.formats.common import channel_records, event_id, event_metadata, iso_utc, orientation
+from seisdiff.io.formats.common import (channel_records, event_id, event_metadata, iso_utc, labelled_magnitude,
+                                        orientation)
 from seisdiff.io.record import Record
 
 NAME = "dmg"
@@ -91,7 +92,7 @@ def _read_channel(path: Path, start: int, block: list[str]) -> dict:
         start_time = iso_utc(moment) if moment else ""
     hypo = re.search(r"HYPOCENTER[^:\n]*:\s*([\d.]+)\s*([NS])\s*,\s*([\d.]+)\s*([EW])\s*,?\s*H\s*=\s*([\d.]+)\s*KM",
                      header, re.I)
-    magnitude, magnitude_type = _magnitude(header)
+    magnitude, magnitude_type = labelled_magnitude(header)
     metadata = event_metadata(
         magnitude=magnitude, magnitude_type=magnitude_type,
         hypo_lat=csmip.signed(hypo.group(1), hypo.group(2)) if hypo else None,
@@ -202,16 +203,6 @@ def _origin(header: str):
     """Origin time from `(ORIGIN(USGS): 06/28/92, 15:05:30.5 UTC)`; None when not given in UTC."""
     match = re.search(r"ORIGIN[^:\n]*:(.*)", header, re.I)
     return csmip.utc_time(match.group(1)) if match else None
-
-
-def _magnitude(header: str) -> tuple[float | None, str]:
-    """(magnitude, type) from `MS=6.6(NEIC), MW=6.4(CIT)`: Mw preferred, then ML, then Ms."""
-    found = {m.group(1).upper(): float(m.group(2))
-             for m in re.finditer(r"\b(MW|ML|MS)\s*=\s*(\d+(?:\.\d+)?)", header, re.I)}
-    for key, name in (("MW", "Mw"), ("ML", "ML"), ("MS", "Ms")):
-        if key in found and found[key] > 0:
-            return found[key], name
-    return None, ""
 
 
 def _network(text: list[str]) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 
 from seisdiff.errors import InputError
 from seisdiff.io.formats import csmip
-from seisdiff.io.formats.common import channel_records, event_metadata
+from seisdiff.io.formats.common import channel_records, event_metadata, labelled_magnitude
 from seisdiff.io.record import Record
 
 NAME = "renadic"
@@ -97,10 +97,9 @@ def _hypocentre(header: str) -> dict:
         found.update(hypo_lat=csmip.signed(match.group(1), match.group(2)),
                      hypo_lon=csmip.signed(match.group(3), match.group(4)),
                      hypo_depth_km=float(match.group(5)))
-    magnitude = re.search(r"\b(MW|ML|MS)\s*=\s*(\d+(?:\.\d+)?)", header, re.I)
-    if magnitude and float(magnitude.group(2)) > 0:
-        found.update(magnitude=float(magnitude.group(2)),
-                     magnitude_type={"MW": "Mw", "ML": "ML", "MS": "Ms"}[magnitude.group(1).upper()])
+    magnitude, magnitude_type = labelled_magnitude(header)
+    if magnitude is not None:
+        found.update(magnitude=magnitude, magnitude_type=magnitude_type)
     return found
 
 
