@@ -116,6 +116,13 @@ def test_sac_header_event_and_station(tmp_path):
     assert meta["origin_time"] == "2019-07-06T03:19:53.040000+00:00"
 
 
+@pytest.mark.parametrize("evdp, depth_km", [(8.0, 8.0), (650.0, 650.0), (800.0, 0.8), (12000.0, 12.0)])
+def test_sac_depth_beyond_any_earthquake_is_metres(tmp_path, evdp, depth_km):
+    """evdp 800 was read as 800 km (metres were assumed only above 1000); no earthquake is deeper than ~700 km."""
+    path = _sac(tmp_path / "d.sac", 1e8 * np.sin(2 * np.pi * T_S), idep=8, evla=35.77, evlo=-117.6, evdp=evdp)
+    assert read(path)[0].metadata["hypo_depth_km"] == pytest.approx(depth_km)
+
+
 def test_sac_velocity_without_unit_needs_units(tmp_path):
     path = _sac(tmp_path / "u.sac", np.sin(T_S) * 1e3, idep=5)  # IUNKN
     with pytest.raises(InputError, match="velocity unit"):

@@ -165,6 +165,7 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     sac.write(str(path))
 
 
+MAX_DEPTH_KM = 700.0   # the deepest earthquakes (~700 km); a SAC evdp beyond it is in metres (older files)
 _SAC_PLACES = {"sta_lat": "stla", "sta_lon": "stlo", "hypo_lat": "evla", "hypo_lon": "evlo", "hypo_depth_km": "evdp",
                "magnitude": "mag"}
 _SAC_ORIENTATION = {"E": (90.0, 90.0), "N": (0.0, 90.0), "Z": (0.0, 0.0)}   # cmpaz, cmpinc (degrees)
@@ -268,7 +269,7 @@ def _sac_metadata(trace) -> dict:
     """Record.metadata from the SAC header's event and station fields (those that are set)."""
     sac = trace.stats.sac
     depth_km = sac.get("evdp")
-    if depth_km is not None and depth_km > 1000.0:  # older files give metres; no earthquake is 1000 km deep
+    if depth_km is not None and depth_km > MAX_DEPTH_KM:   # older files give metres: no earthquake is that deep
         depth_km = depth_km / 1000.0
     origin = None
     if "o" in sac and _sac_reference_known(sac) and "evla" in sac:
