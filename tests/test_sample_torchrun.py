@@ -1,5 +1,5 @@
 """`sample` under torchrun (WORLD_SIZE ranks, run here one after another): the merged output equals one
-process's, record for record, nothing lost or twice (its order: tests/test_sample_torchrun_order.py)."""
+process's, record for record and in its order, nothing lost or twice."""
 import numpy as np
 import pytest
 from synth import accelerogram, make_store, whole_record_checkpoint, write_at2
