@@ -46,6 +46,9 @@ def test_torchrun_keeps_both_recordings_of_files_named_alike(ckpt, tmp_path, mon
     _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", *files, "--out", tmp_path / "two"))
     one, two = _by_id(open_store(tmp_path / "one.zarr")), _by_id(open_store(tmp_path / "two" / "samples.zarr"))
     assert sorted(one) == sorted(two) == ["STA_r0", "ev2.STA_r0"]
+    kept = ("channels", "whole_records", "preprocess")     # what the conditioning says of the records, merged too
+    assert {k: open_store(tmp_path / "two" / "samples.zarr").attrs.get(k) for k in kept} == \
+        {k: open_store(tmp_path / "one.zarr").attrs.get(k) for k in kept} != {k: None for k in kept}
     for rid, acc in one.items():
         np.testing.assert_allclose(two[rid], acc, rtol=0, atol=1e-5 * np.abs(acc).max())
 

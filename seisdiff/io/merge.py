@@ -22,6 +22,7 @@ except ImportError:            # Windows
 import numpy as np
 
 from seisdiff.errors import UserError
+from seisdiff.io.sinks import KEPT_ATTRS
 from seisdiff.io.store import create_store, open_store, pad_to_length
 
 
@@ -73,7 +74,8 @@ def merge_rank_stores(sources: list[Path], dest: Path, block_records: int = 256,
     writer = create_store(dest, sampling_rate_hz=first.sampling_rate_hz, length=length,
                           n_channels=first.n_channels, lowpass_hz=first.lowpass_hz, band_hz=first.band_hz,
                           producer=first.attrs.get("producer", "seisdiff sample"),
-                          extra_attrs={"sampling": first.attrs.get("sampling", {})})
+                          extra_attrs={"sampling": first.attrs.get("sampling", {}),
+                                       **{k: first.attrs[k] for k in KEPT_ATTRS if k in first.attrs}})
     if writer.length != length:
         raise UserError(f"{dest}: holds records of {writer.length} samples, the rank stores up to {length}; "
                         "merge into another store")
