@@ -6,8 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from synth import make_store
-from test_train import TINY_TOML
+from test_train import tiny_run
 
 from seisdiff.cli import main
 from seisdiff.engine.checkpoint import load_checkpoint
@@ -22,11 +21,8 @@ from seisdiff.io.store import open_store
 @pytest.fixture(scope="module")
 def teacher(tmp_path_factory):
     root = tmp_path_factory.mktemp("distill")
-    store = make_store(root / "s.zarr", n=16, length=256)
-    (root / "tiny.toml").write_text(TINY_TOML)
-    assert main(["train", "--data", str(store.path), "--config", str(root / "tiny.toml"), "--checkpoint-dir",
-                 str(root / "run"), "--epochs", "6"]) == 0
-    return root, store, root / "run" / "best.pt"
+    store, run = tiny_run(root, 16, 6)
+    return root, store, run / "best.pt"
 
 
 def test_rounds_halve_down_to_the_final_steps():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from synth import make_store
-from test_train import TINY_TOML
+from test_train import tiny_run
 
 import seisdiff.engine.distill as distill_module
 from seisdiff.cli import main
@@ -43,11 +43,8 @@ def deadline(seconds: int):
 def streamed(tmp_path_factory):
     """(store, teacher checkpoint whose data config streams the store, its distillation loader's epoch lengths)."""
     root = tmp_path_factory.mktemp("distill_stream")
-    store = make_store(root / "s.zarr", n=16, length=256)
-    (root / "tiny.toml").write_text(TINY_TOML)
-    assert main(["train", "--data", str(store.path), "--config", str(root / "tiny.toml"), "--checkpoint-dir",
-                 str(root / "run"), "--epochs", "2"]) == 0
-    ckpt = load_checkpoint(root / "run" / "last.pt")
+    store, run = tiny_run(root, 16, 2)
+    ckpt = load_checkpoint(run / "last.pt")
     ckpt["config"]["data"].update(STREAMED)
     save_checkpoint(root / "teacher.pt", ckpt)
     config = config_from_dict(ckpt["config"], "teacher")

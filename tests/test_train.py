@@ -38,6 +38,16 @@ val_fraction = 0.25
 """
 
 
+def tiny_run(root, n: int, epochs: int, run: str = "run", *options, toml: str = TINY_TOML):
+    """`seisdiff train` of the `toml` model (root/tiny.toml) for `epochs` on a synthetic store of n records in
+    root; returns (the store, the checkpoint folder root/run)."""
+    store = make_store(root / "s.zarr", n=n, length=256)
+    (root / "tiny.toml").write_text(toml)
+    assert main(["train", "--data", str(store.path), "--config", str(root / "tiny.toml"), "--checkpoint-dir",
+                 str(root / run), "--epochs", str(epochs), *options]) == 0
+    return store, root / run
+
+
 def test_tiny_model_overfits_a_handful_of_records(tmp_path):
     store = make_store(tmp_path / "s.zarr", n=4, length=128)
     scaler = fit_scaling(store, np.arange(4))

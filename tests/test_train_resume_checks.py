@@ -5,8 +5,9 @@ import shutil
 
 import numpy as np
 import pytest
-from synth import accelerogram, make_store
+from synth import accelerogram
 from test_train import TINY_TOML as BASE_TOML
+from test_train import tiny_run
 
 from seisdiff.cli import main
 from seisdiff.dsp import lowpass
@@ -30,10 +31,7 @@ def _store(path, rate_hz=100.0, lowpass_hz=1.0, length=256, n=12):
 def run(tmp_path_factory):
     """A one-epoch run on a 100 Hz store (the seed of every resume below)."""
     root = tmp_path_factory.mktemp("resume_checks")
-    store = make_store(root / "s.zarr", n=12, length=256)
-    (root / "tiny.toml").write_text(TINY_TOML)
-    assert main(["train", "--data", str(store.path), "--config", str(root / "tiny.toml"), "--checkpoint-dir",
-                 str(root / "base"), "--epochs", "1", "--device", "cpu"]) == 0
+    tiny_run(root, 12, 1, "base", "--device", "cpu", toml=TINY_TOML)
     return root
 
 

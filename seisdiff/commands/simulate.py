@@ -87,15 +87,27 @@ def run(args) -> int:
     return _run_store(args, corpus, n_samples)
 
 
+def _simulation(corpus: dict) -> dict:
+    """What a simulated corpus is made with (its method, the method's version, the scenario; not its size): a
+    store's `simulation` attribute, an AT2 folder's AT2_SETTINGS."""
+    from seisdiff.simulate.stochastic import METHOD_VERSION
+
+    return {"method": "stochastic point source, Boore (2003)", "version": METHOD_VERSION,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in corpus.items() if k != "n_records"}}
+
+
+def _changes(stored: dict, asked: dict) -> str:
+    """'key stored → asked, …' for the entries of `asked` that `stored` holds otherwise ('' when none)."""
+    return ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in asked.items() if stored.get(k) != v)
+
+
 def _at2_settings(out, corpus: dict) -> dict:
     """The settings of an AT2 run into folder `out` (AT2_SETTINGS): UserError when the folder holds the AT2
     files of a run with other settings, or of one that recorded none: record i of two runs is another
     earthquake under the same event id (SIMEV…), so their files and metadata.csv rows would mix two corpora."""
     from seisdiff.errors import UserError
-    from seisdiff.simulate.stochastic import METHOD_VERSION
 
-    settings = {"method": "stochastic point source, Boore (2003)", "version": METHOD_VERSION,
-                **{k: list(v) if isinstance(v, tuple) else v for k, v in corpus.items() if k != "n_records"}}
+    settings = _simulation(corpus)
     folder = Path(out)
     try:
         found = json.loads((folder / AT2_SETTINGS).read_text())
@@ -108,7 +120,7 @@ def _at2_settings(out, corpus: dict) -> dict:
             raise UserError(f"{out}: holds simulated AT2 files of a run that recorded no settings; another run "
                             "would mix two corpora under the same event ids: delete them or use another --out")
         return settings
-    changed = ", ".join(f"{k} {found.get(k)} → {v}" for k, v in settings.items() if found.get(k) != v)
+    changed = _changes(found, settings)
     if changed:
         raise UserError(f"{out}: holds AT2 files simulated with other settings ({changed}); another run would mix "
                         "two corpora under the same event ids: use another --out or the same settings")
@@ -125,18 +137,17 @@ def _run_store(args, corpus, n_samples) -> int:
     from seisdiff.simulate.corpus import record_id, simulate_corpus
     from seisdiff.simulate.stochastic import METHOD_VERSION
 
-    scenario = {k: list(v) if isinstance(v, tuple) else v for k, v in corpus.items() if k != "n_records"}
+    simulation = _simulation(corpus)
+    scenario = {k: v for k, v in simulation.items() if k not in ("method", "version")}
     writer = create_store(args.out, sampling_rate_hz=args.fs, length=n_samples,
                           n_channels=args.components, lowpass_hz=args.lowpass_hz, band_hz=BAND_HZ,
-                          producer="seisdiff simulate",
-                          extra_attrs={"simulation": {"method": "stochastic point source, Boore (2003)",
-                                                      "version": METHOD_VERSION, **scenario}})
+                          producer="seisdiff simulate", extra_attrs={"simulation": simulation})
     _check_version(args.out, writer.attrs.get("simulation"), METHOD_VERSION)
     # wave_trains is written only when asked: absent means one envelope, in stores from before the option too
     stored = {"wave_trains": False, **{k: v for k, v in writer.attrs.get("simulation", {}).items()
                                        if k not in ("method", "version")}}
     asked = {"wave_trains": False, **scenario}
-    changed = ", ".join(f"{k} {stored.get(k)} → {v}" for k, v in asked.items() if stored.get(k) != v)
+    changed = _changes(stored, asked)
     if changed:
         raise UserError(f"{args.out}: existing store was simulated with other options ({changed}); "
                         "use another --out or the same options")

@@ -56,17 +56,15 @@ class GridWriter:
         self.stations = as_strings(group["station"][:])
         self.network = as_strings(group["network"][:])
         self._file_stems: list[str] | None = None
-        self._places: dict | None = None
+        hypo = (self.attrs.get("settings") or {}).get("hypocenter") or [np.nan] * 3
+        self.hypocentre = dict(zip(("hypo_lat", "hypo_lon", "hypo_depth_km"), hypo))    # `--hypocenter`
+        self.station_places = {key: group[name][:] for key, name in   # read once: (S,) each
+                               (("sta_lat", "lat"), ("sta_lon", "lon"), ("magnitude", "magnitude")) if name in group}
 
     def places(self, i: int) -> dict:
-        """Station i's coordinates, the event's hypocentre (`--hypocenter`) and magnitude, where known: the
-        numbers SAC headers carry (`io.export.PLACE_FIELDS`)."""
-        if self._places is None:
-            hypo = (self.attrs.get("settings") or {}).get("hypocenter") or [np.nan] * 3
-            columns = {key: self.group[name][:] for key, name in
-                       (("sta_lat", "lat"), ("sta_lon", "lon"), ("magnitude", "magnitude")) if name in self.group}
-            self._places = {"columns": columns, "event": dict(zip(("hypo_lat", "hypo_lon", "hypo_depth_km"), hypo))}
-        return {**self._places["event"], **{k: v[i] for k, v in self._places["columns"].items()}}
+        """Station i's coordinates, the event's hypocentre and magnitude, where known: the numbers SAC headers
+        carry (`io.export.PLACE_FIELDS`)."""
+        return {**self.hypocentre, **{key: values[i] for key, values in self.station_places.items()}}
 
     def file_stems(self) -> list[str]:
         """The per-station file-name stems (`station_file_stems` of the whole station table)."""

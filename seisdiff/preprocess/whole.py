@@ -383,17 +383,10 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "region": text([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)]),
     })
     for name in PLACES:   # where the station and the event are (degrees): SAC outputs carry them
-        columns[name] = np.array([_number(r.metadata.get(name, (event or {}).get(name))) for r in first])
+        columns[name] = np.array([float(r.metadata.get(name, (event or {}).get(name, np.nan))) for r in first])
     return columns
 
 
 PLACES = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon")
-
-
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
