@@ -8,7 +8,12 @@ HELP = ("compare generated records (or a baseline) with the real store: PSA/FAS 
 
 
 def add_arguments(p):
-    p.add_argument("--real", required=True, metavar="STORE", help="store of real records (m/s²)")
+    p.add_argument("--real", metavar="STORE", help="store of real records (m/s²); or --gmm")
+    p.add_argument("--gmm", choices=("bssa14",), metavar="MODEL",
+                   help="instead of --real: compare the stations of --generated (a store with magnitude and distance, "
+                        "e.g. a scenario's `sample` output) with a ground-motion model: bssa14 (Boore et al. 2014)")
+    p.add_argument("--vs30", type=float, default=760.0, metavar="MPS",
+                   help="with --gmm: Vs30 (m/s) of stations whose store gives none (default 760)")
     p.add_argument("--generated", required=True, metavar="OUT|baseline:NAME",
                    help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures, report.md")
@@ -28,6 +33,11 @@ def run(args) -> int:
     from seisdiff.errors import UserError
     from seisdiff.evaluate.report import draw_rows, evaluate, table_rows, warnings_of
 
+    if (args.real is None) == (args.gmm is None):
+        raise UserError("evaluate: give --real STORE (real records to compare with) or --gmm bssa14 (a ground-motion "
+                        "model, for a scenario without recordings), one of them")
+    if args.gmm:
+        return _against_gmm(args)
     if args.max_records is not None and args.max_records < 1:
         raise UserError(f"--max-records {args.max_records}: give a positive number of records")
     if args.periods and min(args.periods) <= 0:
@@ -55,5 +65,30 @@ def run(args) -> int:
         print(f"\nmodel, one realization per record, over {n_draws} draws: mean ± sd (min … max)")
         for label, value in draws:
             print(f"{label:{width}}  {value}")
+    print(f"report: {Path(args.out) / 'report.md'} (metrics.json and figures beside it)")
+    return 0
+
+
+def _against_gmm(args) -> int:
+    """`evaluate --gmm`: the stations of --generated against a ground-motion model (`seisdiff.evaluate.gmm`)."""
+    from pathlib import Path
+
+    from seisdiff.errors import UserError
+    from seisdiff.evaluate.gmm import compare
+
+    if str(args.generated).startswith("baseline:") or not Path(args.generated).exists():
+        raise UserError(f"--generated {args.generated}: with --gmm give a store (a `seisdiff sample` output or "
+                        "a `preprocess` store)")
+    if not 150 <= args.vs30 <= 1500:
+        raise UserError(f"--vs30 {args.vs30:g}: give a Vs30 in m/s within BSSA14's 150–1500")
+    result = compare(args.generated, args.out, args.gmm, vs30_default_mps=args.vs30)
+    print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
+          f"ln(observed/predicted):")
+    print(f"  PSA {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {result['band_bias_ln']:+.3f}, sd "
+          f"{result['band_sd_ln']:.3f} (the model's sigma {result['band_gmm_sigma_ln']:.3f}), "
+          f"{100 * result['band_within_1_sigma']:.0f} % within ±1 sigma")
+    pga = result["periods_s"].index(0.0) if 0.0 in result["periods_s"] else None
+    if pga is not None:
+        print(f"  PGA: bias {result['bias_ln'][pga]:+.3f}, sd {result['sd_ln'][pga] or float('nan'):.3f}")
     print(f"report: {Path(args.out) / 'report.md'} (metrics.json and figures beside it)")
     return 0

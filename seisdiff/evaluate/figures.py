@@ -165,3 +165,43 @@ def duration_histogram(path, real_s, systems: dict, quantity: str = "D5–95") -
 def _finite(values) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     return values[np.isfinite(values)]
+
+
+def gmm_residuals(path_period, path_distance, periods_s, residual_ln, sigma_ln, rjb_km, band_s) -> tuple[Path, Path]:
+    """Residuals ln(observed/predicted) (k, P) of k stations against a ground-motion model (`evaluate.gmm`):
+    by period (each station thin, their mean and ±1 sd, the model's ±1 sigma shaded; period 0, PGA, drawn at
+    the shortest period's left) and by R_JB (km) at PGA, the shortest period of the band and 1 s (±1 sigma
+    shaded)."""
+    periods = np.asarray(periods_s, np.float64)
+    spectral = periods > 0
+    x = np.where(spectral, periods, periods[spectral].min() / 1.6)
+    fig = Figure(figsize=(7, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    for r in residual_ln[:200]:
+        ax.plot(x, r, color=COLORS["model"], lw=0.3, alpha=0.3)
+    mean, sd = residual_ln.mean(axis=0), residual_ln.std(axis=0)
+    ax.fill_between(x, -sigma_ln.mean(axis=0), sigma_ln.mean(axis=0), color="0.85", label="model's ±1 sigma")
+    ax.errorbar(x, mean, yerr=sd, color="black", lw=1.5, capsize=3, label="mean ± sd over stations")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.axvspan(*band_s, color="tab:orange", alpha=0.08, label=f"PSA band {band_s[0]:g}–{band_s[1]:g} s")
+    ax.set_xscale("log")
+    ax.set_xlabel("period (s); leftmost: PGA")
+    ax.set_ylabel("ln(observed / predicted)")
+    ax.set_title(f"{len(residual_ln)} stations against the ground-motion model")
+    ax.legend(fontsize=7, loc="lower left")
+    by_period = _save(fig, path_period)
+
+    picks = [j for j in (int(np.argmin(np.abs(periods - t))) for t in (0.0, band_s[0], 1.0))]
+    picks = list(dict.fromkeys(picks))
+    fig = Figure(figsize=(4 * len(picks), 3.5))
+    for i, j in enumerate(picks):
+        ax = fig.add_subplot(1, len(picks), i + 1)
+        order = np.argsort(rjb_km)
+        ax.fill_between(np.maximum(rjb_km[order], 0.5), -sigma_ln[order, j], sigma_ln[order, j], color="0.85")
+        ax.scatter(np.maximum(rjb_km, 0.5), residual_ln[:, j], s=10, color=COLORS["model"])
+        ax.axhline(0.0, color="0.4", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("R_JB (km)")
+        ax.set_ylabel("ln(observed / predicted)")
+        ax.set_title("PGA" if periods[j] == 0 else f"PSA {periods[j]:g} s")
+    return by_period, _save(fig, path_distance)

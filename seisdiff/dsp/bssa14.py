@@ -1,0 +1,109 @@
+"""The Boore, Stewart, Seyhan & Atkinson (2014) ground-motion model (BSSA14, NGA-West2): the median and the
+standard deviation of ln PGA and ln PSA (5 % damped, RotD50, in g) of shallow crustal earthquakes.
+
+A scenario simulation has no recording to compare with; the field judges its broadband by a ground-motion
+model instead (the SCEC Broadband Platform's GMPE comparison). `predict` gives BSSA14's prediction for
+moment magnitude M, Joyner–Boore distance R_JB (km) and Vs30 (m/s): the event term (mechanism
+unspecified unless given), the path term (geometric spreading with a magnitude-dependent slope and an
+anelastic term, `attenuation` one of its three regional variants), the linear site term and the nonlinear
+one driven by the rock PGA (Vs30 760 m/s); no basin term (the depth to the 1 km/s horizon at its average for
+the Vs30). The total sigma is √(τ² + φ²), τ and φ depending on M, R_JB and Vs30 as published. Periods
+between the tabulated ones (0.01–10 s) are interpolated linearly in ln period (ln PSA and sigma), as pygmm
+does; period 0 is PGA. The coefficients (`bssa14.csv`, revised 2014-07-15) are pygmm's table; the
+implementation matches pygmm's `BooreStewartSeyhanAtkinson2014` to 1e-9 (tests/test_bssa14.py).
+Ranges of validity (the paper's): M 3–8.5 (normal faulting ≤ 7), R_JB 0–400 km, Vs30 150–1500 m/s;
+`predict` evaluates outside them without complaint, `out_of_range` says where.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+COEFFICIENTS_CSV = Path(__file__).with_name("bssa14.csv")
+MECHANISMS = {"U": "e_0", "SS": "e_1", "NS": "e_2", "RS": "e_3"}   # unspecified, strike-slip, normal, reverse
+ATTENUATION = {"global": "dc_3global", "china_turkey": "dc_3ct", "italy_japan": "dc_3ij"}
+VS30_REF_MPS = 760.0
+RANGE_MAGNITUDE = (3.0, 8.5)
+RANGE_RJB_KM = (0.0, 400.0)
+RANGE_VS30_MPS = (150.0, 1500.0)
+
+
+@lru_cache(maxsize=1)
+def coefficients() -> dict[str, np.ndarray]:
+    """The table as {column: (rows,) float64}, rows ordered by period (PGV, −1, dropped: PGA first, period 0)."""
+    with open(COEFFICIENTS_CSV) as f:
+        lines = [line.strip() for line in f if line.strip() and not line.startswith("# ")]
+    names = lines[0].lstrip("#").split(",")
+    values = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    values = values[values[:, 0] >= 0]
+    return {name: values[:, i] for i, name in enumerate(names)}
+
+
+def _ln_median_tabulated(magnitude, rjb_km, vs30_mps, mechanism: str, attenuation: str) -> np.ndarray:
+    """ln median (n, rows) in g at the table's periods (row 0 PGA) for records (n,)."""
+    c = coefficients()
+    m = np.asarray(magnitude, np.float64)[:, None]
+    r = np.asarray(rjb_km, np.float64)[:, None]
+    v = np.asarray(vs30_mps, np.float64)[:, None]
+    dm = m - c["M_h"]
+    event = c[MECHANISMS[mechanism]] + np.where(dm <= 0, c["e_4"] * dm + c["e_5"] * dm ** 2, c["e_6"] * dm)
+    dist = np.sqrt(r ** 2 + c["h"] ** 2)
+    path = (c["c_1"] + c["c_2"] * (m - c["M_ref"])) * np.log(dist / c["R_ref"]) \
+        + (c["c_3"] + c[ATTENUATION[attenuation]]) * (dist - c["R_ref"])
+    rock = event + path                                          # Vs30 = 760 m/s, no site term
+    pga_rock_g = np.exp(rock[:, :1])
+    f_lin = c["c"] * np.log(np.minimum(v, c["V_c"]) / c["V_ref"])
+    f_2 = c["f_4"] * (np.exp(c["f_5"] * (np.minimum(v, VS30_REF_MPS) - 360.0))
+                      - np.exp(c["f_5"] * (VS30_REF_MPS - 360.0)))
+    f_nl = c["f_1"] + f_2 * np.log((pga_rock_g + c["f_3"]) / c["f_3"])
+    return rock + f_lin + f_nl
+
+
+def _sigma_tabulated(magnitude, rjb_km, vs30_mps) -> np.ndarray:
+    """Total sigma (n, rows), ln units, at the table's periods."""
+    c = coefficients()
+    m = np.clip(np.asarray(magnitude, np.float64)[:, None], 4.5, 5.5) - 4.5
+    r = np.asarray(rjb_km, np.float64)[:, None]
+    v = np.asarray(vs30_mps, np.float64)[:, None]
+    tau = c["tau_1"] + (c["tau_2"] - c["tau_1"]) * m
+    phi = c["phi_1"] + (c["phi_2"] - c["phi_1"]) * m
+    phi = phi + c["dphi_R"] * np.clip(np.log(np.maximum(r, 0.1) / c["R_1"]) / np.log(c["R_2"] / c["R_1"]), 0, 1)
+    phi = phi - c["dphi_V"] * np.clip(np.log(c["V_2"] / v) / np.log(c["V_2"] / c["V_1"]), 0, 1)
+    return np.sqrt(tau ** 2 + phi ** 2)
+
+
+def _interpolate(table, periods_s) -> np.ndarray:
+    """table (n, rows) at the tabulated periods → (n, P) at periods_s (0: PGA), linear in ln period."""
+    c = coefficients()
+    periods_s = np.atleast_1d(np.asarray(periods_s, np.float64))
+    psa_periods = c["period"][1:]
+    if np.any((periods_s != 0) & ((periods_s < psa_periods[0]) | (periods_s > psa_periods[-1]))):
+        raise ValueError(f"BSSA14 periods: 0 (PGA) or {psa_periods[0]:g}–{psa_periods[-1]:g} s, "
+                         f"got {periods_s.min():g}–{periods_s.max():g} s")
+    ln_t = np.log(np.where(periods_s > 0, periods_s, psa_periods[0]))
+    out = np.stack([np.interp(ln_t, np.log(psa_periods), row[1:]) for row in table])
+    return np.where(periods_s > 0, out, table[:, :1])
+
+
+def predict(magnitude, rjb_km, vs30_mps, periods_s, mechanism: str = "U",
+            attenuation: str = "global") -> tuple[np.ndarray, np.ndarray]:
+    """BSSA14 for records (n,) of moment magnitude `magnitude`, Joyner–Boore distance rjb_km (km) and vs30_mps
+    (m/s) at periods_s (P,) s (0: PGA; else 0.01–10 s): (ln median (n, P) in g, total sigma (n, P) in ln
+    units). mechanism: U (unspecified), SS, NS, RS; attenuation: global (California, Taiwan, New Zealand),
+    china_turkey, italy_japan."""
+    if mechanism not in MECHANISMS:
+        raise ValueError(f"BSSA14 mechanism {mechanism!r}: one of {', '.join(MECHANISMS)}")
+    if attenuation not in ATTENUATION:
+        raise ValueError(f"BSSA14 attenuation {attenuation!r}: one of {', '.join(ATTENUATION)}")
+    m, r, v = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, np.float64)) for a in (magnitude, rjb_km, vs30_mps)))
+    return (_interpolate(_ln_median_tabulated(m, r, v, mechanism, attenuation), periods_s),
+            _interpolate(_sigma_tabulated(m, r, v), periods_s))
+
+
+def out_of_range(magnitude, rjb_km, vs30_mps) -> np.ndarray:
+    """(n,) bool: the records outside the model's published ranges of M, R_JB and Vs30."""
+    m, r, v = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, np.float64)) for a in (magnitude, rjb_km, vs30_mps)))
+    return ~((m >= RANGE_MAGNITUDE[0]) & (m <= RANGE_MAGNITUDE[1]) & (r >= RANGE_RJB_KM[0]) & (r <= RANGE_RJB_KM[1])
+             & (v >= RANGE_VS30_MPS[0]) & (v <= RANGE_VS30_MPS[1]))

@@ -1,0 +1,232 @@
+"""Records against a ground-motion model: `seisdiff evaluate --gmm bssa14 --generated STORE --out DIR`.
+
+A scenario simulation has no recording to compare with: the field judges its broadband by a ground-motion
+model (the SCEC Broadband Platform's GMPE comparison). For every station of a store that knows its
+records' `magnitude` and `distance_km` (a `sample` output, or a `preprocess` store of real records, which
+gives the same comparison for the recordings) this takes the horizontal motion — RotD50 PSA (5 %) of
+the station's two horizontals (a one-component store: paired by event, station, realization and window; a
+three-component store: channels H1, H2), the one horizontal where the other is missing — and its residual
+ln(observed / BSSA14 median) at each period (0 = PGA), in g. One realization per station (the first) and
+strong-motion windows only (`hf_level.strong_motion_windows`: a coda window is no ground motion of its own).
+
+Distances: BSSA14 takes the Joyner–Boore distance R_JB; the stores hold the hypocentral distance (headers,
+`sample --hypocenter`), so R_JB is taken as the epicentral distance √(R² − depth²) (R where the depth is
+unknown): a point source. Near the rupture of a large earthquake the true R_JB is shorter, the model's
+prediction at it stronger than at the epicentral distance, so there the residuals lean positive (Ridgecrest M 7.1's
+recordings: +0.57 ln over 0.05–1 s; the same distances serve the real and the generated records alike). Vs30 from the store's `vs30_mps`, else `vs30_default_mps`.
+Summaries per period: the mean residual (bias, ln), its sd over stations, the mean of the model's own total
+sigma, and the share of stations within ±1 model sigma (a population like the model's: about 0.68); the same
+over the PSA band 0.05–1 s (the high frequencies) and by distance bin. The bias holds the event terms: for one
+scenario it says how strong its earthquake is for its magnitude, not only how good the generation is.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from seisdiff import G_MPS2
+from seisdiff.dsp import bssa14, psa, rotd50
+from seisdiff.engine.hf_level import strong_motion_windows
+from seisdiff.engine.scaling import metadata_columns
+from seisdiff.errors import UserError
+from seisdiff.io.atomic import write_text_atomic
+from seisdiff.io.store import Store, open_store
+
+PERIODS_S = (0.0, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # 0: PGA
+BAND_S = (0.05, 1.0)                       # the high frequencies, as `evaluate`'s PSA band
+DISTANCE_BINS_KM = (0.0, 10.0, 30.0, 100.0, 300.0, np.inf)
+VS30_DEFAULT_MPS = 760.0
+BLOCK_RECORDS = 256
+MODELS = ("bssa14",)
+
+
+def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
+    """The horizontal motion of each station of `store` (first realization, strong-motion windows): {"record_id"
+    (k,) of its first horizontal, "psa_g" (k, P) RotD50 or single-horizontal PSA in g (period 0: PGA),
+    "paired" (k,) bool, "magnitude", "distance_km", "hypo_depth_km", "vs30_mps" (k,), "event" (k,)}."""
+    n = len(store)
+    columns = {c: store.column(c) for c in store.columns}
+    for needed in ("magnitude", "distance_km"):
+        if needed not in columns or not np.isfinite(np.asarray(columns[needed], np.float64)).any():
+            raise UserError(f"{store.path}: no `{needed}` column with values; a comparison with a ground-motion "
+                            "model needs each record's magnitude and distance (`sample --hypocenter … --magnitude …`,"
+                            " or `preprocess --metadata`)")
+    source = columns.get("source_record_id", store.record_ids)
+    realization = np.asarray(columns.get("realization", np.zeros(n)), np.int64)
+    keep = strong_motion_windows(source) & (realization == realization.min())
+    keep &= np.isfinite(np.asarray(columns["magnitude"], np.float64))
+    keep &= np.isfinite(np.asarray(columns["distance_km"], np.float64))
+    pairs = _pairs(store, columns, source, keep)
+    periods = np.asarray(periods_s, np.float64)
+    psa_periods = periods[periods > 0]
+    out = []
+    for lo in range(0, len(pairs), BLOCK_RECORDS):
+        part = pairs[lo:lo + BLOCK_RECORDS]
+        out.append(_pair_psa_g(store, part, periods, psa_periods))
+    first = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
+    value = lambda c: np.asarray(columns[c], np.float64)[first] if c in columns else np.full(len(first), np.nan)
+    return {"record_id": store.record_ids[first], "psa_g": np.concatenate(out) if out else np.zeros((0, len(periods))),
+            "paired": pairs[:, 1] >= 0 if len(pairs) else np.zeros(0, bool), "magnitude": value("magnitude"),
+            "distance_km": value("distance_km"), "hypo_depth_km": value("hypo_depth_km"), "vs30_mps": value("vs30_mps"),
+            "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first]}
+
+
+def _pairs(store: Store, columns: dict, source, keep) -> np.ndarray:
+    """(k, 2) int rows: (record of the first horizontal, record of the second or −1) per station. A three-component
+    store (channels H1, H2, Z) holds both in one record (its channels 0 and 1: the second is the record itself); a
+    one-channel store's horizontal records are paired by event, station and window."""
+    rows = np.flatnonzero(keep)
+    if _three_component(store):
+        return np.column_stack([rows, rows])
+    vertical = metadata_columns(columns).get("vertical", np.zeros(len(store)))
+    rows = rows[~(vertical[rows] == 1)]
+    station = np.asarray(columns.get("station", store.record_ids), dtype=str)
+    event = np.asarray(columns.get("event", np.array([""] * len(store))), dtype=str)
+    window = np.array([m.group(0) if (m := re.search(r"_w\d+$", str(s))) else "" for s in source])
+    groups: dict[tuple, list[int]] = {}
+    for i in rows:
+        groups.setdefault((event[i], station[i], window[i]), []).append(int(i))
+    return np.array(sorted((g[0], g[1] if len(g) > 1 else -1) for g in groups.values()), np.int64).reshape(-1, 2)
+
+
+def _three_component(store: Store) -> bool:
+    """Whether the store's records hold the channels H1, H2, Z."""
+    names = [str(c).split()[0] for c in store.attrs.get("channels", [])]
+    return store.n_channels == 3 and names[:2] == ["H1", "H2"]
+
+
+def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray, psa_periods: np.ndarray) -> np.ndarray:
+    """(len(part), P) PSA in g (period 0: PGA) of the stations `part` (`_pairs` rows): RotD50 of the pair, else the
+    single horizontal's."""
+    paired = part[:, 1] >= 0
+    rows = np.unique(part[part >= 0])
+    block = store.read(int(rows[0]), int(rows[-1]) + 1, fields=("broadband",))["broadband"].astype(np.float64)
+    first = block[part[:, 0] - rows[0], 0]
+    if _three_component(store):
+        second = block[part[:, 0] - rows[0], 1]
+    else:
+        second = np.where(paired[:, None], block[np.where(paired, part[:, 1], part[:, 0]) - rows[0], 0], 0.0)
+    fs = store.sampling_rate_hz
+    spectral = np.empty((len(part), len(psa_periods)))
+    if paired.any():
+        spectral[paired] = rotd50(first[paired], second[paired], fs, psa_periods)
+    if (~paired).any():
+        spectral[~paired] = psa(first[~paired], fs, psa_periods)
+    out = np.empty((len(part), len(periods)))
+    out[:, periods > 0] = spectral
+    out[:, periods == 0] = np.where(paired, _rotd50_pga(first, second), np.abs(first).max(axis=-1))[:, None]
+    return out / G_MPS2
+
+
+def _rotd50_pga(x1, x2, n_angles: int = 180) -> np.ndarray:
+    """(k,) RotD50 peak of the pairs x1, x2 (k, L): the median over angles of the rotated trace's peak."""
+    angles = np.pi * np.arange(n_angles) / n_angles
+    peaks = [np.abs(np.cos(a) * x1 + np.sin(a) * x2).max(axis=-1) for a in angles]
+    return np.median(np.stack(peaks, axis=-1), axis=-1)
+
+
+def rjb_km(distance_km, hypo_depth_km) -> np.ndarray:
+    """(k,) R_JB taken as the epicentral distance √(R² − depth²) of hypocentral distances (R where the depth is
+    unknown or not below R): a point source."""
+    r = np.asarray(distance_km, np.float64)
+    d = np.asarray(hypo_depth_km, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(d) & (d < r), np.sqrt(np.maximum(r ** 2 - d ** 2, 0.0)), r)
+
+
+def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs30_default_mps: float = VS30_DEFAULT_MPS,
+            mechanism: str = "U", attenuation: str = "global") -> dict:
+    """Residuals ln(observed/predicted) of the store's stations (`station_motions`) against `model`'s median,
+    summarised (module docstring); writes DIR/metrics.json, DIR/report.md and two figures. Returns the metrics."""
+    if model not in MODELS:
+        raise UserError(f"--gmm {model}: one of {', '.join(MODELS)}")
+    store = open_store(store_path)
+    motions = station_motions(store, periods_s)
+    if not len(motions["psa_g"]):
+        raise UserError(f"{store_path}: no horizontal strong-motion record with a magnitude and a distance to compare")
+    periods = np.asarray(periods_s, np.float64)
+    vs30 = np.where(np.isfinite(motions["vs30_mps"]), motions["vs30_mps"], vs30_default_mps)
+    distance = rjb_km(motions["distance_km"], motions["hypo_depth_km"])
+    ln_median, sigma = bssa14.predict(motions["magnitude"], distance, vs30, periods, mechanism, attenuation)
+    with np.errstate(divide="ignore"):
+        residual = np.log(motions["psa_g"]) - ln_median
+    ok = np.isfinite(residual).all(axis=1)
+    result = _summary(residual[ok], sigma[ok], distance[ok], periods)
+    result.update({
+        "gmm": "BSSA14", "mechanism": mechanism, "attenuation": attenuation, "store": str(store_path),
+        "residual": "ln(observed/predicted), observed: RotD50 PSA (5 %) of the horizontals, g",
+        "distance": "R_JB taken as the epicentral distance (hypocentral where the depth is unknown)",
+        "n_stations": int(ok.sum()), "n_single_horizontal": int((~motions["paired"][ok]).sum()),
+        "n_vs30_default": int((~np.isfinite(motions["vs30_mps"][ok])).sum()), "vs30_default_mps": vs30_default_mps,
+        "n_out_of_range": int(bssa14.out_of_range(motions["magnitude"][ok], distance[ok], vs30[ok]).sum()),
+        "events": _events(motions, ok)})
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
+    from seisdiff.evaluate import figures
+
+    figures.gmm_residuals(out / "gmm_residual_period.png", out / "gmm_residual_distance.png", periods, residual[ok],
+                          sigma[ok], distance[ok], BAND_S)
+    write_text_atomic(out / "report.md", report(result))
+    return result
+
+
+def _events(motions: dict, ok) -> list[dict]:
+    """[{event, magnitude, n_stations}] of the stations compared."""
+    events = motions["event"][ok]
+    return [{"event": str(e), "magnitude": float(np.median(motions["magnitude"][ok][events == e])),
+             "n_stations": int((events == e).sum())} for e in sorted(set(events.tolist()))]
+
+
+def _summary(residual, sigma, distance_km, periods) -> dict:
+    """Per-period and band summaries (lists, JSON-ready; NaN-free: a statistic of no station is None)."""
+    band = (periods >= BAND_S[0]) & (periods <= BAND_S[1])
+    fin = lambda x: None if not np.isfinite(x) else round(float(x), 4)
+    sd = lambda x: np.std(x, ddof=1) if len(x) > 1 else np.nan
+    per_period = lambda f: [fin(f(residual[:, j], sigma[:, j])) for j in range(len(periods))]
+    by_distance = []
+    for lo, hi in zip(DISTANCE_BINS_KM[:-1], DISTANCE_BINS_KM[1:]):
+        inside = (distance_km >= lo) & (distance_km < hi)
+        if inside.any():
+            by_distance.append({"rjb_km": [lo, None if np.isinf(hi) else hi], "n_stations": int(inside.sum()),
+                                "pga_bias_ln": fin(residual[inside, periods == 0].mean()) if (periods == 0).any() else None,
+                                "band_bias_ln": fin(residual[inside][:, band].mean()) if band.any() else None})
+    return {"periods_s": periods.tolist(), "band_s": list(BAND_S),
+            "bias_ln": per_period(lambda r, s: r.mean()), "sd_ln": per_period(lambda r, s: sd(r)),
+            "gmm_sigma_ln": per_period(lambda r, s: s.mean()),
+            "within_1_sigma": per_period(lambda r, s: np.mean(np.abs(r) <= s)),
+            "band_bias_ln": fin(residual[:, band].mean()) if band.any() else None,
+            "band_sd_ln": fin(np.mean([sd(residual[:, j]) for j in np.flatnonzero(band)])) if band.any() else None,
+            "band_gmm_sigma_ln": fin(sigma[:, band].mean()) if band.any() else None,
+            "band_within_1_sigma": fin(np.mean(np.abs(residual[:, band]) <= sigma[:, band])) if band.any() else None,
+            "by_distance": by_distance}
+
+
+def report(result: dict) -> str:
+    """report.md: what was compared, the band's summary, the per-period table, the distance bins, the figures."""
+    lines = [f"# {result['store']} against {result['gmm']}", "",
+             f"- {result['n_stations']} stations ({result['n_single_horizontal']} with one horizontal), events: "
+             + "; ".join(f"{e['event'] or '(unnamed)'} M{e['magnitude']:.1f} ({e['n_stations']})" for e in result["events"]),
+             f"- residual {result['residual']}; {result['distance']}; mechanism {result['mechanism']}, "
+             f"attenuation {result['attenuation']}",
+             f"- Vs30: the store's; {result['n_vs30_default']} stations without one took {result['vs30_default_mps']:g} m/s;"
+             f" {result['n_out_of_range']} stations outside the model's M, R_JB, Vs30 ranges",
+             f"- PSA band {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {result['band_bias_ln']:+.3f} ln, "
+             f"sd {result['band_sd_ln'] if result['band_sd_ln'] is not None else float('nan'):.3f} ln (the model's sigma "
+             f"{result['band_gmm_sigma_ln']:.3f}), {100 * result['band_within_1_sigma']:.0f} % within ±1 sigma "
+             "(a population like the model's: 68 %)", "",
+             "| period (s) | bias ln(obs/pred) | sd | model sigma | within ±1 sigma |", "|---:|---:|---:|---:|---:|"]
+    for j, t in enumerate(result["periods_s"]):
+        cell = lambda key, fmt: "—" if result[key][j] is None else fmt.format(result[key][j])
+        lines.append(f"| {'PGA' if t == 0 else f'{t:g}'} | {cell('bias_ln', '{:+.3f}')} | {cell('sd_ln', '{:.3f}')} | "
+                     f"{cell('gmm_sigma_ln', '{:.3f}')} | {cell('within_1_sigma', '{:.2f}')} |")
+    lines += ["", "| R_JB (km) | stations | PGA bias | band bias |", "|---|---:|---:|---:|"]
+    for b in result["by_distance"]:
+        hi = "∞" if b["rjb_km"][1] is None else f"{b['rjb_km'][1]:g}"
+        fmt = lambda v: "—" if v is None else f"{v:+.3f}"
+        lines.append(f"| {b['rjb_km'][0]:g}–{hi} | {b['n_stations']} | {fmt(b['pga_bias_ln'])} | {fmt(b['band_bias_ln'])} |")
+    lines += ["", "![residual by period](gmm_residual_period.png)", "", "![residual by distance](gmm_residual_distance.png)", ""]
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""`evaluate --gmm bssa14`: stations against a ground-motion model. Residuals are checked against the RotD50 and
+BSSA14 computed directly; pairing (verticals and coda windows out, horizontals by station) and the summaries'
+arithmetic against hand-made stores; the command's one-line refusals."""
+import json
+
+import numpy as np
+import pytest
+
+from seisdiff import G_MPS2
+from seisdiff.cli import main
+from seisdiff.dsp import bssa14, lowpass, rotd50
+from seisdiff.evaluate.gmm import PERIODS_S, compare, rjb_km
+from seisdiff.io.store import create_store
+from synth import accelerogram
+
+FS_HZ, N = 100.0, 2048
+
+
+def _store(path, gains=(1.0, 2.0, 0.5), vertical_gain=50.0, coda_gain=50.0):
+    """A one-channel store of three stations of one M 6.5 event (each H1, H2, Z and a coda window of H1):
+    station k's horizontals are the same pair times gains[k]; its vertical and coda window are scaled by
+    vertical_gain, coda_gain (they must not count)."""
+    h1, h2, z = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2, 3))
+    bb, ids, cols = [], [], {"station": [], "component": [], "event": [], "magnitude": [], "distance_km": [],
+                             "hypo_depth_km": []}
+    for k, g in enumerate(gains):
+        for trace, comp, suffix in ((h1 * g, "H1", "_w0"), (h2 * g, "H2", "_w0"), (z * vertical_gain, "Z", "_w0"),
+                                    (h1 * coda_gain, "H1", "_w1")):
+            bb.append(trace[None])
+            ids.append(f"ev.S{k}_{comp}{suffix}")
+            for key, value in (("station", f"S{k}"), ("component", comp), ("event", "ev"), ("magnitude", 6.5),
+                               ("distance_km", 20.0 + 10 * k), ("hypo_depth_km", 8.0)):
+                cols[key].append(value)
+    bb = np.stack(bb).astype(np.float32)
+    w = create_store(path, sampling_rate_hz=FS_HZ, length=N, lowpass_hz=1.0)
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ids, {k: np.asarray(v) for k, v in cols.items()})
+    return h1, h2
+
+
+def test_residuals_are_rotd50_over_bssa14(tmp_path):
+    gains = (1.0, 2.0, 0.5)
+    h1, h2 = _store(tmp_path / "s.zarr", gains)
+    result = compare(tmp_path / "s.zarr", tmp_path / "out")
+    assert result["n_stations"] == 3 and result["n_single_horizontal"] == 0   # verticals and coda windows left out
+    periods = np.asarray(PERIODS_S)
+    observed = np.empty(len(periods))
+    observed[periods > 0] = rotd50(h1, h2, FS_HZ, periods[periods > 0])
+    angles = np.pi * np.arange(180) / 180
+    observed[periods == 0] = np.median([np.abs(np.cos(a) * h1 + np.sin(a) * h2).max() for a in angles])
+    distance = np.sqrt(np.array([20.0, 30.0, 40.0]) ** 2 - 8.0 ** 2)
+    ln_median, sigma = bssa14.predict(6.5, distance, 760.0, periods)
+    want = np.log(observed / G_MPS2)[None] + np.log(gains)[:, None] - ln_median
+    np.testing.assert_allclose(result["bias_ln"], want.mean(0), atol=2e-3)      # float32 store, rounded to 1e-4
+    np.testing.assert_allclose(result["sd_ln"], want.std(0, ddof=1), atol=2e-3)
+    np.testing.assert_allclose(result["gmm_sigma_ln"], sigma.mean(0), atol=1e-4)
+    band = (periods >= 0.05) & (periods <= 1.0)
+    assert result["band_bias_ln"] == pytest.approx(want[:, band].mean(), abs=2e-3)
+    assert result["band_within_1_sigma"] == pytest.approx(np.mean(np.abs(want[:, band]) <= sigma[:, band]), abs=1e-4)
+    saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert saved["bias_ln"] == result["bias_ln"]
+    assert (tmp_path / "out" / "gmm_residual_period.png").stat().st_size > 0
+    assert "| PGA |" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_rjb_is_the_epicentral_distance():
+    np.testing.assert_allclose(rjb_km([10.0, 5.0, 30.0], [6.0, 8.0, np.nan]), [8.0, 5.0, 30.0])
+
+
+def test_cli_needs_real_or_gmm_and_a_magnitude(tmp_path, capsys):
+    _store(tmp_path / "s.zarr")
+    assert main(["evaluate", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o")]) != 0
+    assert "--real STORE" in capsys.readouterr().err
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out",
+                 str(tmp_path / "o")]) == 0
+    assert "3 stations against BSSA14" in capsys.readouterr().out
+    bb = np.stack([accelerogram(i, n=N)[None] for i in range(2)]).astype(np.float32)
+    w = create_store(tmp_path / "bare.zarr", sampling_rate_hz=FS_HZ, length=N, lowpass_hz=1.0)
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ["a", "b"], {"event": np.array(["e", "e"])})
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "bare.zarr"), "--out",
+                 str(tmp_path / "o2")]) != 0
+    assert "no `magnitude` column" in capsys.readouterr().err
+
+
+def test_three_component_store_gives_the_one_channel_result(tmp_path):
+    """The same stations stored as (H1, H2, Z) records: the same residuals as the one-channel store's."""
+    _store(tmp_path / "one.zarr")
+    one = compare(tmp_path / "one.zarr", tmp_path / "o1")
+    h1, h2 = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2))
+    z = accelerogram(3, n=N, pga=1.0) * 50.0
+    bb = np.stack([np.stack([h1 * g, h2 * g, z]) for g in (1.0, 2.0, 0.5)]).astype(np.float32)
+    w = create_store(tmp_path / "three.zarr", sampling_rate_hz=FS_HZ, length=N, n_channels=3, lowpass_hz=1.0,
+                     extra_attrs={"channels": ["H1", "H2", "Z"]})
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ["ev.S0", "ev.S1", "ev.S2"],
+             {"event": np.array(["ev"] * 3), "station": np.array(["S0", "S1", "S2"]), "magnitude": np.full(3, 6.5),
+              "distance_km": np.array([20.0, 30.0, 40.0]), "hypo_depth_km": np.full(3, 8.0)})
+    three = compare(tmp_path / "three.zarr", tmp_path / "o3")
+    assert three["n_stations"] == 3
+    np.testing.assert_allclose(three["bias_ln"], one["bias_ln"], atol=1e-4)
