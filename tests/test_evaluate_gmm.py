@@ -96,3 +96,26 @@ def test_three_component_store_gives_the_one_channel_result(tmp_path):
     three = compare(tmp_path / "three.zarr", tmp_path / "o3")
     assert three["n_stations"] == 3
     np.testing.assert_allclose(three["bias_ln"], one["bias_ln"], atol=1e-4)
+
+
+def test_a_station_grid_gives_the_store_result(tmp_path, capsys):
+    """The same stations as an HDF5 grid (station, component, time) with the event given: the store's residuals;
+    without the event, one line asking for it."""
+    h5py = pytest.importorskip("h5py")
+    _store(tmp_path / "one.zarr")
+    one = compare(tmp_path / "one.zarr", tmp_path / "o1")
+    h1, h2 = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2))
+    z = accelerogram(3, n=N, pga=1.0) * 50.0
+    lat0, lon0, depth_km = 34.0, -118.0, 8.0
+    epicentral_km = np.sqrt(np.array([20.0, 30.0, 40.0]) ** 2 - depth_km ** 2)
+    with h5py.File(tmp_path / "grid.h5", "w") as f:
+        data = f.create_dataset("acceleration", data=np.stack([np.stack([h1 * g, h2 * g, z]) for g in (1.0, 2.0, 0.5)]))
+        data.attrs.update({"units": "m/s^2", "dt_s": 1.0 / FS_HZ, "components": "H1,H2,Z"})
+        f.create_dataset("station", data=np.array([b"S0", b"S1", b"S2"]))
+        f.create_dataset("lat", data=np.full(3, lat0))
+        f.create_dataset("lon", data=lon0 + epicentral_km / (111.195 * np.cos(np.radians(lat0))))
+    grid = compare(tmp_path / "grid.h5", tmp_path / "og", hypocenter=(lat0, lon0, depth_km), magnitude=6.5)
+    assert grid["n_stations"] == 3
+    np.testing.assert_allclose(grid["bias_ln"], one["bias_ln"], atol=3e-3)     # spherical distances, float32 store
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "grid.h5"), "--out", str(tmp_path / "o")]) != 0
+    assert "--hypocenter LAT LON DEPTH_KM and --magnitude M" in capsys.readouterr().err

@@ -14,8 +14,13 @@ def add_arguments(p):
                         "e.g. a scenario's `sample` output) with a ground-motion model: bssa14 (Boore et al. 2014)")
     p.add_argument("--vs30", type=float, default=760.0, metavar="MPS",
                    help="with --gmm: Vs30 (m/s) of stations whose store gives none (default 760)")
+    p.add_argument("--hypocenter", type=float, nargs=3, metavar=("LAT", "LON", "DEPTH_KM"),
+                   help="with --gmm and a station grid: the event's hypocentre (default: the one `sample` was given)")
+    p.add_argument("--magnitude", type=float, metavar="M",
+                   help="with --gmm and a station grid: the event's moment magnitude (default: `sample`'s)")
     p.add_argument("--generated", required=True, metavar="OUT|baseline:NAME",
-                   help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic")
+                   help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic; with --gmm "
+                        "any store or station grid")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures, report.md")
     p.add_argument("--periods", type=float, nargs="+", metavar="T_S",
                    help="PSA periods in s (default: 100 log-spaced from 0.01 to 10 s)")
@@ -77,11 +82,12 @@ def _against_gmm(args) -> int:
     from seisdiff.evaluate.gmm import compare
 
     if str(args.generated).startswith("baseline:") or not Path(args.generated).exists():
-        raise UserError(f"--generated {args.generated}: with --gmm give a store (a `seisdiff sample` output or "
-                        "a `preprocess` store)")
+        raise UserError(f"--generated {args.generated}: with --gmm give a store or a station grid (a `seisdiff "
+                        "sample` output, a `preprocess` store)")
     if not 150 <= args.vs30 <= 1500:
         raise UserError(f"--vs30 {args.vs30:g}: give a Vs30 in m/s within BSSA14's 150–1500")
-    result = compare(args.generated, args.out, args.gmm, vs30_default_mps=args.vs30)
+    result = compare(args.generated, args.out, args.gmm, vs30_default_mps=args.vs30, hypocenter=args.hypocenter,
+                     magnitude=args.magnitude)
     print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
           f"ln(observed/predicted):")
     print(f"  PSA {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {result['band_bias_ln']:+.3f}, sd "

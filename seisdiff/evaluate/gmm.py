@@ -3,9 +3,12 @@
 A scenario simulation has no recording to compare with: the field judges its broadband by a ground-motion
 model (the SCEC Broadband Platform's GMPE comparison). For every station of a store that knows its
 records' `magnitude` and `distance_km` (a `sample` output, or a `preprocess` store of real records, which
-gives the same comparison for the recordings) this takes the horizontal motion — RotD50 PSA (5 %) of
+gives the same comparison for the recordings), or of a station grid (a grid `sample` wrote, its hypocentre and
+magnitude from its settings; any other grid with `hypocenter` and `magnitude` given), this takes the horizontal
+motion — RotD50 PSA (5 %) of
 the station's two horizontals (a one-component store: paired by event, station, realization and window; a
-three-component store: channels H1, H2), the one horizontal where the other is missing — and its residual
+three-component store: channels H1, H2; a grid: its first two horizontal components), the one horizontal
+where the other is missing — and its residual
 ln(observed / BSSA14 median) at each period (0 = PGA), in g. One realization per station (the first) and
 strong-motion windows only (`hf_level.strong_motion_windows`: a coda window is no ground motion of its own).
 
@@ -61,17 +64,57 @@ def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
     keep &= np.isfinite(np.asarray(columns["distance_km"], np.float64))
     pairs = _pairs(store, columns, source, keep)
     periods = np.asarray(periods_s, np.float64)
-    psa_periods = periods[periods > 0]
     out = []
     for lo in range(0, len(pairs), BLOCK_RECORDS):
         part = pairs[lo:lo + BLOCK_RECORDS]
-        out.append(_pair_psa_g(store, part, periods, psa_periods))
+        out.append(_pair_psa_g(store, part, periods))
     first = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
     value = lambda c: np.asarray(columns[c], np.float64)[first] if c in columns else np.full(len(first), np.nan)
     return {"record_id": store.record_ids[first], "psa_g": np.concatenate(out) if out else np.zeros((0, len(periods))),
             "paired": pairs[:, 1] >= 0 if len(pairs) else np.zeros(0, bool), "magnitude": value("magnitude"),
             "distance_km": value("distance_km"), "hypo_depth_km": value("hypo_depth_km"), "vs30_mps": value("vs30_mps"),
             "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first]}
+
+
+def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> dict:
+    """`station_motions` of a station grid (`io.grid`): every station's first two horizontal components (by name,
+    `scaling.vertical_flag`; one: that one). hypocenter (lat, lon, depth_km), magnitude: the event's; None: those
+    of the `sample` run that wrote the grid (its settings), else unknown (refused)."""
+    from seisdiff.engine.scaling import vertical_flag
+    from seisdiff.io.grid import open_grid
+
+    settings = _grid_settings(path)
+    hypocenter = hypocenter if hypocenter is not None else settings.get("hypocenter")
+    magnitude = magnitude if magnitude is not None else settings.get("magnitude")
+    if hypocenter is None or magnitude is None:
+        raise UserError(f"{path}: a grid without its event's hypocentre and magnitude; give --hypocenter LAT LON "
+                        "DEPTH_KM and --magnitude M")
+    periods = np.asarray(periods_s, np.float64)
+    with open_grid(path, hypocenter=hypocenter, magnitude=magnitude) as grid:
+        horizontal = np.flatnonzero(vertical_flag(grid.components) == 0)[:2]
+        if not len(horizontal):
+            raise UserError(f"{path}: none of its components {grid.components} is a horizontal one by name")
+        psa_g = []
+        for lo in range(0, len(grid), BLOCK_RECORDS):
+            block = grid.read_block(lo, lo + BLOCK_RECORDS)
+            second = block[:, horizontal[1]] if len(horizontal) > 1 else None
+            psa_g.append(_psa_g(block[:, horizontal[0]], second, np.full(len(block), second is not None),
+                                grid.sampling_rate_hz, periods))
+        cols = grid.columns()
+        return {"record_id": np.asarray(grid.stations.names, dtype=str), "psa_g": np.concatenate(psa_g),
+                "paired": np.full(len(grid), len(horizontal) > 1), "magnitude": cols["magnitude"],
+                "distance_km": cols["distance_km"], "hypo_depth_km": cols["hypo_depth_km"], "vs30_mps": cols["vs30_mps"],
+                "event": np.full(len(grid), grid.path.name)}
+
+
+def _grid_settings(path) -> dict:
+    """The `settings` attribute of a grid `sample` wrote (a Zarr group), else {}."""
+    import json
+
+    try:
+        return json.loads((Path(path) / "zarr.json").read_text()).get("attributes", {}).get("settings", {}) or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _pairs(store: Store, columns: dict, source, keep) -> np.ndarray:
@@ -98,7 +141,7 @@ def _three_component(store: Store) -> bool:
     return store.n_channels == 3 and names[:2] == ["H1", "H2"]
 
 
-def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray, psa_periods: np.ndarray) -> np.ndarray:
+def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray) -> np.ndarray:
     """(len(part), P) PSA in g (period 0: PGA) of the stations `part` (`_pairs` rows): RotD50 of the pair, else the
     single horizontal's."""
     paired = part[:, 1] >= 0
@@ -109,15 +152,24 @@ def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray, psa_periods
         second = block[part[:, 0] - rows[0], 1]
     else:
         second = np.where(paired[:, None], block[np.where(paired, part[:, 1], part[:, 0]) - rows[0], 0], 0.0)
-    fs = store.sampling_rate_hz
-    spectral = np.empty((len(part), len(psa_periods)))
+    return _psa_g(first, second, paired, store.sampling_rate_hz, periods)
+
+
+def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) -> np.ndarray:
+    """(k, P) PSA in g (period 0: PGA) of horizontals first, second (k, L) m/s² (NaN rows: NaN): RotD50 where
+    paired (k,), else first's own."""
+    psa_periods = periods[periods > 0]
+    spectral = np.empty((len(first), len(psa_periods)))
     if paired.any():
-        spectral[paired] = rotd50(first[paired], second[paired], fs, psa_periods)
+        spectral[paired] = rotd50(first[paired], second[paired], sampling_rate_hz, psa_periods)
     if (~paired).any():
-        spectral[~paired] = psa(first[~paired], fs, psa_periods)
-    out = np.empty((len(part), len(periods)))
+        spectral[~paired] = psa(first[~paired], sampling_rate_hz, psa_periods)
+    out = np.empty((len(first), len(periods)))
     out[:, periods > 0] = spectral
-    out[:, periods == 0] = np.where(paired, _rotd50_pga(first, second), np.abs(first).max(axis=-1))[:, None]
+    peak = np.abs(first).max(axis=-1)
+    if paired.any():
+        peak[paired] = _rotd50_pga(first[paired], second[paired])
+    out[:, periods == 0] = peak[:, None]
     return out / G_MPS2
 
 
@@ -138,13 +190,17 @@ def rjb_km(distance_km, hypo_depth_km) -> np.ndarray:
 
 
 def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs30_default_mps: float = VS30_DEFAULT_MPS,
-            mechanism: str = "U", attenuation: str = "global") -> dict:
-    """Residuals ln(observed/predicted) of the store's stations (`station_motions`) against `model`'s median,
-    summarised (module docstring); writes DIR/metrics.json, DIR/report.md and two figures. Returns the metrics."""
+            mechanism: str = "U", attenuation: str = "global", hypocenter=None, magnitude=None) -> dict:
+    """Residuals ln(observed/predicted) of the stations of the store or grid at store_path (`station_motions`,
+    `grid_motions`; a grid's hypocenter (lat, lon, depth_km) and magnitude, None: its `sample` settings') against
+    `model`'s median, summarised (module docstring); writes DIR/metrics.json, DIR/report.md and two figures.
+    Returns the metrics."""
     if model not in MODELS:
         raise UserError(f"--gmm {model}: one of {', '.join(MODELS)}")
-    store = open_store(store_path)
-    motions = station_motions(store, periods_s)
+    from seisdiff.io.grid import looks_like_grid
+
+    motions = grid_motions(store_path, periods_s, hypocenter, magnitude) if looks_like_grid(store_path) \
+        else station_motions(open_store(store_path), periods_s)
     if not len(motions["psa_g"]):
         raise UserError(f"{store_path}: no horizontal strong-motion record with a magnitude and a distance to compare")
     periods = np.asarray(periods_s, np.float64)
