@@ -94,8 +94,8 @@ def run(args) -> int:
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
-    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, for_checkpoint, model_path,
-                                          open_conditioning, resolve_device, resolve_settings, sample_into)
+    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
+                                          model_path, open_conditioning, resolve_device, resolve_settings, sample_into)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
 
@@ -115,6 +115,7 @@ def run(args) -> int:
     if grid:
         sample_grid(model, grid[0], out, **grid[1])
         return 0
+    inputs = check_inputs(cfg, out)         # before any work: OUT started from inputs since rewritten is refused
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
     if settings["level_model"] and rank == 0:         # the counts of the whole run, as one process gives them
@@ -153,7 +154,7 @@ def run(args) -> int:
                       f"and level (the others: no other record of their event and kind)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)
-    write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)
+    write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS)
     written, already, seconds = sample_into(
         sink, model, cond, shard, settings, kappa_s=cfg.kappa_s, block_records=cfg.block_records,
         progress=cfg.progress, compile=cfg.compile, label=f"sample{f' rank {rank}' if world > 1 else ''}")

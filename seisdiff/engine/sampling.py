@@ -12,6 +12,7 @@ conditioning's order (record, then realization) whatever the grouping.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -182,6 +183,27 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
             raise UserError(f"{store.path}: {key} = {have}, but the model was trained at {spec[key]}; "
                             "preprocess the conditioning with the training settings (or pass waveform files)")
     return store, shard
+
+
+def check_inputs(cfg: SampleConfig, out: Path) -> dict:
+    """The fingerprints (`io.fingerprint`) of the inputs of cfg.cond (a store, or waveform files) to record in
+    OUT/sample_config.json. UserError (one line) when OUT was started from an input since rewritten (its
+    records would mix realizations of the old input and the new); an output of an earlier version, which
+    recorded none, resumes unchecked (one warning line)."""
+    from seisdiff.io.fingerprint import compare_inputs
+    from seisdiff.io.readers import find_inputs
+
+    paths = [Path(cfg.cond[0])] if is_conditioning_store(cfg.cond) else find_inputs(cfg.cond)[0]
+    path = Path(out) / "sample_config.json"
+    old = json.loads(path.read_text()) if path.is_file() else None
+    if old is not None and "inputs" not in old and int(os.environ.get("RANK", "0")) == 0:
+        print(f"sample: warning: {out} was started by an earlier seisdiff, which did not record its inputs: resuming "
+              "it without checking that they are unchanged", file=sys.stderr)
+    changed, now = compare_inputs((old or {}).get("inputs"), paths)
+    if changed:
+        raise UserError(f"{out}: was started from another version of its input ({changed}); resuming would mix "
+                        f"realizations of both: sample into another --out, or delete {out} to start again")
+    return now
 
 
 def event_row(hypocenter, magnitude) -> dict:
