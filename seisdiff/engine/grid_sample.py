@@ -18,7 +18,8 @@ into the same output does not retry them.
 
 Resume: a block is committed after its data (and per-station files) are written; a rerun skips committed
 blocks and redoes the rest, so nothing is written twice. A rerun must be over the same grid
-(`io.grid_store.grid_identity`: path, array, units, start time, station table, --stations CSV) with the
+(`io.grid_store.grid_identity`: path, array, units, start time, station table, --stations CSV; and its
+content, `io.fingerprint`: a grid rewritten in place is refused, not mixed into the output) with the
 same RESUME_KEYS settings; another grid's output as --out is refused. Under torchrun (WORLD_SIZE, RANK) rank r takes
 blocks b with b % WORLD_SIZE == r and writes them into the one output.
 
@@ -142,6 +143,9 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS,
                                     identity_key="grid")
+        if "content" not in writer.attrs.get("settings", {}).get("grid", {}) and rank == 0:
+            log(f"warning: {out} was started by an earlier seisdiff, which did not record its grid's content: "
+                "resuming it without checking that the grid is unchanged")
         files = None if station_format is None else (station_files_dir(out, station_format), station_format)
         mine = [b for b in range(writer.n_blocks) if b % world == rank]
         committed = writer.committed()

@@ -19,6 +19,7 @@ from seisdiff.errors import UserError
 from seisdiff.io.at2 import ascii_text
 from seisdiff.io.components import component_axis
 from seisdiff.io.export import export_records
+from seisdiff.io.fingerprint import compare, fingerprint
 from seisdiff.io.grid import LAYOUT, GridSource
 from seisdiff.io.grid_backends import as_strings
 
@@ -282,6 +283,8 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
         check_header_station_codes(source.stations.names, source.stations.network, settings["station_format"])
     out = Path(out)
     if not (out / "zarr.json").is_file():
+        if identity_key is not None:      # what the grid's files hold: a resume checks it (`io.fingerprint`)
+            settings = {**settings, identity_key: {**settings[identity_key], "content": fingerprint(source.path)}}
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise UserError(f"{out}: exists and is not a grid output (creating one would delete it); choose another --out")
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -315,6 +318,10 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
                               else f"{k}: {there[k]!r} vs {now[k]!r}" for k in differ)
             raise UserError(f"{out}: holds another grid's output (there vs now: {shown}); choose another --out "
                             "or remove it")
+        changed = compare(there["content"], source.path)[0] if "content" in there else None
+        if changed:
+            raise UserError(f"{out}: was started from another version of its grid ({source.path}: {changed}); "
+                            f"resuming would mix realizations of both: choose another --out, or remove it to start again")
     defaults = resume_defaults or {}
     diffs = [f"{k}: {old.get(k, defaults.get(k))!r} vs {_jsonable(settings.get(k))!r}" for k in resume_keys
              if old.get(k, defaults.get(k)) != _jsonable(settings.get(k))]
