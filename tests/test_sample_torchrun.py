@@ -1,5 +1,7 @@
 """`sample` under torchrun (WORLD_SIZE ranks, run here one after another): the merged output equals one
 process's, record for record and in its order, nothing lost or twice."""
+import shutil
+
 import numpy as np
 import pytest
 from synth import accelerogram, make_store, whole_record_checkpoint, write_at2
@@ -161,3 +163,23 @@ def test_one_process_into_a_torchrun_output_says_to_resume_it_under_torchrun(ckp
     assert _sample(ckpt, "--cond", cond.path, "--out", tmp_path / "two") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds the rank stores of a torchrun run" in err[0] and "resume it under torchrun" in err[0]
+
+
+def test_a_run_resumed_with_another_world_size_makes_no_record_twice(ckpt, tmp_path, monkeypatch, capsys):
+    """Resumed with 2 ranks, an output 3 ranks started: each rank regenerated the records of its new share
+    that another rank's store held (the merge dropped them again); now it takes them as written, and the
+    merge takes the store of the rank the new run lacks."""
+    cond = make_store(tmp_path / "cond.zarr", n=5, length=512, seed=12)
+    assert _sample(ckpt, "--cond", cond.path, "--out", tmp_path / "one.zarr", "--realizations", 2) == 0
+    out = tmp_path / "ranks"
+    _ranks(monkeypatch, 3, lambda: _sample(ckpt, "--cond", cond.path, "--out", out, "--realizations", 1))
+    shutil.rmtree(out / "samples.zarr")             # as if killed before its merge: rank2.zarr's records only there
+    capsys.readouterr()
+    _ranks(monkeypatch, 2, lambda: _sample(ckpt, "--cond", cond.path, "--out", out, "--realizations", 2))
+    made = [line for line in capsys.readouterr().out.splitlines() if "realizations generated" in line]
+    assert sum(int(line.split()[1]) for line in made) == 5, made            # the second realizations only
+    one, merged = open_store(tmp_path / "one.zarr"), open_store(out / "samples.zarr")
+    assert sorted(merged.record_ids.tolist()) == sorted(one.record_ids.tolist())     # r0s first: as resumed
+    a, b = _by_id(one), _by_id(merged)
+    for rid, acc in a.items():
+        np.testing.assert_allclose(b[rid], acc, rtol=0, atol=1e-5 * np.abs(acc).max(), err_msg=rid)

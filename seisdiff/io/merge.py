@@ -22,7 +22,7 @@ except ImportError:            # Windows
 import numpy as np
 
 from seisdiff.errors import UserError
-from seisdiff.io.sinks import KEPT_ATTRS
+from seisdiff.io.sinks import KEPT_ATTRS, rank_stores
 from seisdiff.io.store import create_store, open_store, pad_to_length
 
 
@@ -35,8 +35,9 @@ def finish_rank(out: Path, world: int, rank: int, order=None) -> Path | None:
     with _merge_lock(out / "merge.lock") as mine:
         if not mine:
             return None           # another rank is merging (no advisory locks here)
-        return merge_rank_stores([out / f"rank{r}.zarr" for r in range(world)], out / "samples.zarr",
-                                 order=order)
+        ranks = [out / f"rank{r}.zarr" for r in range(world)]      # and those of a run with more ranks, whose
+        ranks += [p for p in rank_stores(out) if p not in ranks]    # records this run did not make again
+        return merge_rank_stores(ranks, out / "samples.zarr", order=order)
 
 
 @contextlib.contextmanager

@@ -78,6 +78,28 @@ def refuse_foreign_out(path: Path, cond_path, writes: str = "generated records")
     raise UserError(f"--out {path}: is {kind}; writing {writes} there would mix them into it; choose another --out")
 
 
+def rank_stores(out: Path) -> list[Path]:
+    """OUT/rank<r>.zarr of every rank that wrote there, whatever the world size of its run, by rank."""
+    found = [p for p in Path(out).glob("rank*.zarr") if p.name[4:-5].isdigit()]
+    return sorted(found, key=lambda p: int(p.name[4:-5]))
+
+
+def rank_store_ids(out: Path, exclude: Path | None = None) -> set:
+    """The record ids committed in the rank stores under OUT (but `exclude`); a store being created by another
+    rank at this moment, not yet readable, holds none yet."""
+    from seisdiff.io.store import open_store
+
+    ids: set = set()
+    for path in rank_stores(out):
+        if path == exclude or SAMPLE_MARK not in (_store_attrs(path) or {}):
+            continue
+        try:
+            ids.update(open_store(path).record_ids.tolist())
+        except UserError:
+            continue
+    return ids
+
+
 class ZarrSink:
     """Generated records → a store (OUT, or OUT/rank<r>.zarr under torchrun), one commit per flush.
     Refuses (`refuse_foreign_out`) the --cond store and any existing store `sample` did not write."""
@@ -99,6 +121,8 @@ class ZarrSink:
                                    extra_attrs={SAMPLE_MARK: settings, **{k: cond.attrs[k] for k in KEPT_ATTRS
                                                                           if k in cond.attrs}})
         self.existing = self.writer.existing_ids
+        if world > 1:    # resumed with another world size: records other ranks' stores hold are not made again
+            self.existing |= rank_store_ids(out, exclude=self.path)
         self.flush_records = flush_records
         self.buffer: list = []
 
