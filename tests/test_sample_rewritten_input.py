@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from synth import TINY_FS_HZ as FS, TINY_LENGTH, accelerogram, make_store, sample_cli, write_mseed_trace
+from synth import TINY_LENGTH, accelerogram, make_store, sample_cli, write_mseed_trace
 
 from seisdiff.io import sinks
 from seisdiff.io.store import open_store
