@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from seisdiff.dsp.level import record_level
-from seisdiff.io.components import component_axis
+from seisdiff.io.components import HORIZONTAL_CODES, VERTICAL_CODES, vertical_flag  # noqa: F401 (re-exported)
 
 EPS_MPS2 = 1e-8  # floor on the reference: an all-zero conditioning must not divide by zero
 REFERENCES = ("peak", "spectral")
@@ -53,8 +53,6 @@ METADATA_FEATURES = {
     "vertical": (False, 0.5, 0.5),                    # 1 vertical, 0 horizontal (from `component`): ±1
 }
 ALWAYS_KNOWN = ("vertical",)  # read from the data itself, never hidden by metadata dropout
-VERTICAL_CODES = {"Z", "U", "V", "UD", "UP", "DN", "VER", "VERT", "VERTICAL"}
-HORIZONTAL_CODES = {"H", "H1", "H2", "E", "N", "NS", "EW", "X", "Y", "R", "T", "L", "RAD", "TRAN", "LONG"}
 
 
 def count_scalars(metadata_fields) -> int:
@@ -150,22 +148,6 @@ class Scaler:
             log10, centre, spread = METADATA_FEATURES[name]
             columns.append((_feature(metadata.get(name), n, log10=log10) - centre) / spread)
         return torch.stack(columns, dim=-1).float()
-
-
-def vertical_flag(codes) -> np.ndarray:
-    """(n,) float64 of component codes (n,): 1 vertical (Z, UD, UP, SEED ??Z; a simulation's vz, acc_z,
-    vel-up), 0 horizontal (H1, H2, E, N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2; vx, uy, east),
-    NaN unknown or several components ('H1,H2,Z')."""
-    def flag(code: str) -> float:
-        code = str(code).strip().upper()
-        seed = len(code) == 3 and code[:2].isalpha()
-        if code in VERTICAL_CODES or (seed and code[2] == "Z"):
-            return 1.0
-        if code in HORIZONTAL_CODES or code.isdigit() or (seed and code[2] in "EN12"):
-            return 0.0
-        axis = None if "," in code else component_axis(code)
-        return float("nan") if axis is None else float(axis == "Z")
-    return np.array([flag(c) for c in np.asarray(codes).reshape(-1)], np.float64)
 
 
 def metadata_columns(columns: dict) -> dict:
