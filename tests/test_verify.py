@@ -61,3 +61,99 @@ def test_lowpass_gain_is_one_on_a_preprocessed_store(nga_store, capsys):
     from seisdiff.preprocess.verify import verify_store
 
     assert verify_store(nga_store).stats["lowpass_gain_median"] == pytest.approx(1.0, abs=1e-4)
+
+
+# --- BSSA14 judges scale where the store knows magnitude and distance ---------------------------------
+NEAR = dict(magnitude=np.linspace(6.5, 7.5, 12), distance_km=np.linspace(5.0, 20.0, 12))
+FAR = dict(magnitude=np.linspace(5.0, 6.0, 12), distance_km=np.linspace(150.0, 250.0, 12))
+
+
+def _gmm_store(path, scenario, factor, n_channels=1, component=None, vertical_ratio=0.6):
+    """A store whose records' horizontal PGA is BSSA14's median (Vs30 400 m/s) × factor; lowpass = the store's
+    filter of broadband. 3 channels: H1, H2 at the PGA, Z at vertical_ratio of it."""
+    from seisdiff.dsp import lowpass
+    from seisdiff import G_MPS2
+    from seisdiff.dsp import bssa14
+
+    n, length, fs = len(scenario["magnitude"]), 4096, 100.0
+    vs30 = np.full(n, 400.0)
+    pga = np.exp(bssa14.predict(scenario["magnitude"], scenario["distance_km"], vs30, [0.0])[0][:, 0]) * G_MPS2 * factor
+    rng = np.random.default_rng(0)
+    t = np.arange(length) / fs
+    bb = rng.standard_normal((n, n_channels, length)) * np.exp(-0.5 * ((t - 20.0) / 4.0) ** 2)
+    bb *= (pga[:, None] / np.abs(bb).max(axis=2))[:, :, None]
+    if n_channels == 3:
+        bb[:, 2] *= vertical_ratio
+    columns = {"magnitude": scenario["magnitude"], "distance_km": scenario["distance_km"], "vs30_mps": vs30}
+    if component is not None:
+        columns["component"] = np.array(component, dtype=str)
+    attrs = {"channels": ["H1 (N-S)", "H2 (E-W)", "Z (up)"]} if n_channels == 3 else {}
+    w = create_store(path, sampling_rate_hz=fs, length=length, n_channels=n_channels, lowpass_hz=1.0,
+                     extra_attrs=attrs)
+    w.append(bb.astype(np.float32), lowpass(bb, fs, 1.0).astype(np.float32), [f"r{i}" for i in range(n)], columns)
+    return path
+
+
+@pytest.mark.parametrize("scenario", [NEAR, FAR], ids=["near", "far"])
+@pytest.mark.parametrize("factor, physical", [(1.0, True), (1 / 9.80665, False), (100.0, False), (9.80665, False)])
+def test_bssa14_judges_scale(tmp_path, scenario, factor, physical):
+    """The median-PGA window alone passed the near-field set in g (median PGA 0.27 m/s²) and the far-field set in
+    cm/s² (2.6 m/s²) or read as g (0.26 m/s²), and failed the genuine far-field set (0.026 m/s²)."""
+    from seisdiff.preprocess.verify import verify_store
+
+    verdict = verify_store(_gmm_store(tmp_path / "s.zarr", scenario, factor))
+    assert verdict.stats["gmm_records"] == 12
+    assert verdict.stats["gmm_median_ln_ratio"] == pytest.approx(np.log(factor), abs=0.01)
+    assert verdict.physical is physical
+    assert any("unit slip" in p for p in verdict.problems) is not physical
+    if scenario is FAR and factor == 1.0:   # the window's complaint stays, as advice
+        assert any(line.startswith("advisory (BSSA14 judges the scale): median PGA") for line in verdict.lines)
+
+
+def test_bssa14_uses_geometric_mean_of_horizontals_and_leaves_verticals_out(tmp_path):
+    from seisdiff.preprocess.verify import verify_store
+
+    three = verify_store(_gmm_store(tmp_path / "h3.zarr", NEAR, 1.0, n_channels=3, vertical_ratio=0.05))
+    assert three.stats["gmm_median_ln_ratio"] == pytest.approx(0.0, abs=0.01) and three.physical
+    # one channel: the six vertical records (at 1/9.81 of the prediction) are not compared
+    single = verify_store(_gmm_store(tmp_path / "h1.zarr", {k: np.repeat(v, 2) for k, v in NEAR.items()},
+                                     np.tile([1.0, 1 / 9.80665], 12), component=["H1", "HNZ"] * 12))
+    assert single.stats["gmm_records"] == 12 and single.stats["gmm_median_ln_ratio"] == pytest.approx(0, abs=0.01)
+
+
+def test_fewer_than_ten_records_with_magnitude_and_distance_leave_the_window_judging(tmp_path, capsys):
+    few = {k: v[:9] for k, v in FAR.items()}   # genuine far field: median PGA 0.026 m/s², below the window
+    assert main(["verify", str(_gmm_store(tmp_path / "few.zarr", few, 1.0))]) == 1
+    out = capsys.readouterr().out
+    assert "over 9 horizontal records (< 10: the median-PGA window judges)" in out and "PROBLEM: median PGA" in out
+    assert main(["verify", str(tmp_path / "few.zarr"), "--pga-range", "0.001", "30"]) == 0
+
+
+def _scaled_copy(src, dst, factor):
+    """src with broadband and lowpass × factor, columns and attributes kept."""
+    from seisdiff.io.subset import _OWN_ATTRS
+
+    s = open_store(src)
+    w = create_store(dst, sampling_rate_hz=s.sampling_rate_hz, length=s.length, n_channels=s.n_channels,
+                     lowpass_hz=s.lowpass_hz, band_hz=s.band_hz,
+                     extra_attrs={k: v for k, v in s.attrs.items() if k not in _OWN_ATTRS})
+    blk = s.read()
+    w.append(blk["broadband"] * factor, blk["lowpass"] * factor, s.record_ids,
+             {c: s.column(c) for c in s.columns if c not in ("pga_broadband", "pga_lowpass")})
+    return dst
+
+
+def test_real_records_pass_bssa14_and_their_unit_slips_fail(strongmotion_dir, tmp_path):
+    """K-NET, DMG and BHRC records (magnitude and hypocentre from their headers): genuine within ±1.15 of
+    BSSA14 (measured +0.59 over 42 horizontal records), in g or cm/s² outside."""
+    from seisdiff.preprocess.verify import verify_store
+
+    store = tmp_path / "sm.zarr"
+    run_preprocess([str(strongmotion_dir / f) for f in ("knet", "dmg", "bhrc")], store, progress=False, units="g")
+    real = verify_store(store)
+    assert real.physical and real.stats["gmm_records"] >= 30
+    assert abs(real.stats["gmm_median_ln_ratio"]) < 1.0
+    for factor in (1 / 9.80665, 100.0):
+        bad = verify_store(_scaled_copy(store, tmp_path / f"x{factor:g}.zarr", factor))
+        assert not bad.physical and bad.stats["gmm_median_ln_ratio"] == pytest.approx(
+            real.stats["gmm_median_ln_ratio"] + np.log(factor), abs=1e-3)

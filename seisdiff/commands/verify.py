@@ -1,11 +1,13 @@
-"""`seisdiff verify STORE`: ranges, PGA distribution, band-limits, NaNs; exit 0 only at physical scale."""
-HELP = "check a store's scale: ranges, PGA, lowpass band-limit, NaN; exit 0 only when physical"
+"""`seisdiff verify STORE`: ranges, PGA against BSSA14 (or a median-PGA window), band-limits, NaNs; exit 0 only at
+physical scale."""
+HELP = "check a store's scale: ranges, PGA vs BSSA14, lowpass band-limit, NaN; exit 0 only when physical"
 
 
 def add_arguments(p):
     p.add_argument("store", help="store made by `seisdiff preprocess`")
     p.add_argument("--pga-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
-                   help="plausible median PGA of the set, m/s² (default 0.05 30)")
+                   help="plausible median PGA of the set, m/s² (default 0.05 30); judges only when fewer than 10 "
+                        "records have magnitude and distance for BSSA14, else advisory")
 
 
 def run(args) -> int:

@@ -107,3 +107,12 @@ def out_of_range(magnitude, rjb_km, vs30_mps) -> np.ndarray:
     m, r, v = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, np.float64)) for a in (magnitude, rjb_km, vs30_mps)))
     return ~((m >= RANGE_MAGNITUDE[0]) & (m <= RANGE_MAGNITUDE[1]) & (r >= RANGE_RJB_KM[0]) & (r <= RANGE_RJB_KM[1])
              & (v >= RANGE_VS30_MPS[0]) & (v <= RANGE_VS30_MPS[1]))
+
+
+def rjb_km(distance_km, hypo_depth_km) -> np.ndarray:
+    """(k,) R_JB taken as the epicentral distance √(R² − depth²) of hypocentral distances (R where the depth is
+    unknown or not below R): a point source (`evaluate --gmm`, `verify`)."""
+    r = np.asarray(distance_km, np.float64)
+    d = np.asarray(hypo_depth_km, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(d) & (d < r), np.sqrt(np.maximum(r ** 2 - d ** 2, 0.0)), r)

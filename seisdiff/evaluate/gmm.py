@@ -32,6 +32,7 @@ import numpy as np
 
 from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, psa, rotd50
+from seisdiff.dsp.bssa14 import rjb_km
 from seisdiff.engine.hf_level import strong_motion_windows
 from seisdiff.engine.scaling import metadata_columns
 from seisdiff.errors import UserError
@@ -178,15 +179,6 @@ def _rotd50_pga(x1, x2, n_angles: int = 180) -> np.ndarray:
     angles = np.pi * np.arange(n_angles) / n_angles
     peaks = [np.abs(np.cos(a) * x1 + np.sin(a) * x2).max(axis=-1) for a in angles]
     return np.median(np.stack(peaks, axis=-1), axis=-1)
-
-
-def rjb_km(distance_km, hypo_depth_km) -> np.ndarray:
-    """(k,) R_JB taken as the epicentral distance √(R² − depth²) of hypocentral distances (R where the depth is
-    unknown or not below R): a point source."""
-    r = np.asarray(distance_km, np.float64)
-    d = np.asarray(hypo_depth_km, np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(d) & (d < r), np.sqrt(np.maximum(r ** 2 - d ** 2, 0.0)), r)
 
 
 def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs30_default_mps: float = VS30_DEFAULT_MPS,

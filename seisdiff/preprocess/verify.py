@@ -3,10 +3,42 @@
 It failed because records in g were shown as m/s² and "denormalized" twice (PGA 1000× too small).
 Strong-motion records have PGA from about 1e-3 g (weak, far) to about 2 g (strong, near), and a
 set of them a median PGA between about 0.005 g and 3 g: a store whose median PGA falls outside
-0.05–30 m/s² is almost surely mis-scaled (a weak-motion set may widen the range with `pga_range_mps2`).
+0.05–30 m/s² is likely mis-scaled (a weak-motion set may widen the range with `pga_range_mps2`); that window
+judges only stores that lack magnitudes and distances for BSSA14 (below), else it is advisory.
 The stored `lowpass` must be the store's low-pass filter of the stored `broadband` (invariant 4): their
 least-squares gain, median over records, within a factor MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning in g
 beside a broadband in m/s² has a gain of 0.102 and a PGA ratio of ~70, which the PGA-ratio check passes).
+
+A fixed window cannot judge scale alone: a near-field set in g passes it, a far-field set in cm/s² too, and a
+genuine far-field set may fall below it. So where the store knows `magnitude` and `distance_km` (and
+`vs30_mps`, else 760 m/s), each record's horizontal PGA is compared with the median of Boore, Stewart, Seyhan &
+Atkinson (2014) (`dsp.bssa14`, mechanism unspecified, linear and nonlinear site terms, global attenuation):
+the verdict is the median over records of ln(PGA_obs / PGA_BSSA14), which a unit slip moves by ln 9.81 = 2.28
+(g) or ln 100 = 4.6 (cm/s²), against BSSA14's ~0.6–0.7 per record.
+Distance: BSSA14 takes R_JB; stores hold hypocentral distances (headers, places), so R_JB is taken as the
+epicentral distance √(R² − depth²) where `hypo_depth_km` is known, else the stored distance, as
+`evaluate --gmm` does (`bssa14.rjb_km`): a point source, ≥ the true R_JB near a large rupture (ratios high).
+Records used: horizontal PGA — the geometric mean of the horizontal channels of a 2–3 channel store (H1,
+H2 of H1,H2,Z), the one channel of a one-channel store, whose vertical records (`component`/`channel` Z, UD,
+HNZ…) are left out (V/H of PGA varies, ~0.5–1; unknown codes count as horizontal); within BSSA14's ranges
+(M 3–8.5, R_JB ≤ 400 km, Vs30 150–1500 m/s: `bssa14.out_of_range`); hypocentres not deeper than
+MAX_HYPO_DEPTH_KM where known (BSSA14 is for shallow crustal events: an intraslab M4 192 km deep lies +1.8
+above it). With ≥ GMM_MIN_RECORDS such records a median outside ±MAX_MEDIAN_LN_RATIO is a scale problem and
+the median-PGA window only an advisory line; with fewer the window judges as before. Regional attenuation
+is not used: Japan's Δc3 moved the Japanese NGA-West2 sample below from +0.13 to +0.49.
+
+Threshold, from the bias of genuine sets: the median of n ≥ 10 records from one or a few events is
+dominated by their event terms (BSSA14's τ ≈ 0.35–0.4) and by the distance (epicentral ≥ R_JB).
+Measured (2026-12-04, --windows 1, horizontal records that qualify): strong-motion set (15 formats, metadata
+from events/stations CSVs) n = 196, median +0.30, sd 0.87; its folders with ≥ 10 such records +0.55 (bhrc),
+−0.33 (cwb), +0.46 (dmg), +0.26 (fdsn mseed), +0.36 (geonet), +0.56 (knet); its single events with ≥ 10:
+−0.66 (Hualien 2018) … +0.56 (Aomori); its records beyond 100 km +0.48 (n = 84), beyond 150 km +0.34
+(n = 34: median PGA 0.032 m/s², which the window alone failed); NGA-West2 sample (Chuetsu-oki, Iwate; HypD
+as R_JB) n = 20, median +0.13, sd 0.39. The same in g: −1.99, −2.15; in cm/s²: +4.90, +4.73.
+Half a g slip, 1.15 ≈ ln(9.81)/2, judges a set right both ways (×9.81 and ×1/9.81) while its own bias
+stays below 1.15 (≈ 3τ): every genuine set above lies within −0.66 … +0.56, ~0.5 from the threshold, and
+the same sets in g or ×9.81 lie ≥ 0.57 beyond it; at 1.5, Aomori or knet in g (+0.56 − 2.28 = −1.72)
+would fail by only 0.22.
 """
 from __future__ import annotations
 
@@ -16,13 +48,17 @@ import numpy as np
 from scipy.signal.windows import tukey
 
 from seisdiff import G_MPS2
-from seisdiff.dsp import lowpass
+from seisdiff.dsp import bssa14, lowpass
+from seisdiff.io.components import vertical_flag
 from seisdiff.io.store import open_store
 
 PHYSICAL_MEDIAN_PGA_MPS2 = (0.05, 30.0)   # plausible median PGA of a set of strong-motion records
 MAX_LOWPASS_ENERGY_ABOVE_2FC = 1e-3       # share of (tapered) low-pass energy above twice the cutoff
 MAX_LOWPASS_GAIN_FACTOR = 2.0   # stored lowpass / filter(broadband): 1 by construction; a unit slip is ×9.81, ×100…
 BLOCK_RECORDS = 4096
+GMM_MIN_RECORDS = 10          # fewer records with magnitude and distance: the median-PGA window judges
+MAX_MEDIAN_LN_RATIO = 1.15    # |median ln(PGA/BSSA14)| beyond this is a unit slip (≈ ln(9.81)/2; docstring)
+MAX_HYPO_DEPTH_KM = 40.0      # deeper hypocentres (intraslab) are left out of the BSSA14 comparison
 
 
 @dataclass
@@ -42,7 +78,7 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
         problems.append(f"units attribute is {store.attrs.get('units')!r}, expected 'm/s^2'")
     if n == 0:
         return Verdict(False, [f"{path}: empty store"], ["no records"])
-    acc = {"pga_bb": [], "pga_lp": [], "std_bb": [], "lp_hi": [], "lp_gain": [], "bad": 0, "min": np.inf,
+    acc = {"pga_bb": [], "pga_ch": [], "pga_lp": [], "std_bb": [], "lp_hi": [], "lp_gain": [], "bad": 0, "min": np.inf,
            "max": -np.inf}
     order = int(store.attrs.get("filter", {}).get("order", 4))
     freqs = np.fft.rfftfreq(store.length, 1.0 / fs)
@@ -54,7 +90,8 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
         acc["bad"] += int((~finite).sum())
         bb, lp = np.where(finite, bb, 0.0), np.where(finite, lp, 0.0)
         acc["min"], acc["max"] = min(acc["min"], bb.min()), max(acc["max"], bb.max())
-        acc["pga_bb"].append(np.abs(bb).max(axis=(1, 2)))
+        acc["pga_ch"].append(np.abs(bb).max(axis=2))
+        acc["pga_bb"].append(acc["pga_ch"][-1].max(axis=1))
         acc["pga_lp"].append(np.abs(lp).max(axis=(1, 2)))
         acc["std_bb"].append(bb.std(axis=(1, 2)))
         power = np.abs(np.fft.rfft(lp * taper, axis=-1)) ** 2
@@ -79,20 +116,21 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
         f"lowpass / (the store's {fc:g} Hz low-pass of broadband): median gain {gain:.4g}",
         f"NaN/inf samples: {acc['bad']}",
     ]
-    lo, hi = pga_range_mps2
     if acc["bad"]:
         problems.append(f"{acc['bad']} NaN/inf samples")
-    if med < lo / 100:
-        problems.append(f"median PGA {med:.3g} m/s² is ~1000× too small for accelerograms in m/s² "
-                        "(normalized or rescaled twice?)")
-    elif med < lo:
-        problems.append(f"median PGA {med:.3g} m/s² < {lo:g}: looks like values in g stored as m/s² "
-                        f"(×{G_MPS2} missing); a genuine weak-motion set: pass --pga-range")
-    elif med > 1000 * hi:
-        problems.append(f"median PGA {med:.3g} m/s² is far too large: counts or nm/s² stored as m/s²?")
-    elif med > hi:
-        problems.append(f"median PGA {med:.3g} m/s² > {hi:g}: too large — values in cm/s² (gal) or mm/s² "
-                        "stored as m/s²?")
+    ln_ratio = gmm_ln_ratios(store, np.concatenate(acc["pga_ch"]))
+    gmm_judges = ln_ratio.size >= GMM_MIN_RECORDS
+    gmm_median = float(np.median(ln_ratio)) if ln_ratio.size else float("nan")
+    lines.append(_gmm_line(ln_ratio, gmm_median))
+    window = _window_problem(med, *pga_range_mps2)
+    if gmm_judges and abs(gmm_median) > MAX_MEDIAN_LN_RATIO:
+        slip = "g stored as m/s²?" if gmm_median < 0 else "cm/s² or mm/s² stored as m/s²? m/s² read as g?"
+        problems.append(f"median PGA is e^{gmm_median:.2f} = {np.exp(gmm_median):.3g}× BSSA14's prediction for "
+                        f"their magnitudes and distances: a unit slip ({slip}) — check the reader's units / --units")
+    if window and gmm_judges:
+        lines.append(f"advisory (BSSA14 judges the scale): {window}")
+    elif window:
+        problems.append(window)
     if np.max(lp_hi) > MAX_LOWPASS_ENERGY_ABOVE_2FC:
         problems.append(f"lowpass is not band-limited: up to {lp_hi.max():.2e} of its energy lies above "
                         f"{2 * fc:g} Hz")
@@ -104,7 +142,9 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
     stats = {"records": n, "pga_median_mps2": med, "pga_min_mps2": float(pga_bb.min()),
              "pga_max_mps2": float(pga_bb.max()), "std_median_mps2": float(np.median(std_bb)),
              "pga_ratio_median": float(np.median(ratio)), "lowpass_gain_median": gain,
-             "lowpass_energy_above_2fc_max": float(lp_hi.max()), "nonfinite": acc["bad"]}
+             "lowpass_energy_above_2fc_max": float(lp_hi.max()), "nonfinite": acc["bad"],
+             "gmm_records": int(ln_ratio.size), "gmm_median_ln_ratio": gmm_median,
+             "gmm_ln_ratio_sd": float(np.std(ln_ratio)) if ln_ratio.size else float("nan")}
     return Verdict(not problems, lines, problems, stats)
 
 
@@ -114,3 +154,70 @@ def _lowpass_gain(lp, lp_of_bb) -> np.ndarray:
     power = np.sum(lp_of_bb ** 2, axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(power > 0, np.sum(lp * lp_of_bb, axis=(1, 2)) / power, np.nan)
+
+
+def _window_problem(med: float, lo: float, hi: float) -> str | None:
+    """What is wrong with a median PGA (m/s²) outside the plausible window [lo, hi], or None."""
+    if med < lo / 100:
+        return (f"median PGA {med:.3g} m/s² is ~1000× too small for accelerograms in m/s² "
+                "(normalized or rescaled twice?)")
+    if med < lo:
+        return (f"median PGA {med:.3g} m/s² < {lo:g}: looks like values in g stored as m/s² "
+                f"(×{G_MPS2} missing); a genuine weak-motion set: pass --pga-range")
+    if med > 1000 * hi:
+        return f"median PGA {med:.3g} m/s² is far too large: counts or nm/s² stored as m/s²?"
+    if med > hi:
+        return (f"median PGA {med:.3g} m/s² > {hi:g}: too large — values in cm/s² (gal) or mm/s² "
+                "stored as m/s²?")
+    return None
+
+
+def gmm_ln_ratios(store, pga_channels_mps2: np.ndarray) -> np.ndarray:
+    """ln(PGA_obs / PGA_BSSA14) of the store's records that qualify (module docstring), from their per-channel
+    broadband PGA (N, C) m/s²; empty when the store lacks magnitude or distance_km."""
+    magnitude, distance_km = _numeric(store, "magnitude"), _numeric(store, "distance_km")
+    if not (np.isfinite(magnitude) & np.isfinite(distance_km)).any():
+        return np.array([])
+    pga_mps2, horizontal = _horizontal_pga(store, pga_channels_mps2)
+    vs30_mps = _numeric(store, "vs30_mps")
+    vs30_mps = np.where(np.isfinite(vs30_mps), vs30_mps, bssa14.VS30_REF_MPS)
+    depth_km = _numeric(store, "hypo_depth_km")
+    rjb_km = bssa14.rjb_km(distance_km, depth_km)
+    use = (horizontal & (pga_mps2 > 0) & np.isfinite(pga_mps2) & ~(depth_km > MAX_HYPO_DEPTH_KM)
+           & np.isfinite(magnitude) & np.isfinite(rjb_km) & ~bssa14.out_of_range(magnitude, rjb_km, vs30_mps))
+    ln_pga_g = bssa14.predict(magnitude[use], rjb_km[use], vs30_mps[use], [0.0])[0][:, 0]
+    return np.log(pga_mps2[use] / G_MPS2) - ln_pga_g
+
+
+def _numeric(store, name: str) -> np.ndarray:
+    """The store's column `name` as float64 (N,); all NaN when absent or not numeric."""
+    values = store.column(name) if name in store.columns else None
+    if values is None or values.dtype.kind not in "fiu":
+        return np.full(len(store), np.nan)
+    return values.astype(np.float64)
+
+
+def _horizontal_pga(store, pga_channels_mps2):
+    """(PGA (N,) m/s², usable (N,) bool): a 2–3 channel store's geometric mean over its horizontal channels
+    (named in attrs `channels`; unnamed: all but the third, Z in seisdiff's H1, H2, Z); a one-channel store's
+    channel, usable unless the record's `component` (or `channel`) code is vertical."""
+    n, n_channels = pga_channels_mps2.shape
+    if n_channels == 1:
+        name = "component" if "component" in store.columns else "channel" if "channel" in store.columns else None
+        vertical = vertical_flag(store.column(name)) == 1 if name else np.zeros(n, bool)
+        return pga_channels_mps2[:, 0], ~vertical
+    names = [str(c).split()[0] if str(c).split() else "" for c in store.attrs.get("channels", [])]
+    horizontal = (vertical_flag(names) != 1) if len(names) == n_channels else np.arange(n_channels) != 2
+    with np.errstate(divide="ignore"):
+        pga = np.exp(np.log(pga_channels_mps2[:, horizontal]).mean(axis=1))
+    return pga, np.full(n, horizontal.any())
+
+
+def _gmm_line(ln_ratio, median) -> str:
+    if not ln_ratio.size:
+        return ("BSSA14: no horizontal records with a magnitude and a distance within its ranges (crustal "
+                "hypocentres): the median-PGA window judges")
+    judge = "" if ln_ratio.size >= GMM_MIN_RECORDS else f" (< {GMM_MIN_RECORDS}: the median-PGA window judges)"
+    return (f"BSSA14 (R_JB: epicentral distance): median ln(PGA / prediction) {median:+.2f} (×{np.exp(median):.3g}), "
+            f"sd {np.std(ln_ratio):.2f} over {ln_ratio.size} horizontal records{judge}; "
+            f"a unit slip beyond ±{MAX_MEDIAN_LN_RATIO:g}")
