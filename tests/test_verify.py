@@ -68,7 +68,7 @@ NEAR = dict(magnitude=np.linspace(6.5, 7.5, 12), distance_km=np.linspace(5.0, 20
 FAR = dict(magnitude=np.linspace(5.0, 6.0, 12), distance_km=np.linspace(150.0, 250.0, 12))
 
 
-def _gmm_store(path, scenario, factor, n_channels=1, component=None, vertical_ratio=0.6):
+def _gmm_store(path, scenario, factor, n_channels=1, component=None, vertical_ratio=0.6, ids=None):
     """A store whose records' horizontal PGA is BSSA14's median (Vs30 400 m/s) × factor; lowpass = the store's
     filter of broadband. 3 channels: H1, H2 at the PGA, Z at vertical_ratio of it."""
     from seisdiff.dsp import lowpass
@@ -90,7 +90,8 @@ def _gmm_store(path, scenario, factor, n_channels=1, component=None, vertical_ra
     attrs = {"channels": ["H1 (N-S)", "H2 (E-W)", "Z (up)"]} if n_channels == 3 else {}
     w = create_store(path, sampling_rate_hz=fs, length=length, n_channels=n_channels, lowpass_hz=1.0,
                      extra_attrs=attrs)
-    w.append(bb.astype(np.float32), lowpass(bb, fs, 1.0).astype(np.float32), [f"r{i}" for i in range(n)], columns)
+    ids = [f"r{i}" for i in range(n)] if ids is None else ids
+    w.append(bb.astype(np.float32), lowpass(bb, fs, 1.0).astype(np.float32), ids, columns)
     return path
 
 
@@ -121,11 +122,23 @@ def test_bssa14_uses_geometric_mean_of_horizontals_and_leaves_verticals_out(tmp_
     assert single.stats["gmm_records"] == 12 and single.stats["gmm_median_ln_ratio"] == pytest.approx(0, abs=0.01)
 
 
+def test_bssa14_takes_each_recordings_strongest_window(tmp_path):
+    """`preprocess --windows N`: windows after the first hold coda (here at 1/20 of the PGA); compared one by one
+    they took the median ln ratio to −3.0 and a genuine store to 'g stored as m/s²'."""
+    from seisdiff.preprocess.verify import verify_store
+
+    two = {k: np.repeat(v, 3) for k, v in NEAR.items()}
+    ids = [f"rec{i}_w{w}" for i in range(12) for w in range(3)]
+    verdict = verify_store(_gmm_store(tmp_path / "w.zarr", two, np.tile([1.0, 0.05, 0.05], 12), ids=ids))
+    assert verdict.stats["gmm_records"] == 12 and verdict.physical
+    assert verdict.stats["gmm_median_ln_ratio"] == pytest.approx(0.0, abs=0.01)
+
+
 def test_fewer_than_ten_records_with_magnitude_and_distance_leave_the_window_judging(tmp_path, capsys):
     few = {k: v[:9] for k, v in FAR.items()}   # genuine far field: median PGA 0.026 m/s², below the window
     assert main(["verify", str(_gmm_store(tmp_path / "few.zarr", few, 1.0))]) == 1
     out = capsys.readouterr().out
-    assert "over 9 horizontal records (< 10: the median-PGA window judges)" in out and "PROBLEM: median PGA" in out
+    assert "over 9 horizontal recordings (< 10: the median-PGA window judges)" in out and "PROBLEM: median PGA" in out
     assert main(["verify", str(tmp_path / "few.zarr"), "--pga-range", "0.001", "30"]) == 0
 
 

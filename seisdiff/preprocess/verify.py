@@ -21,7 +21,9 @@ epicentral distance √(R² − depth²) where `hypo_depth_km` is known, else th
 Records used: horizontal PGA — the geometric mean of the horizontal channels of a 2–3 channel store (H1,
 H2 of H1,H2,Z), the one channel of a one-channel store, whose vertical records (`component`/`channel` Z, UD,
 HNZ…) are left out (V/H of PGA varies, ~0.5–1; unknown codes count as horizontal); within BSSA14's ranges
-(M 3–8.5, R_JB ≤ 400 km, Vs30 150–1500 m/s: `bssa14.out_of_range`); hypocentres not deeper than
+(M 3–8.5, R_JB ≤ 400 km, Vs30 150–1500 m/s: `bssa14.out_of_range`); one value per recording, the strongest
+of its windows `_w0`, `_w1`… (later windows of `--windows N` hold coda: compared one by one they took
+K-NET+DMG+BHRC from +0.59 to +0.35 at --windows 4); hypocentres not deeper than
 MAX_HYPO_DEPTH_KM where known (BSSA14 is for shallow crustal events: an intraslab M4 192 km deep lies +1.8
 above it). With ≥ GMM_MIN_RECORDS such records a median outside ±MAX_MEDIAN_LN_RATIO is a scale problem and
 the median-PGA window only an advisory line; with fewer the window judges as before. Regional attenuation
@@ -42,6 +44,7 @@ would fail by only 0.22.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +62,7 @@ BLOCK_RECORDS = 4096
 GMM_MIN_RECORDS = 10          # fewer records with magnitude and distance: the median-PGA window judges
 MAX_MEDIAN_LN_RATIO = 1.15    # |median ln(PGA/BSSA14)| beyond this is a unit slip (≈ ln(9.81)/2; docstring)
 MAX_HYPO_DEPTH_KM = 40.0      # deeper hypocentres (intraslab) are left out of the BSSA14 comparison
+WINDOW_SUFFIX = re.compile(r"_w\d+$")   # preprocess's record ids: <recording>_w<k>, k = 0 the strong motion
 
 
 @dataclass
@@ -186,7 +190,16 @@ def gmm_ln_ratios(store, pga_channels_mps2: np.ndarray) -> np.ndarray:
     use = (horizontal & (pga_mps2 > 0) & np.isfinite(pga_mps2) & ~(depth_km > MAX_HYPO_DEPTH_KM)
            & np.isfinite(magnitude) & np.isfinite(rjb_km) & ~bssa14.out_of_range(magnitude, rjb_km, vs30_mps))
     ln_pga_g = bssa14.predict(magnitude[use], rjb_km[use], vs30_mps[use], [0.0])[0][:, 0]
-    return np.log(pga_mps2[use] / G_MPS2) - ln_pga_g
+    return _strongest_window(np.log(pga_mps2[use] / G_MPS2) - ln_pga_g, store.record_ids[use])
+
+
+def _strongest_window(ln_ratio, record_ids) -> np.ndarray:
+    """One value per recording: the largest over its windows `<id>_w0`, `<id>_w1`, … (`preprocess --windows`:
+    later windows hold coda, whose PGA is not the recording's)."""
+    recordings, index = np.unique([WINDOW_SUFFIX.sub("", str(i)) for i in record_ids], return_inverse=True)
+    out = np.full(len(recordings), -np.inf)
+    np.maximum.at(out, index, ln_ratio)
+    return out
 
 
 def _numeric(store, name: str) -> np.ndarray:
@@ -215,9 +228,9 @@ def _horizontal_pga(store, pga_channels_mps2):
 
 def _gmm_line(ln_ratio, median) -> str:
     if not ln_ratio.size:
-        return ("BSSA14: no horizontal records with a magnitude and a distance within its ranges (crustal "
+        return ("BSSA14: no horizontal recordings with a magnitude and a distance within its ranges (crustal "
                 "hypocentres): the median-PGA window judges")
     judge = "" if ln_ratio.size >= GMM_MIN_RECORDS else f" (< {GMM_MIN_RECORDS}: the median-PGA window judges)"
     return (f"BSSA14 (R_JB: epicentral distance): median ln(PGA / prediction) {median:+.2f} (×{np.exp(median):.3g}), "
-            f"sd {np.std(ln_ratio):.2f} over {ln_ratio.size} horizontal records{judge}; "
+            f"sd {np.std(ln_ratio):.2f} over {ln_ratio.size} horizontal recordings{judge}; "
             f"a unit slip beyond ±{MAX_MEDIAN_LN_RATIO:g}")
