@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS, SAMPLERS
-from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES
+from seisdiff.engine.scaling import DEFAULT_METADATA, METADATA_FEATURES, REFERENCES
 from seisdiff.errors import UserError
+from seisdiff.kernels.reference import TARGETS
 from seisdiff.io.atomic import write_text_atomic
 
 
@@ -118,6 +120,9 @@ def upgrade_saved(d: dict) -> dict:
 def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
     """TrainConfig from a nested dict (TOML or saved JSON); unknown keys are a UserError."""
     d = dict(d)
+    for table in ("model", "data"):
+        if not isinstance(d.get(table, {}), dict):
+            raise UserError(f"{source}: {table} {d[table]!r} is not a table; write its settings under [{table}]")
     size = d.get("model_size", "small")
     if size not in MODEL_SIZES:
         raise UserError(f"{source}: model_size {size!r} is unknown; use one of {sorted(MODEL_SIZES)}")
@@ -132,6 +137,86 @@ def config_from_dict(d: dict, source: str = "config") -> TrainConfig:
     if cfg.eval_sampler not in SAMPLERS:
         raise UserError(f"{source}: eval_sampler {cfg.eval_sampler!r} is unknown; use one of {list(SAMPLERS)}")
     return cfg
+
+
+# (setting, test, what a valid value is), checked after the types; settings of [data] / [model] as data.x / model.x
+_RANGES = (
+    ("epochs", lambda v: v >= 1, "at least 1"), ("batch_size", lambda v: v >= 1, "at least 1"),
+    ("grad_accum", lambda v: v >= 1, "at least 1"), ("lr", lambda v: 0 < v < math.inf, "a number > 0"),
+    ("min_lr_ratio", lambda v: 0 <= v <= 1, "in [0, 1]"), ("warmup_steps", lambda v: v >= 0, "0 or more"),
+    ("weight_decay", lambda v: 0 <= v < math.inf, "0 or more"), ("beta1", lambda v: 0 <= v < 1, "in [0, 1)"),
+    ("beta2", lambda v: 0 <= v < 1, "in [0, 1)"), ("grad_clip", lambda v: 0 < v <= math.inf, "a number > 0"),
+    ("ema_decay", lambda v: 0 <= v <= 1, "in [0, 1]"), ("min_snr_gamma", lambda v: v > 0, "a number > 0"),
+    ("eval_every", lambda v: v >= 1, "at least 1"), ("diagnostics_every", lambda v: v >= 1, "at least 1"),
+    ("checkpoint_every", lambda v: v >= 1, "at least 1"), ("n_eval_records", lambda v: v >= 0, "0 or more"),
+    ("eval_steps", lambda v: v >= 1, "at least 1"), ("max_minutes", lambda v: v is None or v > 0, "a number > 0"),
+    ("lr_decay_epochs", lambda v: v is None or v >= 1, "at least 1"),
+    ("target", lambda v: v in TARGETS, f"one of {list(TARGETS)}"),
+    ("scale_reference", lambda v: v in REFERENCES, f"one of {list(REFERENCES)}"),
+    ("logsnr_min", lambda v: math.isfinite(v), "a finite number"),
+    ("logsnr_max", lambda v: math.isfinite(v), "a finite number"),
+    ("data.window", lambda v: v is None or v >= 1, "at least 1 sample"),
+    ("data.val_fraction", lambda v: 0 <= v < 1, "in [0, 1)"),
+    ("data.metadata_dropout", lambda v: 0 <= v <= 1, "in [0, 1]"),
+    ("data.crop_overhang", lambda v: 0 <= v <= 1, "in [0, 1] (a fraction of the window)"),
+    ("data.block_records", lambda v: v >= 1, "at least 1"), ("data.max_memory_gb", lambda v: v > 0, "a number > 0"),
+    ("model.channels", lambda v: len(v) >= 1 and min(v) >= 1, "one or more counts ≥ 1"),
+    ("model.down_factors", lambda v: all(f >= 1 for f in v), "factors ≥ 1"),
+    ("model.blocks_per_level", lambda v: v >= 1, "at least 1"),
+    ("model.kernel_size", lambda v: v >= 1 and v % 2, "an odd width ≥ 1 (an even one shifts the record)"),
+    ("model.groups", lambda v: v >= 1, "at least 1"), ("model.heads", lambda v: v >= 1, "at least 1"),
+    ("model.emb_dim", lambda v: v >= 2 and v % 2 == 0, "an even number ≥ 2 (sin and cos halves)"),
+    ("model.n_channels", lambda v: v >= 1, "at least 1"), ("model.n_scalars", lambda v: v >= 1, "at least 1"),
+)
+
+
+def _check_ranges(cfg: TrainConfig, source: str) -> None:
+    """UserError naming the first setting outside its range, or a network the settings cannot build."""
+    for key, ok, valid in _RANGES:
+        table, _, name = key.rpartition(".")
+        value = getattr(getattr(cfg, table) if table else cfg, name)
+        if not ok(value):
+            raise UserError(f"{source}: {key} = {value!r} is out of range; give {valid}")
+    if cfg.logsnr_min >= cfg.logsnr_max:
+        raise UserError(f"{source}: logsnr_min {cfg.logsnr_min} ≥ logsnr_max {cfg.logsnr_max}; give logsnr_min < "
+                        "logsnr_max")
+    m = cfg.model
+    if len(m.down_factors) != len(m.channels) - 1:
+        raise UserError(f"{source}: model.down_factors {list(m.down_factors)} needs len(model.channels) - 1 = "
+                        f"{len(m.channels) - 1} entries")
+    if any(c % m.groups for c in m.channels):
+        raise UserError(f"{source}: model.groups {m.groups} does not divide every one of model.channels "
+                        f"{list(m.channels)}; choose a common divisor")
+    if m.attention and m.channels[-1] % m.heads:
+        raise UserError(f"{source}: model.heads {m.heads} does not divide the last of model.channels "
+                        f"({m.channels[-1]}); choose a divisor")
+
+
+def _check_types(obj, source: str, prefix: str = "") -> None:
+    """UserError naming the first field of dataclass `obj` whose value is not of its annotated type."""
+    for f in dataclasses.fields(obj):
+        value, kind = getattr(obj, f.name), str(f.type)
+        if kind in ("ModelConfig", "DataConfig") or _has_type(value, kind):
+            continue
+        raise UserError(f"{source}: {prefix}{f.name} = {value!r} is not {_TYPE_WORDS.get(kind, kind)}; "
+                        "give a value of that type")
+
+
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a string",
+               "int | None": "a whole number", "float | None": "a number", "str | None": "a string",
+               "tuple[int, ...]": "a list of whole numbers", "tuple[str, ...]": "a list of strings"}
+
+
+def _has_type(value, kind: str) -> bool:
+    if kind.endswith(" | None"):
+        return value is None or _has_type(value, kind[:-len(" | None")])
+    if kind.startswith("tuple[") and kind.endswith(", ...]"):
+        return isinstance(value, tuple) and all(_has_type(v, kind[6:-6]) for v in value)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    return isinstance(value, {"bool": bool, "str": str}[kind])
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> TrainConfig:
@@ -158,7 +243,19 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
             continue
         table, _, name = key.rpartition(".")
         (d.setdefault(table, {}) if table else d)[name] = value
-    return config_from_dict(d, str(path) if path else "config")
+    source = str(path) if path else "config"
+    cfg = config_from_dict(d, source)
+    check_settings(cfg, source)
+    return cfg
+
+
+def check_settings(cfg: TrainConfig, source: str) -> None:
+    """UserError naming the first setting of a wrong type or out of range. For the configurations a user
+    gives (load_config); a checkpoint's own, read by config_from_dict, was good enough to train it."""
+    _check_types(cfg.model, source, "model.")
+    _check_types(cfg.data, source, "data.")
+    _check_types(cfg, source)
+    _check_ranges(cfg, source)
 
 
 def _build(cls, values: dict, source: str):
