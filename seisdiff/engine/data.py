@@ -53,11 +53,24 @@ class RecordPool:
         meta = metadata_columns({k: store.column(k)[indices] for k in store.columns
                                  if k in METADATA_FEATURES or k == "component"})
         shape = (0, store.n_channels, store.length)
-        return cls(np.concatenate(bbs) if bbs else np.zeros(shape, np.float32),
+        pool = cls(np.concatenate(bbs) if bbs else np.zeros(shape, np.float32),
                    np.concatenate(lps) if lps else np.zeros(shape, np.float32), meta)
+        _refuse_non_finite(store, indices, pool)
+        return pool
 
     def __len__(self) -> int:
         return len(self.broadband_mps2)
+
+
+def _refuse_non_finite(store, indices: np.ndarray, pool: RecordPool) -> None:
+    """UserError naming the records of `pool` (store records `indices`) with NaN or infinite samples: one
+    such sample turns every weight of a model trained on it into NaN."""
+    bad = ~(np.isfinite(pool.broadband_mps2).all(axis=(1, 2)) & np.isfinite(pool.lowpass_mps2).all(axis=(1, 2)))
+    if bad.any():
+        ids = store.record_ids[indices[bad]]
+        raise UserError(f"{store.path}: {int(bad.sum())} record(s) with NaN or infinite samples (e.g. "
+                        f"{', '.join(map(str, ids[:3]))}); `seisdiff verify` lists the store's problems: "
+                        "preprocess the records again, or leave them out")
 
 
 class BatchLoader:

@@ -102,6 +102,10 @@ def train_step(model, micro_batches, optimizer, scheduler, cfg: TrainConfig, sch
             (terms.loss / len(micro_batches)).backward()
         total += float(terms.loss.detach()) / len(micro_batches)
     grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
+    if not math.isfinite(grad_norm):  # the same on every rank (the gradients are all-reduced): all stop here
+        raise UserError(f"step {step}: the gradient is {grad_norm} (loss {total:.4g}); stopped before the "
+                        "weights were changed (last.pt holds the last good epoch): lower lr, or check the store "
+                        "with `seisdiff verify`")
     optimizer.step()
     scheduler.step()
     return total, terms, grad_norm
