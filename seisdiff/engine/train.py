@@ -229,6 +229,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         hf_level.fit(store, train_idx, log=log if rt.is_main else (lambda *a: None))
     loader = BatchLoader(store, train_idx, scaler, cfg.data, cfg.batch_size, cfg.seed, rt.rank, rt.world_size,
                          cfg.grad_accum)
+    _refuse_empty_epochs(loader, state["epoch"] if state else 0, cfg.epochs)
     steps_per_epoch = loader.steps_per_epoch()
     schedule = CosineSchedule(cfg.logsnr_min, cfg.logsnr_max)
 
@@ -331,6 +332,16 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     if rt.owns_group:
         dist.destroy_process_group()
     return summary
+
+
+def _refuse_empty_epochs(loader: BatchLoader, first: int, epochs: int) -> None:
+    """UserError when an epoch to train yields no step: a streamed training set whose pools (whole blocks,
+    less their validation records) each hold less than a batch."""
+    empty = [e + 1 for e in range(first, epochs) if loader.steps_in_epoch(e) == 0]
+    if empty:
+        raise UserError(f"{loader.store.path}: epoch {empty[0]} holds no full batch of {loader.batch_size} training "
+                        f"records per pool (data.block_records {loader.cfg.block_records}, data.max_memory_gb "
+                        f"{loader.cfg.max_memory_gb:g}); raise data.max_memory_gb or lower --batch-size")
 
 
 def _mean_over_ranks(value: float, rt: Runtime) -> float:
