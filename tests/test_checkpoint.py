@@ -75,6 +75,27 @@ def test_corrupt_truncated_and_foreign_files_are_clear_errors(tmp_path):
         load_checkpoint(pickled)
 
 
+def test_a_distillation_state_and_a_model_are_not_taken_for_each_other(tmp_path, capsys):
+    """`distill`'s OUT/last.pt (a state: no config, scaling, EMA) given where a model is wanted used to be a
+    KeyError traceback ('config') in sample, train --resume, distill --teacher and init_from."""
+    from seisdiff.cli import main
+    model = UNet1d(TINY)
+    (tmp_path / "d").mkdir()
+    state = save_checkpoint(tmp_path / "d" / "last.pt", {
+        "round": 4, "step": 25, "model": model.state_dict(), "optimizer": {}, "scheduler": {},
+        "distill_config": {"teacher": "t.pt", "data": "s.zarr", "out": str(tmp_path / "d")}})
+    with pytest.raises(UserError, match="state of a distillation") as err:
+        load_checkpoint(state)
+    assert str(state) in str(err.value) and "distilled.pt" in str(err.value)
+    assert load_checkpoint(state, kind="distill state")["round"] == 4
+    trained = save_checkpoint(tmp_path / "last.pt", _payload(TrainConfig(model=TINY)))
+    with pytest.raises(UserError, match="trained model's checkpoint"):
+        load_checkpoint(trained, kind="distill state")
+    assert main(["sample", "--checkpoint", str(state), "--cond", str(tmp_path / "none.zarr"),
+                 "--out", str(tmp_path / "o.zarr")]) == 2
+    assert "state of a distillation" in capsys.readouterr().err
+
+
 def test_mismatched_config_and_shapes_are_clear_errors(tmp_path):
     path = save_checkpoint(tmp_path / "last.pt", _payload(TrainConfig(model=TINY)))
     ckpt = load_checkpoint(path)

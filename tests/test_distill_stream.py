@@ -109,7 +109,7 @@ def test_a_resumed_streamed_distillation_continues_on_the_same_batches(streamed,
         whole = distill(DistillConfig(**common, out=str(tmp_path / "whole")), log=lambda *a: None)
         with pytest.raises(Killed):
             distill(DistillConfig(**common, out=str(tmp_path / "cut")), log=kill_at)
-        assert load_checkpoint(tmp_path / "cut" / "last.pt")["step"] == cut - 1
+        assert load_checkpoint(tmp_path / "cut" / "last.pt", kind="distill state")["step"] == cut - 1
         logged = []
         resumed = distill(DistillConfig(**common, out=str(tmp_path / "cut")), log=logged.append)
     assert f"distill: resuming round 2 at step {cut - 1}" in logged
@@ -145,7 +145,7 @@ def test_the_time_budget_is_a_resumable_stop_with_exit_0(streamed, tmp_path, cap
         said = capsys.readouterr().out.strip().splitlines()
         assert said[-1] == ("distill: time budget of 1e-09 min reached in round 4 at step 1 of 3; "
                             "re-run the same command to continue")
-        assert load_checkpoint(tmp_path / "d" / "last.pt")["step"] == 1
+        assert load_checkpoint(tmp_path / "d" / "last.pt", kind="distill state")["step"] == 1
         assert not (tmp_path / "d" / "round_4.pt").exists() and not (tmp_path / "d" / "distilled.pt").exists()
         assert main(args + ["--max-minutes", "1e-9"]) == 0           # one step further each time
         assert capsys.readouterr().out.strip().splitlines()[-1].endswith("in round 4 at step 2 of 3; "

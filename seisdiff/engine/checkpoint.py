@@ -40,8 +40,14 @@ def save_checkpoint(path: str | Path, payload: dict) -> Path:
     return path
 
 
-def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
-    """The checkpoint dict at path (weights_only=True); UserError when missing, corrupt or foreign."""
+# what each kind of file `load_checkpoint` is asked for holds: a model (`train`'s checkpoints, `distill`'s
+# round_<n>.pt and distilled.pt) or the state of a distillation in progress (`distill`'s OUT/last.pt)
+KINDS = {"model": ("config", "scaling", "ema"), "distill state": ("distill_config", "round", "model")}
+
+
+def load_checkpoint(path: str | Path, map_location="cpu", kind: str = "model") -> dict:
+    """The checkpoint dict at path (weights_only=True) of `kind` (KINDS); UserError when missing, corrupt,
+    foreign or of the other kind (`distill`'s last.pt, named as `train`'s is, is not a model)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: checkpoint not found; check the path (a training run writes last.pt and best.pt)")
@@ -53,7 +59,24 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
                         "use another checkpoint (best.pt, epoch_*.pt) or retrain") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise UserError(f"{path}: not a seisdiff checkpoint; pass a file written by `seisdiff train`")
+    check_version(ckpt.get("version"), VERSION, f"{path}: checkpoint version", "use a checkpoint written by "
+                  "`seisdiff train`")                    # a newer file: that message, before what it holds
+    _check_kind(ckpt, path, kind)
     return migrate(ckpt, path)
+
+
+def _check_kind(ckpt: dict, path, kind: str) -> None:
+    if all(key in ckpt for key in KINDS[kind]):
+        return
+    if kind == "model" and "distill_config" in ckpt:
+        raise UserError(f"{path}: the state of a distillation (`seisdiff distill`'s last.pt), not a model; use "
+                        "its folder's distilled.pt or round_<n>.pt (re-run an unfinished distill to write them)")
+    if kind == "distill state" and all(key in ckpt for key in KINDS["model"]):
+        raise UserError(f"{path}: a trained model's checkpoint, not a distillation's state; give `seisdiff "
+                        "distill` an --out folder of its own (not a training run's)")
+    missing = [key for key in KINDS[kind] if key not in ckpt]
+    raise UserError(f"{path}: a seisdiff checkpoint without {missing}, so not a {kind}; pass a file written "
+                    f"by `seisdiff {'distill' if kind == 'distill state' else 'train'}`")
 
 
 def migrate(ckpt: dict, path="checkpoint") -> dict:

@@ -132,7 +132,7 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
         load_state(net, state, cfg.teacher, "weights")
         return net
 
-    state = load_checkpoint(out / "last.pt") if (out / "last.pt").is_file() else None
+    state = load_checkpoint(out / "last.pt", kind="distill state") if (out / "last.pt").is_file() else None
     if state is not None and state["distill_config"] != _resume_view(cfg):
         raise UserError(f"{out / 'last.pt'}: a distillation with other settings ({state['distill_config']}); "
                         "use the same options or another --out")
