@@ -97,6 +97,22 @@ def test_an_interrupted_distillation_resumes_to_the_same_weights(teacher, tmp_pa
         distill(DistillConfig(**{**common, "steps_per_round": 7}, out=str(tmp_path / "cut")), log=lambda *a: None)
 
 
+def test_a_resumed_distillation_logs_each_step_once(teacher, tmp_path):
+    """A run killed after writing a row of distill.jsonl and before saving last.pt (or mid-row) used to leave
+    that row, and the resumed run wrote it again: two rows for one step, and a torn line."""
+    _, store, best = teacher
+    cfg = dict(teacher=str(best), data=str(store.path), teacher_steps=4, final_steps=2, steps_per_round=3,
+               batch_size=4, log_every=1, out=str(tmp_path / "d"))
+    assert distill(DistillConfig(**cfg, max_minutes=1e-9), log=lambda *a: None) is None     # last.pt at step 1
+    log = tmp_path / "d" / "distill.jsonl"
+    with open(log, "a") as fh:                   # as the killed run left it: step 2 logged, not saved; a torn row
+        fh.write(json.dumps({"round": 2, "step": 2, "loss": 1.0, "lr": 0.0, "seconds": 0.0}) + '\n{"round": 2, "st')
+    distill(DistillConfig(**cfg), log=lambda *a: None)
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["round"], r["step"]) for r in rows] == [(2, 1), (2, 2), (2, 3)]
+    assert rows[1]["loss"] != 1.0                                                     # the replayed step's own
+
+
 def test_a_distilled_checkpoint_samples_with_its_own_sampler(teacher, tmp_path, capsys):
     root, store, best = teacher
     out = distill(DistillConfig(teacher=str(best), data=str(store.path), out=str(tmp_path / "d"), teacher_steps=4,

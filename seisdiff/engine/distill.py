@@ -40,6 +40,7 @@ from seisdiff.engine.samplers import ddim_step
 from seisdiff.engine.scaling import Scaler
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
+from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import open_store
 
 
@@ -136,6 +137,7 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
     if state is not None and state["distill_config"] != _resume_view(cfg):
         raise UserError(f"{out / 'last.pt'}: a distillation with other settings ({state['distill_config']}); "
                         "use the same options or another --out")
+    _tidy_log(out, state)
     t0, budget_s = time.perf_counter(), (cfg.max_minutes or math.inf) * 60
     for k, n in enumerate(plan):
         done = out / f"round_{n}.pt"
@@ -210,6 +212,29 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
     save_checkpoint(final, load_checkpoint(out / f"round_{plan[-1]}.pt"))
     log(f"distill: {final} samples with {plan[-1]} DDIM steps")
     return final
+
+
+def _tidy_log(out: Path, state: dict | None) -> None:
+    """distill.jsonl as the saved state left it: a run killed after a row's write and before last.pt's
+    (or mid-row) left rows its resumption writes again. Kept: rows of finished rounds (round_<n>.pt) and of
+    the saved round up to its saved step."""
+    log = out / "distill.jsonl"
+    if not log.is_file():
+        return
+    lines = log.read_text().splitlines()
+    kept = [line for line in lines if _row_saved(line, out, state)]
+    if kept != lines:
+        write_text_atomic(log, "".join(line + "\n" for line in kept))
+
+
+def _row_saved(line: str, out: Path, state: dict | None) -> bool:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return False                                          # torn by a kill mid-write
+    if (out / f"round_{row.get('round')}.pt").is_file():
+        return True
+    return state is not None and row.get("round") == state["round"] and row.get("step", math.inf) <= state["step"]
 
 
 def locate(loader: BatchLoader, k: int, step: int) -> tuple[int, int]:
