@@ -1,6 +1,7 @@
 """--resume continues the same run on the same data: another split (seed, data.val_fraction), other
 conditioning fields or a store of another layout are refused in one line naming the setting, its saved
 and its new value; a moved store is fine; another batching is a warning."""
+import json
 import shutil
 
 import numpy as np
@@ -120,3 +121,19 @@ def test_another_world_size_is_a_warning_unless_grad_accum_keeps_the_micro_batch
     assert main(["train", "--data", str(run / "s.zarr"), "--checkpoint-dir", str(tmp_path / "ckpt2"), "--resume",
                  "--config", str(tmp_path / "accum2.toml"), "--epochs", "2", "--device", "cpu"]) == 0
     assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("WARNING")]
+
+
+def test_a_learning_rate_given_to_resume_is_the_one_used(run, tmp_path, capsys):
+    """--lr with --resume used to be ignored: the saved optimizer and scheduler states kept the old peak lr
+    (2e-3) while config.json recorded the new one."""
+    from seisdiff.engine.train import lr_factor
+    rc, ckpt = _resume(run, tmp_path, "--lr", "1e-5")
+    out = capsys.readouterr().out
+    rows = [json.loads(line) for line in (ckpt / "metrics.jsonl").read_text().splitlines()]
+    last = [r for r in rows if r["kind"] == "epoch"][-1]
+    total = 2 * (last["step"] - rows[0]["step"])                     # 2 epochs of equal length
+    assert last["epoch"] == 2
+    assert last["lr"] == pytest.approx(1e-5 * lr_factor(last["step"], warmup=2, total=total, min_ratio=0.05), rel=1e-9)
+    state = load_checkpoint(ckpt / "last.pt")
+    assert state["scheduler"]["base_lrs"] == [1e-5] and state["optimizer"]["param_groups"][0]["initial_lr"] == 1e-5
+    assert rc == 0 and "lr 0.002 -> 1e-05" in out

@@ -251,6 +251,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
         load_state(ema, state["ema"], last, "EMA weights")
         load_state(optimizer, state["optimizer"], last, "optimizer state")
         load_state(scheduler, state["scheduler"], last, "scheduler state")
+        _apply_optimizer_settings(optimizer, scheduler, cfg, last, log)
         set_rng_state(state["rng"])
         epoch0, step, best = state["epoch"], state["step"], state["best_val_loss"]
         log(f"resuming {last} at epoch {epoch0}, step {step}")
@@ -332,6 +333,23 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     if rt.owns_group:
         dist.destroy_process_group()
     return summary
+
+
+def _apply_optimizer_settings(optimizer, scheduler, cfg: TrainConfig, path, log) -> None:
+    """The optimizer settings of cfg over those of a resumed state (its param groups and the scheduler's
+    base_lrs would otherwise keep the saved lr, betas and weight decay: a --lr given to --resume was ignored);
+    the lr of the current step recomputed exactly as LambdaLR does, so an unchanged resume stays bitwise."""
+    saved = optimizer.param_groups[0]
+    now = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2), "weight_decay": cfg.weight_decay}
+    was = {"lr": scheduler.base_lrs[0], "betas": tuple(saved["betas"]), "weight_decay": saved["weight_decay"]}
+    changed = [f"{k} {was[k]!r} -> {now[k]!r}" for k in now if was[k] != now[k]]
+    if changed:
+        log(f"resuming {path} with {', '.join(changed)}")
+    scheduler.base_lrs = [cfg.lr] * len(optimizer.param_groups)
+    for group, factor in zip(optimizer.param_groups, scheduler.lr_lambdas):
+        group.update(initial_lr=cfg.lr, lr=cfg.lr * factor(scheduler.last_epoch), betas=now["betas"],
+                     weight_decay=cfg.weight_decay)
+    scheduler._last_lr = [group["lr"] for group in optimizer.param_groups]
 
 
 def _refuse_empty_epochs(loader: BatchLoader, first: int, epochs: int) -> None:
