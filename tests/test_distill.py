@@ -113,6 +113,26 @@ def test_a_resumed_distillation_logs_each_step_once(teacher, tmp_path):
     assert rows[1]["loss"] != 1.0                                                     # the replayed step's own
 
 
+def test_a_teacher_rewritten_in_place_is_not_mixed_with_its_old_rounds(teacher, tmp_path):
+    """The teacher file rewritten between two runs of the same command (its training went on): the resumed run
+    used to take the old teacher's finished rounds and state, and save them with the new teacher's scaling."""
+    from seisdiff.engine.checkpoint import save_checkpoint
+    _, store, best = teacher
+    path = tmp_path / "teacher.pt"
+    original = load_checkpoint(best)
+    save_checkpoint(path, original)
+    cfg = dict(teacher=str(path), data=str(store.path), teacher_steps=8, final_steps=2, steps_per_round=2,
+               batch_size=4, out=str(tmp_path / "d"))
+    assert distill(DistillConfig(**cfg, max_minutes=1e-9), log=lambda *a: None) is None     # mid round 4
+    save_checkpoint(path, {**original, "epoch": original["epoch"] + 1, "step": original["step"] + 8,
+                           "scaling": {**original["scaling"], "global_factor": 2 * original["scaling"]["global_factor"]}})
+    with pytest.raises(UserError, match="another version of") as err:
+        distill(DistillConfig(**cfg), log=lambda *a: None)
+    assert "last.pt" in str(err.value)
+    save_checkpoint(path, original)                                   # the same teacher again: resumes
+    assert distill(DistillConfig(**cfg), log=lambda *a: None).name == "distilled.pt"
+
+
 def test_a_distilled_checkpoint_samples_with_its_own_sampler(teacher, tmp_path, capsys):
     root, store, best = teacher
     out = distill(DistillConfig(teacher=str(best), data=str(store.path), out=str(tmp_path / "d"), teacher_steps=4,

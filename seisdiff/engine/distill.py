@@ -105,7 +105,7 @@ def _student_checkpoint(net, teacher_ckpt: dict, n: int, cfg: DistillConfig, ste
             "level_model": teacher_ckpt.get("level_model"),      # the teacher's level model (engine/hf_level.py)
             "distilled": {"sampler": "ddim", "steps": n, "grid": "schedule", "teacher": str(cfg.teacher),
                           "teacher_steps": cfg.teacher_steps, "round_teacher_steps": 2 * n,
-                          "steps_per_round": cfg.steps_per_round}}
+                          "steps_per_round": cfg.steps_per_round, "teacher_id": teacher_id(teacher_ckpt)}}
 
 
 def distill(cfg: DistillConfig, log=print) -> Path | None:
@@ -137,6 +137,7 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
     if state is not None and state["distill_config"] != _resume_view(cfg):
         raise UserError(f"{out / 'last.pt'}: a distillation with other settings ({state['distill_config']}); "
                         "use the same options or another --out")
+    _check_same_teacher(out, plan, state, teacher_id(teacher_ckpt), cfg.teacher)
     _tidy_log(out, state)
     t0, budget_s = time.perf_counter(), (cfg.max_minutes or math.inf) * 60
     for k, n in enumerate(plan):
@@ -162,7 +163,8 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
         def save_state():
             save_checkpoint(out / "last.pt", {
                 "round": n, "step": step, "model": student_net.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "distill_config": _resume_view(cfg)})
+                "scheduler": scheduler.state_dict(), "distill_config": _resume_view(cfg),
+                "teacher_id": teacher_id(teacher_ckpt)})
 
         def log_row():
             row = {"round": n, "step": step, "loss": float(np.mean(losses)), "lr": scheduler.get_last_lr()[0],
@@ -212,6 +214,26 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
     save_checkpoint(final, load_checkpoint(out / f"round_{plan[-1]}.pt"))
     log(f"distill: {final} samples with {plan[-1]} DDIM steps")
     return final
+
+
+def teacher_id(ckpt: dict) -> dict:
+    """What tells two versions of a teacher file apart (a run that went on, or another run, rewrote it)."""
+    return {"epoch": ckpt.get("epoch"), "step": ckpt.get("step"), "best_val_loss": ckpt.get("best_val_loss"),
+            "global_factor": ckpt["scaling"].get("global_factor")}
+
+
+def _check_same_teacher(out: Path, plan: list[int], state: dict | None, now: dict, teacher) -> None:
+    """UserError when the state or a finished round under `out` was distilled from another version of the
+    teacher file: resuming would give a student of the old teacher the new one's scaling and level model.
+    Files of before the teacher was recorded are taken as they are."""
+    found = [(out / "last.pt", state.get("teacher_id") if state else None)]
+    found += [(path, load_checkpoint(path)["distilled"].get("teacher_id"))
+              for path in (out / f"round_{n}.pt" for n in plan) if path.is_file()]
+    for path, saved in found:
+        if saved is not None and saved != now:
+            raise UserError(f"{path}: distilled from another version of {teacher} (epoch {saved['epoch']}, step "
+                            f"{saved['step']}; it is now at epoch {now['epoch']}, step {now['step']}); give "
+                            "another --out, or empty this one to distil the new teacher")
 
 
 def _tidy_log(out: Path, state: dict | None) -> None:
