@@ -170,3 +170,16 @@ def test_real_records_pass_bssa14_and_their_unit_slips_fail(strongmotion_dir, tm
         bad = verify_store(_scaled_copy(store, tmp_path / f"x{factor:g}.zarr", factor))
         assert not bad.physical and bad.stats["gmm_median_ln_ratio"] == pytest.approx(
             real.stats["gmm_median_ln_ratio"] + np.log(factor), abs=1e-3)
+
+
+def test_no_gmm_lets_the_window_judge_a_set_bssa14_does_not_describe(tmp_path, capsys):
+    """A genuine set far above BSSA14 (here ×e^1.6, as a deep slab event without its depth) fails the BSSA14 check;
+    `verify --no-gmm` lets the median-PGA window judge it (passed), BSSA14's comparison printed as advice."""
+    from seisdiff.cli import main
+
+    path = _gmm_store(tmp_path / "s.zarr", NEAR, float(np.exp(1.6)))
+    assert main(["verify", str(path)]) == 1
+    assert "PROBLEM: median PGA is e^1.60" in capsys.readouterr().out
+    assert main(["verify", str(path), "--no-gmm"]) == 0
+    out = capsys.readouterr().out
+    assert "(advisory: --no-gmm)" in out and "PROBLEM" not in out

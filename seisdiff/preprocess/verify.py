@@ -73,8 +73,10 @@ class Verdict:
     stats: dict = field(default_factory=dict)
 
 
-def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
-    """Read the whole store in blocks and judge its scale. Returns lines to print and the verdict."""
+def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = True) -> Verdict:
+    """Read the whole store in blocks and judge its scale. Returns lines to print and the verdict. use_gmm False:
+    the median-PGA window judges whatever the store knows (BSSA14's line is printed as advice): for a set BSSA14
+    does not describe (deep slab or stable-continent earthquakes)."""
     store = open_store(path)
     n, fs, fc = len(store), store.sampling_rate_hz, store.lowpass_hz
     problems = []
@@ -123,9 +125,9 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2) -> Verdict:
     if acc["bad"]:
         problems.append(f"{acc['bad']} NaN/inf samples")
     ln_ratio = gmm_ln_ratios(store, np.concatenate(acc["pga_ch"]))
-    gmm_judges = ln_ratio.size >= GMM_MIN_RECORDS
+    gmm_judges = use_gmm and ln_ratio.size >= GMM_MIN_RECORDS
     gmm_median = float(np.median(ln_ratio)) if ln_ratio.size else float("nan")
-    lines.append(_gmm_line(ln_ratio, gmm_median))
+    lines.append(_gmm_line(ln_ratio, gmm_median) + ("" if use_gmm else " (advisory: --no-gmm)"))
     window = _window_problem(med, *pga_range_mps2)
     if gmm_judges and abs(gmm_median) > MAX_MEDIAN_LN_RATIO:
         slip = "g stored as m/s²?" if gmm_median < 0 else "cm/s² or mm/s² stored as m/s²? m/s² read as g?"
