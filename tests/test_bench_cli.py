@@ -119,3 +119,70 @@ def test_unpaired_names_the_groups_without_a_ratio():
                      {"name": "no_role", "group": "g5", "extra_info": {}, "stats": {"mean": 1.0}}])
     assert rows == [("g3", "baseline", ["lonely"]), ("g4", "candidate", ["ref"]),
                     ("g5", "baseline and candidate", ["no_role"])]
+
+
+BENCH_WRONG = '''
+import pytest
+
+
+def _check():
+    assert 999 * 1000 // 2 + 1 == sum(range(1000)), "candidate 499501, baseline 499500"
+
+
+@pytest.mark.benchmark(group="sum_1000")
+def test_sum_builtin(benchmark, checked):
+    checked("sum_1000", _check)
+    benchmark.extra_info["role"] = "baseline"
+    benchmark.pedantic(lambda: open(TIMED, "a").write("baseline\\n"), rounds=1, iterations=1)
+
+
+@pytest.mark.benchmark(group="sum_1000")
+def test_sum_wrong_formula(benchmark, checked):
+    checked("sum_1000", _check)
+    benchmark.extra_info["role"] = "candidate"
+    benchmark.pedantic(lambda: open(TIMED, "a").write("candidate\\n"), rounds=1, iterations=1)
+'''
+
+
+def test_bench_check_fails_a_wrong_candidate_and_its_baseline_before_either_is_timed(tmp_path):
+    """bench/conftest.py's `checked` fixture: a group whose candidate computes something else is not timed at all
+    (neither side's timed function runs), both benchmarks fail, and no row is written."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "bench" / "conftest.py", suite / "conftest.py")
+    timed = tmp_path / "timed.txt"
+    (suite / "bench_wrong.py").write_text(f"TIMED = {str(timed)!r}\n" + BENCH_WRONG)
+    env = {**os.environ, "SEISDIFF_BENCH_RESULTS": str(tmp_path / "results")}
+    cmd = [sys.executable, "-m", "pytest", str(suite), "--benchmark-only", "-q", "-p", "no:cacheprovider",
+           f"--benchmark-json={tmp_path / 'run.json'}", "-o", "python_files=bench_*.py", "--rootdir", str(suite)]
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "2 failed" in done.stdout, done.stdout + done.stderr
+    assert "candidate 499501, baseline 499500" in done.stdout
+    assert not timed.exists()                                   # nothing was timed
+    assert not (tmp_path / "results").exists()
+
+
+def test_bench_check_runs_once_per_group_and_returns_its_value():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_conftest", Path(__file__).resolve().parents[1] / "bench" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    checked, calls = conftest.GroupChecks(), []
+    assert [checked("g", lambda: calls.append(1) or 42) for _ in range(3)] == [42, 42, 42] and calls == [1]
+
+    def wrong():
+        calls.append(2)
+        raise AssertionError("0.5 != 0.25")
+    for _ in range(2):
+        with pytest.raises(AssertionError, match="g2: the candidate's result differs.*0.5 != 0.25"):
+            checked("g2", wrong)
+    assert calls == [1, 2]
+
