@@ -186,3 +186,30 @@ def test_bench_check_runs_once_per_group_and_returns_its_value():
             checked("g2", wrong)
     assert calls == [1, 2]
 
+
+def test_default_sampler_level_check_rejects_a_high_band_twice_as_strong():
+    """bench_default_sampler's level check: ln ratio of 2–25 Hz levels, median over records, within ±1.0."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("bench_default_sampler", root / "bench" / "bench_default_sampler.py")
+    module = importlib.util.module_from_spec(spec)
+    path = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = path
+    ref = np.random.default_rng(0).standard_normal((4, 1, 4096))
+    bench = SimpleNamespace(extra_info={})
+    assert module.level_ln_ratio(1.2 * ref, ref) == pytest.approx(np.log(1.2))
+    module.check_level(bench, 2.0 * ref, ref, "twice as strong")                 # ln 2 = 0.69: inside the noise
+    assert bench.extra_info["hf_level_ln_ratio_vs_ddpm1000"] == pytest.approx(np.log(2.0))
+    with pytest.raises(AssertionError, match=r"\+2.283 ln from the reference's"):
+        module.check_level(bench, 9.81 * ref, ref, "in g, read as m/s²")
+    # the median over records, not the mean: half of them half as strong → ln(0.5) / 2
+    assert module.level_ln_ratio(ref, ref * [[[1]], [[1]], [[2]], [[2]]]) == pytest.approx(np.log(0.5) / 2)
