@@ -8,6 +8,7 @@ per-record times (extra_info["records"], ["per_record_s"]). Two baselines:
 - `pyrotd_defaults`: the raw record at its default 10 points per cycle: pyrotd's fastest call,
   whose peaks are up to ~5 % low at short periods and wrap around at the longest ones.
 `test_seisdiff_1000_records` gives the throughput of a full batch (the goal: ≥ 20× per record).
+Each group's check (both sides computed once, compared) runs before either side is timed.
 """
 import warnings
 
@@ -63,44 +64,70 @@ def _timed(benchmark, fn, rounds):
     return out, benchmark.stats.stats.mean
 
 
+def _check_equal_accuracy(pyrotd, x):
+    """Max relative deviation of the candidate from pyrotd at equal accuracy; raises above 1 % (the two
+    integrate the same oscillator exactly, one in time, one in frequency from a zero-padded record: what
+    remains is pyrotd's 40 points per cycle of interpolation; a wrong damping or period moves peaks by ≫ 1 %)."""
+    deviation = np.abs(psa(x, FS, PERIODS) / _pyrotd_psa(pyrotd, x, int(120 * FS), 20) - 1)
+    assert deviation.max() < 0.01, f"max |seisdiff / pyrotd − 1| = {deviation.max():.4f}"
+    return float(deviation.max())
+
+
+def _check_defaults(pyrotd, x):
+    """The same numbers where pyrotd's defaults hold: its 10 points per cycle miss peaks below ~0.3 s and its
+    circular FFT wraps the response of the longest periods around the record, so the check is < 1 % at
+    0.3–1.5 s and a median < 0.5 % over all periods."""
+    deviation = np.abs(psa(x, FS, PERIODS) / _pyrotd_psa(pyrotd, x, 0, 5) - 1)
+    valid = (PERIODS >= 0.3) & (PERIODS <= 1.5)
+    assert deviation[:, valid].max() < 0.01 and np.median(deviation) < 0.005, \
+        f"0.3–1.5 s max {deviation[:, valid].max():.4f}, median {np.median(deviation):.5f}"
+    return float(deviation[:, valid].max())
+
+
+def _check_batch(records):
+    """A batch's first records equal the same records alone (records are independent: the same arithmetic,
+    to rounding)."""
+    np.testing.assert_allclose(psa(records, FS, PERIODS)[:20], psa(records[:20], FS, PERIODS), rtol=1e-12)
+
+
 @pytest.mark.benchmark(group="psa_equal_accuracy_5rec")
-def test_pyrotd_equal_accuracy(benchmark, pyrotd, records):
+def test_pyrotd_equal_accuracy(benchmark, pyrotd, records, checked):
     x = records[:5]
-    ref, seconds = _timed(benchmark, lambda: _pyrotd_psa(pyrotd, x, int(120 * FS), 20), rounds=1)
-    np.testing.assert_allclose(psa(x, FS, PERIODS), ref, rtol=0.01)
+    benchmark.extra_info["max_rel_deviation"] = checked("psa_equal_accuracy_5rec",
+                                                        lambda: _check_equal_accuracy(pyrotd, x))
+    _, seconds = _timed(benchmark, lambda: _pyrotd_psa(pyrotd, x, int(120 * FS), 20), rounds=1)
     _record(benchmark, "pyrotd_equal_accuracy", "baseline", len(x), seconds)
 
 
 @pytest.mark.benchmark(group="psa_equal_accuracy_5rec")
-def test_seisdiff_5_records(benchmark, records):
+def test_seisdiff_5_records(benchmark, pyrotd, records, checked):
     x = records[:5]
+    checked("psa_equal_accuracy_5rec", lambda: _check_equal_accuracy(pyrotd, x))
     _, seconds = _timed(benchmark, lambda: psa(x, FS, PERIODS), rounds=5)
     _record(benchmark, "seisdiff_5", "candidate", len(x), seconds)
 
 
 @pytest.mark.benchmark(group="psa_pyrotd_defaults_20rec")
-def test_pyrotd_defaults(benchmark, pyrotd, records):
+def test_pyrotd_defaults(benchmark, pyrotd, records, checked):
     x = records[:20]
-    ref, seconds = _timed(benchmark, lambda: _pyrotd_psa(pyrotd, x, 0, 5), rounds=2)
-    deviation = np.abs(psa(x, FS, PERIODS) / ref - 1)
-    # the same numbers where pyrotd's defaults hold: its 10 points per cycle miss peaks below
-    # ~0.3 s and its circular FFT wraps the response of the longest periods around the record
-    valid = (PERIODS >= 0.3) & (PERIODS <= 1.5)
-    assert deviation[:, valid].max() < 0.01 and np.median(deviation) < 0.005
+    benchmark.extra_info["max_rel_deviation_0.3_1.5s"] = checked("psa_pyrotd_defaults_20rec",
+                                                                 lambda: _check_defaults(pyrotd, x))
+    _, seconds = _timed(benchmark, lambda: _pyrotd_psa(pyrotd, x, 0, 5), rounds=2)
     _record(benchmark, "pyrotd_defaults", "baseline", len(x), seconds)
 
 
 @pytest.mark.benchmark(group="psa_pyrotd_defaults_20rec")
-def test_seisdiff_20_records(benchmark, records):
+def test_seisdiff_20_records(benchmark, pyrotd, records, checked):
     x = records[:20]
+    checked("psa_pyrotd_defaults_20rec", lambda: _check_defaults(pyrotd, x))
     _, seconds = _timed(benchmark, lambda: psa(x, FS, PERIODS), rounds=5)
     _record(benchmark, "seisdiff_20", "candidate", len(x), seconds)
 
 
 @pytest.mark.benchmark(group="psa_throughput_1000rec")
-def test_seisdiff_1000_records(benchmark, records):
-    out, seconds = _timed(benchmark, lambda: psa(records, FS, PERIODS), rounds=3)
-    np.testing.assert_allclose(out[:20], psa(records[:20], FS, PERIODS), rtol=1e-12)
+def test_seisdiff_1000_records(benchmark, records, checked):
+    checked("psa_throughput_1000rec", lambda: _check_batch(records))
+    _, seconds = _timed(benchmark, lambda: psa(records, FS, PERIODS), rounds=3)
     _record(benchmark, "seisdiff_1000", "candidate", N_RECORDS, seconds)
     for baseline in ("pyrotd_equal_accuracy", "pyrotd_defaults"):
         if baseline in PER_RECORD_S:

@@ -1,4 +1,7 @@
-"""Training reads: store block reads vs one .npz file per record (the old project's layout)."""
+"""Training reads: store block reads vs one .npz file per record (the old project's layout).
+
+Before either side is timed, the group's check reads both ways once and asserts both bands equal what was
+written, bit for bit (float32 stored and read back as float32: no arithmetic, so nothing to tolerate)."""
 import numpy as np
 import pytest
 
@@ -20,7 +23,7 @@ def data(tmp_path_factory):
     for i in range(N_RECORDS):
         files.append(root / f"r{i}.npz")
         np.savez(files[-1], signal_broadband=bb[i, 0], signal_lowfreq=lp[i, 0])
-    return root / "s.zarr", files, bb
+    return root / "s.zarr", files, bb, lp
 
 
 def _npz_epoch(files):
@@ -41,17 +44,22 @@ def _store_epoch(path, block=4096):
     return (np.concatenate([p["broadband"] for p in parts]), np.concatenate([p["lowpass"] for p in parts]))
 
 
+def _check(data):
+    path, files, bb, lp = data
+    for name, (got_bb, got_lp) in (("npz", _npz_epoch(files)), ("store", _store_epoch(path))):
+        np.testing.assert_array_equal(got_bb, bb, err_msg=f"{name} broadband")
+        np.testing.assert_array_equal(got_lp, lp, err_msg=f"{name} lowpass")
+
+
 @pytest.mark.benchmark(group="epoch_read_2000x4096")
-def test_npz_per_record(benchmark, data):
-    _, files, bb = data
+def test_npz_per_record(benchmark, data, checked):
+    checked("epoch_read_2000x4096", lambda: _check(data))
     benchmark.extra_info["role"] = "baseline"
-    out = benchmark.pedantic(_npz_epoch, args=(files,), rounds=3, iterations=1, warmup_rounds=1)
-    np.testing.assert_array_equal(out[0], bb)
+    benchmark.pedantic(_npz_epoch, args=(data[1],), rounds=3, iterations=1, warmup_rounds=1)
 
 
 @pytest.mark.benchmark(group="epoch_read_2000x4096")
-def test_store_blocks(benchmark, data):
-    path, _, bb = data
+def test_store_blocks(benchmark, data, checked):
+    checked("epoch_read_2000x4096", lambda: _check(data))
     benchmark.extra_info["role"] = "candidate"
-    out = benchmark.pedantic(_store_epoch, args=(path,), rounds=5, iterations=1, warmup_rounds=1)
-    np.testing.assert_array_equal(out[0], bb)
+    benchmark.pedantic(_store_epoch, args=(data[0],), rounds=5, iterations=1, warmup_rounds=1)

@@ -8,6 +8,9 @@ Groups:
   "loader_16x4096": one batch of 16 records in model units — baseline: one store read per record (the
       old project's loader); candidate: `BatchLoader` (block reads, records held in memory). Its
       extra_info has `loader_over_step` = loader records/s ÷ training-step records/s (goal ≥ 10).
+Each group's check runs once, before either side is timed: the same step's loss (rel 1e-5) and updated weights
+(rtol 1e-4, atol 1e-6: float32, the same ops but a fused-vs-separate order; a wrong target or weight moves the
+loss by percents), and the loader's first batch equal, bit for bit, to the per-record reads of the same records.
 """
 import itertools
 import time
@@ -94,8 +97,16 @@ def step_records_per_s(batch):
     return 3 * STEP_BATCH / (time.perf_counter() - start)
 
 
+def _check_step(batch):
+    (m1, o1, s1), (m2, o2, _) = _setup(), _setup()
+    assert _engine_step(m1, batch, o1, s1, 0) == pytest.approx(_inline_step(m2, batch, o2, 0), rel=1e-5)
+    for p1, p2 in zip(m1.parameters(), m2.parameters()):
+        torch.testing.assert_close(p1, p2, rtol=1e-4, atol=1e-6)          # same update
+
+
 @pytest.mark.benchmark(group="train_step_small_8x4096")
-def test_train_step_inline_torch(benchmark, batch):
+def test_train_step_inline_torch(benchmark, batch, checked):
+    checked("train_step_small_8x4096", lambda: _check_step(batch))
     model, opt, _ = _setup()
     benchmark.extra_info["role"] = "baseline"
     counter = itertools.count()
@@ -104,11 +115,8 @@ def test_train_step_inline_torch(benchmark, batch):
 
 
 @pytest.mark.benchmark(group="train_step_small_8x4096")
-def test_train_step_engine(benchmark, batch):
-    (m1, o1, s1), (m2, o2, _) = _setup(), _setup()
-    assert _engine_step(m1, batch, o1, s1, 0) == pytest.approx(_inline_step(m2, batch, o2, 0), rel=1e-5)
-    for p1, p2 in zip(m1.parameters(), m2.parameters()):
-        torch.testing.assert_close(p1, p2, rtol=1e-4, atol=1e-6)          # same update
+def test_train_step_engine(benchmark, batch, checked):
+    checked("train_step_small_8x4096", lambda: _check_step(batch))
     model, opt, sched = _setup()
     with FlopCounterMode(display=False) as flops:
         _engine_step(model, batch, opt, sched, 0)
@@ -128,8 +136,21 @@ def _per_record_batch(store, scaler, rows):
     return scaler.to_model(bb, lp)
 
 
+def _loader(store, scaler):
+    return BatchLoader(store, np.arange(N_RECORDS), scaler, DataConfig(flip_polarity=False), LOADER_BATCH, seed=0)
+
+
+def _check_loader(store, scaler):
+    (first,) = next(_loader(store, scaler).epoch(0))
+    order = np.random.default_rng([0, 0, 0]).permutation(N_RECORDS)[:LOADER_BATCH]
+    x0, _, log_scale = _per_record_batch(store, scaler, order)            # same records, same values
+    np.testing.assert_array_equal(first["x0"].numpy(), x0)
+    np.testing.assert_array_equal(first["log_scale"].numpy(), log_scale)
+
+
 @pytest.mark.benchmark(group="loader_16x4096")
-def test_loader_per_record_reads(benchmark, store, scaler):
+def test_loader_per_record_reads(benchmark, store, scaler, checked):
+    checked("loader_16x4096", lambda: _check_loader(store, scaler))
     rows = itertools.cycle(np.random.default_rng(0).permutation(N_RECORDS).reshape(-1, LOADER_BATCH))
     benchmark.extra_info["role"] = "baseline"
     benchmark.pedantic(lambda: _per_record_batch(store, scaler, next(rows)), rounds=5, warmup_rounds=1)
@@ -137,15 +158,9 @@ def test_loader_per_record_reads(benchmark, store, scaler):
 
 
 @pytest.mark.benchmark(group="loader_16x4096")
-def test_loader_block_in_memory(benchmark, store, scaler, step_records_per_s):
-    cfg = DataConfig(flip_polarity=False)
-    loader = BatchLoader(store, np.arange(N_RECORDS), scaler, cfg, LOADER_BATCH, seed=0)
-    (first,) = next(loader.epoch(0))
-    order = np.random.default_rng([0, 0, 0]).permutation(N_RECORDS)[:LOADER_BATCH]
-    x0, _, log_scale = _per_record_batch(store, scaler, order)            # same records, same values
-    np.testing.assert_array_equal(first["x0"].numpy(), x0)
-    np.testing.assert_array_equal(first["log_scale"].numpy(), log_scale)
-    steps = itertools.chain.from_iterable(loader.epoch(e) for e in itertools.count())
+def test_loader_block_in_memory(benchmark, store, scaler, step_records_per_s, checked):
+    checked("loader_16x4096", lambda: _check_loader(store, scaler))
+    steps = itertools.chain.from_iterable(_loader(store, scaler).epoch(e) for e in itertools.count())
     benchmark.extra_info["role"] = "candidate"
     benchmark.pedantic(lambda: next(steps), rounds=20, warmup_rounds=2)
     loader_rate = LOADER_BATCH / benchmark.stats.stats.median
