@@ -2,8 +2,8 @@
 
 Group "grid_<N>x3x<D>s_distilled" (or "_ddpm<steps>"): N stations × 3 components × D s at 100 Hz with the shipped
 model as `sample --checkpoint default` runs it: its distilled twin (seisdiff/pretrained/distilled.pt) with the
-sampler and the steps it was distilled for (2 evaluations), and its level model, which acts by the stations' region
-(the grid's coordinates; both variants are told it); or, with SEISDIFF_BENCH_GRID_CHECKPOINT=undistilled,
+sampler and the steps it was distilled for (2 evaluations), and its level model, which acts on every station of a
+scenario grid (`grid_sample.SCENARIO_REGION`; the files variant is told the same); or, with SEISDIFF_BENCH_GRID_CHECKPOINT=undistilled,
 seisdiff/pretrained/default.pt with DDPM at SEISDIFF_BENCH_GRID_STEPS.
   baseline  — the old way: one miniSEED file per station (3 traces) read with seisdiff.io.read, its
               traces conditioned whole (`preprocess.whole.condition_whole`, the chain `sample_grid` uses),
@@ -86,27 +86,21 @@ def worker(variant: str, folder: Path) -> dict:
                           log=lambda line: None)
         records = run.records_generated
     else:
+        from seisdiff.engine.grid_sample import SCENARIO_REGION
         from seisdiff.io.obspy_io import write_mseed
         from seisdiff.io.readers import read
         from seisdiff.io.record import Record
 
-        import zarr
-
-        from seisdiff.preprocess.regions import region_of
-
         out = folder / "out_files"
         out.mkdir(exist_ok=True)
         records = 0
-        grid = zarr.open_group(str(folder / "grid.zarr"), mode="r")   # the stations' places, as the grid gives them:
-        region_at = {str(name): region_of(lat, lon) for name, lat, lon in    # the level model acts by region
-                     zip(grid["station"][:], grid["lat"][:], grid["lon"][:])}
         for path in sorted((folder / "files").glob("*.mseed")):
             recs = read(path, units="m/s^2")
             cond = condition_whole(np.stack([r.acc_mps2 for r in recs]), recs[0].sampling_rate_hz, cfg)[1][:, None]
             ids = [r.record_id for r in recs]
             done = {rid: acc for rid, _, acc in generate(
                 denoiser, scaler, config, cond, ids, steps=steps, sampler=sampler, batch_size=16, level_model=level,
-                metadata={"region": np.array([region_at[r.station] for r in recs])},
+                metadata={"region": np.full(len(recs), SCENARIO_REGION)},   # as the grid's: a scenario
                 sampling_rate_hz=cfg.sampling_rate_hz, lowpass_hz=cfg.lowpass_hz, window=config.data.window)}
             write_mseed(out / path.name, [Record(acc_mps2=done[r.record_id][0], sampling_rate_hz=cfg.sampling_rate_hz,
                                                  record_id=r.record_id, station=r.station, component=r.component,

@@ -523,3 +523,12 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     capsys.readouterr()
     assert sample("on.zarr", "--no-level-model") == 2
     assert "level_model" in capsys.readouterr().err
+    # --scenario: the inputs are a scenario simulation's output; the region the model saw (japan) moves too
+    assert sample("scenario.zarr", "--scenario") == 0
+    assert "96 of 96 records are of a region the model never saw" in capsys.readouterr().out
+    scenario = open_store(tmp_path / "scenario.zarr")
+    err_scenario = np.abs(_levels(high(scenario.read()["broadband"].astype(np.float64))) - expected).max(axis=-1)
+    assert np.median(err_scenario[seen]) < 0.05 < np.median(err_off[seen])
+    assert np.array_equal(scenario.read()["broadband"][~seen], on.read()["broadband"][~seen])
+    assert sample("scenario.zarr") == 2                                    # never resumed with the other setting
+    assert "scenario" in capsys.readouterr().err

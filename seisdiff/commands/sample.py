@@ -62,6 +62,10 @@ def add_arguments(p):
                    help="rescale the generated high frequencies (2–25 Hz) to the level the checkpoint's level "
                         "model predicts from the conditioning (default on when the checkpoint has one; "
                         "engine/hf_level.py); --no-level-model keeps the network's own level")
+    p.add_argument("--scenario", action="store_true",
+                   help="the inputs (a store, waveform files) are a scenario simulation's output, an earthquake nobody "
+                        "trained on: the level model sets every record's level, also where the model saw its region "
+                        "(station grids always are; docs/MEASUREMENTS.md, 'A scenario against BSSA14')")
     p.add_argument("--kappa-s", type=float, metavar="S",
                    help="high-frequency decay κ of the records to generate, s (site κ0 plus path, as "
                         "dsp.kappa measures it); overrides the store's kappa_s; for models trained with it")
@@ -125,7 +129,7 @@ def run(args) -> int:
         from seisdiff.engine.hf_level import record_regions, relative_ln_distance, strong_motion_windows, unseen
         every = np.arange(len(cond))
         regions = record_regions(cond.column("region")[every] if "region" in cond.columns else [""] * len(every),
-                                 cond.column("event")[every] if "event" in cond.columns else None)
+                                 cond.column("event")[every] if "event" in cond.columns else None, settings["scenario"])
         moved = unseen(model.level_model, regions)
         print(f"sample: {int(moved.sum())} of {len(every)} records are of a region "
               f"the model never saw, or unknown: their high frequencies take its level model's level, slope"

@@ -52,9 +52,9 @@ MAX_SKIP_LINES = 20     # unusable stations named one line each per run; the res
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
                "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
-               "crossfade_split_hz", "pre_event_gate")
+               "crossfade_split_hz", "pre_event_gate", "scenario")
 RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None,     # older outputs: none
-                   "pre_event_gate": False}
+                   "pre_event_gate": False, "scenario": False}
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
 EVENT_OPTIONS = ("hypocenter", "magnitude")   # … of which waveform files take these too (their event's)
@@ -137,6 +137,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "grid_dt_s": source.dt_s, "crossover_hz": cfg.lowpass_hz, "sampling_rate_hz": fs,
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
                     "kappa_s": kappa_s, "level_model": bool(level),
+                    "scenario": True,      # every station the level model's (SCENARIO_REGION); older outputs: by region
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
                     "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate),
                     "grid": grid_identity(source, stations_csv)}

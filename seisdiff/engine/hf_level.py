@@ -494,15 +494,20 @@ def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) ->
     return out
 
 
-def record_regions(region, event=None) -> np.ndarray:
+def record_regions(region, event=None, scenario: bool = False) -> np.ndarray:
     """(n,) str: the regions (n,) the level model's rule reads, with the records of the corpus simulator
     (events SIMEV…, `simulate.corpus.is_simulated`, e.g. the demo's test records) as a region of their
     own, SIMULATED: never among the fitted (real) regions, so their level is the level model's, but
     their high band keeps the network's timing — the simulator gives every frequency one envelope, so
-    the real records' timing (`hf_timing`) is not theirs."""
+    the real records' timing (`hf_timing`) is not theirs. scenario: the records are a scenario
+    simulation's output, an earthquake nobody trained on (`sample --scenario`; a station grid always): every
+    other record's region is '' (unknown), so the level model acts on it wherever it lies
+    (docs/MEASUREMENTS.md, "A scenario against BSSA14")."""
     from seisdiff.simulate.corpus import is_simulated
 
     region = np.asarray(region, dtype=str)
+    if scenario:
+        region = np.full(region.shape, "")
     if event is None:
         return region
     return np.where(is_simulated(np.asarray(event, dtype=str)), SIMULATED, region)

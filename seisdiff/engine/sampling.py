@@ -32,8 +32,9 @@ from seisdiff.io.store import pad_to_length
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
-               "hypocenter", "magnitude", "input_units", "input_quantity")
-RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "band_top_hz": None,
+               "hypocenter", "magnitude", "input_units", "input_quantity", "scenario")
+RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "scenario": False,
+                   "band_top_hz": None,
                    "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
                    "input_quantity": None}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
@@ -57,6 +58,7 @@ class SampleConfig:
     lf_merge: bool = True               # replace the output's low band by the conditioning
     pre_event_gate: bool = False        # no generated high frequencies before the conditioning's onset
     level_model: bool = True            # high frequencies at the checkpoint's level model's level, if it has one
+    scenario: bool = False              # the inputs are a scenario simulation's output: the level model everywhere
     kappa_s: float | None = None        # high-frequency decay κ of the records to generate, s
     device: str = "auto"                # auto | cpu | cuda
     units: str | None = None            # unit of waveform files that declare none
@@ -232,6 +234,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "input_units": None if is_conditioning_store(cfg.cond) else cfg.units,
         "input_quantity": None if is_conditioning_store(cfg.cond) else cfg.quantity,
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
+        "scenario": bool(cfg.scenario),        # every record a region the model never saw (`hf_level.record_regions`)
         # the training records' upper band edge: the output is low-passed there (`generate`)
         "band_top_hz": top_hz, "band_order": order,
         # windows cross-fade their high frequencies (independent draws) with power weights (`generate`)
@@ -258,7 +261,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
         meta = {k: v for k, v in meta.items() if k in ALWAYS_KNOWN}
     if "region" in columns or "event" in columns:     # where the level model applies (engine/hf_level.py)
         from seisdiff.engine.hf_level import record_regions
-        meta["region"] = record_regions(columns.get("region", [""] * len(cond)), columns.get("event"))
+        meta["region"] = record_regions(columns.get("region", [""] * len(cond)), columns.get("event"),
+                                        settings.get("scenario", False))
     if not hide_metadata and "hypo_depth_km" in columns:                # the level model's depth term
         meta["hypo_depth_km"] = np.asarray(columns["hypo_depth_km"], np.float64)
     if not hide_metadata and "event" in columns and "distance_km" in columns:

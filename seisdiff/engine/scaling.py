@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from seisdiff.dsp.level import record_level
-from seisdiff.io.components import HORIZONTAL_CODES, VERTICAL_CODES, vertical_flag  # noqa: F401 (re-exported)
+from seisdiff.io.components import vertical_flag  # noqa: F401 (re-exported: its home was here)
 
 EPS_MPS2 = 1e-8  # floor on the reference: an all-zero conditioning must not divide by zero
 REFERENCES = ("peak", "spectral")
