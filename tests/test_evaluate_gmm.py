@@ -119,3 +119,18 @@ def test_a_station_grid_gives_the_store_result(tmp_path, capsys):
     np.testing.assert_allclose(grid["bias_ln"], one["bias_ln"], atol=3e-3)     # spherical distances, float32 store
     assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "grid.h5"), "--out", str(tmp_path / "o")]) != 0
     assert "--hypocenter LAT LON DEPTH_KM and --magnitude M" in capsys.readouterr().err
+
+
+def test_one_station_and_a_deep_event(tmp_path, capsys):
+    """One station: its sd is no number ('—', not a crash); an event deeper than 40 km is named in one warning."""
+    h1, h2 = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2))
+    bb = np.stack([h1[None], h2[None]]).astype(np.float32)
+    w = create_store(tmp_path / "deep.zarr", sampling_rate_hz=FS_HZ, length=N, lowpass_hz=1.0)
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ["ev.S0_H1", "ev.S0_H2"],
+             {"event": np.array(["ev"] * 2), "station": np.array(["S0"] * 2), "component": np.array(["H1", "H2"]),
+              "magnitude": np.full(2, 7.1), "distance_km": np.full(2, 60.0), "hypo_depth_km": np.full(2, 46.7)})
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "deep.zarr"), "--out",
+                 str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "1 stations against BSSA14" in out and "sd —" in out and "deeper than 40 km" in out
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["sd_ln"][0] is None

@@ -90,11 +90,16 @@ def _against_gmm(args) -> int:
                      magnitude=args.magnitude)
     print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
           f"ln(observed/predicted):")
-    print(f"  PSA {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {result['band_bias_ln']:+.3f}, sd "
-          f"{result['band_sd_ln']:.3f} (the model's sigma {result['band_gmm_sigma_ln']:.3f}), "
-          f"{100 * result['band_within_1_sigma']:.0f} % within ±1 sigma")
+    fmt = lambda value, spec: "—" if value is None else format(value, spec)      # a statistic of one station: none
+    print(f"  PSA {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {fmt(result['band_bias_ln'], '+.3f')}, sd "
+          f"{fmt(result['band_sd_ln'], '.3f')} (the model's sigma {fmt(result['band_gmm_sigma_ln'], '.3f')}), "
+          f"{fmt(None if result['band_within_1_sigma'] is None else 100 * result['band_within_1_sigma'], '.0f')} % "
+          "within ±1 sigma")
+    if result["n_deeper_than_model_km"]:
+        print(f"  warning: {result['n_deeper_than_model_km']} stations of an earthquake deeper than 40 km: BSSA14 is a "
+              "shallow crustal model (an intraslab event is stronger than it predicts)")
     pga = result["periods_s"].index(0.0) if 0.0 in result["periods_s"] else None
     if pga is not None:
-        print(f"  PGA: bias {result['bias_ln'][pga]:+.3f}, sd {result['sd_ln'][pga] or float('nan'):.3f}")
+        print(f"  PGA: bias {fmt(result['bias_ln'][pga], '+.3f')}, sd {fmt(result['sd_ln'][pga], '.3f')}")
     print(f"report: {Path(args.out) / 'report.md'} (metrics.json and figures beside it)")
     return 0

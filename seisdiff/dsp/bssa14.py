@@ -28,6 +28,7 @@ VS30_REF_MPS = 760.0
 RANGE_MAGNITUDE = (3.0, 8.5)
 RANGE_RJB_KM = (0.0, 400.0)
 RANGE_VS30_MPS = (150.0, 1500.0)
+MAX_HYPO_DEPTH_KM = 40.0    # a shallow crustal model: deeper hypocentres (intraslab, deep) are not its earthquakes
 
 
 @lru_cache(maxsize=1)

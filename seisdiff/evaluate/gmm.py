@@ -210,6 +210,7 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         "n_stations": int(ok.sum()), "n_single_horizontal": int((~motions["paired"][ok]).sum()),
         "n_vs30_default": int((~np.isfinite(motions["vs30_mps"][ok])).sum()), "vs30_default_mps": vs30_default_mps,
         "n_out_of_range": int(bssa14.out_of_range(motions["magnitude"][ok], distance[ok], vs30[ok]).sum()),
+        "n_deeper_than_model_km": int((motions["hypo_depth_km"][ok] > bssa14.MAX_HYPO_DEPTH_KM).sum()),
         "events": _events(motions, ok)})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -261,20 +262,27 @@ def report(result: dict) -> str:
              f"- residual {result['residual']}; {result['distance']}; mechanism {result['mechanism']}, "
              f"attenuation {result['attenuation']}",
              f"- Vs30: the store's; {result['n_vs30_default']} stations without one took {result['vs30_default_mps']:g} m/s;"
-             f" {result['n_out_of_range']} stations outside the model's M, R_JB, Vs30 ranges",
-             f"- PSA band {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {result['band_bias_ln']:+.3f} ln, "
-             f"sd {result['band_sd_ln'] if result['band_sd_ln'] is not None else float('nan'):.3f} ln (the model's sigma "
-             f"{result['band_gmm_sigma_ln']:.3f}), {100 * result['band_within_1_sigma']:.0f} % within ±1 sigma "
-             "(a population like the model's: 68 %)", "",
+             f" {result['n_out_of_range']} stations outside the model's M, R_JB, Vs30 ranges"
+             + (f"; {result['n_deeper_than_model_km']} of an earthquake deeper than {bssa14.MAX_HYPO_DEPTH_KM:g} km, "
+                "which this shallow crustal model does not describe (intraslab events are stronger)"
+                if result["n_deeper_than_model_km"] else ""),
+             f"- PSA band {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {_fmt(result['band_bias_ln'], '+.3f')} "
+             f"ln, sd {_fmt(result['band_sd_ln'], '.3f')} ln (the model's sigma {_fmt(result['band_gmm_sigma_ln'], '.3f')}), "
+             f"{_fmt(result['band_within_1_sigma'], '.0%')} within ±1 sigma (a population like the model's: 68 %)", "",
              "| period (s) | bias ln(obs/pred) | sd | model sigma | within ±1 sigma |", "|---:|---:|---:|---:|---:|"]
     for j, t in enumerate(result["periods_s"]):
-        cell = lambda key, fmt: "—" if result[key][j] is None else fmt.format(result[key][j])
-        lines.append(f"| {'PGA' if t == 0 else f'{t:g}'} | {cell('bias_ln', '{:+.3f}')} | {cell('sd_ln', '{:.3f}')} | "
-                     f"{cell('gmm_sigma_ln', '{:.3f}')} | {cell('within_1_sigma', '{:.2f}')} |")
+        cell = lambda key, spec: _fmt(result[key][j], spec)
+        lines.append(f"| {'PGA' if t == 0 else f'{t:g}'} | {cell('bias_ln', '+.3f')} | {cell('sd_ln', '.3f')} | "
+                     f"{cell('gmm_sigma_ln', '.3f')} | {cell('within_1_sigma', '.2f')} |")
     lines += ["", "| R_JB (km) | stations | PGA bias | band bias |", "|---|---:|---:|---:|"]
     for b in result["by_distance"]:
         hi = "∞" if b["rjb_km"][1] is None else f"{b['rjb_km'][1]:g}"
-        fmt = lambda v: "—" if v is None else f"{v:+.3f}"
-        lines.append(f"| {b['rjb_km'][0]:g}–{hi} | {b['n_stations']} | {fmt(b['pga_bias_ln'])} | {fmt(b['band_bias_ln'])} |")
+        lines.append(f"| {b['rjb_km'][0]:g}–{hi} | {b['n_stations']} | {_fmt(b['pga_bias_ln'], '+.3f')} | "
+                     f"{_fmt(b['band_bias_ln'], '+.3f')} |")
     lines += ["", "![residual by period](gmm_residual_period.png)", "", "![residual by distance](gmm_residual_distance.png)", ""]
     return "\n".join(lines)
+
+
+def _fmt(value, spec: str) -> str:
+    """value formatted by spec; '—' for None (a statistic of no station, or an sd of one)."""
+    return "—" if value is None else format(value, spec)

@@ -61,7 +61,7 @@ MAX_LOWPASS_GAIN_FACTOR = 2.0   # stored lowpass / filter(broadband): 1 by const
 BLOCK_RECORDS = 4096
 GMM_MIN_RECORDS = 10          # fewer records with magnitude and distance: the median-PGA window judges
 MAX_MEDIAN_LN_RATIO = 1.15    # |median ln(PGA/BSSA14)| beyond this is a unit slip (≈ ln(9.81)/2; docstring)
-MAX_HYPO_DEPTH_KM = 40.0      # deeper hypocentres (intraslab) are left out of the BSSA14 comparison
+MAX_HYPO_DEPTH_KM = bssa14.MAX_HYPO_DEPTH_KM      # deeper hypocentres (intraslab) are left out of the comparison
 WINDOW_SUFFIX = re.compile(r"_w\d+$")   # preprocess's record ids: <recording>_w<k>, k = 0 the strong motion
 
 
