@@ -1,22 +1,23 @@
 """Records against a ground-motion model: `seisdiff evaluate --gmm bssa14 --generated STORE --out DIR`.
 
 A scenario simulation has no recording to compare with: the field judges its broadband by a ground-motion
-model (the SCEC Broadband Platform's GMPE comparison). For every station of a store that knows its
-records' `magnitude` and `distance_km` (a `sample` output, or a `preprocess` store of real records, which
-gives the same comparison for the recordings), or of a station grid (a grid `sample` wrote, its hypocentre and
-magnitude from its settings; any other grid with `hypocenter` and `magnitude` given), this takes the horizontal
-motion — RotD50 PSA (5 %) of
-the station's two horizontals (a one-component store: paired by event, station, realization and window; a
-three-component store: channels H1, H2; a grid: its first two horizontal components), the one horizontal
-where the other is missing — and its residual
-ln(observed / BSSA14 median) at each period (0 = PGA), in g. One realization per station (the first) and
-strong-motion windows only (`hf_level.strong_motion_windows`: a coda window is no ground motion of its own).
+model (the SCEC Broadband Platform's GMPE comparison). For every station of a store that knows its records'
+`magnitude` and `distance_km` (a `sample` output, or a `preprocess` store of real records, which gives the same
+comparison for the recordings), or of a station grid (one `sample` wrote, its hypocentre and magnitude from its
+settings; any other with `hypocenter` and `magnitude` given), this takes the horizontal motion — RotD50 PSA (5 %)
+of the station's two horizontals (a one-component store: paired by event, station and window; a three-component
+store: channels H1, H2; a grid: its first two horizontal components), the one horizontal where the other is
+missing — and its residual ln(observed / BSSA14 median) at each period (0 = PGA), in g. One realization per
+station (the first) and strong-motion windows only (`hf_level.strong_motion_windows`: a coda window is no ground
+motion of its own).
 
 Distances: BSSA14 takes the Joyner–Boore distance R_JB; the stores hold the hypocentral distance (headers,
 `sample --hypocenter`), so R_JB is taken as the epicentral distance √(R² − depth²) (R where the depth is
 unknown): a point source. Near the rupture of a large earthquake the true R_JB is shorter, the model's
-prediction at it stronger than at the epicentral distance, so there the residuals lean positive (Ridgecrest M 7.1's
-recordings: +0.57 ln over 0.05–1 s; the same distances serve the real and the generated records alike). Vs30 from the store's `vs30_mps`, else `vs30_default_mps`.
+prediction at it stronger than at the epicentral distance, so there the residuals lean positive (Ridgecrest
+M 7.1's recordings: +0.57 ln over 0.05–1 s; the same distances serve the real and the generated records alike).
+Vs30 from the store's `vs30_mps` (a grid's station table), else `vs30_default_mps`. BSSA14 describes shallow
+crustal earthquakes: stations of one deeper than 40 km are counted and named in a warning.
 Summaries per period: the mean residual (bias, ln), its sd over stations, the mean of the model's own total
 sigma, and the share of stations within ±1 model sigma (a population like the model's: about 0.68); the same
 over the PSA band 0.05–1 s (the high frequencies) and by distance bin. The bias holds the event terms: for one
@@ -79,9 +80,9 @@ def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
 
 def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> dict:
     """`station_motions` of a station grid (`io.grid`): every station's first two horizontal components (by name,
-    `scaling.vertical_flag`; one: that one). hypocenter (lat, lon, depth_km), magnitude: the event's; None: those
+    `io.components.vertical_flag`; one: that one). hypocenter (lat, lon, depth_km), magnitude: the event's; None: those
     of the `sample` run that wrote the grid (its settings), else unknown (refused)."""
-    from seisdiff.engine.scaling import vertical_flag
+    from seisdiff.io.components import vertical_flag
     from seisdiff.io.grid import open_grid
 
     settings = _grid_settings(path)
@@ -110,8 +111,6 @@ def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> 
 
 def _grid_settings(path) -> dict:
     """The `settings` attribute of a grid `sample` wrote (a Zarr group), else {}."""
-    import json
-
     try:
         return json.loads((Path(path) / "zarr.json").read_text()).get("attributes", {}).get("settings", {}) or {}
     except (OSError, ValueError, AttributeError):
