@@ -139,7 +139,7 @@ def test_cli_grid_level_model_places_stations_by_distance(tiny, tmp_path):
 def test_cli_grid_takes_the_level_model_in_a_region_the_model_saw(tiny, tmp_path):
     """A grid is a scenario simulation's output, an earthquake nobody trained on: its stations take the level
     model's level even where the model saw their region (docs/MEASUREMENTS.md, "A scenario against BSSA14": there
-    the network's own level was 0.85 ln too weak on simulated scenarios); a store of recordings keeps the rule."""
+    the network's own level was 0.35–1.05 ln too weak on simulated scenarios); a store of recordings keeps the rule."""
     from seisdiff.engine import hf_level
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
     from seisdiff.preprocess.regions import REGIONS, region_of

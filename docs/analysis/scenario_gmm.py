@@ -9,7 +9,9 @@ earthquake (Boore 2003, `seisdiff simulate`, 3 components, κ0 0.04 s, 40 statio
     central Australia, a region the model never saw, until 2026-12-04 the only place a grid took the level model)
 
 Prints each one's residual ln(observed/BSSA14) by period and the 0.05–1 s band's by distance
-(docs/MEASUREMENTS.md, "A scenario against BSSA14").
+(docs/MEASUREMENTS.md, "A scenario against BSSA14"). The generated variants: the level model (shipped for grids) or
+the network's own level (--no-level-model), the delivered low band cut again by `sample` or taken as it is
+(--lowband-input, "once").
 """
 import json
 import subprocess
@@ -54,10 +56,14 @@ def main(out, lat0, lon0, magnitude, vs30_mps, seed):
     write_grid(out / "scenario.h5", velocity_mps, "velocity", "m/s", station_lon, lat0, vs30_mps)
     write_grid(out / "simulator.h5", data["broadband"], "acceleration", "m/s^2", station_lon, lat0, vs30_mps)
     event = ["--hypocenter", lat0, lon0, DEPTH_KM, "--magnitude", magnitude]
-    if not (out / "generated.zarr").exists():
-        run("sample", "--checkpoint", "default", "--cond", out / "scenario.h5", *event, "--out", out / "generated.zarr",
-            "--seed", 1, "--no-progress")
-    for name, path in (("low band", "scenario.h5"), ("generated", "generated.zarr"), ("simulator", "simulator.h5")):
+    variants = {"generated": (), "generated_network": ("--no-level-model",), "generated_once": ("--lowband-input",),
+                "generated_once_network": ("--lowband-input", "--no-level-model")}   # cut twice / once by `sample`
+    for name, extra in variants.items():
+        if not (out / f"{name}.zarr").exists():
+            run("sample", "--checkpoint", "default", "--cond", out / "scenario.h5", *event, "--out", out / f"{name}.zarr",
+                "--seed", 1, "--no-progress", *extra)
+    for name, path in (("low band", "scenario.h5"), ("simulator", "simulator.h5"),
+                       *((n.replace("_", " "), f"{n}.zarr") for n in variants)):
         run("evaluate", "--gmm", "bssa14", "--generated", out / path, "--out", out / f"gmm_{Path(path).stem}",
             *(event if path.endswith(".h5") else []))
         r = json.loads((out / f"gmm_{Path(path).stem}" / "metrics.json").read_text())

@@ -66,6 +66,10 @@ def add_arguments(p):
                    help="the inputs (a store, waveform files) are a scenario simulation's output, an earthquake nobody "
                         "trained on: the level model sets every record's level, also where the model saw its region "
                         "(station grids always are; docs/MEASUREMENTS.md, 'A scenario against BSSA14')")
+    p.add_argument("--lowband-input", action="store_true",
+                   help="the inputs (waveform files, a station grid) are already a low band cut at the model's "
+                        "crossover (a simulation delivered low-passed at 1 Hz): they are the conditioning as they are, "
+                        "not low-passed again (cut twice, 1–1.3 Hz would come out nearly empty)")
     p.add_argument("--kappa-s", type=float, metavar="S",
                    help="high-frequency decay κ of the records to generate, s (site κ0 plus path, as "
                         "dsp.kappa measures it); overrides the store's kappa_s; for models trained with it")

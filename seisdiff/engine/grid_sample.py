@@ -52,9 +52,9 @@ MAX_SKIP_LINES = 20     # unusable stations named one line each per run; the res
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
                "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
-               "crossfade_split_hz", "pre_event_gate", "scenario")
+               "crossfade_split_hz", "pre_event_gate", "scenario", "lowband_input")
 RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None,     # older outputs: none
-                   "pre_event_gate": False, "scenario": False}
+                   "pre_event_gate": False, "scenario": False, "lowband_input": False}
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
 EVENT_OPTIONS = ("hypocenter", "magnitude")   # … of which waveform files take these too (their event's)
@@ -82,7 +82,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 block_stations: int = DEFAULT_BLOCK_STATIONS, station_format: str | None = None,
                 progress: bool = True, lf_merge: bool = True, device: str = "cpu", kappa_s: float | None = None,
                 compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None,
-                level_model: bool = True, pre_event_gate: bool = False) -> GridRun:
+                level_model: bool = True, pre_event_gate: bool = False, lowband_input: bool = False) -> GridRun:
     """Generate broadband acceleration (m/s²) for every station of a grid into the grid output `out`.
 
     model: checkpoint path, 'default' (the shipped model), a loaded checkpoint dict, or a tuple
@@ -92,6 +92,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     sampler/steps/seed/batch_size/kappa_s/compile: as `generate` (default sampler and its steps).
     level_model: apply the checkpoint's high-frequency level model when it has one (`engine.hf_level`).
     pre_event_gate: remove generated high frequencies before each trace's onset (`generate`, as `sample`).
+    lowband_input: the grid is already a low band cut at the crossover, the conditioning as it is (`condition_whole`).
     block_stations: stations read, generated and committed together. station_format: mseed | sac | at2
     to also write per-station files into `io.grid_store.station_files_dir(out, fmt)`, or None.
     world_size/rank: default WORLD_SIZE/RANK from the environment. log: one-line messages, warnings
@@ -138,6 +139,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "window": int(config.data.window or cfg.length), "units": "m/s^2", "batch_size": batch_size,
                     "kappa_s": kappa_s, "level_model": bool(level),
                     "scenario": True,      # every station the level model's (SCENARIO_REGION); older outputs: by region
+                    "lowband_input": bool(lowband_input),   # the grid is the conditioning as it is (`condition_whole`)
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
                     "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate),
                     "grid": grid_identity(source, stations_csv)}
@@ -159,16 +161,17 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         # where each station sits among all of the grid's (one event) by distance, for the level model
         ln_distance_rel = relative_ln_distance(np.full(source.n_stations, "grid"), source.distance_km)
         # a grid is a scenario simulation's output, an earthquake nobody trained on: the level model sets every
-        # station's level whatever its region (on simulated scenarios in a region the network saw, its own level
-        # was 0.85 ln too weak, the level model's within 0.1; docs/MEASUREMENTS.md, "A scenario against BSSA14")
+        # station's level whatever its region (on simulated scenarios in a region the network saw, its own level was
+        # 0.35–1.05 ln too weak against BSSA14, the level model's within 0.05–0.31; docs/MEASUREMENTS.md, "A scenario
+        # against BSSA14")
         regions = np.full(source.n_stations, SCENARIO_REGION)
-        within = (_grid_within(source, cfg, writer, n_channels, log)       # only where it acts, with distances
+        within = (_grid_within(source, cfg, writer, n_channels, log, lowband_input)   # only where it acts, with distances
                   if level and level.get("within") and np.isfinite(ln_distance_rel).any()
                   and hf_level.unseen(level, regions).any() else None)
         for b in todo:
             lo, hi = writer.block_range(b)
             n, c = hi - lo, source.n_components
-            cond_mps2, problems, level_lines = _read_checked(source, lo, hi, cfg)   # (n, C, n_out) m/s²; (n, C)
+            cond_mps2, problems, level_lines = _read_checked(source, lo, hi, cfg, lowband_input)   # (n, C, n_out); (n, C)
             use = problems == ""                                             # (n, C): the traces generated
             if n_channels > 1:       # the model takes a station's components together
                 use &= use.all(axis=1, keepdims=True)
@@ -250,7 +253,7 @@ def load_model(model, device: str = "cpu"):
     return denoiser, config, scaler, config_for_model(spec, name), name, level
 
 
-def _grid_within(source, cfg, writer, n_channels: int, log) -> np.ndarray:
+def _grid_within(source, cfg, writer, n_channels: int, log, lowband_input: bool = False) -> np.ndarray:
     """`hf_level.within_event` of every trace of the grid (one event: all its stations; verticals apart),
     as `generate` takes them (rows: station × component for a one-channel model, stations for a C-channel
     one, each channel among its own): one pass reading and conditioning the whole grid, block by block,
@@ -258,7 +261,7 @@ def _grid_within(source, cfg, writer, n_channels: int, log) -> np.ndarray:
     t0, feats, vertical = time.perf_counter(), [], []
     for b in range(writer.n_blocks):
         lo, hi = writer.block_range(b)
-        cond_mps2, problems, _ = _read_checked(source, lo, hi, cfg)          # (n, C, n_out), (n, C)
+        cond_mps2, problems, _ = _read_checked(source, lo, hi, cfg, lowband_input)     # (n, C, n_out), (n, C)
         unusable = problems != ""
         if n_channels == 1:
             cond_mps2, unusable = cond_mps2.reshape(-1, 1, cond_mps2.shape[-1]), unusable.reshape(-1, 1)
@@ -306,6 +309,7 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
         "station_format": None if args.format == "zarr" else args.format, "progress": args.progress,
         "lf_merge": args.lf_merge, "device": device, "kappa_s": args.kappa_s, "compile": args.compile,
         "level_model": args.level_model is not False, "pre_event_gate": bool(args.pre_event_gate),
+        "lowband_input": bool(getattr(args, "lowband_input", False)),
         "log": lambda line: print(f"sample: {line}", file=sys.stderr if line.startswith("warning") else sys.stdout)}
 
 
@@ -328,12 +332,13 @@ def _check_rate(source, cfg) -> None:
         source.dt_s = 1.0 / rate_hz
 
 
-def _read_checked(source, lo: int, hi: int, cfg) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _read_checked(source, lo: int, hi: int, cfg, lowband_input: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Stations lo..hi read and conditioned: ((n, C, n_out) m/s², (n, C) why each trace cannot be generated
     (UNUSABLE keys; '' where it can), (n,) the `level_warning` line of each station's strongest trace
     beyond any recorded ground motion, or ''). Unusable: NaN or inf samples, no signal (all zero or
     constant), a level beyond any recorded ground motion (its raw peak or low band). Each trace is judged and
-    conditioned on its own: an unusable one (conditioned as zeros) changes nothing of the others."""
+    conditioned on its own: an unusable one (conditioned as zeros) changes nothing of the others. lowband_input: the
+    grid is a low band already cut at the crossover (`condition_whole`)."""
     from seisdiff.io.grid import nonfinite_traces
 
     acc_mps2 = source.read_block(lo, hi)
@@ -341,7 +346,7 @@ def _read_checked(source, lo: int, hi: int, cfg) -> tuple[np.ndarray, np.ndarray
     nonfinite = nonfinite_traces(acc_mps2)
     problems[nonfinite] = "nonfinite"
     acc_mps2[nonfinite] = 0.0
-    cond_mps2 = condition_whole(acc_mps2, source.sampling_rate_hz, cfg)[1]
+    cond_mps2 = condition_whole(acc_mps2, source.sampling_rate_hz, cfg, lowband_input)[1]
     level_lines, worst = [""] * len(acc_mps2), np.zeros(len(acc_mps2))
     for i, j in zip(*np.nonzero(~nonfinite)):
         peak = demeaned_peak_mps2(acc_mps2[i, j])

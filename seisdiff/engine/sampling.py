@@ -32,8 +32,10 @@ from seisdiff.io.store import pad_to_length
 # settings a resumed run must share with the run that started OUT (older outputs lack "output")
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
-               "hypocenter", "magnitude", "input_units", "input_quantity", "scenario")
+               "hypocenter", "magnitude", "input_units", "input_quantity", "scenario",
+               "lowband_input")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "scenario": False,
+                   "lowband_input": False,
                    "band_top_hz": None,
                    "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
                    "input_quantity": None}
@@ -59,6 +61,7 @@ class SampleConfig:
     pre_event_gate: bool = False        # no generated high frequencies before the conditioning's onset
     level_model: bool = True            # high frequencies at the checkpoint's level model's level, if it has one
     scenario: bool = False              # the inputs are a scenario simulation's output: the level model everywhere
+    lowband_input: bool = False         # the inputs are a low band already cut at the crossover: not filtered again
     kappa_s: float | None = None        # high-frequency decay κ of the records to generate, s
     device: str = "auto"                # auto | cpu | cuda
     units: str | None = None            # unit of waveform files that declare none
@@ -159,6 +162,9 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 
     spec, out = model.store_spec, Path(cfg.out)
+    if is_conditioning_store(cfg.cond) and cfg.lowband_input:
+        raise UserError(f"--lowband-input: {cfg.cond[0]} is a store, whose `lowpass` is the conditioning already; the "
+                        "option is for waveform files or a station grid holding a low band cut at the crossover")
     if is_conditioning_store(cfg.cond):
         store = open_store(cfg.cond[0])
         shard = np.arange(rank, len(store), world, dtype=np.int64)
@@ -168,7 +174,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
             cfg.cond, conditioning_path(out, rank, world),
             config_for_model(spec, model.source), n_channels=model.config.model.n_channels, units=cfg.units,
             quantity=cfg.quantity, progress=cfg.progress and rank == 0,
-            event=event_row(cfg.hypocenter, cfg.magnitude))
+            event=event_row(cfg.hypocenter, cfg.magnitude), lowband_input=cfg.lowband_input)
         for line in prepared.notes if rank == 0 else ():             # under torchrun: rank 0 speaks for all
             print(f"sample: {line}")
         for file, reason in prepared.skipped if rank == 0 else ():
@@ -235,6 +241,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "input_quantity": None if is_conditioning_store(cfg.cond) else cfg.quantity,
         "level_model": bool(cfg.level_model and model.level_model),   # `engine.hf_level`
         "scenario": bool(cfg.scenario),        # every record a region the model never saw (`hf_level.record_regions`)
+        "lowband_input": bool(cfg.lowband_input),   # the conditioning is the input as given (`condition_whole`)
         # the training records' upper band edge: the output is low-passed there (`generate`)
         "band_top_hz": top_hz, "band_order": order,
         # windows cross-fade their high frequencies (independent draws) with power weights (`generate`)

@@ -74,9 +74,13 @@ def samples_at(n: int, fs_in_hz: float, fs_hz: float) -> int:
     return int(math.floor(n * float(fs_hz) / float(fs_in_hz) + 0.5))
 
 
-def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig,
+                    lowband_input: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(C, n) raw acceleration, m/s², at sampling_rate_hz → (broadband, lowpass), each (C, m) float32 m/s² at
-    cfg.sampling_rate_hz, m = samples_at(n, sampling_rate_hz, cfg.sampling_rate_hz) (see the module docstring)."""
+    cfg.sampling_rate_hz, m = samples_at(n, sampling_rate_hz, cfg.sampling_rate_hz) (see the module docstring).
+    lowband_input: the input is already a low band cut at the model's crossover (a simulation delivered
+    low-passed there; `sample --lowband-input`): its band-passed self is the conditioning, not filtered again (a
+    second cut would leave 1–1.3 Hz nearly empty: docs/MEASUREMENTS.md, "A scenario against BSSA14")."""
     fs = cfg.sampling_rate_hz
     m = samples_at(np.shape(acc_mps2)[-1], sampling_rate_hz, fs)
     x = clean_and_resample(acc_mps2, sampling_rate_hz, cfg)
@@ -85,7 +89,7 @@ def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: Preproce
     keep = min(m, x.shape[-1])
     padded[..., margin:margin + keep] = x[..., :keep]
     broadband, lowpass = filter_segments(padded[None], dataclasses.replace(cfg, length=m))   # one segment, whole
-    return broadband[0], lowpass[0]
+    return broadband[0], (broadband[0].copy() if lowband_input else lowpass[0])
 
 
 def usable_rate(rec: Record, cfg: PreprocessConfig) -> float:
@@ -189,11 +193,11 @@ def file_identity(path) -> str:
     return f"{resolved}|{st.st_size}|{st.st_mtime_ns}"
 
 
-def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event) -> dict:
+def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lowband_input: bool = False) -> dict:
     """Everything a conditioning store's values depend on besides its input files (as JSON gives it back)."""
     return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
-                                  "seisdiff": __version__}))
+                                  "seisdiff": __version__, **({"lowband_input": True} if lowband_input else {})}))
 
 
 def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | None:
@@ -222,7 +226,8 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
     if old != settings:
         keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
-                 "preprocess": "the model's preprocessing", "n_channels": "the model's components"}
+                 "preprocess": "the model's preprocessing", "n_channels": "the model's components",
+                 "lowband_input": "--lowband-input"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
@@ -248,14 +253,15 @@ def _remove_store(out: Path) -> None:
 
 def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_channels: int = 1,
                          units: str | None = None, quantity: str | None = None, rank: int = 0, world: int = 1,
-                         progress: bool = True, event: dict | None = None) -> Prepared:
+                         progress: bool = True, event: dict | None = None, lowband_input: bool = False) -> Prepared:
     """Read the waveform files/folders/globs `inputs` (this rank's share: files[rank::world]), condition
     each record group whole and append the groups not yet there to the store `out` (created with
     L = the longest record; re-runs with the same inputs add nothing). event: the files' event's metadata
     (magnitude, hypo_lat, hypo_lon, hypo_depth_km; `preprocess.metadata`), for what their headers do not
     give: a record with the station's coordinates and no distance gets its hypocentral distance, and
     records whose files name no event are that event's (GIVEN_EVENT: the level model places each station
-    among them, `engine.hf_level`). UserError when no file is usable."""
+    among them, `engine.hf_level`). lowband_input: the files hold a low band already cut at the crossover
+    (`condition_whole`). UserError when no file is usable."""
     files, problems = find_inputs(inputs)
     result = Prepared(None, [(str(p), r) for p, r in problems])
     records: list[Record] = []
@@ -297,7 +303,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         result.skipped += [(r.source_file, reason) for r, reason in incomplete]
     conditioned = []
     for g in groups:
-        bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg)
+        bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg, lowband_input)
         conditioned.append((g, bb, lp))
         line = level_warning(max(demeaned_peak_mps2(a) for a in g.acc_mps2), float(np.abs(lp).max()),
                              cfg.lowpass_hz, g.records[0].units_in_file, g.records[0].metadata.get("quantity", ""))
@@ -309,7 +315,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
     length = max(bb.shape[-1] for _, bb, _ in conditioned)
     # the store is a cache of this run's conditioning: reused only when made with the same settings from
     # the same (unchanged) files; else made again (it holds nothing the inputs do not give again)
-    out, settings = Path(out), made_from(cfg, n_channels, units, quantity, event)
+    out, settings = Path(out), made_from(cfg, n_channels, units, quantity, event, lowband_input)
     idents = {g.group_id: ";".join(identity[r.record_id] for r in g.records) for g, _, _ in conditioned}
     reason = _stale(out, settings, idents, length)
     if reason:
