@@ -134,3 +134,20 @@ def test_one_station_and_a_deep_event(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 stations against BSSA14" in out and "sd —" in out and "deeper than 40 km" in out
     assert json.loads((tmp_path / "o" / "metrics.json").read_text())["sd_ln"][0] is None
+
+
+def test_cli_periods_reach_the_gmm_comparison(tmp_path, capsys):
+    """--periods with --gmm were ignored (the default 14 periods were compared, 20 s accepted without a word): the
+    comparison now takes them (PGA always), and periods beyond BSSA14's 0.01–10 s are refused in one line."""
+    _store(tmp_path / "s.zarr")
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o"),
+                 "--periods", "0.3", "0.1"]) == 0
+    saved = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert saved["periods_s"] == [0.0, 0.1, 0.3]
+    direct = compare(tmp_path / "s.zarr", tmp_path / "o2", periods_s=(0.0, 0.1, 0.3))
+    assert saved["bias_ln"] == direct["bias_ln"]
+    capsys.readouterr()
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o3"),
+                 "--periods", "0.1", "20"]) != 0
+    err = capsys.readouterr().err
+    assert "--periods 0.1 20" in err and "0.01–10 s" in err and "Traceback" not in err

@@ -23,7 +23,8 @@ def add_arguments(p):
                         "any store or station grid")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures, report.md")
     p.add_argument("--periods", type=float, nargs="+", metavar="T_S",
-                   help="PSA periods in s (default: 100 log-spaced from 0.01 to 10 s)")
+                   help="PSA periods in s (default: 100 log-spaced from 0.01 to 10 s; with --gmm: 0.05–5 s, "
+                        "within BSSA14's 0.01–10 s, PGA always)")
     p.add_argument("--max-records", type=int, metavar="N", help="evaluate only the first N matched records")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the stochastic baseline (default 0)")
     p.add_argument("--baseline-kappa", choices=("auto", "store", "default"), default="auto",
@@ -79,15 +80,22 @@ def _against_gmm(args) -> int:
     from pathlib import Path
 
     from seisdiff.errors import UserError
-    from seisdiff.evaluate.gmm import compare
+    from seisdiff.evaluate.gmm import BSSA14_PERIODS_S, PERIODS_S, compare
 
     if str(args.generated).startswith("baseline:") or not Path(args.generated).exists():
         raise UserError(f"--generated {args.generated}: with --gmm give a store or a station grid (a `seisdiff "
                         "sample` output, a `preprocess` store)")
     if not 150 <= args.vs30 <= 1500:
         raise UserError(f"--vs30 {args.vs30:g}: give a Vs30 in m/s within BSSA14's 150–1500")
-    result = compare(args.generated, args.out, args.gmm, vs30_default_mps=args.vs30, hypocenter=args.hypocenter,
-                     magnitude=args.magnitude)
+    periods_s = PERIODS_S
+    if args.periods:
+        lo_s, hi_s = BSSA14_PERIODS_S
+        if not all(lo_s <= t <= hi_s for t in args.periods):
+            raise UserError(f"--periods {' '.join(f'{t:g}' for t in args.periods)}: with --gmm bssa14 give PSA "
+                            f"periods within the model's {lo_s:g}–{hi_s:g} s (PGA is always compared)")
+        periods_s = (0.0,) + tuple(sorted(set(args.periods)))
+    result = compare(args.generated, args.out, args.gmm, periods_s=periods_s, vs30_default_mps=args.vs30,
+                     hypocenter=args.hypocenter, magnitude=args.magnitude)
     print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
           f"ln(observed/predicted):")
     fmt = lambda value, spec: "—" if value is None else format(value, spec)      # a statistic of one station: none

@@ -40,6 +40,7 @@ from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
 
+BSSA14_PERIODS_S = (0.01, 10.0)           # the PSA periods BSSA14 tabulates
 PERIODS_S = (0.0, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # 0: PGA
 BAND_S = (0.05, 1.0)                       # the high frequencies, as `evaluate`'s PSA band
 DISTANCE_BINS_KM = (0.0, 10.0, 30.0, 100.0, 300.0, np.inf)
