@@ -151,3 +151,24 @@ def test_cli_periods_reach_the_gmm_comparison(tmp_path, capsys):
                  "--periods", "0.1", "20"]) != 0
     err = capsys.readouterr().err
     assert "--periods 0.1 20" in err and "0.01–10 s" in err and "Traceback" not in err
+
+
+def test_stations_of_one_code_in_two_networks_are_two(tmp_path):
+    """Waveform files of CI.PSD and PG.PSD (Ridgecrest M 6.4's folder holds both): a `sample` output's one-channel
+    store pairs horizontals by station, network and location. Paired by station code alone they were one station
+    (5 of Ridgecrest's 6 compared; here 1 of 2, PG.PSD's record dropped)."""
+    h1, h2, z = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2, 3))
+    traces, ids, cols = [], [], {k: [] for k in ("network", "station", "location", "channel", "event", "magnitude",
+                                                 "distance_km", "hypo_depth_km")}
+    for net, gain in (("CI", 1.0), ("PG", 4.0)):
+        for trace, cha in ((h1 * gain, "HNE"), (h2 * gain, "HNN"), (z, "HNZ")):
+            traces.append(trace[None])
+            ids.append(f"{net}.PSD..{cha}")
+            for key, value in zip(cols, (net, "PSD", "", cha, "given event", 6.4, 30.0, 10.0)):
+                cols[key].append(value)
+    bb = np.stack(traces).astype(np.float32)
+    w = create_store(tmp_path / "s.zarr", sampling_rate_hz=FS_HZ, length=N, lowpass_hz=1.0)
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ids, {k: np.asarray(v) for k, v in cols.items()})
+    result = compare(tmp_path / "s.zarr", tmp_path / "o")
+    assert result["n_stations"] == 2 and result["n_single_horizontal"] == 0
+    assert result["sd_ln"][0] == pytest.approx(np.log(4.0) / np.sqrt(2), abs=2e-3)   # the two stations differ ×4

@@ -5,9 +5,9 @@ model (the SCEC Broadband Platform's GMPE comparison). For every station of a st
 `magnitude` and `distance_km` (a `sample` output, or a `preprocess` store of real records, which gives the same
 comparison for the recordings), or of a station grid (one `sample` wrote, its hypocentre and magnitude from its
 settings; any other with `hypocenter` and `magnitude` given), this takes the horizontal motion — RotD50 PSA (5 %)
-of the station's two horizontals (a one-component store: paired by event, station and window; a three-component
-store: channels H1, H2; a grid: its first two horizontal components), the one horizontal where the other is
-missing — and its residual ln(observed / BSSA14 median) at each period (0 = PGA), in g. One realization per
+of the station's two horizontals (a one-component store: paired by event, network, station, location, instrument
+and window; a three-component store: channels H1, H2; a grid: its first two horizontal components), the one
+horizontal where the other is missing — and its residual ln(observed / BSSA14 median) at each period (0 = PGA), in g. One realization per
 station (the first) and strong-motion windows only (`hf_level.strong_motion_windows`: a coda window is no ground
 motion of its own).
 
@@ -121,18 +121,22 @@ def _grid_settings(path) -> dict:
 def _pairs(store: Store, columns: dict, source, keep) -> np.ndarray:
     """(k, 2) int rows: (record of the first horizontal, record of the second or −1) per station. A three-component
     store (channels H1, H2, Z) holds both in one record (its channels 0 and 1: the second is the record itself); a
-    one-channel store's horizontal records are paired by event, station and window."""
+    one-channel store's horizontal records are paired by event, network, station, location, instrument (a SEED
+    channel's first two letters: HN, HH) and window, the columns the store has (CI.PSD and PG.PSD are two stations)."""
     rows = np.flatnonzero(keep)
     if _three_component(store):
         return np.column_stack([rows, rows])
     vertical = metadata_columns(columns).get("vertical", np.zeros(len(store)))
     rows = rows[~(vertical[rows] == 1)]
     station = np.asarray(columns.get("station", store.record_ids), dtype=str)
-    event = np.asarray(columns.get("event", np.array([""] * len(store))), dtype=str)
+    blank = np.array([""] * len(store))
+    event, network, location = (np.asarray(columns.get(c, blank), dtype=str) for c in ("event", "network", "location"))
+    instrument = np.array([c[:2] if len(c) == 3 else "" for c in np.asarray(columns.get("channel", blank), dtype=str)])
     window = np.array([m.group(0) if (m := re.search(r"_w\d+$", str(s))) else "" for s in source])
     groups: dict[tuple, list[int]] = {}
     for i in rows:
-        groups.setdefault((event[i], station[i], window[i]), []).append(int(i))
+        key = (event[i], network[i], station[i], location[i], instrument[i], window[i])
+        groups.setdefault(key, []).append(int(i))
     return np.array(sorted((g[0], g[1] if len(g) > 1 else -1) for g in groups.values()), np.int64).reshape(-1, 2)
 
 
