@@ -172,3 +172,16 @@ def test_stations_of_one_code_in_two_networks_are_two(tmp_path):
     result = compare(tmp_path / "s.zarr", tmp_path / "o")
     assert result["n_stations"] == 2 and result["n_single_horizontal"] == 0
     assert result["sd_ln"][0] == pytest.approx(np.log(4.0) / np.sqrt(2), abs=2e-3)   # the two stations differ ×4
+
+
+def test_sample_file_output_is_refused_in_one_clear_line(tmp_path, capsys):
+    """A `sample --format sac` output (files and sample_config.json) given to --gmm: the line said 'not a seisdiff
+    store (GroupNotFoundError); create one with `seisdiff preprocess`'; it now says what the folder is and what to
+    give."""
+    out = tmp_path / "files"
+    out.mkdir()
+    (out / "sample_config.json").write_text("{}")
+    (out / "CI.GR2.01.HNE_r0.sac").write_bytes(b"\0" * 632)
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(out), "--out", str(tmp_path / "o")]) != 0
+    err = capsys.readouterr().err
+    assert "sample --format sac|mseed|at2" in err and "--format zarr" in err and "GroupNotFoundError" not in err

@@ -85,6 +85,11 @@ def _against_gmm(args) -> int:
     if str(args.generated).startswith("baseline:") or not Path(args.generated).exists():
         raise UserError(f"--generated {args.generated}: with --gmm give a store or a station grid (a `seisdiff "
                         "sample` output, a `preprocess` store)")
+    files_out = Path(args.generated) / "sample_config.json"      # `sample --format sac|mseed|at2`: files, no store
+    if files_out.is_file() and not (Path(args.generated) / "zarr.json").is_file():
+        raise UserError(f"--generated {args.generated}: holds the files of `seisdiff sample --format sac|mseed|at2`, "
+                        "not a store; give a store: run that `sample` again with --format zarr (the default) and "
+                        "another --out")
     if not 150 <= args.vs30 <= 1500:
         raise UserError(f"--vs30 {args.vs30:g}: give a Vs30 in m/s within BSSA14's 150–1500")
     periods_s = PERIODS_S
