@@ -185,3 +185,28 @@ def test_sample_file_output_is_refused_in_one_clear_line(tmp_path, capsys):
     assert main(["evaluate", "--gmm", "bssa14", "--generated", str(out), "--out", str(tmp_path / "o")]) != 0
     err = capsys.readouterr().err
     assert "sample --format sac|mseed|at2" in err and "--format zarr" in err and "GroupNotFoundError" not in err
+
+
+def test_a_pair_with_one_dead_horizontal_is_compared_on_the_other(tmp_path):
+    """A grid station whose H2 holds a NaN (a dead channel) was dropped whole (the pair's RotD50 is NaN); it is
+    compared on its H1 alone, as the docstring says, and counted as a single horizontal."""
+    h5py = pytest.importorskip("h5py")
+    from seisdiff.dsp import psa
+
+    h1, h2 = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2))
+    data = np.stack([np.stack([h1 * g, h2 * g, h1]) for g in (1.0, 2.0, 0.5)])
+    data[1, 1, 100] = np.nan
+    with h5py.File(tmp_path / "grid.h5", "w") as f:
+        acc = f.create_dataset("acceleration", data=data)
+        acc.attrs.update({"units": "m/s^2", "dt_s": 1.0 / FS_HZ, "components": "H1,H2,Z"})
+        f.create_dataset("station", data=np.array([b"S0", b"S1", b"S2"]))
+        f.create_dataset("lat", data=np.full(3, 34.0))
+        f.create_dataset("lon", data=np.array([-118.0, -117.9, -117.8]))
+    result = compare(tmp_path / "grid.h5", tmp_path / "o", hypocenter=(34.0, -118.1, 8.0), magnitude=6.5)
+    assert result["n_stations"] == 3 and result["n_single_horizontal"] == 1
+    from seisdiff.evaluate.gmm import grid_motions
+    motions = grid_motions(tmp_path / "grid.h5", PERIODS_S, (34.0, -118.1, 8.0), 6.5)
+    periods = np.asarray(PERIODS_S)
+    np.testing.assert_allclose(motions["psa_g"][1, periods > 0], psa(2.0 * h1, FS_HZ, periods[periods > 0]) / G_MPS2,
+                               rtol=1e-6)
+    assert motions["psa_g"][1, 0] == pytest.approx(2.0 * np.abs(h1).max() / G_MPS2, rel=1e-6)

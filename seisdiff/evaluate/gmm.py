@@ -67,14 +67,15 @@ def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
     keep &= np.isfinite(np.asarray(columns["distance_km"], np.float64))
     pairs = _pairs(store, columns, source, keep)
     periods = np.asarray(periods_s, np.float64)
-    out = []
+    out, paired = [], []
     for lo in range(0, len(pairs), BLOCK_RECORDS):
-        part = pairs[lo:lo + BLOCK_RECORDS]
-        out.append(_pair_psa_g(store, part, periods))
+        psa_g, both = _pair_psa_g(store, pairs[lo:lo + BLOCK_RECORDS], periods)
+        out.append(psa_g)
+        paired.append(both)
     first = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
     value = lambda c: np.asarray(columns[c], np.float64)[first] if c in columns else np.full(len(first), np.nan)
     return {"record_id": store.record_ids[first], "psa_g": np.concatenate(out) if out else np.zeros((0, len(periods))),
-            "paired": pairs[:, 1] >= 0 if len(pairs) else np.zeros(0, bool), "magnitude": value("magnitude"),
+            "paired": np.concatenate(paired) if paired else np.zeros(0, bool), "magnitude": value("magnitude"),
             "distance_km": value("distance_km"), "hypo_depth_km": value("hypo_depth_km"), "vs30_mps": value("vs30_mps"),
             "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first]}
 
@@ -97,15 +98,17 @@ def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> 
         horizontal = np.flatnonzero(vertical_flag(grid.components) == 0)[:2]
         if not len(horizontal):
             raise UserError(f"{path}: none of its components {grid.components} is a horizontal one by name")
-        psa_g = []
+        psa_g, paired = [], []
         for lo in range(0, len(grid), BLOCK_RECORDS):
             block = grid.read_block(lo, lo + BLOCK_RECORDS)
             second = block[:, horizontal[1]] if len(horizontal) > 1 else None
-            psa_g.append(_psa_g(block[:, horizontal[0]], second, np.full(len(block), second is not None),
-                                grid.sampling_rate_hz, periods))
+            values, both = _psa_g(block[:, horizontal[0]], second, np.full(len(block), second is not None),
+                                  grid.sampling_rate_hz, periods)
+            psa_g.append(values)
+            paired.append(both)
         cols = grid.columns()
         return {"record_id": np.asarray(grid.stations.names, dtype=str), "psa_g": np.concatenate(psa_g),
-                "paired": np.full(len(grid), len(horizontal) > 1), "magnitude": cols["magnitude"],
+                "paired": np.concatenate(paired), "magnitude": cols["magnitude"],
                 "distance_km": cols["distance_km"], "hypo_depth_km": cols["hypo_depth_km"], "vs30_mps": cols["vs30_mps"],
                 "event": np.full(len(grid), grid.path.name)}
 
@@ -146,9 +149,8 @@ def _three_component(store: Store) -> bool:
     return store.n_channels == 3 and names[:2] == ["H1", "H2"]
 
 
-def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray) -> np.ndarray:
-    """(len(part), P) PSA in g (period 0: PGA) of the stations `part` (`_pairs` rows): RotD50 of the pair, else the
-    single horizontal's."""
+def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_psa_g` of the stations `part` (`_pairs` rows): RotD50 of the pair, else the single horizontal's."""
     paired = part[:, 1] >= 0
     rows = np.unique(part[part >= 0])
     block = store.read(int(rows[0]), int(rows[-1]) + 1, fields=("broadband",))["broadband"].astype(np.float64)
@@ -160,9 +162,14 @@ def _pair_psa_g(store: Store, part: np.ndarray, periods: np.ndarray) -> np.ndarr
     return _psa_g(first, second, paired, store.sampling_rate_hz, periods)
 
 
-def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) -> np.ndarray:
-    """(k, P) PSA in g (period 0: PGA) of horizontals first, second (k, L) m/s² (NaN rows: NaN): RotD50 where
-    paired (k,), else first's own."""
+def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """((k, P) PSA in g (period 0: PGA), (k,) paired) of horizontals first, second (k, L) m/s²: RotD50 where paired
+    (k,) and both are finite, else the finite one's own (NaN where neither is)."""
+    ok_first = np.isfinite(first).all(axis=-1)
+    ok_second = paired & np.isfinite(second).all(axis=-1) if second is not None else np.zeros(len(first), bool)
+    if second is not None:
+        first = np.where((~ok_first & ok_second)[:, None], second, first)    # a pair with one dead trace: the other
+    paired = ok_first & ok_second
     psa_periods = periods[periods > 0]
     spectral = np.empty((len(first), len(psa_periods)))
     if paired.any():
@@ -175,7 +182,7 @@ def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) 
     if paired.any():
         peak[paired] = _rotd50_pga(first[paired], second[paired])
     out[:, periods == 0] = peak[:, None]
-    return out / G_MPS2
+    return out / G_MPS2, paired
 
 
 def _rotd50_pga(x1, x2, n_angles: int = 180) -> np.ndarray:
