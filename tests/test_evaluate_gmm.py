@@ -210,3 +210,17 @@ def test_a_pair_with_one_dead_horizontal_is_compared_on_the_other(tmp_path):
     np.testing.assert_allclose(motions["psa_g"][1, periods > 0], psa(2.0 * h1, FS_HZ, periods[periods > 0]) / G_MPS2,
                                rtol=1e-6)
     assert motions["psa_g"][1, 0] == pytest.approx(2.0 * np.abs(h1).max() / G_MPS2, rel=1e-6)
+
+
+def test_a_store_without_station_or_component_says_so(tmp_path, capsys):
+    """Without `station` no horizontal pair can be formed, without `component`/`channel` a vertical passes for a
+    horizontal: both said in a warning line (the comparison itself runs)."""
+    bb = np.stack([accelerogram(i, n=N)[None] for i in range(2)]).astype(np.float32)
+    w = create_store(tmp_path / "bare.zarr", sampling_rate_hz=FS_HZ, length=N, lowpass_hz=1.0)
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ["a", "b"], {"event": np.array(["e", "e"]), "magnitude": np.full(2, 6.0),
+                                                        "distance_km": np.array([20.0, 40.0])})
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "bare.zarr"), "--out",
+                 str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "warning: no `station` column" in out and "warning: no `component` or `channel` column" in out
+    assert "- warning: no `station` column" in (tmp_path / "o" / "report.md").read_text()

@@ -108,6 +108,8 @@ def _against_gmm(args) -> int:
           f"{fmt(result['band_sd_ln'], '.3f')} (the model's sigma {fmt(result['band_gmm_sigma_ln'], '.3f')}), "
           f"{fmt(None if result['band_within_1_sigma'] is None else 100 * result['band_within_1_sigma'], '.0f')} % "
           "within ±1 sigma")
+    for line in result["warnings"]:
+        print(f"  warning: {line}")
     if result["n_deeper_than_model_km"]:
         print(f"  warning: {result['n_deeper_than_model_km']} stations of an earthquake deeper than 40 km: BSSA14 is a "
               "shallow crustal model (an intraslab event is stronger than it predicts)")

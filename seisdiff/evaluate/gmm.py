@@ -66,6 +66,11 @@ def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
     keep &= np.isfinite(np.asarray(columns["magnitude"], np.float64))
     keep &= np.isfinite(np.asarray(columns["distance_km"], np.float64))
     pairs = _pairs(store, columns, source, keep)
+    warnings = [] if _three_component(store) else [line for missing, line in (
+        ("station" not in columns, "no `station` column: each record is compared alone, no horizontal pair formed"),
+        ("component" not in columns and "channel" not in columns,
+         "no `component` or `channel` column: every record is taken for a horizontal (a vertical among them biases "
+         "the comparison)")) if missing]
     periods = np.asarray(periods_s, np.float64)
     out, paired = [], []
     for lo in range(0, len(pairs), BLOCK_RECORDS):
@@ -77,7 +82,7 @@ def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
     return {"record_id": store.record_ids[first], "psa_g": np.concatenate(out) if out else np.zeros((0, len(periods))),
             "paired": np.concatenate(paired) if paired else np.zeros(0, bool), "magnitude": value("magnitude"),
             "distance_km": value("distance_km"), "hypo_depth_km": value("hypo_depth_km"), "vs30_mps": value("vs30_mps"),
-            "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first]}
+            "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first], "warnings": warnings}
 
 
 def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> dict:
@@ -110,7 +115,7 @@ def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> 
         return {"record_id": np.asarray(grid.stations.names, dtype=str), "psa_g": np.concatenate(psa_g),
                 "paired": np.concatenate(paired), "magnitude": cols["magnitude"],
                 "distance_km": cols["distance_km"], "hypo_depth_km": cols["hypo_depth_km"], "vs30_mps": cols["vs30_mps"],
-                "event": np.full(len(grid), grid.path.name)}
+                "event": np.full(len(grid), grid.path.name), "warnings": []}
 
 
 def _grid_settings(path) -> dict:
@@ -222,6 +227,7 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         "n_vs30_default": int((~np.isfinite(motions["vs30_mps"][ok])).sum()), "vs30_default_mps": vs30_default_mps,
         "n_out_of_range": int(bssa14.out_of_range(motions["magnitude"][ok], distance[ok], vs30[ok]).sum()),
         "n_deeper_than_model_km": int((motions["hypo_depth_km"][ok] > bssa14.MAX_HYPO_DEPTH_KM).sum()),
+        "warnings": motions["warnings"],
         "events": _events(motions, ok)})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -279,7 +285,8 @@ def report(result: dict) -> str:
                 if result["n_deeper_than_model_km"] else ""),
              f"- PSA band {result['band_s'][0]:g}–{result['band_s'][1]:g} s: bias {_fmt(result['band_bias_ln'], '+.3f')} "
              f"ln, sd {_fmt(result['band_sd_ln'], '.3f')} ln (the model's sigma {_fmt(result['band_gmm_sigma_ln'], '.3f')}), "
-             f"{_fmt(result['band_within_1_sigma'], '.0%')} within ±1 sigma (a population like the model's: 68 %)", "",
+             f"{_fmt(result['band_within_1_sigma'], '.0%')} within ±1 sigma (a population like the model's: 68 %)",
+             *(f"- warning: {w}" for w in result.get("warnings", [])), "",
              "| period (s) | bias ln(obs/pred) | sd | model sigma | within ±1 sigma |", "|---:|---:|---:|---:|---:|"]
     for j, t in enumerate(result["periods_s"]):
         cell = lambda key, spec: _fmt(result[key][j], spec)
