@@ -73,7 +73,7 @@ def test_a_rewritten_conditioning_store_is_not_mixed_into_a_resumed_output(tiny,
     capsys.readouterr()
     assert sample_cli("--checkpoint", tiny.ckpt, "--cond", cond, "--out", out, "--block-records", 1) == 2
     err = capsys.readouterr().err
-    assert "cond.zarr" in err and "another version of its input" in err, err
+    assert "cond.zarr" in err and "other versions of them" in err, err
     assert len(open_store(out)) == 1
 
 
@@ -90,7 +90,7 @@ def test_file_outputs_refuse_a_rewritten_input_and_resume_an_unchanged_or_touche
     (out / "S2.XX.S2.00.HNZ_r0.mseed").unlink()
     _files(folder, scale=0.5)
     assert _sample(tiny, folder, out, "--format", "mseed") == 2
-    assert "another version of its input" in capsys.readouterr().err
+    assert "other versions of them" in capsys.readouterr().err
     assert not (out / "S2.XX.S2.00.HNZ_r0.mseed").exists()
 
 
@@ -106,3 +106,23 @@ def test_an_output_without_fingerprints_resumes_with_a_warning(tiny, tmp_path, c
     printed = capsys.readouterr()
     assert "3 realizations generated (3 already written)" in printed.out and "earlier seisdiff" in printed.err
     assert "inputs" in json.loads(config.read_text())          # recorded now: later resumes are checked
+
+
+def test_files_added_or_left_out_are_not_mixed_into_a_resumed_output(tiny, tmp_path, stop_after_one_block, capsys):
+    """Waveform files given one by one: a resume with a file added (its event's stations placed the records already
+    written without it) or left out (its records would stay in OUT) is refused in one line; the same files resume."""
+    folder, out = _files(tmp_path / "lf"), tmp_path / "gen.zarr"
+    two = [folder / "S0.mseed", folder / "S1.mseed"]
+    assert sample_cli("--checkpoint", tiny.ckpt, "--cond", *two, "--units", "m/s^2", "--out", out,
+                      "--block-records", 1) == 130
+    stop_after_one_block()
+    capsys.readouterr()
+    for cond in ([*two, folder / "S2.mseed"], two[:1]):
+        assert sample_cli("--checkpoint", tiny.ckpt, "--cond", *cond, "--units", "m/s^2", "--out", out,
+                          "--block-records", 1) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and ("1 input(s) added" in err[0] or "1 left out" in err[0]), err
+    assert len(open_store(out)) == 1
+    assert sample_cli("--checkpoint", tiny.ckpt, "--cond", *two, "--units", "m/s^2", "--out", out,
+                      "--block-records", 1) == 0
+    assert "1 realizations generated (1 already written)" in capsys.readouterr().out

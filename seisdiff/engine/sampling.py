@@ -209,8 +209,8 @@ def check_inputs(cfg: SampleConfig, out: Path) -> dict:
               "it without checking that they are unchanged", file=sys.stderr)
     changed, now = compare_inputs((old or {}).get("inputs"), paths)
     if changed:
-        raise UserError(f"{out}: was started from another version of its input ({changed}); resuming would mix "
-                        f"realizations of both: sample into another --out, or delete {out} to start again")
+        raise UserError(f"{out}: was started from other inputs or other versions of them ({changed}); resuming would "
+                        f"mix realizations of both: sample into another --out, or delete {out} to start again")
     return now
 
 

@@ -89,10 +89,18 @@ def compare(old: dict, path) -> tuple[str | None, dict]:
 
 
 def compare_inputs(old: dict | None, paths) -> tuple[str | None, dict]:
-    """(the first input of `paths` whose fingerprint in `old` ({resolved path: fingerprint}) it no longer
-    matches, with why, as 'PATH: REASON'; None when none; the fingerprints to record now). Inputs not in
-    `old` (given now only, or an output started before fingerprints were recorded) are fingerprinted."""
+    """(why `paths` are not the inputs fingerprinted in `old` ({resolved path: fingerprint}): an input added or
+    left out since (records of a removed file would stay, and those already written were placed among their
+    event's stations without the added ones), else the first whose fingerprint it no longer matches, as
+    'PATH: REASON'; None when they are; the fingerprints to record now). An output started before fingerprints
+    were recorded (old None or empty) has its inputs fingerprinted."""
     old, now = old or {}, {}
+    keys = [str(Path(p).resolve()) for p in paths]
+    if old and set(keys) != set(old):
+        added, gone = sorted(set(keys) - set(old)), sorted(set(old) - set(keys))
+        return ("; ".join(part for part in (f"{len(added)} input(s) added, e.g. {added[0]}" if added else "",
+                                            f"{len(gone)} left out, e.g. {gone[0]}" if gone else "") if part),
+                old)
     for p in paths:
         key = str(Path(p).resolve())
         if key not in old:
@@ -101,4 +109,4 @@ def compare_inputs(old: dict | None, paths) -> tuple[str | None, dict]:
         reason, now[key] = compare(old[key], p)
         if reason:
             return f"{p}: {reason}", {**old, **now}
-    return None, {**old, **now}       # inputs not given now keep theirs (given again, they are compared)
+    return None, {**old, **now}
