@@ -80,7 +80,8 @@ def _against_gmm(args) -> int:
     from pathlib import Path
 
     from seisdiff.errors import UserError
-    from seisdiff.evaluate.gmm import BSSA14_PERIODS_S, PERIODS_S, compare
+    from seisdiff.dsp import bssa14
+    from seisdiff.evaluate.gmm import PERIODS_S, compare
 
     if str(args.generated).startswith("baseline:") or not Path(args.generated).exists():
         raise UserError(f"--generated {args.generated}: with --gmm give a store or a station grid (a `seisdiff "
@@ -94,7 +95,7 @@ def _against_gmm(args) -> int:
         raise UserError(f"--vs30 {args.vs30:g}: give a Vs30 in m/s within BSSA14's 150–1500")
     periods_s = PERIODS_S
     if args.periods:
-        lo_s, hi_s = BSSA14_PERIODS_S
+        lo_s, hi_s = bssa14.psa_period_range_s()
         if not all(lo_s <= t <= hi_s for t in args.periods):
             raise UserError(f"--periods {' '.join(f'{t:g}' for t in args.periods)}: with --gmm bssa14 give PSA "
                             f"periods within the model's {lo_s:g}–{hi_s:g} s (PGA is always compared)")
@@ -111,7 +112,8 @@ def _against_gmm(args) -> int:
     for line in result["warnings"]:
         print(f"  warning: {line}")
     if result["n_deeper_than_model_km"]:
-        print(f"  warning: {result['n_deeper_than_model_km']} stations of an earthquake deeper than 40 km: BSSA14 is a "
+        print(f"  warning: {result['n_deeper_than_model_km']} stations of an earthquake deeper than "
+              f"{bssa14.MAX_HYPO_DEPTH_KM:g} km: BSSA14 is a "
               "shallow crustal model (an intraslab event is stronger than it predicts)")
     pga = result["periods_s"].index(0.0) if 0.0 in result["periods_s"] else None
     if pga is not None:

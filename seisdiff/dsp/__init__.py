@@ -9,7 +9,7 @@ from seisdiff.dsp.resample import resample
 from seisdiff.dsp.stats import record_stats
 
 from seisdiff.dsp.intensity import arias_intensity, arias_time, cav, husid, significant_duration
-from seisdiff.dsp.response import psa, response_spectra, rotd50
+from seisdiff.dsp.response import psa, response_spectra, rotd50, rotd50_peak
 
 __all__ = [
     "lowpass",
@@ -23,6 +23,7 @@ __all__ = [
     "psa",
     "response_spectra",
     "rotd50",
+    "rotd50_peak",
     "arias_intensity",
     "arias_time",
     "husid",

@@ -42,6 +42,12 @@ def coefficients() -> dict[str, np.ndarray]:
     return {name: values[:, i] for i, name in enumerate(names)}
 
 
+def psa_period_range_s() -> tuple[float, float]:
+    """(shortest, longest) PSA period the table holds, s (between them `predict` interpolates)."""
+    periods = coefficients()["period"][1:]
+    return float(periods[0]), float(periods[-1])
+
+
 def _ln_median_tabulated(magnitude, rjb_km, vs30_mps, mechanism: str, attenuation: str) -> np.ndarray:
     """ln median (n, rows) in g at the table's periods (row 0 PGA) for records (n,)."""
     c = coefficients()
@@ -80,8 +86,9 @@ def _interpolate(table, periods_s) -> np.ndarray:
     c = coefficients()
     periods_s = np.atleast_1d(np.asarray(periods_s, np.float64))
     psa_periods = c["period"][1:]
-    if np.any((periods_s != 0) & ((periods_s < psa_periods[0]) | (periods_s > psa_periods[-1]))):
-        raise ValueError(f"BSSA14 periods: 0 (PGA) or {psa_periods[0]:g}–{psa_periods[-1]:g} s, "
+    lo_s, hi_s = psa_period_range_s()
+    if np.any((periods_s != 0) & ((periods_s < lo_s) | (periods_s > hi_s))):
+        raise ValueError(f"BSSA14 periods: 0 (PGA) or {lo_s:g}–{hi_s:g} s, "
                          f"got {periods_s.min():g}–{periods_s.max():g} s")
     ln_t = np.log(np.where(periods_s > 0, periods_s, psa_periods[0]))
     out = np.stack([np.interp(ln_t, np.log(psa_periods), row[1:]) for row in table])

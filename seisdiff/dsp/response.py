@@ -305,6 +305,14 @@ def psa(x, sampling_rate_hz, periods, damping=0.05, min_steps_per_period=MIN_STE
     return omegas**2 * peaks[..., 0]
 
 
+def rotd50_peak(x1, x2, n_angles: int = 180) -> np.ndarray:
+    """RotD50 peak (..., ) of orthogonal horizontal pairs x1, x2 (..., n), x-units: the median over n_angles angles in
+    [0°, 180°) of the rotated trace's peak |cos θ·x1 + sin θ·x2| (PGA's RotD50, as `rotd50` for oscillators)."""
+    angles = np.pi * np.arange(n_angles) / n_angles
+    peaks = [np.abs(np.cos(a) * np.asarray(x1) + np.sin(a) * np.asarray(x2)).max(axis=-1) for a in angles]
+    return np.median(np.stack(peaks, axis=-1), axis=-1)
+
+
 def rotd50(x1, x2, sampling_rate_hz, periods, damping=0.05, n_angles=180,
            min_steps_per_period=MIN_STEPS_PER_PERIOD):
     """RotD50 PSA (..., P) float64, x-units, of orthogonal horizontal pairs x1, x2 (..., n) at sampling_rate_hz.

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from seisdiff import G_MPS2
-from seisdiff.dsp import bssa14, psa, rotd50
+from seisdiff.dsp import bssa14, psa, rotd50, rotd50_peak
 from seisdiff.dsp.bssa14 import rjb_km
 from seisdiff.engine.hf_level import strong_motion_windows
 from seisdiff.engine.scaling import metadata_columns
@@ -40,7 +40,6 @@ from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
 
-BSSA14_PERIODS_S = (0.01, 10.0)           # the PSA periods BSSA14 tabulates
 PERIODS_S = (0.0, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # 0: PGA
 BAND_S = (0.05, 1.0)                       # the high frequencies, as `evaluate`'s PSA band
 DISTANCE_BINS_KM = (0.0, 10.0, 30.0, 100.0, 300.0, np.inf)
@@ -185,16 +184,9 @@ def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) 
     out[:, periods > 0] = spectral
     peak = np.abs(first).max(axis=-1)
     if paired.any():
-        peak[paired] = _rotd50_pga(first[paired], second[paired])
+        peak[paired] = rotd50_peak(first[paired], second[paired])
     out[:, periods == 0] = peak[:, None]
     return out / G_MPS2, paired
-
-
-def _rotd50_pga(x1, x2, n_angles: int = 180) -> np.ndarray:
-    """(k,) RotD50 peak of the pairs x1, x2 (k, L): the median over angles of the rotated trace's peak."""
-    angles = np.pi * np.arange(n_angles) / n_angles
-    peaks = [np.abs(np.cos(a) * x1 + np.sin(a) * x2).max(axis=-1) for a in angles]
-    return np.median(np.stack(peaks, axis=-1), axis=-1)
 
 
 def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs30_default_mps: float = VS30_DEFAULT_MPS,
