@@ -75,13 +75,12 @@ log-spaced bins of ½ ln(mean |X(f)|² in the bin).
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from seisdiff.dsp import lowpass
 from seisdiff.dsp.level import log_binned_power, record_level, spectral_unevenness
 from seisdiff.engine import hf_texture, hf_timing
+from seisdiff.preprocess.condition import split_window_id
 
 BAND_HZ = (2.0, 25.0)    # above the crossover's transition (1 Hz, order 4: gain 0.004 at 2 Hz)
 BANDS_HZ = ((2.0, 6.0), (8.0, 25.0))   # version 2: the level and the slope of BAND_HZ
@@ -127,7 +126,7 @@ def strong_motion_windows(record_ids) -> np.ndarray:
     """(n,) bool: the records that are a whole trace or the first window `preprocess` cut from one
     (id ending `_w0`: it starts 3 s before the 5 % Arias time), not a later window of the coda."""
     ids = np.asarray(record_ids, dtype=str)
-    later = np.array([bool(re.search(r"_w[1-9]\d*$", rid)) for rid in ids], dtype=bool)
+    later = np.array([(split_window_id(rid)[1] or 0) > 0 for rid in ids], dtype=bool)
     return ~later
 
 

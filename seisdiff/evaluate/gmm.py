@@ -26,7 +26,6 @@ scenario it says how strong its earthquake is for its magnitude, not only how go
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,7 @@ from seisdiff.engine.scaling import metadata_columns
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
+from seisdiff.preprocess.condition import split_window_id
 
 PERIODS_S = (0.0, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # 0: PGA
 BAND_S = (0.05, 1.0)                       # the high frequencies, as `evaluate`'s PSA band
@@ -139,7 +139,7 @@ def _pairs(store: Store, columns: dict, source, keep) -> np.ndarray:
     blank = np.array([""] * len(store))
     event, network, location = (np.asarray(columns.get(c, blank), dtype=str) for c in ("event", "network", "location"))
     instrument = np.array([c[:2] if len(c) == 3 else "" for c in np.asarray(columns.get("channel", blank), dtype=str)])
-    window = np.array([m.group(0) if (m := re.search(r"_w\d+$", str(s))) else "" for s in source])
+    window = np.array([str(split_window_id(s)[1]) for s in source])
     groups: dict[tuple, list[int]] = {}
     for i in rows:
         key = (event[i], network[i], station[i], location[i], instrument[i], window[i])

@@ -12,6 +12,7 @@ window choice, which depends only on the shape of the Husid curve (invariant 3).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -39,6 +40,20 @@ class PreprocessConfig:
 
     def as_attrs(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+
+WINDOW_ID = re.compile(r"_w(\d+)$")   # a window's record id: <recording>_w<k>, k = 0 the strong motion's
+
+
+def window_record_id(recording_id: str, k: int) -> str:
+    """The record id of window k of a recording (`WINDOW_ID`)."""
+    return f"{recording_id}_w{k}"
+
+
+def split_window_id(record_id) -> tuple[str, int | None]:
+    """(the recording's id, the window's k) of a record id; (the id, None) for a whole record (no `_w<k>`)."""
+    m = WINDOW_ID.search(str(record_id))
+    return (str(record_id), None) if m is None else (str(record_id)[:m.start()], int(m.group(1)))
 
 
 def prepare_group(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: PreprocessConfig) -> np.ndarray:

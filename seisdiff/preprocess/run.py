@@ -30,7 +30,7 @@ from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
-from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group
+from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group, window_record_id
 from seisdiff.preprocess.events import folder_events, name_by_folder
 from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, record_kind, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, load_metadata_csvs, lookup
@@ -258,7 +258,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     if not segments:
         return {}
     broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
-    ids = [f"{g.group_id}_w{w}" for g, w in owners]
+    ids = [window_record_id(g.group_id, w) for g, w in owners]
     first = [g.records[0] for g, _ in owners]
     meta = [lookup(metadata, [g.group_id, r.record_id, r.metadata.get("record_id_in_file")], r.metadata.get("rsn"),
                    r.event, r.metadata, station=r.station, network=r.network)

@@ -44,7 +44,6 @@ would fail by only 0.22.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +53,7 @@ from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, lowpass
 from seisdiff.io.components import vertical_flag
 from seisdiff.io.store import open_store
+from seisdiff.preprocess.condition import split_window_id
 
 PHYSICAL_MEDIAN_PGA_MPS2 = (0.05, 30.0)   # plausible median PGA of a set of strong-motion records
 MAX_LOWPASS_ENERGY_ABOVE_2FC = 1e-3       # share of (tapered) low-pass energy above twice the cutoff
@@ -62,7 +62,6 @@ BLOCK_RECORDS = 4096
 GMM_MIN_RECORDS = 10          # fewer records with magnitude and distance: the median-PGA window judges
 MAX_MEDIAN_LN_RATIO = 1.15    # |median ln(PGA/BSSA14)| beyond this is a unit slip (≈ ln(9.81)/2; docstring)
 MAX_HYPO_DEPTH_KM = bssa14.MAX_HYPO_DEPTH_KM      # deeper hypocentres (intraslab) are left out of the comparison
-WINDOW_SUFFIX = re.compile(r"_w\d+$")   # preprocess's record ids: <recording>_w<k>, k = 0 the strong motion
 
 
 @dataclass
@@ -198,7 +197,7 @@ def gmm_ln_ratios(store, pga_channels_mps2: np.ndarray) -> np.ndarray:
 def _strongest_window(ln_ratio, record_ids) -> np.ndarray:
     """One value per recording: the largest over its windows `<id>_w0`, `<id>_w1`, … (`preprocess --windows`:
     later windows hold coda, whose PGA is not the recording's)."""
-    recordings, index = np.unique([WINDOW_SUFFIX.sub("", str(i)) for i in record_ids], return_inverse=True)
+    recordings, index = np.unique([split_window_id(i)[0] for i in record_ids], return_inverse=True)
     out = np.full(len(recordings), -np.inf)
     np.maximum.at(out, index, ln_ratio)
     return out
