@@ -40,11 +40,11 @@ def _randn(shape, seed):
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(DEVICE)
 
 
-def _triton_noise(shape, seed):
+def _triton_noise(shape, seed, record_offset=0):
     """eps the noise-add kernel draws: x_t with alpha = 0, sigma = 1."""
     zeros = torch.zeros(shape, device=DEVICE)
     alpha, sigma = torch.zeros(shape[0], device=DEVICE), torch.ones(shape[0], device=DEVICE)
-    return add_noise(zeros, alpha, sigma, seed, backend="triton").cpu()
+    return add_noise(zeros, alpha, sigma, seed, backend="triton", record_offset=record_offset).cpu()
 
 
 @pytest.mark.parametrize("counter, key, expected", [
@@ -89,6 +89,53 @@ def test_noise_layout_gives_every_element_its_own_normal():
             torch.testing.assert_close(eps[record, quarter * q:(quarter + 1) * q], normals[quarter][2 * record])
         torch.testing.assert_close(eps[record, 4 * q:], normals[0][2 * record + 1][:5])   # the tail block
     assert torch.unique(eps).numel() > 0.999 * eps.numel()    # float32 normals: a rare tie, no repeats
+
+
+# records 3 and 2**31 + 1 of a step's whole batch: the second one's counters pass 2**32 (Philox's high word)
+OFFSETS = [3, 2**31 + 1]
+
+
+@pytest.mark.parametrize("record_offset", OFFSETS)
+def test_noise_of_a_micro_batch_is_its_records_noise_in_the_whole_batch(record_offset):
+    """A batch at record_offset o draws rows o, o + 1, … of the whole batch's noise (two blocks a record),
+    in the reference and the kernel; offset 0 is the noise of a batch alone."""
+    shape = (2, 1, reference.NOISE_BLOCK + 5)
+    eps = reference.noise(SEED, shape, "cpu", record_offset)
+    if record_offset < 8:
+        whole = reference.noise(SEED, (record_offset + 2, *shape[1:]), "cpu")
+        assert torch.equal(eps, whole[record_offset:])
+        assert torch.equal(_triton_noise(shape, SEED, record_offset), _triton_noise(whole.shape, SEED)[record_offset:])
+    q, n_blocks = reference.NOISE_QUARTER, 2
+    first = record_offset * n_blocks * q
+    normals = reference.philox_randn4x(SEED, torch.arange(first, first + 2 * n_blocks * q).view(4, q))
+    torch.testing.assert_close(eps.reshape(2, -1)[1, 2 * q:3 * q], normals[2][2])   # record 1, block 0, quarter 2
+    torch.testing.assert_close(_triton_noise(shape, SEED, record_offset), eps, **NOISE_TOL)
+    assert torch.equal(reference.noise(SEED, shape, "cpu", 0), reference.noise(SEED, shape, "cpu"))
+
+
+@pytest.mark.parametrize("record_offset", OFFSETS)
+@pytest.mark.parametrize("target", TARGETS)
+def test_loss_and_gradient_at_a_record_offset_match_reference(target, record_offset):
+    x0, alpha, sigma, weight = _batch((3, 3, 4097), torch.float32)
+    pred_init = _randn(x0.shape, 4)
+    results = {}
+    for backend in ("triton", "torch"):
+        x_t = add_noise(x0, alpha, sigma, SEED, backend=backend, record_offset=record_offset)
+        pred = pred_init.clone().requires_grad_()
+        loss = diffusion_loss(pred, x0, alpha, sigma, weight, SEED, target, backend=backend,
+                              record_offset=record_offset)
+        loss.backward()
+        results[backend] = x_t, loss, pred.grad
+    for got, expected in zip(results["triton"], results["torch"]):
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=2e-6)
+    # the loss scores the noise add_noise drew at the same offset, not another offset's
+    x_t = results["torch"][0]
+    eps = (x_t - alpha.view(-1, 1, 1) * x0) / sigma.view(-1, 1, 1)
+    for backend in ("triton", "torch"):
+        assert diffusion_loss(eps, x0, alpha, sigma, weight, SEED, "eps", backend=backend,
+                              record_offset=record_offset) < 1e-10
+        assert diffusion_loss(eps, x0, alpha, sigma, weight, SEED, "eps", backend=backend,
+                              record_offset=record_offset + 1) > 1.0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -229,3 +276,9 @@ def test_bad_inputs_are_refused():
         diffusion_loss(x0, x0, alpha, sigma, weight, SEED, target="score")
     with pytest.raises(ValueError, match="seed"):
         add_noise(x0, alpha, sigma, -1)
+    with pytest.raises(ValueError, match="record_offset"):
+        add_noise(x0, alpha, sigma, SEED, record_offset=-1)
+    with pytest.raises(ValueError, match="record_offset"):     # counters past 2**63: 1024 per record here
+        diffusion_loss(x0, x0, alpha, sigma, weight, SEED, record_offset=2**53)
+    with pytest.raises(TypeError):
+        add_noise(x0, alpha, sigma, SEED, record_offset=1.5)

@@ -3,7 +3,8 @@
 All tensors are in model units. The noise eps is drawn inside the kernels with `tl.randn4x(seed,
 counter)`, four normals per Philox call, one call per four elements (the layout: `reference.noise`),
 so it never touches memory: the noise-add kernel and the loss kernel regenerate the same eps from the
-same seed.
+same seed. The counters start at record `record_offset` (the batch's first record's index in the
+step's whole batch), so a micro-batch draws the very noise its records get in one large batch.
 Import it only once TRITON_INTERPRET is settled (`triton.jit` reads it when the kernels below are
 defined); `seisdiff.kernels.dispatch` imports it on first use.
 """
@@ -18,9 +19,10 @@ NUM_WARPS = 8         # 16 elements per thread
 
 
 @triton.jit
-def _noise4(seed, record, block, n_blocks, QUARTER: tl.constexpr):
-    """The four quarters' noise of one block (reference.noise): one randn4x call per four elements."""
-    counters = (record.to(tl.int64) * n_blocks + block) * QUARTER + tl.arange(0, QUARTER)
+def _noise4(seed, record, record_offset, block, n_blocks, QUARTER: tl.constexpr):
+    """The four quarters' noise of one block of batch record `record` (record `record_offset + record` of
+    the step's whole batch; reference.noise): one randn4x call per four elements."""
+    counters = ((record.to(tl.int64) + record_offset) * n_blocks + block) * QUARTER + tl.arange(0, QUARTER)
     return tl.randn4x(seed, counters)
 
 
@@ -32,14 +34,14 @@ def _add_noise_quarter(x0_ptr, x_t_ptr, base, cols, n_per_record, eps, alpha, si
 
 
 @triton.jit
-def _add_noise_kernel(x0_ptr, alpha_ptr, sigma_ptr, x_t_ptr, seed, n_per_record,
+def _add_noise_kernel(x0_ptr, alpha_ptr, sigma_ptr, x_t_ptr, seed, record_offset, n_per_record,
                       QUARTER: tl.constexpr):
     record, block = tl.program_id(0), tl.program_id(1)
     base = record.to(tl.int64) * n_per_record  # int64: batches may pass 2**31 elements
     cols = block * 4 * QUARTER + tl.arange(0, QUARTER)
     alpha = tl.load(alpha_ptr + record)
     sigma = tl.load(sigma_ptr + record)
-    e0, e1, e2, e3 = _noise4(seed, record, block, tl.num_programs(1), QUARTER)
+    e0, e1, e2, e3 = _noise4(seed, record, record_offset, block, tl.num_programs(1), QUARTER)
     _add_noise_quarter(x0_ptr, x_t_ptr, base, cols, n_per_record, e0, alpha, sigma)
     _add_noise_quarter(x0_ptr, x_t_ptr, base, cols + QUARTER, n_per_record, e1, alpha, sigma)
     _add_noise_quarter(x0_ptr, x_t_ptr, base, cols + 2 * QUARTER, n_per_record, e2, alpha, sigma)
@@ -68,7 +70,7 @@ def _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols, n_per_record, eps, alp
 
 @triton.jit
 def _diffusion_loss_kernel(pred_ptr, x0_ptr, alpha_ptr, sigma_ptr, weight_ptr, grad_ptr,
-                           partial_ptr, seed, n_per_record, n_blocks, grad_scale,
+                           partial_ptr, seed, record_offset, n_per_record, n_blocks, grad_scale,
                            TARGET: tl.constexpr, WRITE_GRAD: tl.constexpr, QUARTER: tl.constexpr):
     record, block = tl.program_id(0), tl.program_id(1)
     base = record.to(tl.int64) * n_per_record
@@ -76,7 +78,7 @@ def _diffusion_loss_kernel(pred_ptr, x0_ptr, alpha_ptr, sigma_ptr, weight_ptr, g
     alpha = tl.load(alpha_ptr + record)
     sigma = tl.load(sigma_ptr + record)
     grad_factor = tl.load(weight_ptr + record) * grad_scale
-    e0, e1, e2, e3 = _noise4(seed, record, block, n_blocks, QUARTER)
+    e0, e1, e2, e3 = _noise4(seed, record, record_offset, block, n_blocks, QUARTER)
     total = _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols, n_per_record, e0, alpha, sigma,
                           grad_factor, TARGET, WRITE_GRAD)
     total += _loss_quarter(pred_ptr, x0_ptr, grad_ptr, base, cols + QUARTER, n_per_record, e1, alpha,
@@ -95,20 +97,21 @@ def _grid(x: torch.Tensor) -> tuple[int, int]:
 
 
 def add_noise(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
-              seed: int) -> torch.Tensor:
-    """x_t = alpha[b]·x0 + sigma[b]·eps(seed), model units, eps drawn in-kernel.
+              seed: int, record_offset: int = 0) -> torch.Tensor:
+    """x_t = alpha[b]·x0 + sigma[b]·eps(seed, record_offset + b), model units, eps drawn in-kernel.
 
-    x0: (B, C, L) float32/bfloat16; alpha, sigma: (B,) float32. Returns (B, C, L) in x0's dtype.
+    x0: (B, C, L) float32/bfloat16; alpha, sigma: (B,) float32; record_offset: index of record 0 in
+    the step's whole batch. Returns (B, C, L) in x0's dtype.
     """
     x0 = x0.contiguous()
     x_t = torch.empty_like(x0)
     _add_noise_kernel[_grid(x0)](x0, alpha.float().contiguous(), sigma.float().contiguous(), x_t,
-                                 seed, x0.shape[1] * x0.shape[2], QUARTER=NOISE_QUARTER,
+                                 seed, record_offset, x0.shape[1] * x0.shape[2], QUARTER=NOISE_QUARTER,
                                  num_warps=NUM_WARPS)
     return x_t
 
 
-def _loss_forward(pred, x0, alpha, sigma, weight, seed, target, reduction, write_grad):
+def _loss_forward(pred, x0, alpha, sigma, weight, seed, record_offset, target, reduction, write_grad):
     """Per-record losses (B,) float32 and, when write_grad, d(loss)/d(pred) in pred's dtype for
     reduction "mean" (the scalar loss) or "none" (each record's own loss)."""
     pred, x0 = pred.contiguous(), x0.contiguous()
@@ -119,7 +122,7 @@ def _loss_forward(pred, x0, alpha, sigma, weight, seed, target, reduction, write
     grad = torch.empty_like(pred) if write_grad else pred  # pred: a placeholder never written
     grad_scale = 2.0 / n_per_record / (batch if reduction == "mean" else 1)
     _diffusion_loss_kernel[grid](pred, x0, alpha.float().contiguous(), sigma.float().contiguous(),
-                                 weight, grad, partial, seed, n_per_record, grid[1], grad_scale,
+                                 weight, grad, partial, seed, record_offset, n_per_record, grid[1], grad_scale,
                                  TARGET=target, WRITE_GRAD=write_grad, QUARTER=NOISE_QUARTER,
                                  num_warps=NUM_WARPS)
     per_record = weight * partial.sum(dim=1) / n_per_record
@@ -130,9 +133,9 @@ class DiffusionLoss(torch.autograd.Function):
     """Weighted MSE whose gradient w.r.t. pred is written by the forward kernel; x0 is data."""
 
     @staticmethod
-    def forward(ctx, pred, x0, alpha, sigma, weight, seed, target, reduction):
-        per_record, grad = _loss_forward(pred, x0, alpha, sigma, weight, seed, target, reduction,
-                                         write_grad=True)
+    def forward(ctx, pred, x0, alpha, sigma, weight, seed, record_offset, target, reduction):
+        per_record, grad = _loss_forward(pred, x0, alpha, sigma, weight, seed, record_offset, target,
+                                         reduction, write_grad=True)
         ctx.save_for_backward(grad)
         ctx.reduction = reduction
         return per_record.mean() if reduction == "mean" else per_record
@@ -142,13 +145,14 @@ class DiffusionLoss(torch.autograd.Function):
         (grad,) = ctx.saved_tensors
         if ctx.reduction == "none":
             grad_output = grad_output.view(-1, 1, 1)
-        return (grad * grad_output).to(grad.dtype), None, None, None, None, None, None, None
+        return (grad * grad_output).to(grad.dtype), None, None, None, None, None, None, None, None
 
 
 def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
                    weight: torch.Tensor, seed: int, target: str = "eps",
-                   reduction: str = "mean") -> torch.Tensor:
-    """Weighted MSE between pred and the target for the noise of `add_noise(x0, …, seed)`.
+                   reduction: str = "mean", record_offset: int = 0) -> torch.Tensor:
+    """Weighted MSE between pred and the target for the noise of `add_noise(x0, …, seed,
+    record_offset)`.
 
     pred, x0: (B, C, L) float32/bfloat16, model units; alpha, sigma, weight: (B,) float32;
     target: "eps" | "v" (alpha·eps − sigma·x0) | "x0". Returns float32: the scalar mean over b
@@ -156,7 +160,7 @@ def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, si
     differentiable w.r.t. pred only.
     """
     if torch.is_grad_enabled() and pred.requires_grad:
-        return DiffusionLoss.apply(pred, x0, alpha, sigma, weight, seed, target, reduction)
-    per_record, _ = _loss_forward(pred, x0, alpha, sigma, weight, seed, target, reduction,
+        return DiffusionLoss.apply(pred, x0, alpha, sigma, weight, seed, record_offset, target, reduction)
+    per_record, _ = _loss_forward(pred, x0, alpha, sigma, weight, seed, record_offset, target, reduction,
                                   write_grad=False)
     return per_record.mean() if reduction == "mean" else per_record

@@ -55,9 +55,9 @@ def _kernels():
     return diffusion
 
 
-def _check_inputs(seed, signals: dict, coefficients: dict) -> int:
-    """Raise ValueError on shapes, dtypes or devices the kernels do not take; return the seed as a
-    Python int (Triton takes no NumPy or tensor scalars)."""
+def _check_inputs(seed, record_offset, signals: dict, coefficients: dict) -> tuple[int, int]:
+    """Raise ValueError on shapes, dtypes or devices the kernels do not take; return the seed and the
+    record offset as Python ints (Triton takes no NumPy or tensor scalars)."""
     first_name, first = next(iter(signals.items()))
     if first.ndim != 3 or first.numel() == 0:
         raise ValueError(f"{first_name} must be a non-empty (B, C, L) tensor, "
@@ -74,26 +74,41 @@ def _check_inputs(seed, signals: dict, coefficients: dict) -> int:
     seed = operator.index(seed)
     if not 0 <= seed < 2**63:
         raise ValueError(f"seed must be an int in [0, 2**63), got {seed}")
-    return seed
+    return seed, _check_record_offset(record_offset, first.shape)
+
+
+def _check_record_offset(record_offset, shape) -> int:
+    """record_offset as an int ≥ 0 whose batch's noise counters (`reference.noise`) stay below 2**63."""
+    record_offset = operator.index(record_offset)
+    batch, channels, length = shape
+    counters_per_record = -(-channels * length // reference.NOISE_BLOCK) * reference.NOISE_QUARTER
+    if record_offset < 0 or (record_offset + batch) * counters_per_record > 2**63:
+        raise ValueError(f"record_offset must be an int in [0, {2**63 // counters_per_record - batch}] for "
+                         f"a batch of shape {tuple(shape)}, got {record_offset}")
+    return record_offset
 
 
 def add_noise(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor, seed: int,
-              backend: str = "auto") -> torch.Tensor:
-    """x_t = alpha[b]·x0 + sigma[b]·eps, eps ~ N(0, 1) drawn from (seed, element offset).
+              backend: str = "auto", record_offset: int = 0) -> torch.Tensor:
+    """x_t = alpha[b]·x0 + sigma[b]·eps, eps ~ N(0, 1) drawn from (seed, record record_offset + b,
+    element).
 
     x0: (B, C, L) float32/bfloat16 in model units; alpha, sigma: (B,) float32; seed: int in
-    [0, 2**63). Returns x_t (B, C, L), model units, x0's dtype.
+    [0, 2**63); record_offset: int ≥ 0, the index of record 0 in the step's whole batch (micro-batch j
+    of b records on rank r with grad_accum k: (r·k + j)·b), so that a micro-batch draws the noise its
+    records draw in one large batch. Returns x_t (B, C, L), model units, x0's dtype.
     """
-    seed = _check_inputs(seed, {"x0": x0}, {"alpha": alpha, "sigma": sigma})
+    seed, record_offset = _check_inputs(seed, record_offset, {"x0": x0}, {"alpha": alpha, "sigma": sigma})
     impl = _kernels() if resolve_backend(backend, x0) == "triton" else reference
-    return impl.add_noise(x0, alpha, sigma, seed)
+    return impl.add_noise(x0, alpha, sigma, seed, record_offset)
 
 
 def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
                    weight: torch.Tensor, seed: int, target: str = "eps", reduction: str = "mean",
-                   backend: str = "auto") -> torch.Tensor:
+                   backend: str = "auto", record_offset: int = 0) -> torch.Tensor:
     """Weighted MSE of pred against the target for the noise that `add_noise(x0, alpha, sigma,
-    seed)` drew: target "eps" → eps, "v" → alpha·eps − sigma·x0, "x0" → x0.
+    seed, record_offset=record_offset)` drew: target "eps" → eps, "v" → alpha·eps − sigma·x0,
+    "x0" → x0.
 
     pred, x0: (B, C, L) float32/bfloat16, model units; alpha, sigma, weight: (B,) float32
     (weight: e.g. min-SNR, precomputed). Returns float32: scalar mean over b of
@@ -104,7 +119,7 @@ def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, si
         raise ValueError(f"target must be one of {reference.TARGETS}, got {target!r}")
     if reduction not in ("mean", "none"):
         raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
-    seed = _check_inputs(seed, {"pred": pred, "x0": x0},
-                         {"alpha": alpha, "sigma": sigma, "weight": weight})
+    seed, record_offset = _check_inputs(seed, record_offset, {"pred": pred, "x0": x0},
+                                        {"alpha": alpha, "sigma": sigma, "weight": weight})
     impl = _kernels() if resolve_backend(backend, pred) == "triton" else reference
-    return impl.diffusion_loss(pred, x0, alpha, sigma, weight, seed, target, reduction)
+    return impl.diffusion_loss(pred, x0, alpha, sigma, weight, seed, target, reduction, record_offset)

@@ -3,7 +3,9 @@
 Everything here is in model units. The noise is the one `tl.randn4x(seed, counter)` draws inside the
 Triton kernels (Philox4x32-10, then Box–Muller on words 1–2 and 3–4, cos and sin, as in
 triton/language/random.py; layout in `noise`), so the reference and the kernels can be compared
-element by element.
+element by element. A record's noise depends on (seed, its index in the step's whole batch): a batch
+that is micro-batch j of a step passes `record_offset`, the index of its first record, and draws what
+its records draw in the whole batch.
 Unsigned 32-bit words are held in int64 tensors masked to 32 bits: PyTorch has no full uint32 maths.
 """
 
@@ -79,18 +81,21 @@ def philox_randn4x(seed: int, counters: torch.Tensor) -> tuple:
     return tuple(normals)
 
 
-def noise(seed: int, shape: torch.Size, device) -> torch.Tensor:
-    """The noise eps (B, C, L) float32 the kernels draw for a contiguous (B, C, L) batch.
+def noise(seed: int, shape: torch.Size, device, record_offset: int = 0) -> torch.Tensor:
+    """The noise eps (B, C, L) float32 the kernels draw for a contiguous (B, C, L) batch whose record 0
+    is record `record_offset` of the step's whole batch (0: the batch is the whole batch).
 
     Each record's C·L elements are cut into blocks of NOISE_BLOCK; a block's four quarters take the four
-    normals of one `randn4x` call on counters (record · n_blocks + block) · QUARTER + i, i < QUARTER:
-    quarter q of the block holds normal q. Every element gets its own normal; a quarter of the Philox
-    calls of one normal per element.
+    normals of one `randn4x` call on counters (record · n_blocks + block) · QUARTER + i, i < QUARTER,
+    record = record_offset + b: quarter q of the block holds normal q. Every element gets its own normal;
+    a quarter of the Philox calls of one normal per element. Rows of noise(seed, (B + o, C, L), device)
+    from o on are noise(seed, (B, C, L), device, o).
     """
     batch, channels, length = shape
     n_per_record = channels * length
     n_blocks = -(-n_per_record // NOISE_BLOCK)
-    counters = torch.arange(batch * n_blocks * NOISE_QUARTER, dtype=torch.int64, device=device)
+    first = record_offset * n_blocks * NOISE_QUARTER
+    counters = torch.arange(first, first + batch * n_blocks * NOISE_QUARTER, dtype=torch.int64, device=device)
     quarters = torch.stack(philox_randn4x(seed, counters.view(batch * n_blocks, NOISE_QUARTER)), dim=1)
     return quarters.reshape(batch, n_blocks * NOISE_BLOCK)[:, :n_per_record].reshape(shape)
 
@@ -100,26 +105,26 @@ def _per_record(coef: torch.Tensor) -> torch.Tensor:
 
 
 def add_noise(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
-              seed: int) -> torch.Tensor:
-    """x_t = alpha[b]·x0 + sigma[b]·eps(seed), model units.
+              seed: int, record_offset: int = 0) -> torch.Tensor:
+    """x_t = alpha[b]·x0 + sigma[b]·eps(seed, record_offset + b), model units.
 
     x0: (B, C, L) float32/bfloat16; alpha, sigma: (B,) float32. Returns (B, C, L) in x0's dtype.
     """
-    eps = noise(seed, x0.shape, x0.device)
+    eps = noise(seed, x0.shape, x0.device, record_offset)
     x_t = _per_record(alpha) * x0.to(torch.float32) + _per_record(sigma) * eps
     return x_t.to(x0.dtype)
 
 
 def diffusion_target(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor, seed: int,
-                     target: str) -> torch.Tensor:
-    """Regression target (B, C, L) float32 for the noise drawn by `add_noise(x0, …, seed)`:
-    "eps" → eps; "v" → alpha·eps − sigma·x0; "x0" → x0."""
+                     target: str, record_offset: int = 0) -> torch.Tensor:
+    """Regression target (B, C, L) float32 for the noise drawn by `add_noise(x0, …, seed,
+    record_offset)`: "eps" → eps; "v" → alpha·eps − sigma·x0; "x0" → x0."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     x0 = x0.detach().to(torch.float32)
     if target == "x0":
         return x0
-    eps = noise(seed, x0.shape, x0.device)
+    eps = noise(seed, x0.shape, x0.device, record_offset)
     if target == "eps":
         return eps
     return _per_record(alpha) * eps - _per_record(sigma) * x0
@@ -127,8 +132,9 @@ def diffusion_target(x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
 
 def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, sigma: torch.Tensor,
                    weight: torch.Tensor, seed: int, target: str = "eps",
-                   reduction: str = "mean") -> torch.Tensor:
-    """Weighted MSE between `pred` and the target (model units), differentiable w.r.t. pred.
+                   reduction: str = "mean", record_offset: int = 0) -> torch.Tensor:
+    """Weighted MSE between `pred` and the target for the noise of `add_noise(x0, …, seed,
+    record_offset)` (model units), differentiable w.r.t. pred.
 
     pred, x0: (B, C, L) float32/bfloat16; alpha, sigma, weight: (B,) float32.
     Returns float32: a scalar mean over b of weight[b]·mean_{C,L}(pred − target)² ("mean"),
@@ -136,6 +142,6 @@ def diffusion_loss(pred: torch.Tensor, x0: torch.Tensor, alpha: torch.Tensor, si
     """
     if reduction not in ("mean", "none"):
         raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}")
-    err = pred.to(torch.float32) - diffusion_target(x0, alpha, sigma, seed, target)
+    err = pred.to(torch.float32) - diffusion_target(x0, alpha, sigma, seed, target, record_offset)
     per_record = weight.to(torch.float32) * err.square().mean(dim=(1, 2))
     return per_record.mean() if reduction == "mean" else per_record
