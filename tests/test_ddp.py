@@ -1,5 +1,5 @@
 """DistributedDataParallel: 2 gloo processes on CPU make the same updates as 1 process on the joint
-batch (the same micro-batches and noise, accumulated)."""
+batch, accumulated over 2 micro-batches or taken whole (each record draws the same time and noise)."""
 import os
 import socket
 
@@ -50,4 +50,9 @@ def test_two_gloo_processes_match_one_process_on_the_joint_batch(tmp_path):
     assert not torch.equal(single["model"]["stem.weight"], initial["stem.weight"])   # the steps did update
     for name, value in single["optimizer"]["state"].items():
         torch.testing.assert_close(ddp["optimizer"]["state"][name]["exp_avg"], value["exp_avg"], rtol=1e-4, atol=1e-7)
+    # one batch of 4 (grad_accum 1): before, each micro-batch had its own seed and the weights differed
+    train(_config(grad_accum=1), store.path, tmp_path / "whole", device="cpu", log=lambda *a: None)
+    whole = load_checkpoint(tmp_path / "whole" / "last.pt")
+    for name, value in whole["model"].items():
+        torch.testing.assert_close(ddp["model"][name], value, rtol=1e-4, atol=1e-6, msg=name)
 

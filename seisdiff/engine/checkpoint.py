@@ -4,7 +4,8 @@ A checkpoint is a dict of tensors and plain Python values only:
   format, version, epoch, step, best_val_loss, model, ema, optimizer, scheduler (state dicts),
   rng (torch / numpy / python / cuda states), scaling (Scaler.to_dict()), config (TrainConfig.to_dict()),
   store (the training store's rate, length and filters; None when unknown), world_size (processes of the
-  run that wrote it; absent in older files: with grad_accum it fixes the micro-batches a resume replays).
+  run that wrote it; absent in older files: with grad_accum, how its steps' batches were cut into
+  micro-batches; a resume may cut them otherwise, the noise being drawn per record of the whole batch).
 
 Versions: `load_checkpoint` reads the version once and `migrate` brings older files up to VERSION, in
 memory (the file is not rewritten); a newer file is refused. Everything downstream reads the current

@@ -4,7 +4,9 @@ through `Scaler.to_model`.
 
 Determinism: the order, crops and flips of an epoch depend only on (seed, epoch). Every process draws
 the same global batch and keeps its own share, so `world_size` processes with `grad_accum` micro-batches
-each see exactly the micro-batches one process with `world_size · grad_accum` micro-batches sees.
+each see exactly the micro-batches one process with `world_size · grad_accum` micro-batches sees, and their
+records in the order of one process's single batch (micro-batch j of rank r holds records
+(r·grad_accum + j)·b … of it: the record offset that picks their noise and times in `train.train_step`).
 """
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ def batch_report(terms: LossTerms, x0: torch.Tensor, cond: torch.Tensor, grad_no
                  target: str) -> tuple[dict, list[str]]:
     """Ranges and stds (model units) of the noisy input, conditioning, target and prediction, the
     prediction's number of unique values, the gradient norm and std(eps)/std(x0); plus warnings."""
-    eps = reference.noise(terms.seed, x0.shape, x0.device)
-    tgt = reference.diffusion_target(x0, terms.alpha, terms.sigma, terms.seed, target)
+    eps = reference.noise(terms.seed, x0.shape, x0.device, terms.record_offset)
+    tgt = reference.diffusion_target(x0, terms.alpha, terms.sigma, terms.seed, target, terms.record_offset)
     report = {**_summary("noisy", terms.x_t), **_summary("cond", cond), **_summary("target", tgt),
               **_summary("pred", terms.pred), "pred_unique": int(torch.unique(terms.pred.detach()).numel()),
               "grad_norm": float(grad_norm), "signal_std": float(x0.std()), "noise_std": float(eps.std())}

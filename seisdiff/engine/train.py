@@ -87,18 +87,23 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float, step:
 
 
 def train_step(model, micro_batches, optimizer, scheduler, cfg: TrainConfig, schedule, step: int, rt: Runtime):
-    """One optimizer step over this process's micro-batches → (mean loss, last LossTerms, grad norm)."""
+    """One optimizer step over this process's micro-batches → (mean loss, last LossTerms, grad norm).
+
+    The step has one seed; micro-batch j (b records) of rank r is records (r·grad_accum + j)·b … of the
+    step's whole batch (BatchLoader's order) and draws their times and noise, so the gradient is that of
+    the whole batch whatever world size × grad_accum cuts it (to float rounding)."""
     optimizer.zero_grad(set_to_none=True)
     autocast = torch.autocast("cuda", torch.bfloat16, enabled=cfg.amp and rt.device.type == "cuda")
     total = 0.0
+    seed = step_seed(cfg.seed, step, 0)
     for j, mb in enumerate(micro_batches):
-        seed = step_seed(cfg.seed, step, rt.rank * cfg.grad_accum + j)
+        record_offset = (rt.rank * cfg.grad_accum + j) * len(mb["x0"])   # the loader's micro-batches are equal
         last = j == len(micro_batches) - 1
         sync = model.no_sync() if rt.world_size > 1 and not last else contextlib.nullcontext()
         with sync:
             with autocast:
                 terms = forward_loss(model, mb["x0"].to(rt.device), mb["cond"].to(rt.device), mb["scalars"],
-                                     seed, schedule, cfg.target, cfg.min_snr_gamma)
+                                     seed, schedule, cfg.target, cfg.min_snr_gamma, record_offset=record_offset)
             (terms.loss / len(micro_batches)).backward()
         total += float(terms.loss.detach()) / len(micro_batches)
     grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
@@ -134,7 +139,8 @@ STORE_LAYOUT_KEYS = ("sampling_rate_hz", "length", "n_channels", "lowpass_hz", "
 def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log, world_size: int = 1) -> None:
     """UserError when a resumed run would train on other data than the run it continues: another split
     (seed, data.val_fraction), other conditioning fields than the saved scaling's, or a store of another
-    layout; a warning line when only the batching (batch_size, world size × grad_accum, data.window) changed."""
+    layout; a warning line when the batching (batch_size, data.window) changed; a note when only world
+    size × grad_accum did (the same batches, times and noise: the run replays to float rounding)."""
     saved = state["config"]
     fixed = [("seed", saved.get("seed"), cfg.seed),
              ("data.val_fraction", saved.get("data", {}).get("val_fraction"), cfg.data.val_fraction),
@@ -146,17 +152,18 @@ def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log,
         if old is not None and old != new:
             raise UserError(f"{path}: {name} was {old!r}, this run has {new!r}; resume with the saved value "
                             "or start a new --checkpoint-dir")
-    # the micro-batches (and their noise) are those of world size × grad_accum: either may change, not both
-    micro = ("grad_accum", saved.get("grad_accum"), cfg.grad_accum) if "world_size" not in state else \
-        ("world size × grad_accum", state["world_size"] * saved.get("grad_accum", 1), world_size * cfg.grad_accum)
-    batching = [("batch_size", saved.get("batch_size"), cfg.batch_size), micro,
+    batching = [("batch_size", saved.get("batch_size"), cfg.batch_size),
                 ("data.window", saved.get("data", {}).get("window"), cfg.data.window)]
     changed = [f"{name} {old!r} -> {new!r}" for name, old, new in batching if old != new]
     if changed:
-        hint = f" (grad_accum = {micro[1] // world_size} keeps them)" if micro[1] != micro[2] and \
-            "world_size" in state and micro[1] % world_size == 0 else ""
-        log(f"WARNING: resuming {path} with {', '.join(changed)}{hint}: the data order, micro-batches and steps "
-            "per epoch change, so the run no longer replays the uninterrupted one")
+        log(f"WARNING: resuming {path} with {', '.join(changed)}: the data order, crops and steps per epoch "
+            "change, so the run no longer replays the uninterrupted one")
+    # each record's time and noise depend on its index in the step's whole batch, not on how world size ×
+    # grad_accum cuts the batch into micro-batches: only the order of the gradient's sums changes
+    old_micro = state.get("world_size", 1) * saved.get("grad_accum", 1)
+    if old_micro != world_size * cfg.grad_accum:
+        log(f"note: resuming {path} with world size × grad_accum {old_micro} -> {world_size * cfg.grad_accum}: "
+            "the same batches and noise cut into other micro-batches; the run replays to float rounding")
 
 
 def _tidy_checkpoint_dir(ckpt_dir: Path, epoch: int, log) -> None:
