@@ -12,7 +12,7 @@ from synth import make_store
 from seisdiff.engine.config import ModelConfig, TrainConfig
 from seisdiff.engine.data import BatchLoader
 from seisdiff.engine.diagnostics import batch_report
-from seisdiff.engine.diffusion import forward_loss, step_seed
+from seisdiff.engine.diffusion import draw_times, forward_loss, step_seed
 from seisdiff.engine.model import UNet1d
 from seisdiff.engine.scaling import fit_scaling
 from seisdiff.engine.schedule import CosineSchedule, alpha_sigma_from_logsnr
@@ -110,3 +110,13 @@ def test_a_micro_batch_draws_the_times_and_noise_of_its_rows_in_the_whole_batch(
     target = reference.diffusion_target(mb["x0"][2:], part.alpha, part.sigma, seed, "v", record_offset=2)
     assert report["target_std"] == pytest.approx(float(target.std()), rel=1e-6)
     assert report["noise_std"] == pytest.approx(float(reference.noise(seed, (2, 1, 128), "cpu", 2).std()), rel=1e-6)
+
+
+@pytest.mark.parametrize("n_records, record_offset", [(2, 2), (20, 17), (64, 200)])
+def test_times_of_a_micro_batch_are_its_rows_of_the_whole_batch(n_records, record_offset):
+    """draw_times relies on torch's CPU generator drawing uniforms one by one (no vectorised path that
+    would make a prefix depend on the length)."""
+    seed = step_seed(0, STEP, 0)
+    whole = draw_times(seed, record_offset + n_records)
+    assert torch.equal(draw_times(seed, n_records, record_offset), whole[record_offset:])
+    assert torch.equal(draw_times(seed, record_offset), whole[:record_offset])
