@@ -1,0 +1,141 @@
+"""The SCEC Broadband Platform's simple source description (`.src`): one planar rectangular rupture.
+
+The format (the Platform's `bband_utils.parse_properties` / `parse_src_file`, its wiki's "File Format Guide"):
+one `KEY = VALUE` a line (`KEY: VALUE` and `KEY VALUE` read alike), keys case-insensitive, `#` starting a comment
+(a whole line or the rest of one), blank lines ignored, a key given twice taking its last value, every value a
+number. Required: MAGNITUDE (Mw), FAULT_LENGTH (km, along strike), FAULT_WIDTH (km, down dip), DLEN, DWID (km, the
+subfault size of the Platform's slip generators), DEPTH_TO_TOP (km, ≥ 0; 0 a surface rupture), STRIKE, DIP, RAKE
+(degrees; Aki & Richards: strike clockwise from north, the plane dipping to the right of it), LAT_TOP_CENTER,
+LON_TOP_CENTER (degrees: the centre of the rupture's top edge), HYPO_ALONG_STK (km along strike from that centre,
+positive in the strike direction) and HYPO_DOWN_DIP (km down dip from the top edge) — the Platform's reader requires
+all but the last two, and every one of its methods that places the hypocentre reads those too. Others (CORNER_FREQ,
+SEED, …) are kept in `extra`. `read_src` returns them in km and degrees (strike in [0, 360), rake in (−180, 180]);
+a file that breaks this is refused in one line (the file, the key, what to do).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seisdiff.errors import UserError
+
+_PROPERTY = re.compile(r"([^:= \t]+)\s*[:=]?\s*(.*)")      # the Platform's own pattern
+
+# key: (field, description, lowest, highest, lowest included, highest included)
+KEYS = {
+    "magnitude": ("magnitude", "moment magnitude", 0.0, 10.0, False, True),
+    "fault_length": ("fault_length_km", "rupture length along strike, km", 0.0, 2000.0, False, True),
+    "fault_width": ("fault_width_km", "rupture width down dip, km", 0.0, 500.0, False, True),
+    "dlen": ("dlen_km", "subfault length, km", 0.0, 2000.0, False, True),
+    "dwid": ("dwid_km", "subfault width, km", 0.0, 500.0, False, True),
+    "depth_to_top": ("depth_to_top_km", "depth of the rupture's top edge, km", 0.0, 700.0, True, True),
+    "strike": ("strike_deg", "strike, degrees clockwise from north", -360.0, 360.0, True, True),
+    "dip": ("dip_deg", "dip, degrees", 0.0, 90.0, False, True),
+    "rake": ("rake_deg", "rake, degrees", -360.0, 360.0, True, True),
+    "lat_top_center": ("lat_top_center_deg", "latitude of the top edge's centre", -90.0, 90.0, True, True),
+    "lon_top_center": ("lon_top_center_deg", "longitude of the top edge's centre", -180.0, 360.0, True, True),
+    "hypo_along_stk": ("hypo_along_stk_km", "hypocentre along strike from the top edge's centre, km",
+                       -1000.0, 1000.0, True, True),
+    "hypo_down_dip": ("hypo_down_dip_km", "hypocentre down dip from the top edge, km", 0.0, 500.0, True, True),
+}
+HYPO_TOLERANCE_KM = 1e-6
+
+
+@dataclass(frozen=True)
+class SimpleSource:
+    """A BBP simple source description, in km and degrees (see the module docstring)."""
+    path: str
+    magnitude: float
+    fault_length_km: float
+    fault_width_km: float
+    dlen_km: float
+    dwid_km: float
+    depth_to_top_km: float
+    strike_deg: float
+    dip_deg: float
+    rake_deg: float
+    lat_top_center_deg: float
+    lon_top_center_deg: float
+    hypo_along_stk_km: float
+    hypo_down_dip_km: float
+    extra: dict = field(default_factory=dict)          # other keys (lower case): CORNER_FREQ, SEED, …
+
+    @property
+    def hypo_depth_km(self) -> float:
+        """Depth of the hypocentre, km: DEPTH_TO_TOP + HYPO_DOWN_DIP · sin(dip)."""
+        return self.depth_to_top_km + self.hypo_down_dip_km * math.sin(math.radians(self.dip_deg))
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """{lower-case key: value text} of a `.src` file's text, as the Platform reads it."""
+    props = {}
+    for line in text.splitlines():
+        line = line.strip(" \t\r\n")
+        if line.startswith("#"):
+            continue
+        line = line.split("#")[0]
+        if not line:
+            continue
+        match = _PROPERTY.search(line)
+        if match:
+            props[match.group(1).lower()] = match.group(2).strip()
+    return props
+
+
+def read_src(path) -> SimpleSource:
+    """The simple source description at `path`; UserError (one line) for a file that breaks the format."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise UserError(f"--src {path}: cannot be read ({e.strerror or e}); give a BBP simple source description "
+                        "(.src)") from None
+    props = parse_properties(text)
+    values = {key: _number(path, key, value) for key, value in props.items()}
+    missing = [key for key in KEYS if key not in values]
+    if missing:
+        raise UserError(f"{path}: no {', '.join(k.upper() for k in missing)} (a BBP simple source description needs "
+                        f"{', '.join(k.upper() for k in KEYS)}); add {'them' if len(missing) > 1 else 'it'} as "
+                        "KEY = VALUE lines")
+    for key, (_, what, lo, hi, lo_in, hi_in) in KEYS.items():
+        v = values[key]
+        if not ((v >= lo if lo_in else v > lo) and (v <= hi if hi_in else v < hi)):
+            raise UserError(f"{path}: {key.upper()} = {v:g} is out of range ({what}: "
+                            f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}); correct it")
+    _check_hypocentre(path, values)
+    fields = {name: values[key] for key, (name, *_) in KEYS.items()}
+    fields["strike_deg"] %= 360.0
+    fields["rake_deg"] = _half_turn(fields["rake_deg"])
+    return SimpleSource(path=str(path), **fields,
+                        extra={k: v for k, v in values.items() if k not in KEYS})
+
+
+def _number(path, key: str, text: str) -> float:
+    """float of a value's text, finite; else UserError."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise UserError(f"{path}: {key.upper()} = {text!r} is not a number; every value of a BBP simple source "
+                        "description is one (KEY = VALUE)")
+    return value
+
+
+def _check_hypocentre(path, values: dict) -> None:
+    """The hypocentre must lie on the rupture: |HYPO_ALONG_STK| ≤ FAULT_LENGTH/2, HYPO_DOWN_DIP ≤ FAULT_WIDTH."""
+    half_km = values["fault_length"] / 2
+    if abs(values["hypo_along_stk"]) > half_km + HYPO_TOLERANCE_KM:
+        raise UserError(f"{path}: HYPO_ALONG_STK = {values['hypo_along_stk']:g} km lies off the rupture (measured "
+                        f"from the top edge's centre, within ±FAULT_LENGTH/2 = ±{half_km:g} km); correct it")
+    if values["hypo_down_dip"] > values["fault_width"] + HYPO_TOLERANCE_KM:
+        raise UserError(f"{path}: HYPO_DOWN_DIP = {values['hypo_down_dip']:g} km lies below the rupture (measured "
+                        f"from the top edge, within 0–FAULT_WIDTH = {values['fault_width']:g} km); correct it")
+
+
+def _half_turn(angle_deg: float) -> float:
+    """angle_deg in (−180, 180]."""
+    a = math.fmod(angle_deg, 360.0)
+    return a - 360.0 if a > 180.0 else a + 360.0 if a <= -180.0 else a

@@ -1,0 +1,106 @@
+"""The Broadband Platform's simple source description (`io.bbp_src`): the Platform's own example (Loma Prieta, its
+wiki's File Format Guide) read to the numbers, its parsing rules (comments, separators, case, repeats), and one clear
+line for each way a file goes wrong."""
+import math
+
+import pytest
+
+from seisdiff.errors import UserError
+from seisdiff.io.bbp_src import KEYS, parse_properties, read_src
+
+LOMA_PRIETA = """#
+# Loma Prieta source file
+#
+MAGNITUDE = 6.94
+FAULT_LENGTH = 40.0
+FAULT_WIDTH = 17.5
+DEPTH_TO_TOP = 3.85
+STRIKE = 128
+RAKE = 145
+DIP = 70
+LAT_TOP_CENTER = 37.0789
+LON_TOP_CENTER = -121.8410
+HYPO_ALONG_STK = 0.0
+HYPO_DOWN_DIP = 14.75
+#
+# Model specific parameters
+#
+DWID = 0.1
+DLEN = 0.1
+CORNER_FREQ = 0.04
+CORNER_FREQ_1 = 0.04
+CORNER_FREQ_2 = 1.0
+#
+# Alternative SEEDS create alternative .srf
+#
+SEED = 2379646
+"""
+
+
+def _write(tmp_path, text, name="event.src"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _without(key):
+    return "\n".join(line for line in LOMA_PRIETA.splitlines() if not line.startswith(key + " "))
+
+
+def test_the_platforms_example_reads_to_its_numbers(tmp_path):
+    src = read_src(_write(tmp_path, LOMA_PRIETA))
+    assert (src.magnitude, src.fault_length_km, src.fault_width_km, src.depth_to_top_km) == (6.94, 40.0, 17.5, 3.85)
+    assert (src.strike_deg, src.dip_deg, src.rake_deg) == (128.0, 70.0, 145.0)
+    assert (src.lat_top_center_deg, src.lon_top_center_deg) == (37.0789, -121.841)
+    assert (src.hypo_along_stk_km, src.hypo_down_dip_km, src.dlen_km, src.dwid_km) == (0.0, 14.75, 0.1, 0.1)
+    assert src.extra == {"corner_freq": 0.04, "corner_freq_1": 0.04, "corner_freq_2": 1.0, "seed": 2379646.0}
+    # the Platform's fault_utils.calculate_hypo_depth: DEPTH_TO_TOP + HYPO_DOWN_DIP sin(DIP)
+    assert src.hypo_depth_km == pytest.approx(3.85 + 14.75 * math.sin(math.radians(70.0)), abs=1e-12)
+
+
+def test_parsing_follows_the_platform(tmp_path):
+    """Inline comments, ':' or no separator, lower-case keys, CRLF, tabs; a repeated key's last value counts."""
+    props = parse_properties("magnitude: 6.5  # Mw\r\n\tDIP\t45\nRAKE=90\n  # STRIKE = 3\nRAKE = -90\n\n")
+    assert props == {"magnitude": "6.5", "dip": "45", "rake": "-90"}
+    text = LOMA_PRIETA.replace("STRIKE = 128", "strike: -10  # north-north-west").replace("RAKE = 145", "RAKE 270")
+    src = read_src(_write(tmp_path, text.replace("\n", "\r\n")))
+    assert src.strike_deg == pytest.approx(350.0) and src.rake_deg == pytest.approx(-90.0)
+
+
+@pytest.mark.parametrize("key", list(KEYS))
+def test_a_missing_key_is_named(tmp_path, key):
+    with pytest.raises(UserError) as err:
+        read_src(_write(tmp_path, _without(key.upper())))
+    message = str(err.value)
+    assert "\n" not in message and "event.src" in message and f"no {key.upper()} " in message and "KEY = VALUE" in message
+
+
+@pytest.mark.parametrize("line, words", [
+    ("DIP = 0", "DIP = 0 is out of range"), ("DIP = 95", "DIP = 95 is out of range"),
+    ("FAULT_WIDTH = -3", "FAULT_WIDTH = -3 is out of range"), ("DEPTH_TO_TOP = -1", "DEPTH_TO_TOP = -1 is out"),
+    ("LAT_TOP_CENTER = 137", "LAT_TOP_CENTER = 137 is out"), ("MAGNITUDE = 0", "MAGNITUDE = 0 is out"),
+    ("MAGNITUDE = seven", "MAGNITUDE = 'seven' is not a number"), ("DIP = nan", "DIP = 'nan' is not a number"),
+    ("MAGNITUDE =", "MAGNITUDE = '' is not a number"),
+    ("HYPO_ALONG_STK = 20.5", "HYPO_ALONG_STK = 20.5 km lies off the rupture"),
+    ("HYPO_DOWN_DIP = 18", "HYPO_DOWN_DIP = 18 km lies below the rupture"),
+])
+def test_a_bad_value_is_refused_in_one_line(tmp_path, line, words):
+    key = line.split()[0]
+    with pytest.raises(UserError) as err:
+        read_src(_write(tmp_path, _without(key) + "\n" + line + "\n"))
+    assert words in str(err.value) and "\n" not in str(err.value) and "event.src" in str(err.value)
+
+
+def test_the_hypocentre_may_sit_on_the_rupture_edge(tmp_path):
+    text = _without("HYPO_ALONG_STK").replace("HYPO_DOWN_DIP = 14.75", "HYPO_DOWN_DIP = 17.5")
+    src = read_src(_write(tmp_path, text + "\nHYPO_ALONG_STK = -20\n"))
+    assert (src.hypo_along_stk_km, src.hypo_down_dip_km) == (-20.0, 17.5)
+
+
+def test_an_unreadable_or_empty_file(tmp_path):
+    with pytest.raises(UserError, match="cannot be read"):
+        read_src(tmp_path / "nowhere.src")
+    with pytest.raises(UserError, match="cannot be read"):
+        read_src(tmp_path)
+    with pytest.raises(UserError, match="no MAGNITUDE, FAULT_LENGTH"):
+        read_src(_write(tmp_path, "# nothing here\n"))
