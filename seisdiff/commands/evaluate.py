@@ -18,6 +18,11 @@ def add_arguments(p):
                    help="with --gmm and a station grid: the event's hypocentre (default: the one `sample` was given)")
     p.add_argument("--magnitude", type=float, metavar="M",
                    help="with --gmm and a station grid: the event's moment magnitude (default: `sample`'s)")
+    p.add_argument("--src", metavar="FILE",
+                   help="with --gmm: the earthquake's rupture, a Broadband Platform simple source description (.src): "
+                        "R_JB from the fault to each station (coordinates: a grid's station table, a store's sta_lat, "
+                        "sta_lon), magnitude, mechanism (from the rake) and hypocentre depth from it (default: a point "
+                        "source, R_JB taken as the epicentral distance, mechanism unspecified)")
     p.add_argument("--generated", required=True, metavar="OUT|baseline:NAME",
                    help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic; with --gmm "
                         "any store or station grid")
@@ -44,6 +49,9 @@ def run(args) -> int:
                         "model, for a scenario without recordings), one of them")
     if args.gmm:
         return _against_gmm(args)
+    if args.src:
+        raise UserError(f"--src {args.src}: a rupture is for --gmm (a ground-motion model's R_JB); with --real the "
+                        "recordings are the reference, drop --src")
     if args.max_records is not None and args.max_records < 1:
         raise UserError(f"--max-records {args.max_records}: give a positive number of records")
     if args.periods and min(args.periods) <= 0:
@@ -101,7 +109,7 @@ def _against_gmm(args) -> int:
                             f"periods within the model's {lo_s:g}–{hi_s:g} s (PGA is always compared)")
         periods_s = (0.0,) + tuple(sorted(set(args.periods)))
     result = compare(args.generated, args.out, args.gmm, periods_s=periods_s, vs30_default_mps=args.vs30,
-                     hypocenter=args.hypocenter, magnitude=args.magnitude)
+                     hypocenter=args.hypocenter, magnitude=args.magnitude, source=args.src)
     print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
           f"ln(observed/predicted):")
     fmt = lambda value, spec: "—" if value is None else format(value, spec)      # a statistic of one station: none

@@ -117,6 +117,13 @@ def out_of_range(magnitude, rjb_km, vs30_mps) -> np.ndarray:
              & (v >= RANGE_VS30_MPS[0]) & (v <= RANGE_VS30_MPS[1]))
 
 
+def mechanism_from_rake(rake_deg: float) -> str:
+    """BSSA14's mechanism (a MECHANISMS key) of a rake in degrees, the paper's classes: normal (NS) for
+    −150 < rake < −30, reverse (RS) for 30 < rake < 150, else strike-slip (SS); rake taken modulo 360."""
+    rake = (float(rake_deg) + 180.0) % 360.0 - 180.0
+    return "NS" if -150.0 < rake < -30.0 else "RS" if 30.0 < rake < 150.0 else "SS"
+
+
 def rjb_km(distance_km, hypo_depth_km) -> np.ndarray:
     """(k,) R_JB taken as the epicentral distance √(R² − depth²) of hypocentral distances (R where the depth is
     unknown or not below R): a point source (`evaluate --gmm`, `verify`)."""

@@ -16,6 +16,10 @@ Distances: BSSA14 takes the Joyner–Boore distance R_JB; the stores hold the hy
 unknown): a point source. Near the rupture of a large earthquake the true R_JB is shorter, the model's
 prediction at it stronger than at the epicentral distance, so there the residuals lean positive (Ridgecrest
 M 7.1's recordings: +0.57 ln over 0.05–1 s; the same distances serve the real and the generated records alike).
+With a rupture given (`--src FILE`, the Broadband Platform's simple source description, `io.bbp_src`) R_JB is each
+station's distance to its surface projection (`dsp.fault`; coordinates: a grid's station table, a store's sta_lat,
+sta_lon, one clear line where a station has none), the magnitude, the hypocentre's depth and the mechanism (from the
+rake, `bssa14.mechanism_from_rake`) are the src's; metrics.json and report.md say which distance was used.
 Vs30 from the store's `vs30_mps` (a grid's station table), else `vs30_default_mps`. BSSA14 describes shallow
 crustal earthquakes: stations of one deeper than 40 km are counted and named in a warning.
 Summaries per period: the mean residual (bias, ln), its sd over stations, the mean of the model's own total
@@ -46,15 +50,18 @@ DISTANCE_BINS_KM = (0.0, 10.0, 30.0, 100.0, 300.0, np.inf)
 VS30_DEFAULT_MPS = 760.0
 BLOCK_RECORDS = 256
 MODELS = ("bssa14",)
+MAGNITUDE_TOLERANCE = 0.005                # a --magnitude, a store's, further from a src's disagrees
+HYPOCENTRE_TOLERANCE_KM = 1.0              # a --hypocenter further from a src's disagrees
 
 
-def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
-    """The horizontal motion of each station of `store` (first realization, strong-motion windows): {"record_id"
-    (k,) of its first horizontal, "psa_g" (k, P) RotD50 or single-horizontal PSA in g (period 0: PGA),
-    "paired" (k,) bool, "magnitude", "distance_km", "hypo_depth_km", "vs30_mps" (k,), "event" (k,)}."""
+def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "distance_km")) -> dict:
+    """The horizontal motion of each station of `store` (first realization, strong-motion windows, records with the
+    `required` columns known): {"record_id" (k,) of its first horizontal, "psa_g" (k, P) RotD50 or
+    single-horizontal PSA in g (period 0: PGA), "paired" (k,) bool, "magnitude", "distance_km", "hypo_depth_km",
+    "vs30_mps" (k,), "event" (k,)}."""
     n = len(store)
     columns = {c: store.column(c) for c in store.columns}
-    for needed in ("magnitude", "distance_km"):
+    for needed in required:
         if needed not in columns or not np.isfinite(np.asarray(columns[needed], np.float64)).any():
             raise UserError(f"{store.path}: no `{needed}` column with values; a comparison with a ground-motion "
                             "model needs each record's magnitude and distance (`sample --hypocenter … --magnitude …`,"
@@ -62,8 +69,8 @@ def station_motions(store: Store, periods_s=PERIODS_S) -> dict:
     source = columns.get("source_record_id", store.record_ids)
     realization = np.asarray(columns.get("realization", np.zeros(n)), np.int64)
     keep = strong_motion_windows(source) & (realization == realization.min())
-    keep &= np.isfinite(np.asarray(columns["magnitude"], np.float64))
-    keep &= np.isfinite(np.asarray(columns["distance_km"], np.float64))
+    for needed in required:
+        keep &= np.isfinite(np.asarray(columns[needed], np.float64))
     pairs = _pairs(store, columns, source, keep)
     warnings = [] if _three_component(store) else [line for missing, line in (
         ("station" not in columns, "no `station` column: each record is compared alone, no horizontal pair formed"),
@@ -190,22 +197,32 @@ def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) 
 
 
 def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs30_default_mps: float = VS30_DEFAULT_MPS,
-            mechanism: str = "U", attenuation: str = "global", hypocenter=None, magnitude=None) -> dict:
+            mechanism: str = "U", attenuation: str = "global", hypocenter=None, magnitude=None, source=None) -> dict:
     """Residuals ln(observed/predicted) of the stations of the store or grid at store_path (`station_motions`,
     `grid_motions`; a grid's hypocenter (lat, lon, depth_km) and magnitude, None: its `sample` settings') against
     `model`'s median, summarised (module docstring); writes DIR/metrics.json, DIR/report.md and two figures.
-    Returns the metrics."""
+    source: a BBP simple source description (.src path): the earthquake's rupture (`finite_fault`), its magnitude,
+    mechanism and hypocentre used instead; None: a point source. Returns the metrics."""
     if model not in MODELS:
         raise UserError(f"--gmm {model}: one of {', '.join(MODELS)}")
     from seisdiff.io.grid import looks_like_grid
 
-    motions = grid_motions(store_path, periods_s, hypocenter, magnitude) if looks_like_grid(store_path) \
-        else station_motions(open_store(store_path), periods_s)
+    src = _read_source(source, hypocenter, magnitude) if source is not None else None
+    if src is not None:
+        mechanism = bssa14.mechanism_from_rake(src.rake_deg)
+    if looks_like_grid(store_path):
+        event = (hypocenter, magnitude) if src is None else _source_event(src)
+        motions = grid_motions(store_path, periods_s, *event)
+    else:
+        required = ("magnitude", "distance_km") if src is None else ()      # with a src: its magnitude, R_JB
+        motions = station_motions(open_store(store_path), periods_s, required)
     if not len(motions["psa_g"]):
         raise UserError(f"{store_path}: no horizontal strong-motion record with a magnitude and a distance to compare")
     periods = np.asarray(periods_s, np.float64)
     vs30 = np.where(np.isfinite(motions["vs30_mps"]), motions["vs30_mps"], vs30_default_mps)
     distance = rjb_km(motions["distance_km"], motions["hypo_depth_km"])
+    if src is not None:                                  # a finite fault: R_JB from the rupture, the src's event
+        motions, distance = finite_fault(store_path, motions, src)
     ln_median, sigma = bssa14.predict(motions["magnitude"], distance, vs30, periods, mechanism, attenuation)
     with np.errstate(divide="ignore"):
         residual = np.log(motions["psa_g"]) - ln_median
@@ -221,6 +238,8 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         "n_deeper_than_model_km": int((motions["hypo_depth_km"][ok] > bssa14.MAX_HYPO_DEPTH_KM).sum()),
         "warnings": motions["warnings"],
         "events": _events(motions, ok)})
+    if src is not None:
+        result.update(_source_summary(src))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
@@ -230,6 +249,89 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
                           sigma[ok], distance[ok], BAND_S)
     write_text_atomic(out / "report.md", report(result))
     return result
+
+
+def _read_source(path, hypocenter, magnitude):
+    """The SimpleSource at path; UserError where a given magnitude or hypocentre disagrees with it."""
+    from seisdiff.dsp import fault
+    from seisdiff.io.bbp_src import read_src
+
+    src = read_src(path)
+    if magnitude is not None and abs(float(magnitude) - src.magnitude) > MAGNITUDE_TOLERANCE:
+        raise UserError(f"--magnitude {magnitude:g} disagrees with {path}'s MAGNITUDE = {src.magnitude:g}; give one "
+                        "of them (the src's is used with --src)")
+    if hypocenter is not None:
+        lat, lon, depth_km = fault.hypocentre(src)
+        x_km, y_km = fault.project_km(hypocenter[0], hypocenter[1], lat, lon)
+        offset_km = float(np.sqrt(x_km ** 2 + y_km ** 2 + (hypocenter[2] - depth_km) ** 2))
+        if offset_km > HYPOCENTRE_TOLERANCE_KM:
+            raise UserError(f"--hypocenter {' '.join(f'{v:g}' for v in hypocenter)} is {offset_km:.1f} km from "
+                            f"{path}'s hypocentre ({lat:.4f} {lon:.4f} {depth_km:.2f} km, from HYPO_ALONG_STK, "
+                            "HYPO_DOWN_DIP); give one of them (the src's is used with --src)")
+    return src
+
+
+def _source_event(src) -> tuple:
+    """(hypocenter, magnitude) of a grid compared with the rupture of src: the src's."""
+    from seisdiff.dsp import fault
+
+    return fault.hypocentre(src), src.magnitude
+
+
+def finite_fault(store_path, motions: dict, src) -> tuple[dict, np.ndarray]:
+    """(motions with the src's magnitude and hypocentre depth, (k,) R_JB km from its rupture) of the stations of
+    `motions` (`station_motions`, `grid_motions` of store_path), their coordinates from the grid's station table or
+    the store's sta_lat/sta_lon columns; UserError for a station without them or a store of several events."""
+    from seisdiff.dsp import fault
+
+    events = sorted({str(e) for e in motions["event"]} - {""})
+    if len(events) > 1:
+        raise UserError(f"{store_path}: {len(events)} events ({', '.join(events[:3])}{', …' if len(events) > 3 else ''})"
+                        f" and one rupture, {src.path}; compare a store of the src's earthquake alone")
+    lat, lon = _station_coordinates(store_path, motions["record_id"])
+    missing = ~(np.isfinite(lat) & np.isfinite(lon))
+    if missing.any():
+        raise UserError(f"{store_path}: {int(missing.sum())} of {len(lat)} stations without coordinates (e.g. "
+                        f"{motions['record_id'][missing][0]}); R_JB from {src.path} needs each station's sta_lat, "
+                        "sta_lon (a station grid's table, a store `sample` wrote from waveform files whose headers "
+                        "place the station); without --src a point source is compared")
+    k = len(lat)
+    updated = dict(motions, magnitude=np.full(k, src.magnitude), hypo_depth_km=np.full(k, src.hypo_depth_km))
+    stored = np.asarray(motions["magnitude"], np.float64)
+    if np.isfinite(stored).any() and abs(float(np.nanmedian(stored)) - src.magnitude) > MAGNITUDE_TOLERANCE:
+        updated["warnings"] = list(motions["warnings"]) + [
+            f"the store's magnitude M{float(np.nanmedian(stored)):g} differs from {src.path}'s M{src.magnitude:g} "
+            "(the src's is used)"]
+    return updated, fault.rjb_km(src, lat, lon)
+
+
+def _station_coordinates(store_path, record_ids) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) (k,) degrees of the stations named by record_ids (`station_motions`: a store's record of the
+    first horizontal; `grid_motions`: a grid's station); NaN where unknown."""
+    from seisdiff.io.grid import looks_like_grid, open_grid
+
+    if looks_like_grid(store_path):
+        with open_grid(store_path) as grid:
+            names = np.asarray(grid.stations.names, dtype=str)
+            lat, lon = np.asarray(grid.stations.lat, np.float64), np.asarray(grid.stations.lon, np.float64)
+    else:
+        store = open_store(store_path)
+        names = np.asarray(store.record_ids, dtype=str)
+        nan = np.full(len(store), np.nan)
+        lat, lon = (np.asarray(store.column(c), np.float64) if c in store.columns else nan for c in ("sta_lat", "sta_lon"))
+    row = {name: i for i, name in enumerate(names)}
+    index = np.array([row[str(r)] for r in record_ids], np.int64)
+    return lat[index], lon[index]
+
+
+def _source_summary(src) -> dict:
+    """metrics.json's account of a finite fault: which distance, the src's rupture."""
+    return {"distance": f"R_JB from {src.path} (a finite fault)",
+            "source": {"path": src.path, "magnitude": src.magnitude, "fault_length_km": src.fault_length_km,
+                       "fault_width_km": src.fault_width_km, "depth_to_top_km": src.depth_to_top_km,
+                       "strike_deg": src.strike_deg, "dip_deg": src.dip_deg, "rake_deg": src.rake_deg,
+                       "lat_top_center_deg": src.lat_top_center_deg, "lon_top_center_deg": src.lon_top_center_deg,
+                       "hypo_depth_km": round(src.hypo_depth_km, 4)}}
 
 
 def _events(motions: dict, ok) -> list[dict]:
@@ -270,6 +372,7 @@ def report(result: dict) -> str:
              + "; ".join(f"{e['event'] or '(unnamed)'} M{e['magnitude']:.1f} ({e['n_stations']})" for e in result["events"]),
              f"- residual {result['residual']}; {result['distance']}; mechanism {result['mechanism']}, "
              f"attenuation {result['attenuation']}",
+             *([_source_line(result["source"])] if "source" in result else []),
              f"- Vs30: the store's; {result['n_vs30_default']} stations without one took {result['vs30_default_mps']:g} m/s;"
              f" {result['n_out_of_range']} stations outside the model's M, R_JB, Vs30 ranges"
              + (f"; {result['n_deeper_than_model_km']} of an earthquake deeper than {bssa14.MAX_HYPO_DEPTH_KM:g} km, "
@@ -291,6 +394,14 @@ def report(result: dict) -> str:
                      f"{_fmt(b['band_bias_ln'], '+.3f')} |")
     lines += ["", "![residual by period](gmm_residual_period.png)", "", "![residual by distance](gmm_residual_distance.png)", ""]
     return "\n".join(lines)
+
+
+def _source_line(source: dict) -> str:
+    """report.md's line on a finite fault's rupture."""
+    return (f"- rupture: M{source['magnitude']:g}, {source['fault_length_km']:g} × {source['fault_width_km']:g} km, strike "
+            f"{source['strike_deg']:g}°, dip {source['dip_deg']:g}°, rake {source['rake_deg']:g}°, top edge "
+            f"{source['depth_to_top_km']:g} km deep centred at {source['lat_top_center_deg']:g}, "
+            f"{source['lon_top_center_deg']:g}; hypocentre {source['hypo_depth_km']:g} km deep")
 
 
 def _fmt(value, spec: str) -> str:
