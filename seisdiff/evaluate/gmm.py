@@ -19,7 +19,8 @@ M 7.1's recordings: +0.57 ln over 0.05–1 s; the same distances serve the real 
 With a rupture given (`--src FILE`, the Broadband Platform's simple source description, `io.bbp_src`) R_JB is each
 station's distance to its surface projection (`dsp.fault`; coordinates: a grid's station table, a store's sta_lat,
 sta_lon, one clear line where a station has none), the magnitude, the hypocentre's depth and the mechanism (from the
-rake, `bssa14.mechanism_from_rake`) are the src's; metrics.json and report.md say which distance was used.
+rake, `bssa14.mechanism_from_rake`) are the src's; metrics.json and report.md say which distance was used
+(Ridgecrest's recordings with an approximate 50 km rupture: −0.01 instead of +0.57, docs/MEASUREMENTS.md).
 Vs30 from the store's `vs30_mps` (a grid's station table), else `vs30_default_mps`. BSSA14 describes shallow
 crustal earthquakes: stations of one deeper than 40 km are counted and named in a warning.
 Summaries per period: the mean residual (bias, ln), its sd over stations, the mean of the model's own total
