@@ -104,3 +104,11 @@ def test_an_unreadable_or_empty_file(tmp_path):
         read_src(tmp_path)
     with pytest.raises(UserError, match="no MAGNITUDE, FAULT_LENGTH"):
         read_src(_write(tmp_path, "# nothing here\n"))
+
+
+def test_a_byte_order_mark_or_latin1_comment_is_no_obstacle(tmp_path):
+    """A file saved by a Windows editor (UTF-8 BOM before MAGNITUDE; a cp1252 degree sign in a comment) reads."""
+    path = tmp_path / "event.src"
+    path.write_bytes(b"\xef\xbb\xbf" + LOMA_PRIETA.replace("STRIKE = 128", "STRIKE = 128  # \xb0").encode("latin-1"))
+    src = read_src(path)
+    assert src.magnitude == 6.94 and src.strike_deg == 128.0

@@ -88,7 +88,7 @@ def read_src(path) -> SimpleSource:
     """The simple source description at `path`; UserError (one line) for a file that breaks the format."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8-sig", errors="replace")     # a BOM (Windows editors): not a key
     except OSError as e:
         raise UserError(f"--src {path}: cannot be read ({e.strerror or e}); give a BBP simple source description "
                         "(.src)") from None
