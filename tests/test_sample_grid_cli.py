@@ -60,6 +60,7 @@ def test_cli_grid_keeps_stations_samples_start_and_resumes(tiny, tmp_path, capsy
     np.testing.assert_allclose(group["distance_km"][:], [hypocentral_distance_km(*HYPO, la, lo)
                                                          for la, lo in zip(group["lat"][:], group["lon"][:])])
     assert np.all(group["magnitude"][:] == 6.5) and group["committed"][:].tolist() == [1, 1]
+    assert np.asarray(group["distance_kind"][:]).tolist() == ["hypocentral"] * 3     # from --hypocenter
 
     files = station_files_dir(out, "sac")
     assert sorted(p.name for p in files.iterdir()) == sorted(f"{s}_{c}.sac" for s in STATIONS for c in COMPONENTS)

@@ -134,7 +134,7 @@ def _run_store(args, corpus, n_samples) -> int:
     from seisdiff.dsp import bandpass, lowpass
     from seisdiff.errors import UserError
     from seisdiff.io.store import create_store
-    from seisdiff.simulate.corpus import record_id, simulate_corpus
+    from seisdiff.simulate.corpus import DISTANCE_KIND, record_id, simulate_corpus
     from seisdiff.simulate.stochastic import METHOD_VERSION
 
     simulation = _simulation(corpus)
@@ -162,6 +162,7 @@ def _run_store(args, corpus, n_samples) -> int:
         writer.append(broadband=broadband, lowpass=low, record_ids=[r["record_id"] for r in batch],
                       columns={"magnitude": np.array([r["magnitude"] for r in batch]),
                                "distance_km": np.array([r["distance_km"] for r in batch]),
+                               "distance_kind": np.full(len(batch), DISTANCE_KIND),
                                "vs30_mps": np.array([r["vs30_mps"] for r in batch]),
                                "site_kappa0_s": np.array([r["site_kappa0_s"] for r in batch]),
                                "event": np.array([r["event"] for r in batch])})

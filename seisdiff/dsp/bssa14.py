@@ -29,6 +29,10 @@ RANGE_MAGNITUDE = (3.0, 8.5)
 RANGE_RJB_KM = (0.0, 400.0)
 RANGE_VS30_MPS = (150.0, 1500.0)
 MAX_HYPO_DEPTH_KM = 40.0    # a shallow crustal model: deeper hypocentres (intraslab, deep) are not its earthquakes
+# what a store's `distance_km` holds (its column `distance_kind`; "" unknown: a store from before the column, a CSV's
+# plain `distance_km` column): the readers' and `sample --hypocenter`'s hypocentral distance, or a CSV's named column
+HYPOCENTRAL, EPICENTRAL, JOYNER_BOORE, RUPTURE = "hypocentral", "epicentral", "joyner_boore", "rupture"
+DISTANCE_KINDS = (HYPOCENTRAL, EPICENTRAL, JOYNER_BOORE, RUPTURE)
 
 
 @lru_cache(maxsize=1)

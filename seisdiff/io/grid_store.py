@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seisdiff.dsp.bssa14 import HYPOCENTRAL
 from seisdiff.errors import UserError
 from seisdiff.io.at2 import ascii_text
 from seisdiff.io.components import component_axis
@@ -33,10 +34,11 @@ class GridWriter:
 
     Layout: `acceleration` float32 (S, C, L) m/s² (dimension_names station, component, time; chunks of
     one block of stations, uncompressed); `station`, `network`, `lat`, `lon`, `vs30_mps`, `distance_km`,
-    `magnitude` (S,); `component` (C,); `committed` uint8 (n_blocks,), one chunk per block; `skipped` str
-    (S,), why the run skipped a station's input ('' none; its rows are NaN), one chunk per block. Group
-    attributes: units='m/s^2', dt_s, sampling_rate_hz, start_time, components, layout, block_stations,
-    n_blocks, schema, source, settings, skipped_stations ({station: reason}, `publish_skipped`).
+    `distance_kind` ("hypocentral": from `--hypocenter`; "" without one), `magnitude` (S,); `component` (C,);
+    `committed` uint8 (n_blocks,), one chunk per block; `skipped` str (S,), why the run skipped a station's input
+    ('' none; its rows are NaN), one chunk per block. Group attributes: units='m/s^2', dt_s, sampling_rate_hz,
+    start_time, components, layout, block_stations, n_blocks, schema, source, settings, skipped_stations
+    ({station: reason}, `publish_skipped`).
     `open_grid` reads it back like any input grid.
 
     Commit: a block's signal chunk is written (zarr's LocalStore writes each file atomically: temporary
@@ -355,7 +357,9 @@ def _build(path: Path, source: GridSource, n_samples, sampling_rate_hz, block_st
     acc.attrs.update({"units": "m/s^2", "quantity": "acceleration"})
     table = source.stations
     cols = source.columns()
-    for name, values in (("station", table.names), ("network", table.network), ("component", np.array(source.components))):
+    kind = np.where(np.isfinite(cols["distance_km"]), HYPOCENTRAL, "")     # `GridSource.distance_km` is hypocentral
+    for name, values in (("station", table.names), ("network", table.network), ("component", np.array(source.components)),
+                         ("distance_kind", kind)):
         arr = group.create_array(name, shape=(len(values),), dtype=str,
                                  dimension_names=("component",) if name == "component" else ("station",))
         arr[:] = np.asarray(values, dtype=str)

@@ -8,7 +8,10 @@ and SAC headers), its station's row (network.station, else the station code alon
 (names match case-insensitively); NaN when none knows it.
 
 Recognised headers (case-insensitive): record_id | rsn | event | station (with network); magnitude | mw | mag;
-distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance; vs30_mps | vs30 (m/s) | vs30;
+distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance, stored as `distance_km` with its kind
+(`distance_kind`: hypocentral, rupture, joyner_boore, epicentral as the column is named; "" unknown for a plain
+`distance_km` or `distance` column, unless a `distance_kind` column says, per row: one of those, or rhypo, hypd,
+rrup, rjb, repi; a named column's rows may leave it empty, not contradict it); vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
 and sta_lat, sta_lon | stla, stlo (per record or per station). A record whose distance no source gives
@@ -28,6 +31,7 @@ import csv
 import math
 from pathlib import Path
 
+from seisdiff.dsp.bssa14 import DISTANCE_KINDS, EPICENTRAL, HYPOCENTRAL, JOYNER_BOORE, RUPTURE
 from seisdiff.errors import UserError
 
 ALIASES = {
@@ -38,6 +42,12 @@ ALIASES = {
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
 COLUMNS = tuple(ALIASES) + ("hypo_depth_km",)   # the store's per-record columns; the depth: the level model's
+# which distance each distance column holds (the store's `distance_kind`); "": a plain column, unless the CSV's
+# `distance_kind` column says (DISTANCE_KINDS, or the short names of KIND_NAMES)
+COLUMN_KIND = {"distance_km": "", "distance": "", "hypd (km)": HYPOCENTRAL, "hypd": HYPOCENTRAL, "rhypo (km)": HYPOCENTRAL,
+               "rrup (km)": RUPTURE, "rrup": RUPTURE, "rjb (km)": JOYNER_BOORE, "rjb": JOYNER_BOORE, "repi (km)": EPICENTRAL}
+KIND_NAMES = {**{k: k for k in DISTANCE_KINDS}, "hypd": HYPOCENTRAL, "rhypo": HYPOCENTRAL, "repi": EPICENTRAL,
+              "rjb": JOYNER_BOORE, "rrup": RUPTURE, "unknown": "", "": ""}
 # where the distance is not given: computed from a hypocentre and the station's coordinates (`lookup`)
 PLACES = {
     "hypo_lat": ("hypo_lat", "evla"), "hypo_lon": ("hypo_lon", "evlo"), "hypo_depth_km": ("hypo_depth_km", "evdp"),
@@ -71,6 +81,11 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     per_event, per_station = key_col == event_col, key_col == station_col
     found = {name: next((header[a] for a in aliases if a in header), None)
              for name, aliases in (ALIASES | PLACES).items()}
+    distance_alias = next((a for a in ALIASES["distance_km"] if a in header), None)
+    kind_col = header.get("distance_kind")
+    if kind_col and distance_alias is None:
+        raise UserError(f"{path}: a 'distance_kind' column without a distance column (one of "
+                        f"{', '.join(ALIASES['distance_km'])}): it says which distance that column holds")
     table = {}
     for row in rows:
         key = (row[key_col] or "").strip()
@@ -78,6 +93,9 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
             continue
         values = {name: _float(row.get(col)) for name, col in found.items() if col}
         _check_place(path, key, values)
+        if distance_alias:
+            values["distance_kind"] = _distance_kind(path, key, row.get(kind_col) if kind_col else "",
+                                                     found["distance_km"], COLUMN_KIND[distance_alias])
         region = (row.get(header["region"]) or "").strip() if "region" in header else ""
         values.update({"region": region} if region else {})
         if per_event:
@@ -107,7 +125,8 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
            station: str = "", network: str = "", default_event: dict | None = None) -> dict:
     """Metadata for one record: each field from the record's row, else `from_file` (what the record's
     own file carries), else its station's row, else its event's row, else NaN; a distance no source
-    gives from a hypocentre and the station's coordinates (`_distance_from_places`). "event" only when
+    gives from a hypocentre and the station's coordinates (`_distance_from_places`), with "distance_kind"
+    (`_distance`: the header's and the places' distance is hypocentral, a CSV row's its column's). "event" only when
     the record's row names one, "region" when its row or its event's row does. A record's row that
     places the hypocentre or the station (and gives no distance) gives the distance from those places,
     over the one the file's header gives. default_event: the event
@@ -121,17 +140,41 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     from_file = from_file or {}
     out = {name: _first_known(entry.get(name), from_file.get(name), per_station.get(name), per_event.get(name))
            for name in COLUMNS}
-    if math.isnan(_first_known(entry.get("distance_km"))) and _gives_place(entry):
-        # the record's row places the hypocentre or the station: its distance, not the file's header's
-        from_row = _distance_from_places(entry, from_file, per_event, per_station)
-        out["distance_km"] = from_row if math.isfinite(from_row) else out["distance_km"]
-    if math.isnan(out["distance_km"]):
-        out["distance_km"] = _distance_from_places(entry, from_file, per_event, per_station)
+    out["distance_km"], out["distance_kind"] = _distance(entry, from_file, per_event, per_station)
     if "event" in entry:
         out["event"] = entry["event"]
     if region := entry.get("region") or per_event.get("region"):
         out["region"] = region
     return out
+
+
+def _distance(entry: dict, from_file: dict, per_event: dict, per_station: dict) -> tuple[float, str]:
+    """(distance km, its kind: `dsp.bssa14.DISTANCE_KINDS` or "" unknown) of one record: the hypocentral distance
+    from the places of a record's row that places the hypocentre or the station and gives no distance (over the
+    one its file's header gives); else the first source that gives one (the record's row, its file's header,
+    its station's row, its event's row) with that source's kind; else the hypocentral distance from places."""
+    if math.isnan(_first_known(entry.get("distance_km"))) and _gives_place(entry):
+        from_row = _distance_from_places(entry, from_file, per_event, per_station)
+        if math.isfinite(from_row):
+            return from_row, HYPOCENTRAL
+    for source in (entry, from_file, per_station, per_event):
+        if math.isfinite(distance_km := _first_known(source.get("distance_km"))):
+            return distance_km, source.get("distance_kind", "")
+    distance_km = _distance_from_places(entry, from_file, per_event, per_station)
+    return distance_km, HYPOCENTRAL if math.isfinite(distance_km) else ""
+
+
+def _distance_kind(path: Path, key: str, given, column: str, column_kind: str) -> str:
+    """The kind of a CSV row's distance: its column's (COLUMN_KIND), else the row's `distance_kind` value (KIND_NAMES);
+    UserError for a value not among them, or one that contradicts a named column."""
+    name = (given or "").strip().lower()
+    if name not in KIND_NAMES:
+        raise UserError(f"{path}: row {key!r}: distance_kind {given!r} is not one of {', '.join(DISTANCE_KINDS)} "
+                        "(or empty: unknown); say which distance the row's distance column holds")
+    if column_kind and KIND_NAMES[name] not in ("", column_kind):
+        raise UserError(f"{path}: row {key!r}: distance_kind {given!r} contradicts the column {column!r}, which holds "
+                        f"the {column_kind} distance; correct or remove one of them")
+    return column_kind or KIND_NAMES[name]
 
 
 def _gives_place(entry: dict) -> bool:

@@ -269,6 +269,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
                            filter_order=cfg.filter_order, per_record_axes=2)
         columns["kappa_s"] = np.where(np.isnan(columns["kappa_s"]), measured, columns["kappa_s"])
     columns.update({
+        "distance_kind": np.array([m["distance_kind"] for m in meta], dtype=str),
         "event": np.array([m.get("event", r.event) for m, r in zip(meta, first)], dtype=str),
         "station": np.array([r.station for r in first], dtype=str),
         "component": np.array([_kinds(g) for g, _ in owners], dtype=str),

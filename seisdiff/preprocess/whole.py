@@ -17,7 +17,8 @@ the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file 
 `network`, `station`, `location`, `channel` (a 3-component record: the three channel codes joined by
 ','), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
-magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown),
+magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown), `distance_kind`
+("hypocentral": the header's, or from `--hypocenter` and the station's coordinates; '' when no distance),
 pga_broadband/pga_lowpass, `source_identity` (each record's input files: resolved path|size|mtime_ns).
 Record ids: the reader's ids (no window suffix); a file whose id an earlier file of this run has (one
 station's recordings of two events, named alike) is `<its folder>.<id>`, as `preprocess` names it.
@@ -376,6 +377,7 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
     text = lambda values: np.array(values, dtype=str)
     columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
     columns.update({
+        "distance_kind": text([m["distance_kind"] for m in meta]),
         "n_samples": np.array([bb.shape[-1] for _, bb, _ in conditioned], dtype=np.int64),
         "start_time": text([r.start_time for r in first]),
         "network": text([r.network for r in first]),

@@ -20,7 +20,8 @@ from seisdiff.io.atomic import atomic_path, write_text_atomic
 from seisdiff.simulate.stochastic import simulate_motion, simulate_three_component
 
 COMPONENTS = {1: ("H1",), 3: ("H1", "H2", "V")}
-METADATA_COLUMNS = ("record_id", "magnitude", "distance_km", "vs30_mps", "site_kappa0_s", "event")
+METADATA_COLUMNS = ("record_id", "magnitude", "distance_km", "distance_kind", "vs30_mps", "site_kappa0_s", "event")
+DISTANCE_KIND = "rupture"   # `distance_km` is the closest distance to the rupture (simulate/stochastic.py)
 # site_kappa0_s is the simulator's site term only; the conditioning field kappa_s is the record's whole
 # high-frequency decay (site + path), measured by `preprocess --measure-kappa`
 
@@ -116,7 +117,7 @@ def write_at2_corpus(out_dir, records: Iterable[dict]) -> list[Path]:
                                              rec["vs30_mps"], component, rec["event"], rec["record_id"]),
                               encoding="ascii")
             paths.append(path)
-            rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}",
+            rows.append([path.stem, f"{rec['magnitude']:.4f}", f"{rec['distance_km']:.4f}", DISTANCE_KIND,
                          f"{rec['vs30_mps']:.2f}", f"{rec.get('site_kappa0_s', 0.04):.4f}", rec["event"]])
     written = {row[0] for row in rows}
     kept = [row for row in _existing_rows(out_dir) if row[0] not in written]
@@ -135,5 +136,5 @@ def _existing_rows(out_dir: Path) -> list[list[str]]:
             table = list(csv.DictReader(fh))
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
-    return [[row.get(col) or "" for col in METADATA_COLUMNS] for row in table
+    return [[row.get(col) or (DISTANCE_KIND if col == "distance_kind" else "") for col in METADATA_COLUMNS] for row in table
             if row.get("record_id") and (out_dir / f"{row['record_id']}.AT2").is_file()]

@@ -2,7 +2,8 @@
 
 Record.metadata keys (all optional; numbers in the units their names carry):
     magnitude, magnitude_type ("Mw", "ML", "Mj", …), hypo_lat, hypo_lon (degrees), hypo_depth_km,
-    sta_lat, sta_lon (degrees), sta_elevation_m, distance_km (hypocentral), vs30_mps,
+    sta_lat, sta_lon (degrees), sta_elevation_m, distance_km (hypocentral) and distance_kind ("hypocentral",
+    `dsp.bssa14.DISTANCE_KINDS`: the store's column of that name), vs30_mps,
     origin_time (ISO-8601 UTC), orientation ("H" horizontal, "Z" vertical)
 Record.event: the header's event identity, `event_id(origin_time)`; preprocess may name events by folder.
 Record.start_time: ISO-8601 UTC of the first sample ('' when the header has none or it is unreliable).
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from obspy.geodetics import gps2dist_azimuth
 
+from seisdiff.dsp.bssa14 import HYPOCENTRAL
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.fastparse import parse_numbers
 from seisdiff.io.record import Record
@@ -46,7 +48,7 @@ def event_metadata(*, magnitude=None, magnitude_type="", hypo_lat=None, hypo_lon
         meta["magnitude_type"] = magnitude_type
     distance = hypocentral_distance_km(hypo_lat, hypo_lon, hypo_depth_km, sta_lat, sta_lon)
     if math.isfinite(distance):
-        meta["distance_km"] = distance
+        meta["distance_km"], meta["distance_kind"] = distance, HYPOCENTRAL
     if origin_time is not None:
         meta["origin_time"] = iso_utc(origin_time)
     return meta

@@ -1,0 +1,177 @@
+"""The store says which distance `distance_km` holds (`distance_kind`): preprocess takes it from the CSV column that
+gave the distance (or a `distance_kind` column), from the header or the places (hypocentral); `sample` keeps it;
+`simulate` writes the rupture distance; a store from before the column reads as "" (unknown)."""
+import numpy as np
+import pytest
+from synth import accelerogram, make_store, sample_cli, whole_record_checkpoint, write_at2
+
+from seisdiff.cli import main
+from seisdiff.errors import UserError
+from seisdiff.io.store import open_store
+from seisdiff.preprocess.metadata import load_metadata_csv, lookup
+
+# CSV column → the kind the store records for its distance
+NAMED = {"hypd (km)": "hypocentral", "rhypo (km)": "hypocentral", "HypD": "hypocentral", "rrup (km)": "rupture",
+         "Rrup": "rupture", "rjb (km)": "joyner_boore", "rjb": "joyner_boore", "repi (km)": "epicentral",
+         "distance_km": "", "distance": ""}
+
+
+def _kinds(store) -> dict:
+    """{recording (record id without its window suffix): (distance_km, distance_kind)}."""
+    return {rid.rsplit("_w", 1)[0]: (float(d), str(k)) for rid, d, k in
+            zip(store.record_ids, store.column("distance_km"), store.column("distance_kind"))}
+
+
+def test_preprocess_stores_the_kind_of_the_csv_column_that_gave_each_distance(tmp_path):
+    """One record per distance column name, each from its own CSV: the store holds the value as given and the
+    kind the column's name says ("" for a plain distance_km/distance column); a plain column beside a
+    `distance_kind` column takes the row's kind; a record no source gives a distance has none and ""."""
+    csvs = []
+    for i, (column, kind) in enumerate(NAMED.items()):
+        write_at2(tmp_path / f"n{i}.AT2", accelerogram(i, n=3000, pga=0.05), 0.01, station=f"N{i}")
+        (tmp_path / f"n{i}.csv").write_text(f"record_id,{column}\nn{i},{10.0 + i}\n")
+        csvs.append(tmp_path / f"n{i}.csv")
+    for i in range(4):
+        write_at2(tmp_path / f"k{i}.AT2", accelerogram(50 + i, n=3000, pga=0.05), 0.01, station=f"K{i}")
+    (tmp_path / "kinds.csv").write_text("record_id,distance_km,distance_kind\nk0,30,joyner_boore\nk1,31,Rrup\n"
+                                        "k2,32,\nk3,,epicentral\n")
+    write_at2(tmp_path / "none.AT2", accelerogram(60, n=3000, pga=0.05), 0.01, station="X")
+    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", *map(str, csvs), str(tmp_path / "kinds.csv")]) == 0
+    got = _kinds(open_store(tmp_path / "m.zarr"))
+    for i, kind in enumerate(NAMED.values()):
+        assert got[f"n{i}"] == (10.0 + i, kind)
+    assert [got[f"k{i}"][1] for i in range(4)] == ["joyner_boore", "rupture", "", ""]
+    assert [got[f"k{i}"][0] for i in range(3)] == [30.0, 31.0, 32.0] and np.isnan(got["k3"][0])
+    assert np.isnan(got["none"][0]) and got["none"][1] == ""
+
+
+def test_header_and_place_distances_are_hypocentral_and_a_row_of_a_named_column_keeps_its_kind(tmp_path):
+    """SAC files: a header with hypocentre and station → hypocentral; a station-only header placed by an event CSV's
+    hypocentre → hypocentral; a record's `rjb (km)` row → joyner_boore, over its header's hypocentral distance;
+    an event CSV's `rrup (km)` → rupture for the records of that event that have no distance of their own."""
+    from obspy import Trace
+    from obspy.core.util import AttribDict
+
+    from seisdiff.io.units import to_mps2_factor
+
+    g_to_nm = to_mps2_factor("g") / to_mps2_factor("nm/s^2")
+    headers = {"s0": {"kevnm": "Alpha", "evla": 36.2, "evlo": -117.1, "evdp": 5.0, "stla": 36.0, "stlo": -117.0},
+               "s1": {"kevnm": "Alpha", "stla": 34.0, "stlo": -118.0},
+               "s2": {"kevnm": "Alpha", "evla": 36.2, "evlo": -117.1, "evdp": 5.0, "stla": 36.0, "stlo": -117.0},
+               "s3": {"kevnm": "Beta"}}
+    for k, (name, header) in enumerate(headers.items()):
+        tr = Trace((accelerogram(20 + k, n=3000, pga=0.1) * g_to_nm).astype(np.float32))
+        tr.stats.update({"sampling_rate": 100.0, "station": name.upper(), "channel": "HNE"})
+        tr.stats.sac = AttribDict({"idep": 8, **header})
+        tr.write(str(tmp_path / f"{name}.sac"), format="SAC")
+    (tmp_path / "alpha.csv").write_text("event,magnitude,hypo_lat,hypo_lon,hypo_depth_km\nAlpha,6.4,35.7,-117.5,10.5\n")
+    (tmp_path / "beta.csv").write_text("event,magnitude,rrup (km)\nBeta,6.0,44.0\n")
+    (tmp_path / "records.csv").write_text("record_id,rjb (km)\ns2..S2..HNE,3.0\n")
+    assert main(["preprocess", str(tmp_path / "*.sac"), "--out", str(tmp_path / "m.zarr"), "--quiet", "--metadata",
+                 *(str(tmp_path / f) for f in ("alpha.csv", "beta.csv", "records.csv"))]) == 0
+    store = open_store(tmp_path / "m.zarr")
+    got = dict(zip(np.char.lower(store.column("station").astype(str)),
+                   zip(store.column("distance_km"), store.column("distance_kind"))))
+    assert got["s0"][1] == got["s1"][1] == "hypocentral" and 5.0 < got["s0"][0] < 30.0 and got["s1"][0] > 150.0
+    assert got["s2"] == (3.0, "joyner_boore") and got["s3"] == (44.0, "rupture")
+
+
+def test_lookup_takes_the_kind_of_the_source_that_gives_the_distance():
+    """Record row > file header > station row > event row, each with its own kind; places → hypocentral."""
+    table = {"r1": {"distance_km": 12.0, "distance_kind": "rupture"}, "r2": {"magnitude": 6.0},
+             "event:e": {"name": "e", "distance_km": 40.0, "distance_kind": ""},
+             "station:s": {"distance_km": 20.0, "distance_kind": "epicentral"}}
+    header = {"distance_km": 15.0, "distance_kind": "hypocentral"}
+    assert (lookup(table, ["r1"], None, "e", header)["distance_kind"]) == "rupture"
+    assert (lookup(table, ["r2"], None, "e", header)["distance_kind"]) == "hypocentral"
+    assert lookup(table, ["r2"], None, "e", {}, station="s")["distance_km"] == 20.0
+    assert lookup(table, ["r2"], None, "e", {}, station="s")["distance_kind"] == "epicentral"
+    assert lookup(table, ["r2"], None, "e", {})["distance_kind"] == ""
+    placed = lookup({}, ["r"], None, "", {"sta_lat": 35.0, "sta_lon": -117.0},
+                    default_event={"hypo_lat": 35.5, "hypo_lon": -117.0, "hypo_depth_km": 10.0})
+    assert placed["distance_kind"] == "hypocentral" and 56.0 < placed["distance_km"] < 57.5
+    nothing = lookup({}, ["r"], None, "", {})
+    assert np.isnan(nothing["distance_km"]) and nothing["distance_kind"] == ""
+
+
+@pytest.mark.parametrize("text, words", [
+    ("record_id,rjb (km),distance_kind\na,30,rupture\n", ["row 'a'", "contradicts", "'rjb (km)'", "joyner_boore"]),
+    ("record_id,distance_km,distance_kind\na,30,closest\n", ["row 'a'", "'closest'", "joyner_boore"]),
+    ("record_id,magnitude,distance_kind\na,6,rupture\n", ["without a distance column"]),
+])
+def test_a_distance_kind_that_cannot_hold_is_one_clear_line(tmp_path, text, words):
+    (tmp_path / "m.csv").write_text(text)
+    with pytest.raises(UserError) as err:
+        load_metadata_csv(tmp_path / "m.csv")
+    assert str(tmp_path / "m.csv") in str(err.value) and "\n" not in str(err.value)
+    assert all(w in str(err.value) for w in words)
+
+
+def test_a_named_column_with_a_matching_or_empty_kind_is_accepted(tmp_path):
+    (tmp_path / "m.csv").write_text("record_id,Rjb (km),distance_kind\na,30,JOYNER_BOORE\nb,31,\nc,32,rjb\n")
+    assert {k: v["distance_kind"] for k, v in load_metadata_csv(tmp_path / "m.csv").items()} == \
+        {"a": "joyner_boore", "b": "joyner_boore", "c": "joyner_boore"}
+
+
+def test_sample_outputs_carry_their_conditionings_kinds(tmp_path, monkeypatch):
+    """A conditioning store's kinds reach every realization (one process and a torchrun run's merged store alike);
+    waveform files placed by `--hypocenter` are hypocentral, a file without the station's coordinates ""."""
+    ckpt = whole_record_checkpoint(tmp_path, steps=2)
+    kinds = np.array(["joyner_boore", "rupture", "", "epicentral", "hypocentral"])
+    cond = make_store(tmp_path / "cond.zarr", n=5, length=512, seed=3, columns={"distance_kind": kinds})
+    assert sample_cli("--checkpoint", ckpt, "--cond", cond.path, "--out", tmp_path / "one.zarr", "--realizations", 2) == 0
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    for rank in (1, 0):
+        monkeypatch.setenv("RANK", str(rank))
+        assert sample_cli("--checkpoint", ckpt, "--cond", cond.path, "--out", tmp_path / "two", "--realizations", 1) == 0
+    monkeypatch.delenv("WORLD_SIZE")
+    monkeypatch.delenv("RANK")
+    given = dict(zip(cond.record_ids, kinds))
+    for out in (open_store(tmp_path / "one.zarr"), open_store(tmp_path / "two" / "samples.zarr")):
+        assert out.column("distance_kind").tolist() == [given[s] for s in out.column("source_record_id")]
+
+    from obspy import Trace
+    from obspy.core.util import AttribDict
+
+    folder = tmp_path / "lf"
+    folder.mkdir()
+    for k, place in enumerate([{"stla": 34.0, "stlo": -118.0}, {}]):
+        tr = Trace((accelerogram(k, n=1200, pga=0.05) * 9.80665).astype(np.float32))
+        tr.stats.update({"sampling_rate": 100.0, "station": f"S{k}", "channel": "HNE"})
+        tr.stats.sac = AttribDict({"idep": 8, **place})
+        tr.write(str(folder / f"s{k}.sac"), format="SAC")
+    assert sample_cli("--checkpoint", ckpt, "--cond", folder, "--out", tmp_path / "gen.zarr", "--units", "m/s^2",
+                      "--hypocenter", 35.7, -117.5, 10.5, "--magnitude", 6.4) == 0
+    gen = open_store(tmp_path / "gen.zarr")
+    assert dict(zip(gen.column("station"), gen.column("distance_kind"))) == {"S0": "hypocentral", "S1": ""}
+
+
+def test_a_store_from_before_the_column_reads_unknown_where_records_are_appended(tmp_path):
+    """Records appended with the column to a store written without it: the old ones read "" (the writer's rule for
+    text columns), the new ones their kind."""
+    from seisdiff.dsp import lowpass
+    from seisdiff.io.store import StoreWriter
+
+    store = make_store(tmp_path / "s.zarr", n=3, length=256)
+    assert "distance_kind" not in store.columns
+    bb = np.stack([[accelerogram(9, n=256, pga=0.02)]]).astype(np.float32)
+    StoreWriter(tmp_path / "s.zarr").append(bb, lowpass(bb, 100.0, 1.0), ["new"],
+                                            {"distance_kind": np.array(["rupture"])})
+    assert open_store(tmp_path / "s.zarr").column("distance_kind").tolist() == ["", "", "", "rupture"]
+
+
+def test_simulate_records_the_rupture_distance(tmp_path):
+    """`simulate`'s distance is the closest distance to the rupture: its store and its AT2 corpus's metadata.csv
+    (hence a store preprocessed from it) say so."""
+    import csv
+
+    assert main(["simulate", "--out", str(tmp_path / "sim.zarr"), "--n", "2", "--duration-s", "20.48",
+                 "--format", "zarr"]) == 0
+    assert open_store(tmp_path / "sim.zarr").column("distance_kind").tolist() == ["rupture", "rupture"]
+    assert main(["simulate", "--out", str(tmp_path / "at2"), "--n", "2", "--duration-s", "20.48"]) == 0
+    with open(tmp_path / "at2" / "metadata.csv", newline="") as fh:
+        assert [r["distance_kind"] for r in csv.DictReader(fh)] == ["rupture", "rupture"]
+    assert main(["preprocess", str(tmp_path / "at2"), "--out", str(tmp_path / "p.zarr"), "--quiet",
+                 "--metadata", str(tmp_path / "at2" / "metadata.csv")]) == 0
+    assert set(open_store(tmp_path / "p.zarr").column("distance_kind").tolist()) == {"rupture"}
