@@ -175,3 +175,79 @@ def test_simulate_records_the_rupture_distance(tmp_path):
     assert main(["preprocess", str(tmp_path / "at2"), "--out", str(tmp_path / "p.zarr"), "--quiet",
                  "--metadata", str(tmp_path / "at2" / "metadata.csv")]) == 0
     assert set(open_store(tmp_path / "p.zarr").column("distance_kind").tolist()) == {"rupture"}
+
+
+def test_rjb_estimate_per_kind_closed_forms():
+    """joyner_boore and epicentral as given; hypocentral √(R² − depth²) (R where the depth is unknown or not below
+    R); rupture √(max(R_rup² − top², 0)) where the depth to the top is known, else as given; unknown as hypocentral."""
+    from seisdiff.dsp.bssa14 import rjb_estimate_km
+
+    kind = ["joyner_boore", "epicentral", "hypocentral", "hypocentral", "hypocentral", "rupture", "rupture", "rupture",
+            "", "closest"]
+    r = [30.0, 30.0, 30.0, 30.0, 10.0, 30.0, 30.0, 4.0, 30.0, 30.0]
+    depth = [12.0, 12.0, 12.0, np.nan, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0]
+    top = [5.0, 5.0, 5.0, 5.0, 5.0, np.nan, 5.0, 5.0, 5.0, 5.0]
+    expected = [30.0, 30.0, np.sqrt(30.0 ** 2 - 12.0 ** 2), 30.0, 10.0, 30.0, np.sqrt(30.0 ** 2 - 5.0 ** 2), 0.0,
+                np.sqrt(30.0 ** 2 - 12.0 ** 2), np.sqrt(30.0 ** 2 - 12.0 ** 2)]
+    np.testing.assert_allclose(rjb_estimate_km(r, kind, depth, top), expected, rtol=1e-12)
+    assert rjb_estimate_km([30.0], ["hypocentral"], [12.0])[0] == pytest.approx(27.4955, abs=1e-4)
+    np.testing.assert_allclose(rjb_estimate_km(r, kind, depth), [*expected[:6], 30.0, 4.0, *expected[8:]], rtol=1e-12)
+    assert np.isnan(rjb_estimate_km([np.nan], ["joyner_boore"], [5.0])[0])
+
+
+def test_the_kinds_used_are_counted_and_unknown_ones_warned():
+    from seisdiff.dsp.bssa14 import distance_kinds_used
+
+    counts, warnings = distance_kinds_used(["joyner_boore", "joyner_boore", "", "rupture", "x", "hypocentral"])
+    assert counts == {"joyner_boore": 2, "hypocentral": 1, "rupture": 1, "unknown": 2}
+    assert len(warnings) == 2 and warnings[0].startswith("2 records' distance_km of unknown kind")
+    assert "as hypocentral" in warnings[0] and "1 records' rupture distance" in warnings[1]
+    assert distance_kinds_used(["rupture"], [4.0], noun="stations") == ({"rupture_top": 1}, [])
+    assert distance_kinds_used([""], noun="stations")[1][0].startswith("1 stations' distance_km of unknown kind")
+    assert distance_kinds_used(["epicentral"]) == ({"epicentral": 1}, [])
+
+
+def _rjb_store(tmp_path, column="rjb (km)"):
+    """Two horizontals of one station (M 6.0), their CSV row giving `column` 30 km and the hypocentre 12 km deep."""
+    tmp_path.mkdir(exist_ok=True)
+    for comp, seed in (("EW", 1), ("NS", 2)):
+        write_at2(tmp_path / f"a_{comp}.AT2", accelerogram(seed, n=4000, pga=0.05), 0.01, station="A", component=comp)
+    (tmp_path / "m.csv").write_text(f"record_id,magnitude,{column},hypo_depth_km\na_EW,6.0,30,12\na_NS,6.0,30,12\n")
+    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", str(tmp_path / "m.csv")]) == 0
+    return open_store(tmp_path / "m.zarr")
+
+
+def test_verify_compares_a_csv_rjb_at_its_own_distance(tmp_path):
+    """Regression: verify took every distance for hypocentral, so a CSV's R_JB of 30 km at 12 km depth was compared
+    at √(30² − 12²) = 27.5 km (PGA predicted +0.06 ln too strong); now at 30 km. A plain distance_km column
+    (unknown kind) keeps the hypocentral rule."""
+    from seisdiff import G_MPS2
+    from seisdiff.dsp import bssa14
+    from seisdiff.preprocess.verify import gmm_ln_ratios
+
+    for column, rjb in (("rjb (km)", 30.0), ("distance_km", np.sqrt(30.0 ** 2 - 12.0 ** 2))):
+        store = _rjb_store(tmp_path / column.split()[0], column)
+        pga = store.column("pga_broadband")
+        expected = np.log(pga / G_MPS2) - bssa14.predict(6.0, rjb, bssa14.VS30_REF_MPS, [0.0])[0][:, 0]
+        order = np.argsort(store.record_ids)                         # one value per recording, by its id
+        np.testing.assert_allclose(gmm_ln_ratios(store, pga[:, None]), expected[order], rtol=1e-9)
+
+
+def test_evaluate_gmm_compares_a_csv_rjb_at_its_own_distance_and_says_which_kinds(tmp_path):
+    """Regression (evaluate --gmm bssa14): the same station sat in the 10–30 km bin, predicted at 27.5 km; now in
+    30–100 km at 30 km, and metrics.json / report.md say which kinds were used."""
+    import json
+
+    from seisdiff.dsp import bssa14
+    from seisdiff.evaluate.gmm import compare, station_motions
+
+    store = _rjb_store(tmp_path)
+    result = compare(store.path, tmp_path / "gmm")
+    motions = station_motions(store)
+    expected = np.log(motions["psa_g"][:, 0]) - bssa14.predict(6.0, 30.0, 760.0, [0.0])[0][:, 0]
+    assert result["n_stations"] == 1 and result["bias_ln"][0] == pytest.approx(float(expected[0]), abs=1e-4)
+    assert [b["rjb_km"] for b in result["by_distance"]] == [[30.0, 100.0]]
+    saved = json.loads((tmp_path / "gmm" / "metrics.json").read_text())
+    assert saved["distance_kinds"] == {"joyner_boore": 1} and "joyner_boore" in saved["distance"]
+    assert "joyner_boore" in (tmp_path / "gmm" / "report.md").read_text()

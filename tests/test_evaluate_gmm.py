@@ -9,7 +9,8 @@ import pytest
 from seisdiff import G_MPS2
 from seisdiff.cli import main
 from seisdiff.dsp import bssa14, lowpass, rotd50
-from seisdiff.evaluate.gmm import PERIODS_S, compare, rjb_km
+from seisdiff.dsp.bssa14 import rjb_km
+from seisdiff.evaluate.gmm import PERIODS_S, compare
 from seisdiff.io.store import create_store
 from synth import accelerogram
 

@@ -97,7 +97,7 @@ def test_a_grid_is_compared_at_its_rjb_from_the_rupture(tmp_path):
     assert saved["source"]["hypo_depth_km"] == 8.0 and saved["source"]["fault_length_km"] == 40.0
     report = (tmp_path / "o" / "report.md").read_text()
     assert f"R_JB from {tmp_path / 'event.src'}" in report and "mechanism SS" in report and "- rupture: M7, 40 × 15 km" in report
-    assert point["distance"].startswith("R_JB taken as the epicentral distance") and "source" not in point
+    assert point["distance"].startswith("R_JB from distance_km by its kind") and "source" not in point
 
 
 def test_a_store_with_station_coordinates_gives_the_grid_result(tmp_path):

@@ -135,3 +135,51 @@ def rjb_km(distance_km, hypo_depth_km) -> np.ndarray:
     d = np.asarray(hypo_depth_km, np.float64)
     with np.errstate(invalid="ignore"):
         return np.where(np.isfinite(d) & (d < r), np.sqrt(np.maximum(r ** 2 - d ** 2, 0.0)), r)
+
+
+def rjb_estimate_km(distance_km, distance_kind, hypo_depth_km, depth_to_top_km=None) -> np.ndarray:
+    """(k,) BSSA14's R_JB (km) estimated from a store's `distance_km` (k,) by its `distance_kind` (k,) str, a point
+    source: joyner_boore as given; epicentral as given (a point source's R_JB); hypocentral √(R² − depth²) with
+    hypo_depth_km (k,) (R where the depth is unknown or not below R: `rjb_km`); rupture √(max(R_rup² − top², 0))
+    where depth_to_top_km (k,), the rupture's top, is known (None: unknown), else R_rup as given (R_rup ≥ R_JB:
+    the prediction weaker than at the true R_JB near the rupture); unknown ("" or anything outside
+    DISTANCE_KINDS) as hypocentral, today's rule (`distance_kinds_used` counts and warns)."""
+    r = np.atleast_1d(np.asarray(distance_km, np.float64))
+    kind = np.broadcast_to(np.asarray(distance_kind, dtype=str), r.shape)
+    top = np.broadcast_to(np.asarray(np.nan if depth_to_top_km is None else depth_to_top_km, np.float64), r.shape)
+    from_top = (kind == RUPTURE) & np.isfinite(top)
+    as_given = (kind == JOYNER_BOORE) | (kind == EPICENTRAL) | ((kind == RUPTURE) & ~from_top)
+    with np.errstate(invalid="ignore"):
+        below_top = np.sqrt(np.maximum(r ** 2 - top ** 2, 0.0))
+    return np.where(from_top, below_top, np.where(as_given, r, rjb_km(r, hypo_depth_km)))
+
+
+def distance_kinds_used(distance_kind, depth_to_top_km=None,
+                        noun: str = "records") -> tuple[dict[str, int], list[str]]:
+    """({kind: count} of the `noun` compared ("unknown": "" or anything outside DISTANCE_KINDS; "rupture_top": an
+    R_rup with its rupture's top known), [warning lines: unknown kinds taken as hypocentral; R_rup taken as R_JB])
+    for `rjb_estimate_km`'s callers (`verify`, `evaluate --gmm`) to say which distances they compared at."""
+    kind = np.asarray(distance_kind, dtype=str)
+    top = np.broadcast_to(np.asarray(np.nan if depth_to_top_km is None else depth_to_top_km, np.float64), kind.shape)
+    labels = np.where(np.isin(kind, DISTANCE_KINDS), kind, "unknown")
+    labels = np.where((kind == RUPTURE) & np.isfinite(top), "rupture_top", labels)
+    counts = {k: int((labels == k).sum()) for k in (*DISTANCE_KINDS, "rupture_top", "unknown") if (labels == k).any()}
+    warnings = []
+    if counts.get("unknown"):
+        warnings.append(f"{counts['unknown']} {noun}' distance_km of unknown kind (no `distance_kind`: a store "
+                        "written before it, or a CSV's plain distance_km column) taken as hypocentral, R_JB = √(R² − "
+                        "depth²): an R_JB or R_rup given so is shortened (30 km at 12 km depth: 27.5 km); name the "
+                        "CSV's column rjb (km), rrup (km), repi (km) or hypd (km), or add a distance_kind column")
+    if counts.get(RUPTURE):
+        warnings.append(f"{counts[RUPTURE]} {noun}' rupture distance R_rup taken as R_JB (the rupture's top depth "
+                        "unknown): R_JB ≤ R_rup, so near the rupture the prediction is weaker and residuals lean "
+                        "positive")
+    return counts, warnings
+
+
+def describe_kinds(counts: dict[str, int]) -> str:
+    """One line naming how each kind of `distance_kinds_used` became R_JB, for reports."""
+    how = {JOYNER_BOORE: "as given", EPICENTRAL: "as R_JB", HYPOCENTRAL: "→ √(R² − depth²)",
+           RUPTURE: "as R_JB (top depth unknown)", "rupture_top": "→ √(R_rup² − top²)",
+           "unknown": "taken as hypocentral"}
+    return "R_JB from distance_km by its kind: " + ", ".join(f"{n} {k} {how[k]}" for k, n in counts.items())

@@ -11,9 +11,12 @@ horizontal where the other is missing — and its residual ln(observed / BSSA14 
 station (the first) and strong-motion windows only (`hf_level.strong_motion_windows`: a coda window is no ground
 motion of its own).
 
-Distances: BSSA14 takes the Joyner–Boore distance R_JB; the stores hold the hypocentral distance (headers,
-`sample --hypocenter`), so R_JB is taken as the epicentral distance √(R² − depth²) (R where the depth is
-unknown): a point source. Near the rupture of a large earthquake the true R_JB is shorter, the model's
+Distances: BSSA14 takes the Joyner–Boore distance R_JB; a store's `distance_km` becomes it by its `distance_kind`
+(`bssa14.rjb_estimate_km`; metrics.json's `distance_kinds` counts the stations of each): an R_JB or epicentral
+distance as given, an R_rup as given (warned); the hypocentral distance (headers, `sample --hypocenter`, grids),
+like one of unknown kind (a store written before the column; warned, counted), as the epicentral distance
+√(R² − depth²) (R where the depth is unknown): a point source. Near the rupture of a large earthquake the true
+R_JB is shorter, the model's
 prediction at it stronger than at the epicentral distance, so there the residuals lean positive (Ridgecrest
 M 7.1's recordings: +0.57 ln over 0.05–1 s; the same distances serve the real and the generated records alike).
 With a rupture given (`--src FILE`, the Broadband Platform's simple source description, `io.bbp_src`) R_JB is each
@@ -37,7 +40,7 @@ import numpy as np
 
 from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, psa, rotd50, rotd50_peak
-from seisdiff.dsp.bssa14 import rjb_km
+from seisdiff.dsp.bssa14 import rjb_estimate_km
 from seisdiff.engine.hf_level import strong_motion_windows
 from seisdiff.engine.scaling import metadata_columns
 from seisdiff.errors import UserError
@@ -89,6 +92,7 @@ def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "d
     return {"record_id": store.record_ids[first], "psa_g": np.concatenate(out) if out else np.zeros((0, len(periods))),
             "paired": np.concatenate(paired) if paired else np.zeros(0, bool), "magnitude": value("magnitude"),
             "distance_km": value("distance_km"), "hypo_depth_km": value("hypo_depth_km"), "vs30_mps": value("vs30_mps"),
+            "distance_kind": np.asarray(columns.get("distance_kind", np.array([""] * n)), dtype=str)[first],  # (k,)
             "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first], "warnings": warnings}
 
 
@@ -122,6 +126,7 @@ def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> 
         return {"record_id": np.asarray(grid.stations.names, dtype=str), "psa_g": np.concatenate(psa_g),
                 "paired": np.concatenate(paired), "magnitude": cols["magnitude"],
                 "distance_km": cols["distance_km"], "hypo_depth_km": cols["hypo_depth_km"], "vs30_mps": cols["vs30_mps"],
+                "distance_kind": np.full(len(grid), bssa14.HYPOCENTRAL),        # from the hypocentre: `GridSource`
                 "event": np.full(len(grid), grid.path.name), "warnings": []}
 
 
@@ -221,7 +226,7 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         raise UserError(f"{store_path}: no horizontal strong-motion record with a magnitude and a distance to compare")
     periods = np.asarray(periods_s, np.float64)
     vs30 = np.where(np.isfinite(motions["vs30_mps"]), motions["vs30_mps"], vs30_default_mps)
-    distance = rjb_km(motions["distance_km"], motions["hypo_depth_km"])
+    distance = rjb_estimate_km(motions["distance_km"], motions["distance_kind"], motions["hypo_depth_km"])
     if src is not None:                                  # a finite fault: R_JB from the rupture, the src's event
         motions, distance = finite_fault(store_path, motions, src)
     ln_median, sigma = bssa14.predict(motions["magnitude"], distance, vs30, periods, mechanism, attenuation)
@@ -229,15 +234,17 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         residual = np.log(motions["psa_g"]) - ln_median
     ok = np.isfinite(residual).all(axis=1)
     result = _summary(residual[ok], sigma[ok], distance[ok], periods)
+    kinds, kind_warnings = ({}, []) if src is not None else \
+        bssa14.distance_kinds_used(motions["distance_kind"][ok], noun="stations")   # a src: R_JB from its fault
     result.update({
         "gmm": "BSSA14", "mechanism": mechanism, "attenuation": attenuation, "store": str(store_path),
         "residual": "ln(observed/predicted), observed: RotD50 PSA (5 %) of the horizontals, g",
-        "distance": "R_JB taken as the epicentral distance (hypocentral where the depth is unknown)",
+        "distance": bssa14.describe_kinds(kinds), "distance_kinds": kinds,
         "n_stations": int(ok.sum()), "n_single_horizontal": int((~motions["paired"][ok]).sum()),
         "n_vs30_default": int((~np.isfinite(motions["vs30_mps"][ok])).sum()), "vs30_default_mps": vs30_default_mps,
         "n_out_of_range": int(bssa14.out_of_range(motions["magnitude"][ok], distance[ok], vs30[ok]).sum()),
         "n_deeper_than_model_km": int((motions["hypo_depth_km"][ok] > bssa14.MAX_HYPO_DEPTH_KM).sum()),
-        "warnings": motions["warnings"],
+        "warnings": motions["warnings"] + kind_warnings,
         "events": _events(motions, ok)})
     if src is not None:
         result.update(_source_summary(src))

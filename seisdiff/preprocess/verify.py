@@ -15,9 +15,11 @@ genuine far-field set may fall below it. So where the store knows `magnitude` an
 Atkinson (2014) (`dsp.bssa14`, mechanism unspecified, linear and nonlinear site terms, global attenuation):
 the verdict is the median over records of ln(PGA_obs / PGA_BSSA14), which a unit slip moves by ln 9.81 = 2.28
 (g) or ln 100 = 4.6 (cm/s²), against BSSA14's ~0.6–0.7 per record.
-Distance: BSSA14 takes R_JB; stores hold hypocentral distances (headers, places), so R_JB is taken as the
-epicentral distance √(R² − depth²) where `hypo_depth_km` is known, else the stored distance, as
-`evaluate --gmm` does (`bssa14.rjb_km`): a point source, ≥ the true R_JB near a large rupture (ratios high).
+Distance: BSSA14 takes R_JB; a store's `distance_km` becomes it by its `distance_kind`, as `evaluate --gmm` does
+(`bssa14.rjb_estimate_km`): an R_JB or epicentral distance as given, a hypocentral one (headers, places) as the
+epicentral √(R² − depth²) where `hypo_depth_km` is known, an R_rup as given; one of unknown kind (a store from
+before the column, a CSV's plain distance column) as hypocentral, with a warning line counting them. A point
+source: ≥ the true R_JB near a large rupture (ratios high).
 Records used: horizontal PGA — the geometric mean of the horizontal channels of a 2–3 channel store (H1,
 H2 of H1,H2,Z), the one channel of a one-channel store, whose vertical records (`component`/`channel` Z, UD,
 HNZ…) are left out (V/H of PGA varies, ~0.5–1; unknown codes count as horizontal); within BSSA14's ranges
@@ -123,10 +125,11 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
     ]
     if acc["bad"]:
         problems.append(f"{acc['bad']} NaN/inf samples")
-    ln_ratio = gmm_ln_ratios(store, np.concatenate(acc["pga_ch"]))
+    ln_ratio, kinds, kind_warnings = gmm_comparison(store, np.concatenate(acc["pga_ch"]))
     gmm_judges = use_gmm and ln_ratio.size >= GMM_MIN_RECORDS
     gmm_median = float(np.median(ln_ratio)) if ln_ratio.size else float("nan")
-    lines.append(_gmm_line(ln_ratio, gmm_median) + ("" if use_gmm else " (advisory: --no-gmm)"))
+    lines.append(_gmm_line(ln_ratio, gmm_median, kinds) + ("" if use_gmm else " (advisory: --no-gmm)"))
+    lines += [f"warning (BSSA14 distances): {line}" for line in kind_warnings]
     window = _window_problem(med, *pga_range_mps2)
     if gmm_judges and abs(gmm_median) > MAX_MEDIAN_LN_RATIO:
         slip = "g stored as m/s²?" if gmm_median < 0 else "cm/s² or mm/s² stored as m/s²? m/s² read as g?"
@@ -148,7 +151,7 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
              "pga_max_mps2": float(pga_bb.max()), "std_median_mps2": float(np.median(std_bb)),
              "pga_ratio_median": float(np.median(ratio)), "lowpass_gain_median": gain,
              "lowpass_energy_above_2fc_max": float(lp_hi.max()), "nonfinite": acc["bad"],
-             "gmm_records": int(ln_ratio.size), "gmm_median_ln_ratio": gmm_median,
+             "gmm_records": int(ln_ratio.size), "gmm_median_ln_ratio": gmm_median, "gmm_distance_kinds": kinds,
              "gmm_ln_ratio_sd": float(np.std(ln_ratio)) if ln_ratio.size else float("nan")}
     return Verdict(not problems, lines, problems, stats)
 
@@ -180,18 +183,27 @@ def _window_problem(med: float, lo: float, hi: float) -> str | None:
 def gmm_ln_ratios(store, pga_channels_mps2: np.ndarray) -> np.ndarray:
     """ln(PGA_obs / PGA_BSSA14) of the store's records that qualify (module docstring), from their per-channel
     broadband PGA (N, C) m/s²; empty when the store lacks magnitude or distance_km."""
+    return gmm_comparison(store, pga_channels_mps2)[0]
+
+
+def gmm_comparison(store, pga_channels_mps2: np.ndarray) -> tuple[np.ndarray, dict, list[str]]:
+    """(`gmm_ln_ratios`, {distance kind: recordings compared}, warning lines about their kinds:
+    `bssa14.distance_kinds_used`)."""
     magnitude, distance_km = _numeric(store, "magnitude"), _numeric(store, "distance_km")
     if not (np.isfinite(magnitude) & np.isfinite(distance_km)).any():
-        return np.array([])
+        return np.array([]), {}, []
     pga_mps2, horizontal = _horizontal_pga(store, pga_channels_mps2)
     vs30_mps = _numeric(store, "vs30_mps")
     vs30_mps = np.where(np.isfinite(vs30_mps), vs30_mps, bssa14.VS30_REF_MPS)
     depth_km = _numeric(store, "hypo_depth_km")
-    rjb_km = bssa14.rjb_km(distance_km, depth_km)
+    kind = store.column("distance_kind") if "distance_kind" in store.columns else np.full(len(store), "")
+    rjb_km = bssa14.rjb_estimate_km(distance_km, kind, depth_km)
     use = (horizontal & (pga_mps2 > 0) & np.isfinite(pga_mps2) & ~(depth_km > MAX_HYPO_DEPTH_KM)
            & np.isfinite(magnitude) & np.isfinite(rjb_km) & ~bssa14.out_of_range(magnitude, rjb_km, vs30_mps))
     ln_pga_g = bssa14.predict(magnitude[use], rjb_km[use], vs30_mps[use], [0.0])[0][:, 0]
-    return _strongest_window(np.log(pga_mps2[use] / G_MPS2) - ln_pga_g, store.record_ids[use])
+    per_recording = dict(zip((split_window_id(i)[0] for i in store.record_ids[use]), kind[use]))
+    return (_strongest_window(np.log(pga_mps2[use] / G_MPS2) - ln_pga_g, store.record_ids[use]),
+            *bssa14.distance_kinds_used(list(per_recording.values()), noun="recordings"))
 
 
 def _strongest_window(ln_ratio, record_ids) -> np.ndarray:
@@ -227,11 +239,11 @@ def _horizontal_pga(store, pga_channels_mps2):
     return pga, np.full(n, horizontal.any())
 
 
-def _gmm_line(ln_ratio, median) -> str:
+def _gmm_line(ln_ratio, median, kinds: dict) -> str:
     if not ln_ratio.size:
         return ("BSSA14: no horizontal recordings with a magnitude and a distance within its ranges (crustal "
                 "hypocentres): the median-PGA window judges")
     judge = "" if ln_ratio.size >= GMM_MIN_RECORDS else f" (< {GMM_MIN_RECORDS}: the median-PGA window judges)"
-    return (f"BSSA14 (R_JB: epicentral distance): median ln(PGA / prediction) {median:+.2f} (×{np.exp(median):.3g}), "
+    return (f"BSSA14 ({bssa14.describe_kinds(kinds)}): median ln(PGA / prediction) {median:+.2f} (×{np.exp(median):.3g}), "
             f"sd {np.std(ln_ratio):.2f} over {ln_ratio.size} horizontal recordings{judge}; "
             f"a unit slip beyond ±{MAX_MEDIAN_LN_RATIO:g}")
