@@ -301,3 +301,27 @@ def test_a_run_started_from_a_checkpoint_begins_at_its_weights_and_scaling(tmp_p
     assert main(["train", "--data", str(new_store.path), "--config", str(tmp_path / "other.toml"),
                  "--checkpoint-dir", str(tmp_path / "other"), "--epochs", "1"]) == 2
     assert "metadata fields" in capsys.readouterr().err
+
+
+def test_a_distilled_checkpoint_is_refused_as_a_starting_point(tmp_path, capsys):
+    """init_from a distilled student (`seisdiff distill`'s distilled.pt, the shipped twin) was accepted: the run
+    fine-tuned the few-step student with the diffusion loss and wrote checkpoints without its "distilled" entry
+    (sampled with DDPM-100 afterwards). It is refused in one line naming the file; its teacher is accepted."""
+    from seisdiff.engine.config import config_from_dict
+    from seisdiff.engine.train import _init_state
+    from seisdiff.pretrained import DISTILLED_CHECKPOINT
+
+    if not DISTILLED_CHECKPOINT.is_file():
+        pytest.skip("no distilled twin shipped")
+    twin = load_checkpoint(DISTILLED_CHECKPOINT)
+    config = {**twin["config"], "init_from": str(DISTILLED_CHECKPOINT), "batch_size": 4, "progress": False}
+    (tmp_path / "ft.json").write_text(json.dumps(config))
+    store = make_store(tmp_path / "s.zarr", n=8, length=twin["config"]["data"]["window"])
+    capsys.readouterr()
+    assert main(["train", "--data", str(store.path), "--config", str(tmp_path / "ft.json"), "--checkpoint-dir",
+                 str(tmp_path / "ft"), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "distilled.pt: a distilled model (2-step student of default)" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "ft" / "last.pt").exists()
+    cfg = config_from_dict({**config, "init_from": "default"}, "default")   # its teacher: accepted
+    assert "distilled" not in _init_state(cfg, log=lambda *a: None)

@@ -76,7 +76,8 @@ class TrainConfig:
     logsnr_min: float = -15.0      # cosine schedule truncation
     logsnr_max: float = 15.0
     init_from: str | None = None   # checkpoint ("default": the shipped one) whose EMA weights and scaling start
-                                   # a new run (fine-tuning); same architecture and metadata fields.
+                                   # a new run (fine-tuning); same architecture and metadata fields; not
+                                   # a distilled student (refused).
                                    # None: random weights, scaling fitted on the training store
     epochs: int = 200
     max_minutes: float | None = None  # wall-clock budget: stop after the epoch that exceeds it

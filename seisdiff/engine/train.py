@@ -192,11 +192,17 @@ def _tidy_checkpoint_dir(ckpt_dir: Path, epoch: int, log) -> None:
 
 
 def _init_state(cfg: TrainConfig, log) -> dict:
-    """The checkpoint `cfg.init_from` that starts a fine-tuning run, checked against cfg: the same
-    network and the same conditioning scalars (its scaling is kept, so model units stay its own)."""
+    """The checkpoint `cfg.init_from` that starts a fine-tuning run, checked against cfg: a trained model
+    (not a distilled student: `engine.distill`), the same network and the same conditioning scalars (its
+    scaling is kept, so model units stay its own)."""
     from seisdiff.pretrained import resolve_checkpoint
 
     base = load_checkpoint(resolve_checkpoint(cfg.init_from))
+    if "distilled" in base:             # a few-step student: the diffusion loss would undo its distillation
+        info = base["distilled"]
+        raise UserError(f"{cfg.init_from}: a distilled model ({info.get('steps')}-step student of "
+                        f"{info.get('teacher')}), not a trained one; set init_from to the model it was distilled "
+                        "from (`default` for the shipped twin) and distil the fine-tuned model again")
     fields = tuple(base["scaling"]["metadata"])
     if fields != tuple(cfg.data.metadata_fields):
         raise UserError(f"{cfg.init_from}: trained with metadata fields {list(fields)}, this run asks for "
