@@ -122,6 +122,37 @@ def test_second_run_redoes_nothing(run, capsys):
     assert {p: p.stat().st_mtime_ns for p in files} == files
 
 
+def test_a_store_rewritten_in_place_is_refused_on_resume(run, capsys):
+    """The store rewritten in place (magnitudes corrected; records added) was taken as it was: the finished
+    models and samples of the old store were kept (conditioned on the old magnitudes), new records were
+    appended to the fold stores of models that never saw them, and a fold's samples mixed both. The store's
+    fingerprint (OUT/crossval_inputs.json) refuses it in one line and nothing under OUT changes; the same
+    store written again (new times, same content) resumes, and so does an OUT that recorded none (a warning)."""
+    import shutil
+
+    out, store, args = run
+    assert json.loads((out / "japan" / "samples.zarr" / "sample_config.json").read_text())["inputs"]
+    files = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    columns = {"region": REGIONS, "component": COMPONENTS}
+    for n, extra in ((N, {"magnitude": 6.0 + np.arange(N) % 4 * 0.5}),
+                     (N + 3, {"region": np.array([*REGIONS, "japan", "japan", "japan"]),
+                              "component": np.array([*COMPONENTS, "H1", "H2", "Z"])})):
+        shutil.rmtree(store.path)
+        make_store(store.path, n=n, length=256, columns={**columns, **extra})
+        capsys.readouterr()
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"{out}: was started from another version of the store" in err[0], err
+        assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == files
+    shutil.rmtree(store.path)
+    make_store(store.path, n=N, length=256, columns=columns)                 # the original again
+    (out / "crossval_inputs.json").unlink()                                   # as an earlier seisdiff left it
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "started by an earlier seisdiff" in capsys.readouterr().out
+    assert main(args) == 0 and "earlier seisdiff" not in capsys.readouterr().out
+
+
 def test_a_store_that_cannot_be_grouped_is_one_clear_error(tmp_path, capsys):
     store = make_store(tmp_path / "s.zarr", n=6, length=256)             # no `region` column
     common = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv")]

@@ -13,7 +13,9 @@ out whole) under OUT/<fold>/:
                                fold has both (the `component` column)
   samples_no_metadata.zarr, eval_no_metadata/   with --without-metadata: the held-out records generated
                                again with magnitude, distance, Vs30 and κ hidden, to show what they add
-Every stage is skipped when its output is complete, so an interrupted run continues where it stopped.
+Every stage is skipped when its output is complete, so an interrupted run continues where it stopped;
+OUT/crossval_inputs.json holds the store's fingerprint (`io.fingerprint`), and a resume from a store
+rewritten in place since (records added, signals or metadata changed) is refused.
 OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
 The model's values are one realization per record (with several realizations: the mean over the
 draws, `model_one_realization`), the form in which the goals are stated.
@@ -49,6 +51,7 @@ GOALS = [
 ]
 KINDS = {"horizontal": ("H1", "H2", "H"), "vertical": ("Z",)}
 BIAS_MARGIN = 0.05  # the issue: on every fold, PSA and FAS bias no worse than stochastic's by more than this
+INPUTS = "crossval_inputs.json"  # OUT/INPUTS: the fingerprint of the --data store (`check_store_unchanged`)
 
 
 @dataclass
@@ -135,6 +138,7 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
                                          "progress": None if cfg.progress else False})  # --no-progress: no epoch bars
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    check_store_unchanged(store, out, folds, log)
     rows = [run_fold(fold, store, train_cfg, cfg, out / fold.dirname, log) for fold in folds]
     result = {"store": str(store.path), "by": cfg.by, "settings": asdict(cfg), "train_config": train_cfg.to_dict(),
               "model_values": ("one realization per record, mean over the draws" if cfg.realizations > 1
@@ -144,6 +148,28 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     write_text_atomic(out / "crossval.json", json.dumps(result, indent=1, allow_nan=False) + "\n")
     write_text_atomic(out / "crossval.md", markdown(result))
     return result
+
+
+def check_store_unchanged(store: Store, out: Path, folds: list[Fold], log) -> None:
+    """Record the fingerprint (`io.fingerprint`) of the --data store in OUT/INPUTS when OUT is started;
+    UserError (one line) when OUT was started from a store since rewritten in place (records added or
+    removed, signals or metadata changed): its fold stores, models and samples hold the old store's records,
+    and resuming would mix both (a fold store is completed with the new records, a finished model is kept).
+    An OUT of an earlier version, which recorded none, resumes unchecked (one warning line)."""
+    from seisdiff.io.fingerprint import compare_inputs
+
+    path = out / INPUTS
+    old = json.loads(path.read_text()).get("inputs") if path.is_file() else None
+    if old is None and any((out / fold.dirname).exists() for fold in folds):
+        log(f"crossval: warning: {out} was started by an earlier seisdiff, which did not record its store: "
+            f"resuming it without checking that {store.path} is unchanged")
+    changed, now = compare_inputs(old, [store.path])
+    if changed:
+        raise UserError(f"{out}: was started from another version of the store ({changed}); its folds' stores, "
+                        f"models and samples hold the old records: crossval into another --out, or delete {out} "
+                        "to start again")
+    if now != old:
+        write_text_atomic(path, json.dumps({"inputs": now}, indent=1) + "\n")
 
 
 def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, log) -> dict:
@@ -237,7 +263,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     with the metadata given, or hidden (`sample_into`'s hide_metadata)."""
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
-    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, for_checkpoint,
+    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
                                           open_conditioning, resolve_device, resolve_settings, sample_into)
     from seisdiff.io.sinks import ZarrSink, write_settings
 
@@ -253,8 +279,9 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     model = load_denoiser(ckpt, device)._replace(source=str(best.resolve()))
     cond, shard = open_conditioning(scfg, model, 1, 0)
     settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
+    inputs = check_inputs(scfg, out)        # as `sample`: a fold store rewritten since the samples began is refused
     sink = ZarrSink(out, cond, settings, 1, 0)
-    write_settings(out, settings, RESUME_KEYS, RESUME_DEFAULTS)
+    write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS)
     if len(sink.existing) >= len(cond) * cfg.realizations:
         say("sample", f"{len(sink.existing)} realizations present, complete: skipped")
         return out
