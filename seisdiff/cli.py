@@ -13,6 +13,7 @@ import sys
 COMMANDS = ["preprocess", "verify", "train", "distill", "sample", "evaluate", "crossval", "simulate", "demo", "bench"]
 
 from seisdiff.errors import UserError
+from seisdiff.launch import die_with_launcher
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    die_with_launcher()                   # a torchrun worker: not orphaned by a SIGKILL of torchrun (launch.py)
     try:
         return int(args._module.run(args) or 0)
     except UserError as exc:
