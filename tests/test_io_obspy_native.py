@@ -123,6 +123,45 @@ def test_sac_depth_beyond_any_earthquake_is_metres(tmp_path, evdp, depth_km):
     assert read(path)[0].metadata["hypo_depth_km"] == pytest.approx(depth_km)
 
 
+@pytest.mark.parametrize("evdp, depth_km, warns", [(8.0, 8.0, ""), (70.0, 70.0, ""), (500.0, 500.0, "0.5 km"),
+                                                   (700.0, 700.0, "0.7 km"), (701.0, 0.701, ""),
+                                                   (700000.0, 700.0, ""), (2.5e6, None, "depth left unknown")])
+def test_sac_depth_where_km_and_metres_are_both_earthquakes_warns(tmp_path, capsys, monkeypatch, evdp, depth_km,
+                                                                 warns):
+    """The SAC manual: evdp in km, 'previously meters'. evdp = 500 (a 500 m deep event of an older file, or a
+    500 km deep one) was read as 500 km without a word; between 70 and 700 both readings are earthquakes: km is
+    kept and one line says so (with the metres reading and what to do). 2.5e6 (2,500 km even in metres) was
+    read as 2,500 km; it is left unknown, in one line."""
+    from seisdiff.io import obspy_io
+
+    monkeypatch.setattr(obspy_io, "_depth_warned", set())
+    path = _sac(tmp_path / "d.sac", 1e8 * np.sin(2 * np.pi * T_S), idep=8, evla=35.77, evlo=-117.6, evdp=evdp,
+                stla=35.8, stlo=-117.6)
+    capsys.readouterr()
+    meta = read(path)[0].metadata
+    err = capsys.readouterr().err.strip().splitlines()
+    assert meta.get("hypo_depth_km", None) == (None if depth_km is None else pytest.approx(depth_km))
+    if depth_km is None:
+        assert "distance_km" not in meta or not np.isfinite(meta["distance_km"])
+    assert (len(err) == 1 and str(path) in err[0] and warns in err[0]) if warns else not err, err
+    read(path)
+    assert not capsys.readouterr().err                  # once per value, not once per file of the event
+
+
+def test_shared_csn_sac_files_give_no_event_depth(strongmotion_dir, capsys):
+    """The shared SAC files (CSN, Ridgecrest M7.1; manifest depth 8.0 km from the event's catalogue) leave evdp
+    unset: no depth is made up, and no warning."""
+    import csv
+
+    rows = [r for r in csv.DictReader(open(strongmotion_dir / "manifest.csv")) if r["format"] == "sac"]
+    assert len(rows) == 3
+    for row in rows:
+        assert float(row["hypo_depth_km"]) == 8.0
+        (rec,) = read(strongmotion_dir / row["path"], units="g")
+        assert "hypo_depth_km" not in rec.metadata and rec.metadata["sta_lat"] == pytest.approx(float(row["sta_lat"]))
+    assert "evdp" not in capsys.readouterr().err
+
+
 def test_sac_velocity_without_unit_needs_units(tmp_path):
     path = _sac(tmp_path / "u.sac", np.sin(T_S) * 1e3, idep=5)  # IUNKN
     with pytest.raises(InputError, match="velocity unit"):

@@ -165,7 +165,14 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     sac.write(str(path))
 
 
-MAX_DEPTH_KM = 700.0   # the deepest earthquakes (~700 km); a SAC evdp beyond it is in metres (older files)
+# SAC evdp: the SAC manual (IRIS) gives "event depth below surface (kilometers -- previously meters)", and no
+# header field says which a file used. Read (`sac_depth_km`): up to MAX_DEPTH_KM as km (the manual's unit; no
+# earthquake is deeper), beyond it as metres (files of the older SAC), beyond MAX_DEPTH_KM in metres as no depth.
+# Between SHALLOW_KM and MAX_DEPTH_KM both readings are earthquakes (intermediate/deep in km, 70–700 m deep in
+# metres: induced or mining events): read as km, with one warning line per value.
+MAX_DEPTH_KM = 700.0   # the deepest earthquakes (~700 km)
+SHALLOW_KM = 70.0      # the top of intermediate depth; below it in metres (< 70 m) no earthquake is that shallow
+_depth_warned: set = set()
 _SAC_PLACES = {"sta_lat": "stla", "sta_lon": "stlo", "hypo_lat": "evla", "hypo_lon": "evlo", "hypo_depth_km": "evdp",
                "magnitude": "mag"}
 _SAC_ORIENTATION = {"E": (90.0, 90.0), "N": (0.0, 90.0), "Z": (0.0, 0.0)}   # cmpaz, cmpinc (degrees)
@@ -245,7 +252,7 @@ def _knet(path: Path, trace) -> tuple[np.ndarray, str, dict, str]:
 
 def _sac(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np.ndarray, str, dict]:
     sac = trace.stats.sac
-    metadata = _sac_metadata(trace)
+    metadata = _sac_metadata(path, trace)
     declared = _SAC_DECLARED.get(int(sac.get("idep", 5)))
     if declared is None:  # IUNKN, IVOLTS, …: as a miniSEED trace (StationXML beside it, else units)
         acc_mps2, unit, more = _undeclared(path, trace, units, quantity)
@@ -265,12 +272,10 @@ def _sac(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np
     return acc_mps2, _unit_text(declared_unit, declared_quantity, f"SAC idep={idep_name}"), metadata
 
 
-def _sac_metadata(trace) -> dict:
+def _sac_metadata(path, trace) -> dict:
     """Record.metadata from the SAC header's event and station fields (those that are set)."""
     sac = trace.stats.sac
-    depth_km = sac.get("evdp")
-    if depth_km is not None and depth_km > MAX_DEPTH_KM:   # older files give metres: no earthquake is that deep
-        depth_km = depth_km / 1000.0
+    depth_km = sac_depth_km(sac.get("evdp"), path)
     origin = None
     if "o" in sac and _sac_reference_known(sac) and "evla" in sac:
         reference = trace.stats.starttime - float(sac.get("b", 0.0))
@@ -281,6 +286,28 @@ def _sac_metadata(trace) -> dict:
     if sac.get("stel") is not None:
         metadata["sta_elevation_m"] = float(sac["stel"])
     return metadata
+
+
+def sac_depth_km(evdp, path="") -> float | None:
+    """The event depth (km) of SAC header value `evdp` (None: unset), by the rule at MAX_DEPTH_KM; one line on
+    stderr for an ambiguous value (the first time it is seen) or one that is no depth in either unit."""
+    if evdp is None or not math.isfinite(float(evdp)):
+        return None
+    evdp = float(evdp)
+    if evdp <= MAX_DEPTH_KM:
+        if evdp > SHALLOW_KM and evdp not in _depth_warned:
+            _depth_warned.add(evdp)
+            print(f"read: warning: {path}: SAC evdp = {evdp:g} taken as {evdp:g} km (the SAC manual's unit); files "
+                  f"of the older SAC gave metres ({evdp / 1000:g} km): if the event is that shallow, give its "
+                  "hypo_depth_km with --metadata", file=sys.stderr)
+        return evdp
+    if evdp <= MAX_DEPTH_KM * 1000.0:
+        return evdp / 1000.0                            # metres: no earthquake is deeper than MAX_DEPTH_KM
+    if evdp not in _depth_warned:
+        _depth_warned.add(evdp)
+        print(f"read: warning: {path}: SAC evdp = {evdp:g} is deeper than any earthquake in km and in metres; "
+              "depth left unknown (give hypo_depth_km with --metadata)", file=sys.stderr)
+    return None
 
 
 def _sac_reference_known(sac) -> bool:
