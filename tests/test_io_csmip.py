@@ -345,7 +345,7 @@ def test_bhrc_damage(tmp_path):
 
 # ---------------------------------------------------------------- USC -------------------------------
 def _usc(path: Path, times, acc, npts=None, comp="S58W", trailer=("VLEE $",),
-         units="UNITS ARE SEC AND G/10") -> Path:
+         units="UNITS ARE SEC AND G/10", reals=REAL_LINES) -> Path:
     npts = len(times) if npts is None else npts
     text = [
         "FILE     0 OF UNCORRECTED ACCELEROGRAM DATA OF VOLUME I:",
@@ -363,7 +363,7 @@ def _usc(path: Path, times, acc, npts=None, comp="S58W", trailer=("VLEE $",),
         "RMS ACCLN. OF COMPLETE RECORD =     .030 G/10",
     ]
     text = [f"{line:<72}{k + 1:2d}VOL1" for k, line in enumerate(text)]  # line numbers in columns 73-74
-    return _write(path, text + INT_LINES + REAL_LINES + _pairs(times, acc, lead=" ") + list(trailer))
+    return _write(path, text + INT_LINES + reals + _pairs(times, acc, lead=" ") + list(trailer))
 
 
 def test_usc_uneven_resampled_header_and_detection(tmp_path):
@@ -383,6 +383,24 @@ def test_usc_uneven_resampled_header_and_detection(tmp_path):
     assert "distance_km" not in rec.metadata  # no depth in the header
     (up,) = read(_usc(tmp_path / "274o42pv.s0b", times, acc, comp=" UP"))
     assert up.metadata["orientation"] == "Z" and up.record_id == "274o42pv_s0b"
+
+
+# station 42's real header lines 1–2 (274o42pv.s0a): …, epicentre 34.058 N 118.075 W; station 33.776 N
+# 118.411 W, epicentral distance 44.152 km, magnitude 5.9, 0, 10.000
+USC_REALS = ["      .039      .584    11.435      .030      .100     1.840    34.058   118.075",
+             "    33.776   118.411    44.152     5.900      .000    10.000      .000      .000"]
+
+
+@pytest.mark.parametrize("distance, magnitude, want", [("44.152", "5.900", 5.9), ("60.000", "5.900", None),
+                                                       ("44.152", "  .000", None), ("", "5.900", None)])
+def test_usc_magnitude_only_where_the_real_header_layout_holds(tmp_path, distance, magnitude, want):
+    """The magnitude is real line 2's field 4 where field 3 is the epicentral distance between the header's
+    epicentre and station (within 1 km or 3 %); another layout, a zero or a blank gives none."""
+    times, acc = np.arange(10) * 0.005, np.linspace(-1, 1, 10)
+    line2 = USC_REALS[1][:20] + f"{distance:>10}" + f"{magnitude:>10}" + USC_REALS[1][40:]
+    (rec,) = read(_usc(tmp_path / "m.s0a", times, acc, reals=[USC_REALS[0], line2] + REAL_LINES[2:]))
+    assert rec.metadata.get("magnitude") == want
+    assert "hypo_depth_km" not in rec.metadata and "distance_km" not in rec.metadata
 
 
 def test_usc_damage(tmp_path):

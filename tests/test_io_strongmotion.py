@@ -102,6 +102,26 @@ def test_manifest_magnitude_and_distance(strongmotion_dir):
         assert ok_mag > 0 and ok_dist > 0, f"{fmt}: no magnitude or distance read ({detail})"
 
 
+def test_usc_magnitude_from_the_real_header(strongmotion_dir):
+    """USC files gave no magnitude: their real header holds it (line 2, field 4: 5.9, Whittier Narrows' ML 5.9;
+    the manifest has the preliminary ML 6.1 of the CDMG files) beside the epicentral distance, which agrees with
+    the header's coordinates and the manifest's hypocentral distance less its depth. No depth is read (the
+    header's field after the magnitude is not known to be one), so no hypocentral distance."""
+    from seisdiff.io.formats.common import hypocentral_distance_km
+
+    rels = [rel for rel, rows in MANIFEST.items() if rows[0]["format"] == "usc"]
+    assert len(rels) == 4
+    for rel in rels:
+        (row,), (rec,) = MANIFEST[rel], _read(strongmotion_dir / rel, "usc")
+        meta = rec.metadata
+        assert meta["magnitude"] == 5.9 and abs(meta["magnitude"] - float(row["magnitude"])) <= 0.25, rel
+        epicentral_km = hypocentral_distance_km(meta["hypo_lat"], meta["hypo_lon"], 0.0, meta["sta_lat"],
+                                                meta["sta_lon"])
+        reference_km = math.sqrt(float(row["hypocentral_distance_km"]) ** 2 - float(row["hypo_depth_km"]) ** 2)
+        assert epicentral_km == pytest.approx(reference_km, rel=0.05), rel
+        assert "hypo_depth_km" not in meta and "distance_km" not in meta, rel
+
+
 def test_sac_in_g_under_an_nm_header_is_refused_as_a_unit_error(strongmotion_dir):
     from seisdiff.errors import InputError
     from seisdiff.io import read

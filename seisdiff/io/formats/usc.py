@@ -9,9 +9,17 @@ seconds), line 7 `COMP S58W` / `COMP UP`, line 9 `EPICENTER -   34 03 29N, 118 0
 lines, 7 real lines and the pairs, 5 a line (1X, 10F7.3).
 
 The digitised samples are unevenly spaced: they are resampled by linear interpolation at 200 Hz
-(csmip.uniform_samples states the method). Analog: no reliable absolute time, start_time ''. The
-header gives the epicentre without depth, so no hypocentral distance; event is the header's event
-time (to the minute, UTC).
+(csmip.uniform_samples states the method). Analog: no reliable absolute time, start_time ''. Event is
+the header's event time (to the minute, UTC).
+
+Magnitude: the text lines give none; the real header (8F10.3 lines) does. In the shared files (Whittier
+Narrows 1987, stations 42 and 88) real line 1 holds period, damping, duration, RMS, the unit (0.1: g/10),
+sensitivity, then the epicentre (lat, lon °W), real line 2 the station (lat, lon °W), the epicentral distance
+(km) and the magnitude (5.9: the event's ML 5.9; the CDMG files of the same event say the preliminary ML 6.1).
+The magnitude is read only where that layout holds: the file's epicentral distance agrees (1 km or 3 %) with
+the one between its epicentre and station. Depth: not read. The field after the magnitude is 10.000 on all three
+components of station 42 and 14.490 at station 88, whose D5–95 is 14.7 s: a depth or a duration, the files do
+not say; the depth (and the hypocentral distance) stays unknown (`preprocess --metadata` gives it).
 """
 from __future__ import annotations
 
@@ -21,7 +29,8 @@ from pathlib import Path
 
 from seisdiff.errors import InputError
 from seisdiff.io.formats import csmip
-from seisdiff.io.formats.common import event_id, event_metadata, orientation, record_ids
+from seisdiff.io.formats.common import (event_id, event_metadata, hypocentral_distance_km, orientation,
+                                        record_ids)
 from seisdiff.io.record import Record
 
 NAME = "usc"
@@ -84,12 +93,35 @@ def _read_channel(path: Path, lines: list[str], start: int) -> tuple[dict, int]:
     sta = _dms(header, r"STATION USC#\s*\d+")
     epi = _dms(header, r"EPICENTER\s*-?")
     moment = _event_time(header)
-    metadata = event_metadata(hypo_lat=epi[0], hypo_lon=epi[1], sta_lat=sta[0], sta_lon=sta[1])
+    metadata = event_metadata(magnitude=_real_header_magnitude(lines[start + csmip.TEXT_ROWS_V1 + csmip.INT_ROWS:
+                                                                     first]),
+                              hypo_lat=epi[0], hypo_lon=epi[1], sta_lat=sta[0], sta_lon=sta[1])
     metadata["orientation"] = orientation(component)
     channel = {"acc_mps2": acc * factor, "rate_hz": rate_hz, "unit": unit,
                "station": str(int(station.group(1))) if station else "", "component": component,
                "event": event_id(moment), "metadata": metadata}
     return channel, first + rows
+
+
+def _real_header_magnitude(real_lines: list[str]) -> float | None:
+    """The magnitude of the real header (line 2, field 4) where its layout is the one the module describes
+    (line 2's epicentral distance agrees with its epicentre and station coordinates); None otherwise."""
+    fields = [_field(line, k) for line in real_lines[:2] for k in range(8)]
+    if len(fields) < 12 or None in fields[6:12]:
+        return None
+    epi_lat, epi_lon_w, sta_lat, sta_lon_w, distance_km, magnitude = fields[6:12]
+    expected_km = hypocentral_distance_km(epi_lat, -epi_lon_w, 0.0, sta_lat, -sta_lon_w)
+    if not abs(distance_km - expected_km) <= max(1.0, 0.03 * expected_km) or not 0.0 < magnitude < 10.0:
+        return None
+    return magnitude
+
+
+def _field(line: str, k: int) -> float | None:
+    """Field k (0-based) of an 8F10 line, None when blank or not a number."""
+    try:
+        return float(line[10 * k:10 * (k + 1)])
+    except ValueError:
+        return None
 
 
 def _check_trailer(path: Path, rest: list[str], start: int) -> None:
