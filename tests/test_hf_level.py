@@ -240,10 +240,12 @@ def _levels(x, band_list=hf_level.BANDS_HZ):
 
 def test_set_band_levels_tilts_in_ln_f_to_a_level_and_a_slope():
     """Two bands: the gain is exp(a + b·ln f) between 2 and 25 Hz (flat outside), and puts both band
-    levels on their targets; one band: one number; a slope beyond MAX_TILT is bounded, not met."""
+    levels on their targets; one band: one number; a slope beyond MAX_TILT is bounded, not met. The gain
+    is a linear convolution (the trace zero-padded, `padded_length`): on a trace quiet at its ends, as
+    records are, the output's DFT is the input's times the gain, to the crop of its tails (< 3e-3 ln)."""
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((4, 4096))
-    h = x - lowpass(x, FS, 1.0)
+    t_s = np.arange(4096) / FS
+    h = rng.standard_normal((4, 4096)) * np.exp(-((t_s - t_s.mean()) / 5.0) ** 2)
     own = _levels(h)
     target = own + np.array([[0.0, 0.0], [1.0, -1.0], [-2.0, 1.0], [0.5, 2.5]])
     out = hf_level.set_band_levels(h, target, hf_level.BANDS_HZ, FS)
@@ -253,9 +255,9 @@ def test_set_band_levels_tilts_in_ln_f_to_a_level_and_a_slope():
     inside = (freqs_hz > 2.0) & (freqs_hz < 25.0)
     for g in ln_gain:
         line = np.polyfit(np.log(freqs_hz[inside]), g[inside], 1)
-        assert np.abs(np.polyval(line, np.log(freqs_hz[inside])) - g[inside]).max() < 1e-6
-        assert np.allclose(g[(freqs_hz > 0.1) & (freqs_hz < 2.0)], np.polyval(line, np.log(2.0)), atol=1e-6)
-        assert np.allclose(g[freqs_hz > 25.0], np.polyval(line, np.log(25.0)), atol=1e-6)
+        assert np.abs(np.polyval(line, np.log(freqs_hz[inside])) - g[inside]).max() < 3e-3
+        assert np.allclose(g[(freqs_hz > 0.1) & (freqs_hz < 2.0)], np.polyval(line, np.log(2.0)), atol=3e-3)
+        assert np.allclose(g[freqs_hz > 25.0], np.polyval(line, np.log(25.0)), atol=3e-3)
     # the slope of row 1: 2 ln units fewer from the 2–6 Hz band's centre to the 8–25 Hz band's (about:
     # a band's level is a mean over its bins of ln mean power, not the power at its centre)
     slope = np.polyfit(np.log(freqs_hz[inside]), ln_gain[1, inside], 1)[0]
@@ -265,7 +267,7 @@ def test_set_band_levels_tilts_in_ln_f_to_a_level_and_a_slope():
     steep = hf_level.set_band_levels(h[:1], own[:1] + np.array([[3.0, -6.0]]), hf_level.BANDS_HZ, FS)
     assert np.isclose(np.polyfit(np.log(freqs_hz[inside]),
                                  np.log(np.abs(np.fft.rfft(steep[0])[inside]) / np.abs(np.fft.rfft(h[0])[inside])), 1)[0],
-                      -hf_level.MAX_TILT)
+                      -hf_level.MAX_TILT, atol=1e-3)
     nan = hf_level.set_band_levels(h[:2], np.array([[np.nan, 0.0], [0.0, 0.0]]), hf_level.BANDS_HZ, FS)
     assert np.array_equal(nan[0], h[0]) and not np.array_equal(nan[1], h[1])
 
@@ -306,12 +308,9 @@ def test_apply_sets_the_predicted_levels_with_one_gain_per_trace(tmp_path):
     high_out = out.astype(np.float64) - lowpass(g64, FS, 1.0)
     assert np.allclose(_levels(high_out), predicted, atol=1e-4)
     assert np.allclose(_levels(out), predicted, atol=0.05)
-    # one gain per trace, a straight line in ln f between 2 and 25 Hz (set_band_levels' test)
-    freqs_hz = np.fft.rfftfreq(cond.shape[-1], 1 / FS)
-    inside = (freqs_hz > 2.0) & (freqs_hz < 25.0)
-    ln_gain = np.log(np.abs(np.fft.rfft(high_out)) / np.abs(np.fft.rfft(high(g64))))[..., inside].reshape(6, -1)
-    lnf = np.log(freqs_hz[inside])
-    assert all(np.abs(np.polyval(np.polyfit(lnf, g, 1), lnf) - g).max() < 1e-3 for g in ln_gain)
+    # one gain per trace, a straight line in ln f between 2 and 25 Hz: set_band_levels' (tested above)
+    tilted = hf_level.set_band_levels(high(g64).reshape(6, -1), predicted.reshape(6, -1), hf_level.BANDS_HZ, FS)
+    assert np.allclose(high_out, tilted.reshape(high_out.shape), atol=1e-6 * np.abs(high_out).max())
     # scale integrity: the level model is fitted in physical units, and a record 10× stronger is predicted
     # at the levels its features give (homogeneous of degree Σ coefficients on the two log anchors)
     slope = [sum(c / s for c, s in zip(row[:2], model["scale"][:2])) for row in model["coef"]]
@@ -351,7 +350,8 @@ def test_fit_keeps_the_texture_and_apply_gives_it_to_the_moved_traces_at_their_l
     cond = data["lowpass"][:8].astype(np.float64)
     rng = np.random.default_rng(1)
     t_s = np.arange(cond.shape[-1]) / FS
-    generated = cond + 1e-3 * np.exp(-((t_s - t_s.mean()) / 3.0) ** 2) * rng.standard_normal(cond.shape)
+    # the network's high band, quiet at the ends, over the conditioning's filter edge transients there
+    generated = cond + 1e-2 * np.exp(-((t_s - t_s.mean()) / 3.0) ** 2) * rng.standard_normal(cond.shape)
     vertical = np.zeros(8)
     regions = np.array(["taiwan"] * 6 + ["japan"] * 2)
     out = hf_level.apply(generated, cond, model, FS, 1.0, vertical, regions, texture_seeds=np.arange(8))

@@ -95,3 +95,22 @@ def test_fit_keeps_the_median_of_finite_unevenness():
     model = hf_texture.fit(u, 4096)
     assert model == {"unevenness": 0.4, "n_samples": 4096, "n_traces": 3}
     assert hf_texture.fit(np.full(3, np.nan), 4096) is None
+
+
+def test_roughen_and_set_band_levels_do_not_wrap_a_records_start_onto_its_end():
+    """The gains are applied on the zero-padded trace: a high-frequency burst 2 s into a quiet 150 s trace
+    leaves its last seconds quiet (circularly, 2 % of the peak came back in its last second, 1.4 % from the
+    tilt alone), and the middle of a trace is changed as before."""
+    rng = np.random.default_rng(0)
+    t_s = np.arange(15000) / FS
+    x = rng.standard_normal((1, 15000)) * np.exp(-((t_s - 2.0) / 1.0) ** 2)
+    x = x - lowpass(x, FS, 1.0, 4)
+    peak = np.abs(x).max()
+    unit = rng.standard_normal((1, len(hf_texture.knots_ln_hz(FS))))
+    rough = hf_texture.roughen_by(x, unit, np.array([0.6]), list(BANDS), FS)
+    tilted = hf_level.set_band_levels(x, _levels(x) + np.array([[1.0, -0.5]]), list(BANDS), FS)
+    for y in (rough, tilted):
+        assert np.abs(y[0, -500:]).max() < 1e-4 * peak
+        assert np.abs(y).max() > 0.5 * peak
+        np.testing.assert_allclose(_levels(y) - _levels(x), [[0.0, 0.0]] if y is rough else [[1.0, -0.5]],
+                                   atol=0.05)

@@ -451,12 +451,24 @@ def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz
         + depth_term(level_model.get("depth"), depth, level.shape[-1])[:, None, :]
 
 
+def padded_length(n_samples: int) -> int:
+    """DFT length for a zero-phase gain across frequency on a trace of n_samples: twice it (a fast
+    length). A gain's impulse response is non-causal and seconds long (the texture's knots, a tilt's
+    corners); on the trace's own n samples the convolution is circular and the response of its first
+    seconds lands on its last ones (a burst 2 s into a quiet 150 s trace came back as 2 % of its peak in
+    the last second; a network's strong start, 27 %): in the zeros it is cut off instead."""
+    from scipy.fft import next_fast_len
+
+    return int(next_fast_len(2 * int(n_samples), real=True))
+
+
 def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) -> np.ndarray:
     """high_mps2 (m, L) m/s² times a gain per trace that puts its ln levels (`band_level`) in band_list
     (one or two bands) on target_ln (m, nb): one number for one band; for two, a gain whose log is a
     straight line in ln f, held at its end values below the first band's low edge and above the last
     band's high edge (the level and the slope), solved in TILT_ROUNDS rounds (slope bounded by MAX_TILT).
-    Traces with a non-finite target or own level are returned unchanged."""
+    Traces with a non-finite target or own level are returned unchanged. The gain is applied on the
+    trace zero-padded to `padded_length` (a linear, not circular, convolution)."""
     h = np.asarray(high_mps2, np.float64)
     target = np.asarray(target_ln, np.float64)
     out = h.copy()
@@ -475,10 +487,11 @@ def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) ->
     if len(band_list) != 2:
         raise ValueError(f"set_band_levels: one or two bands, not {len(band_list)}")
     lo_hz, hi_hz = band_list[0][0], band_list[1][1]
-    freqs_hz = np.fft.rfftfreq(h.shape[-1], 1.0 / sampling_rate_hz)
+    n, n_fft = h.shape[-1], padded_length(h.shape[-1])
+    freqs_hz = np.fft.rfftfreq(n_fft, 1.0 / sampling_rate_hz)
     x = np.log(np.clip(freqs_hz, lo_hz, hi_hz) / np.sqrt(lo_hz * hi_hz))      # 0 at the span's centre
     centre = np.log([np.sqrt(b[0] * b[1]) / np.sqrt(lo_hz * hi_hz) for b in band_list])   # the bands' x
-    spectrum = np.fft.rfft(h[ok], axis=-1)
+    spectrum = np.fft.rfft(h[ok], n=n_fft, axis=-1)
     a = np.zeros(int(ok.sum()))
     b = np.zeros_like(a)
     now = own[ok]
@@ -487,7 +500,7 @@ def set_band_levels(high_mps2, target_ln, band_list, sampling_rate_hz: float) ->
         b_new = np.clip(b + (miss[:, 1] - miss[:, 0]) / (centre[1] - centre[0]), -MAX_TILT, MAX_TILT)
         a = a + miss[:, 0] - (b_new - b) * centre[0]
         b = b_new
-        tilted = np.fft.irfft(spectrum * np.exp(a[:, None] + b[:, None] * x), n=h.shape[-1], axis=-1)
+        tilted = np.fft.irfft(spectrum * np.exp(a[:, None] + b[:, None] * x), n=n_fft, axis=-1)[:, :n]
         now = np.stack([band_level(tilted, sampling_rate_hz, band) for band in band_list], axis=-1)
     out[ok] = tilted
     return out

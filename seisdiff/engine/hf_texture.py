@@ -58,15 +58,17 @@ def gains(unit_eps, sd, length: int, sampling_rate_hz: float) -> np.ndarray:
 
 
 def roughen_by(high_mps2, unit_eps, sd, band_list, sampling_rate_hz: float, target_ln=None) -> np.ndarray:
-    """high_mps2 (m, L) m/s² times `gains`(unit_eps, sd), then its ln levels in band_list put back on
+    """high_mps2 (m, L) m/s² times `gains`(unit_eps, sd) (on the trace zero-padded to
+    `hf_level.padded_length`), then its ln levels in band_list put back on
     target_ln (m, nb) (default: its own before; `hf_level.set_band_levels`)."""
-    from seisdiff.engine.hf_level import band_level, set_band_levels
+    from seisdiff.engine.hf_level import band_level, padded_length, set_band_levels
 
     h = np.asarray(high_mps2, np.float64)
     if target_ln is None:
         target_ln = np.stack([band_level(h, sampling_rate_hz, b) for b in band_list], axis=-1)
-    rough = np.fft.irfft(np.fft.rfft(h, axis=-1) * gains(unit_eps, sd, h.shape[-1], sampling_rate_hz),
-                         n=h.shape[-1], axis=-1)
+    n, n_fft = h.shape[-1], padded_length(h.shape[-1])      # zero-padded: no wrap-round from start to end
+    rough = np.fft.irfft(np.fft.rfft(h, n=n_fft, axis=-1) * gains(unit_eps, sd, n_fft, sampling_rate_hz),
+                         n=n_fft, axis=-1)[..., :n]
     return set_band_levels(rough, target_ln, band_list, sampling_rate_hz)
 
 
