@@ -95,3 +95,19 @@ def test_a_seed_of_zero_stays_valid_and_a_config_files_negative_seed_is_one_line
                  "--config", str(tmp_path / "neg.toml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "seed -1: give a whole number ≥ 0" in err[0], err
+
+
+def test_an_empty_store_left_by_preprocess_is_one_line_for_train_sample_and_crossval(tmp_path, capsys):
+    """A preprocess of a mistyped path stores nothing (exit 1) and leaves its store, empty. `train` on it
+    ended in numpy's traceback (fit_scaling: need at least one array to concatenate), `sample` exited 0
+    having generated 0 realizations, `crossval` said the store had no column 'region'."""
+    store = tmp_path / "s.zarr"
+    assert main(["preprocess", str(tmp_path / "no_such_folder"), "--out", str(store), "--quiet"]) == 1
+    capsys.readouterr()
+    for argv in (["train", "--data", str(store), "--checkpoint-dir", str(tmp_path / "c"), "--epochs", "1"],
+                 ["sample", "--checkpoint", "default", "--cond", str(store), "--out", str(tmp_path / "g.zarr")],
+                 ["crossval", "--data", str(store), "--out", str(tmp_path / "cv")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(store) in err[0] and "holds no records" in err[0], (argv, err)
+    assert not (tmp_path / "g.zarr").exists()

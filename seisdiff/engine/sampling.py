@@ -158,7 +158,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     `<folder>.<id>`), its 3-component group and the level model's place among its event's stations depend
     on the other files; rebuilt, with one line, when made with other settings or from files since changed:
     `preprocess.whole`)."""
-    from seisdiff.io.store import open_store
+    from seisdiff.io.store import open_store, require_records
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 
     spec, out = model.store_spec, Path(cfg.out)
@@ -166,7 +166,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
         raise UserError(f"--lowband-input: {cfg.cond[0]} is a store, whose `lowpass` is the conditioning already; the "
                         "option is for waveform files or a station grid holding a low band cut at the crossover")
     if is_conditioning_store(cfg.cond):
-        store = open_store(cfg.cond[0])
+        store = require_records(open_store(cfg.cond[0]), "condition on")
         shard = np.arange(rank, len(store), world, dtype=np.int64)
         warnings = store_level_warnings(store, np.arange(len(store))) if rank == 0 else []
     else:

@@ -39,7 +39,7 @@ from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.store import open_store
+from seisdiff.io.store import open_store, require_records
 
 
 @dataclass
@@ -217,7 +217,7 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
     """Train on the store at data_path into checkpoint_dir; returns a summary of the last epoch."""
     rt = setup_runtime(device)
     log = log if rt.is_main else (lambda *a, **k: None)
-    store = open_store(data_path)
+    store = require_records(open_store(data_path), "train on")
     cfg.model.n_channels = store.n_channels
     cfg.model.n_scalars = count_scalars(cfg.data.metadata_fields)  # before a resumed run is checked
     ckpt_dir = Path(checkpoint_dir)

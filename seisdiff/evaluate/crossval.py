@@ -33,7 +33,7 @@ import numpy as np
 
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.store import Store, open_store
+from seisdiff.io.store import Store, open_store, require_records
 from seisdiff.io.subset import copy_records
 
 SYSTEMS = ("model", "stochastic", "lf_only")
@@ -132,7 +132,7 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
 
     if cfg.realizations < 1:
         raise UserError(f"--realizations {cfg.realizations}: give a positive number")
-    store = open_store(cfg.data)
+    store = require_records(open_store(cfg.data), "cross-validate on")
     folds = plan_folds(store, cfg.by, cfg.folds)
     train_cfg = load_config(cfg.config, {"epochs": cfg.epochs, "max_minutes": cfg.max_minutes,
                                          "progress": None if cfg.progress else False})  # --no-progress: no epoch bars

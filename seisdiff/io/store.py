@@ -151,6 +151,17 @@ def open_store(path: str | Path, mode: str = "r"):
     raise ValueError(f"mode must be 'r' or 'a', not {mode!r}")
 
 
+def require_records(store, need: str):
+    """store, or a UserError (one line) when it holds no records: `preprocess` leaves its store behind,
+    empty, when it stored nothing (a mistyped path, an empty folder, every file refused). need: what
+    the caller was going to do with them."""
+    if len(store) == 0:
+        raise UserError(f"{store.path}: the store holds no records to {need}; a `seisdiff preprocess` that "
+                        "stored none leaves it empty (its preprocess_report.csv says why): preprocess records "
+                        "into it first")
+    return store
+
+
 def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int = 1,
                  lowpass_hz: float, band_hz=(0.1, 30.0), filter_order: int = 4,
                  producer: str = "seisdiff", extra_attrs: dict | None = None,
