@@ -447,8 +447,9 @@ def test_attach_writes_a_weights_only_checkpoint_and_generate_applies_it(tiny, t
 def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys):
     """`seisdiff train` fits the level model on its training split's real records and keeps it in the
     checkpoint (and `distill`'s students inherit it); `sample` applies it to records of regions it
-    was not fitted on, and records so; with
-    --no-level-model the network's own level stays; a run never resumes with the other setting."""
+    was not fitted on and, by default, to every record (--network-level: the network's own level in the regions
+    it was trained on), and records so; with --no-level-model the network's own level stays everywhere; a run
+    never resumes with another setting."""
     from test_train import TINY_TOML
 
     from seisdiff.cli import main
@@ -471,16 +472,16 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
 
     capsys.readouterr()
     assert sample("on.zarr") == 0
-    # the 12 real records of unknown region and the 48 simulations (a region of their own)
-    printed = capsys.readouterr().out
-    assert "60 of 96 records are of a region the model never saw" in printed
-    assert "level, slope, timing and texture (simulations: the level)" in printed        # texture: by default
+    printed = capsys.readouterr().out                             # every record, also those of the region it saw
+    assert "the high frequencies of 96 of 96 records take the level model's level, slope, timing and texture " \
+           "(simulations: the level)" in printed                 # texture: by default
     assert "depth term" not in printed                        # no depths in the store: no term fitted
     # of those, the ones with a distance and another station of their event with one (every 24th has none)
     cond_store = open_store(store.path)
     rel = hf_level.relative_ln_distance(cond_store.column("event"), cond_store.column("distance_km"))
     moved = hf_level.unseen(load_checkpoint(tmp_path / "run" / "last.pt")["level_model"],
-                            hf_level.record_regions(cond_store.column("region"), cond_store.column("event")))
+                            hf_level.record_regions(cond_store.column("region"), cond_store.column("event"), True))
+    assert moved.all()
     assert f"{int((np.isfinite(rel) & moved).sum())} of them are placed among their event's stations" in printed
     grouped = hf_level.within_event_groups(cond_store.column("event"), cond_store.column("component") == "Z")
     placed_both = grouped & np.isfinite(rel) & moved          # an event's lone vertical has no other to compare with
@@ -495,7 +496,7 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     assert main(["sample", "--checkpoint", str(tmp_path / "line.pt"), "--cond", str(store.path), "--out",
                  str(tmp_path / "line.zarr"), "--steps", "4", "--no-progress"]) == 0
     printed = capsys.readouterr().out
-    assert "60 of them end their high band by their magnitude" in printed                  # every record has one
+    assert "96 of them end their high band by their magnitude" in printed                  # every record has one
     assert "0 of them take the depth term" in printed                                      # none has a depth
     assert sample("off.zarr", "--no-level-model") == 0
     on, off = open_store(tmp_path / "on.zarr"), open_store(tmp_path / "off.zarr")
@@ -515,20 +516,23 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     expected = hf_level.predict(level, lp, FS, 1.0, vertical, rel, within)
     err_on = np.abs(_levels(high(on.read()["broadband"].astype(np.float64))) - expected).max(axis=-1)
     err_off = np.abs(_levels(high(off.read()["broadband"].astype(np.float64))) - expected).max(axis=-1)
-    # records of the region it was fitted on (japan) keep the network's level; the others move to the model's
+    # every record moves to the model's level, those of the region it was fitted on (japan) too
     seen = ~hf_level.unseen(level, hf_level.record_regions(on.column("region"), on.column("event")))
     assert seen.sum() == 36
-    assert np.array_equal(on.read()["broadband"][seen], off.read()["broadband"][seen])
+    assert np.median(err_on[seen]) < 0.05 < np.median(err_off[seen])
     assert np.median(err_on[~seen]) < 0.05 < np.median(err_off[~seen])
     capsys.readouterr()
     assert sample("on.zarr", "--no-level-model") == 2
     assert "level_model" in capsys.readouterr().err
-    # --scenario: the inputs are a scenario simulation's output; the region the model saw (japan) moves too
-    assert sample("scenario.zarr", "--scenario") == 0
-    assert "96 of 96 records are of a region the model never saw" in capsys.readouterr().out
-    scenario = open_store(tmp_path / "scenario.zarr")
-    err_scenario = np.abs(_levels(high(scenario.read()["broadband"].astype(np.float64))) - expected).max(axis=-1)
-    assert np.median(err_scenario[seen]) < 0.05 < np.median(err_off[seen])
-    assert np.array_equal(scenario.read()["broadband"][~seen], on.read()["broadband"][~seen])
-    assert sample("scenario.zarr") == 2                                    # never resumed with the other setting
+    # --network-level: records of the region it was fitted on keep the network's level (the earlier rule)
+    assert sample("regional.zarr", "--network-level") == 0
+    # the 12 real records of unknown region and the 48 simulations (a region of their own)
+    assert "60 of 96 records are of a region the model never saw" in capsys.readouterr().out
+    regional = open_store(tmp_path / "regional.zarr")
+    assert np.array_equal(regional.read()["broadband"][seen], off.read()["broadband"][seen])
+    assert np.array_equal(regional.read()["broadband"][~seen], on.read()["broadband"][~seen])
+    assert sample("regional.zarr") == 2                                    # never resumed with the other setting
     assert "scenario" in capsys.readouterr().err
+    # --scenario, kept for scripts that give it, is the default
+    assert sample("scenario.zarr", "--scenario") == 0
+    assert np.array_equal(open_store(tmp_path / "scenario.zarr").read()["broadband"], on.read()["broadband"])

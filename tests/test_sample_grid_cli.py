@@ -140,7 +140,7 @@ def test_cli_grid_level_model_places_stations_by_distance(tiny, tmp_path):
 def test_cli_grid_takes_the_level_model_in_a_region_the_model_saw(tiny, tmp_path):
     """A grid is a scenario simulation's output, an earthquake nobody trained on: its stations take the level
     model's level even where the model saw their region (docs/MEASUREMENTS.md, "A scenario against BSSA14": there
-    the network's own level was 0.35–1.05 ln too weak on simulated scenarios); a store of recordings keeps the rule."""
+    the network's own level was 0.35–1.05 ln too weak on simulated scenarios)."""
     from seisdiff.engine import hf_level
     from seisdiff.engine.checkpoint import load_checkpoint, save_checkpoint
     from seisdiff.preprocess.regions import REGIONS, region_of
@@ -159,6 +159,17 @@ def test_cli_grid_takes_the_level_model_in_a_region_the_model_saw(tiny, tmp_path
     high = generated - lowpass(generated, FS, LOWPASS_HZ)
     levels = np.stack([hf_level.band_level(high, FS, b) for b in hf_level.BANDS_HZ], -1)
     np.testing.assert_allclose(levels, np.broadcast_to([-2.0, -2.5], levels.shape), atol=0.1)
+
+
+def test_cli_grid_refuses_network_level(tiny, tmp_path, capsys):
+    """--network-level (the network's own level in the regions it saw) is for stores and waveform files: a grid's
+    stations always take the level model, so the option is refused in one line naming it, before any work."""
+    grid, _ = _grid(tmp_path)
+    assert main(["sample", "--checkpoint", str(tiny.ckpt), "--no-progress", "--cond", str(grid),
+                 "--out", str(tmp_path / "out.zarr"), "--network-level"]) == 2
+    err = capsys.readouterr().err
+    assert "--network-level" in err and "level model" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.zarr").exists()
 
 
 def test_cli_grid_level_model_places_stations_by_their_conditioning(tiny, tmp_path, capsys):

@@ -62,10 +62,14 @@ def add_arguments(p):
                    help="rescale the generated high frequencies (2–25 Hz) to the level the checkpoint's level "
                         "model predicts from the conditioning (default on when the checkpoint has one; "
                         "engine/hf_level.py); --no-level-model keeps the network's own level")
-    p.add_argument("--scenario", action="store_true",
-                   help="the inputs (a store, waveform files) are a scenario simulation's output, an earthquake nobody "
-                        "trained on: the level model sets every record's level, also where the model saw its region "
-                        "(station grids always are; docs/MEASUREMENTS.md, 'A scenario against BSSA14')")
+    level_rule = p.add_mutually_exclusive_group()
+    level_rule.add_argument("--network-level", dest="scenario", action="store_false", default=None,
+                            help="in the regions the network was trained on, keep its own high-frequency level (the "
+                                 "level model acts elsewhere; the earlier rule: its own level came out 0.3–0.5 "
+                                 "ln too weak, docs/MEASUREMENTS.md, 'The network's own level where it saw the region'); "
+                                 "stores and waveform files only")
+    level_rule.add_argument("--scenario", dest="scenario", action="store_true", default=None,
+                            help="the level model sets every record's level: the default (kept for scripts that give it)")
     p.add_argument("--lowband-input", action="store_true",
                    help="the inputs (waveform files, a station grid) are already a low band cut at the model's "
                         "crossover (a simulation delivered low-passed at 1 Hz): they are the conditioning as they are, "
@@ -135,10 +139,12 @@ def run(args) -> int:
         regions = record_regions(cond.column("region")[every] if "region" in cond.columns else [""] * len(every),
                                  cond.column("event")[every] if "event" in cond.columns else None, settings["scenario"])
         moved = unseen(model.level_model, regions)
-        print(f"sample: {int(moved.sum())} of {len(every)} records are of a region "
-              f"the model never saw, or unknown: their high frequencies take its level model's level, slope"
-              + (", timing and texture" if model.level_model.get("texture") else " and timing")
-              + " (simulations: the level) (--no-level-model: the network's own)")
+        what = "level, slope" + (", timing and texture" if model.level_model.get("texture") else " and timing")
+        print(f"sample: the high frequencies of {int(moved.sum())} of {len(every)} records take the level model's "
+              f"{what} (simulations: the level) (--no-level-model: the network's own)" if settings["scenario"] else
+              f"sample: {int(moved.sum())} of {len(every)} records are of a region the model never saw, or unknown: "
+              f"their high frequencies take its level model's {what} (simulations: the level); the others the "
+              "network's own (--network-level)")
         if model.level_model.get("depth") and moved.any():
             deep = np.isfinite(cond.column("hypo_depth_km")[every].astype(np.float64)) \
                 if "hypo_depth_km" in cond.columns else np.zeros(len(every), bool)

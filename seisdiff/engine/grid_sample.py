@@ -297,11 +297,12 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
     grid = Path(args.cond[0])
     refused = [what for what, wrong in (
         ("--realizations", args.realizations != 1), (f"--output {args.output}", args.output != "acceleration"),
-        ("--units", args.units is not None), ("--quantity", args.quantity is not None)) if wrong]
+        ("--units", args.units is not None), ("--quantity", args.quantity is not None),
+        ("--network-level", getattr(args, "scenario", None) is False)) if wrong]
     if refused:
         raise UserError(f"{grid}: a station grid run takes no {', '.join(refused)} (one realization per station, "
                         "acceleration out; units and quantity come from the grid's 'units' attribute); "
-                        "drop them (another realization: another --seed and --out)")
+                        "drop them (another realization: another --seed and --out; every station takes the level model)")
     return grid, {
         "hypocenter": args.hypocenter, "magnitude": args.magnitude, "stations_csv": args.stations,
         "variable": args.grid_variable, "sampler": args.sampler, "steps": args.steps, "seed": args.seed,

@@ -60,7 +60,8 @@ class SampleConfig:
     lf_merge: bool = True               # replace the output's low band by the conditioning
     pre_event_gate: bool = False        # no generated high frequencies before the conditioning's onset
     level_model: bool = True            # high frequencies at the checkpoint's level model's level, if it has one
-    scenario: bool = False              # the inputs are a scenario simulation's output: the level model everywhere
+    scenario: bool = True               # the level model sets every record's level (False, --network-level: the
+                                        # network's own in the regions it was trained on, the earlier rule)
     lowband_input: bool = False         # the inputs are a low band already cut at the crossover: not filtered again
     kappa_s: float | None = None        # high-frequency decay κ of the records to generate, s
     device: str = "auto"                # auto | cpu | cuda
