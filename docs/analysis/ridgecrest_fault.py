@@ -5,8 +5,8 @@ R_JB.
     python docs/analysis/ridgecrest_fault.py OUT_DIR [SRC…]      (default SRC: docs/analysis/ridgecrest_m7.1.src)
 
 `preprocess`es the event's 13 stations (DMG, FDSN miniSEED + StationXML, SAC — whose header says nm/s² for values in
-g: --units g), the event's magnitude and hypocentre from the manifest; a `preprocess` store carries no station
-coordinates, so a copy takes each station's sta_lat/sta_lon from the manifest. Prints, per source, the 0.05–1 s band
+g: --units g), the event's magnitude and hypocentre from the manifest, each station's sta_lat/sta_lon from its file's
+header (a `preprocess` store keeps them). Prints, per source, the 0.05–1 s band
 bias, its sd, the PGA bias and the band bias by R_JB bin (docs/MEASUREMENTS.md, "A scenario against BSSA14").
 """
 import csv
@@ -15,43 +15,28 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from seisdiff.io.store import create_store, open_store
-
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "strongmotion"
 EVENT = "20190706_ridgecrest_m7.1"
 CLI = [sys.executable, str(Path(__file__).resolve().parents[2] / "cli.py")]
 
 
-def store_with_places(out: Path, data: Path) -> Path:
+def recordings(out: Path, data: Path) -> Path:
     rows = [r for r in csv.DictReader(open(data / "manifest.csv")) if f"/{EVENT}/" in r["path"]]
     ev = rows[0]
     (out / "event.csv").write_text("event,magnitude,hypo_lat,hypo_lon,hypo_depth_km\n"
                                    f"{EVENT},{ev['magnitude']},{ev['hypo_lat']},{ev['hypo_lon']},{ev['hypo_depth_km']}\n")
-    if not (out / "recordings.zarr").exists():
+    store = out / "recordings.zarr"
+    if not store.exists():
         for kinds, extra in ((("dmg", "fdsn_mseed+stationxml"), []), (("sac",), ["--units", "g"])):
             subprocess.run([*CLI, "preprocess", *(str(data / k / EVENT) for k in kinds), "--event-from", "folder",
-                            "--out", str(out / "recordings.zarr"), "--metadata", str(out / "event.csv"), "--quiet",
-                            *extra], check=True)
-    target = out / "recordings_places.zarr"
-    if not target.exists():
-        store = open_store(out / "recordings.zarr")
-        places = {r["station"]: (float(r["sta_lat"]), float(r["sta_lon"])) for r in rows}
-        columns = {c: store.column(c) for c in store.columns}
-        columns["sta_lat"] = np.array([places[s][0] for s in columns["station"]])
-        columns["sta_lon"] = np.array([places[s][1] for s in columns["station"]])
-        records = store.read()
-        writer = create_store(target, sampling_rate_hz=store.sampling_rate_hz, length=records["broadband"].shape[-1],
-                              lowpass_hz=store.attrs["lowpass_hz"])
-        writer.append(records["broadband"], records["lowpass"], list(store.record_ids), columns)
-    return target
+                            "--out", str(store), "--metadata", str(out / "event.csv"), "--quiet", *extra], check=True)
+    return store
 
 
 def main(out, *sources):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    store = store_with_places(out, DATA)
+    store = recordings(out, DATA)
     sources = sources or (str(Path(__file__).with_name("ridgecrest_m7.1.src")),)
     for name, extra in (("point source", []), *((Path(s).stem, ["--src", s]) for s in sources)):
         folder = out / f"gmm_{name.replace(' ', '_')}"

@@ -14,7 +14,8 @@ distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance, stored as
 rrup, rjb, repi; a named column's rows may leave it empty, not contradict it); vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
-and sta_lat, sta_lon | stla, stlo (per record or per station). A record whose distance no source gives
+and sta_lat, sta_lon | stla, stlo (per record or per station), stored (PLACE_COLUMNS) as the record's row, its file,
+its station's or its event's row gives each position, latitude and longitude together. A record whose distance no source gives
 gets its hypocentral distance from a hypocentre (the record's row, else its file, else its event's
 row: each a whole lat, lon and depth) and its station's coordinates (its row, else its file, else its
 station's row), e.g. an event catalogue's hypocentres for MiniSEED + StationXML records, whose files
@@ -42,6 +43,9 @@ ALIASES = {
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
 COLUMNS = tuple(ALIASES) + ("hypo_depth_km",)   # the store's per-record columns; the depth: the level model's
+# the store's per-record coordinates (degrees, NaN unknown): where the station and the event's hypocentre are
+# (`evaluate --gmm --src` places each station against a rupture; SAC outputs' stla … evlo)
+PLACE_COLUMNS = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon")
 # which distance each distance column holds (the store's `distance_kind`); "": a plain column, unless the CSV's
 # `distance_kind` column says (DISTANCE_KINDS, or the short names of KIND_NAMES)
 COLUMN_KIND = {"distance_km": "", "distance": "", "hypd (km)": HYPOCENTRAL, "hypd": HYPOCENTRAL, "rhypo (km)": HYPOCENTRAL,
@@ -126,7 +130,8 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     """Metadata for one record: each field from the record's row, else `from_file` (what the record's
     own file carries), else its station's row, else its event's row, else NaN; a distance no source
     gives from a hypocentre and the station's coordinates (`_distance_from_places`), with "distance_kind"
-    (`_distance`: the header's and the places' distance is hypocentral, a CSV row's its column's). "event" only when
+    (`_distance`: the header's and the places' distance is hypocentral, a CSV row's its column's); the
+    PLACE_COLUMNS, each position as a whole (`_places`). "event" only when
     the record's row names one, "region" when its row or its event's row does. A record's row that
     places the hypocentre or the station (and gives no distance) gives the distance from those places,
     over the one the file's header gives. default_event: the event
@@ -141,6 +146,7 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     out = {name: _first_known(entry.get(name), from_file.get(name), per_station.get(name), per_event.get(name))
            for name in COLUMNS}
     out["distance_km"], out["distance_kind"] = _distance(entry, from_file, per_event, per_station)
+    out.update(_places(entry, from_file, per_event, per_station))
     if "event" in entry:
         out["event"] = entry["event"]
     if region := entry.get("region") or per_event.get("region"):
@@ -175,6 +181,17 @@ def _distance_kind(path: Path, key: str, given, column: str, column_kind: str) -
         raise UserError(f"{path}: row {key!r}: distance_kind {given!r} contradicts the column {column!r}, which holds "
                         f"the {column_kind} distance; correct or remove one of them")
     return column_kind or KIND_NAMES[name]
+
+
+def _places(entry: dict, from_file: dict, per_event: dict, per_station: dict) -> dict:
+    """{sta_lat, sta_lon} from the first source that gives both (the record's row, its file, its station's row)
+    and {hypo_lat, hypo_lon} likewise (the record's row, its file, its event's row), degrees; NaN where none does."""
+    def whole(keys, *sources):
+        return next(([float(s[k]) for k in keys] for s in sources
+                     if all(s.get(k) is not None and math.isfinite(float(s[k])) for k in keys)), [math.nan] * len(keys))
+
+    return dict(zip(PLACE_COLUMNS, whole(STATION, entry, from_file, per_station)
+                    + whole(("hypo_lat", "hypo_lon"), entry, from_file, per_event)))
 
 
 def _gives_place(entry: dict) -> bool:

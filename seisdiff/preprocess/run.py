@@ -33,7 +33,7 @@ from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group, window_record_id
 from seisdiff.preprocess.events import folder_events, name_by_folder
 from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, record_kind, single_groups, triplet_groups
-from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, load_metadata_csvs, lookup
+from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, PLACE_COLUMNS, load_metadata_csvs, lookup
 from seisdiff.preprocess.regions import record_region
 
 REPORT_NAME = "preprocess_report.csv"
@@ -263,7 +263,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     meta = [lookup(metadata, [g.group_id, r.record_id, r.metadata.get("record_id_in_file")], r.metadata.get("rsn"),
                    r.event, r.metadata, station=r.station, network=r.network)
             for (g, _), r in zip(owners, first)]
-    columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
+    columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS + PLACE_COLUMNS}
     if cfg.measure_kappa:
         measured = kappa_s(broadband, cfg.sampling_rate_hz, lowpass_hz=cfg.band_hz[1],
                            filter_order=cfg.filter_order, per_record_axes=2)

@@ -57,7 +57,7 @@ from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_pea
 from seisdiff.preprocess.condition import PreprocessConfig, clean_and_resample, filter_segments
 from seisdiff.preprocess.regions import record_region
 from seisdiff.preprocess.groups import CHANNEL_ORDER, location_code, single_groups, triplet_groups
-from seisdiff.preprocess.metadata import COLUMNS, lookup
+from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
 
 # Beyond any recorded ground motion: a raw peak above seisdiff.io.validate.PLAUSIBLE_PEAK_MPS2[1]
 # (50 m/s² ≈ 5.1 g; the largest accelerations ever recorded are about 4 g, 2008 Iwate–Miyagi IWTH25),
@@ -390,11 +390,8 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
         "region": text([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)]),
     })
-    for name in PLACES:   # where the station and the event are (degrees): SAC outputs carry them
-        columns[name] = np.array([float(r.metadata.get(name, (event or {}).get(name, np.nan))) for r in first])
+    for name in PLACE_COLUMNS:   # where the station and the event are (degrees): SAC outputs carry them
+        columns[name] = np.array([m[name] for m in meta], dtype=np.float64)
     return columns
-
-
-PLACES = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon")
 
 
