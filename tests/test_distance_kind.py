@@ -251,3 +251,32 @@ def test_evaluate_gmm_compares_a_csv_rjb_at_its_own_distance_and_says_which_kind
     saved = json.loads((tmp_path / "gmm" / "metrics.json").read_text())
     assert saved["distance_kinds"] == {"joyner_boore": 1} and "joyner_boore" in saved["distance"]
     assert "joyner_boore" in (tmp_path / "gmm" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("column, kind", [("repi", "epicentral"), ("Rhypo", "hypocentral"), ("rhypo (km)", "hypocentral"),
+                                          ("REPI (km)", "epicentral")])
+def test_repi_and_rhypo_without_km_are_read_with_their_kind(tmp_path, capsys, column, kind):
+    """`record_id,repi` / `a1,30` gave no distance at all (the column was not recognised): now 30 km, epicentral."""
+    (tmp_path / "m.csv").write_text(f"record_id,{column}\na1,30\n")
+    assert load_metadata_csv(tmp_path / "m.csv") == {"a1": {"distance_km": 30.0, "distance_kind": kind}}
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("header, named", [("rrup_km", ["'rrup_km'"]), ("EpiD (km),Rx", ["'EpiD (km)'", "'Rx'"]),
+                                           ("dist", ["'dist'"]), ("hypo_distance", ["'hypo_distance'"])])
+def test_a_column_that_looks_like_a_distance_but_is_not_read_gets_one_warning_line(tmp_path, capsys, header, named):
+    """Its values are not read (the distance stays unknown), as before, but no longer without a word."""
+    (tmp_path / "m.csv").write_text(f"record_id,magnitude,{header}\n" + "".join(
+        f"a{i},6.0{',30' * len(named)}\n" for i in range(3)))
+    assert all("distance_km" not in row for row in load_metadata_csv(tmp_path / "m.csv").values())
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(tmp_path / "m.csv") in err and "warning" in err and "rrup (km)" in err
+    assert all(n in err for n in named)
+
+
+@pytest.mark.parametrize("text", ["record_id,magnitude,region,rake,rsn,hypo_depth_km,sta_lat\na,6,x,90,1,5,30\n",
+                                  "record_id,rjb (km),rx,ry0,rrup_km\na,10,1,2,3\n"])
+def test_no_warning_for_other_columns_or_beside_a_recognised_distance(tmp_path, capsys, text):
+    (tmp_path / "m.csv").write_text(text)
+    load_metadata_csv(tmp_path / "m.csv")
+    assert capsys.readouterr().err == ""

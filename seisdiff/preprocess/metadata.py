@@ -8,10 +8,12 @@ and SAC headers), its station's row (network.station, else the station code alon
 (names match case-insensitively); NaN when none knows it.
 
 Recognised headers (case-insensitive): record_id | rsn | event | station (with network); magnitude | mw | mag;
-distance_km | hypd (km) | rrup (km) | rjb (km) | repi (km) | distance, stored as `distance_km` with its kind
+distance_km | hypd (km) | rhypo (km) | rrup (km) | rjb (km) | repi (km) | distance (each named column also without
+" (km)"), stored as `distance_km` with its kind
 (`distance_kind`: hypocentral, rupture, joyner_boore, epicentral as the column is named; "" unknown for a plain
 `distance_km` or `distance` column, unless a `distance_kind` column says, per row: one of those, or rhypo, hypd,
-rrup, rjb, repi; a named column's rows may leave it empty, not contradict it); vs30_mps | vs30 (m/s) | vs30;
+rrup, rjb, repi; a named column's rows may leave it empty, not contradict it; a CSV without any of these whose
+header looks like a distance, e.g. rrup_km, EpiD (km), gets one warning line); vs30_mps | vs30 (m/s) | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
 and sta_lat, sta_lon | stla, stlo (per record or per station), stored (PLACE_COLUMNS) as the record's row, its file,
@@ -30,6 +32,8 @@ from __future__ import annotations
 
 import csv
 import math
+import re
+import sys
 from pathlib import Path
 
 from seisdiff.dsp.bssa14 import DISTANCE_KINDS, EPICENTRAL, HYPOCENTRAL, JOYNER_BOORE, RUPTURE
@@ -38,7 +42,7 @@ from seisdiff.errors import UserError
 ALIASES = {
     "magnitude": ("magnitude", "mw", "mag", "earthquake magnitude"),
     "distance_km": ("distance_km", "hypd (km)", "rrup (km)", "rjb (km)", "repi (km)", "rhypo (km)",
-                    "distance", "hypd", "rrup", "rjb"),
+                    "distance", "hypd", "rrup", "rjb", "repi", "rhypo"),
     "vs30_mps": ("vs30_mps", "vs30 (m/s)", "vs30", "vs30 (m/sec)"),
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
@@ -49,7 +53,11 @@ PLACE_COLUMNS = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon")
 # which distance each distance column holds (the store's `distance_kind`); "": a plain column, unless the CSV's
 # `distance_kind` column says (DISTANCE_KINDS, or the short names of KIND_NAMES)
 COLUMN_KIND = {"distance_km": "", "distance": "", "hypd (km)": HYPOCENTRAL, "hypd": HYPOCENTRAL, "rhypo (km)": HYPOCENTRAL,
-               "rrup (km)": RUPTURE, "rrup": RUPTURE, "rjb (km)": JOYNER_BOORE, "rjb": JOYNER_BOORE, "repi (km)": EPICENTRAL}
+               "rhypo": HYPOCENTRAL, "rrup (km)": RUPTURE, "rrup": RUPTURE, "rjb (km)": JOYNER_BOORE, "rjb": JOYNER_BOORE,
+               "repi (km)": EPICENTRAL, "repi": EPICENTRAL}
+# a header that looks like a distance (Rrup_km, EpiD (km), Rx, dist, hypo_distance, …) but is none of ALIASES: its values
+# would be ignored, so a CSV without a recognised distance column that has one gets a warning line (`_distance_alias`)
+DISTANCE_LIKE = re.compile(r"^r[ _]?(hypo?|epi|rup|jb|x|y ?0)(?![a-z])|^(hyp|epi|clst)d(?![a-z])|dist")
 KIND_NAMES = {**{k: k for k in DISTANCE_KINDS}, "hypd": HYPOCENTRAL, "rhypo": HYPOCENTRAL, "repi": EPICENTRAL,
               "rjb": JOYNER_BOORE, "rrup": RUPTURE, "unknown": "", "": ""}
 # where the distance is not given: computed from a hypocentre and the station's coordinates (`lookup`)
@@ -85,7 +93,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     per_event, per_station = key_col == event_col, key_col == station_col
     found = {name: next((header[a] for a in aliases if a in header), None)
              for name, aliases in (ALIASES | PLACES).items()}
-    distance_alias = next((a for a in ALIASES["distance_km"] if a in header), None)
+    distance_alias = _distance_alias(path, header)
     kind_col = header.get("distance_kind")
     if kind_col and distance_alias is None:
         raise UserError(f"{path}: a 'distance_kind' column without a distance column (one of "
@@ -168,6 +176,20 @@ def _distance(entry: dict, from_file: dict, per_event: dict, per_station: dict) 
             return distance_km, source.get("distance_kind", "")
     distance_km = _distance_from_places(entry, from_file, per_event, per_station)
     return distance_km, HYPOCENTRAL if math.isfinite(distance_km) else ""
+
+
+def _distance_alias(path: Path, header: dict) -> str | None:
+    """The recognised distance column among a CSV's headers (lower case → as written), the first of
+    ALIASES["distance_km"]; None when it has none, with one warning line on stderr naming the headers that look like a
+    distance (DISTANCE_LIKE) but are not recognised, whose values would otherwise be dropped without a word."""
+    alias = next((a for a in ALIASES["distance_km"] if a in header), None)
+    unknown = [header[h] for h in header if alias is None and DISTANCE_LIKE.search(h)]
+    if unknown:
+        print(f"preprocess: warning: {path}: column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+              f"look{'' if len(unknown) > 1 else 's'} like a distance but {'are' if len(unknown) > 1 else 'is'} not "
+              f"one preprocess reads: the records' distance is left unknown; rename it to one of "
+              f"{', '.join(ALIASES['distance_km'])} (in km; the name says which distance)", file=sys.stderr)
+    return alias
 
 
 def _distance_kind(path: Path, key: str, given, column: str, column_kind: str) -> str:
