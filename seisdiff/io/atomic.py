@@ -53,6 +53,30 @@ def fsync_folder(folder: str | Path) -> None:
         os.close(fd)
 
 
+def fsync_tree(paths, root: str | Path) -> None:
+    """Flush the files `paths` (inside the folder `root`; those that exist) to disk, then every folder from each
+    one's up to `root` itself, whose entries name them (a file renamed into place, a folder made for it): what a
+    commit marker written next must not get ahead of after a power loss."""
+    root = Path(root)
+    folders = set()
+    for path in map(Path, paths):
+        try:
+            fsync_file(path)
+        except FileNotFoundError:                         # not written (a chunk left at its fill value)
+            continue
+        folders.update(f for f in path.parents if f == root or root in f.parents)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):   # deepest first
+        fsync_folder(folder)
+
+
+def fsync_all(root: str | Path) -> None:
+    """`fsync_tree` of every file under the folder `root` (a freshly built store or grid output, before it is
+    renamed or used), and `root` itself."""
+    root = Path(root)
+    fsync_tree([p for p in root.rglob("*") if p.is_file()], root)
+    fsync_folder(root)
+
+
 def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
     """Write `text` to `path` atomically; returns the path."""
     with atomic_path(path) as tmp:

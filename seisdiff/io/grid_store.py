@@ -18,6 +18,7 @@ import numpy as np
 from seisdiff.dsp.bssa14 import HYPOCENTRAL
 from seisdiff.errors import UserError
 from seisdiff.io.at2 import ascii_text
+from seisdiff.io.atomic import fsync_all, fsync_folder, fsync_tree
 from seisdiff.io.components import component_axis
 from seisdiff.io.export import export_records
 from seisdiff.io.fingerprint import compare, fingerprint
@@ -42,7 +43,9 @@ class GridWriter:
     `open_grid` reads it back like any input grid.
 
     Commit: a block's signal chunk is written (zarr's LocalStore writes each file atomically: temporary
-    name, then rename), its per-station files too, and only then its `committed` chunk becomes 1. A run
+    name, then rename), its per-station files too, and only then its `committed` chunk becomes 1; the
+    block's chunk files are synced to disk before (station files as written, `io.atomic`), its `committed`
+    chunk after, so after a power loss no block is marked committed over data that is not there. A run
     killed at any point leaves blocks either committed whole or not committed (redone by the next run;
     their unwritten samples read as NaN). Blocks are chunks, so ranks writing different blocks never
     touch the same file.
@@ -105,7 +108,15 @@ class GridWriter:
                                         places=self.places(lo + i))
         if skipped is not None and (any(skipped) or "skipped" in self.group):
             self._skipped_array()[lo:hi] = np.asarray([str(r) for r in skipped], dtype=str)
+        # the block's data on disk before its marker (station files are synced as written, `io.atomic`)
+        fsync_tree([self._chunk_file(name, b) for name in ("acceleration", "skipped") if name in self.group], self.path)
         self.group["committed"][b:b + 1] = np.ones(1, np.uint8)
+        fsync_tree([self._chunk_file("committed", b)], self.path)
+
+    def _chunk_file(self, name: str, b: int) -> Path:
+        """The file of block b's chunk of the array `name` (one chunk per block along its first axis)."""
+        arr = self.group[name]
+        return self.path / arr.path / arr.metadata.encode_chunk_key((b,) + (0,) * (arr.ndim - 1))
 
     def _skipped_array(self):
         """The per-station array `skipped` (one chunk per block), made in an output that predates it."""
@@ -294,10 +305,12 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             _build(tmp, source, n_samples, sampling_rate_hz, block_stations, settings)
+            fsync_all(tmp)                       # on disk before its name is (a power loss: no name on a partial output)
             try:
                 if out.is_dir():
                     out.rmdir()                  # an empty folder the user made
                 os.rename(tmp, out)
+                fsync_folder(out.parent)         # the rename itself
             except OSError:
                 if not (out / "zarr.json").is_file():   # not another rank's output: a real failure
                     raise

@@ -19,7 +19,11 @@ copy; about 10× zarr's own path for a 12 MB block), falling back to zarr for an
 Crash safety: `append` grows the arrays, writes the new records, and only then raises the
 `n_records` attribute (zarr's LocalStore writes every file atomically). Readers see the first
 `n_records` records; a writer reopening a store first shrinks the arrays back to `n_records`, so a run
-killed at any point leaves only whole records and the next run completes the work.
+killed at any point leaves only whole records and the next run completes the work. Durable too: the files
+an append wrote (each array's metadata and the chunk files holding the new records) and the folders naming
+them are synced to disk before the marker is written, and the marker after it (`io.atomic.fsync_tree`), so
+after a power loss the marker cannot be ahead of its data (a 1,000-record preprocess, 4 commits of
+32 MB: 0.2–0.75 s in the syncs, about 0.8 s of 2.3 s on a busy 2-core machine).
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from zarr.core.sync import sync
 
 from seisdiff.errors import UserError, check_version
 from seisdiff.io import shards
+from seisdiff.io.atomic import fsync_all, fsync_file, fsync_folder, fsync_tree
 
 SCHEMA_VERSION = 1
 SIGNALS = ("broadband", "lowpass")
@@ -200,6 +205,8 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
         "n_records": 0,
         **(extra_attrs or {}),
     })
+    fsync_all(path)                        # an empty store whose metadata is on disk: what resumes read
+    fsync_folder(path.parent)
     return StoreWriter(path)
 
 
@@ -318,11 +325,27 @@ class StoreWriter(Store):
         # since regrown arrays may hold stale bytes from an uncommitted run
         sync(_gather([a.resize((hi,) + a.shape[1:]) for a in arrays]))
         sync(_gather([a.setitem(slice(lo, hi), v) for a, v in zip(arrays, values)]))
+        fsync_tree(_written_files(self.path, arrays, lo, hi), self.path)   # the data on disk before its marker
         self.group.attrs["n_records"] = hi  # the commit
+        fsync_file(self.path / "zarr.json")                                # … and the marker itself (renamed in)
+        fsync_folder(self.path)
         self._n = hi
         self.attrs["n_records"] = hi
         self._ids = None
         return hi
+
+
+def _written_files(root: Path, arrays, lo: int, hi: int) -> list[Path]:
+    """The files an append of records [lo, hi) wrote into the store at root: each array's metadata (its new shape)
+    and its chunk files (shards, where sharded: the chunk grid of the metadata) holding those records."""
+    files = []
+    for a in arrays:
+        per_file = int(a.metadata.chunk_grid.chunk_shape[0])
+        tail = (0,) * (len(a.shape) - 1)
+        files.append(root / a.path / "zarr.json")
+        files += [root / a.path / a.metadata.encode_chunk_key((i, *tail))
+                  for i in range(lo // per_file, (hi - 1) // per_file + 1)]
+    return files
 
 
 def pad_to_length(x: np.ndarray, length: int) -> np.ndarray:

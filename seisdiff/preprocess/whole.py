@@ -48,6 +48,7 @@ from tqdm import tqdm
 from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
+from seisdiff.io.atomic import fsync_folder
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
 from seisdiff.io.store import SIGNALS, create_store, open_store, pad_to_length
@@ -249,6 +250,7 @@ def _remove_store(out: Path) -> None:
     doomed = out.with_name(out.name + ".stale")
     shutil.rmtree(doomed, ignore_errors=True)
     out.rename(doomed)
+    fsync_folder(out.parent)        # the rename on disk before a new store is built at out
     shutil.rmtree(doomed, ignore_errors=True)
 
 
