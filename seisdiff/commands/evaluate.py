@@ -21,8 +21,9 @@ def add_arguments(p):
     p.add_argument("--src", metavar="FILE",
                    help="with --gmm: the earthquake's rupture, a Broadband Platform simple source description (.src): "
                         "R_JB from the fault to each station (coordinates: a grid's station table, a store's sta_lat, "
-                        "sta_lon), magnitude, mechanism (from the rake) and hypocentre depth from it (default: a point "
-                        "source, R_JB taken as the epicentral distance, mechanism unspecified)")
+                        "sta_lon), magnitude, mechanism (from the rake) and hypocentre depth from it (default: the rupture "
+                        "`sample --src` recorded in --generated's settings, else a point source, R_JB taken as the "
+                        "epicentral distance, mechanism unspecified)")
     p.add_argument("--generated", required=True, metavar="OUT|baseline:NAME",
                    help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic; with --gmm "
                         "any store or station grid")

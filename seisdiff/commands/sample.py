@@ -86,13 +86,18 @@ def add_arguments(p):
                         "displacement are differentiated once on reading (AT2 VELOCITY, SAC IVEL: from the file)")
     p.add_argument("--compile", action="store_true", default=None, help="torch.compile the model (GPU)")
     p.add_argument("--block-records", type=int, help="conditioning records read at once (default 256)")
-    grid = p.add_argument_group("station grids (--cond GRID); --hypocenter and --magnitude also for waveform files")
+    grid = p.add_argument_group("station grids (--cond GRID); --hypocenter, --magnitude and --src also for waveform files")
     grid.add_argument("--hypocenter", nargs=3, type=float, metavar=("LAT", "LON", "DEPTH_KM"),
                       help="the event's hypocentre: fills every station's hypocentral distance (km); for waveform "
                            "files too (one event), where a file gives the station's coordinates and no distance")
     grid.add_argument("--magnitude", type=float, metavar="M",
                       help="the event's moment magnitude, for every station (waveform files: where their "
                            "headers give none)")
+    grid.add_argument("--src", metavar="FILE",
+                      help="the event's rupture, a Broadband Platform simple source description (.src): its hypocentre "
+                           "and magnitude instead of --hypocenter and --magnitude (given too, they must agree), recorded "
+                           "in the output's settings so that `evaluate --gmm bssa14` takes each station's R_JB from the "
+                           "fault and the mechanism from the rake; the level model keeps hypocentral distances")
     grid.add_argument("--stations", metavar="CSV",
                       help="station table (header name,lat,lon[,vs30][,network]; one row per station) used "
                            "instead of the grid's own, or matched to it by name")
@@ -108,11 +113,12 @@ def run(args) -> int:
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
     from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
-                                          model_path, open_conditioning, resolve_device, resolve_settings, sample_into)
+                                          model_path, open_conditioning, resolve_device, resolve_settings, sample_into,
+                                          with_src)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
 
-    cfg = SampleConfig.from_args(args)
+    cfg = with_src(SampleConfig.from_args(args))     # --src: its hypocentre and magnitude
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
     device = resolve_device(cfg.device)
     path = model_path(cfg)               # --checkpoint default: the model, or its distilled twin

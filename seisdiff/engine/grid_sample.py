@@ -52,12 +52,12 @@ MAX_SKIP_LINES = 20     # unusable stations named one line each per run; the res
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
                "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
-               "crossfade_split_hz", "pre_event_gate", "scenario", "lowband_input")
+               "crossfade_split_hz", "pre_event_gate", "scenario", "lowband_input", "src")
 RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None,     # older outputs: none
-                   "pre_event_gate": False, "scenario": False, "lowband_input": False}
+                   "pre_event_gate": False, "scenario": False, "lowband_input": False, "src": None}
 # `sample` options that only station grids take (argparse dests)
-GRID_OPTIONS = ("hypocenter", "magnitude", "stations", "grid_variable", "block_stations")
-EVENT_OPTIONS = ("hypocenter", "magnitude")   # … of which waveform files take these too (their event's)
+GRID_OPTIONS = ("hypocenter", "magnitude", "src", "stations", "grid_variable", "block_stations")
+EVENT_OPTIONS = ("hypocenter", "magnitude", "src")   # … of which waveform files take these too (their event's)
 
 
 @dataclass
@@ -82,13 +82,16 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 block_stations: int = DEFAULT_BLOCK_STATIONS, station_format: str | None = None,
                 progress: bool = True, lf_merge: bool = True, device: str = "cpu", kappa_s: float | None = None,
                 compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None,
-                level_model: bool = True, pre_event_gate: bool = False, lowband_input: bool = False) -> GridRun:
+                level_model: bool = True, pre_event_gate: bool = False, lowband_input: bool = False,
+                src=None) -> GridRun:
     """Generate broadband acceleration (m/s²) for every station of a grid into the grid output `out`.
 
     model: checkpoint path, 'default' (the shipped model), a loaded checkpoint dict, or a tuple
     (denoiser, config, scaler, store_spec[, checkpoint name]) with store_spec = the checkpoint's "store" entry.
     source: grid path (seisdiff.io.grid convention) or an open GridSource; stations_csv, hypocenter
-    (lat, lon, depth_km), magnitude and variable are passed to `open_grid` for a path.
+    (lat, lon, depth_km), magnitude and variable are passed to `open_grid` for a path. src: the event's rupture (a
+    BBP .src path): its hypocentre and magnitude instead (given too, they must agree: `io.bbp_src.source_event`),
+    recorded in the output's settings for `evaluate --gmm` (distances here stay hypocentral).
     sampler/steps/seed/batch_size/kappa_s/compile: as `generate` (default sampler and its steps).
     level_model: apply the checkpoint's high-frequency level model when it has one (`engine.hf_level`).
     pre_event_gate: remove generated high frequencies before each trace's onset (`generate`, as `sample`).
@@ -101,6 +104,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     """
     from tqdm import tqdm
 
+    from seisdiff.io.bbp_src import read_src, source_event, src_settings
     from seisdiff.io.grid import GridSource, open_grid
     from seisdiff.io.grid_store import FILE_FORMATS, create_grid_output, grid_identity, station_files_dir
 
@@ -116,6 +120,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     if not 0 <= rank < world:
         raise UserError(f"RANK={rank} is not below WORLD_SIZE={world}")
 
+    if src is not None:         # the rupture's event: its hypocentre and magnitude (`sample --src`)
+        hypocenter, magnitude = source_event(read_src(src), hypocenter, magnitude)
     own_source = not isinstance(source, GridSource)
     if own_source:
         source = open_grid(source, stations_csv=stations_csv, hypocenter=hypocenter, magnitude=magnitude,
@@ -142,7 +148,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "lowband_input": bool(lowband_input),   # the grid is the conditioning as it is (`condition_whole`)
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
                     "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate),
-                    "grid": grid_identity(source, stations_csv)}
+                    "grid": grid_identity(source, stations_csv)} | src_settings(src)   # `sample --src`
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS,
                                     identity_key="grid")
@@ -310,7 +316,7 @@ def grid_request(args, device: str) -> tuple[Path, dict] | None:
         "station_format": None if args.format == "zarr" else args.format, "progress": args.progress,
         "lf_merge": args.lf_merge, "device": device, "kappa_s": args.kappa_s, "compile": args.compile,
         "level_model": args.level_model is not False, "pre_event_gate": bool(args.pre_event_gate),
-        "lowband_input": bool(getattr(args, "lowband_input", False)),
+        "lowband_input": bool(getattr(args, "lowband_input", False)), "src": getattr(args, "src", None),
         "log": lambda line: print(f"sample: {line}", file=sys.stderr if line.startswith("warning") else sys.stdout)}
 
 

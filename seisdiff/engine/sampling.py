@@ -33,12 +33,12 @@ from seisdiff.io.store import pad_to_length
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
                "hypocenter", "magnitude", "input_units", "input_quantity", "scenario",
-               "lowband_input")
+               "lowband_input", "src")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "scenario": False,
                    "lowband_input": False,
                    "band_top_hz": None,
                    "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
-                   "input_quantity": None}
+                   "input_quantity": None, "src": None}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -72,6 +72,7 @@ class SampleConfig:
     progress: bool = True
     hypocenter: tuple | None = None     # station grids and waveform files: (lat, lon, depth_km) of the event
     magnitude: float | None = None      # station grids and waveform files: the event's magnitude
+    src: str | None = None              # station grids and waveform files: the event's rupture (BBP .src), `with_src`
     stations: str | None = None         # station grids: station table CSV
     grid_variable: str | None = None    # station grids: the data array's name
     block_stations: int | None = None   # station grids: stations per block (None: grid_sample's default)
@@ -215,6 +216,24 @@ def check_inputs(cfg: SampleConfig, out: Path) -> dict:
     return now
 
 
+def with_src(cfg: SampleConfig) -> SampleConfig:
+    """cfg with its --src's event: the hypocentre (lat, lon, depth_km) and magnitude of the BBP simple source
+    description (`io.bbp_src.source_event`) in place of --hypocenter and --magnitude, which may be given only where
+    they agree with it. UserError (one line) for a src with a conditioning store (it carries its own metadata), a
+    file that is no src, or a disagreeing option."""
+    from seisdiff.io.bbp_src import read_src, source_event
+    from seisdiff.io.grid import looks_like_grid
+
+    if cfg.src is None:
+        return cfg
+    if is_conditioning_store(cfg.cond) and not looks_like_grid(cfg.cond[0]):
+        raise UserError(f"--src {cfg.src}: an option of a station grid or of waveform files (their event), which "
+                        f"{' '.join(map(str, cfg.cond))} is not; a conditioning store carries its own metadata "
+                        "(`preprocess --metadata`); `evaluate --gmm bssa14 --src FILE` compares its output with the rupture")
+    hypocentre, magnitude = source_event(read_src(cfg.src), cfg.hypocenter, cfg.magnitude)
+    return dataclasses.replace(cfg, hypocenter=list(hypocentre), magnitude=magnitude)
+
+
 def event_row(hypocenter, magnitude) -> dict:
     """`sample --hypocenter LAT LON DEPTH_KM --magnitude M` for waveform files: their event's metadata row
     (`preprocess.metadata.lookup`'s default_event: what the files' headers do not give)."""
@@ -224,6 +243,8 @@ def event_row(hypocenter, magnitude) -> dict:
 
 def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, world: int) -> dict:
     """Every setting the output depends on (saved as OUT/sample_config.json)."""
+    from seisdiff.io.bbp_src import src_settings
+
     steps = cfg.steps or STEPS_FOR[cfg.sampler]
     top_hz, order = band_top(model.store_spec)
     return {
@@ -249,7 +270,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "crossfade_split_hz": CROSSFADE_SPLIT * cond.lowpass_hz,
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
-    }
+    } | src_settings(cfg.src)     # the event's rupture (`sample --src`): `evaluate --gmm` compares with it
 
 
 def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | None = None, block_records: int = 256,

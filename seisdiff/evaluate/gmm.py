@@ -23,7 +23,8 @@ With a rupture given (`--src FILE`, the Broadband Platform's simple source descr
 station's distance to its surface projection (`dsp.fault`; coordinates: a grid's station table, a store's sta_lat,
 sta_lon, one clear line where a station has none), the magnitude, the hypocentre's depth and the mechanism (from the
 rake, `bssa14.mechanism_from_rake`) are the src's; metrics.json and report.md say which distance was used
-(Ridgecrest's recordings with an approximate 50 km rupture: −0.01 instead of +0.57, docs/MEASUREMENTS.md).
+(Ridgecrest's recordings with an approximate 50 km rupture: −0.01 instead of +0.57, docs/MEASUREMENTS.md). An output
+of `sample --src` recorded its rupture in its settings (`src`, `src_path`): it is compared with it unasked.
 Vs30 from the store's `vs30_mps` (a grid's station table), else `vs30_default_mps`. BSSA14 describes shallow
 crustal earthquakes: stations of one deeper than 40 km are counted and named in a warning.
 Summaries per period: the mean residual (bias, ln), its sd over stations, the mean of the model's own total
@@ -54,8 +55,7 @@ DISTANCE_BINS_KM = (0.0, 10.0, 30.0, 100.0, 300.0, np.inf)
 VS30_DEFAULT_MPS = 760.0
 BLOCK_RECORDS = 256
 MODELS = ("bssa14",)
-MAGNITUDE_TOLERANCE = 0.005                # a --magnitude, a store's, further from a src's disagrees
-HYPOCENTRE_TOLERANCE_KM = 1.0              # a --hypocenter further from a src's disagrees
+MAGNITUDE_TOLERANCE = 0.005                # a store's magnitude further from a src's disagrees (bbp_src's)
 
 
 def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "distance_km")) -> dict:
@@ -208,12 +208,13 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
     `grid_motions`; a grid's hypocenter (lat, lon, depth_km) and magnitude, None: its `sample` settings') against
     `model`'s median, summarised (module docstring); writes DIR/metrics.json, DIR/report.md and two figures.
     source: a BBP simple source description (.src path): the earthquake's rupture (`finite_fault`), its magnitude,
-    mechanism and hypocentre used instead; None: a point source. Returns the metrics."""
+    mechanism and hypocentre used instead; None: the rupture `sample --src` recorded in the output's settings, else a
+    point source; False: a point source. Returns the metrics."""
     if model not in MODELS:
         raise UserError(f"--gmm {model}: one of {', '.join(MODELS)}")
     from seisdiff.io.grid import looks_like_grid
 
-    src = _read_source(source, hypocenter, magnitude) if source is not None else None
+    src, recorded, src_warnings = _rupture(store_path, source, hypocenter, magnitude)
     if src is not None:
         mechanism = bssa14.mechanism_from_rake(src.rake_deg)
     if looks_like_grid(store_path):
@@ -244,10 +245,10 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         "n_vs30_default": int((~np.isfinite(motions["vs30_mps"][ok])).sum()), "vs30_default_mps": vs30_default_mps,
         "n_out_of_range": int(bssa14.out_of_range(motions["magnitude"][ok], distance[ok], vs30[ok]).sum()),
         "n_deeper_than_model_km": int((motions["hypo_depth_km"][ok] > bssa14.MAX_HYPO_DEPTH_KM).sum()),
-        "warnings": motions["warnings"] + kind_warnings,
+        "warnings": motions["warnings"] + kind_warnings + src_warnings,
         "events": _events(motions, ok)})
     if src is not None:
-        result.update(_source_summary(src))
+        result.update(_source_summary(src, recorded))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
@@ -259,23 +260,43 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
     return result
 
 
+RECORDED = "the `sample` run's --src, from its settings"
+
+
+def _rupture(store_path, source, hypocenter, magnitude) -> tuple:
+    """(the SimpleSource to compare with or None, whether it is the one the `sample` run that wrote store_path recorded
+    (`sample --src`), warnings): `source` (a .src path) when given, else the recorded one, else None (a point source;
+    also for source=False). UserError where a given magnitude or hypocentre disagrees with it."""
+    from seisdiff.io.bbp_src import from_settings, source_event, to_settings
+
+    settings = _run_settings(store_path) if source is not False else {}
+    recorded = from_settings(settings["src"], settings.get("src_path", "")) if settings.get("src") else None
+    if source is False or (source is None and recorded is None):
+        return None, False, []
+    if source is None:
+        source_event(recorded, hypocenter, magnitude, note=f"{RECORDED} is used; --src FILE gives another")
+        return recorded, True, []
+    src = _read_source(source, hypocenter, magnitude)
+    differs = recorded is not None and to_settings(recorded) != to_settings(src)
+    return src, False, [f"--src {src.path} is not the rupture `sample` was run with ({recorded.path}): --src is used"
+                        ] if differs else []
+
+
+def _run_settings(path) -> dict:
+    """The settings `sample` recorded in the output at path: a grid's attribute `settings`, a store's `sampling`; {}."""
+    try:
+        attrs = json.loads((Path(path) / "zarr.json").read_text()).get("attributes", {}) or {}
+        return dict(attrs.get("settings") or attrs.get("sampling") or {})
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
 def _read_source(path, hypocenter, magnitude):
     """The SimpleSource at path; UserError where a given magnitude or hypocentre disagrees with it."""
-    from seisdiff.dsp import fault
-    from seisdiff.io.bbp_src import read_src
+    from seisdiff.io.bbp_src import read_src, source_event
 
     src = read_src(path)
-    if magnitude is not None and abs(float(magnitude) - src.magnitude) > MAGNITUDE_TOLERANCE:
-        raise UserError(f"--magnitude {magnitude:g} disagrees with {path}'s MAGNITUDE = {src.magnitude:g}; give one "
-                        "of them (the src's is used with --src)")
-    if hypocenter is not None:
-        lat, lon, depth_km = fault.hypocentre(src)
-        x_km, y_km = fault.project_km(hypocenter[0], hypocenter[1], lat, lon)
-        offset_km = float(np.sqrt(x_km ** 2 + y_km ** 2 + (hypocenter[2] - depth_km) ** 2))
-        if offset_km > HYPOCENTRE_TOLERANCE_KM:
-            raise UserError(f"--hypocenter {' '.join(f'{v:g}' for v in hypocenter)} is {offset_km:.1f} km from "
-                            f"{path}'s hypocentre ({lat:.4f} {lon:.4f} {depth_km:.2f} km, from HYPO_ALONG_STK, "
-                            "HYPO_DOWN_DIP); give one of them (the src's is used with --src)")
+    source_event(src, hypocenter, magnitude)
     return src
 
 
@@ -333,10 +354,11 @@ def _station_coordinates(store_path, record_ids) -> tuple[np.ndarray, np.ndarray
     return lat[index], lon[index]
 
 
-def _source_summary(src) -> dict:
-    """metrics.json's account of a finite fault: which distance, the src's rupture."""
-    return {"distance": f"R_JB from {src.path} (a finite fault)",
-            "source": {"path": src.path, "magnitude": src.magnitude, "fault_length_km": src.fault_length_km,
+def _source_summary(src, recorded: bool = False) -> dict:
+    """metrics.json's account of a finite fault: which distance, the src's rupture (recorded: the one the `sample` run
+    recorded in its settings, not given to `evaluate`)."""
+    return {"distance": f"R_JB from {src.path} (a finite fault{f'; {RECORDED}' if recorded else ''})",
+            "source": {"path": src.path, "from": RECORDED if recorded else "--src", "magnitude": src.magnitude, "fault_length_km": src.fault_length_km,
                        "fault_width_km": src.fault_width_km, "depth_to_top_km": src.depth_to_top_km,
                        "strike_deg": src.strike_deg, "dip_deg": src.dip_deg, "rake_deg": src.rake_deg,
                        "lat_top_center_deg": src.lat_top_center_deg, "lon_top_center_deg": src.lon_top_center_deg,
@@ -410,7 +432,8 @@ def _source_line(source: dict) -> str:
     return (f"- rupture: M{source['magnitude']:g}, {source['fault_length_km']:g} × {source['fault_width_km']:g} km, strike "
             f"{source['strike_deg']:g}°, dip {source['dip_deg']:g}°, rake {source['rake_deg']:g}°, top edge "
             f"{source['depth_to_top_km']:g} km deep centred at {source['lat_top_center_deg']:g}, "
-            f"{source['lon_top_center_deg']:g}; hypocentre {source['hypo_depth_km']:g} km deep")
+            f"{source['lon_top_center_deg']:g}; hypocentre {source['hypo_depth_km']:g} km deep"
+            + (f" ({source['from']})" if source.get("from", "--src") != "--src" else ""))
 
 
 def _fmt(value, spec: str) -> str:

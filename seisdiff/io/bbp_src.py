@@ -11,6 +11,10 @@ positive in the strike direction) and HYPO_DOWN_DIP (km down dip from the top ed
 all but the last two, and every one of its methods that places the hypocentre reads those too. Others (CORNER_FREQ,
 SEED, …) are kept in `extra`. `read_src` returns them in km and degrees (strike in [0, 360), rake in (−180, 180]);
 a file that breaks this is refused in one line (the file, the key, what to do).
+
+`source_event` gives a src's event (its hypocentre's lat, lon, depth from `dsp.fault`, its magnitude) and refuses a
+--hypocenter or --magnitude given beside it that disagrees; `to_settings` / `from_settings` carry a src through a run's
+settings (`sample --src` records it, `evaluate --gmm` reads it back without the file).
 """
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ KEYS = {
     "hypo_down_dip": ("hypo_down_dip_km", "hypocentre down dip from the top edge, km", 0.0, 500.0, True, True),
 }
 HYPO_TOLERANCE_KM = 1e-6
+MAGNITUDE_TOLERANCE = 0.005                # a --magnitude further from a src's disagrees
+HYPOCENTRE_TOLERANCE_KM = 1.0              # a --hypocenter further from a src's disagrees
 
 
 @dataclass(frozen=True)
@@ -139,3 +145,42 @@ def _half_turn(angle_deg: float) -> float:
     """angle_deg in (−180, 180]."""
     a = math.fmod(angle_deg, 360.0)
     return a - 360.0 if a > 180.0 else a + 360.0 if a <= -180.0 else a
+
+
+def source_event(src: SimpleSource, hypocenter=None, magnitude=None,
+                 note: str = "the src's is used with --src") -> tuple[tuple[float, float, float], float]:
+    """((lat, lon, depth_km) of src's hypocentre (`dsp.fault.hypocentre`: HYPO_ALONG_STK, HYPO_DOWN_DIP about the top
+    edge's centre), its magnitude). UserError (one line) where a magnitude or hypocentre (lat, lon, depth_km) given
+    beside it disagrees (beyond MAGNITUDE_TOLERANCE, HYPOCENTRE_TOLERANCE_KM); note: which of them is used."""
+    from seisdiff.dsp import fault
+
+    if magnitude is not None and abs(float(magnitude) - src.magnitude) > MAGNITUDE_TOLERANCE:
+        raise UserError(f"--magnitude {magnitude:g} disagrees with {src.path}'s MAGNITUDE = {src.magnitude:g}; give one "
+                        f"of them ({note})")
+    lat, lon, depth_km = fault.hypocentre(src)
+    if hypocenter is not None:
+        x_km, y_km = fault.project_km(hypocenter[0], hypocenter[1], lat, lon)
+        offset_km = math.sqrt(float(x_km) ** 2 + float(y_km) ** 2 + (float(hypocenter[2]) - depth_km) ** 2)
+        if offset_km > HYPOCENTRE_TOLERANCE_KM:
+            raise UserError(f"--hypocenter {' '.join(f'{v:g}' for v in hypocenter)} is {offset_km:.1f} km from "
+                            f"{src.path}'s hypocentre ({lat:.4f} {lon:.4f} {depth_km:.2f} km, from HYPO_ALONG_STK, "
+                            f"HYPO_DOWN_DIP); give one of them ({note})")
+    return (lat, lon, depth_km), src.magnitude
+
+
+def to_settings(src: SimpleSource) -> dict:
+    """The rupture of src as a run's settings hold it: {field: value} of KEYS' fields (km, degrees; JSON numbers)."""
+    return {name: getattr(src, name) for name, *_ in KEYS.values()}
+
+
+def from_settings(values: dict, path) -> SimpleSource:
+    """The SimpleSource `to_settings` recorded, named by the path it was read from."""
+    return SimpleSource(path=str(path), **{name: float(values[name]) for name, *_ in KEYS.values()})
+
+
+def src_settings(path) -> dict:
+    """The settings entries of a run's --src (None: none): `src`, its rupture (`to_settings`; a resume with another is
+    refused) and `src_path`, the file it was read from (`evaluate --gmm` takes the rupture from `src`)."""
+    if path is None:
+        return {"src": None}
+    return {"src": to_settings(read_src(path)), "src_path": str(Path(path).resolve())}

@@ -337,8 +337,10 @@ def create_grid_output(out, source: GridSource, *, n_samples: int, sampling_rate
         if changed:
             raise UserError(f"{out}: was started from another version of its grid ({source.path}: {changed}); "
                             f"resuming would mix realizations of both: choose another --out, or remove it to start again")
+    from seisdiff.io.sinks import setting_change
+
     defaults = resume_defaults or {}
-    diffs = [f"{k}: {old.get(k, defaults.get(k))!r} vs {_jsonable(settings.get(k))!r}" for k in resume_keys
+    diffs = [setting_change(k, old.get(k, defaults.get(k)), _jsonable(settings.get(k))) for k in resume_keys
              if old.get(k, defaults.get(k)) != _jsonable(settings.get(k))]
     if diffs:
         raise UserError(f"{out}: was made with other settings (there vs now: {'; '.join(diffs)}); use the same "

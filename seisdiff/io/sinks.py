@@ -39,13 +39,22 @@ def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None
     if path.is_file():
         old = json.loads(path.read_text())
         defaults = defaults or {}
-        diffs = [f"{k}: {old.get(k, defaults.get(k))!r} vs {settings[k]!r}" for k in resume_keys
+        diffs = [setting_change(k, old.get(k, defaults.get(k)), settings[k]) for k in resume_keys
                  if old.get(k, defaults.get(k)) != settings[k]]
         if diffs:
             raise UserError(f"{out}: was generated with other settings (there vs now: {'; '.join(diffs)}); "
                             "use the same options to resume, or another --out")
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(settings, indent=2) + "\n")
+
+
+def setting_change(key: str, there, now) -> str:
+    """'key: there vs now' of a setting a resume would change; of two dicts (a --src's rupture) only the entries that
+    differ."""
+    if isinstance(there, dict) and isinstance(now, dict):
+        keys = [k for k in dict.fromkeys([*there, *now]) if there.get(k) != now.get(k)]
+        return f"{key}: " + ", ".join(f"{k} {there.get(k)!r} vs {now.get(k)!r}" for k in keys)
+    return f"{key}: {there!r} vs {now!r}"
 
 
 SAMPLE_MARK = "sampling"     # the store attribute (the run's settings) that marks a store `sample` wrote
