@@ -146,3 +146,58 @@ def test_a_learning_rate_given_to_resume_is_the_one_used(run, tmp_path, capsys):
     state = load_checkpoint(ckpt / "last.pt")
     assert state["scheduler"]["base_lrs"] == [1e-5] and state["optimizer"]["param_groups"][0]["initial_lr"] == 1e-5
     assert rc == 0 and "lr 0.002 -> 1e-05" in out
+
+
+def _as_if_written_before_the_noise_stream(ckpt, world_size):
+    """ckpt/last.pt as a run of `world_size` processes wrote it before each record drew its noise from the step's one
+    seed and its place in the whole batch: no `noise_stream` entry (the format is otherwise the same)."""
+    import torch
+
+    from seisdiff.engine.checkpoint import save_checkpoint
+
+    state = torch.load(ckpt / "last.pt", weights_only=True)
+    save_checkpoint(ckpt / "last.pt", {k: v for k, v in state.items() if k not in ("noise_stream", "format", "version")}
+                    | {"world_size": world_size})
+
+
+def test_a_state_from_before_the_noise_stream_of_micro_batches_is_a_note(run, tmp_path, capsys):
+    """A checkpoint written before the per-record noise stream by a run of world size × grad_accum > 1 drew each
+    micro-batch's noise from a seed of its own: resumed now it continues on the new stream, no longer replaying the
+    run it continues, and says so in one note line (once: the checkpoints it writes carry the stream). One of one
+    process and grad_accum 1 drew the same noise then as now: no note. Checkpoints load with weights_only=True."""
+    import torch
+
+    from seisdiff.engine.diffusion import NOISE_STREAM
+
+    assert torch.load(run / "base" / "last.pt", weights_only=True)["noise_stream"] == NOISE_STREAM == 2
+    for world_size, noted in ((2, True), (1, False)):
+        ckpt = tmp_path / f"w{world_size}"
+        shutil.copytree(run / "base", ckpt)
+        _as_if_written_before_the_noise_stream(ckpt, world_size)
+        assert main(["train", "--data", str(run / "s.zarr"), "--checkpoint-dir", str(ckpt), "--resume",
+                     "--epochs", "2", "--device", "cpu"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        notes = [line for line in out if line.startswith("note:")]
+        assert not [line for line in out if line.startswith("WARNING")], out
+        if noted:
+            assert len(notes) == 1 and "written before the noise stream" in notes[0], notes
+            assert "world size × grad_accum was 2" in notes[0] and "no longer replays" in notes[0]
+        else:
+            assert notes == [], notes
+        assert torch.load(ckpt / "last.pt", weights_only=True)["noise_stream"] == NOISE_STREAM
+    assert main(["train", "--data", str(run / "s.zarr"), "--checkpoint-dir", str(tmp_path / "w2"), "--resume",
+                 "--epochs", "3", "--device", "cpu"]) == 0
+    assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+
+
+def test_the_shipped_checkpoints_load_as_they_are():
+    """The shipped models (written before `noise_stream`) load unchanged, with weights_only=True."""
+    import torch
+
+    from seisdiff.pretrained import DISTILLED_CHECKPOINT, resolve_checkpoint
+
+    for path in (resolve_checkpoint("default"), DISTILLED_CHECKPOINT):
+        if not path.is_file():
+            pytest.skip(f"{path} not shipped")
+        assert "noise_stream" not in torch.load(path, weights_only=True)
+        assert load_checkpoint(path)["config"]

@@ -5,7 +5,9 @@ A checkpoint is a dict of tensors and plain Python values only:
   rng (torch / numpy / python / cuda states), scaling (Scaler.to_dict()), config (TrainConfig.to_dict()),
   store (the training store's rate, length and filters; None when unknown), world_size (processes of the
   run that wrote it; absent in older files: with grad_accum, how its steps' batches were cut into
-  micro-batches; a resume may cut them otherwise, the noise being drawn per record of the whole batch).
+  micro-batches; a resume may cut them otherwise, the noise being drawn per record of the whole batch),
+  noise_stream (`diffusion.NOISE_STREAM`, how training drew its times and noise; absent in older files: 1, per
+  micro-batch, the same as 2 where world size × grad_accum was 1; `train --resume` notes the change otherwise).
 
 Versions: `load_checkpoint` reads the version once and `migrate` brings older files up to VERSION, in
 memory (the file is not rewritten); a newer file is refused. Everything downstream reads the current

@@ -19,6 +19,12 @@ from seisdiff.engine.schedule import CosineSchedule, alpha_sigma_from_logsnr, mi
 from seisdiff.kernels import add_noise, diffusion_loss
 
 
+# the training noise stream, recorded in checkpoints ("noise_stream"; absent: 1): 1, micro-batch j of rank r drew its
+# times and noise from step_seed(seed, step, r·grad_accum + j); 2, every record of the step's whole batch from
+# step_seed(seed, step, 0) by its index in the batch (`record_offset`). The two agree where world size × grad_accum is 1.
+NOISE_STREAM = 2
+
+
 def step_seed(seed: int, step: int, micro: int) -> int:
     """Seed in [0, 2**63) for stream `micro` of step `step`: a training step uses stream 0 for all its
     micro-batches (`record_offset` tells their records apart); validation, one stream per noise level."""

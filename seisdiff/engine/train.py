@@ -33,7 +33,7 @@ from seisdiff.engine.checkpoint import (check_compatible, load_checkpoint, load_
 from seisdiff.engine.config import TrainConfig
 from seisdiff.engine.data import BatchLoader, crop, metadata, split_indices, validation_set
 from seisdiff.engine.denoiser import Denoiser
-from seisdiff.engine.diffusion import forward_loss, step_seed, validation_loss
+from seisdiff.engine.diffusion import NOISE_STREAM, forward_loss, step_seed, validation_loss
 from seisdiff.engine.model import UNet1d
 from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
@@ -140,7 +140,9 @@ def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log,
     """UserError when a resumed run would train on other data than the run it continues: another split
     (seed, data.val_fraction), other conditioning fields than the saved scaling's, or a store of another
     layout; a warning line when the batching (batch_size, data.window) changed; a note when only world
-    size × grad_accum did (the same batches, times and noise: the run replays to float rounding)."""
+    size × grad_accum did (the same batches, times and noise: the run replays to float rounding), or when the
+    state was written on the older noise stream (`diffusion.NOISE_STREAM`) by micro-batches (world size ×
+    grad_accum > 1): it continues on the new one, no longer replaying the uninterrupted run."""
     saved = state["config"]
     fixed = [("seed", saved.get("seed"), cfg.seed),
              ("data.val_fraction", saved.get("data", {}).get("val_fraction"), cfg.data.val_fraction),
@@ -161,7 +163,12 @@ def _check_same_data(state: dict, cfg: TrainConfig, store_info: dict, path, log,
     # each record's time and noise depend on its index in the step's whole batch, not on how world size ×
     # grad_accum cuts the batch into micro-batches: only the order of the gradient's sums changes
     old_micro = state.get("world_size", 1) * saved.get("grad_accum", 1)
-    if old_micro != world_size * cfg.grad_accum:
+    if state.get("noise_stream", 1) < NOISE_STREAM and old_micro > 1:   # its micro-batches drew a seed each
+        log(f"note: {path} was written before the noise stream of this seisdiff (world size × grad_accum was "
+            f"{old_micro}: each micro-batch drew its noise and times from a seed of its own; now each record from the "
+            "step's one seed by its place in the whole batch): the run continues on the new stream, so it no longer "
+            "replays the uninterrupted one")
+    elif old_micro != world_size * cfg.grad_accum:
         log(f"note: resuming {path} with world size × grad_accum {old_micro} -> {world_size * cfg.grad_accum}: "
             "the same batches and noise cut into other micro-batches; the run replays to float rounding")
 
@@ -322,7 +329,8 @@ def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, 
                        "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
                        "scheduler": scheduler.state_dict(),
                        "rng": rng_state(), "scaling": scaler.to_dict(), "config": cfg.to_dict(),
-                       "store": store_info, "level_model": level_model, "world_size": rt.world_size}
+                       "store": store_info, "level_model": level_model, "world_size": rt.world_size,
+                       "noise_stream": NOISE_STREAM}
             # last.pt last: it is what --resume trusts, so a run killed before it replays this epoch
             # (whose metrics rows `_tidy_checkpoint_dir` drops) and rewrites best.pt and epoch_NNNN.pt
             if improved:
