@@ -4,7 +4,11 @@ The conditioning reaches model units only through `Scaler.cond_to_model`, and sa
 through `Scaler.to_physical`; nothing is clipped or clamped anywhere (a non-finite sample is an
 error). Records longer than the model window are generated as windows overlapping by half a window,
 each scaled by its own conditioning as in training, and cross-faded in m/s² with complementary
-raised-cosine weights; shorter records are zero-padded to the window and cropped back.
+raised-cosine weights; shorter records are zero-padded to the window and cropped back. A record's first
+window starts LEAD_SAMPLES before it (its conditioning's first sample held there), and those samples are dropped:
+the network's first samples of a window carry an edge artefact (a broadband burst over ~0.15 s, > 8 Hz 2–2.5× the
+level after it on the shipped twin) that later windows hide under their fade-in (docs/MEASUREMENTS.md, "A record's
+first samples").
 
 Realization k of record `record_id` (window w) draws all its noise from its own generator seeded by a
 hash of (seed, record_id, k, w), so outputs do not depend on batch size, order or sharding.
@@ -28,6 +32,8 @@ from seisdiff.errors import UserError
 
 
 CROSSFADE_SPLIT = 2.0   # × the crossover: above it consecutive windows' content is independent (`blend_window`)
+LEAD_SAMPLES = 32       # the record's first window starts this many samples before it: twice the network's
+                        # edge artefact (`crossfade_layout`; more moves its early-window excess onto the record)
 TEXTURE_WINDOW = -1      # `record_seed`'s window index of the level model's texture draw (`hf_level.apply`)
 
 
@@ -37,29 +43,41 @@ def record_seed(seed: int, record_id: str, k: int, window: int = 0) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
-def crossfade_layout(length: int, window: int) -> tuple[list[int], np.ndarray]:
+def crossfade_layout(length: int, window: int, lead: int = 0) -> tuple[list[int], np.ndarray]:
     """Windows covering `length` samples: (starts, weights (n_windows, window) float64) such that the
     weights placed at their starts sum to 1 at every sample.
 
-    Starts advance by hop = ceil(window/2); the last window ends at `length`. Consecutive windows
-    cross-fade (cos², sin²) over the second half of the earlier one, which the later one always covers.
+    The first window starts `lead` samples before the record (starts[0] = -lead: its first `lead`
+    samples lie before the record and are not used, `generate`'s LEAD); the others advance by hop =
+    ceil(window/2) from hop on, and the last ends at `length`. Consecutive windows cross-fade (cos², sin²)
+    over the second half of the earlier one where the later one covers it, so a later window's first
+    samples always weigh 0 (lead = 0: over the whole second half).
     """
-    if length <= window:
-        return [0], np.ones((1, window))
+    if length + lead <= window:
+        return [-lead], np.ones((1, window))
     hop = (window + 1) // 2
-    starts = list(range(0, length - window, hop)) + [length - window]
-    ramp_len = window - hop
-    u = (np.arange(ramp_len) + 0.5) / ramp_len
-    fade_out, fade_in = np.cos(0.5 * np.pi * u) ** 2, np.sin(0.5 * np.pi * u) ** 2
+    starts = [-lead] + list(range(hop, length - window, hop)) + [length - window]
     weights = np.ones((len(starts), window))
-    for j, start in enumerate(starts):
-        if j + 1 < len(starts):                      # hand over to the next window
-            weights[j, hop:] = fade_out
-        if j > 0:                                    # take over from the previous window
-            begin = starts[j - 1] + hop - start      # its fade region, in this window's samples
-            weights[j, :begin] = 0.0
-            weights[j, begin:begin + ramp_len] = fade_in
+    for j in range(1, len(starts)):
+        begin = max(starts[j - 1] + hop, starts[j])          # the cross-fade, in record samples
+        end = starts[j - 1] + window
+        u = (np.arange(end - begin) + 0.5) / (end - begin)
+        weights[j - 1, begin - starts[j - 1]:] = np.cos(0.5 * np.pi * u) ** 2    # hand over to window j
+        weights[j, :begin - starts[j]] = 0.0                                      # take over from window j - 1
+        weights[j, begin - starts[j]:end - starts[j]] = np.sin(0.5 * np.pi * u) ** 2
     return starts, weights
+
+
+def window_conditioning(cond_mps2, start: int, window: int) -> np.ndarray:
+    """The conditioning (C, window) m/s² of the window at `start` of a record's conditioning cond_mps2 (C, L):
+    zeros past the record's end; before its start (the first window's lead, start < 0) its first sample
+    held (`LEAD_SAMPLES`)."""
+    cond = np.asarray(cond_mps2, np.float32)
+    out = np.zeros((cond.shape[0], window), np.float32)
+    lo, hi = max(start, 0), min(start + window, cond.shape[-1])
+    out[:, lo - start:hi - start] = cond[:, lo:hi]
+    out[:, :lo - start] = cond[:, :1]
+    return out
 
 
 def blend_window(window_mps2, weight, sampling_rate_hz: float | None = None, split_hz: float | None = None,
@@ -96,7 +114,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
              sampling_rate_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
              device="cpu", metadata: dict | None = None, done=frozenset(), compile: bool = False,
              pre_event_gate: bool = False, level_model: dict | None = None, band_top_hz: float | None = None,
-             band_order: int = 4, crossfade_split_hz: float | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
+             band_order: int = 4, crossfade_split_hz: float | None = None, lead_samples: int | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield (record_id, k, broadband_mps2 (C, L) float32 m/s²) for every record and realization
     k < realizations, in input order, skipping the (record_id, k) pairs in `done`.
 
@@ -127,6 +145,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     crossfade_split_hz: windows cross-fade with amplitude weights below it and power weights above it
     (`blend_window`: their high frequencies are independent draws; `CROSSFADE_SPLIT` × the crossover
     for `sample`); None: amplitude weights throughout (exact for content the windows share).
+    lead_samples: the first window starts this many samples before the record, dropped after generation
+    (None: LEAD_SAMPLES; 0: the record's first sample is its first window's first, as before 2026-12-05).
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
@@ -145,7 +165,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     magnitude = (metadata or {}).get("magnitude")                  # the level model's timing (its end), or None
     magnitude = None if magnitude is None else np.asarray(magnitude, np.float64)
     window = int(window or config.data.window or length)
-    starts, weights = crossfade_layout(length, window)
+    lead = LEAD_SAMPLES if lead_samples is None else int(lead_samples)
+    starts, weights = crossfade_layout(length, window, lead)
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
             if k in METADATA_FEATURES} if config.data.use_metadata else {}
     sigmas = samplers.get_sigmas(sampler, steps or STEPS_FOR.get(sampler, DEFAULT_STEPS), denoiser, grid)
@@ -168,8 +189,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         batch = units[b0:b0 + batch_size]
         cond_mps2 = np.zeros((len(batch), n_channels, window), np.float32)
         for row, (i, _, j) in enumerate(batch):
-            piece = lowpass_mps2[i, :, starts[j]:starts[j] + window]
-            cond_mps2[row, :, :piece.shape[-1]] = piece          # shorter records: zero-padded
+            cond_mps2[row] = window_conditioning(lowpass_mps2[i], starts[j], window)
         cond_model, log_scale = scaler.cond_to_model(torch.from_numpy(cond_mps2))
         rows = [i for i, _, _ in batch]
         scalars = scaler.scalars(log_scale, **{k: v[rows] for k, v in meta.items()})
@@ -187,13 +207,13 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         shares = blend_window(windows_mps2, weights[[j for _, _, j in batch]][:, None, :], sampling_rate_hz,
                               crossfade_split_hz if len(starts) > 1 else None)      # one split for the batch
         for row, (i, k, j) in enumerate(batch):
-            acc, left = pending.setdefault((i, k), [np.zeros((n_channels, max(length, window))), len(starts)])
-            acc[:, starts[j]:starts[j] + window] += shares[row]
+            acc, left = pending.setdefault((i, k), [np.zeros((n_channels, lead + max(length, window))), len(starts)])
+            acc[:, lead + starts[j]:lead + starts[j] + window] += shares[row]      # acc[lead]: the record's first sample
             pending[(i, k)][1] = left - 1
         complete = [key for key, (_, left) in pending.items() if left == 0]
         if not complete:
             continue
-        out = np.stack([pending.pop(key)[0][:, :length] for key in complete])
+        out = np.stack([pending.pop(key)[0][:, lead:lead + length] for key in complete])   # the lead dropped
         cond = lowpass_mps2[[i for i, _ in complete]].astype(np.float64)
         if pre_event_gate:   # whole traces only: the onset is the record's, not a window's
             out = gate_pre_event(out, cond, sampling_rate_hz, lowpass_hz)

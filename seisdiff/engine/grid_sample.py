@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from seisdiff.engine import hf_level
-from seisdiff.engine.generate import CROSSFADE_SPLIT, generate
+from seisdiff.engine.generate import CROSSFADE_SPLIT, LEAD_SAMPLES, generate
 from seisdiff.engine.hf_level import relative_ln_distance
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, STEPS_FOR
 from seisdiff.engine.scaling import vertical_flag
@@ -52,9 +52,9 @@ MAX_SKIP_LINES = 20     # unusable stations named one line each per run; the res
 # settings a resumed run must share with the run that started the output
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "seed", "lf_merge", "block_stations", "hypocenter", "magnitude",
                "station_format", "grid_shape", "grid_dt_s", "kappa_s", "level_model", "band_top_hz",
-               "crossfade_split_hz", "pre_event_gate", "scenario", "lowband_input", "src")
+               "crossfade_split_hz", "pre_event_gate", "scenario", "lowband_input", "src", "lead_samples")
 RESUME_DEFAULTS = {"level_model": False, "band_top_hz": None, "crossfade_split_hz": None,     # older outputs: none
-                   "pre_event_gate": False, "scenario": False, "lowband_input": False, "src": None}
+                   "pre_event_gate": False, "scenario": False, "lowband_input": False, "src": None, "lead_samples": 0}
 # `sample` options that only station grids take (argparse dests)
 GRID_OPTIONS = ("hypocenter", "magnitude", "src", "stations", "grid_variable", "block_stations")
 EVENT_OPTIONS = ("hypocenter", "magnitude", "src")   # … of which waveform files take these too (their event's)
@@ -148,6 +148,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "lowband_input": bool(lowband_input),   # the grid is the conditioning as it is (`condition_whole`)
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
                     "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate),
+                    "lead_samples": LEAD_SAMPLES,     # each trace's first window starts before it (`generate`)
                     "grid": grid_identity(source, stations_csv)} | src_settings(src)   # `sample --src`
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS,
@@ -216,6 +217,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                                             device=device, metadata=meta, compile=compile, level_model=level,
                                             band_top_hz=settings["band_top_hz"], band_order=settings["band_order"],
                                             crossfade_split_hz=settings["crossfade_split_hz"],
+                                            lead_samples=settings["lead_samples"],
                                             pre_event_gate=settings["pre_event_gate"]) if ids else ():
                 out_block[row[rid]] = bb_mps2
                 bar.update(n_channels)

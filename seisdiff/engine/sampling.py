@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from seisdiff.engine.generate import CROSSFADE_SPLIT, band_top, generate
+from seisdiff.engine.generate import CROSSFADE_SPLIT, LEAD_SAMPLES, band_top, generate
 from seisdiff.engine.lfmerge import MERGE_TOL
 from seisdiff.engine.samplers import DEFAULT_GRID, DEFAULT_SAMPLER, SAMPLERS, STEPS_FOR, evaluations, intervals_for
 from seisdiff.engine.scaling import ALWAYS_KNOWN, metadata_columns
@@ -33,12 +33,12 @@ from seisdiff.io.store import pad_to_length
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
                "hypocenter", "magnitude", "input_units", "input_quantity", "scenario",
-               "lowband_input", "src")
+               "lowband_input", "src", "lead_samples")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "scenario": False,
                    "lowband_input": False,
                    "band_top_hz": None,
                    "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
-                   "input_quantity": None, "src": None}
+                   "input_quantity": None, "src": None, "lead_samples": 0}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 
@@ -268,6 +268,8 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "band_top_hz": top_hz, "band_order": order,
         # windows cross-fade their high frequencies (independent draws) with power weights (`generate`)
         "crossfade_split_hz": CROSSFADE_SPLIT * cond.lowpass_hz,
+        # each record's first window starts before it, past the network's edge artefact (`generate`)
+        "lead_samples": LEAD_SAMPLES,
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
     } | src_settings(cfg.src)     # the event's rupture (`sample --src`): `evaluate --gmm` compares with it
@@ -332,7 +334,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     pre_event_gate=settings.get("pre_event_gate", False),
                     level_model=model.level_model if settings.get("level_model") else None,
                     band_top_hz=settings.get("band_top_hz"), band_order=settings.get("band_order", 4),
-                    crossfade_split_hz=settings.get("crossfade_split_hz")):
+                    crossfade_split_hz=settings.get("crossfade_split_hz"),
+                    lead_samples=settings.get("lead_samples", 0)):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 ready[(pos, k)] = acc_mps2
