@@ -100,3 +100,13 @@ def test_store_schema_names_what_preprocess_and_the_conditioning_write(ngaw2_dir
                          progress=False)
     assert _undocumented(tmp_path / "train.zarr") == []
     assert _undocumented(tmp_path / "cond.zarr") == []
+
+
+def test_the_analysis_readme_lists_every_script():
+    """docs/analysis/README.md's table names each script in docs/analysis (helpers `_*.py` aside): the one behind
+    MEASUREMENTS' Ridgecrest rupture paragraph, ridgecrest_fault.py, was missing."""
+    folder = ROOT / "docs" / "analysis"
+    listed = set(re.findall(r"^\| `([^`]+\.py)` \|", (folder / "README.md").read_text(), flags=re.M))
+    scripts = {p.name for p in folder.glob("*.py") if not p.name.startswith("_")}
+    assert scripts - listed == set()
+    assert listed - scripts == set()
