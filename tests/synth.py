@@ -107,6 +107,21 @@ def sample_cli(*args) -> int:
     return main(["sample", "--no-progress", "--sampler", "ddim", "--steps", "2", *map(str, args)])
 
 
+def sample_one_and_two_ranks(monkeypatch, root, *args):
+    """`sample_cli(*args)` into root/one.zarr (one process, 2 realizations) and as a torchrun run of 2 ranks into
+    root/two (1 realization; rank 1 first, so rank 0 merges); returns (one, merged) opened stores."""
+    from seisdiff.io.store import open_store
+
+    assert sample_cli(*args, "--out", root / "one.zarr", "--realizations", 2) == 0
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    for rank in (1, 0):
+        monkeypatch.setenv("RANK", str(rank))
+        assert sample_cli(*args, "--out", root / "two", "--realizations", 1) == 0
+    monkeypatch.delenv("WORLD_SIZE")
+    monkeypatch.delenv("RANK")
+    return open_store(root / "one.zarr"), open_store(root / "two" / "samples.zarr")
+
+
 def write_mseed_trace(path, values, fs=TINY_FS_HZ, sta="ABC"):
     """One miniSEED trace XX.<sta>.00.HNZ declaring no unit (sample --units says what it holds)."""
     import obspy

@@ -3,7 +3,7 @@ gave the distance (or a `distance_kind` column), from the header or the places (
 `simulate` writes the rupture distance; a store from before the column reads as "" (unknown)."""
 import numpy as np
 import pytest
-from synth import accelerogram, make_store, sample_cli, whole_record_checkpoint, write_at2
+from synth import accelerogram, make_store, sample_cli, sample_one_and_two_ranks, whole_record_checkpoint, write_at2
 
 from seisdiff.cli import main
 from seisdiff.errors import UserError
@@ -120,15 +120,8 @@ def test_sample_outputs_carry_their_conditionings_kinds(tmp_path, monkeypatch):
     ckpt = whole_record_checkpoint(tmp_path, steps=2)
     kinds = np.array(["joyner_boore", "rupture", "", "epicentral", "hypocentral"])
     cond = make_store(tmp_path / "cond.zarr", n=5, length=512, seed=3, columns={"distance_kind": kinds})
-    assert sample_cli("--checkpoint", ckpt, "--cond", cond.path, "--out", tmp_path / "one.zarr", "--realizations", 2) == 0
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    for rank in (1, 0):
-        monkeypatch.setenv("RANK", str(rank))
-        assert sample_cli("--checkpoint", ckpt, "--cond", cond.path, "--out", tmp_path / "two", "--realizations", 1) == 0
-    monkeypatch.delenv("WORLD_SIZE")
-    monkeypatch.delenv("RANK")
     given = dict(zip(cond.record_ids, kinds))
-    for out in (open_store(tmp_path / "one.zarr"), open_store(tmp_path / "two" / "samples.zarr")):
+    for out in sample_one_and_two_ranks(monkeypatch, tmp_path, "--checkpoint", ckpt, "--cond", cond.path):
         assert out.column("distance_kind").tolist() == [given[s] for s in out.column("source_record_id")]
 
     from obspy import Trace

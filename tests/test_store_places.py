@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synth import accelerogram, sample_cli, whole_record_checkpoint, write_at2
+from synth import accelerogram, sample_one_and_two_ranks, whole_record_checkpoint, write_at2
 
 from seisdiff.cli import main
 from seisdiff.io.store import open_store
@@ -82,14 +82,7 @@ def test_sample_merges_and_subsets_copy_the_places(tmp_path, monkeypatch):
     cond = open_store(_preprocess(tmp_path, "--length", "512"))
     want = {rid: tuple(float(cond.column(c)[i]) for c in PLACES) for i, rid in enumerate(cond.record_ids)}
     ckpt = whole_record_checkpoint(tmp_path, steps=2)
-    assert sample_cli("--checkpoint", ckpt, "--cond", cond.path, "--out", tmp_path / "one.zarr", "--realizations", 2) == 0
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    for rank in (1, 0):
-        monkeypatch.setenv("RANK", str(rank))
-        assert sample_cli("--checkpoint", ckpt, "--cond", cond.path, "--out", tmp_path / "two", "--realizations", 1) == 0
-    monkeypatch.delenv("WORLD_SIZE")
-    monkeypatch.delenv("RANK")
-    one, merged = open_store(tmp_path / "one.zarr"), open_store(tmp_path / "two" / "samples.zarr")
+    one, merged = sample_one_and_two_ranks(monkeypatch, tmp_path, "--checkpoint", ckpt, "--cond", cond.path)
     sub, _ = copy_records(one, [1, 2, 5], tmp_path / "sub.zarr")
     for out in (one, merged, sub):
         got = [tuple(float(out.column(c)[i]) for c in PLACES) for i in range(len(out))]
