@@ -163,3 +163,16 @@ def test_a_deep_rupture_is_named_as_the_point_source_is(tmp_path):
     deep = SRC.replace("DEPTH_TO_TOP = 0.0", "DEPTH_TO_TOP = 45.0")
     result = compare(tmp_path / "grid.h5", tmp_path / "o", source=_src(tmp_path, deep))
     assert result["n_deeper_than_model_km"] == 3 and read_src(tmp_path / "event.src").hypo_depth_km == 53.0
+
+
+def test_an_empty_store_is_one_line(tmp_path, capsys):
+    """A store `preprocess` left empty: with --src (no magnitude or distance needed) numpy's traceback (ValueError:
+    zero-size array to reduction operation minimum); without it, a line about a missing `magnitude` column. Both
+    now say that the store holds no records."""
+    create_store(tmp_path / "empty.zarr", sampling_rate_hz=FS_HZ, length=N, lowpass_hz=1.0)
+    base = ["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "empty.zarr"), "--out", str(tmp_path / "o")]
+    for extra in (["--src", str(_src(tmp_path))], []):
+        capsys.readouterr()
+        assert main(base + extra) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "the store holds no records to compare with a ground-motion model" in err[0], err

@@ -46,7 +46,7 @@ from seisdiff.engine.hf_level import strong_motion_windows
 from seisdiff.engine.scaling import metadata_columns
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.store import Store, open_store
+from seisdiff.io.store import Store, open_store, require_records
 from seisdiff.preprocess.condition import split_window_id
 
 PERIODS_S = (0.0, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # 0: PGA
@@ -222,7 +222,8 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
         motions = grid_motions(store_path, periods_s, *event)
     else:
         required = ("magnitude", "distance_km") if src is None else ()      # with a src: its magnitude, R_JB
-        motions = station_motions(open_store(store_path), periods_s, required)
+        store = require_records(open_store(store_path), "compare with a ground-motion model")
+        motions = station_motions(store, periods_s, required)
     if not len(motions["psa_g"]):
         raise UserError(f"{store_path}: no horizontal strong-motion record with a magnitude and a distance to compare")
     periods = np.asarray(periods_s, np.float64)
