@@ -209,3 +209,15 @@ def test_the_shipped_distilled_twin_belongs_to_the_shipped_default():
     assert twin["config"] == default["config"] and twin["scaling"] == default["scaling"]
     assert twin["ema"].keys() == default["ema"].keys()
     assert any(not torch.equal(twin["ema"][k], default["ema"][k]) for k in default["ema"])   # trained further
+
+
+def test_an_empty_store_is_one_line(tmp_path, capsys):
+    """A store `preprocess` left empty was refused as '0 training records, fewer than one batch (32); lower
+    --batch-size or add records' (no batch size helps); it says, as train does, that the store holds no records."""
+    from seisdiff.io.store import create_store
+
+    create_store(tmp_path / "empty.zarr", sampling_rate_hz=100.0, length=4096, lowpass_hz=1.0)
+    assert main(["distill", "--teacher", "default", "--data", str(tmp_path / "empty.zarr"), "--out",
+                 str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the store holds no records to distil on" in err[0], err

@@ -41,7 +41,7 @@ from seisdiff.engine.scaling import Scaler
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.store import open_store
+from seisdiff.io.store import open_store, require_records
 
 
 @dataclass
@@ -122,7 +122,7 @@ def distill(cfg: DistillConfig, log=print) -> Path | None:
     scaler = Scaler.from_dict(teacher_ckpt["scaling"])
     schedule = CosineSchedule(config.logsnr_min, config.logsnr_max)
     plan = rounds(cfg.teacher_steps, cfg.final_steps)
-    store = open_store(cfg.data)
+    store = require_records(open_store(cfg.data), "distil on")
     if store.n_channels != config.model.n_channels:
         raise UserError(f"{store.path}: records have {store.n_channels} channel(s), the model {config.model.n_channels}")
     train_idx, _ = split_indices(store, config.data.val_fraction, config.seed)
