@@ -24,7 +24,10 @@ def under_torchrun() -> bool:
 
 def die_with_launcher(sig: int = signal.SIGTERM) -> bool:
     """Under torchrun on Linux: have the kernel send `sig` to this process when its parent (the launcher)
-    exits, and send it now when the launcher is already gone. True when that is arranged."""
+    exits, and send it now when the launcher went between the two reads of the parent's pid. True when that is
+    arranged. A parent that is pid 1 is the launcher, not a sign that it is gone: torchrun is pid 1 in a
+    container whose command it is (taking it for gone made every worker end itself at start), and the kernel
+    ends a pid namespace's processes when its pid 1 exits."""
     if not under_torchrun() or not sys.platform.startswith("linux"):
         return False
     parent = os.getppid()
@@ -33,6 +36,6 @@ def die_with_launcher(sig: int = signal.SIGTERM) -> bool:
             return False
     except (OSError, AttributeError):     # no libc prctl (another C library): left as it was
         return False
-    if parent == 1 or os.getppid() != parent:     # the launcher died before the request took hold
+    if os.getppid() != parent:          # the launcher died before the request took hold
         os.kill(os.getpid(), sig)
     return True

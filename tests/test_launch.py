@@ -66,6 +66,26 @@ def test_a_torchrun_worker_dies_with_its_launcher(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl PR_SET_PDEATHSIG is Linux's")
+def test_a_launcher_that_is_pid_1_keeps_its_workers(tmp_path):
+    """torchrun is pid 1 in a container whose command it is (docker run IMAGE torchrun …, a Kubernetes pod): a worker
+    took its parent's pid 1 for a launcher already gone and sent itself SIGTERM before its command ran (return code
+    -15, every rank). Run here as pid 1 of a new pid namespace (unshare; skipped where that is not allowed)."""
+    import shutil
+
+    started = tmp_path / "started"
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"],
+                                                         capture_output=True).returncode != 0:
+        pytest.skip("no unshare of a pid namespace here")
+    launcher = LAUNCHER.replace("time.sleep(60)", "print(worker.wait(), flush=True)")
+    worker = WORKER.replace("time.sleep(60))", "0)[1]")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", launcher, worker,
+                          str(started)], capture_output=True, env=env, cwd=tmp_path, text=True, timeout=60)
+    assert started.exists(), run.stdout + run.stderr
+    assert run.stdout.split()[-1] == "0", run.stdout
+
+
 def test_outside_torchrun_nothing_is_armed(monkeypatch):
     from seisdiff.launch import die_with_launcher
 
