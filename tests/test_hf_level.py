@@ -532,7 +532,25 @@ def test_train_fits_it_and_sample_applies_it_unless_told_not_to(tmp_path, capsys
     assert np.array_equal(regional.read()["broadband"][seen], off.read()["broadband"][seen])
     assert np.array_equal(regional.read()["broadband"][~seen], on.read()["broadband"][~seen])
     assert sample("regional.zarr") == 2                                    # never resumed with the other setting
-    assert "scenario" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip().splitlines()
+    # an output of the earlier default, resumed with the same options, is told which one resumes it
+    assert len(err) == 1 and "scenario: False vs True, begun under the earlier level rule" in err[0], err
+    assert err[0].endswith("--network-level resumes it); use the same options to resume, or another --out"), err
     # --scenario, kept for scripts that give it, is the default
     assert sample("scenario.zarr", "--scenario") == 0
     assert np.array_equal(open_store(tmp_path / "scenario.zarr").read()["broadband"], on.read()["broadband"])
+
+
+def test_the_network_level_hint_only_where_it_resumes(tmp_path):
+    """The resume refusal names --network-level for an output of the earlier level rule only where scenario is the
+    one setting that differs: an output of before fd5660e (lead_samples 0) is not resumed by it."""
+    from seisdiff.engine.sampling import RESUME_DEFAULTS, RESUME_HINTS
+    from seisdiff.errors import UserError
+    from seisdiff.io.sinks import write_settings
+
+    keys = ("scenario", "lead_samples")
+    for there, hinted in (({"scenario": False, "lead_samples": 32}, True), ({"scenario": False}, False)):
+        (tmp_path / "sample_config.json").write_text(json.dumps(there))
+        with pytest.raises(UserError) as err:
+            write_settings(tmp_path, {"scenario": True, "lead_samples": 32}, keys, RESUME_DEFAULTS, RESUME_HINTS)
+        assert ("--network-level resumes it" in str(err.value)) is hinted, str(err.value)

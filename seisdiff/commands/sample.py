@@ -112,9 +112,9 @@ def run(args) -> int:
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
-    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
-                                          model_path, open_conditioning, resolve_device, resolve_settings, sample_into,
-                                          with_src)
+    from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_HINTS, RESUME_KEYS, SampleConfig, check_inputs,
+                                          for_checkpoint, model_path, open_conditioning, resolve_device,
+                                          resolve_settings, sample_into, with_src)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
 
@@ -175,7 +175,7 @@ def run(args) -> int:
                       f"and level (the others: no other record of their event and kind)")
     sink = ZarrSink(out, cond, settings, world, rank) if cfg.format == "zarr" else \
         FileSink(out, cond, cfg.format, cfg.output)
-    write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS)
+    write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS, RESUME_HINTS)
     written, already, seconds = sample_into(
         sink, model, cond, shard, settings, kappa_s=cfg.kappa_s, block_records=cfg.block_records,
         progress=cfg.progress, compile=cfg.compile, label=f"sample{f' rank {rank}' if world > 1 else ''}")

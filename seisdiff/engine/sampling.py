@@ -39,6 +39,10 @@ RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_mod
                    "band_top_hz": None,
                    "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
                    "input_quantity": None, "src": None, "lead_samples": 0}
+# settings whose default changed: {key: {the value an older output recorded: what resumes it, where it is the only
+# setting that differs}} (`write_settings`)
+RESUME_HINTS = {"scenario": {False: "begun under the earlier level rule, the network's own level in the regions it "
+                                    "was trained on: --network-level resumes it"}}
 DISTILLED = "distilled"  # --sampler: a distilled checkpoint's own few-step sampler (engine/distill.py)
 
 

@@ -32,15 +32,18 @@ META_COLUMNS = ("start_time", "network", "station", "location", "channel", "even
 KEPT_ATTRS = ("channels", "whole_records", "preprocess")
 
 
-def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None = None) -> None:
+def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None = None,
+                   hints: dict | None = None) -> None:
     """Write OUT/sample_config.json, refusing to resume an output made with other settings (a key an
-    older output lacks counts as its `defaults` value)."""
+    older output lacks counts as its `defaults` value; hints: {key: {its value there: what resumes it}}, for a
+    setting whose default changed, so that the same options no longer resume: said where it is the only one)."""
     path = out / "sample_config.json"
     if path.is_file():
         old = json.loads(path.read_text())
-        defaults = defaults or {}
-        diffs = [setting_change(k, old.get(k, defaults.get(k)), settings[k]) for k in resume_keys
-                 if old.get(k, defaults.get(k)) != settings[k]]
+        defaults, hints = defaults or {}, hints or {}
+        changed = [k for k in resume_keys if old.get(k, defaults.get(k)) != settings[k]]
+        hints = hints if len(changed) == 1 else {}          # another setting differing too: no option resumes it
+        diffs = [setting_change(k, old.get(k, defaults.get(k)), settings[k], hints.get(k)) for k in changed]
         if diffs:
             raise UserError(f"{out}: was generated with other settings (there vs now: {'; '.join(diffs)}); "
                             "use the same options to resume, or another --out")
@@ -48,13 +51,14 @@ def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None
     write_text_atomic(path, json.dumps(settings, indent=2) + "\n")
 
 
-def setting_change(key: str, there, now) -> str:
+def setting_change(key: str, there, now, hints: dict | None = None) -> str:
     """'key: there vs now' of a setting a resume would change; of two dicts (a --src's rupture) only the entries that
-    differ."""
+    differ; hints: {a value there: what resumes it}, said after it."""
     if isinstance(there, dict) and isinstance(now, dict):
         keys = [k for k in dict.fromkeys([*there, *now]) if there.get(k) != now.get(k)]
         return f"{key}: " + ", ".join(f"{k} {there.get(k)!r} vs {now.get(k)!r}" for k in keys)
-    return f"{key}: {there!r} vs {now!r}"
+    hint = next((text for value, text in (hints or {}).items() if value == there and type(value) is type(there)), None)
+    return f"{key}: {there!r} vs {now!r}" + (f", {hint}" if hint else "")
 
 
 SAMPLE_MARK = "sampling"     # the store attribute (the run's settings) that marks a store `sample` wrote
