@@ -110,3 +110,15 @@ def test_the_analysis_readme_lists_every_script():
     scripts = {p.name for p in folder.glob("*.py") if not p.name.startswith("_")}
     assert scripts - listed == set()
     assert listed - scripts == set()
+
+
+def test_the_model_card_states_the_level_models_default_rule():
+    """Since 56c4299 the level model sets every record's level (`sample --network-level`: the earlier rule, only
+    records of regions the model was not fitted on). The model card's 'The model' section still said it was
+    'applied to records whose region is not one of the six it was fitted on, or unknown'."""
+    from seisdiff.engine.sampling import SampleConfig
+
+    assert SampleConfig(checkpoint="c", cond=["x"], out="o").scenario is True        # the default the card states
+    card = MODEL_CARD.read_text()
+    bullet = card.split("- Level model (`level_model`", 1)[1].split("\n- ", 1)[0]
+    assert "applied to every record" in bullet and "--network-level" in bullet
