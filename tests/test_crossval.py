@@ -153,6 +153,35 @@ def test_a_store_rewritten_in_place_is_refused_on_resume(run, capsys):
     assert main(args) == 0 and "earlier seisdiff" not in capsys.readouterr().out
 
 
+def test_samples_of_an_earlier_seisdiff_are_made_again(run, capsys):
+    """A crossval whose folds were sampled before a default of `sample` changed (the level rule of 56c4299, the first
+    window's lead of fd5660e: sample_config.json scenario false, lead_samples 0) was refused in every fold, 'use
+    the same options to resume' (exit 2), though no crossval option restores them: the samples and their
+    evaluations are made again (the same numbers here: nothing else changed). A crossval option of its own that
+    differs (--sampler) is still refused."""
+    out, _, args = run
+    configs = {p: p.read_text() for p in out.rglob("sample_config.json")}
+    mean = json.loads((out / "crossval.json").read_text())["mean"]
+    metrics = {p: p.stat().st_mtime_ns for p in out.rglob("metrics.json")}
+    for path, text in configs.items():
+        path.write_text(json.dumps(json.loads(text) | {"scenario": False, "lead_samples": 0}))
+    capsys.readouterr()
+    assert main(args) == 0
+    stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crossval [")]
+    assert sum("made by an earlier seisdiff" in line and "(scenario, lead_samples): made again" in line
+               for line in stages) == 4, stages                       # 2 folds × (given, hidden metadata)
+    assert all(p.stat().st_mtime_ns != t for p, t in metrics.items())   # every evaluation redone
+    assert json.loads((out / "crossval.json").read_text())["mean"] == mean
+    path = out / "japan" / "samples.zarr" / "sample_config.json"
+    text = path.read_text()
+    try:
+        path.write_text(json.dumps(json.loads(text) | {"sampler": "ddpm", "scenario": False}))
+        assert main(args) == 2
+        assert "sampler: 'ddpm' vs 'ddim'" in capsys.readouterr().err
+    finally:
+        path.write_text(text)
+
+
 def test_a_store_that_cannot_be_grouped_is_one_clear_error(tmp_path, capsys):
     store = make_store(tmp_path / "s.zarr", n=6, length=256)             # no `region` column
     common = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv")]

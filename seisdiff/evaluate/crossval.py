@@ -15,7 +15,8 @@ out whole) under OUT/<fold>/:
                                again with magnitude, distance, Vs30 and κ hidden, to show what they add
 Every stage is skipped when its output is complete, so an interrupted run continues where it stopped;
 OUT/crossval_inputs.json holds the store's fingerprint (`io.fingerprint`), and a resume from a store
-rewritten in place since (records added, signals or metadata changed) is refused.
+rewritten in place since (records added, signals or metadata changed) is refused. A fold's samples made by an
+earlier seisdiff whose sampling defaults differ are made again (crossval has no option to restore them).
 OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
 The model's values are one realization per record (with several realizations: the mean over the
 draws, `model_one_realization`), the form in which the goals are stated.
@@ -184,14 +185,15 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
     if new_model or new_level:
         for stale in [*d.glob("samples*.zarr"), *d.glob("eval*")]:    # made by an earlier model
             shutil.rmtree(stale, ignore_errors=True)
-    samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say)
+    samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say,
+                      stale_evaluations=[p for p in d.glob("eval*") if p.name != "eval_no_metadata"])
     kappa = baseline_kappa(d / "model" / "best.pt")
     values, notes = {"all": _evaluate(test_store, samples, d / "eval", cfg, say, kappa)}, []
     if fold.withheld:
         notes.append(f"{fold.withheld} record(s) of its held-out events, recorded outside it, left out of training")
     if cfg.without_metadata:
         hidden = _sample(d / "model" / "best.pt", test_store, d / "samples_no_metadata.zarr", cfg, say,
-                         hide_metadata=True)
+                         hide_metadata=True, stale_evaluations=[d / "eval_no_metadata"])
         values["no_metadata"] = _evaluate(test_store, hidden, d / "eval_no_metadata", cfg, say, kappa)
     if "component" not in test_store.columns:
         notes.append("no `component` column: horizontals and verticals not reported apart")
@@ -258,9 +260,16 @@ def _ensure_level_model(best: Path, train_store: Store, say) -> bool:
                            log=lambda line: say("level model", line.removeprefix("level model: "))) is not None
 
 
-def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, hide_metadata: bool = False) -> Path:
+# the sampling settings a crossval run sets (its options, its fold's model); the others are `sample`'s own
+CROSSVAL_SETTINGS = ("checkpoint", "sampler", "steps", "seed", "level_model")
+
+
+def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, hide_metadata: bool = False,
+            stale_evaluations=()) -> Path:
     """Generate `cfg.realizations` per held-out record from `best` into the store `out` (resumably),
-    with the metadata given, or hidden (`sample_into`'s hide_metadata)."""
+    with the metadata given, or hidden (`sample_into`'s hide_metadata). Samples an earlier seisdiff made with
+    other settings than crossval's options set (`_made_by_another_version`) are made again, and the
+    evaluations of them, `stale_evaluations`, removed."""
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
@@ -280,6 +289,11 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     cond, shard = open_conditioning(scfg, model, 1, 0)
     settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
     inputs = check_inputs(scfg, out)        # as `sample`: a fold store rewritten since the samples began is refused
+    if changed := _made_by_another_version(out, settings):
+        say("sample", f"{out.name} was made by an earlier seisdiff with other settings than it now uses "
+                      f"({', '.join(changed)}): made again")
+        for stale in [out, *stale_evaluations]:
+            shutil.rmtree(stale, ignore_errors=True)
     sink = ZarrSink(out, cond, settings, 1, 0)
     write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS)
     if len(sink.existing) >= len(cond) * cfg.realizations:
@@ -290,6 +304,19 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     say("sample", f"{written} realizations generated ({already} already there) in {seconds:.1f} s "
                   f"({settings['sampler']}, {settings['steps']} steps)")
     return out
+
+
+def _made_by_another_version(out: Path, settings: dict) -> list[str]:
+    """The settings of the fold samples at out that differ from `settings` where none is one crossval's options set
+    (CROSSVAL_SETTINGS): a default of `sample` changed since they began (the level rule, 56c4299; the first window's
+    lead, fd5660e), which no crossval option restores; [] when they match, or when one of crossval's own differs
+    (refused by `write_settings`: the same options resume)."""
+    from seisdiff.engine.sampling import RESUME_DEFAULTS, RESUME_KEYS
+
+    path = out / "sample_config.json"
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    changed = [k for k in RESUME_KEYS if old and old.get(k, RESUME_DEFAULTS.get(k)) != settings[k]]
+    return [] if any(k in CROSSVAL_SETTINGS for k in changed) else changed
 
 
 def baseline_kappa(best: Path) -> str:
