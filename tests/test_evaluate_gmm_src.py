@@ -114,6 +114,8 @@ def test_a_store_without_coordinates_or_of_several_events_is_refused(tmp_path):
     with pytest.raises(UserError) as err:
         compare(tmp_path / "bare.zarr", tmp_path / "o", source=_src(tmp_path))
     assert "3 of 3 stations without coordinates (e.g. ev.S0)" in str(err.value) and "\n" not in str(err.value)
+    # a re-run of preprocess into a store written before the columns adds nothing (its records are there): a new store
+    assert "preprocess its files into a new store" in str(err.value)
     _store(tmp_path / "two.zarr", events=("ev", "ev", "other"))
     with pytest.raises(UserError, match="2 events .* and one rupture"):
         compare(tmp_path / "two.zarr", tmp_path / "o", source=_src(tmp_path))

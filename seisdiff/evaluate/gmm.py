@@ -325,7 +325,7 @@ def finite_fault(store_path, motions: dict, src) -> tuple[dict, np.ndarray]:
                         f"{motions['record_id'][missing][0]}); R_JB from {src.path} needs each station's sta_lat, "
                         "sta_lon (a station grid's table; a store `preprocess` or `sample` wrote from files whose headers "
                         "place the station, or with a --metadata station list; a store written before the columns: "
-                        "preprocess it again); without a rupture (--src, or the one `sample --src` recorded) a point "
+                        "preprocess its files into a new store, as a re-run into it adds nothing); without a rupture (--src, or the one `sample --src` recorded) a point "
                         "source is compared")
     k = len(lat)
     updated = dict(motions, magnitude=np.full(k, src.magnitude), hypo_depth_km=np.full(k, src.hypo_depth_km))
