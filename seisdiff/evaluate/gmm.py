@@ -55,7 +55,6 @@ DISTANCE_BINS_KM = (0.0, 10.0, 30.0, 100.0, 300.0, np.inf)
 VS30_DEFAULT_MPS = 760.0
 BLOCK_RECORDS = 256
 MODELS = ("bssa14",)
-MAGNITUDE_TOLERANCE = 0.005                # a store's magnitude further from a src's disagrees (bbp_src's)
 
 
 def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "distance_km")) -> dict:
@@ -212,13 +211,14 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
     point source; False: a point source. Returns the metrics."""
     if model not in MODELS:
         raise UserError(f"--gmm {model}: one of {', '.join(MODELS)}")
+    from seisdiff.io.bbp_src import source_event
     from seisdiff.io.grid import looks_like_grid
 
     src, recorded, src_warnings = _rupture(store_path, source, hypocenter, magnitude)
     if src is not None:
         mechanism = bssa14.mechanism_from_rake(src.rake_deg)
     if looks_like_grid(store_path):
-        event = (hypocenter, magnitude) if src is None else _source_event(src)
+        event = (hypocenter, magnitude) if src is None else source_event(src)   # the src's hypocentre, magnitude
         motions = grid_motions(store_path, periods_s, *event)
     else:
         required = ("magnitude", "distance_km") if src is None else ()      # with a src: its magnitude, R_JB
@@ -301,18 +301,12 @@ def _read_source(path, hypocenter, magnitude):
     return src
 
 
-def _source_event(src) -> tuple:
-    """(hypocenter, magnitude) of a grid compared with the rupture of src: the src's."""
-    from seisdiff.dsp import fault
-
-    return fault.hypocentre(src), src.magnitude
-
-
 def finite_fault(store_path, motions: dict, src) -> tuple[dict, np.ndarray]:
     """(motions with the src's magnitude and hypocentre depth, (k,) R_JB km from its rupture) of the stations of
     `motions` (`station_motions`, `grid_motions` of store_path), their coordinates from the grid's station table or
     the store's sta_lat/sta_lon columns; UserError for a station without them or a store of several events."""
     from seisdiff.dsp import fault
+    from seisdiff.io.bbp_src import MAGNITUDE_TOLERANCE
 
     events = sorted({str(e) for e in motions["event"]} - {""})
     if len(events) > 1:
@@ -325,8 +319,8 @@ def finite_fault(store_path, motions: dict, src) -> tuple[dict, np.ndarray]:
                         f"{motions['record_id'][missing][0]}); R_JB from {src.path} needs each station's sta_lat, "
                         "sta_lon (a station grid's table; a store `preprocess` or `sample` wrote from files whose headers "
                         "place the station, or with a --metadata station list; a store written before the columns: "
-                        "preprocess its files into a new store, as a re-run into it adds nothing); without a rupture (--src, or the one `sample --src` recorded) a point "
-                        "source is compared")
+                        "preprocess its files into a new store, as a re-run into it adds nothing); without a rupture "
+                        "(--src, or the one `sample --src` recorded) a point source is compared")
     k = len(lat)
     updated = dict(motions, magnitude=np.full(k, src.magnitude), hypo_depth_km=np.full(k, src.hypo_depth_km))
     stored = np.asarray(motions["magnitude"], np.float64)
