@@ -145,7 +145,8 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     """Write one Record as a SAC file with idep=IACC and samples in **nm/s²** (float32), the SAC
     convention, so SAC and ObsPy users read physical units; our reader turns them back into m/s².
     (idep=IVEL, 7: rec.acc_mps2 holds velocity in m/s, written in nm/s.) knetwk/kstnm/khole/kcmpnm as
-    in `write_mseed` (8-character fields), kevnm = event (16). The reference time (nzyear … nzmsec) is
+    in `write_mseed` (8-character fields), kevnm = event (16), stla … mag and cmpaz/cmpinc by `_sac_places`
+    (evdp in km, which kuser0 = SAC_EVDP_KM_MARK says). The reference time (nzyear … nzmsec) is
     rec.start_time; without one it stays undefined (-12345), not ObsPy's 1970-01-01, and read_obspy
     reads such a file back without a start time."""
     from obspy.io.sac import SACTrace
@@ -169,7 +170,10 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
 # header field says which a file used. Read (`sac_depth_km`): up to MAX_DEPTH_KM as km (the manual's unit; no
 # earthquake is deeper), beyond it as metres (files of the older SAC), beyond MAX_DEPTH_KM in metres as no depth.
 # Between SHALLOW_KM and MAX_DEPTH_KM both readings are earthquakes (intermediate/deep in km, 70–700 m deep in
-# metres: induced or mining events): read as km, with one warning line per value.
+# metres: induced or mining events): read as km, with one warning line per value. seisdiff's own SAC files
+# (write_sac) say that their evdp is km: kuser0 = SAC_EVDP_KM_MARK, a user field no SAC reader interprets (ObsPy,
+# whose header notes still say metres, and SAC read evdp as written); with the mark evdp is read as km, no warning.
+SAC_EVDP_KM_MARK = "evdp=km"
 MAX_DEPTH_KM = 700.0   # the deepest earthquakes (~700 km)
 SHALLOW_KM = 70.0      # the top of intermediate depth; below it in metres (< 70 m) no earthquake is that shallow
 _depth_warned: set = set()
@@ -182,8 +186,8 @@ _COMPASS_NAMES = {"E": "E", "EW": "E", "EAST": "E", "N": "N", "NS": "N", "NORTH"
 
 
 def _sac_places(rec: Record) -> dict:
-    """SAC header fields of the record's station and event (stla, stlo, evla, evlo, evdp km, mag) where its
-    metadata has them, and the component's orientation (cmpaz, cmpinc) where its name is a compass direction
+    """SAC header fields of the record's station and event (stla, stlo, evla, evlo, evdp km with kuser0 =
+    SAC_EVDP_KM_MARK, mag) where its metadata has them, and the component's orientation (cmpaz, cmpinc) where its name is a compass direction
     (E, N, Z, EW, NS, UD, east, …, SEED ??E/??N/??Z; not a simulation's x, y)."""
     fields = {sac: float(rec.metadata[key]) for key, sac in _SAC_PLACES.items()
               if np.isfinite(float(rec.metadata.get(key, np.nan)))}
@@ -193,6 +197,8 @@ def _sac_places(rec: Record) -> dict:
         axis = {"E": "E", "N": "N", "Z": "Z"}.get(name[2])
     if axis:
         fields["cmpaz"], fields["cmpinc"] = _SAC_ORIENTATION[axis]
+    if "evdp" in fields:
+        fields["kuser0"] = SAC_EVDP_KM_MARK
     return fields
 
 
@@ -275,7 +281,7 @@ def _sac(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np
 def _sac_metadata(path, trace) -> dict:
     """Record.metadata from the SAC header's event and station fields (those that are set)."""
     sac = trace.stats.sac
-    depth_km = sac_depth_km(sac.get("evdp"), path)
+    depth_km = sac_depth_km(sac.get("evdp"), path, in_km=_marked_km(sac))
     origin = None
     if "o" in sac and _sac_reference_known(sac) and "evla" in sac:
         reference = trace.stats.starttime - float(sac.get("b", 0.0))
@@ -288,12 +294,15 @@ def _sac_metadata(path, trace) -> dict:
     return metadata
 
 
-def sac_depth_km(evdp, path="") -> float | None:
-    """The event depth (km) of SAC header value `evdp` (None: unset), by the rule at MAX_DEPTH_KM; one line on
-    stderr for an ambiguous value (the first time it is seen) or one that is no depth in either unit."""
+def sac_depth_km(evdp, path="", in_km: bool = False) -> float | None:
+    """The event depth (km) of SAC header value `evdp` (None: unset): as written where the file says km
+    (`in_km`, SAC_EVDP_KM_MARK), else by the rule at MAX_DEPTH_KM, with one line on stderr for an ambiguous
+    value (the first time it is seen) or one that is no depth in either unit."""
     if evdp is None or not math.isfinite(float(evdp)):
         return None
     evdp = float(evdp)
+    if in_km:
+        return evdp
     if evdp <= MAX_DEPTH_KM:
         if evdp > SHALLOW_KM and evdp not in _depth_warned:
             _depth_warned.add(evdp)
@@ -308,6 +317,11 @@ def sac_depth_km(evdp, path="") -> float | None:
         print(f"read: warning: {path}: SAC evdp = {evdp:g} is deeper than any earthquake in km and in metres; "
               "depth left unknown (give hypo_depth_km with --metadata)", file=sys.stderr)
     return None
+
+
+def _marked_km(sac) -> bool:
+    """True when the SAC header says its evdp is km (kuser0 = SAC_EVDP_KM_MARK, as write_sac writes)."""
+    return str(sac.get("kuser0", "")).strip().lower() == SAC_EVDP_KM_MARK
 
 
 def _sac_reference_known(sac) -> bool:
