@@ -48,3 +48,29 @@ def test_foreign_sac_depth_rule_is_unchanged(tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert read(tmp_path / "f.sac")[0].metadata["hypo_depth_km"] == 120.0
     assert "0.12 km" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rate_hz", [100.0, 128.0, 512.0, 7.0, 99.99, 40.0, 0.5])
+def test_sac_sampling_rate_reads_back_as_written(tmp_path, acc, rate_hz):
+    """SAC holds delta as float32 (128 Hz: 0.0078125 exactly); ObsPy rounds it to the microsecond (0.007812 s)
+    and read 128.00819 Hz (512 Hz: 512.0328, 7 Hz: 7.000007), which seisdiff's reader took as the record's
+    rate: 1001 samples then end 0.5 ms early. The rate is now the shortest decimal whose float32 interval is
+    the file's delta."""
+    (path,) = export_records(tmp_path, "sac", acc, rate_hz, ["r"])
+    (rec,) = read(path)
+    assert rec.sampling_rate_hz == rate_hz and rec.acc_mps2.size == 1001
+    assert obspy.read(str(path))[0].stats.sac.delta == np.float32(1.0 / rate_hz)
+
+
+@pytest.mark.parametrize("delta_bits, rate_hz", [(0x3D23D70A, 25.0), (0x3D23D70B, 25.0), (0x3C23D70A, 100.0),
+                                                  (0x3C23D709, 100.0)])
+def test_sac_delta_one_float32_step_off_is_the_round_rate(tmp_path, delta_bits, rate_hz):
+    """Some SAC writers store the float32 just below 0.04 s (ObsPy issue #3408): still 25 Hz, not 25.0000004."""
+    delta = np.array([delta_bits], dtype=np.uint32).view(np.float32)[0]
+    trace = obspy.Trace(np.sin(np.arange(1000) / 10.0).astype(np.float32) * 1e8)
+    trace.stats.sac = obspy.core.AttribDict(idep=8)
+    trace.write(str(tmp_path / "d.sac"), format="SAC")
+    sac = obspy.io.sac.SACTrace.read(str(tmp_path / "d.sac"))
+    sac.delta = delta
+    sac.write(str(tmp_path / "d.sac"))
+    assert read(tmp_path / "d.sac")[0].sampling_rate_hz == rate_hz

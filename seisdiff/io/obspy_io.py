@@ -83,6 +83,9 @@ def read_obspy(path, units: str | None = None, quantity: str | None = None) -> l
                                "copy or download it again")
     if not stream:
         raise InputError(path, "the file holds no traces")
+    for trace in stream:
+        if trace.stats.get("_format") == "SAC":
+            trace.stats.sampling_rate = _sac_rate_hz(trace)
     ids = _record_ids(path.stem, stream)
     return [_record(path, trace, record_id, units, quantity) for trace, record_id in zip(stream, ids)]
 
@@ -322,6 +325,20 @@ def sac_depth_km(evdp, path="", in_km: bool = False) -> float | None:
 def _marked_km(sac) -> bool:
     """True when the SAC header says its evdp is km (kuser0 = SAC_EVDP_KM_MARK, as write_sac writes)."""
     return str(sac.get("kuser0", "")).strip().lower() == SAC_EVDP_KM_MARK
+
+
+def _sac_rate_hz(trace) -> float:
+    """The sampling rate of a SAC trace: the shortest decimal rate (to 9 digits) whose float32 interval is
+    within one float32 step of the header's delta (some writers store the step below, ObsPy #3408); ObsPy's
+    rate where none is. ObsPy rounds delta to the microsecond: 128 Hz (delta 0.0078125) would be 128.0082 Hz."""
+    delta = np.float32(trace.stats.sac.get("delta", 0.0))
+    if not np.isfinite(delta) or delta <= 0:
+        return float(trace.stats.sampling_rate)
+    for digits in range(10):
+        rate_hz = round(1.0 / float(delta), digits)
+        if rate_hz > 0 and abs(np.float32(1.0 / rate_hz) - delta) <= np.spacing(delta):
+            return rate_hz
+    return float(trace.stats.sampling_rate)
 
 
 def _sac_reference_known(sac) -> bool:
