@@ -74,3 +74,41 @@ def test_sac_delta_one_float32_step_off_is_the_round_rate(tmp_path, delta_bits, 
     sac.delta = delta
     sac.write(str(tmp_path / "d.sac"))
     assert read(tmp_path / "d.sac")[0].sampling_rate_hz == rate_hz
+
+
+META = {"start_time": "2019-07-06T03:19:53.123456+00:00", "network": "CI", "station": "CCC", "location": "00",
+        "channel": "HNE", "event": "ci38457511", **PLACES, "hypo_depth_km": 120.0}
+
+
+@pytest.mark.parametrize("fmt", ["sac", "mseed"])
+@pytest.mark.parametrize("rate_hz", [100.0, 200.0, 50.0])
+def test_every_header_reads_back_as_written_by_seisdiff_and_obspy(tmp_path, acc, fmt, rate_hz):
+    """Start time to the microsecond, codes, rate and length, and (SAC) places, unit and event, from both readers."""
+    (path,) = export_records(tmp_path, fmt, acc, rate_hz, ["r"], [META])
+    (rec,) = read(path, units="m/s^2" if fmt == "mseed" else None)
+    (trace,) = obspy.read(str(path))
+    start = obspy.UTCDateTime(META["start_time"])
+    assert (rec.start_time, trace.stats.starttime) == (META["start_time"], start)
+    assert (rec.network, rec.station, rec.metadata["location"], rec.component) == ("CI", "CCC", "00", "HNE")
+    assert trace.id == "CI.CCC.00.HNE"
+    assert rec.sampling_rate_hz == trace.stats.sampling_rate == rate_hz
+    assert rec.acc_mps2.size == trace.stats.npts == 1001
+    assert trace.stats.endtime == start + 1000 / rate_hz
+    if fmt == "sac":
+        sac = trace.stats.sac
+        assert (sac.idep, rec.units_in_file, rec.event, sac.kevnm) == (8, "nm/s^2", "ci38457511", "ci38457511")
+        assert sac.delta == np.float32(1.0 / rate_hz)
+        for key, field in (("sta_lat", "stla"), ("sta_lon", "stlo"), ("hypo_lat", "evla"), ("hypo_lon", "evlo"),
+                           ("magnitude", "mag"), ("hypo_depth_km", "evdp")):
+            assert rec.metadata[key] == pytest.approx(META[key], abs=1e-5) == sac[field]
+        np.testing.assert_allclose(trace.data * 1e-9, acc[0], rtol=2e-7)
+    np.testing.assert_allclose(rec.acc_mps2, acc[0], rtol=2e-7)
+
+
+def test_at2_header_reads_back_as_written(tmp_path, acc):
+    """AT2 keeps event, station, component, NPTS, DT and the unit (g); no start time, network or location."""
+    (path,) = export_records(tmp_path, "at2", acc, 200.0, ["r"], [META])
+    (rec,) = read(path)
+    assert (rec.event, rec.station, rec.component, rec.units_in_file) == ("ci38457511", "CCC", "HNE", "g")
+    assert (rec.sampling_rate_hz, rec.acc_mps2.size, rec.start_time) == (200.0, 1001, "")
+    np.testing.assert_allclose(rec.acc_mps2, acc[0], rtol=1e-7)
