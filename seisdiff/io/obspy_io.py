@@ -190,8 +190,8 @@ _COMPASS_NAMES = {"E": "E", "EW": "E", "EAST": "E", "N": "N", "NS": "N", "NORTH"
 
 def _sac_places(rec: Record) -> dict:
     """SAC header fields of the record's station and event (stla, stlo, evla, evlo, evdp km with kuser0 =
-    SAC_EVDP_KM_MARK, mag) where its metadata has them, and the component's orientation (cmpaz, cmpinc) where its name is a compass direction
-    (E, N, Z, EW, NS, UD, east, …, SEED ??E/??N/??Z; not a simulation's x, y)."""
+    SAC_EVDP_KM_MARK, mag) where its metadata has them, and the component's orientation (cmpaz, cmpinc) where
+    its name is a compass direction (E, N, Z, EW, NS, UD, east, …, SEED ??E/??N/??Z; not a simulation's x, y)."""
     fields = {sac: float(rec.metadata[key]) for key, sac in _SAC_PLACES.items()
               if np.isfinite(float(rec.metadata.get(key, np.nan)))}
     name = rec.component.strip().upper()
