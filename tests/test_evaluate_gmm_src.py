@@ -178,3 +178,41 @@ def test_an_empty_store_is_one_line(tmp_path, capsys):
         assert main(base + extra) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "the store holds no records to compare with a ground-motion model" in err[0], err
+
+
+def _recorded_store(path, src_path):
+    """`_store` as `sample --src` writes it from waveform files: hypocentral distances, the rupture in its settings."""
+    from seisdiff.io.bbp_src import src_settings
+
+    h1, h2, z = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2, 3))
+    bb = np.stack([np.stack([h1 * g, h2 * g, z]) for g in GAINS]).astype(np.float32)
+    w = create_store(path, sampling_rate_hz=FS_HZ, length=N, n_channels=3, lowpass_hz=1.0,
+                     extra_attrs={"channels": ["H1", "H2", "Z"], "sampling": src_settings(src_path)})
+    lat, lon = _places()
+    w.append(bb, lowpass(bb, FS_HZ, 1.0), ["ev.S0", "ev.S1", "ev.S2"], {
+        "event": np.array(["ev"] * 3), "station": np.array(["S0", "S1", "S2"]), "magnitude": np.full(3, 7.0),
+        "distance_km": np.hypot(NORTH_KM, 8.0), "distance_kind": np.array(["hypocentral"] * 3),
+        "hypo_depth_km": np.full(3, 8.0), "sta_lat": lat, "sta_lon": lon})
+    return h1, h2
+
+
+def test_cli_point_source_overrides_the_recorded_rupture(tmp_path, capsys):
+    """An output of `sample --src` was always compared with its recorded rupture from the CLI (only the Python API's
+    source=False gave the point source): --point-source gives R_JB from the hypocentral distance (√(R² − 8²) = the
+    epicentral 30, 40, 55 km, mechanism U); the default keeps the rupture's (10, 20, 35 km, SS); with --src refused."""
+    h1, h2 = _recorded_store(tmp_path / "s.zarr", _src(tmp_path))
+    base = ["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr")]
+    assert main(base + ["--out", str(tmp_path / "rupture")]) == 0
+    assert main(base + ["--out", str(tmp_path / "point"), "--point-source"]) == 0
+    assert "(R_JB from distance_km by its kind" in capsys.readouterr().out
+    rupture, point = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("rupture", "point"))
+    np.testing.assert_allclose(rupture["bias_ln"], _want(h1, h2, RJB_KM, "SS"), atol=2e-3)
+    np.testing.assert_allclose(point["bias_ln"], _want(h1, h2, NORTH_KM, "U"), atol=2e-3)
+    assert point["mechanism"] == "U" and "source" not in point and point["distance_kinds"] == {"hypocentral": 3}
+    assert rupture["source"]["from"] == "the `sample` run's --src, from its settings"
+    assert main(base + ["--out", str(tmp_path / "o"), "--point-source", "--src", str(_src(tmp_path))]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--point-source and --src" in err[0] and "give one of them" in err[0]
+    assert main(["evaluate", "--real", str(tmp_path / "s.zarr"), "--generated", str(tmp_path / "s.zarr"),
+                 "--point-source", "--out", str(tmp_path / "o")]) == 2
+    assert "a point source is for --gmm" in capsys.readouterr().err

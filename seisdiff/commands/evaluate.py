@@ -23,7 +23,11 @@ def add_arguments(p):
                         "R_JB from the fault to each station (coordinates: a grid's station table, a store's sta_lat, "
                         "sta_lon), magnitude, mechanism (from the rake) and hypocentre depth from it (default: the rupture "
                         "`sample --src` recorded in --generated's settings, else a point source, R_JB taken as the "
-                        "epicentral distance, mechanism unspecified)")
+                        "epicentral distance, mechanism unspecified; --point-source: a point source)")
+    p.add_argument("--point-source", action="store_true",
+                   help="with --gmm: compare as a point source (R_JB from each station's distance_km by its kind, "
+                        "mechanism unspecified) even where --generated's settings record the rupture `sample --src` was "
+                        "given; not with --src")
     p.add_argument("--generated", required=True, metavar="OUT|baseline:NAME",
                    help="store written by `seisdiff sample`, or baseline:lf_only / baseline:stochastic; with --gmm "
                         "any store or station grid")
@@ -50,6 +54,9 @@ def run(args) -> int:
                         "model, for a scenario without recordings), one of them")
     if args.gmm:
         return _against_gmm(args)
+    if args.point_source:
+        raise UserError("--point-source: a point source is for --gmm (a ground-motion model's R_JB); with --real the "
+                        "recordings are the reference, drop --point-source")
     if args.src:
         raise UserError(f"--src {args.src}: a rupture is for --gmm (a ground-motion model's R_JB); with --real the "
                         "recordings are the reference, drop --src")
@@ -100,6 +107,9 @@ def _against_gmm(args) -> int:
         raise UserError(f"--generated {args.generated}: holds the files of `seisdiff sample --format sac|mseed|at2`, "
                         "not a store; give a store: run that `sample` again with --format zarr (the default) and "
                         "another --out")
+    if args.point_source and args.src:
+        raise UserError(f"--point-source and --src {args.src}: give one of them (a point source, or the rupture of "
+                        "--src)")
     if not 150 <= args.vs30 <= 1500:
         raise UserError(f"--vs30 {args.vs30:g}: give a Vs30 in m/s within BSSA14's 150–1500")
     periods_s = PERIODS_S
@@ -110,7 +120,8 @@ def _against_gmm(args) -> int:
                             f"periods within the model's {lo_s:g}–{hi_s:g} s (PGA is always compared)")
         periods_s = (0.0,) + tuple(sorted(set(args.periods)))
     result = compare(args.generated, args.out, args.gmm, periods_s=periods_s, vs30_default_mps=args.vs30,
-                     hypocenter=args.hypocenter, magnitude=args.magnitude, source=args.src)
+                     hypocenter=args.hypocenter, magnitude=args.magnitude,
+                     source=False if args.point_source else args.src)
     print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
           f"ln(observed/predicted):")
     fmt = lambda value, spec: "—" if value is None else format(value, spec)      # a statistic of one station: none

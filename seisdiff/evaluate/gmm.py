@@ -24,7 +24,8 @@ station's distance to its surface projection (`dsp.fault`; coordinates: a grid's
 sta_lon, one clear line where a station has none), the magnitude, the hypocentre's depth and the mechanism (from the
 rake, `bssa14.mechanism_from_rake`) are the src's; metrics.json and report.md say which distance was used
 (Ridgecrest's recordings with an approximate 50 km rupture: −0.01 instead of +0.57, docs/MEASUREMENTS.md). An output
-of `sample --src` recorded its rupture in its settings (`src`, `src_path`): it is compared with it unasked.
+of `sample --src` recorded its rupture in its settings (`src`, `src_path`): it is compared with it unasked
+(`source=False`, `evaluate --gmm --point-source`: as a point source).
 Vs30 from the store's `vs30_mps` (a grid's station table), else `vs30_default_mps`. BSSA14 describes shallow
 crustal earthquakes: stations of one deeper than 40 km are counted and named in a warning.
 Summaries per period: the mean residual (bias, ln), its sd over stations, the mean of the model's own total
