@@ -112,3 +112,71 @@ def test_a_byte_order_mark_or_latin1_comment_is_no_obstacle(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + LOMA_PRIETA.replace("STRIKE = 128", "STRIKE = 128  # \xb0").encode("latin-1"))
     src = read_src(path)
     assert src.magnitude == 6.94 and src.strike_deg == 128.0
+    path.write_bytes(("# 2016年熊本地震の震源断層モデル（簡略）\n" * 3 + LOMA_PRIETA).encode("shift_jis"))
+    assert read_src(path).magnitude == 6.94                        # comments in another encoding: not "binary"
+
+
+def _damaged(name: str) -> bytes:
+    """The bytes of a damaged or mistaken --src."""
+    import gzip
+    import random
+
+    text = LOMA_PRIETA.encode()
+    return {"random": random.Random(1).randbytes(3000),
+            "nul": text[:120] + b"\0" * 64 + text[120:], "gzip": gzip.compress(text),
+            "gzip_truncated": gzip.compress(text)[:40], "utf16": LOMA_PRIETA.encode("utf-16"),
+            "utf16_no_bom": LOMA_PRIETA.encode("utf-16-le"), "utf32": LOMA_PRIETA.encode("utf-32"),
+            "empty": b"", "blank": b" \n\n\t\n", "huge": b"# " + b"x" * (2 ** 20) + b"\n" + text}[name]
+
+
+@pytest.mark.parametrize("name, words", [
+    ("random", "is binary, not text"), ("nul", "is binary, not text"), ("gzip", "is gzip-compressed"),
+    ("gzip_truncated", "is gzip-compressed"), ("utf16", "is UTF-16 or UTF-32 text"),
+    ("utf16_no_bom", "is binary, not text"), ("utf32", "is UTF-16 or UTF-32 text"), ("empty", "the file is empty"),
+    ("blank", "the file is empty"), ("huge", "larger than 1 MiB")])
+def test_a_file_that_is_no_text_src_is_one_readable_line(tmp_path, name, words):
+    """Random bytes, a gzip, UTF-16 gave `<path>: \\x1f\\ufffd\\x08… = '' is not a number`: a key of unreadable bytes; an
+    empty file the list of all thirteen missing keys. Now one line: the file, what it is, what to give."""
+    path = tmp_path / "event.src"
+    path.write_bytes(_damaged(name))
+    with pytest.raises(UserError) as err:
+        read_src(path)
+    message = str(err.value)
+    assert words in message and str(path) in message and "BBP simple source description (.src)" in message
+    assert message.isprintable()                                          # no control bytes
+    assert "\ufffd" not in message and "\n" not in message
+
+
+def test_a_text_file_of_another_kind_or_cut_short_is_named_so(tmp_path):
+    """A text waveform file (K-NET) named none of the src's keys, but was refused by its first non-numeric value
+    ('ORIGIN = 'Time 2018/…' is not a number'); a src cut short in its last line now says so."""
+    knet = "Origin Time       2018/01/24 19:51:00\nLat.              41.007\nMag.              6.3\n"
+    with pytest.raises(UserError, match=r"holds none of the keys .* its first line: 'Origin Time"):
+        read_src(_write(tmp_path, knet))
+    cut = LOMA_PRIETA[:LOMA_PRIETA.index("DWID = 0.1") + 2]
+    with pytest.raises(UserError) as err:
+        read_src(_write(tmp_path, cut))
+    assert "DW = '' is not a number" in str(err.value) and "was it cut short?" in str(err.value)
+    with pytest.raises(UserError) as err:                                  # the same line, not the last one
+        read_src(_write(tmp_path, LOMA_PRIETA + "DW\n"))
+    assert "cut short" not in str(err.value)
+
+
+def test_a_sac_file_or_a_truncated_one_is_refused_as_binary(tmp_path, strongmotion_dir):
+    files = sorted((strongmotion_dir / "sac").glob("*/*.sac"))
+    (tmp_path / "cut.sac").write_bytes(files[0].read_bytes()[:700])
+    for path in (files[0], tmp_path / "cut.sac"):
+        with pytest.raises(UserError) as err:
+            read_src(path)
+        assert f"--src {path}: the file is binary, not text" in str(err.value) and str(err.value).isprintable()
+
+
+def test_evaluate_with_a_binary_src_is_one_line(tmp_path, capsys):
+    from seisdiff.cli import main
+
+    (tmp_path / "event.src").write_bytes(_damaged("random"))
+    (tmp_path / "s.zarr").mkdir()
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--src",
+                 str(tmp_path / "event.src"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is binary, not text" in err[0] and err[0].isprintable(), err

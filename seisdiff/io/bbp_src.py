@@ -10,7 +10,9 @@ LON_TOP_CENTER (degrees: the centre of the rupture's top edge), HYPO_ALONG_STK (
 positive in the strike direction) and HYPO_DOWN_DIP (km down dip from the top edge) — the Platform's reader requires
 all but the last two, and every one of its methods that places the hypocentre reads those too. Others (CORNER_FREQ,
 SEED, …) are kept in `extra`. `read_src` returns them in km and degrees (strike in [0, 360), rake in (−180, 180]);
-a file that breaks this is refused in one line (the file, the key, what to do).
+a file that breaks this is refused in one line (the file, the key, what to do); so is one that is no text .src (empty,
+binary such as a SAC file, gzip-compressed, UTF-16, over 1 MiB, or text without one of its keys: the file, what it
+is, what to give). Stray non-UTF-8 bytes (a Latin-1 comment) and a UTF-8 BOM are read.
 
 `source_event` gives a src's event (its hypocentre's lat, lon, depth from `dsp.fault`, its magnitude) and refuses a
 --hypocenter or --magnitude given beside it that disagrees; `to_settings` / `from_settings` carry a src through a run's
@@ -47,6 +49,8 @@ KEYS = {
 HYPO_TOLERANCE_KM = 1e-6
 MAGNITUDE_TOLERANCE = 0.005                # a --magnitude further from a src's disagrees
 HYPOCENTRE_TOLERANCE_KM = 1.0              # a --hypocenter further from a src's disagrees
+MAX_BYTES = 2 ** 20                        # a .src is a few hundred bytes; a larger file is another kind
+NON_TEXT_SHARE = 0.05                      # a file with more control characters or non-UTF-8 bytes is no text
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,20 @@ def read_src(path) -> SimpleSource:
     """The simple source description at `path`; UserError (one line) for a file that breaks the format."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")     # a BOM (Windows editors): not a key
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
     except OSError as e:
         raise UserError(f"--src {path}: cannot be read ({e.strerror or e}); give a BBP simple source description "
                         "(.src)") from None
+    text = _text(path, data)
     props = parse_properties(text)
-    values = {key: _number(path, key, value) for key, value in props.items()}
+    if props and not set(props) & set(KEYS):
+        first = next(line.strip() for line in text.splitlines() if line.strip())
+        raise UserError(f"--src {path}: the file holds none of the keys of a BBP simple source description (MAGNITUDE, "
+                        f"FAULT_LENGTH, …; its first line: {ascii(first[:60])}); give the rupture's .src, a text file "
+                        "of KEY = VALUE lines")
+    values = {key: _number(path, key, value, cut_short=not text.endswith("\n") and key == next(reversed(props)))
+              for key, value in props.items()}
     missing = [key for key in KEYS if key not in values]
     if missing:
         raise UserError(f"{path}: no {', '.join(k.upper() for k in missing)} (a BBP simple source description needs "
@@ -118,15 +130,44 @@ def read_src(path) -> SimpleSource:
                         extra={k: v for k, v in values.items() if k not in KEYS})
 
 
-def _number(path, key: str, text: str) -> float:
-    """float of a value's text, finite; else UserError."""
+def _text(path, data: bytes) -> str:
+    """The text of a .src file's bytes (UTF-8, a BOM and stray non-UTF-8 bytes in comments tolerated); UserError (one
+    line: what the file is instead, what to do) for one that is empty, too long, compressed, UTF-16/32 or binary."""
+    what = ("empty" if not data.strip() else
+            f"larger than {MAX_BYTES // 2 ** 20} MiB" if len(data) > MAX_BYTES else
+            "gzip-compressed (gunzip it first)" if data.startswith(b"\x1f\x8b") else
+            "UTF-16 or UTF-32 text (save it as UTF-8 or ASCII, as the Broadband Platform reads it)"
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")) else None)
+    text = data.decode("utf-8-sig", errors="replace")                    # a BOM (Windows editors): not a key
+    content = "\n".join(line.split("#")[0] for line in text.splitlines())     # comments may be in any encoding
+    if what is None and ("\0" in text or _non_text_share(content) > NON_TEXT_SHARE):
+        what = "binary, not text (a waveform file such as SAC or miniSEED? UTF-16 text? save a .src as UTF-8)"
+    if what:
+        raise UserError(f"--src {path}: the file is {what}; give the rupture's BBP simple source description (.src), "
+                        "a text file of KEY = VALUE lines (MAGNITUDE, FAULT_LENGTH, …)")
+    return text
+
+
+def _non_text_share(text: str) -> float:
+    """The share of a text's characters that no .src holds outside its comments: control characters other than white
+    space, and bytes that were not UTF-8 (U+FFFD)."""
+    bad = sum(1 for c in text if c == "\ufffd" or (not c.isprintable() and c not in "\t\n\r\x0b\x0c\x1a"))
+    return bad / max(len(text), 1)
+
+
+def _number(path, key: str, text: str, cut_short: bool = False) -> float:
+    """float of a value's text, finite; else UserError (cut_short: the key is on the file's last line, which ends
+    without a newline: a hint that the file was cut short)."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise UserError(f"{path}: {key.upper()} = {text!r} is not a number; every value of a BBP simple source "
-                        "description is one (KEY = VALUE)")
+        name = key.upper() if key.isascii() and key.isprintable() else ascii(key)
+        shown = repr(text) if text.isascii() and text.isprintable() else ascii(text)
+        raise UserError(f"{path}: {name} = {shown} is not a number; "
+                        "every value of a BBP simple source description is one (KEY = VALUE)"
+                        + ("; the file ends on that line without a newline: was it cut short?" if cut_short else ""))
     return value
 
 
