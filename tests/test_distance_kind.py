@@ -255,7 +255,7 @@ def test_repi_and_rhypo_without_km_are_read_with_their_kind(tmp_path, capsys, co
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("header, named", [("rrup_km", ["'rrup_km'"]), ("EpiD (km),Rx", ["'EpiD (km)'", "'Rx'"]),
+@pytest.mark.parametrize("header, named", [("r_rup", ["'r_rup'"]), ("Ry0,Rx", ["'Ry0'", "'Rx'"]),
                                            ("dist", ["'dist'"]), ("hypo_distance", ["'hypo_distance'"])])
 def test_a_column_that_looks_like_a_distance_but_is_not_read_gets_one_warning_line(tmp_path, capsys, header, named):
     """Its values are not read (the distance stays unknown), as before, but no longer without a word."""
@@ -273,3 +273,52 @@ def test_no_warning_for_other_columns_or_beside_a_recognised_distance(tmp_path, 
     (tmp_path / "m.csv").write_text(text)
     load_metadata_csv(tmp_path / "m.csv")
     assert capsys.readouterr().err == ""
+
+
+# PEER's NGA-West2 flatfile and search results spellings, and snake case → the kind the store records
+SPELLINGS = {"EpiD (km)": "epicentral", "HypD (km)": "hypocentral", "ClstD (km)": "rupture",
+             "Joyner-Boore Dist. (km)": "joyner_boore", "Rjb (km)": "joyner_boore", "Rrup (km)": "rupture",
+             "rrup_km": "rupture", "rjb_km": "joyner_boore", "repi_km": "epicentral", "rhypo_km": "hypocentral",
+             "hypd_km": "hypocentral", "epid_km": "epicentral", "clstd": "rupture", "epid": "epicentral"}
+
+
+def test_peer_and_snake_case_distance_columns_are_stored_with_their_kind(tmp_path, capsys):
+    """Each spelling gave no distance at all (a warning line naming the column, the value dropped): now one record per
+    spelling, each from its own CSV, holds its value and kind; no warning."""
+    csvs = []
+    for i, column in enumerate(SPELLINGS):
+        write_at2(tmp_path / f"p{i}.AT2", accelerogram(i, n=3000, pga=0.05), 0.01, station=f"P{i}")
+        (tmp_path / f"p{i}.csv").write_text(f"record_id,{column}\np{i},{20.0 + i}\n")
+        csvs.append(tmp_path / f"p{i}.csv")
+    assert main(["preprocess", str(tmp_path / "*.AT2"), "--out", str(tmp_path / "m.zarr"), "--quiet",
+                 "--metadata", *map(str, csvs)]) == 0
+    got = _kinds(open_store(tmp_path / "m.zarr"))
+    assert {f"p{i}": got[f"p{i}"] for i in range(len(SPELLINGS))} == {
+        f"p{i}": (20.0 + i, kind) for i, kind in enumerate(SPELLINGS.values())}
+    assert "like a distance" not in capsys.readouterr().err
+
+
+def test_an_nga_west2_flatfile_row_gives_the_hypocentral_distance_vs30_and_magnitude(tmp_path, capsys):
+    """The flatfile's columns (keyed by its Record Sequence Number): its four distances read as HypD, the hypocentral
+    one (before: none, four columns warned about; "Vs30 (m/s) selected for analysis" was not read either, the CSV
+    was refused for want of an RSN column); the search results' Rjb and Rrup as Rrup, the order `rrup (km)` had."""
+    (tmp_path / "flat.csv").write_text(
+        "Record Sequence Number,EQID,Earthquake Name,Earthquake Magnitude,EpiD (km),HypD (km),Joyner-Boore Dist. (km),"
+        "ClstD (km),Rx,Vs30 (m/s) selected for analysis\n5000,278,Chuetsu-oki,6.8,195.33,195.54,186.2,186.3,-999,663.8\n")
+    assert load_metadata_csv(tmp_path / "flat.csv") == {"RSN5000": {
+        "magnitude": 6.8, "distance_km": 195.54, "distance_kind": "hypocentral", "vs30_mps": 663.8}}
+    (tmp_path / "search.csv").write_text(" Result ID, Record Sequence Number, Magnitude, Rjb (km), Rrup (km), Vs30 (m/sec)"
+                                         "\n1,5000,6.8,186.2,186.3,663.8\n")
+    assert load_metadata_csv(tmp_path / "search.csv") == {"RSN5000": {
+        "magnitude": 6.8, "distance_km": 186.3, "distance_kind": "rupture", "vs30_mps": 663.8}}
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("columns, distance_km, kind", [
+    ("rrup (km),rhypo (km)", 20.0, "hypocentral"), ("rjb (km),hypd", 20.0, "hypocentral"), ("distance_km,hypd (km)", 10.0, ""),
+    ("epid_km,rjb_km", 20.0, "joyner_boore"), ("distance,repi", 20.0, "epicentral"), ("rjb (km),rrup (km)", 20.0, "rupture")])
+def test_of_several_distance_columns_the_hypocentral_one_is_read(tmp_path, columns, distance_km, kind):
+    """distance_km first (as before), then any hypocentral column (before: `rrup (km)` beat `rhypo (km)`, and any
+    `(km)` column a bare `hypd`), then rupture, Joyner–Boore, epicentral, a plain `distance`."""
+    (tmp_path / "m.csv").write_text(f"record_id,{columns}\na,10,20\n")
+    assert load_metadata_csv(tmp_path / "m.csv")["a"] == {"distance_km": distance_km, "distance_kind": kind}

@@ -7,13 +7,17 @@ Vs30). Each field of a record comes from, in order: the record's row, what its o
 and SAC headers), its station's row (network.station, else the station code alone), its event's row
 (names match case-insensitively); NaN when none knows it.
 
-Recognised headers (case-insensitive): record_id | rsn | event | station (with network); magnitude | mw | mag;
-distance_km | hypd (km) | rhypo (km) | rrup (km) | rjb (km) | repi (km) | distance (each named column also without
-" (km)"), stored as `distance_km` with its kind
-(`distance_kind`: hypocentral, rupture, joyner_boore, epicentral as the column is named; "" unknown for a plain
+Recognised headers (case-insensitive, PEER's NGA-West2 flatfile and search results spellings among them):
+record_id | rsn | record sequence number | event | station (with network); magnitude | mw | mag | earthquake magnitude;
+a distance (DISTANCE_COLUMNS), stored as `distance_km` with its kind (`distance_kind`) as the column is named:
+hypocentral hypd (km) | rhypo (km), rupture rrup (km) | clstd (km), joyner_boore rjb (km) | joyner-boore dist. (km),
+epicentral repi (km) | epid (km) (hypd, rhypo, rrup, clstd, rjb, repi, epid also as `<name>_km` and `<name>`), "" unknown for a plain
 `distance_km` or `distance` column, unless a `distance_kind` column says, per row: one of those, or rhypo, hypd,
-rrup, rjb, repi; a named column's rows may leave it empty, not contradict it; a CSV without any of these whose
-header looks like a distance, e.g. rrup_km, EpiD (km), gets one warning line); vs30_mps | vs30 (m/s) | vs30;
+rrup, clstd, rjb, repi, epid; a named column's rows may leave it empty, not contradict it. A CSV with several distance
+columns (the flatfile has four) is read from one, the others ignored: `distance_km`, else a hypocentral one (the
+distance the level model was fitted on), else rupture, Joyner–Boore, epicentral, a plain `distance`. A CSV without any
+of these whose header looks like a distance, e.g. Rx, r_hyp, dist, gets one warning line;
+vs30_mps | vs30 (m/s) | vs30 (m/sec) | vs30 (m/s) selected for analysis | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
 hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
 and sta_lat, sta_lon | stla, stlo (per record or per station), stored (PLACE_COLUMNS) as the record's row, its file,
@@ -39,27 +43,38 @@ from pathlib import Path
 from seisdiff.dsp.bssa14 import DISTANCE_KINDS, EPICENTRAL, HYPOCENTRAL, JOYNER_BOORE, RUPTURE
 from seisdiff.errors import UserError
 
+# the distance columns (lower case) and which distance each holds (the store's `distance_kind`; "": a plain column,
+# unless the CSV's `distance_kind` column says), in the order a CSV with several is read (the first it has, the others
+# not): the store's own `distance_km`, any hypocentral one (the distance the level model was fitted on: headers' and
+# places' distances are hypocentral, as NGA-West2's HypD), the rupture, Joyner–Boore and epicentral distances, a plain
+# `distance`. PEER's spellings: the NGA-West2 flatfile's HypD, EpiD, ClstD (R_rup), "Joyner-Boore Dist." (km), its
+# search results' Rjb, Rrup (km)
+DISTANCE_COLUMNS = (
+    ("distance_km", ""),
+    *((name, HYPOCENTRAL) for name in ("hypd (km)", "hypd_km", "hypd", "rhypo (km)", "rhypo_km", "rhypo")),
+    *((name, RUPTURE) for name in ("rrup (km)", "rrup_km", "rrup", "clstd (km)", "clstd_km", "clstd")),
+    *((name, JOYNER_BOORE) for name in ("rjb (km)", "rjb_km", "rjb", "joyner-boore dist. (km)")),
+    *((name, EPICENTRAL) for name in ("repi (km)", "repi_km", "repi", "epid (km)", "epid_km", "epid")),
+    ("distance", ""),
+)
 ALIASES = {
     "magnitude": ("magnitude", "mw", "mag", "earthquake magnitude"),
-    "distance_km": ("distance_km", "hypd (km)", "rrup (km)", "rjb (km)", "repi (km)", "rhypo (km)",
-                    "distance", "hypd", "rrup", "rjb", "repi", "rhypo"),
-    "vs30_mps": ("vs30_mps", "vs30 (m/s)", "vs30", "vs30 (m/sec)"),
+    "distance_km": tuple(name for name, _ in DISTANCE_COLUMNS),
+    "vs30_mps": ("vs30_mps", "vs30 (m/s)", "vs30", "vs30 (m/sec)", "vs30 (m/s) selected for analysis"),
     "kappa_s": ("kappa_s", "kappa (s)", "kappa"),
 }
 COLUMNS = tuple(ALIASES) + ("hypo_depth_km",)   # the store's per-record columns; the depth: the level model's
 # the store's per-record coordinates (degrees, NaN unknown): where the station and the event's hypocentre are
 # (`evaluate --gmm --src` places each station against a rupture; SAC outputs' stla … evlo)
 PLACE_COLUMNS = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon")
-# which distance each distance column holds (the store's `distance_kind`); "": a plain column, unless the CSV's
-# `distance_kind` column says (DISTANCE_KINDS, or the short names of KIND_NAMES)
-COLUMN_KIND = {"distance_km": "", "distance": "", "hypd (km)": HYPOCENTRAL, "hypd": HYPOCENTRAL, "rhypo (km)": HYPOCENTRAL,
-               "rhypo": HYPOCENTRAL, "rrup (km)": RUPTURE, "rrup": RUPTURE, "rjb (km)": JOYNER_BOORE, "rjb": JOYNER_BOORE,
-               "repi (km)": EPICENTRAL, "repi": EPICENTRAL}
-# a header that looks like a distance (Rrup_km, EpiD (km), Rx, dist, hypo_distance, …) but is none of ALIASES: its values
+# which distance each distance column holds (DISTANCE_COLUMNS); "": a plain column, unless the CSV's `distance_kind`
+# column says (DISTANCE_KINDS, or the short names of KIND_NAMES)
+COLUMN_KIND = dict(DISTANCE_COLUMNS)
+# a header that looks like a distance (Rx, Ry0, dist, hypo_distance, r_hyp, …) but is none of ALIASES: its values
 # would be ignored, so a CSV without a recognised distance column that has one gets a warning line (`_distance_alias`)
 DISTANCE_LIKE = re.compile(r"^r[ _]?(hypo?|epi|rup|jb|x|y ?0)(?![a-z])|^(hyp|epi|clst)d(?![a-z])|dist")
 KIND_NAMES = {**{k: k for k in DISTANCE_KINDS}, "hypd": HYPOCENTRAL, "rhypo": HYPOCENTRAL, "repi": EPICENTRAL,
-              "rjb": JOYNER_BOORE, "rrup": RUPTURE, "unknown": "", "": ""}
+              "epid": EPICENTRAL, "rjb": JOYNER_BOORE, "rrup": RUPTURE, "clstd": RUPTURE, "unknown": "", "": ""}
 # where the distance is not given: computed from a hypocentre and the station's coordinates (`lookup`)
 PLACES = {
     "hypo_lat": ("hypo_lat", "evla"), "hypo_lon": ("hypo_lon", "evlo"), "hypo_depth_km": ("hypo_depth_km", "evdp"),
@@ -86,7 +101,8 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     header = {h.strip().lower(): h for h in rows[0].keys() if h}
     event_col = header.get("event") or header.get("event_id")
     station_col, network_col = header.get("station"), header.get("network")
-    key_col = header.get("record_id") or header.get("rsn") or event_col or station_col
+    rsn_col = header.get("rsn") or header.get("record sequence number")      # PEER's flatfile and search results
+    key_col = header.get("record_id") or rsn_col or event_col or station_col
     if key_col is None:
         raise UserError(f"{path}: metadata CSV needs a 'record_id', 'RSN', 'event' or 'station' column "
                         f"(found {list(rows[0].keys())})")
@@ -96,8 +112,9 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     distance_alias = _distance_alias(path, header)
     kind_col = header.get("distance_kind")
     if kind_col and distance_alias is None:
-        raise UserError(f"{path}: a 'distance_kind' column without a distance column (one of "
-                        f"{', '.join(ALIASES['distance_km'])}): it says which distance that column holds")
+        raise UserError(f"{path}: a 'distance_kind' column without a distance column (distance_km, or one named "
+                        "by its distance: hypd (km), rrup (km), rjb (km), repi (km), …): it says which distance that "
+                        "column holds")
     table = {}
     for row in rows:
         key = (row[key_col] or "").strip()
@@ -117,7 +134,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
             network = (row.get(network_col) or "").strip() if network_col else ""
             table[STATION_KEY + (f"{network}.{key}" if network else key).lower()] = values
             continue
-        if key_col == header.get("rsn"):
+        if key_col == rsn_col:
             key = f"RSN{int(float(key))}"
         table[key] = values
         if event_col and row.get(event_col, "").strip():
@@ -187,8 +204,9 @@ def _distance_alias(path: Path, header: dict) -> str | None:
     if unknown:
         print(f"preprocess: warning: {path}: column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
               f"look{'' if len(unknown) > 1 else 's'} like a distance but {'are' if len(unknown) > 1 else 'is'} not "
-              f"one preprocess reads: the records' distance is left unknown; rename it to one of "
-              f"{', '.join(ALIASES['distance_km'])} (in km; the name says which distance)", file=sys.stderr)
+              f"one preprocess reads: the records' distance is left unknown; rename it to one of hypd (km), rrup (km), "
+              f"rjb (km), repi (km) (in km; the name says which distance), or distance_km with a distance_kind column",
+              file=sys.stderr)
     return alias
 
 
