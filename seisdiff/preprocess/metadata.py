@@ -1,5 +1,8 @@
 """Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, per event or per station.
 
+The CSV is text as spreadsheets save it: UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1252; a binary
+file is refused in one line.
+
 A CSV with a record_id or RSN column describes records. A CSV with an event column and neither of
 those describes whole events (typically the magnitude and the hypocentre). A CSV with a station
 column (and optionally network) and none of those describes stations (a station list: coordinates,
@@ -35,6 +38,7 @@ file's coordinates or network, `preprocess/regions.py`, for files that carry nei
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import sys
@@ -92,8 +96,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     list STATION_KEY + '<network>.<station>' (or '<station>' without a network column), lower case."""
     path = Path(path)
     try:
-        with open(path, newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(io.StringIO(_csv_text(path, path.read_bytes()), newline="")))
     except OSError as exc:
         raise UserError(f"{path}: cannot read metadata CSV ({exc.strerror})") from None
     if not rows:
@@ -104,8 +107,9 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     rsn_col = header.get("rsn") or header.get("record sequence number")      # PEER's flatfile and search results
     key_col = header.get("record_id") or rsn_col or event_col or station_col
     if key_col is None:
+        names = list(rows[0].keys())[:20]
         raise UserError(f"{path}: metadata CSV needs a 'record_id', 'RSN', 'event' or 'station' column "
-                        f"(found {list(rows[0].keys())})")
+                        f"(found {names if str(names).isprintable() else ascii(names)})")
     per_event, per_station = key_col == event_col, key_col == station_col
     found = {name: next((header[a] for a in aliases if a in header), None)
              for name, aliases in (ALIASES | PLACES).items()}
@@ -140,6 +144,20 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         if event_col and row.get(event_col, "").strip():
             table[key]["event"] = row[event_col].strip()
     return table
+
+
+def _csv_text(path: Path, data: bytes) -> str:
+    """The text of a metadata CSV: UTF-8 (a BOM, as Excel's "CSV UTF-8" writes, dropped), UTF-16 with its BOM, else
+    Windows-1252 (Excel's plain "CSV": accented station or event names); UserError (one line) for a binary file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\0" in data or data.startswith(b"\x1f\x8b"):
+        raise UserError(f"{path}: not a text file (binary or compressed bytes); give --metadata a CSV: a header row "
+                        "(record_id or RSN, event or station, magnitude, hypd (km), vs30, …) and one row per record")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
