@@ -1,5 +1,7 @@
 """The --metadata CSV as spreadsheets save it (`preprocess.metadata.load_metadata_csv`): Excel's "CSV UTF-8" (a BOM
 before the first header), its plain "CSV" (Windows-1252: accented names), UTF-16; a binary file is one clear line."""
+import math
+
 import pytest
 
 from seisdiff.errors import UserError
@@ -33,3 +35,20 @@ def test_a_binary_file_is_one_line(tmp_path, data):
     with pytest.raises(UserError) as err:
         load_metadata_csv(path)
     assert f"{path}: not a text file" in str(err.value) and str(err.value).isprintable()
+
+
+def test_peers_missing_code_is_unknown_and_an_impossible_value_one_line(tmp_path):
+    """-999 (the NGA-West2 flatfile's "not available") was stored as a distance of -999 km, which BSSA14 (`verify`,
+    `evaluate --gmm`) took as 999 km (ln PGA predicted −13.55 instead of unknown), and as a Vs30 of −999 m/s. Now -999
+    is unknown; another negative distance, κ or a Vs30 of 0 is refused in one line."""
+    path = tmp_path / "m.csv"
+    path.write_text("record_id,rjb (km),magnitude,vs30\na,-999,6,-999\nb,10,-999,300\n")
+    rows = load_metadata_csv(path)
+    assert rows["a"]["magnitude"] == 6.0 and all(math.isnan(rows["a"][k]) for k in ("distance_km", "vs30_mps"))
+    assert math.isnan(rows["b"]["magnitude"]) and (rows["b"]["distance_km"], rows["b"]["vs30_mps"]) == (10.0, 300.0)
+    for text, words in (("rjb (km)\na,-5", "rjb (km) -5 is not a distance"), ("vs30\na,0", "vs30 0 is not a vs30"),
+                        ("kappa\na,-0.01", "kappa -0.01 is not a kappa")):
+        path.write_text(f"record_id,{text}\n")
+        with pytest.raises(UserError) as err:
+            load_metadata_csv(path)
+        assert f"{path}: row 'a': {words}" in str(err.value) and "\n" not in str(err.value)

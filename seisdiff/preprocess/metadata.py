@@ -1,7 +1,8 @@
 """Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, per event or per station.
 
 The CSV is text as spreadsheets save it: UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1252; a binary
-file is refused in one line.
+file is refused in one line. A cell of -999 (the NGA-West2 flatfile's "not available") is unknown, as an empty one; a
+negative distance or κ and a Vs30 not above 0 are refused in one line (file, row, column).
 
 A CSV with a record_id or RSN column describes records. A CSV with an event column and neither of
 those describes whole events (typically the magnitude and the hypocentre). A CSV with a station
@@ -86,6 +87,7 @@ PLACES = {
 }
 HYPOCENTRE = ("hypo_lat", "hypo_lon", "hypo_depth_km")
 STATION = ("sta_lat", "sta_lon")
+MISSING = -999.0       # PEER's NGA-West2 flatfile's "not available": read as unknown (NaN)
 EVENT_KEY = "event:"  # prefix of the keys of per-event rows
 STATION_KEY = "station:"  # … of per-station rows: 'station:<network>.<station>' or 'station:<station>', lower case
 
@@ -124,8 +126,10 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         key = (row[key_col] or "").strip()
         if not key:
             continue
-        values = {name: _float(row.get(col)) for name, col in found.items() if col}
+        values = {name: math.nan if _float(row.get(col)) == MISSING else _float(row.get(col))
+                  for name, col in found.items() if col}
         _check_place(path, key, values)
+        _check_values(path, key, values, found)
         if distance_alias:
             values["distance_kind"] = _distance_kind(path, key, row.get(kind_col) if kind_col else "",
                                                      found["distance_km"], COLUMN_KIND[distance_alias])
@@ -280,6 +284,16 @@ def _check_place(path: Path, key: str, values: dict) -> None:
     if values.get("hypo_depth_km", 0.0) < -10.0 or values.get("hypo_depth_km", 0.0) > 800.0:
         raise UserError(f"{path}: row {key!r}: hypo_depth_km {values['hypo_depth_km']:g} is not a depth in km "
                         "(-10 to 800); is the column in metres?")
+
+
+def _check_values(path: Path, key: str, values: dict, found: dict) -> None:
+    """UserError (file, row, column, what to do) for a negative distance or κ, or a Vs30 not above 0."""
+    for name, lowest, strict in (("distance_km", 0.0, False), ("kappa_s", 0.0, False), ("vs30_mps", 0.0, True)):
+        v = values.get(name, math.nan)
+        if v < lowest or (strict and v == lowest):
+            raise UserError(f"{path}: row {key!r}: {found[name]} {v:g} is not a {name.split('_')[0]} "
+                            f"({'above' if strict else 'at least'} {lowest:g}); correct it, or leave the cell empty "
+                            f"(or {MISSING:g}, PEER's code) where it is unknown")
 
 
 def _first_known(*values) -> float:
