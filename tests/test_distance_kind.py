@@ -314,6 +314,19 @@ def test_an_nga_west2_flatfile_row_gives_the_hypocentral_distance_vs30_and_magni
     assert capsys.readouterr().err == ""
 
 
+def test_an_nga_west2_flatfile_row_gives_the_hypocentre_and_the_station(tmp_path):
+    """Its Hypocenter Latitude/Longitude (deg), Hypocenter Depth (km) (the level model's depth term, BSSA14's
+    hypocentral-to-epicentral distance) and Station Latitude/Longitude were not read; -999 (not available) is unknown."""
+    (tmp_path / "flat.csv").write_text(
+        "Record Sequence Number,Hypocenter Latitude (deg),Hypocenter Longitude (deg),Hypocenter Depth (km),HypD (km),"
+        "Station Latitude,Station Longitude\n5000,37.5568,138.6087,9,195.54,37.02,140.41\n5001,37.5568,138.6087,-999,"
+        "100.3,-999,-999\n")
+    rows = load_metadata_csv(tmp_path / "flat.csv")
+    assert rows["RSN5000"] == {"hypo_lat": 37.5568, "hypo_lon": 138.6087, "hypo_depth_km": 9.0, "sta_lat": 37.02,
+                               "sta_lon": 140.41, "distance_km": 195.54, "distance_kind": "hypocentral"}
+    assert {k for k, v in rows["RSN5001"].items() if v == v} == {"hypo_lat", "hypo_lon", "distance_km", "distance_kind"}
+
+
 @pytest.mark.parametrize("columns, distance_km, kind", [
     ("rrup (km),rhypo (km)", 20.0, "hypocentral"), ("rjb (km),hypd", 20.0, "hypocentral"), ("distance_km,hypd (km)", 10.0, ""),
     ("epid_km,rjb_km", 20.0, "joyner_boore"), ("distance,repi", 20.0, "epicentral"), ("rjb (km),rrup (km)", 20.0, "rupture")])

@@ -23,8 +23,9 @@ distance the level model was fitted on), else rupture, Joyner–Boore, epicentra
 of these whose header looks like a distance, e.g. Rx, r_hyp, dist, gets one warning line;
 vs30_mps | vs30 (m/s) | vs30 (m/sec) | vs30 (m/s) selected for analysis | vs30;
 kappa_s | kappa (s) | kappa (the record's high-frequency decay κ in s, site κ0 plus path: dsp/kappa.py);
-hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp (per event or per record: the hypocentre)
-and sta_lat, sta_lon | stla, stlo (per record or per station), stored (PLACE_COLUMNS) as the record's row, its file,
+hypo_lat, hypo_lon (degrees), hypo_depth_km | evla, evlo, evdp | Hypocenter Latitude (deg), Hypocenter Longitude (deg),
+Hypocenter Depth (km) (per event or per record: the hypocentre) and sta_lat, sta_lon | stla, stlo | Station Latitude,
+Station Longitude (per record or per station), stored (PLACE_COLUMNS) as the record's row, its file,
 its station's or its event's row gives each position, latitude and longitude together. A record whose distance no source gives
 gets its hypocentral distance from a hypocentre (the record's row, else its file, else its event's
 row: each a whole lat, lon and depth) and its station's coordinates (its row, else its file, else its
@@ -81,9 +82,11 @@ DISTANCE_LIKE = re.compile(r"^r[ _]?(hypo?|epi|rup|jb|x|y ?0)(?![a-z])|^(hyp|epi
 KIND_NAMES = {**{k: k for k in DISTANCE_KINDS}, "hypd": HYPOCENTRAL, "rhypo": HYPOCENTRAL, "repi": EPICENTRAL,
               "epid": EPICENTRAL, "rjb": JOYNER_BOORE, "rrup": RUPTURE, "clstd": RUPTURE, "unknown": "", "": ""}
 # where the distance is not given: computed from a hypocentre and the station's coordinates (`lookup`)
-PLACES = {
-    "hypo_lat": ("hypo_lat", "evla"), "hypo_lon": ("hypo_lon", "evlo"), "hypo_depth_km": ("hypo_depth_km", "evdp"),
-    "sta_lat": ("sta_lat", "stla"), "sta_lon": ("sta_lon", "stlo"),
+PLACES = {   # each also as the NGA-West2 flatfile spells it
+    "hypo_lat": ("hypo_lat", "evla", "hypocenter latitude (deg)"),
+    "hypo_lon": ("hypo_lon", "evlo", "hypocenter longitude (deg)"),
+    "hypo_depth_km": ("hypo_depth_km", "evdp", "hypocenter depth (km)"),
+    "sta_lat": ("sta_lat", "stla", "station latitude"), "sta_lon": ("sta_lon", "stlo", "station longitude"),
 }
 HYPOCENTRE = ("hypo_lat", "hypo_lon", "hypo_depth_km")
 STATION = ("sta_lat", "sta_lon")
