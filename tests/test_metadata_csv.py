@@ -52,3 +52,30 @@ def test_peers_missing_code_is_unknown_and_an_impossible_value_one_line(tmp_path
         with pytest.raises(UserError) as err:
             load_metadata_csv(path)
         assert f"{path}: row 'a': {words}" in str(err.value) and "\n" not in str(err.value)
+
+
+SEARCH_RESULTS = """ PEER NGA-West2 Ground Motion Database,,,,,
+ -- Summary of GMDApp Search Criteria --,,,,,
+ Magnitude:,6.5,7.5,,,
+ Rjb (km):,0,200,,,
+
+ -- Summary of Metadata of Selected Records --,,,,,
+ Result ID, Scale Factor, Record Sequence Number, Earthquake Name, Magnitude, Rjb (km), Rrup (km), Vs30 (m/sec)
+1,1.0,5000,"Chuetsu-oki, Japan",6.8,186.2,186.3,663.8
+2,1.0,5001,"Chuetsu-oki, Japan",6.8,90.1,90.2,703.57
+
+ These records were obtained from the NGA-West2 On-Line Ground-Motion Database Tool,,,,,
+ -- Scaled Spectra used in Search & Scaling --,,,,,
+ Period (sec),Arithmetic Mean pSa (g),,,,
+0.01,0.2,,,,
+"""
+
+
+def test_peers_search_results_file_is_read_from_its_table_of_records(tmp_path):
+    """The web tool's _SearchResults.csv was refused ("needs a 'record_id', 'RSN' … column (found [' PEER NGA-West2
+    Ground Motion Database', …])"): its records' table sits between search settings and spectra."""
+    path = tmp_path / "_SearchResults.csv"
+    path.write_bytes(SEARCH_RESULTS.replace("\n", "\r\n").encode())
+    assert load_metadata_csv(path) == {
+        "RSN5000": {"magnitude": 6.8, "distance_km": 186.3, "distance_kind": "rupture", "vs30_mps": 663.8},
+        "RSN5001": {"magnitude": 6.8, "distance_km": 90.2, "distance_kind": "rupture", "vs30_mps": 703.57}}

@@ -1,7 +1,8 @@
 """Per-record metadata from a CSV keyed by record id, file stem or PEER RSN, per event or per station.
 
 The CSV is text as spreadsheets save it: UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1252; a binary
-file is refused in one line. A cell of -999 (the NGA-West2 flatfile's "not available") is unknown, as an empty one; a
+file is refused in one line. PEER's `_SearchResults.csv` (the NGA-West2 web tool's search results, several sections) is
+read from its table of records ("-- Summary of Metadata of Selected Records --"). A cell of -999 (the NGA-West2 flatfile's "not available") is unknown, as an empty one; a
 negative distance or κ and a Vs30 not above 0 are refused in one line (file, row, column).
 
 A CSV with a record_id or RSN column describes records. A CSV with an event column and neither of
@@ -90,6 +91,7 @@ PLACES = {   # each also as the NGA-West2 flatfile spells it
 }
 HYPOCENTRE = ("hypo_lat", "hypo_lon", "hypo_depth_km")
 STATION = ("sta_lat", "sta_lon")
+SEARCH_RESULTS_TABLE = "-- Summary of Metadata of Selected Records --"   # PEER's _SearchResults.csv: its records
 MISSING = -999.0       # PEER's NGA-West2 flatfile's "not available": read as unknown (NaN)
 EVENT_KEY = "event:"  # prefix of the keys of per-event rows
 STATION_KEY = "station:"  # … of per-station rows: 'station:<network>.<station>' or 'station:<station>', lower case
@@ -101,7 +103,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     list STATION_KEY + '<network>.<station>' (or '<station>' without a network column), lower case."""
     path = Path(path)
     try:
-        rows = list(csv.DictReader(io.StringIO(_csv_text(path, path.read_bytes()), newline="")))
+        rows = list(csv.DictReader(io.StringIO(_search_results_table(_csv_text(path, path.read_bytes())), newline="")))
     except OSError as exc:
         raise UserError(f"{path}: cannot read metadata CSV ({exc.strerror})") from None
     if not rows:
@@ -165,6 +167,18 @@ def _csv_text(path: Path, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+def _search_results_table(text: str) -> str:
+    """The table of records of a PEER ground-motion database `_SearchResults.csv` (the lines after its
+    SEARCH_RESULTS_TABLE line, to the first blank one; the file's other sections are search settings and spectra);
+    any other CSV's text as it is."""
+    lines = text.splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.split(",")[0].strip() == SEARCH_RESULTS_TABLE), None)
+    if start is None:
+        return text
+    end = next((i for i in range(start, len(lines)) if not lines[i].replace(",", "").strip()), len(lines))
+    return "\n".join(lines[start:end]) + "\n"
 
 
 def load_metadata_csvs(paths) -> dict[str, dict[str, float]]:
