@@ -216,3 +216,15 @@ def test_cli_point_source_overrides_the_recorded_rupture(tmp_path, capsys):
     assert main(["evaluate", "--real", str(tmp_path / "s.zarr"), "--generated", str(tmp_path / "s.zarr"),
                  "--point-source", "--out", str(tmp_path / "o")]) == 2
     assert "a point source is for --gmm" in capsys.readouterr().err
+
+
+def test_a_magnitude_or_hypocentre_beside_a_store_is_refused_not_ignored(tmp_path, capsys):
+    """`--magnitude 5` beside a store was ignored without a word (the records' M7 compared, the same numbers as
+    without it); --hypocenter likewise. Now one line; beside --src they are still checked against the rupture."""
+    _store(tmp_path / "s.zarr")
+    base = ["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o")]
+    for extra, named in ((["--magnitude", "5"], "--magnitude:"), (["--hypocenter", "35", "-117", "8"], "--hypocenter:")):
+        assert main(base + extra) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and named in err[0] and "is a store" in err[0], err
+    assert main(base + ["--magnitude", "7.0", "--src", str(_src(tmp_path))]) == 0

@@ -15,7 +15,8 @@ def add_arguments(p):
     p.add_argument("--vs30", type=float, default=760.0, metavar="MPS",
                    help="with --gmm: Vs30 (m/s) of stations whose store gives none (default 760)")
     p.add_argument("--hypocenter", type=float, nargs=3, metavar=("LAT", "LON", "DEPTH_KM"),
-                   help="with --gmm and a station grid: the event's hypocentre (default: the one `sample` was given)")
+                   help="with --gmm and a station grid: the event's hypocentre (default: the one `sample` was given; a "
+                        "store's records carry their own: refused there, except beside --src, which it must match)")
     p.add_argument("--magnitude", type=float, metavar="M",
                    help="with --gmm and a station grid: the event's moment magnitude (default: `sample`'s)")
     p.add_argument("--src", metavar="FILE",

@@ -218,7 +218,13 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
     src, recorded, src_warnings = _rupture(store_path, source, hypocenter, magnitude)
     if src is not None:
         mechanism = bssa14.mechanism_from_rake(src.rake_deg)
-    if looks_like_grid(store_path):
+    grid = looks_like_grid(store_path)
+    if not grid and src is None and (hypocenter is not None or magnitude is not None):
+        given = " and ".join(name for name, v in (("--hypocenter", hypocenter), ("--magnitude", magnitude)) if v is not None)
+        raise UserError(f"{given}: for a station grid (or checked against a rupture, --src); {store_path} is a store, "
+                        "whose records' own magnitude and distance_km are compared: drop it, or give the store's records "
+                        "theirs (`preprocess --metadata`, `sample --hypocenter … --magnitude …`)")
+    if grid:
         event = (hypocenter, magnitude) if src is None else source_event(src)   # the src's hypocentre, magnitude
         motions = grid_motions(store_path, periods_s, *event)
     else:
