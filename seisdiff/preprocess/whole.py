@@ -3,7 +3,8 @@
 Window selection (around the strong motion) is for training stores only (ARCHITECTURE, invariant 7).
 A record group (1 trace, or the 3 components of one station for a 3-component model) goes through
 the training path of `preprocess.condition` with the window = the whole record:
-  demean + linear detrend → cosine taper (`taper_fraction` each end) → resample to the model's rate
+  demean + linear detrend → cosine taper (`taper_fraction` each end, at most the training window's:
+  `whole_taper_fraction`) → resample to the model's rate
   (polyphase FIR, first sample at the same time; duration n/fs_in kept: round(n·fs_model/fs_in)
   samples, the resampler's last sample dropped or a zero added when its count differs) → `margin_s`
   of zeros each side → zero-phase Butterworth band-pass (`band_hz`, order) → margins dropped →
@@ -68,6 +69,7 @@ from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
 MAX_RAW_PEAK_MPS2 = PLAUSIBLE_PEAK_MPS2[1]
 MAX_LOWBAND_PEAK_MPS2_AT_1HZ = 20.0
 MIN_PERIODS_OF_CROSSOVER = 2.0   # shorter records hold no low band to condition on
+WHOLE_TAPER = "taper_fraction, at most the window's"   # `whole_taper_fraction`; a cache without it is rebuilt
 
 
 
@@ -85,13 +87,27 @@ def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: Preproce
     second cut would leave 1–1.3 Hz nearly empty: docs/MEASUREMENTS.md, "A scenario against BSSA14")."""
     fs = cfg.sampling_rate_hz
     m = samples_at(np.shape(acc_mps2)[-1], sampling_rate_hz, fs)
-    x = clean_and_resample(acc_mps2, sampling_rate_hz, cfg)
+    taper = whole_taper_fraction(np.shape(acc_mps2)[-1], sampling_rate_hz, cfg)
+    x = clean_and_resample(acc_mps2, sampling_rate_hz, dataclasses.replace(cfg, taper_fraction=taper))
     margin = int(round(cfg.margin_s * fs))
     padded = np.zeros(x.shape[:-1] + (m + 2 * margin,))
     keep = min(m, x.shape[-1])
     padded[..., margin:margin + keep] = x[..., :keep]
     broadband, lowpass = filter_segments(padded[None], dataclasses.replace(cfg, length=m))   # one segment, whole
     return broadband[0], (broadband[0].copy() if lowband_input else lowpass[0])
+
+
+def whole_taper_fraction(n: int, sampling_rate_hz: float, cfg: PreprocessConfig) -> float:
+    """The share of a whole record of n samples at sampling_rate_hz tapered at each end: cfg.taper_fraction of
+    its length up to the training window's (cfg.length samples at cfg.sampling_rate_hz: 2.05 s for the
+    default's 41 s), no more. A share of any length would reach into a transient's motion as quiet is added
+    around it: a simulation's 240 s output whose motion starts 5 s in lost up to 21 % of its low band's peak
+    to a 12 s taper, and its generated high band 0.1–0.27 ln with it (the level model reads the low band).
+    Records up to the window's length keep cfg.taper_fraction exactly."""
+    window_n = cfg.length * float(sampling_rate_hz) / cfg.sampling_rate_hz      # the window, in input samples
+    if n <= window_n:
+        return cfg.taper_fraction
+    return cfg.taper_fraction * (window_n - 1.0) / (n - 1.0)
 
 
 def usable_rate(rec: Record, cfg: PreprocessConfig) -> float:
@@ -199,7 +215,7 @@ def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lo
     """Everything a conditioning store's values depend on besides its input files (as JSON gives it back)."""
     return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
-                                  "seisdiff": __version__, **({"lowband_input": True} if lowband_input else {})}))
+                                  "taper": WHOLE_TAPER, "seisdiff": __version__, **({"lowband_input": True} if lowband_input else {})}))
 
 
 def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | None:
@@ -229,7 +245,7 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
         keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
                  "preprocess": "the model's preprocessing", "n_channels": "the model's components",
-                 "lowband_input": "--lowband-input"}
+                 "lowband_input": "--lowband-input", "taper": "an end taper of another length"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
