@@ -1,13 +1,18 @@
 """A transient's level does not depend on how much quiet surrounds it (a simulation's output comes 60–300 s
-long with any quiet lead and tail): the conditioning of `sample` (`preprocess.whole.condition_whole`) is the
-same for the record alone and zero-padded to 41–240 s."""
+long with any quiet lead and tail): the conditioning of `sample` (`preprocess.whole.condition_whole`), the
+shipped level model's prediction (`hf_level.predict`) and the level it gives the generated high band
+(`hf_level.apply`, with its timing and texture) are the same for the record alone and zero-padded to 41–240 s."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from seisdiff.dsp import lowpass
+from seisdiff.engine import hf_level
+from seisdiff.engine.checkpoint import load_checkpoint
 from seisdiff.preprocess.condition import PreprocessConfig
 from seisdiff.preprocess.whole import condition_whole, whole_taper_fraction
+from seisdiff.pretrained import resolve_checkpoint
 
 FS_HZ = 100.0
 LEAD_S = 3.0          # a near station: the motion starts 3 s after the simulation's origin time
@@ -54,3 +59,48 @@ def test_a_whole_records_taper_is_the_training_windows_at_most():
     for n, fs_hz in ((24000, 100.0), (60000, 200.0)):
         width_s = np.floor(whole_taper_fraction(n, fs_hz, cfg) * (n - 1)) / fs_hz
         assert width_s == pytest.approx(np.floor(cfg.taper_fraction * 4095) / 100.0, abs=1.0 / fs_hz)
+
+
+@pytest.fixture(scope="module")
+def level_model():
+    return load_checkpoint(resolve_checkpoint("default"))["level_model"]
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_transients_predicted_level_does_not_depend_on_its_padding(level_model, seed):
+    x = _transient(seed)
+    ref = hf_level.predict(level_model, _conditioning(x, None), FS_HZ, 1.0, np.zeros(1))
+    for total_s in PADDED_S:
+        pred = hf_level.predict(level_model, _conditioning(x, total_s), FS_HZ, 1.0, np.zeros(1))
+        np.testing.assert_allclose(pred, ref, atol=0.02, err_msg=f"predicted ln levels padded to {total_s:g} s")
+    # and wherever the quiet lies: 60 s of it before the motion
+    pred = hf_level.predict(level_model, _conditioning(_padded(x, 60.0 + len(x) / FS_HZ), 240.0), FS_HZ, 1.0,
+                            np.zeros(1))
+    np.testing.assert_allclose(pred, ref, atol=0.02, err_msg="predicted ln levels after 60 s of quiet")
+
+
+def test_the_level_model_measures_a_training_windows_low_band_as_it_was_fitted():
+    x = np.random.default_rng(4).standard_normal((3, 1, 4096))
+    x = lowpass(x, FS_HZ, 1.0, 4)
+    np.testing.assert_array_equal(hf_level.features(x, FS_HZ, 1.0, np.zeros(3), 4096),
+                                  hf_level.features(x, FS_HZ, 1.0, np.zeros(3)))
+
+
+def test_the_level_apply_gives_a_padded_transient_is_the_unpadded_ones(level_model):
+    x, noise = _transient(1), _transient(2)
+    n = int((len(x) / FS_HZ + LEAD_S) * FS_HZ)
+    alone = _conditioning(x, None)
+    burst = _padded(noise, n / FS_HZ)
+    gen = alone[0, 0] + 0.3 * (burst - lowpass(burst[None], FS_HZ, 1.0, 4)[0])   # a network's high band on it
+
+    def levels(cond, generated):
+        out = hf_level.apply(generated[None, None], cond, level_model, FS_HZ, 1.0, np.zeros(1),
+                             texture_seeds=np.array([7]))[0, 0, :n]
+        high = out - lowpass(out[None], FS_HZ, 1.0, 4)[0]
+        return np.array([hf_level.band_level(high, FS_HZ, band) for band in hf_level.BANDS_HZ])
+
+    ref = levels(alone, gen)
+    for total_s in PADDED_S:
+        cond = _conditioning(x, total_s)
+        got = levels(cond, np.concatenate([gen, np.zeros(cond.shape[-1] - n)]))
+        np.testing.assert_allclose(got, ref, atol=0.02, err_msg=f"applied ln levels padded to {total_s:g} s")

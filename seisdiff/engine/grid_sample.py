@@ -172,7 +172,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         # 0.35–1.05 ln too weak against BSSA14, the level model's within 0.05–0.31; docs/MEASUREMENTS.md, "A scenario
         # against BSSA14")
         regions = np.full(source.n_stations, SCENARIO_REGION)
-        within = (_grid_within(source, cfg, writer, n_channels, log, lowband_input)   # only where it acts, with distances
+        within = (_grid_within(source, cfg, writer, n_channels, log, lowband_input, hf_level.grid_samples(level))  # where it acts
                   if level and level.get("within") and np.isfinite(ln_distance_rel).any()
                   and hf_level.unseen(level, regions).any() else None)
         for b in todo:
@@ -261,11 +261,13 @@ def load_model(model, device: str = "cpu"):
     return denoiser, config, scaler, config_for_model(spec, name), name, level
 
 
-def _grid_within(source, cfg, writer, n_channels: int, log, lowband_input: bool = False) -> np.ndarray:
+def _grid_within(source, cfg, writer, n_channels: int, log, lowband_input: bool = False,
+                 grid: int | None = None) -> np.ndarray:
     """`hf_level.within_event` of every trace of the grid (one event: all its stations; verticals apart),
     as `generate` takes them (rows: station × component for a one-channel model, stations for a C-channel
     one, each channel among its own): one pass reading and conditioning the whole grid, block by block,
-    before any is generated (a resumed run too: the places are over all stations, not the blocks left)."""
+    before any is generated (a resumed run too: the places are over all stations, not the blocks left); the
+    features on the DFT grid of `grid` (the level model's `hf_level.grid_samples`, as `predict` measures them)."""
     t0, feats, vertical = time.perf_counter(), [], []
     for b in range(writer.n_blocks):
         lo, hi = writer.block_range(b)
@@ -274,7 +276,7 @@ def _grid_within(source, cfg, writer, n_channels: int, log, lowband_input: bool 
         if n_channels == 1:
             cond_mps2, unusable = cond_mps2.reshape(-1, 1, cond_mps2.shape[-1]), unusable.reshape(-1, 1)
             vertical.append(np.tile(vertical_flag(source.components), hi - lo))
-        block = hf_level.features(cond_mps2, cfg.sampling_rate_hz, cfg.lowpass_hz, np.zeros(len(cond_mps2)))
+        block = hf_level.features(cond_mps2, cfg.sampling_rate_hz, cfg.lowpass_hz, np.zeros(len(cond_mps2)), grid)
         block[unusable.any(axis=1)] = np.nan        # skipped stations place no other among them
         feats.append(block)
     feats = np.concatenate(feats)

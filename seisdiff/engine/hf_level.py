@@ -9,7 +9,8 @@ high-frequency Fourier level in two bands (BANDS_HZ: 2–6 and 8–25 Hz, i.e. t
 slope, a κ-like decay) from its conditioning alone:
 
 - ln peak |conditioning| (m/s²): the default's amplitude anchor (`engine.scaling`, "peak");
-- ln Fourier level just below the crossover (`dsp.level.record_level`, m/s): `stochastic`'s anchor;
+- ln Fourier level just below the crossover (`dsp.level.record_level`, m/s): `stochastic`'s anchor; on the
+  DFT grid of the fitted windows (`lowband_level_on_grid`: a transient's level whatever quiet surrounds it);
 - the component (1 vertical, 0 horizontal);
 
 and, where the records' distances are known (version 3), a within-event distance term: the level
@@ -111,15 +112,47 @@ def band_level(x_mps2, sampling_rate_hz: float, band_hz=BAND_HZ) -> np.ndarray:
     return 0.5 * log_power
 
 
-def features(lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical) -> np.ndarray:
+def features(lowpass_mps2, sampling_rate_hz: float, lowpass_hz: float, vertical,
+             grid_samples: int | None = None) -> np.ndarray:
     """(n, C, 3) features (FEATURES) of conditioning lowpass_mps2 (n, C, L) m/s² (low-passed at lowpass_hz,
-    order 4) whose records are vertical (n,) (1/0; NaN = horizontal)."""
+    order 4) whose records are vertical (n,) (1/0; NaN = horizontal); the low band's level on the DFT grid
+    of grid_samples (`lowband_level_on_grid`: the fitted windows' length, `grid_samples`; None: the trace's
+    own, `record_level`, as models fitted before 2026-12-05 were applied)."""
     x = np.asarray(lowpass_mps2, np.float64)
     with np.errstate(divide="ignore"):
         peak = np.log(np.abs(x).max(axis=-1))
-        spec = np.log(record_level(x, sampling_rate_hz, lowpass_hz, 4))
+        spec = np.log(record_level(x, sampling_rate_hz, lowpass_hz, 4) if grid_samples is None
+                      else lowband_level_on_grid(x, sampling_rate_hz, lowpass_hz, grid_samples))
     vert = np.nan_to_num(np.asarray(vertical, np.float64).reshape(-1, 1), nan=0.0)
     return np.stack([peak, spec, np.broadcast_to(vert, peak.shape)], axis=-1)
+
+
+def lowband_level_on_grid(x_mps2, sampling_rate_hz: float, lowpass_hz: float, grid_samples: int) -> np.ndarray:
+    """`record_level` (m/s) of traces x_mps2 (..., L) m/s² with their Fourier transform sampled on the DFT grid
+    of grid_samples (at least `record_level`'s 16 periods of the crossover): the trace folded modulo it (the
+    sum of its grid_samples-long pieces, whose DFT is the trace's Fourier transform at k·fs/grid_samples
+    exactly), shorter ones zero-padded to it. The level is a mean of |X(f)|² over a few frequencies per bin
+    (0.35–0.9 × the crossover: 2–6 on a 41 s grid), which on the trace's own grid moved with the quiet
+    around a transient (its samples falling elsewhere on |X(f)|: 0.13 ln between a record alone and padded
+    from 33 to 41 s); on the fitted windows' grid a transient's level is the same however it is padded or
+    placed, and traces of grid_samples are measured as the model was fitted."""
+    x = np.asarray(x_mps2, np.float64)
+    n = max(int(grid_samples), int(2 ** np.ceil(np.log2(16 * sampling_rate_hz / lowpass_hz))))
+    if x.shape[-1] == n:
+        return record_level(x, sampling_rate_hz, lowpass_hz, 4)
+    pieces = -(-x.shape[-1] // n)
+    padded = np.zeros(x.shape[:-1] + (pieces * n,))
+    padded[..., :x.shape[-1]] = x
+    folded = padded.reshape(x.shape[:-1] + (pieces, n)).sum(axis=-2)
+    return record_level(folded, sampling_rate_hz, lowpass_hz, 4)
+
+
+def grid_samples(level_model: dict) -> int | None:
+    """The length (samples) of the windows level_model was fitted on, whose DFT grid its features are
+    measured on (`features`): "grid_samples", else its texture's records' length; None (each trace's own
+    grid) for models that record neither."""
+    n = level_model.get("grid_samples") or (level_model.get("texture") or {}).get("n_samples")
+    return None if n is None else int(n)
 
 
 def strong_motion_windows(record_ids) -> np.ndarray:
@@ -168,7 +201,7 @@ def fit(store, rows, log=print, block_records: int = 512,
         part = real[lo:lo + block_records]
         block = store.read(int(part[0]), int(part[-1]) + 1, fields=("broadband", "lowpass"))
         bb, lp = block["broadband"][part - part[0]], block["lowpass"][part - part[0]]
-        X.append(features(lp, fs, fx, vertical[part]))
+        X.append(features(lp, fs, fx, vertical[part], store.length))
         high = bb - lowpass(bb, fs, fx, 4)
         y.append(np.stack([band_level(high, fs, band).reshape(-1) for band in BANDS_HZ], axis=-1))
         onset, end = hf_timing.offsets_s(bb, lp, fs, fx, onset_fraction)
@@ -226,6 +259,7 @@ def fit(store, rows, log=print, block_records: int = 512,
               f" (the end {timing['end_source']['intercept_s']:+.1f} s {timing['end_source']['slope_s']:+.2f} s "
               f"per M6 source duration where the magnitude is known, {timing['end_source']['n_traces']} traces)")))
     return {"version": VERSION, "features": list(FEATURES), "bands_hz": [list(b) for b in BANDS_HZ],
+            "grid_samples": int(store.length),
             "ridge": RIDGE, "mean": mean.tolist(), "scale": scale.tolist(), "intercept": coef[0].tolist(),
             "coef": coef[1:].T.tolist(), "regions": regions, "residual_sd": residual.std(axis=0).tolist(),
             "n_traces": int(len(y)), "n_events": int(n_events), "timing": timing, "distance": distance,
@@ -365,10 +399,11 @@ def _event_kind_groups(event, vertical=None) -> tuple[np.ndarray, np.ndarray]:
     return which, count
 
 
-def store_within_event(store, block_records: int = 512) -> np.ndarray | None:
+def store_within_event(store, block_records: int = 512, grid: int | None = None) -> np.ndarray | None:
     """`within_event` of every record of `store` (a conditioning store with `lowpass` and `event`; the
     component from its `component` column, `scaling.metadata_columns`), its events' stations being the
-    store's strong-motion windows (`strong_motion_windows`, as in `fit`): one pass over its conditioning. None
+    store's strong-motion windows (`strong_motion_windows`, as in `fit`): one pass over its conditioning; the
+    features on the DFT grid of `grid` (the level model's `grid_samples`, as `predict` measures them). None
     without an `event` column."""
     from seisdiff.engine.scaling import metadata_columns
 
@@ -376,7 +411,7 @@ def store_within_event(store, block_records: int = 512) -> np.ndarray | None:
         return None
     n = len(store)
     feats = [features(store.read(lo, min(lo + block_records, n), fields=("lowpass",))["lowpass"],
-                      store.sampling_rate_hz, store.lowpass_hz, np.zeros(min(block_records, n - lo)))
+                      store.sampling_rate_hz, store.lowpass_hz, np.zeros(min(block_records, n - lo)), grid)
              for lo in range(0, n, block_records)]
     vertical = metadata_columns({c: store.column(c) for c in store.columns}).get("vertical")
     return within_event(store.column("event"), np.concatenate(feats), vertical, strong_motion_windows(store.record_ids))
@@ -440,7 +475,7 @@ def predict(level_model: dict, lowpass_mps2, sampling_rate_hz: float, lowpass_hz
     its within-event features' term (version 4, "within") where within_dev (n, C, 2) (`within_event`,
     over the event's stations) is known (None or NaN: none); both known: their joint fit (`_local_term`);
     and its event-depth term (version 5, "depth") where hypo_depth_km (n,) km is known (`depth_term`)."""
-    X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical)
+    X = features(lowpass_mps2, sampling_rate_hz, lowpass_hz, vertical, grid_samples(level_model))
     z = (X - np.asarray(level_model["mean"])) / np.asarray(level_model["scale"])
     _, intercept, coef = bands(level_model)
     level = intercept + z @ coef.T

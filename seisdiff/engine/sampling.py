@@ -305,10 +305,10 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
         meta["ln_distance_rel"] = relative_ln_distance(columns["event"], columns["distance_km"],   # every shard alike
                                                        strong_motion_windows(cond.record_ids))
     if settings.get("level_model") and (model.level_model or {}).get("within") and "ln_distance_rel" in meta:
-        from seisdiff.engine.hf_level import store_within_event, unseen     # only with distances, only where it acts
+        from seisdiff.engine.hf_level import grid_samples, store_within_event, unseen   # only with distances, where it acts
         acts = unseen(model.level_model, meta.get("region", np.array([""] * len(cond)))[shard])
         if (acts & np.isfinite(meta["ln_distance_rel"][shard])).any():
-            meta["level_within"] = store_within_event(cond)          # one pass over the conditioning
+            meta["level_within"] = store_within_event(cond, grid=grid_samples(model.level_model))   # one pass
     lengths = columns.get("n_samples")
     already = sum(sink.done(rid, k) for rid in cond.record_ids[shard].tolist() for k in k_all)
     bar = tqdm(total=len(shard) * len(k_all), initial=already, unit="rec", desc=label,
