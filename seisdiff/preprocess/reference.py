@@ -24,6 +24,5 @@ def scipy_preprocess(acc_mps2: np.ndarray, fs_hz: float, fs_out_hz=100.0, length
     src = x[max(lo, 0):max(lo, 0) + len(seg) - max(-lo, 0)]
     seg[max(-lo, 0):max(-lo, 0) + len(src)] = src
     bb = signal.sosfiltfilt(signal.butter(order, band, "bandpass", fs=fs_out_hz, output="sos"), seg)
-    bb = bb[margin:margin + length]
     lp = signal.sosfiltfilt(signal.butter(order, lowpass_hz, "lowpass", fs=fs_out_hz, output="sos"), bb)
-    return bb, lp
+    return bb[margin:margin + length], lp[margin:margin + length]

@@ -5,9 +5,11 @@ Strong-motion records have PGA from about 1e-3 g (weak, far) to about 2 g (stron
 set of them a median PGA between about 0.005 g and 3 g: a store whose median PGA falls outside
 0.05–30 m/s² is likely mis-scaled (a weak-motion set may widen the range with `pga_range_mps2`); that window
 judges only stores that lack magnitudes and distances for BSSA14 (below), else it is advisory.
-The stored `lowpass` must be the store's low-pass filter of the stored `broadband` (invariant 4): their
-least-squares gain, median over records, within a factor MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning in g
-beside a broadband in m/s² has a gain of 0.102 and a PGA ratio of ~70, which the PGA-ratio check passes).
+The stored `lowpass` must be the store's low-pass filter of the stored `broadband` (invariant 4; beyond
+`condition.EDGE_CYCLES` periods of the crossover from a window's ends: a window cut from inside a record has
+the record's low band there): their least-squares gain there, median over records, within a factor
+MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning in g beside a broadband in m/s² has a gain of 0.102 and a PGA
+ratio of ~70, which the PGA-ratio check passes).
 
 A fixed window cannot judge scale alone: a near-field set in g passes it, a far-field set in cm/s² too, and a
 genuine far-field set may fall below it. So where the store knows `magnitude` and `distance_km` (and
@@ -55,7 +57,7 @@ from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, lowpass
 from seisdiff.io.components import vertical_flag
 from seisdiff.io.store import open_store
-from seisdiff.preprocess.condition import split_window_id
+from seisdiff.preprocess.condition import EDGE_CYCLES, split_window_id
 
 PHYSICAL_MEDIAN_PGA_MPS2 = (0.05, 30.0)   # plausible median PGA of a set of strong-motion records
 MAX_LOWPASS_ENERGY_ABOVE_2FC = 1e-3       # share of (tapered) low-pass energy above twice the cutoff
@@ -104,7 +106,8 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
         power = np.abs(np.fft.rfft(lp * taper, axis=-1)) ** 2
         total = power.sum(axis=(1, 2))
         acc["lp_hi"].append(power[..., freqs > 2 * fc].sum(axis=(1, 2)) / np.maximum(total, 1e-300))
-        acc["lp_gain"].append(_lowpass_gain(lp, lowpass(bb, fs, fc, order)))
+        inner = _inner(store.length, fs, fc)   # the window's low band is filtered with its margins (condition.py)
+        acc["lp_gain"].append(_lowpass_gain(lp[..., inner], lowpass(bb, fs, fc, order)[..., inner]))
     pga_bb, pga_lp = np.concatenate(acc["pga_bb"]), np.concatenate(acc["pga_lp"])
     std_bb, lp_hi = np.concatenate(acc["std_bb"]), np.concatenate(acc["lp_hi"])
     ratio = pga_bb / np.maximum(pga_lp, 1e-300)
@@ -154,6 +157,13 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
              "gmm_records": int(ln_ratio.size), "gmm_median_ln_ratio": gmm_median, "gmm_distance_kinds": kinds,
              "gmm_ln_ratio_sd": float(np.std(ln_ratio)) if ln_ratio.size else float("nan")}
     return Verdict(not problems, lines, problems, stats)
+
+
+def _inner(length: int, sampling_rate_hz: float, lowpass_hz: float) -> slice:
+    """Samples of a window beyond EDGE_CYCLES periods of the crossover from its ends (all of a short window),
+    where a window's stored low band equals the store's low-pass of its broadband (`condition.EDGE_TOLERANCE`)."""
+    edge = int(EDGE_CYCLES / lowpass_hz * sampling_rate_hz)
+    return slice(edge, length - edge) if length > 4 * edge else slice(0, length)
 
 
 def _lowpass_gain(lp, lp_of_bb) -> np.ndarray:

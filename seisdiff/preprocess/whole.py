@@ -56,7 +56,8 @@ from seisdiff.io.store import SIGNALS, create_store, open_store, pad_to_length
 from seisdiff.io.quantity import unit_factor_si
 from seisdiff.io.units import canonical_unit
 from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
-from seisdiff.preprocess.condition import PreprocessConfig, clean_and_resample, filter_segments
+from seisdiff.preprocess.condition import (PreprocessConfig, broadband_of_segments, clean_and_resample,
+                                           lowpass_of_stored)
 from seisdiff.preprocess.regions import record_region
 from seisdiff.preprocess.groups import CHANNEL_ORDER, location_code, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
@@ -93,8 +94,8 @@ def condition_whole(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: Preproce
     padded = np.zeros(x.shape[:-1] + (m + 2 * margin,))
     keep = min(m, x.shape[-1])
     padded[..., margin:margin + keep] = x[..., :keep]
-    broadband, lowpass = filter_segments(padded[None], dataclasses.replace(cfg, length=m))   # one segment, whole
-    return broadband[0], (broadband[0].copy() if lowband_input else lowpass[0])
+    broadband = broadband_of_segments(padded[None], dataclasses.replace(cfg, length=m))[0]   # one segment, whole
+    return broadband, (broadband.copy() if lowband_input else lowpass_of_stored(broadband, cfg))
 
 
 def whole_taper_fraction(n: int, sampling_rate_hz: float, cfg: PreprocessConfig) -> float:
