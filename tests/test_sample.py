@@ -14,6 +14,7 @@ from seisdiff.cli import main
 from seisdiff.dsp import lowpass
 from seisdiff.engine.samplers import DEFAULT_SAMPLER
 from seisdiff.evaluate import lowband_consistency
+from seisdiff.evaluate.metrics import pearson
 from seisdiff.io.readers import read
 from seisdiff.io.store import open_store
 
@@ -43,8 +44,11 @@ def test_cli_zarr_end_to_end_and_resume(tiny, tmp_path, capsys):
     assert gen.record_ids.tolist() == [f"{s}_r{k}" for s, k in zip(sources, ks)]
     np.testing.assert_array_equal(gen.read()["lowpass"], src["lowpass"][rows])     # the conditioning, as given
     np.testing.assert_array_equal(gen.column("magnitude"), cond.column("magnitude")[rows])
+    inner = slice(LENGTH // 4, -LENGTH // 4)    # a window store's edge zones keep the generated low band
     corr, _ = lowband_consistency(gen.read()["broadband"], src["lowpass"][rows], FS, LOWPASS_HZ)
-    assert corr.min() > 0.999
+    inner_corr = pearson(lowpass(gen.read()["broadband"].astype(np.float64), FS, LOWPASS_HZ)[..., inner],
+                         src["lowpass"][rows][..., inner].astype(np.float64))
+    assert inner_corr.min() > 0.999 and corr.min() > 0.95
     np.testing.assert_allclose(gen.column("pga_broadband"), np.abs(gen.read()["broadband"]).max(axis=(1, 2)))
     config = json.loads((out / "sample_config.json").read_text())
     settings = (config["sampler"], config["steps"], config["evaluations"], config["lf_merge"])
@@ -195,3 +199,26 @@ def test_hypocenter_and_magnitude_reach_waveform_files(tiny, tmp_path, capsys):
     assert _sample("--checkpoint", tiny.ckpt, "--cond", tmp_path / "gen_conditioning.zarr", "--out", tmp_path / "g3.zarr",
                    "--magnitude", 6.0) == 2
     assert "preprocess --metadata" in capsys.readouterr().err
+
+
+def test_a_window_store_is_merged_beyond_its_edge_zones_whole_records_everywhere(tiny, tmp_path, monkeypatch):
+    """A training store's windows (no `n_samples`) have their record's low band near their ends, which the
+    merge cannot reach there (tests/test_lfmerge_window_edges.py): `sample` merges them beyond the edge zones
+    (a quarter of a 512-sample window); whole records (waveform files) over every sample, as before."""
+    import seisdiff.engine.generate as generate_module
+    seen, merge = [], generate_module.merge_low_band
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("edge_samples", 0))
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(generate_module, "merge_low_band", spy)
+    cond = make_store(tmp_path / "cond.zarr", n=2, length=LENGTH, seed=3)
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", cond.path, "--out", tmp_path / "w.zarr") == 0
+    assert seen and set(seen) == {LENGTH // 4}
+    seen.clear()
+    folder = tmp_path / "lf"
+    folder.mkdir()
+    write_at2(folder / "SYN0.AT2", accelerogram(0, n=1200, pga=0.02), 0.01, station="ST0")
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--out", tmp_path / "f.zarr") == 0
+    assert seen and set(seen) == {0}

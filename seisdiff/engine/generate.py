@@ -29,6 +29,7 @@ from seisdiff.engine.onset import gate_pre_event
 from seisdiff.engine.samplers import DEFAULT_SAMPLER, DEFAULT_STEPS, STEPS_FOR
 from seisdiff.engine.scaling import METADATA_FEATURES
 from seisdiff.errors import UserError
+from seisdiff.preprocess.condition import edge_samples
 
 
 CROSSFADE_SPLIT = 2.0   # × the crossover: above it consecutive windows' content is independent (`blend_window`)
@@ -114,7 +115,8 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
              sampling_rate_hz: float | None = None, lowpass_hz: float | None = None, window: int | None = None,
              device="cpu", metadata: dict | None = None, done=frozenset(), compile: bool = False,
              pre_event_gate: bool = False, level_model: dict | None = None, band_top_hz: float | None = None,
-             band_order: int = 4, crossfade_split_hz: float | None = None, lead_samples: int | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
+             band_order: int = 4, crossfade_split_hz: float | None = None, lead_samples: int | None = None,
+             cut_conditioning: bool = False) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield (record_id, k, broadband_mps2 (C, L) float32 m/s²) for every record and realization
     k < realizations, in input order, skipping the (record_id, k) pairs in `done`.
 
@@ -147,6 +149,9 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     for `sample`); None: amplitude weights throughout (exact for content the windows share).
     lead_samples: the first window starts this many samples before the record, dropped after generation
     (None: LEAD_SAMPLES; 0: the record's first sample is its first window's first, as before 2026-12-05).
+    cut_conditioning: the conditioning is windows cut from inside records (a training store's): the merge
+    leaves their edge zones (`preprocess.condition.edge_samples`) to the generated low band
+    (`lfmerge.lf_merge`'s edge_samples); False: whole records, merged over every sample.
     """
     lowpass_mps2 = np.asarray(lowpass_mps2, dtype=np.float32)
     n, n_channels, length = lowpass_mps2.shape
@@ -167,6 +172,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
     window = int(window or config.data.window or length)
     lead = LEAD_SAMPLES if lead_samples is None else int(lead_samples)
     starts, weights = crossfade_layout(length, window, lead)
+    edge = edge_samples(length, sampling_rate_hz, lowpass_hz) if lf_merge and cut_conditioning else 0
     meta = {k: np.asarray(v, np.float64) for k, v in (metadata or {}).items()
             if k in METADATA_FEATURES} if config.data.use_metadata else {}
     sigmas = samplers.get_sigmas(sampler, steps or STEPS_FOR.get(sampler, DEFAULT_STEPS), denoiser, grid)
@@ -228,7 +234,7 @@ def generate(denoiser, scaler, config, lowpass_mps2, record_ids, *, realizations
         if band_top_hz:   # the training band's top: above it the network's residual noise only
             out = lowpass(out, sampling_rate_hz, band_top_hz, band_order)
         if lf_merge:   # one call for all: traces converge independently, the batch changes nothing
-            out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol)
+            out = merge_low_band(out, cond, sampling_rate_hz, lowpass_hz, tol=merge_tol, edge_samples=edge)
         for (i, k), acc in zip(complete, out.astype(np.float32)):
             yield record_ids[i], k, acc
 

@@ -4,7 +4,9 @@ Records are read `block_records` at a time (memory bounded by the block); realiz
 sink are skipped. Records of one store may differ in length (whole-record conditioning, column
 `n_samples`; see preprocess.whole): each is generated over its own samples only — its windows,
 cross-fades and low-frequency merge never see the padding — and handed to the sink padded back to the
-store's length. Stores without `n_samples` (windows cut for training) are generated exactly as stored.
+store's length. Stores without `n_samples` (windows cut for training) are generated exactly as stored; their
+merge leaves each window's edge zones, where its conditioning is its record's low band, to the generated
+low band (`generate`'s cut_conditioning).
 Record i, realization k is seeded from (seed, record id, k, window) (`generate.record_seed`), so
 results do not depend on blocks, batch size, grouping by length or sharding; the sink receives them in the
 conditioning's order (record, then realization) whatever the grouping.
@@ -339,7 +341,8 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     level_model=model.level_model if settings.get("level_model") else None,
                     band_top_hz=settings.get("band_top_hz"), band_order=settings.get("band_order", 4),
                     crossfade_split_hz=settings.get("crossfade_split_hz"),
-                    lead_samples=settings.get("lead_samples", 0)):
+                    lead_samples=settings.get("lead_samples", 0),
+                    cut_conditioning=lengths is None):     # a training store's windows (preprocess.condition)
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 ready[(pos, k)] = acc_mps2

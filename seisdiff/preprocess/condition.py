@@ -139,6 +139,12 @@ EDGE_CYCLES = 5.0
 EDGE_TOLERANCE = 1e-4
 
 
+def edge_samples(length: int, sampling_rate_hz: float, lowpass_hz: float) -> int:
+    """Samples at each end of a stored window of `length` within EDGE_CYCLES periods of the crossover, where its
+    low band is the record's, not dsp.lowpass of the window alone; at most a quarter of the window."""
+    return min(int(EDGE_CYCLES / lowpass_hz * sampling_rate_hz), int(length) // 4)
+
+
 def lowpass_of_stored(broadband: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     """The documented conditioning filter applied to float32 broadband as stored → float32 m/s²."""
     lp = dsp.lowpass(broadband.astype(np.float64), cfg.sampling_rate_hz, cfg.lowpass_hz, cfg.filter_order)
