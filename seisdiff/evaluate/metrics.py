@@ -52,16 +52,21 @@ def pgd(x, sampling_rate_hz, highpass_hz=DEFAULT_HIGHPASS_HZ):
     return np.max(np.abs(_integrals(np.asarray(x, dtype=np.float64), sampling_rate_hz, highpass_hz, 2)), axis=-1)
 
 
-def lowband_consistency(generated, conditioning, sampling_rate_hz, lowpass_hz):
+def lowband_consistency(generated, conditioning, sampling_rate_hz, lowpass_hz, edge_samples: int = 0):
     """How well the low band of generated traces matches their conditioning.
 
     generated, conditioning: (..., n) m/s² at sampling_rate_hz Hz, broadcastable (e.g. (K, N, n) realizations
     against (N, n)). The generated traces are low-passed by `seisdiff.dsp.lowpass` at lowpass_hz.
+    edge_samples: compare beyond that many samples from each end (at most n // 4): a window cut from inside a
+    record (a training store's) has its record's low band as conditioning, which the low-pass of the window
+    alone does not reach near its ends (`preprocess.condition.edge_samples`); 0 (whole records): every sample.
     Returns (corr, amp_ratio), each (...,) float64: Pearson correlation with the conditioning and
     RMS(low-passed generated) / RMS(conditioning) (1 when the scale is right).
     """
     low = lowpass(np.asarray(generated, dtype=np.float64), sampling_rate_hz, lowpass_hz)
+    edge = min(int(edge_samples), low.shape[-1] // 4)
     low, cond = np.broadcast_arrays(low, np.asarray(conditioning, dtype=np.float64))
+    low, cond = low[..., edge:low.shape[-1] - edge], cond[..., edge:cond.shape[-1] - edge]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.sqrt(np.mean(low * low, axis=-1) / np.mean(cond * cond, axis=-1))
     return pearson(low, cond), ratio
