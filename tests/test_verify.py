@@ -183,3 +183,19 @@ def test_no_gmm_lets_the_window_judge_a_set_bssa14_does_not_describe(tmp_path, c
     assert main(["verify", str(path), "--no-gmm"]) == 0
     out = capsys.readouterr().out
     assert "(advisory: --no-gmm)" in out and "PROBLEM" not in out
+
+
+def test_a_short_window_store_has_lowpass_gain_one(tmp_path, ngaw2_dir):
+    """10 s windows (--length 1024) that start inside the motion: within 5 s of their ends the stored low band
+    is the record's, not the low-pass of the window alone (preprocess.condition). Compared over the whole
+    window (as verify did below 4 × 5 s) their gains were 0.32–0.36 and the store was judged mis-scaled."""
+    from seisdiff.preprocess import PreprocessConfig
+    from seisdiff.preprocess.verify import verify_store
+    names = ["RSN5820_IWATE_4CAB1NS.AT2", "RSN5005_CHUETSU_FKSH06NS.AT2", "RSN5875_SIERRA.MEX_12266-UP.AT2"]
+    files = [ngaw2_dir / name for name in names]
+    if not all(f.is_file() for f in files):
+        pytest.skip("RSN5820 / RSN5005 / RSN5875 records absent")
+    run_preprocess([str(f) for f in files], tmp_path / "s.zarr", PreprocessConfig(length=1024), progress=False)
+    verdict = verify_store(tmp_path / "s.zarr")
+    assert verdict.stats["lowpass_gain_median"] == pytest.approx(1.0, abs=1e-3)
+    assert not [p for p in verdict.problems if "gain" in p]

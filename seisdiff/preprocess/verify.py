@@ -6,9 +6,9 @@ set of them a median PGA between about 0.005 g and 3 g: a store whose median PGA
 0.05–30 m/s² is likely mis-scaled (a weak-motion set may widen the range with `pga_range_mps2`); that window
 judges only stores that lack magnitudes and distances for BSSA14 (below), else it is advisory.
 The stored `lowpass` must be the store's low-pass filter of the stored `broadband` (invariant 4; beyond
-`condition.EDGE_CYCLES` periods of the crossover from a window's ends: a window cut from inside a record has
-the record's low band there): their least-squares gain there, median over records, within a factor
-MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning in g beside a broadband in m/s² has a gain of 0.102 and a PGA
+`condition.EDGE_CYCLES` periods of the crossover from a window's ends, the middle half of a short window:
+`condition.edge_samples`; a window cut from inside a record has the record's low band there): their
+least-squares gain there, median over records, within a factor MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning in g beside a broadband in m/s² has a gain of 0.102 and a PGA
 ratio of ~70, which the PGA-ratio check passes).
 
 A fixed window cannot judge scale alone: a near-field set in g passes it, a far-field set in cm/s² too, and a
@@ -57,7 +57,7 @@ from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, lowpass
 from seisdiff.io.components import vertical_flag
 from seisdiff.io.store import open_store
-from seisdiff.preprocess.condition import EDGE_CYCLES, split_window_id
+from seisdiff.preprocess.condition import edge_samples, split_window_id
 
 PHYSICAL_MEDIAN_PGA_MPS2 = (0.05, 30.0)   # plausible median PGA of a set of strong-motion records
 MAX_LOWPASS_ENERGY_ABOVE_2FC = 1e-3       # share of (tapered) low-pass energy above twice the cutoff
@@ -160,10 +160,11 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
 
 
 def _inner(length: int, sampling_rate_hz: float, lowpass_hz: float) -> slice:
-    """Samples of a window beyond EDGE_CYCLES periods of the crossover from its ends (all of a short window),
-    where a window's stored low band equals the store's low-pass of its broadband (`condition.EDGE_TOLERANCE`)."""
-    edge = int(EDGE_CYCLES / lowpass_hz * sampling_rate_hz)
-    return slice(edge, length - edge) if length > 4 * edge else slice(0, length)
+    """Samples of a window beyond EDGE_CYCLES periods of the crossover from its ends (the middle half of a short
+    window: `condition.edge_samples`), where a window's stored low band equals the store's low-pass of its
+    broadband (`condition.EDGE_TOLERANCE`)."""
+    edge = edge_samples(length, sampling_rate_hz, lowpass_hz)
+    return slice(edge, length - edge)
 
 
 def _lowpass_gain(lp, lp_of_bb) -> np.ndarray:
