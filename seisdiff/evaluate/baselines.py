@@ -7,7 +7,8 @@
   its level matched to the conditioning's spectrum just below the crossover so the spectrum is
   continuous; output = conditioning + highpass(noise) at the crossover.
 
-The conditioning is `lowpass(broadband)` with the store's zero-phase Butterworth filter, of response
+The conditioning is the record's low band through the store's zero-phase Butterworth filter (`lowpass(broadband)`
+beyond a window's edge zones, `preprocess.condition`), of response
 G(f) = 1/(1+(f/f_x)^(2·order)) at the crossover f_x; adding `highpass(noise)`, of response 1 − G(f),
 is the complementary merge (low-passing the conditioning again would square G: a 6 dB dip at f_x).
 

@@ -8,8 +8,8 @@ judges only stores that lack magnitudes and distances for BSSA14 (below), else i
 The stored `lowpass` must be the store's low-pass filter of the stored `broadband` (invariant 4; beyond
 `condition.EDGE_CYCLES` periods of the crossover from a window's ends, the middle half of a short window:
 `condition.edge_samples`; a window cut from inside a record has the record's low band there): their
-least-squares gain there, median over records, within a factor MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning in g beside a broadband in m/s² has a gain of 0.102 and a PGA
-ratio of ~70, which the PGA-ratio check passes).
+least-squares gain there, median over records, within a factor MAX_LOWPASS_GAIN_FACTOR of 1 (a conditioning
+in g beside a broadband in m/s² has a gain of 0.102 and a PGA ratio of ~70, which the PGA-ratio check passes).
 
 A fixed window cannot judge scale alone: a near-field set in g passes it, a far-field set in cm/s² too, and a
 genuine far-field set may fall below it. So where the store knows `magnitude` and `distance_km` (and
