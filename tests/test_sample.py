@@ -222,3 +222,16 @@ def test_a_window_store_is_merged_beyond_its_edge_zones_whole_records_everywhere
     write_at2(folder / "SYN0.AT2", accelerogram(0, n=1200, pga=0.02), 0.01, station="ST0")
     assert _sample("--checkpoint", tiny.ckpt, "--cond", folder, "--out", tmp_path / "f.zarr") == 0
     assert seen and set(seen) == {0}
+
+
+def test_an_output_begun_before_the_edge_zone_merge_is_not_resumed_with_it(tiny, tmp_path, capsys):
+    """A window store's output begun by an earlier seisdiff (merged up to the windows' ends; its
+    sample_config.json has no merge_edge_zones) is refused, not completed with the other merge."""
+    cond = make_store(tmp_path / "cond.zarr", n=2, length=LENGTH, seed=3)
+    out = tmp_path / "gen.zarr"
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", cond.path, "--out", out) == 0
+    config = json.loads((out / "sample_config.json").read_text())
+    assert config.pop("merge_edge_zones") is True
+    (out / "sample_config.json").write_text(json.dumps(config))
+    assert _sample("--checkpoint", tiny.ckpt, "--cond", cond.path, "--out", out, "--realizations", 2) == 2
+    assert "merge_edge_zones" in capsys.readouterr().err

@@ -35,12 +35,12 @@ from seisdiff.io.store import pad_to_length
 RESUME_KEYS = ("checkpoint", "sampler", "steps", "grid", "seed", "lf_merge", "merge_tol", "window", "format",
                "kappa_s", "output", "pre_event_gate", "level_model", "band_top_hz", "crossfade_split_hz",
                "hypocenter", "magnitude", "input_units", "input_quantity", "scenario",
-               "lowband_input", "src", "lead_samples")
+               "lowband_input", "src", "lead_samples", "merge_edge_zones")
 RESUME_DEFAULTS = {"output": "acceleration", "pre_event_gate": False, "level_model": False, "scenario": False,
                    "lowband_input": False,
                    "band_top_hz": None,
                    "crossfade_split_hz": None, "hypocenter": None, "magnitude": None, "input_units": None,
-                   "input_quantity": None, "src": None, "lead_samples": 0}
+                   "input_quantity": None, "src": None, "lead_samples": 0, "merge_edge_zones": False}
 # settings whose default changed: {key: {the value an older output recorded: what resumes it, where it is the only
 # setting that differs}} (`write_settings`)
 RESUME_HINTS = {"scenario": {False: "begun under the earlier level rule, the network's own level in the regions it "
@@ -276,6 +276,8 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
         "crossfade_split_hz": CROSSFADE_SPLIT * cond.lowpass_hz,
         # each record's first window starts before it, past the network's edge artefact (`generate`)
         "lead_samples": LEAD_SAMPLES,
+        # a training store's windows are merged beyond their edge zones (`generate`'s cut_conditioning)
+        "merge_edge_zones": True,
         # the model's conditioning inputs: `evaluate` gives its stochastic baseline κ only when the model had it
         "metadata_fields": list(model.config.data.metadata_fields or ()),
     } | src_settings(cfg.src)     # the event's rupture (`sample --src`): `evaluate --gmm` compares with it
@@ -342,7 +344,7 @@ def sample_into(sink, model, cond, shard, settings: dict, *, kappa_s: float | No
                     band_top_hz=settings.get("band_top_hz"), band_order=settings.get("band_order", 4),
                     crossfade_split_hz=settings.get("crossfade_split_hz"),
                     lead_samples=settings.get("lead_samples", 0),
-                    cut_conditioning=lengths is None):     # a training store's windows (preprocess.condition)
+                    cut_conditioning=lengths is None and settings.get("merge_edge_zones", False)):
                 r = by_id[rid]
                 pos = r if sel is None else int(sel[r])      # the record's place in the block
                 ready[(pos, k)] = acc_mps2
