@@ -43,8 +43,9 @@ from seisdiff.preprocess.condition import edge_samples
 
 BASELINES = ("lf_only", "stochastic")
 # what metrics.json's numbers mean: raised when a measure changes for the same inputs (2: 3-component
-# scalars of the horizontals with the vertical apart; correlations over each whole record's own length)
-METRICS_VERSION = 2
+# scalars of the horizontals with the vertical apart; correlations over each whole record's own length;
+# 3: a store's windows' low band compared beyond their edge zones, `consistency`)
+METRICS_VERSION = 3
 HEADLINE_PERIOD_BAND_S = (0.05, 1.0)
 HEADLINE_FREQ_BAND_HZ = (1.0, 25.0)
 # name → unit suffix; energy_duration and unevenness: the realism of the peak factor and of the spectrum's
