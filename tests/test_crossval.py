@@ -122,6 +122,37 @@ def test_second_run_redoes_nothing(run, capsys):
     assert {p: p.stat().st_mtime_ns for p in files} == files
 
 
+def test_a_moved_out_and_store_resume_without_redoing_anything(run, tmp_path, monkeypatch, capsys):
+    """OUT and its store moved (and run from another working directory, with relative paths): the resume was
+    refused, the store's path having changed ('1 input(s) added, … 1 left out'), then each fold's samples
+    (their checkpoint and conditioning store recorded by absolute path). The store is known by its
+    fingerprint, the fold's files relative to the fold: the same report, no stage redone; another store
+    with the moved one's name is still refused."""
+    import shutil
+
+    out, store, args = run
+    shutil.copytree(out.parent, tmp_path / "before")              # copy2: the files' times kept, as by mv
+    (tmp_path / "before").rename(tmp_path / "after")
+    monkeypatch.chdir(tmp_path)
+    moved = {"--data": "after/all.zarr", "--out": "after/cv", "--config": "after/tiny.toml"}
+    args = [moved.get(prev, a) for prev, a in zip(["", *args], args)]
+    models = {p: p.stat().st_mtime_ns for p in (tmp_path / "after").rglob("*.pt")}
+    capsys.readouterr()
+    assert main(args) == 0
+    stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crossval [")]
+    assert len(stages) == 9 + 5 + 2 * 2 and all("skipped" in line for line in stages), stages
+    assert {p: p.stat().st_mtime_ns for p in models} == models
+    before, after = (json.loads((o / "crossval.json").read_text()) for o in (out, tmp_path / "after" / "cv"))
+    assert after["folds"] == before["folds"] and after["mean"] == before["mean"]
+    config = json.loads((tmp_path / "after" / "cv" / "japan" / "samples.zarr" / "sample_config.json").read_text())
+    assert config["checkpoint"] == "model/best.pt" and list(config["inputs"]) == ["test.zarr"]
+    shutil.rmtree(tmp_path / "after" / "all.zarr")
+    make_store(tmp_path / "after" / "all.zarr", n=N, length=256, seed=5,
+               columns={"region": REGIONS, "component": COMPONENTS})
+    assert main(args) == 2
+    assert "after/cv: was started from another version of the store" in capsys.readouterr().err
+
+
 def test_a_store_rewritten_in_place_is_refused_on_resume(run, capsys):
     """The store rewritten in place (magnitudes corrected; records added) was taken as it was: the finished
     models and samples of the old store were kept (conditioned on the old magnitudes), new records were

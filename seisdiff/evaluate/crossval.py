@@ -15,8 +15,10 @@ out whole) under OUT/<fold>/:
                                again with magnitude, distance, Vs30 and κ hidden, to show what they add
 Every stage is skipped when its output is complete, so an interrupted run continues where it stopped;
 OUT/crossval_inputs.json holds the store's fingerprint (`io.fingerprint`), and a resume from a store
-rewritten in place since (records added, signals or metadata changed) is refused. A fold's samples made by an
-earlier seisdiff whose sampling defaults differ are made again (crossval has no option to restore them).
+rewritten in place since (records added, signals or metadata changed) is refused; the store is known by that
+fingerprint and a fold's samples record its files relative to the fold folder, so a moved OUT or store resumes.
+A fold's samples made by an earlier seisdiff whose sampling defaults differ are made again (crossval has no
+option to restore them).
 OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
 The model's values are one realization per record (with several realizations: the mean over the
 draws, `model_one_realization`), the form in which the goals are stated.
@@ -156,7 +158,8 @@ def check_store_unchanged(store: Store, out: Path, folds: list[Fold], log) -> No
     UserError (one line) when OUT was started from a store since rewritten in place (records added or
     removed, signals or metadata changed): its fold stores, models and samples hold the old store's records,
     and resuming would mix both (a fold store is completed with the new records, a finished model is kept).
-    An OUT of an earlier version, which recorded none, resumes unchecked (one warning line)."""
+    The store is known by its fingerprint, not its path: the same store moved or copied elsewhere resumes (its
+    new path recorded). An OUT of an earlier version, which recorded none, resumes unchecked (one warning line)."""
     from seisdiff.io.fingerprint import compare_inputs
 
     path = out / INPUTS
@@ -164,7 +167,8 @@ def check_store_unchanged(store: Store, out: Path, folds: list[Fold], log) -> No
     if old is None and any((out / fold.dirname).exists() for fold in folds):
         log(f"crossval: warning: {out} was started by an earlier seisdiff, which did not record its store: "
             f"resuming it without checking that {store.path} is unchanged")
-    changed, now = compare_inputs(old, [store.path])
+    here = {str(Path(store.path).resolve()): next(iter(old.values()))} if old and len(old) == 1 else old
+    changed, now = compare_inputs(here, [store.path])   # by its fingerprint, not its path: a moved store resumes
     if changed:
         raise UserError(f"{out}: was started from another version of the store ({changed}); its folds' stores, "
                         f"models and samples hold the old records: crossval into another --out, or delete {out} "
@@ -279,7 +283,8 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     if not best.is_file():
         raise UserError(f"{best}: training wrote no best.pt; delete {best.parent} and re-run")
     given = {k: v for k, v in (("sampler", cfg.sampler), ("steps", cfg.steps)) if v is not None}
-    scfg = SampleConfig(checkpoint=str(best), cond=[str(cond_store.path)], out=str(out), realizations=cfg.realizations,
+    scfg = SampleConfig(checkpoint=str(best), cond=[str(Path(cond_store.path).resolve())], out=str(out),
+                        realizations=cfg.realizations,
                         seed=cfg.seed, device=cfg.device, progress=cfg.progress, level_model=cfg.level_model,
                         **given)
     device = resolve_device(scfg.device)
@@ -288,6 +293,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     model = load_denoiser(ckpt, device)._replace(source=str(best.resolve()))
     cond, shard = open_conditioning(scfg, model, 1, 0)
     settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
+    _fold_settings(out, absolute=True)      # as `sample` compares them: where the fold folder is now
     inputs = check_inputs(scfg, out)        # as `sample`: a fold store rewritten since the samples began is refused
     if changed := _made_by_another_version(out, settings):
         say("sample", f"{out.name} was made by an earlier seisdiff with other settings than it now uses "
@@ -296,6 +302,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
             shutil.rmtree(stale, ignore_errors=True)
     sink = ZarrSink(out, cond, settings, 1, 0)
     write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS)
+    _fold_settings(out, absolute=False)     # recorded relative to the fold folder: a moved OUT resumes
     if len(sink.existing) >= len(cond) * cfg.realizations:
         say("sample", f"{len(sink.existing)} realizations present, complete: skipped")
         return out
@@ -304,6 +311,35 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     say("sample", f"{written} realizations generated ({already} already there) in {seconds:.1f} s "
                   f"({settings['sampler']}, {settings['steps']} steps)")
     return out
+
+
+def _fold_settings(out: Path, absolute: bool) -> None:
+    """Rewrite the paths of the fold's own files in out/sample_config.json (the checkpoint, the conditioning
+    store, the keys of `inputs`) relative to the fold folder (absolute False: how crossval records them, so a
+    moved or renamed OUT resumes), or absolute where the fold folder is now (True: what `sample`'s resume checks
+    compare). Absolute ones recorded where the fold folder was (an earlier seisdiff; one interrupted between the
+    two rewrites) are found by the checkpoint, always <fold>/model/best.pt."""
+    path = out / "sample_config.json"
+    if not path.is_file():
+        return
+    settings = json.loads(path.read_text())
+    fold = out.parent.resolve()
+    was = Path(settings.get("checkpoint") or "")
+    was = was.parent.parent if was.is_absolute() and was.parts[-2:] == ("model", "best.pt") else fold
+
+    def move(p: str) -> str:
+        p = Path(p)
+        rel = p if not p.is_absolute() else p.relative_to(was) if p.is_relative_to(was) else None
+        return str(p) if rel is None else str(fold / rel) if absolute else rel.as_posix()
+
+    new = {**settings, **{k: move(settings[k]) for k in ("checkpoint", "conditioning_store")
+                          if isinstance(settings.get(k), str)}}
+    if isinstance(settings.get("cond"), list):
+        new["cond"] = [move(c) for c in settings["cond"]]
+    if isinstance(settings.get("inputs"), dict):
+        new["inputs"] = {move(k): v for k, v in settings["inputs"].items()}
+    if new != settings:
+        write_text_atomic(path, json.dumps(new, indent=2) + "\n")
 
 
 def _made_by_another_version(out: Path, settings: dict) -> list[str]:
