@@ -1,5 +1,5 @@
-"""`seisdiff crossval`: folds partition the records by region (records without one always train), the
-fold stores keep the source's arrays, columns and attributes, crossval.json's mean is the mean of its
+"""`seisdiff crossval`: folds partition the records by region (records without one train unless their event
+is held out), the fold stores keep the source's arrays, columns and attributes, crossval.json's mean is the mean of its
 folds, a second run redoes nothing, and a store that cannot be grouped is one clear error line."""
 import json
 
@@ -330,3 +330,31 @@ def test_a_fold_folder_of_another_plan_is_refused_before_training(tmp_path, caps
     assert len(err) == 1 and "6 record(s) not asked for" in err[0] and "r000, r001, r002, …" in err[0], err
     assert f"delete the fold folder {tmp_path / 'cv' / 'japan'}" in err[0], err
     assert not (tmp_path / "cv" / "japan" / "model").exists()
+
+
+def test_the_report_says_what_each_grouping_held_out(tmp_path, monkeypatch):
+    """crossval.md said 'one fold per value of `event` (records with none always train)' and '(every held-out
+    region is one it never saw)' for --by event too, and 'records with none always train' by region, where a
+    record with no region of a held-out event does not. Each grouping now says what it held out."""
+    import seisdiff.evaluate.crossval as cv
+
+    def no_work(fold, store, train_cfg, cfg, d, log):                # the report only: nothing trained
+        values = {s: {key: 0.0 for _, key, _, _ in GOALS} for s in SYSTEMS}
+        return {"fold": fold.name, "dir": fold.dirname, "n_train": len(fold.train), "n_test": len(fold.test),
+                "n_kind": {}, "stochastic_kappa": "default", "notes": [], "values": {"all": values}}
+
+    monkeypatch.setattr(cv, "run_fold", no_work)
+    regions = np.array(["a", "a", "a", "b", "b", "b", "", "", ""])
+    store = make_store(tmp_path / "s.zarr", n=9, length=256, columns={"region": regions})   # events ev0–ev2
+    md = {by: cv.markdown(cv.crossval(cv.CrossvalConfig(data=str(store.path), out=str(tmp_path / by), by=by,
+                                                        progress=False), log=lambda line: None))
+          for by in ("region", "event")}
+    assert "one fold per earthquake (`event`): its records held out" in md["event"]
+    assert "(records with no event always train)" in md["event"]
+    assert "every held-out earthquake is one it never saw; its region may be one it was fitted on" in md["event"]
+    assert "region" not in md["event"].replace("its region may be", "")
+    assert "one fold per value of `region`: its records held out, with every other record of their " \
+           "earthquakes (`event`), the others trained on (records with no region too, unless of a held-out " \
+           "earthquake)" in md["region"]
+    assert "every held-out region is one it never saw" in md["region"] and "always train" not in md["region"]
+    assert (tmp_path / "event" / "crossval.md").read_text() == md["event"]

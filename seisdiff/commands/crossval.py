@@ -14,7 +14,8 @@ def add_arguments(p):
     p.add_argument("--data", required=True, metavar="STORE", help="store of every record (from `seisdiff preprocess`)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder: one subfolder per fold, crossval.json/.md")
     p.add_argument("--by", metavar="COLUMN", help="store column whose values are the folds: region (default) or "
-                                                   "event; records with an empty value always train")
+                                                   "event; records with an empty value train (by region: "
+                                                   "unless their event is held out)")
     p.add_argument("--config", metavar="FILE.toml", help="training settings (as `seisdiff train --config`)")
     p.add_argument("--epochs", type=positive_int, help="training epochs per fold (overrides the config)")
     p.add_argument("--max-minutes", type=positive_float, help="training time budget per fold (overrides the config)")

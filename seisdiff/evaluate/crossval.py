@@ -143,7 +143,9 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     check_store_unchanged(store, out, folds, log)
     rows = [run_fold(fold, store, train_cfg, cfg, out / fold.dirname, log) for fold in folds]
-    result = {"store": str(store.path), "by": cfg.by, "settings": asdict(cfg), "train_config": train_cfg.to_dict(),
+    result = {"store": str(store.path), "by": cfg.by,
+              "held_out": held_out_text(cfg.by, cfg.by != "event" and "event" in store.columns),
+              "settings": asdict(cfg), "train_config": train_cfg.to_dict(),
               "model_values": ("one realization per record, mean over the draws" if cfg.realizations > 1
                                else "one realization per record"),
               "goals": [{"name": n, "key": k, "label": label, "goal": goal_text(g)} for n, k, label, g in GOALS],
@@ -487,16 +489,36 @@ def _kappa_mode(result: dict) -> str | None:
     return modes.pop() if len(modes) == 1 else None
 
 
+def held_out_text(by: str, whole_events: bool) -> str:
+    """What each fold holds out and which records always train (`plan_folds`), for crossval.md; whole_events:
+    a held-out value's earthquakes are held out whole (grouped by another column than event, which the store has)."""
+    if by == "event":
+        return ("one fold per earthquake (`event`): its records held out, those of every other earthquake "
+                "trained on (records with no event always train)")
+    return (f"one fold per value of `{by}`: its records held out"
+            + (", with every other record of their earthquakes (`event`)" if whole_events else "")
+            + f", the others trained on (records with no {by} too" + (", unless of a held-out earthquake)"
+                                                                      if whole_events else ")"))
+
+
+def _never_saw(by: str) -> str:
+    """Why a fold model's level model is judged out of sample, for the held-out group of column `by`."""
+    if by == "event":
+        return "every held-out earthquake is one it never saw; its region may be one it was fitted on"
+    return "every held-out region is one it never saw" if by == "region" else \
+        f"no held-out record's `{by}` is one it was fitted on"
+
+
 def markdown(result: dict) -> str:
+    by = result["by"]
     lines = ["# seisdiff cross-validation", "",
-             f"- store `{result['store']}`, one fold per value of `{result['by']}` (records with none always "
-             "train); model values: " + result["model_values"] + "; residuals ln(real/gen): positive = "
+             f"- store `{result['store']}`, " + result.get("held_out", held_out_text(by, False))
+             + "; model values: " + result["model_values"] + "; residuals ln(real/gen): positive = "
              "generated too weak; goal ±g: |value| ≤ g; ✓ where met",
              "- " + "; ".join(f"{g['name']}: {g['label']}" for g in result["goals"]),
              "- `stochastic`'s κ: " + KAPPA_TEXT.get(_kappa_mode(result), "per fold, see crossval.json"),
-             "- the model's high-frequency level: " + ("each fold model's level model, fitted on its training "
-                                                       "records (engine/hf_level.py; every held-out region "
-                                                       "is one it never saw)"
+             "- the model's high-frequency level: " + (f"each fold model's level model, fitted on its training "
+                                                       f"records (engine/hf_level.py; {_never_saw(by)})"
                                                        if result["settings"].get("level_model") else
                                                        "the network's own (--no-level-model)"), ""]
     lines += table_lines(result) + [""] + bias_checks(result) + metadata_lines(result)
