@@ -323,7 +323,9 @@ def test_a_fold_folder_of_another_plan_is_refused_before_training(tmp_path, caps
     """OUT made from another grouping: japan's train.zarr holds japan's own records; not trained on."""
     store = make_store(tmp_path / "all.zarr", n=N, length=256, columns={"region": REGIONS})
     copy_records(store, np.flatnonzero(REGIONS != "taiwan"), tmp_path / "cv" / "japan" / "train.zarr")
-    args = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv"), "--epochs", "1", "--no-progress"]
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    args = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv"),
+            "--config", str(tmp_path / "tiny.toml"), "--epochs", "1", "--no-progress"]
     capsys.readouterr()
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -346,8 +348,10 @@ def test_the_report_says_what_each_grouping_held_out(tmp_path, monkeypatch):
     monkeypatch.setattr(cv, "run_fold", no_work)
     regions = np.array(["a", "a", "a", "b", "b", "b", "", "", ""])
     store = make_store(tmp_path / "s.zarr", n=9, length=256, columns={"region": regions})   # events ev0–ev2
+    (tmp_path / "tiny.toml").write_text(TINY_TOML.replace("batch_size = 4", "batch_size = 2"))
     md = {by: cv.markdown(cv.crossval(cv.CrossvalConfig(data=str(store.path), out=str(tmp_path / by), by=by,
-                                                        progress=False), log=lambda line: None))
+                                                        config=str(tmp_path / "tiny.toml"), progress=False),
+                                      log=lambda line: None))
           for by in ("region", "event")}
     assert "one fold per earthquake (`event`): its records held out" in md["event"]
     assert "(records with no event always train)" in md["event"]
@@ -358,3 +362,26 @@ def test_the_report_says_what_each_grouping_held_out(tmp_path, monkeypatch):
            "earthquake)" in md["region"]
     assert "every held-out region is one it never saw" in md["region"] and "always train" not in md["region"]
     assert (tmp_path / "event" / "crossval.md").read_text() == md["event"]
+
+
+def test_a_fold_that_cannot_train_is_refused_before_any_fold_trains(tmp_path, capsys):
+    """A fold left with no training record (one earthquake recorded in both regions), or with fewer than one
+    batch after the validation split, was found by its own training, after the folds before it had trained,
+    and said as of its train.zarr: 'the store holds no records to train on … preprocess records into it
+    first', '2 training records, fewer than one batch (4); lower --batch-size' (crossval has none). Now one
+    line naming the fold before anything is written."""
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)                   # batch_size 4, val_fraction 0.25
+    one = make_store(tmp_path / "one.zarr", n=6, length=256,
+                     columns={"region": np.array(["a"] * 3 + ["b"] * 3), "event": np.array(["e"] * 6)})
+    # by region, fold a trains on b's 9 records (3 events, one for validation), fold b on a's 3 (one event)
+    few = make_store(tmp_path / "few.zarr", n=12, length=256, columns={"region": np.array(["a"] * 3 + ["b"] * 9)})
+    for store, says in ((one, "fold 'a' leaves no record to train on (every record is of region 'a' or of one of "
+                              "its earthquakes)"),
+                        (few, "fold 'b' trains on 3 record(s) (of 3, less the validation split), fewer than one "
+                              "batch (4): lower batch_size in --config")):
+        capsys.readouterr()
+        assert main(["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv"), "--config",
+                     str(tmp_path / "tiny.toml"), "--epochs", "1", "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], err
+        assert not (tmp_path / "cv").exists()

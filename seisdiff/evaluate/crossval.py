@@ -139,6 +139,7 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     folds = plan_folds(store, cfg.by, cfg.folds)
     train_cfg = load_config(cfg.config, {"epochs": cfg.epochs, "max_minutes": cfg.max_minutes,
                                          "progress": None if cfg.progress else False})  # --no-progress: no epoch bars
+    check_trainable(store, folds, cfg.by, train_cfg.batch_size, train_cfg.data.val_fraction, train_cfg.seed)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     check_store_unchanged(store, out, folds, log)
@@ -153,6 +154,37 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     write_text_atomic(out / "crossval.json", json.dumps(result, indent=1, allow_nan=False) + "\n")
     write_text_atomic(out / "crossval.md", markdown(result))
     return result
+
+
+class _Rows:
+    """Records `rows` of a store as `split_indices` reads a store: their number and columns."""
+
+    def __init__(self, store: Store, rows):
+        self.store, self.rows, self.columns = store, rows, store.columns
+
+    def __len__(self):
+        return len(self.rows)
+
+    def column(self, name):
+        return self.store.column(name)[self.rows]
+
+
+def check_trainable(store: Store, folds: list[Fold], by: str, batch_size: int, val_fraction: float, seed: int):
+    """UserError (one line) before any fold is trained when one's training records, less the validation split
+    `train` will make (`split_indices`), cannot fill one batch: found by its training, after the folds before
+    it had trained (hours), and said as of its train.zarr ('preprocess records into it', '--batch-size')."""
+    from seisdiff.engine.data import split_indices
+
+    for fold in folds:
+        if not len(fold.train):
+            raise UserError(f"{store.path}: fold {fold.name!r} leaves no record to train on (every record is of "
+                            f"{by} {fold.name!r}" + (" or of one of its earthquakes" if fold.withheld else "")
+                            + "); cross-validation needs records outside each fold: group by another --by column")
+        n_train = len(split_indices(_Rows(store, fold.train), val_fraction, seed)[0])
+        if n_train < batch_size:
+            raise UserError(f"{store.path}: fold {fold.name!r} trains on {n_train} record(s) (of "
+                            f"{len(fold.train)}, less the validation split), fewer than one batch ({batch_size}): "
+                            "lower batch_size in --config, or add records")
 
 
 def check_store_unchanged(store: Store, out: Path, folds: list[Fold], log) -> None:
