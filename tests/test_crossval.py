@@ -224,6 +224,21 @@ def test_a_store_that_cannot_be_grouped_is_one_clear_error(tmp_path, capsys):
     assert not (tmp_path / "cv").exists()
 
 
+def test_an_out_in_the_store_is_refused_before_anything_is_written(tmp_path, capsys):
+    """--out the store or a folder in it: the folds' stores, models and samples were written into the store
+    (its fingerprint changing with every stage: never resumable), and only the first evaluation refused the
+    folder ('metrics.json, report.md and the figures would be written into it'), after a fold had trained."""
+    store = make_store(tmp_path / "s.zarr", n=N, length=256, columns={"region": REGIONS})
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    files = sorted(store.path.rglob("*"))
+    for out, says in ((store.path, "is the store"), (store.path / "cv", "is inside the store")):
+        assert main(["crossval", "--data", str(store.path), "--out", str(out), "--config", str(tmp_path / "tiny.toml"),
+                     "--epochs", "1", "--sampler", "ddim", "--steps", "2", "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"--out {out}: {says} {store.path} (the --data store)" in err[0], err
+        assert sorted(store.path.rglob("*")) == files                      # nothing written into it
+
+
 def test_an_interrupted_copy_is_completed(tmp_path):
     store = make_store(tmp_path / "s.zarr", n=9, length=256)
     rows = np.array([1, 2, 4, 5, 7, 8])

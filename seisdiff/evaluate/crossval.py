@@ -136,6 +136,7 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     if cfg.realizations < 1:
         raise UserError(f"--realizations {cfg.realizations}: give a positive number")
     store = require_records(open_store(cfg.data), "cross-validate on")
+    refuse_out_in_store(Path(cfg.out), Path(store.path))
     folds = plan_folds(store, cfg.by, cfg.folds)
     train_cfg = load_config(cfg.config, {"epochs": cfg.epochs, "max_minutes": cfg.max_minutes,
                                          "progress": None if cfg.progress else False})  # --no-progress: no epoch bars
@@ -154,6 +155,19 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     write_text_atomic(out / "crossval.json", json.dumps(result, indent=1, allow_nan=False) + "\n")
     write_text_atomic(out / "crossval.md", markdown(result))
     return result
+
+
+def refuse_out_in_store(out: Path, data: Path) -> None:
+    """UserError (one line) when OUT is a Zarr store's folder or inside one (--out STORE.zarr, or a folder in it):
+    the folds' stores, models and samples were written into it, the --data store's fingerprint then changed
+    with every stage (a resume refused), and only the first evaluation refused the folder, after a training."""
+    where = out.resolve()
+    stores = [p for p in (where, *where.parents) if (p / "zarr.json").is_file()]
+    if stores:
+        store = stores[-1]     # the outermost: a store's arrays hold a zarr.json too
+        which = " (the --data store)" if store == data.resolve() else ""
+        raise UserError(f"--out {out}: is {'the' if where == store else 'inside the'} store {store}{which}; the "
+                        "folds' stores, models and samples would be written into it: give a folder outside it")
 
 
 class _Rows:
