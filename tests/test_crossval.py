@@ -213,6 +213,26 @@ def test_samples_of_an_earlier_seisdiff_are_made_again(run, capsys):
         path.write_text(text)
 
 
+def test_a_resume_with_nothing_to_train_keeps_the_samples(run, capsys):
+    """Re-run with another --max-minutes on folds that had finished their epochs: training resumed, had
+    nothing to train ('already trained for 1 epochs'), best.pt was left byte for byte, yet every fold's samples
+    and evaluations were deleted and made again (hours of sampling on real data). They are kept now. (Last of
+    the tests on `run`: its folds' training then marked with --max-minutes.)"""
+    out, _, args = run
+    best = {p: p.read_bytes() for p in out.rglob("best.pt")}
+    kept = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+            and any(part.startswith(("samples", "eval")) for part in p.relative_to(out).parts)
+            and p.name != "sample_config.json"}
+    capsys.readouterr()
+    assert main([*args, "--max-minutes", "30"]) == 0
+    stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crossval [")]
+    assert sum("already trained for 1 epochs" in line for line in stages) == 2, stages
+    assert [line for line in stages if " sample: " in line or " evaluate " in line] and \
+        all("skipped" in line for line in stages if " sample: " in line or " evaluate " in line), stages
+    assert {p: p.read_bytes() for p in best} == best
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept
+
+
 def test_a_store_that_cannot_be_grouped_is_one_clear_error(tmp_path, capsys):
     store = make_store(tmp_path / "s.zarr", n=6, length=256)             # no `region` column
     common = ["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv")]

@@ -278,21 +278,29 @@ def _copy(source: Store, rows, dest: Path, say, stage: str) -> Store:
 
 
 def _train(train_cfg, data: Store, model_dir: Path, device: str, say) -> bool:
-    """Train (or continue) the fold's model; False when it was complete already."""
+    """Train (or continue) the fold's model; True when its best.pt (what the samples are made from) changed:
+    not when it was complete already, nor when a resume had nothing left to train (--max-minutes changed on a
+    run that had finished its epochs; a run killed before it marked itself finished)."""
     from seisdiff.engine.train import train
 
-    marker = model_dir / "crossval_train.json"
+    best, marker = model_dir / "best.pt", model_dir / "crossval_train.json"
     asked = {"epochs": train_cfg.epochs, "max_minutes": train_cfg.max_minutes}
-    if (model_dir / "best.pt").is_file() and marker.is_file() and json.loads(marker.read_text())["asked"] == asked:
+    if best.is_file() and marker.is_file() and json.loads(marker.read_text())["asked"] == asked:
         say("train", "best.pt present and training finished: skipped")
         return False
     resume = (model_dir / "last.pt").is_file()
     say("train", f"{'resuming' if resume else 'training'} on {len(data)} records into {model_dir}")
+    before = _stamp(best)
     summary = train(copy.deepcopy(train_cfg), data.path, model_dir, resume=resume, device=device,
                     log=lambda line: say("train", line))
     write_text_atomic(marker, json.dumps({"asked": asked, "epoch": summary["epoch"], "step": summary["step"],
                                           "best_val_loss": summary["best_val_loss"]}) + "\n")
-    return True
+    return _stamp(best) != before
+
+
+def _stamp(path: Path):
+    """(mtime_ns, size) of a file, None when there is none: whether a checkpoint was written since."""
+    return (path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else None
 
 
 def _ensure_level_model(best: Path, train_store: Store, say) -> bool:
