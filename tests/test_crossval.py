@@ -259,6 +259,20 @@ def test_an_out_in_the_store_is_refused_before_anything_is_written(tmp_path, cap
         assert sorted(store.path.rglob("*")) == files                      # nothing written into it
 
 
+def test_a_sampler_no_fold_can_use_is_refused_before_training(tmp_path, capsys):
+    """--sampler nope (or distilled: a fold's model is never distilled) was refused by the first fold's sampling,
+    after that fold had trained (hours on real data)."""
+    store = make_store(tmp_path / "s.zarr", n=N, length=256, columns={"region": REGIONS})
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    for sampler, says in (("nope", "--sampler nope: choose one of dpmpp, ddim, ddpm, heun"),
+                          ("distilled", "(the folds' models are trained by crossval, not distilled)")):
+        assert main(["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv"), "--config",
+                     str(tmp_path / "tiny.toml"), "--epochs", "1", "--sampler", sampler, "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], err
+        assert not (tmp_path / "cv").exists()
+
+
 def test_an_interrupted_copy_is_completed(tmp_path):
     store = make_store(tmp_path / "s.zarr", n=9, length=256)
     rows = np.array([1, 2, 4, 5, 7, 8])

@@ -135,6 +135,7 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
 
     if cfg.realizations < 1:
         raise UserError(f"--realizations {cfg.realizations}: give a positive number")
+    check_sampler(cfg.sampler)
     store = require_records(open_store(cfg.data), "cross-validate on")
     refuse_out_in_store(Path(cfg.out), Path(store.path))
     folds = plan_folds(store, cfg.by, cfg.folds)
@@ -155,6 +156,17 @@ def crossval(cfg: CrossvalConfig, log=print) -> dict:
     write_text_atomic(out / "crossval.json", json.dumps(result, indent=1, allow_nan=False) + "\n")
     write_text_atomic(out / "crossval.md", markdown(result))
     return result
+
+
+def check_sampler(sampler: str | None) -> None:
+    """UserError (one line) for a --sampler no fold can use, before any fold trains: it was refused by the first
+    fold's sampling, after its training; a fold's model is trained here, never distilled (--sampler distilled)."""
+    from seisdiff.engine.samplers import SAMPLERS
+
+    if sampler is not None and sampler not in SAMPLERS:
+        raise UserError(f"--sampler {sampler}: choose one of {', '.join(SAMPLERS)}"
+                        + (" (the folds' models are trained by crossval, not distilled)" if sampler == "distilled"
+                           else ""))
 
 
 def refuse_out_in_store(out: Path, data: Path) -> None:
