@@ -118,6 +118,8 @@ def test_a_station_grid_gives_the_store_result(tmp_path, capsys):
     grid = compare(tmp_path / "grid.h5", tmp_path / "og", hypocenter=(lat0, lon0, depth_km), magnitude=6.5)
     assert grid["n_stations"] == 3
     np.testing.assert_allclose(grid["bias_ln"], one["bias_ln"], atol=3e-3)     # spherical distances, float32 store
+    assert compare(tmp_path / "grid.h5", tmp_path / "og2", hypocenter=(lat0, lon0, depth_km), magnitude=6.5,
+                   max_stations=2)["n_stations"] == 2                        # --max-records: the first stations
     assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "grid.h5"), "--out", str(tmp_path / "o")]) != 0
     assert "--hypocenter LAT LON DEPTH_KM and --magnitude M" in capsys.readouterr().err
 
@@ -225,3 +227,30 @@ def test_a_store_without_station_or_component_says_so(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "warning: no `station` column" in out and "warning: no `component` or `channel` column" in out
     assert "- warning: no `station` column" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_max_records_takes_the_first_stations(tmp_path, capsys):
+    """--max-records N beside --gmm compares the first N stations (it was silently ignored: all 3 were compared)."""
+    _store(tmp_path / "s.zarr", gains=(1.0, 2.0, 0.5))
+    _store(tmp_path / "first_two.zarr", gains=(1.0, 2.0))
+    two = compare(tmp_path / "s.zarr", tmp_path / "two", max_stations=2)
+    want = compare(tmp_path / "first_two.zarr", tmp_path / "want")
+    assert two["n_stations"] == 2 and two["bias_ln"] == want["bias_ln"] and two["sd_ln"] == want["sd_ln"]
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o"),
+                 "--max-records", "1"]) == 0
+    assert "1 stations against BSSA14" in capsys.readouterr().out
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o0"),
+                 "--max-records", "0"]) != 0
+    assert "--max-records 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--seed", "3"], ["--baseline-kappa", "store"], ["--seed", "0"]])
+def test_baseline_options_are_refused_beside_gmm(tmp_path, capsys, flag):
+    """--seed and --baseline-kappa set the stochastic baseline, which a GMM comparison has none of: refused in one
+    line (they were silently ignored)."""
+    _store(tmp_path / "s.zarr")
+    assert main(["evaluate", "--gmm", "bssa14", "--generated", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "o"),
+                 *flag]) != 0
+    err = capsys.readouterr().err
+    assert flag[0] in err and "--gmm" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

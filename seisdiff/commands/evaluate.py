@@ -36,12 +36,13 @@ def add_arguments(p):
     p.add_argument("--periods", type=float, nargs="+", metavar="T_S",
                    help="PSA periods in s (default: 100 log-spaced from 0.01 to 10 s; with --gmm: 0.05–5 s, "
                         "within BSSA14's 0.01–10 s, PGA always)")
-    p.add_argument("--max-records", type=int, metavar="N", help="evaluate only the first N matched records")
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the stochastic baseline (default 0)")
-    p.add_argument("--baseline-kappa", choices=("auto", "store", "default"), default="auto",
+    p.add_argument("--max-records", type=int, metavar="N", help="evaluate only the first N matched records (with --gmm: "
+                   "the first N stations)")
+    p.add_argument("--seed", type=nonnegative_int, help="seed of the stochastic baseline (default 0; not with --gmm)")
+    p.add_argument("--baseline-kappa", choices=("auto", "store", "default"),
                    help="κ of the stochastic baseline: the real store's kappa_s column (store), 0.04 s (default), "
                         "or what the model was given (auto, the default: the store's only for a model "
-                        "conditioned on kappa_s, since a κ measured on the real record is its answer)")
+                        "conditioned on kappa_s, since a κ measured on the real record is its answer; not with --gmm)")
 
 
 def run(args) -> int:
@@ -53,6 +54,8 @@ def run(args) -> int:
     if (args.real is None) == (args.gmm is None):
         raise UserError("evaluate: give --real STORE (real records to compare with) or --gmm bssa14 (a ground-motion "
                         "model, for a scenario without recordings), one of them")
+    if args.max_records is not None and args.max_records < 1:
+        raise UserError(f"--max-records {args.max_records}: give a positive number of records")
     if args.gmm:
         return _against_gmm(args)
     if args.point_source:
@@ -61,8 +64,6 @@ def run(args) -> int:
     if args.src:
         raise UserError(f"--src {args.src}: a rupture is for --gmm (a ground-motion model's R_JB); with --real the "
                         "recordings are the reference, drop --src")
-    if args.max_records is not None and args.max_records < 1:
-        raise UserError(f"--max-records {args.max_records}: give a positive number of records")
     if args.periods and min(args.periods) <= 0:
         raise UserError("--periods: periods must be positive (seconds)")
     if not str(args.generated).startswith("baseline:") and not Path(args.generated).exists():
@@ -74,7 +75,8 @@ def run(args) -> int:
                         f"merged store, {merged}")
     result = evaluate(args.real, args.generated, args.out,
                       periods_s=sorted(args.periods) if args.periods else None,
-                      max_records=args.max_records, seed=args.seed, baseline_kappa=args.baseline_kappa)
+                      max_records=args.max_records, seed=0 if args.seed is None else args.seed,
+                      baseline_kappa=args.baseline_kappa or "auto")
     rows = table_rows(result)
     width = max(len(label) for label, _ in rows)
     print(f"{result['n_records']} records, {result['n_generated_traces']} generated traces")
@@ -108,6 +110,10 @@ def _against_gmm(args) -> int:
         raise UserError(f"--generated {args.generated}: holds the files of `seisdiff sample --format sac|mseed|at2`, "
                         "not a store; give a store: run that `sample` again with --format zarr (the default) and "
                         "another --out")
+    for flag, value in (("--seed", args.seed), ("--baseline-kappa", args.baseline_kappa)):
+        if value is not None:
+            raise UserError(f"{flag} {value}: sets the stochastic baseline of a comparison with --real; --gmm compares "
+                            "with a ground-motion model, no baseline: drop it")
     if args.point_source and args.src:
         raise UserError(f"--point-source and --src {args.src}: give one of them (a point source, or the rupture of "
                         "--src)")
@@ -122,7 +128,7 @@ def _against_gmm(args) -> int:
         periods_s = (0.0,) + tuple(sorted(set(args.periods)))
     result = compare(args.generated, args.out, args.gmm, periods_s=periods_s, vs30_default_mps=args.vs30,
                      hypocenter=args.hypocenter, magnitude=args.magnitude,
-                     source=False if args.point_source else args.src)
+                     source=False if args.point_source else args.src, max_stations=args.max_records)
     print(f"{result['n_stations']} stations against {result['gmm']} ({result['distance']}); residual "
           f"ln(observed/predicted):")
     fmt = lambda value, spec: "—" if value is None else format(value, spec)      # a statistic of one station: none

@@ -58,9 +58,10 @@ BLOCK_RECORDS = 256
 MODELS = ("bssa14",)
 
 
-def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "distance_km")) -> dict:
+def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "distance_km"),
+                    max_stations: int | None = None) -> dict:
     """The horizontal motion of each station of `store` (first realization, strong-motion windows, records with the
-    `required` columns known): {"record_id" (k,) of its first horizontal, "psa_g" (k, P) RotD50 or
+    `required` columns known; the first max_stations of them, None: all): {"record_id" (k,) of its first horizontal, "psa_g" (k, P) RotD50 or
     single-horizontal PSA in g (period 0: PGA), "paired" (k,) bool, "magnitude", "distance_km", "hypo_depth_km",
     "vs30_mps" (k,), "event" (k,)}."""
     n = len(store)
@@ -75,7 +76,7 @@ def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "d
     keep = strong_motion_windows(source) & (realization == realization.min())
     for needed in required:
         keep &= np.isfinite(np.asarray(columns[needed], np.float64))
-    pairs = _pairs(store, columns, source, keep)
+    pairs = _pairs(store, columns, source, keep)[:max_stations]
     warnings = [] if _three_component(store) else [line for missing, line in (
         ("station" not in columns, "no `station` column: each record is compared alone, no horizontal pair formed"),
         ("component" not in columns and "channel" not in columns,
@@ -96,9 +97,9 @@ def station_motions(store: Store, periods_s=PERIODS_S, required=("magnitude", "d
             "event": np.asarray(columns.get("event", np.array([""] * n)), dtype=str)[first], "warnings": warnings}
 
 
-def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> dict:
+def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None, max_stations: int | None = None) -> dict:
     """`station_motions` of a station grid (`io.grid`): every station's first two horizontal components (by name,
-    `io.components.vertical_flag`; one: that one). hypocenter (lat, lon, depth_km), magnitude: the event's; None: those
+    `io.components.vertical_flag`; one: that one; the first max_stations stations, None: all). hypocenter (lat, lon, depth_km), magnitude: the event's; None: those
     of the `sample` run that wrote the grid (its settings), else unknown (refused)."""
     from seisdiff.io.components import vertical_flag
     from seisdiff.io.grid import open_grid
@@ -115,19 +116,20 @@ def grid_motions(path, periods_s=PERIODS_S, hypocenter=None, magnitude=None) -> 
         if not len(horizontal):
             raise UserError(f"{path}: none of its components {grid.components} is a horizontal one by name")
         psa_g, paired = [], []
-        for lo in range(0, len(grid), BLOCK_RECORDS):
-            block = grid.read_block(lo, lo + BLOCK_RECORDS)
+        k = len(grid) if max_stations is None else min(len(grid), max_stations)
+        for lo in range(0, k, BLOCK_RECORDS):
+            block = grid.read_block(lo, min(lo + BLOCK_RECORDS, k))
             second = block[:, horizontal[1]] if len(horizontal) > 1 else None
             values, both = _psa_g(block[:, horizontal[0]], second, np.full(len(block), second is not None),
                                   grid.sampling_rate_hz, periods)
             psa_g.append(values)
             paired.append(both)
-        cols = grid.columns()
-        return {"record_id": np.asarray(grid.stations.names, dtype=str), "psa_g": np.concatenate(psa_g),
+        cols = grid.columns(0, k)
+        return {"record_id": np.asarray(grid.stations.names, dtype=str)[:k], "psa_g": np.concatenate(psa_g),
                 "paired": np.concatenate(paired), "magnitude": cols["magnitude"],
                 "distance_km": cols["distance_km"], "hypo_depth_km": cols["hypo_depth_km"], "vs30_mps": cols["vs30_mps"],
-                "distance_kind": np.full(len(grid), bssa14.HYPOCENTRAL),        # from the hypocentre: `GridSource`
-                "event": np.full(len(grid), grid.path.name), "warnings": []}
+                "distance_kind": np.full(k, bssa14.HYPOCENTRAL),        # from the hypocentre: `GridSource`
+                "event": np.full(k, grid.path.name), "warnings": []}
 
 
 def _grid_settings(path) -> dict:
@@ -203,13 +205,15 @@ def _psa_g(first, second, paired, sampling_rate_hz: float, periods: np.ndarray) 
 
 
 def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs30_default_mps: float = VS30_DEFAULT_MPS,
-            mechanism: str = "U", attenuation: str = "global", hypocenter=None, magnitude=None, source=None) -> dict:
+            mechanism: str = "U", attenuation: str = "global", hypocenter=None, magnitude=None, source=None,
+            max_stations: int | None = None) -> dict:
     """Residuals ln(observed/predicted) of the stations of the store or grid at store_path (`station_motions`,
     `grid_motions`; a grid's hypocenter (lat, lon, depth_km) and magnitude, None: its `sample` settings') against
     `model`'s median, summarised (module docstring); writes DIR/metrics.json, DIR/report.md and two figures.
     source: a BBP simple source description (.src path): the earthquake's rupture (`finite_fault`), its magnitude,
     mechanism and hypocentre used instead; None: the rupture `sample --src` recorded in the output's settings, else a
-    point source; False: a point source. Returns the metrics."""
+    point source; False: a point source. max_stations: compare the first that many stations (None: all). Returns the
+    metrics."""
     if model not in MODELS:
         raise UserError(f"--gmm {model}: one of {', '.join(MODELS)}")
     from seisdiff.io.bbp_src import source_event
@@ -226,11 +230,11 @@ def compare(store_path, out_dir, model: str = "bssa14", periods_s=PERIODS_S, vs3
                         "theirs (`preprocess --metadata`, `sample --hypocenter … --magnitude …`)")
     if grid:
         event = (hypocenter, magnitude) if src is None else source_event(src)   # the src's hypocentre, magnitude
-        motions = grid_motions(store_path, periods_s, *event)
+        motions = grid_motions(store_path, periods_s, *event, max_stations=max_stations)
     else:
         required = ("magnitude", "distance_km") if src is None else ()      # with a src: its magnitude, R_JB
         store = require_records(open_store(store_path), "compare with a ground-motion model")
-        motions = station_motions(store, periods_s, required)
+        motions = station_motions(store, periods_s, required, max_stations)
     if not len(motions["psa_g"]):
         raise UserError(f"{store_path}: no horizontal strong-motion record with a magnitude and a distance to compare")
     periods = np.asarray(periods_s, np.float64)
