@@ -244,6 +244,19 @@ def test_a_store_that_cannot_be_grouped_is_one_clear_error(tmp_path, capsys):
     assert not (tmp_path / "cv").exists()
 
 
+@pytest.mark.parametrize("regions, says", [([""] * 6, "column 'region' has no values in its 6 records"),
+                                           (["japan"] * 3 + [""] * 3, "column 'region' has one value (japan)")])
+def test_a_region_column_with_too_few_values_says_what_to_do(tmp_path, capsys, regions, says):
+    """A `region` column without values (AT2 files preprocessed without a --metadata region) said "has 0 non-empty
+    value(s) ()": one line naming the column, its records and the remedy."""
+    store = make_store(tmp_path / "s.zarr", n=6, length=256, columns={"region": np.array(regions)})
+    assert main(["crossval", "--data", str(store.path), "--out", str(tmp_path / "cv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0] and "()" not in err[0], err
+    assert "`region` column" in err[0] and "coordinates" in err[0] and "--by event" in err[0], err
+    assert not (tmp_path / "cv").exists()
+
+
 def test_an_out_in_the_store_is_refused_before_anything_is_written(tmp_path, capsys):
     """--out the store or a folder in it: the folds' stores, models and samples were written into the store
     (its fingerprint changing with every stage: never resumable), and only the first evaluation refused the

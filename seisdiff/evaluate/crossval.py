@@ -87,6 +87,18 @@ class Fold:
     withheld: int = 0                # records in neither: of a held-out event, recorded outside the fold
 
 
+def _too_few_groups(store: Store, by: str, names: list[str]) -> str:
+    """The error line of a store whose column `by` holds fewer than two distinct values (names): which, what to do."""
+    has = f"one value ({names[0]})" if names else f"no values in its {len(store)} records"
+    remedy = {"region": "preprocess the records with a `region` column in the --metadata CSV (files whose headers "
+                        "give no coordinates, e.g. PEER AT2), or from files whose headers give the station's or "
+                        "hypocentre's coordinates; or hold out by --by event",
+              "event": "preprocess the records with an `event` column in the --metadata CSV (or --event-from folder);"
+                       " or hold out by --by region"}.get(by, "give another --by")
+    return f"{store.path}: column {by!r} has {has}; cross-validation holds out one group at a time and needs at " \
+           f"least two: {remedy}"
+
+
 def plan_folds(store: Store, by: str, only=None) -> list[Fold]:
     """One fold per distinct non-empty value of column `by`; UserError when it cannot be grouped."""
     if by not in store.columns:
@@ -96,8 +108,7 @@ def plan_folds(store: Store, by: str, only=None) -> list[Fold]:
     events = _text_column(store, "event") if by != "event" and "event" in store.columns else None
     names = sorted(set(values.tolist()) - {""})
     if len(names) < 2:
-        raise UserError(f"{store.path}: column {by!r} has {len(names)} non-empty value(s) ({', '.join(names)}); "
-                        "cross-validation needs at least two groups")
+        raise UserError(_too_few_groups(store, by, names))
     unknown = sorted(set(only or []) - set(names))
     if unknown:
         raise UserError(f"--folds {' '.join(unknown)}: not a value of {by!r}; choose among {', '.join(names)}")
