@@ -35,7 +35,7 @@ def test_write_read_round_trip_keeps_each_field(tmp_path, event, date, station, 
 def test_export_without_event_keeps_the_station(tmp_path):
     meta = [{"network": "XX", "station": "ABC", "channel": "HNZ", "start_time": "2020-01-01T00:00:00"}]
     (path,) = export_records(tmp_path, "at2", np.zeros((1, 500)) + 0.01, 100.0, ["x_r0"], meta=meta)
-    assert path.read_text().splitlines()[1] == ", , ABC, HNZ"
+    assert path.read_text().splitlines()[1] == ", 1/1/2020, ABC, HNZ"              # the start time's date
     (rec,) = read_at2(path)
     assert (rec.event, rec.station, rec.component) == ("", "ABC", "HNZ")
 

@@ -104,7 +104,7 @@ def test_meta_puts_start_time_and_codes_in_the_headers(tmp_path, acc_mps2):
             assert tr.stats.npts == 1003
             np.testing.assert_allclose(tr.data * (1e-9 if fmt == "sac" else 1.0), acc, rtol=2e-7)
     (path,) = export_records(tmp_path / "at2", "at2", acc_mps2[:1], 100.0, ["a_r0"], meta=meta[:1])
-    assert path.read_text().splitlines()[1] == "quake, , ST1, HNE"
+    assert path.read_text().splitlines()[1] == "quake, 5/6/2020, ST1, HNE"        # the start time's date
     (rec,) = read(path)
     assert (rec.station, rec.component, rec.record_id) == ("ST1", "HNE", "a_r0")
 

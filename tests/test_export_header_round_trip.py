@@ -112,3 +112,25 @@ def test_at2_header_reads_back_as_written(tmp_path, acc):
     assert (rec.event, rec.station, rec.component, rec.units_in_file) == ("ci38457511", "CCC", "HNE", "g")
     assert (rec.sampling_rate_hz, rec.acc_mps2.size, rec.start_time) == (200.0, 1001, "")
     np.testing.assert_allclose(rec.acc_mps2, acc[0], rtol=1e-7)
+
+
+@pytest.mark.parametrize("start_time, line2_date, iso_date", [
+    ("2019-07-06T03:19:53.123456+00:00", "7/6/2019", "2019-07-06"), ("2007-07-16T01:13:22", "7/16/2007", "2007-07-16"),
+    ("", "", "")])
+def test_at2_date_is_the_start_times_as_peer_writes_it(tmp_path, acc, start_time, line2_date, iso_date):
+    """Line 2 `event, date, station, component` was written with an empty date even when the start time was known;
+    it is now the start time's date as NGA-West2's files give it (`Chuetsu-oki, 7/16/2007, FKS031, EW`), and reads
+    back as the record's date."""
+    (path,) = export_records(tmp_path, "at2", acc, 100.0, ["r"], [{**META, "start_time": start_time}])
+    assert path.read_text().splitlines()[1] == f"ci38457511, {line2_date}, CCC, HNE"
+    (rec,) = read(path)
+    assert (rec.event, rec.metadata.get("date", ""), rec.station, rec.component) == ("ci38457511", iso_date, "CCC", "HNE")
+
+
+def test_at2_date_has_ngaw2s_layout(ngaw2_dir, tmp_path, acc):
+    """The date field as the shared NGA-West2 files write it: M/D/YYYY, no leading zeros."""
+    real = (ngaw2_dir / "RSN5000_CHUETSU_FKS031EW.AT2").read_text().splitlines()[1]
+    (path,) = export_records(tmp_path, "at2", acc, 100.0, ["r"], [{"event": "Chuetsu-oki", "station": "FKS031",
+                                                                    "channel": "EW", "start_time": "2007-07-16T01:13"}])
+    assert path.read_text().splitlines()[1] == real.strip()
+

@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?")
 _NAMED_NPTS = re.compile(r"NPTS\s*=\s*(\d+)", re.I)
 _NAMED_DT = re.compile(r"DT\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", re.I)
 _DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _FILE_NAME = re.compile(r"^RSN(\d+)_([^_]+)_(.+)$", re.I)
 _FILE_COMPONENT = re.compile(r"^(.*?)(-UP|-DN|-DWN|-[A-Z]{1,3}|-\d{1,3}|UD|UP|DN|DWN|EW|NS|\d{3})$", re.I)
 _OTHER_QUANTITIES = {"VELOCITY": "velocity", "DISPLACEMENT": "displacement"}
@@ -104,7 +105,8 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
               station: str = "", component: str = "", quantity: str = "acceleration") -> None:
     """Write (n,) acceleration in m/s² as a PEER `.AT2` file in g: new-style header (line 2
     `event, date, station, component`, or `record_id` when those are all empty; the reader takes
-    these 4 fields by position, so an empty event keeps the station; header text reduced to ASCII:
+    these 4 fields by position, so an empty event keeps the station; date: PEER's M/D/YYYY, or an ISO-8601
+    date or time, whose date is written as PEER's (`peer_date`); header text reduced to ASCII:
     accents dropped, 'Viña' → 'Vina', other characters '?'), 5 values per line
     as `%15.7E` (8 significant digits) separated by a space. quantity="velocity": acc_mps2 holds
     velocity in m/s, written in cm/s under `VELOCITY TIME SERIES IN UNITS OF CM/S` (the .VT2 layout)."""
@@ -115,6 +117,7 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
     values = np.asarray(acc_mps2, dtype=np.float64).reshape(-1) / unit_si
     if values.size == 0 or sampling_rate_hz <= 0:
         raise UserError(f"{path}: cannot write an AT2 with {values.size} samples at {sampling_rate_hz} Hz")
+    date = peer_date(date)
     described = any((event, date, station, component))
     header = [
         "PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, WRITTEN BY SEISDIFF",
@@ -128,6 +131,16 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
     if n_full < values.size:
         rows.append(" ".join("%15.7E" % v for v in values[n_full:].tolist()))
     Path(path).write_text("\n".join(header + rows) + "\n", encoding="ascii", errors="replace")
+
+
+def peer_date(date) -> str:
+    """`date` as NGA-West2's line 2 gives it, M/D/YYYY (`7/16/2007`), where it is an ISO-8601 date or time
+    (`2007-07-16T01:13:22`: its date); anything else (PEER's own, '') as given."""
+    found = _ISO_DATE.match(str(date))
+    if not found:
+        return str(date)
+    year, month, day = (int(g) for g in found.groups())
+    return f"{month}/{day}/{year:04d}"
 
 
 def ascii_text(text) -> str:

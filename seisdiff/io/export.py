@@ -1,8 +1,8 @@
 """Write generated accelerograms as one file per record: PEER AT2 (g), miniSEED (m/s²), SAC (nm/s²).
 
 Each file can carry the input's time axis and codes (`meta`: start_time, network, station, location,
-channel, event): miniSEED and SAC headers hold them all; AT2 has no start time, so it keeps station
-and component on line 2. A record without a start time leaves the SAC reference time (nzyear …
+channel, event): miniSEED and SAC headers hold them all; AT2 has no start time, so it keeps the event,
+the start time's date (as NGA-West2 writes it, M/D/YYYY), station and component on line 2. A record without a start time leaves the SAC reference time (nzyear …
 nzmsec) undefined; miniSEED cannot say "unknown", so its files then start at 1970-01-01T00:00:00,
 which seisdiff's reader (io.obspy_io) takes as no start time. Header text is written in ASCII
 (accents dropped: 'Viña' → 'Vina', 'Åre' → 'Are'; any other non-ASCII character '?'); file names
@@ -123,8 +123,8 @@ def _write(path: Path, fmt: str, records: list[Record]) -> None:
     if fmt == "at2":
         from seisdiff.io.at2 import write_at2
 
-        write_at2(path, rec.acc_mps2, rec.sampling_rate_hz, rec.record_id, event=rec.event, station=rec.station,
-                  component=rec.component, quantity=quantity)
+        write_at2(path, rec.acc_mps2, rec.sampling_rate_hz, rec.record_id, event=rec.event, date=rec.start_time,
+                  station=rec.station, component=rec.component, quantity=quantity)
     elif fmt == "mseed":
         from seisdiff.io.obspy_io import write_mseed
 
