@@ -134,3 +134,14 @@ def test_at2_date_has_ngaw2s_layout(ngaw2_dir, tmp_path, acc):
                                                                     "channel": "EW", "start_time": "2007-07-16T01:13"}])
     assert path.read_text().splitlines()[1] == real.strip()
 
+
+@pytest.mark.parametrize("rate_hz", [99.99, 100.01, 123.45, 333.3, 99.9, 44100.0, 100.0, 128.0, 300.0, 0.5, 20000.0])
+def test_at2_rate_reads_back_as_written(tmp_path, acc, rate_hz):
+    """DT was printed with 10 decimals (%14.10f): 99.99 Hz read back as 99.99000000009998 Hz, 123.45 Hz as
+    123.45000037, 44100 Hz as 44100.07. It is now the shortest decimal of 1/rate (PEER's `.0100` layout, no
+    exponent), whose inverse is the rate; the real files' DT still reads as before."""
+    (path,) = export_records(tmp_path, "at2", acc, rate_hz, ["r"])
+    dt_field = path.read_text().splitlines()[3].split("DT=")[1]
+    assert dt_field.endswith(" SEC") and "E" not in dt_field[:-4].upper()
+    (rec,) = read(path)
+    assert rec.sampling_rate_hz == rate_hz and rec.acc_mps2.size == 1001

@@ -434,3 +434,16 @@ def test_cli_refuses_to_resume_a_store_of_an_older_simulation_method(tmp_path, c
     assert main(argv[:2] + [str(new)] + argv[3:] + ["--n", "1"]) == 0
     assert open_store(new).attrs["simulation"]["version"] == stochastic.METHOD_VERSION == 2
     assert main(argv[:2] + [str(new)] + argv[3:] + ["--n", "2"]) == 0 and len(open_store(new)) == 2  # same: resumes
+
+
+@pytest.mark.parametrize("fs_hz", [99.99, 123.45, 100.0, 300.0])
+def test_at2_text_rate_reads_back_as_given(tmp_path, fs_hz):
+    """`simulate --format at2 --fs 99.99` printed DT with 10 decimals (.0100010001): read back at 99.9899999 Hz.
+    DT is now the shortest decimal of 1/fs (`io.at2.dt_text`), PEER's `.0100` for 100 Hz as before."""
+    from seisdiff.io.at2 import read_at2
+    from seisdiff.simulate.corpus import at2_text
+
+    path = tmp_path / "s.AT2"
+    path.write_text(at2_text(np.full(12, 0.1), fs_hz, 6.0, 20.0, 760.0, "H1", "SIMEV000001", "SIM000001"))
+    (rec,) = read_at2(path)
+    assert rec.sampling_rate_hz == fs_hz and rec.acc_mps2.size == 12

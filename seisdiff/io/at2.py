@@ -107,7 +107,7 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
     `event, date, station, component`, or `record_id` when those are all empty; the reader takes
     these 4 fields by position, so an empty event keeps the station; date: PEER's M/D/YYYY, or an ISO-8601
     date or time, whose date is written as PEER's (`peer_date`); header text reduced to ASCII:
-    accents dropped, 'Viña' → 'Vina', other characters '?'), 5 values per line
+    accents dropped, 'Viña' → 'Vina', other characters '?'; line 4 DT as `dt_text`), 5 values per line
     as `%15.7E` (8 significant digits) separated by a space. quantity="velocity": acc_mps2 holds
     velocity in m/s, written in cm/s under `VELOCITY TIME SERIES IN UNITS OF CM/S` (the .VT2 layout)."""
     if quantity not in ("acceleration", "velocity"):
@@ -123,7 +123,7 @@ def write_at2(path, acc_mps2, sampling_rate_hz: float, record_id: str, event: st
         "PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, WRITTEN BY SEISDIFF",
         ", ".join(ascii_text(t) for t in (event, date, station, component)) if described else ascii_text(record_id),
         line3,
-        f"NPTS={values.size:8d}, DT={1.0 / sampling_rate_hz:14.10f} SEC",
+        f"NPTS={values.size:8d}, DT={dt_text(sampling_rate_hz):>8s} SEC",
     ]
     n_full = values.size // 5 * 5
     full = values[:n_full].reshape(-1, 5)
@@ -141,6 +141,15 @@ def peer_date(date) -> str:
         return str(date)
     year, month, day = (int(g) for g in found.groups())
     return f"{month}/{day}/{year:04d}"
+
+
+def dt_text(sampling_rate_hz: float) -> str:
+    """Line 4's DT of a rate, in PEER's layout (`.0100`: no leading zero, at least 4 decimals, no exponent) with
+    the digits of the shortest decimal of 1/rate, whose inverse reads back as the rate (99.99 Hz:
+    `.010001000100010001`; 10 decimals gave 99.99000000009998 Hz)."""
+    text = np.format_float_positional(1.0 / float(sampling_rate_hz), unique=True, trim="k")
+    whole, _, frac = text.partition(".")
+    return whole.lstrip("0") + "." + frac.ljust(4, "0")
 
 
 def ascii_text(text) -> str:

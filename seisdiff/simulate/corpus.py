@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from seisdiff import G_MPS2
+from seisdiff.io.at2 import dt_text
 from seisdiff.io.atomic import atomic_path, write_text_atomic
 from seisdiff.simulate.stochastic import simulate_motion, simulate_three_component
 
@@ -90,13 +91,12 @@ def at2_text(acc_mps2: np.ndarray, fs_hz: float, magnitude: float, distance_km: 
     id, one per record: its three components share it and no other record does) and the component.
     M, R and Vs30 go in the title line, which readers ignore, and in metadata.csv."""
     acc_g = np.asarray(acc_mps2, dtype=float) / G_MPS2
-    whole, frac = f"{1.0 / fs_hz:.10f}".split(".")     # PEER's 4 decimals (.0100), more where they are needed:
-    dt_text = (whole.lstrip("0") + "." + frac.rstrip("0").ljust(4, "0"))   # 128 / 300 Hz read back exact
+    dt = dt_text(fs_hz)                   # PEER's 4 decimals (.0100), more where they are needed: 1/DT is the rate
     header = [f"PEER NGA STRONG MOTION DATABASE RECORD LAYOUT, SIMULATED: M{magnitude:.2f}, "
               f"R={distance_km:.1f} km, VS30={vs30_mps:.0f}",
               f"{event}, , {station}, {component}",
               "ACCELERATION TIME SERIES IN UNITS OF G",
-              f"NPTS={acc_g.size:7d}, DT={dt_text:>8s} SEC"]
+              f"NPTS={acc_g.size:7d}, DT={dt:>8s} SEC"]
     rows = [acc_g[i:i + 5] for i in range(0, acc_g.size, 5)]
     body = ["".join(f"{v:15.7E}" for v in row) for row in rows]
     return "\n".join(header + body) + "\n"
