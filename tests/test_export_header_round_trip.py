@@ -145,3 +145,30 @@ def test_at2_rate_reads_back_as_written(tmp_path, acc, rate_hz):
     assert dt_field.endswith(" SEC") and "E" not in dt_field[:-4].upper()
     (rec,) = read(path)
     assert rec.sampling_rate_hz == rate_hz and rec.acc_mps2.size == 1001
+
+
+@pytest.mark.parametrize("quantity", ["acceleration", "velocity"])
+@pytest.mark.parametrize("peak_mps2", [5e-8, 60.0])
+def test_seisdiffs_own_sac_reads_back_at_any_level(tmp_path, acc, quantity, peak_mps2):
+    """seisdiff's own SAC output peaking at 5e-8 m/s² (a weak far station of a simulated grid) or 60 m/s² was
+    refused on read-back as a unit error ('… peaks at 5.02e-08 m/s², below the noise of any sensor … likely in
+    cm/s^2'), though it was written in nm/s² from m/s² and the same record as AT2 reads back. Its files are marked
+    (kuser1 = SAC_WRITER_MARK) and skip the unit guess; its level is judged where it is used, as any format's."""
+    signal = acc / np.abs(acc).max() * peak_mps2
+    if quantity == "velocity":                          # a velocity (m/s) whose derivative peaks near peak_mps2
+        signal = np.cumsum(signal, axis=-1) / 100.0
+    (path,) = export_records(tmp_path, "sac", signal, 100.0, ["r"], quantity=quantity)
+    (rec,) = read(path)
+    assert obspy.read(str(path))[0].stats.sac.kuser1 == obspy_io.SAC_WRITER_MARK
+    want = signal[0] if quantity == "acceleration" else np.gradient(signal[0], 0.01)
+    assert not 1e-7 <= np.abs(want - want.mean()).max() <= 50.0                  # outside PLAUSIBLE_PEAK_MPS2
+    np.testing.assert_allclose(rec.acc_mps2[1:-1], want[1:-1], rtol=2e-7, atol=1e-5 * peak_mps2)  # central diff.
+
+
+def test_a_foreign_sac_at_an_implausible_level_is_still_refused(tmp_path):
+    """Values in g under idep=IACC in a file seisdiff did not write: still refused as a unit error."""
+    trace = obspy.Trace(np.sin(np.arange(1000) / 10.0).astype(np.float32) * 0.3)
+    trace.stats.sac = obspy.core.AttribDict(idep=8, kuser1="other")
+    trace.write(str(tmp_path / "g.sac"), format="SAC")
+    with pytest.raises(Exception, match="below the noise of any sensor"):
+        read(tmp_path / "g.sac")

@@ -7,7 +7,10 @@ Where the samples' unit comes from, per trace:
   Without it, `idep` declares the SAC convention: IACC = nm/s², IVEL = nm/s, IDISP = nm (velocity and
   displacement are differentiated to acceleration, seisdiff.io.quantity). A declared level no sensor
   records (seisdiff.io.validate.level_problem: e.g. values in g under idep=IACC) is refused as a likely
-  unit error naming the unit to pass with --units. Any other idep is "no unit", as below.
+  unit error naming the unit to pass with --units, except in seisdiff's own files (write_sac: kuser1 =
+  SAC_WRITER_MARK, or the evdp mark in kuser0), whose unit is nm/s² (nm/s) by construction: a generated record
+  weaker or stronger than any recording is no unit error (its level is judged where it is used,
+  `preprocess.whole.level_warning`, as an AT2's or a miniSEED's). Any other idep is "no unit", as below.
 - A trace that declares no unit (miniSEED, SAC without idep, …) with `NET.STA.xml` (FDSN StationXML)
   beside the file: counts → m/s² by ObsPy `remove_response(output="ACC", pre_filt=(0.05, 0.1,
   0.8·fNyq, 0.9·fNyq), water_level=None)` (ObsPy's default demean and 5 % taper), or by the overall
@@ -149,7 +152,7 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     convention, so SAC and ObsPy users read physical units; our reader turns them back into m/s².
     (idep=IVEL, 7: rec.acc_mps2 holds velocity in m/s, written in nm/s.) knetwk/kstnm/khole/kcmpnm as
     in `write_mseed` (8-character fields), kevnm = event (16), stla … mag and cmpaz/cmpinc by `_sac_places`
-    (evdp in km, which kuser0 = SAC_EVDP_KM_MARK says). The reference time (nzyear … nzmsec) is
+    (evdp in km, which kuser0 = SAC_EVDP_KM_MARK says), kuser1 = SAC_WRITER_MARK. The reference time (nzyear … nzmsec) is
     rec.start_time; without one it stays undefined (-12345), not ObsPy's 1970-01-01, and read_obspy
     reads such a file back without a start time."""
     from obspy.io.sac import SACTrace
@@ -161,7 +164,7 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     trace.stats.update({"network": net, "station": sta, "location": loc, "channel": cha})
     if rec.start_time:
         trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
-    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16], **_sac_places(rec))
+    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16], kuser1=SAC_WRITER_MARK, **_sac_places(rec))
     sac = SACTrace.from_obspy_trace(trace, keep_sac_header=True)   # as trace.write(format="SAC") does
     if not rec.start_time:
         for name in _SAC_REFERENCE_TIME:
@@ -177,6 +180,9 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
 # (write_sac) say that their evdp is km: kuser0 = SAC_EVDP_KM_MARK, a user field no SAC reader interprets (ObsPy,
 # whose header notes still say metres, and SAC read evdp as written); with the mark evdp is read as km, no warning.
 SAC_EVDP_KM_MARK = "evdp=km"
+# seisdiff's own SAC files (write_sac, every one): samples in nm/s² (nm/s) by construction, so their level is no
+# unit error (`_sac`); kuser1, 8 characters, a user field no SAC reader interprets
+SAC_WRITER_MARK = "seisdiff"
 MAX_DEPTH_KM = 700.0   # the deepest earthquakes (~700 km)
 SHALLOW_KM = 70.0      # the top of intermediate depth; below it in metres (< 70 m) no earthquake is that shallow
 _depth_warned: set = set()
@@ -275,7 +281,8 @@ def _sac(path: Path, trace, units: str | None, quantity: str | None) -> tuple[np
                                f"(idep={idep_name}), not {quantity}; pass --units to read it as {quantity}")
     acc_mps2 = _convert(path, trace, declared_quantity, declared_unit)
     label = f"{trace.id}: " if trace.id.strip(".") else ""
-    problem = level_problem(acc_mps2, declared_unit, declared_quantity, samples=trace.data)
+    problem = None if _written_by_seisdiff(sac) else \
+        level_problem(acc_mps2, declared_unit, declared_quantity, samples=trace.data)
     if problem is not None:
         raise InputError(path, f"{label}SAC idep={idep_name}: {problem}")
     return acc_mps2, _unit_text(declared_unit, declared_quantity, f"SAC idep={idep_name}"), metadata
@@ -320,6 +327,12 @@ def sac_depth_km(evdp, path="", in_km: bool = False) -> float | None:
         print(f"read: warning: {path}: SAC evdp = {evdp:g} is deeper than any earthquake in km and in metres; "
               "depth left unknown (give hypo_depth_km with --metadata)", file=sys.stderr)
     return None
+
+
+def _written_by_seisdiff(sac) -> bool:
+    """True for a SAC file write_sac wrote: kuser1 = SAC_WRITER_MARK, or (files of the days before that mark)
+    kuser0 = SAC_EVDP_KM_MARK."""
+    return str(sac.get("kuser1", "")).strip().lower() == SAC_WRITER_MARK or _marked_km(sac)
 
 
 def _marked_km(sac) -> bool:
