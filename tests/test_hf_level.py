@@ -72,6 +72,9 @@ def _store(path, n, law, sim_law=None, seed=0, distance_slope=0.0, within_slope=
              {"event": np.array(events), "component": np.where(vertical == 1, "Z", "H1"),
               "magnitude": np.full(total, 6.0) if magnitude is None else magnitude, "distance_km": distance_km,
               "region": np.array(["japan"] * (n - n // 4) + [""] * (total - n + n // 4)),   # last real quarter: unknown
+              # whole records (their conditioning is the low-pass of the whole trace, to its ends): `sample` merges
+              # them to the ends, not as windows cut inside a record (lfmerge's edge zones)
+              "n_samples": np.full(total, length),
               **columns})
     return open_store(path), target
 
