@@ -8,7 +8,7 @@ Where the samples' unit comes from, per trace:
   displacement are differentiated to acceleration, seisdiff.io.quantity). A declared level no sensor
   records (seisdiff.io.validate.level_problem: e.g. values in g under idep=IACC) is refused as a likely
   unit error naming the unit to pass with --units, except in seisdiff's own files (write_sac: kuser1 =
-  SAC_WRITER_MARK, or the evdp mark in kuser0), whose unit is nm/s² (nm/s) by construction: a generated record
+  SAC_WRITER_MARK), whose unit is nm/s² (nm/s) by construction: a generated record
   weaker or stronger than any recording is no unit error (its level is judged where it is used,
   `preprocess.whole.level_warning`, as an AT2's or a miniSEED's). Any other idep is "no unit", as below.
 - A trace that declares no unit (miniSEED, SAC without idep, …) with `NET.STA.xml` (FDSN StationXML)
@@ -330,9 +330,8 @@ def sac_depth_km(evdp, path="", in_km: bool = False) -> float | None:
 
 
 def _written_by_seisdiff(sac) -> bool:
-    """True for a SAC file write_sac wrote: kuser1 = SAC_WRITER_MARK, or (files of the days before that mark)
-    kuser0 = SAC_EVDP_KM_MARK."""
-    return str(sac.get("kuser1", "")).strip().lower() == SAC_WRITER_MARK or _marked_km(sac)
+    """True for a SAC file write_sac wrote (kuser1 = SAC_WRITER_MARK; every file that carries the evdp mark has it)."""
+    return str(sac.get("kuser1", "")).strip().lower() == SAC_WRITER_MARK
 
 
 def _marked_km(sac) -> bool:

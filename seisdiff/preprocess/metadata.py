@@ -131,8 +131,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         key = (row[key_col] or "").strip()
         if not key:
             continue
-        values = {name: math.nan if _float(row.get(col)) == MISSING else _float(row.get(col))
-                  for name, col in found.items() if col}
+        values = {name: _cell(row.get(col)) for name, col in found.items() if col}
         _check_place(path, key, values)
         _check_values(path, key, values, found)
         if distance_alias:
@@ -315,6 +314,12 @@ def _check_values(path: Path, key: str, values: dict, found: dict) -> None:
 
 def _first_known(*values) -> float:
     return next((float(v) for v in values if v is not None and not math.isnan(v)), math.nan)
+
+
+def _cell(text) -> float:
+    """A CSV cell's number; NaN where it is empty, no number or MISSING (PEER's "not available")."""
+    value = _float(text)
+    return math.nan if value == MISSING else value
 
 
 def _float(text) -> float:
