@@ -180,3 +180,45 @@ def test_evaluate_with_a_binary_src_is_one_line(tmp_path, capsys):
                  str(tmp_path / "event.src"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is binary, not text" in err[0] and err[0].isprintable(), err
+
+
+@pytest.mark.parametrize("tail, words", [
+    ("MAGNITUDE = 6.", "ends in the middle of MAGNITUDE = '6.'"),           # read as 6.0, not 6.94
+    ("RAKE = 14.", "ends in the middle of RAKE = '14.'"),                   # a repeated key, the last line's value
+])
+def test_a_src_cut_inside_its_last_number_is_refused(tmp_path, tail, words):
+    """A file cut while written, ending `MAGNITUDE = 6.` (of 6.94), was read as Mw 6.0 without a word. A value that
+    no writer ends so (a trailing '.'), on a last line with no newline after it, is now refused in one line."""
+    text = _without(tail.split()[0]) + "\n" + tail
+    with pytest.raises(UserError) as err:
+        read_src(_write(tmp_path, text))
+    message = str(err.value)
+    assert words in message and "cut short" in message and "event.src" in message and "\n" not in message
+    assert read_src(_write(tmp_path, text + "\n")).magnitude in (6.0, 6.94)      # with its newline: a whole value
+
+
+def test_a_src_cut_short_before_its_last_keys_says_so(tmp_path):
+    """Cut inside `DIP = 70` (at `DIP = 7`): the keys after it missing were listed with 'add them', as if never
+    written; the message now also says where the file ends and asks for the whole file if it was cut."""
+    cut = LOMA_PRIETA[:LOMA_PRIETA.index("DIP = 70") + 7]
+    with pytest.raises(UserError) as err:
+        read_src(_write(tmp_path, cut))
+    message = str(err.value)
+    assert "no DLEN, DWID, LAT_TOP_CENTER" in message and "ends inside a line, 'DIP = 7' with no newline" in message
+    assert "if it was cut short, give the whole file" in message and "\n" not in message
+    with pytest.raises(UserError) as err:                       # cut at a line's end: nothing shows it was cut
+        read_src(_write(tmp_path, cut + "0\n"))
+    assert "add them" in str(err.value) and "cut short" not in str(err.value)
+
+
+def test_a_whole_src_without_a_final_newline_reads(tmp_path):
+    """Whole values on an unterminated last line read (the file cannot tell `DIP = 4` of a cut `DIP = 45` from a
+    whole one: a good file saved without a final newline is read); a comment or blank after the value shows it whole;
+    a bad value on a line before a last comment line gets no 'cut short' hint."""
+    body = _without("DIP")
+    for tail, dip in (("DIP = 70", 70.0), ("DIP = 4", 4.0), ("DIP = 45.  # degrees", 45.0), ("DIP = 45. ", 45.0)):
+        assert read_src(_write(tmp_path, body + "\n" + tail)).dip_deg == dip
+    assert read_src(_write(tmp_path, LOMA_PRIETA.rstrip("\n"))).extra["seed"] == 2379646.0
+    with pytest.raises(UserError) as err:
+        read_src(_write(tmp_path, LOMA_PRIETA + "SEED = x\n# the end"))
+    assert "SEED = 'x' is not a number" in str(err.value) and "cut short" not in str(err.value)

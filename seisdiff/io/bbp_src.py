@@ -12,7 +12,11 @@ all but the last two, and every one of its methods that places the hypocentre re
 SEED, …) are kept in `extra`. `read_src` returns them in km and degrees (strike in [0, 360), rake in (−180, 180]);
 a file that breaks this is refused in one line (the file, the key, what to do); so is one that is no text .src (empty,
 binary such as a SAC file, gzip-compressed, UTF-16, over 1 MiB, or text without one of its keys: the file, what it
-is, what to give). Stray non-UTF-8 bytes (a Latin-1 comment) and a UTF-8 BOM are read.
+is, what to give). Stray non-UTF-8 bytes (a Latin-1 comment) and a UTF-8 BOM are read. A file cut short while written
+or copied ends inside its last line (no newline after it): a value there that is a number's beginning but not a number
+as written (`MAGNITUDE = 6.` of 6.94, `DIP =`) is refused as cut, and keys missing from such a file are named with that
+hint; a whole-looking last value (`DIP = 45` without a final newline, or one a comment follows) is read, since nothing
+tells it from a cut one (`DIP = 4` of 45) and editors save good files so.
 
 `source_event` gives a src's event (its hypocentre's lat, lon, depth from `dsp.fault`, its magnitude) and refuses a
 --hypocenter or --magnitude given beside it that disagrees; `to_settings` / `from_settings` carry a src through a run's
@@ -110,13 +114,18 @@ def read_src(path) -> SimpleSource:
         raise UserError(f"--src {path}: the file holds none of the keys of a BBP simple source description (MAGNITUDE, "
                         f"FAULT_LENGTH, …; its first line: {ascii(first[:60])}); give the rupture's .src, a text file "
                         "of KEY = VALUE lines")
-    values = {key: _number(path, key, value, cut_short=not text.endswith("\n") and key == next(reversed(props)))
+    cut = _unterminated(text)
+    values = {key: _number(path, key, value, cut_short=cut is not None and key == cut[0])
               for key, value in props.items()}
     missing = [key for key in KEYS if key not in values]
     if missing:
+        ends = text.rstrip(" \t").splitlines()[-1].strip() if not text.endswith(("\n", "\r")) else ""
         raise UserError(f"{path}: no {', '.join(k.upper() for k in missing)} (a BBP simple source description needs "
                         f"{', '.join(k.upper() for k in KEYS)}); add {'them' if len(missing) > 1 else 'it'} as "
-                        "KEY = VALUE lines")
+                        "KEY = VALUE lines" + (f" (the file ends inside a line, {ascii(ends[:40])} with no newline "
+                                               "after it: if it was cut short, give the whole file)" if ends else ""))
+    if cut is not None and not cut[1][-1:].isdigit():
+        _refuse_cut_value(path, *cut)
     for key, (_, what, lo, hi, lo_in, hi_in) in KEYS.items():
         v = values[key]
         if not ((v >= lo if lo_in else v > lo) and (v <= hi if hi_in else v < hi)):
@@ -128,6 +137,24 @@ def read_src(path) -> SimpleSource:
     fields["rake_deg"] = _half_turn(fields["rake_deg"])
     return SimpleSource(path=str(path), **fields,
                         extra={k: v for k, v in values.items() if k not in KEYS})
+
+
+def _unterminated(text: str) -> tuple[str, str] | None:
+    """(lower-case key, value text) of the file's last line where the file ends inside it: no newline after it and
+    nothing after the value (no comment, no blank) that shows the value was written whole; else None."""
+    if not text or text.endswith(("\n", "\r", " ", "\t")):
+        return None
+    last = text.splitlines()[-1].lstrip(" \t")
+    match = _PROPERTY.search(last) if last and "#" not in last else None
+    return (match.group(1).lower(), match.group(2).strip()) if match else None
+
+
+def _refuse_cut_value(path, key: str, text: str) -> None:
+    """UserError: the file ends (no newline) on a value that is a number's beginning rather than one as written
+    (`6.` of `6.94`): a file cut short while written or copied."""
+    raise UserError(f"{path}: the file ends in the middle of {key.upper()} = {text!r} (no newline after it, and "
+                    "a number is not written ending so): was it cut short? give the whole file (if the value is "
+                    f"whole, write it as {float(text):g} or end the file with a newline)")
 
 
 def _text(path, data: bytes) -> str:
