@@ -306,7 +306,8 @@ def test_an_nga_west2_flatfile_row_gives_the_hypocentral_distance_vs30_and_magni
         "Record Sequence Number,EQID,Earthquake Name,Earthquake Magnitude,EpiD (km),HypD (km),Joyner-Boore Dist. (km),"
         "ClstD (km),Rx,Vs30 (m/s) selected for analysis\n5000,278,Chuetsu-oki,6.8,195.33,195.54,186.2,186.3,-999,663.8\n")
     assert load_metadata_csv(tmp_path / "flat.csv") == {"RSN5000": {
-        "magnitude": 6.8, "distance_km": 195.54, "distance_kind": "hypocentral", "vs30_mps": 663.8}}
+        "magnitude": 6.8, "distance_km": 195.54, "distance_kind": "hypocentral", "vs30_mps": 663.8,
+        "event": "Chuetsu-oki"}}
     (tmp_path / "search.csv").write_text(" Result ID, Record Sequence Number, Magnitude, Rjb (km), Rrup (km), Vs30 (m/sec)"
                                          "\n1,5000,6.8,186.2,186.3,663.8\n")
     assert load_metadata_csv(tmp_path / "search.csv") == {"RSN5000": {

@@ -77,5 +77,42 @@ def test_peers_search_results_file_is_read_from_its_table_of_records(tmp_path):
     path = tmp_path / "_SearchResults.csv"
     path.write_bytes(SEARCH_RESULTS.replace("\n", "\r\n").encode())
     assert load_metadata_csv(path) == {
-        "RSN5000": {"magnitude": 6.8, "distance_km": 186.3, "distance_kind": "rupture", "vs30_mps": 663.8},
-        "RSN5001": {"magnitude": 6.8, "distance_km": 90.2, "distance_kind": "rupture", "vs30_mps": 703.57}}
+        "RSN5000": {"magnitude": 6.8, "distance_km": 186.3, "distance_kind": "rupture", "vs30_mps": 663.8,
+                    "event": "Chuetsu-oki, Japan"},
+        "RSN5001": {"magnitude": 6.8, "distance_km": 90.2, "distance_kind": "rupture", "vs30_mps": 703.57,
+                    "event": "Chuetsu-oki, Japan"}}
+
+
+FLATFILE = ('"Record Sequence Number","EQID","Earthquake Name","YEAR","Station Name","Earthquake Magnitude",'
+            '"HypD (km)","Vs30 (m/s) selected for analysis"\n'
+            '5000,278,"Chuetsu-oki_ Japan",2007,"FKS031",6.8,195.54,663.8\n'
+            '5456,279,"Iwate_ Japan",2008,"AKT004",6.9,-999,-999\n')
+
+
+def test_peers_earthquake_name_is_the_records_event(tmp_path, ngaw2_dir):
+    """The NGA-West2 flatfile's and search results' "Earthquake Name" was not read: a record kept the event its AT2
+    header names ('Chuetsu-oki', 'Chuetsu-oki, Japan' in another file of the event), so --metadata could not set the
+    events the training split groups by. Now it is the record's event where no event/event_id column is given."""
+    from seisdiff.preprocess import run_preprocess
+    from seisdiff.io.store import open_store
+    from seisdiff.preprocess.metadata import lookup
+
+    flatfile = tmp_path / "flatfile.csv"
+    flatfile.write_text(FLATFILE)
+    table = load_metadata_csv(flatfile)
+    assert table["RSN5000"]["event"] == "Chuetsu-oki_ Japan" and table["RSN5456"]["event"] == "Iwate_ Japan"
+    assert lookup(table, ["RSN5000_CHUETSU_FKS031EW"], 5000, event="Chuetsu-oki")["event"] == "Chuetsu-oki_ Japan"
+    search = tmp_path / "_SearchResults.csv"
+    search.write_text(SEARCH_RESULTS)
+    assert {k: v["event"] for k, v in load_metadata_csv(search).items()} == {
+        "RSN5000": "Chuetsu-oki, Japan", "RSN5001": "Chuetsu-oki, Japan"}
+    flatfile.write_text(FLATFILE.replace('"EQID"', '"event"'))            # an event column given: it is read
+    assert load_metadata_csv(flatfile)["RSN5000"]["event"] == "278"
+    per_event = tmp_path / "events.csv"                                   # no RSN: a table of events by name
+    per_event.write_text("Earthquake Name,Earthquake Magnitude\nChuetsu-oki_ Japan,6.8\n")
+    assert load_metadata_csv(per_event) == {"event:chuetsu-oki_ japan": {"name": "Chuetsu-oki_ Japan",
+                                                                         "magnitude": 6.8}}
+    flatfile.write_text(FLATFILE)
+    run_preprocess([str(ngaw2_dir / "RSN5000_CHUETSU_FKS031EW.AT2")], tmp_path / "s.zarr", metadata_csv=[flatfile],
+                   progress=False, workers=1)
+    assert open_store(tmp_path / "s.zarr").column("event").tolist() == ["Chuetsu-oki_ Japan"]

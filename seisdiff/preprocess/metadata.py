@@ -13,7 +13,8 @@ and SAC headers), its station's row (network.station, else the station code alon
 (names match case-insensitively); NaN when none knows it.
 
 Recognised headers (case-insensitive, PEER's NGA-West2 flatfile and search results spellings among them):
-record_id | rsn | record sequence number | event | station (with network); magnitude | mw | mag | earthquake magnitude;
+record_id | rsn | record sequence number | event | event_id | earthquake name | station (with network);
+magnitude | mw | mag | earthquake magnitude;
 a distance (DISTANCE_COLUMNS), stored as `distance_km` with its kind (`distance_kind`) as the column is named:
 hypocentral hypd (km) | rhypo (km), rupture rrup (km) | clstd (km), joyner_boore rjb (km) | joyner-boore dist. (km),
 epicentral repi (km) | epid (km) (hypd, rhypo, rrup, clstd, rjb, repi, epid also as `<name>_km` and `<name>`), "" unknown for a plain
@@ -34,9 +35,9 @@ station's row), e.g. an event catalogue's hypocentres for MiniSEED + StationXML 
 say where the station is but not where the earthquake was, and a station list for RENADIC's, which
 say neither; a record's row that places the hypocentre or the station also takes the distance
 from those places over the one its file's header gives;
-event | event_id (in a per-record CSV: text that overrides the event named in the file, used to split
-training data by event); region (text, per record or per event: overrides the region found from the
-file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
+event | event_id | earthquake name (PEER's; the first a CSV has; in a per-record CSV: text that overrides the event
+named in the file, used to split training data by event); region (text, per record or per event: overrides the region
+found from the file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
 """
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ HYPOCENTRE = ("hypo_lat", "hypo_lon", "hypo_depth_km")
 STATION = ("sta_lat", "sta_lon")
 SEARCH_RESULTS_TABLE = "-- Summary of Metadata of Selected Records --"   # PEER's _SearchResults.csv: its records
 MISSING = -999.0       # PEER's NGA-West2 flatfile's "not available": read as unknown (NaN)
+EVENT_COLUMNS = ("event", "event_id", "earthquake name")   # the first a CSV has: PEER's flatfile and search results
 EVENT_KEY = "event:"  # prefix of the keys of per-event rows
 STATION_KEY = "station:"  # … of per-station rows: 'station:<network>.<station>' or 'station:<station>', lower case
 
@@ -109,7 +111,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
     if not rows:
         return {}
     header = {h.strip().lower(): h for h in rows[0].keys() if h}
-    event_col = header.get("event") or header.get("event_id")
+    event_col = next((header[a] for a in EVENT_COLUMNS if a in header), None)
     station_col, network_col = header.get("station"), header.get("network")
     rsn_col = header.get("rsn") or header.get("record sequence number")      # PEER's flatfile and search results
     key_col = header.get("record_id") or rsn_col or event_col or station_col
