@@ -116,3 +116,24 @@ def test_peers_earthquake_name_is_the_records_event(tmp_path, ngaw2_dir):
     run_preprocess([str(ngaw2_dir / "RSN5000_CHUETSU_FKS031EW.AT2")], tmp_path / "s.zarr", metadata_csv=[flatfile],
                    progress=False, workers=1)
     assert open_store(tmp_path / "s.zarr").column("event").tolist() == ["Chuetsu-oki_ Japan"]
+
+
+PEER_ROWS = (" -- Summary of Metadata of Selected Records --,,,,,,\n"
+             "Result ID, Spectral Ordinate, Record Sequence Number, Earthquake Name, Year, Station Name, Magnitude,"
+             " Rrup (km), Vs30 (m/sec), Horizontal-1 Acc. Filename,,,\n"
+             '1, SRSS,864," ""Landers""",1992," ""Joshua Tree""",7.28,11.03,379.32, RSN864_LANDERS_JOS000.AT2,,,\n'
+             '2, SRSS,1614," ""Duzce_ Turkey""",1999," ""Lamont 1061""",7.14,11.46,481, RSN1614_DUZCE_1061-N.AT2,,,\n'
+             ",,,,,,\n These records were obtained from the NGA-West2 On-Line Ground-Motion Database Tool,,,,,,\n")
+
+
+def test_peers_quoted_earthquake_name_is_read_without_its_quotes(tmp_path):
+    """The web tool writes each name cell as a blank and the name in quotes, inside the cell's own quotes (PEER_ROWS).
+    The event read '"Landers"' (quotes kept), an event no AT2 header or other CSV names. Now 'Landers'."""
+    path = tmp_path / "_SearchResults.csv"
+    path.write_text(PEER_ROWS)
+    rows = load_metadata_csv(path)
+    assert {k: v["event"] for k, v in rows.items()} == {"RSN864": "Landers", "RSN1614": "Duzce_ Turkey"}
+    assert (rows["RSN864"]["magnitude"], rows["RSN864"]["distance_km"], rows["RSN864"]["vs30_mps"]) == (
+        7.28, 11.03, 379.32)
+    path.write_text('record_id,event,region\na," ""Iwate""",""" japan"""\n')       # any such text cell
+    assert load_metadata_csv(path)["a"] == {"event": "Iwate", "region": "japan"}

@@ -130,7 +130,7 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
                         "column holds")
     table = {}
     for row in rows:
-        key = (row[key_col] or "").strip()
+        key = _text(row[key_col])
         if not key:
             continue
         values = {name: _cell(row.get(col)) for name, col in found.items() if col}
@@ -139,20 +139,20 @@ def load_metadata_csv(path: str | Path) -> dict[str, dict[str, float]]:
         if distance_alias:
             values["distance_kind"] = _distance_kind(path, key, row.get(kind_col) if kind_col else "",
                                                      found["distance_km"], COLUMN_KIND[distance_alias])
-        region = (row.get(header["region"]) or "").strip() if "region" in header else ""
+        region = _text(row.get(header["region"])) if "region" in header else ""
         values.update({"region": region} if region else {})
         if per_event:
             table[EVENT_KEY + key.lower()] = {"name": key, **values}
             continue
         if per_station:
-            network = (row.get(network_col) or "").strip() if network_col else ""
+            network = _text(row.get(network_col)) if network_col else ""
             table[STATION_KEY + (f"{network}.{key}" if network else key).lower()] = values
             continue
         if key_col == rsn_col:
             key = f"RSN{int(float(key))}"
         table[key] = values
-        if event_col and row.get(event_col, "").strip():
-            table[key]["event"] = row[event_col].strip()
+        if event_col and _text(row.get(event_col)):
+            table[key]["event"] = _text(row[event_col])
     return table
 
 
@@ -316,6 +316,13 @@ def _check_values(path: Path, key: str, values: dict, found: dict) -> None:
 
 def _first_known(*values) -> float:
     return next((float(v) for v in values if v is not None and not math.isnan(v)), math.nan)
+
+
+def _text(cell) -> str:
+    """A CSV cell's text without surrounding blanks and the quotes PEER's search results put inside the cell (its
+    Earthquake Name and Station Name cells read as ` "Landers"`); '' for a missing cell."""
+    text = (cell or "").strip()
+    return text[1:-1].strip() if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
 def _cell(text) -> float:
