@@ -222,3 +222,13 @@ def test_a_whole_src_without_a_final_newline_reads(tmp_path):
     with pytest.raises(UserError) as err:
         read_src(_write(tmp_path, LOMA_PRIETA + "SEED = x\n# the end"))
     assert "SEED = 'x' is not a number" in str(err.value) and "cut short" not in str(err.value)
+
+
+def test_a_dos_end_of_file_mark_is_no_key(tmp_path):
+    """A file saved by a DOS tool ends with Ctrl-Z (0x1A) after its last line: it was refused as "'\\x1a' = '' is not
+    a number … was it cut short?" (or "SEED = '2379646\\x1a'" without a final newline). The mark is now dropped."""
+    path = tmp_path / "event.src"
+    for text in (LOMA_PRIETA + "\x1a", LOMA_PRIETA.rstrip("\n") + "\x1a"):
+        path.write_bytes(text.encode())
+        src = read_src(path)
+        assert (src.magnitude, src.extra["seed"]) == (6.94, 2379646.0)

@@ -158,8 +158,9 @@ def _refuse_cut_value(path, key: str, text: str) -> None:
 
 
 def _text(path, data: bytes) -> str:
-    """The text of a .src file's bytes (UTF-8, a BOM and stray non-UTF-8 bytes in comments tolerated); UserError (one
-    line: what the file is instead, what to do) for one that is empty, too long, compressed, UTF-16/32 or binary."""
+    """The text of a .src file's bytes (UTF-8, a BOM and stray non-UTF-8 bytes in comments tolerated, a DOS end-of-file
+    mark Ctrl-Z after the last line dropped); UserError (one line: what the file is instead, what to do) for one that is
+    empty, too long, compressed, UTF-16/32 or binary."""
     what = ("empty" if not data.strip() else
             f"larger than {MAX_BYTES // 2 ** 20} MiB" if len(data) > MAX_BYTES else
             "gzip-compressed (gunzip it first)" if data.startswith(b"\x1f\x8b") else
@@ -172,7 +173,7 @@ def _text(path, data: bytes) -> str:
     if what:
         raise UserError(f"--src {path}: the file is {what}; give the rupture's BBP simple source description (.src), "
                         "a text file of KEY = VALUE lines (MAGNITUDE, FAULT_LENGTH, …)")
-    return text
+    return text.rstrip("\x1a")
 
 
 def _non_text_share(text: str) -> float:
