@@ -199,3 +199,38 @@ def test_a_short_window_store_has_lowpass_gain_one(tmp_path, ngaw2_dir):
     verdict = verify_store(tmp_path / "s.zarr")
     assert verdict.stats["lowpass_gain_median"] == pytest.approx(1.0, abs=1e-3)
     assert not [p for p in verdict.problems if "gain" in p]
+
+
+SHORT_BAND_RECORDS = ["RSN5815_IWATE_44BC1UD.AT2", "RSN5006_CHUETSU_FKSH07UD.AT2", "RSN5005_CHUETSU_FKSH06NS.AT2"]
+
+
+def _short_store(path, ngaw2_dir, length):
+    from seisdiff.preprocess import PreprocessConfig
+    files = [ngaw2_dir / name for name in SHORT_BAND_RECORDS]
+    if not all(f.is_file() for f in files):
+        pytest.skip("RSN5815 / RSN5006 / RSN5005 records absent")
+    run_preprocess([str(f) for f in files], path, PreprocessConfig(length=length), progress=False)
+    return path
+
+
+def test_a_short_window_store_is_band_limited(tmp_path, ngaw2_dir, capsys):
+    """--length 1024: a 10 % Tukey taper (0.5 s ramps, half a crossover period) spread the window's 1 Hz low band
+    above 2 Hz (1.6e-3 … 2.7e-3 of its energy on these records) and verify failed the store as 'not band-limited'.
+    The ramps now span the edge zone (`condition.edge_samples`): ~1e-4 at most. An unfiltered lowpass still fails."""
+    from seisdiff.preprocess.verify import verify_store
+    path = _short_store(tmp_path / "s.zarr", ngaw2_dir, 1024)
+    verdict = verify_store(path)
+    assert verdict.stats["lowpass_energy_above_2fc_max"] < 3e-4
+    assert not [p for p in verdict.problems if "band-limited" in p]
+    raw = open_store(path).read()["broadband"]
+    assert main(["verify", str(_copy(path, tmp_path / "lp.zarr", lowpass=raw * 0.5))]) == 1
+    assert "not band-limited" in capsys.readouterr().out
+
+
+def test_a_window_of_few_crossover_periods_is_not_judged_band_limited(tmp_path, ngaw2_dir):
+    """--length 256 (2.56 s, 2.56 periods of 1 Hz): no taper separates 1 Hz from 2 Hz in so few periods (8e-3 on
+    these records with edge-zone ramps); the band-limit check says it cannot judge instead of failing the store."""
+    from seisdiff.preprocess.verify import verify_store
+    verdict = verify_store(_short_store(tmp_path / "s.zarr", ngaw2_dir, 256))
+    assert not [p for p in verdict.problems if "band-limited" in p]
+    assert any("not judged" in line for line in verdict.lines)
