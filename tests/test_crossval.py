@@ -2,6 +2,7 @@
 is held out), the fold stores keep the source's arrays, columns and attributes, crossval.json's mean is the mean of its
 folds, a second run redoes nothing, and a store that cannot be grouped is one clear error line."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,12 +146,78 @@ def test_a_moved_out_and_store_resume_without_redoing_anything(run, tmp_path, mo
     before, after = (json.loads((o / "crossval.json").read_text()) for o in (out, tmp_path / "after" / "cv"))
     assert after["folds"] == before["folds"] and after["mean"] == before["mean"]
     config = json.loads((tmp_path / "after" / "cv" / "japan" / "samples.zarr" / "sample_config.json").read_text())
-    assert config["checkpoint"] == "model/best.pt" and list(config["inputs"]) == ["test.zarr"]
+    assert config["checkpoint"] == "../model/best.pt" and list(config["inputs"]) == ["../test.zarr"]
     shutil.rmtree(tmp_path / "after" / "all.zarr")
     make_store(tmp_path / "after" / "all.zarr", n=N, length=256, seed=5,
                columns={"region": REGIONS, "component": COMPONENTS})
     assert main(args) == 2
     assert "after/cv: was started from another version of the store" in capsys.readouterr().err
+
+
+def test_sample_by_hand_resumes_a_fold_and_keeps_it_movable(run, tmp_path, capsys):
+    """`sample` run by hand on a fold folder with the arguments crossval used was refused ('1 input(s) added, e.g.
+    <fold>/test.zarr; 1 left out, e.g. test.zarr'): crossval records the fold's files relative, which `sample`
+    compared as they stood. A relative path in sample_config.json is relative to its own folder: the hand-run
+    resumes (nothing generated), keeps the paths relative (the folder, moved again, still resumes), and another
+    conditioning store is still refused."""
+    import shutil
+
+    out, _, _ = run
+    fold = tmp_path / "a" / "japan"
+    shutil.copytree(out / "japan", fold)                          # a moved fold folder
+
+    def hand(fold, cond):
+        return main(["sample", "--checkpoint", str(fold / "model" / "best.pt"), "--cond", str(cond), "--out",
+                     str(fold / "samples.zarr"), "--sampler", "ddim", "--steps", "2", "--realizations", "2",
+                     "--seed", "0", "--no-progress"])
+
+    config = fold / "samples.zarr" / "sample_config.json"
+    capsys.readouterr()
+    assert hand(fold, fold / "test.zarr") == 0
+    assert "0 realizations generated (12 already written)" in capsys.readouterr().out
+    recorded = json.loads(config.read_text())
+    assert recorded["checkpoint"] == "../model/best.pt" and list(recorded["inputs"]) == ["../test.zarr"]
+    fold.parent.rename(tmp_path / "b")
+    fold = tmp_path / "b" / "japan"
+    assert hand(fold, fold / "test.zarr") == 0
+    assert "0 realizations generated (12 already written)" in capsys.readouterr().out
+    assert hand(fold, out / "taiwan" / "test.zarr") == 2
+    assert "was started from other inputs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("earlier", ["relative to the fold", "absolute where the fold was"])
+def test_fold_samples_recorded_by_an_earlier_seisdiff_resume(run, tmp_path, capsys, earlier):
+    """Before their paths were relative to sample_config.json's own folder, crossval recorded a fold's files
+    relative to the fold folder ('model/best.pt'), and earlier still absolute (where the fold folder was, moved
+    since): both resume, nothing redone, and are recorded as now ('../model/best.pt')."""
+    out, _, args = run
+    paths = {p: p.read_text() for p in out.rglob("sample_config.json")}
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+              and p.name not in ("crossval.json", "crossval.md", "sample_config.json")}
+
+    def earlier_form(path: str, fold: Path) -> str:
+        rel = path.removeprefix("../")
+        return rel if earlier == "relative to the fold" else str(tmp_path / "was" / fold.name / rel)
+
+    try:
+        for path, text in paths.items():
+            config, fold = json.loads(text), path.parent.parent
+            config |= {"checkpoint": earlier_form(config["checkpoint"], fold),
+                       "conditioning_store": earlier_form(config["conditioning_store"], fold),
+                       "cond": [earlier_form(c, fold) for c in config["cond"]],
+                       "inputs": {earlier_form(k, fold): v for k, v in config["inputs"].items()}}
+            path.write_text(json.dumps(config))
+        capsys.readouterr()
+        assert main(args) == 0
+        stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crossval [")]
+        assert all("skipped" in line for line in stages), stages
+        assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+        for path in paths:
+            config = json.loads(path.read_text())
+            assert config["checkpoint"] == "../model/best.pt" and list(config["inputs"]) == ["../test.zarr"]
+    finally:
+        for path, text in paths.items():
+            path.write_text(text)
 
 
 def test_a_store_rewritten_in_place_is_refused_on_resume(run, capsys):

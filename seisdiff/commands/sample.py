@@ -6,10 +6,11 @@ conditioned whole, on their own time axis, through the model's filters: `preproc
 `io.sinks` (a store, or one file per record and realization with the input's sample count, start
 time and codes), `io.merge` (torchrun rank stores), `engine.grid_sample` (a station grid as --cond:
 OUT is a grid store of the same layout). OUT/sample_config.json holds the resolved settings and the
-inputs' fingerprints; re-running the same command resumes (refused when an input was rewritten since:
-`io.fingerprint`). Under torchrun rank r takes records i % WORLD_SIZE == r (waveform inputs: every rank
-conditions every file, as one process would), skips those any rank's store holds (a run resumed with
-another world size) and the last rank to finish merges the rank stores into OUT/samples.zarr.
+inputs' fingerprints (a relative path there is relative to OUT: how crossval records a fold's files);
+re-running the same command resumes (refused when an input was rewritten since: `io.fingerprint`). Under
+torchrun rank r takes records i % WORLD_SIZE == r (waveform inputs: every rank conditions every file, as one
+process would), skips those any rank's store holds (a run resumed with another world size) and the last rank
+to finish merges the rank stores into OUT/samples.zarr.
 """
 from __future__ import annotations
 

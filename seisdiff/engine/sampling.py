@@ -14,7 +14,6 @@ conditioning's order (record, then realization) whatever the grouping.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -208,10 +207,10 @@ def check_inputs(cfg: SampleConfig, out: Path) -> dict:
     recorded none, resumes unchecked (one warning line)."""
     from seisdiff.io.fingerprint import compare_inputs
     from seisdiff.io.readers import find_inputs
+    from seisdiff.io.sinks import read_settings
 
     paths = [Path(cfg.cond[0])] if is_conditioning_store(cfg.cond) else find_inputs(cfg.cond)[0]
-    path = Path(out) / "sample_config.json"
-    old = json.loads(path.read_text()) if path.is_file() else None
+    old = read_settings(out)        # its inputs by absolute path (one recorded relative: relative to OUT)
     if old is not None and "inputs" not in old and int(os.environ.get("RANK", "0")) == 0:
         print(f"sample: warning: {out} was started by an earlier seisdiff, which did not record its inputs: resuming "
               "it without checking that they are unchanged", file=sys.stderr)

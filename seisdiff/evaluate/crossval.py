@@ -16,7 +16,8 @@ out whole) under OUT/<fold>/:
 Every stage is skipped when its output is complete, so an interrupted run continues where it stopped;
 OUT/crossval_inputs.json holds the store's fingerprint (`io.fingerprint`), and a resume from a store
 rewritten in place since (records added, signals or metadata changed) is refused; the store is known by that
-fingerprint and a fold's samples record its files relative to the fold folder, so a moved OUT or store resumes.
+fingerprint and a fold's samples record its files relative to their own folder (`sample`'s resume check reads
+them so: `io.sinks.read_settings`), so a moved OUT or store resumes, and so does `sample` run by hand on a fold.
 A fold's samples made by an earlier seisdiff whose sampling defaults differ are made again (crossval has no
 option to restore them).
 OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
@@ -357,7 +358,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
                                           open_conditioning, resolve_device, resolve_settings, sample_into)
-    from seisdiff.io.sinks import ZarrSink, write_settings
+    from seisdiff.io.sinks import ZarrSink, map_paths, write_settings
 
     if not best.is_file():
         raise UserError(f"{best}: training wrote no best.pt; delete {best.parent} and re-run")
@@ -372,7 +373,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     model = load_denoiser(ckpt, device)._replace(source=str(best.resolve()))
     cond, shard = open_conditioning(scfg, model, 1, 0)
     settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
-    _fold_settings(out, absolute=True)      # as `sample` compares them: where the fold folder is now
+    _fold_settings(out)                     # samples of an earlier seisdiff: their paths as they are recorded now
     inputs = check_inputs(scfg, out)        # as `sample`: a fold store rewritten since the samples began is refused
     if changed := _made_by_another_version(out, settings):
         say("sample", f"{out.name} was made by an earlier seisdiff with other settings than it now uses "
@@ -380,8 +381,9 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
         for stale in [out, *stale_evaluations]:
             shutil.rmtree(stale, ignore_errors=True)
     sink = ZarrSink(out, cond, settings, 1, 0)
-    write_settings(out, settings | {"inputs": inputs}, RESUME_KEYS, RESUME_DEFAULTS)
-    _fold_settings(out, absolute=False)     # recorded relative to the fold folder: a moved OUT resumes
+    inside = _relative_to(out.parent.resolve())     # the fold's files relative to `out`: a moved OUT resumes
+    recorded = map_paths(settings | {"inputs": inputs}, inside)
+    write_settings(out, recorded | {"cond": [inside(c) for c in settings["cond"]]}, RESUME_KEYS, RESUME_DEFAULTS)
     if len(sink.existing) >= len(cond) * cfg.realizations:
         say("sample", f"{len(sink.existing)} realizations present, complete: skipped")
         return out
@@ -392,31 +394,37 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     return out
 
 
-def _fold_settings(out: Path, absolute: bool) -> None:
-    """Rewrite the paths of the fold's own files in out/sample_config.json (the checkpoint, the conditioning
-    store, the keys of `inputs`) relative to the fold folder (absolute False: how crossval records them, so a
-    moved or renamed OUT resumes), or absolute where the fold folder is now (True: what `sample`'s resume checks
-    compare). Absolute ones recorded where the fold folder was (an earlier seisdiff; one interrupted between the
-    two rewrites) are found by the checkpoint, always <fold>/model/best.pt."""
+def _relative_to(fold: Path):
+    """path → as a fold's samples record it in their sample_config.json: a file in the fold folder `fold` (where it
+    is, or where it was) relative to the samples' folder, which is in the fold folder ('../model/best.pt');
+    others as they are."""
+    def move(path: str) -> str:
+        p = Path(path)
+        return f"../{p.relative_to(fold).as_posix()}" if p.is_absolute() and p.is_relative_to(fold) else path
+    return move
+
+
+def _fold_settings(out: Path) -> None:
+    """Rewrite out/sample_config.json as crossval records it now (`_relative_to`) where an earlier seisdiff
+    recorded the fold's files (the checkpoint, the conditioning store, `cond`, the keys of `inputs`) relative to
+    the fold folder ('model/best.pt'; `sample` reads a relative path relative to out), or absolute where the fold
+    folder was (found by the checkpoint, always <fold>/model/best.pt; also `sample` run by hand on a new fold)."""
+    from seisdiff.io.sinks import map_paths
+
     path = out / "sample_config.json"
     if not path.is_file():
         return
     settings = json.loads(path.read_text())
-    fold = out.parent.resolve()
     was = Path(settings.get("checkpoint") or "")
-    was = was.parent.parent if was.is_absolute() and was.parts[-2:] == ("model", "best.pt") else fold
+    was = was.parent.parent if was.is_absolute() and was.parts[-2:] == ("model", "best.pt") else out.parent.resolve()
+    inside = _relative_to(was)
 
     def move(p: str) -> str:
-        p = Path(p)
-        rel = p if not p.is_absolute() else p.relative_to(was) if p.is_relative_to(was) else None
-        return str(p) if rel is None else str(fold / rel) if absolute else rel.as_posix()
+        return p if Path(p).is_absolute() or p.startswith("../") else f"../{p}" if p else p
 
-    new = {**settings, **{k: move(settings[k]) for k in ("checkpoint", "conditioning_store")
-                          if isinstance(settings.get(k), str)}}
+    new = map_paths(settings, lambda p: move(inside(p)))
     if isinstance(settings.get("cond"), list):
-        new["cond"] = [move(c) for c in settings["cond"]]
-    if isinstance(settings.get("inputs"), dict):
-        new["inputs"] = {move(k): v for k, v in settings["inputs"].items()}
+        new["cond"] = [move(inside(c)) for c in settings["cond"]]
     if new != settings:
         write_text_atomic(path, json.dumps(new, indent=2) + "\n")
 
@@ -427,9 +435,9 @@ def _made_by_another_version(out: Path, settings: dict) -> list[str]:
     lead, fd5660e), which no crossval option restores; [] when they match, or when one of crossval's own differs
     (refused by `write_settings`: the same options resume)."""
     from seisdiff.engine.sampling import RESUME_DEFAULTS, RESUME_KEYS
+    from seisdiff.io.sinks import read_settings
 
-    path = out / "sample_config.json"
-    old = json.loads(path.read_text()) if path.is_file() else {}
+    old = read_settings(out) or {}          # its paths absolute, as `settings` has them
     changed = [k for k in RESUME_KEYS if old and old.get(k, RESUME_DEFAULTS.get(k)) != settings[k]]
     return [] if any(k in CROSSVAL_SETTINGS for k in changed) else changed
 

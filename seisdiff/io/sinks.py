@@ -9,7 +9,10 @@ written (`done`), so a re-run skips it:
   FileSink   OUT/`<source id>_r<k>.<ext>` (a 3-component record: `…_r<k>_<H1|H2|Z>`), each cut to the
              record's n_samples and carrying its start time and NET/STA/LOC/CHA codes; velocity in m/s
              when asked (`export.velocity_mps`; AT2: `.VT2` in cm/s).
-`write_settings` keeps OUT/sample_config.json and refuses to resume an output made with other settings.
+`write_settings` keeps OUT/sample_config.json and refuses to resume an output made with other settings. Its
+paths of the inputs (checkpoint, conditioning store, the keys of `inputs`) are absolute as `sample` records them,
+or relative to OUT itself (how crossval records a fold's files, so that a moved folder resumes); the resume
+checks compare them resolved (`read_settings`), and a resume keeps a relative one relative.
 """
 from __future__ import annotations
 
@@ -32,18 +35,57 @@ META_COLUMNS = ("start_time", "network", "station", "location", "channel", "even
 KEPT_ATTRS = ("channels", "whole_records", "preprocess")
 
 
+PATH_SETTINGS = ("checkpoint", "conditioning_store")    # a path each; the keys of `inputs` are paths too
+
+
+def read_settings(out: Path) -> dict | None:
+    """OUT/sample_config.json with its paths absolute (`absolute_paths`); None when there is none."""
+    path = Path(out) / "sample_config.json"
+    return absolute_paths(json.loads(path.read_text()), out) if path.is_file() else None
+
+
+def absolute_paths(settings: dict, out: Path) -> dict:
+    """settings with the paths of its inputs (PATH_SETTINGS, the keys of `inputs`) absolute, as `sample` records
+    them: a relative one is relative to OUT, the folder of sample_config.json."""
+    return map_paths(settings, lambda p: _resolved(p, out))
+
+
+def map_paths(settings: dict, move) -> dict:
+    """settings with move(path) for each path of its inputs (PATH_SETTINGS, the keys of `inputs`)."""
+    new = {**settings, **{k: move(settings[k]) for k in PATH_SETTINGS if isinstance(settings.get(k), str)}}
+    if isinstance(settings.get("inputs"), dict):
+        new["inputs"] = {move(k): v for k, v in settings["inputs"].items()}
+    return new
+
+
+def _resolved(path: str, out: Path) -> str:
+    return path if Path(path).is_absolute() else str((Path(out) / path).resolve())
+
+
+def _kept_relative(settings: dict, recorded: dict, out: Path) -> dict:
+    """settings with each path that `recorded` (OUT/sample_config.json as it is) holds relative written as it is
+    there: a hand-run `sample` on a crossval fold leaves the folder movable."""
+    paths = [recorded[k] for k in PATH_SETTINGS if isinstance(recorded.get(k), str)]
+    paths += list(recorded.get("inputs") or {})
+    relative = {_resolved(p, out): p for p in paths if not Path(p).is_absolute()}
+    return map_paths(settings, lambda p: relative.get(p, p))
+
+
 def write_settings(out: Path, settings: dict, resume_keys, defaults: dict | None = None,
                    hints: dict | None = None) -> None:
     """Write OUT/sample_config.json, refusing to resume an output made with other settings (a key an
     older output lacks counts as its `defaults` value; hints: {key: {its value there: what resumes it}}, for a
-    setting whose default changed, so that the same options no longer resume: said where it is the only one)."""
+    setting whose default changed, so that the same options no longer resume: said where it is the only one).
+    Paths are compared resolved (a relative one: relative to OUT); one recorded relative stays so."""
     path = out / "sample_config.json"
     if path.is_file():
-        old = json.loads(path.read_text())
+        recorded = json.loads(path.read_text())
+        old, now = absolute_paths(recorded, out), absolute_paths(settings, out)
+        settings = _kept_relative(settings, recorded, out)
         defaults, hints = defaults or {}, hints or {}
-        changed = [k for k in resume_keys if old.get(k, defaults.get(k)) != settings[k]]
+        changed = [k for k in resume_keys if old.get(k, defaults.get(k)) != now[k]]
         hints = hints if len(changed) == 1 else {}          # another setting differing too: no option resumes it
-        diffs = [setting_change(k, old.get(k, defaults.get(k)), settings[k], hints.get(k)) for k in changed]
+        diffs = [setting_change(k, old.get(k, defaults.get(k)), now[k], hints.get(k)) for k in changed]
         if diffs:
             raise UserError(f"{out}: was generated with other settings (there vs now: {'; '.join(diffs)}); "
                             "use the same options to resume, or another --out")
