@@ -13,7 +13,7 @@ from seisdiff.engine.scaling import METADATA_FEATURES, Scaler, metadata_columns,
 def test_codes_of_every_convention_map_to_vertical_horizontal_or_unknown():
     vertical = ["Z", "z", "UD", "UP", "HNZ", "BHZ", "V"]
     horizontal = ["H1", "H2", "H", "E", "N", "NS", "EW", "HNE", "HN1", "090", "360", "0"]
-    unknown = ["", "H1,H2,Z", "C0", "?", "HNX"]
+    unknown = ["", "H1,H2,Z", "C0", "?", "HNW"]
     assert vertical_flag(vertical).tolist() == [1.0] * len(vertical)
     assert vertical_flag(horizontal).tolist() == [0.0] * len(horizontal)
     assert np.isnan(vertical_flag(unknown)).all()
@@ -24,7 +24,14 @@ def test_simulation_component_names_map_by_their_axis():
     grid's verticals were generated as if the component were not known."""
     names = ["vx", "vy", "vz", "ux", "uz", "az", "velz", "acc_z", "vel-up", "east", "north", "x", "y", "z"]
     assert vertical_flag(names).tolist() == [0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1]
-    assert np.isnan(vertical_flag(["vq", "HNX", "vx,vy,vz"])).all()
+    assert np.isnan(vertical_flag(["vq", "HN3", "vx,vy,vz"])).all()
+
+
+def test_specfem_cartesian_channels_are_horizontal_x_y_and_vertical_z():
+    """SPECFEM writes a Cartesian run's components as BXX, BXY, BXZ (HXX, … by its band): ??X and ??Y were
+    unknown (NaN), so such a grid's horizontals were generated with a flag the model never saw and
+    `evaluate --gmm` refused the grid ('none of its components is a horizontal one by name')."""
+    assert vertical_flag(["BXX", "BXY", "BXZ", "HXX", "HXY", "HXZ"]).tolist() == [0, 0, 1, 0, 0, 1]
 
 
 def test_the_scalar_is_plus_or_minus_one_and_nan_when_unknown():

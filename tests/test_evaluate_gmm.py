@@ -124,6 +124,26 @@ def test_a_station_grid_gives_the_store_result(tmp_path, capsys):
     assert "--hypocenter LAT LON DEPTH_KM and --magnitude M" in capsys.readouterr().err
 
 
+def test_a_specfem_grid_compares_its_bxx_bxy_pair(tmp_path):
+    """A grid whose components are SPECFEM's Cartesian channels BXX, BXY, BXZ is the same stations as H1, H2, Z
+    (it was refused: no horizontal by name)."""
+    h5py = pytest.importorskip("h5py")
+    pair = [accelerogram(seed, n=N, pga=1.0) for seed in (1, 2)]
+    z = accelerogram(3, n=N, pga=1.0) * 50.0
+    for names in ("H1,H2,Z", "BXX,BXY,BXZ"):
+        with h5py.File(tmp_path / f"{names}.h5", "w") as f:
+            data = f.create_dataset("acceleration", data=np.stack([np.stack([*pair, z]) * g for g in (1.0, 2.0)]))
+            data.attrs.update({"units": "m/s^2", "dt_s": 1.0 / FS_HZ, "components": names})
+            f.create_dataset("station", data=np.array([b"S0", b"S1"]))
+            f.create_dataset("lat", data=np.array([34.1, 34.2]))
+            f.create_dataset("lon", data=np.array([-118.0, -118.0]))
+    event = {"hypocenter": (34.0, -118.0, 8.0), "magnitude": 6.5}
+    h = compare(tmp_path / "H1,H2,Z.h5", tmp_path / "h", **event)
+    bxx = compare(tmp_path / "BXX,BXY,BXZ.h5", tmp_path / "b", **event)
+    assert bxx["n_stations"] == 2
+    np.testing.assert_array_equal(bxx["bias_ln"], h["bias_ln"])
+
+
 def test_one_station_and_a_deep_event(tmp_path, capsys):
     """One station: its sd is no number ('—', not a crash); an event deeper than 40 km is named in one warning."""
     h1, h2 = (accelerogram(seed, n=N, pga=1.0) for seed in (1, 2))

@@ -29,14 +29,14 @@ HORIZONTAL_CODES = {"H", "H1", "H2", "E", "N", "NS", "EW", "X", "Y", "R", "T", "
 
 def vertical_flag(codes) -> np.ndarray:
     """(n,) float64 of component codes (n,): 1 vertical (Z, UD, UP, SEED ??Z; a simulation's vz, acc_z,
-    vel-up), 0 horizontal (H1, H2, E, N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2; vx, uy, east),
-    NaN unknown or several components ('H1,H2,Z')."""
+    vel-up), 0 horizontal (H1, H2, E, N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2; SPECFEM's
+    Cartesian ??X/??Y (BXX, BXY beside BXZ); vx, uy, east), NaN unknown or several components ('H1,H2,Z')."""
     def flag(code: str) -> float:
         code = str(code).strip().upper()
         seed = len(code) == 3 and code[:2].isalpha()
         if code in VERTICAL_CODES or (seed and code[2] == "Z"):
             return 1.0
-        if code in HORIZONTAL_CODES or code.isdigit() or (seed and code[2] in "EN12"):
+        if code in HORIZONTAL_CODES or code.isdigit() or (seed and code[2] in "EN12XY"):
             return 0.0
         axis = None if "," in code else component_axis(code)
         return float("nan") if axis is None else float(axis == "Z")
