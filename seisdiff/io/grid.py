@@ -265,6 +265,7 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     shape = data.shape if perm is None else tuple(data.shape[p] for p in perm)
     n_stations, n_samples = shape[0], shape[-1]
     n_components = shape[1] if len(shape) == 3 else 1
+    _check_axes(path, data, n_stations, n_components, n_samples)      # before names are counted along them
     units, quantity = _units(path, attrs, name_quantity, data.name)
     dt_s, cf_start = _time_step(path, attrs, nodes, n_samples)
     start_time = _start_time(path, attrs) or cf_start
@@ -276,6 +277,11 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
             raise UserError(f"--hypocenter {lat} {lon} {depth}: give LAT (−90..90) LON (degrees) DEPTH_KM (0..800)")
     if magnitude is not None and not 0.0 < float(magnitude) < 10.0:
         raise UserError(f"--magnitude {magnitude}: give a moment magnitude between 0 and 10")
+    return GridSource(path, backend, data, perm, units, quantity, dt_s, start_time, components, stations,
+                      hypocenter, magnitude)
+
+
+def _check_axes(path, data, n_stations, n_components, n_samples) -> None:
     if n_samples < 3:
         raise InputError(path, f"the array has {n_samples} samples per trace; a station grid needs whole traces")
     if n_samples < n_components:
@@ -283,8 +289,6 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
                                f"components × {n_samples} samples: fewer samples than components, so its axes are in "
                                "another order; name its dimensions (station, component, time: Zarr dimension_names, "
                                "NetCDF dimensions, HDF5 dimension scales) or write it in that order")
-    return GridSource(path, backend, data, perm, units, quantity, dt_s, start_time, components, stations,
-                      hypocenter, magnitude)
 
 
 def _data_node(path, nodes, variable):
