@@ -24,7 +24,7 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                Where several are given they must agree. REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
                (naive = UTC); or the CF reference date of the `time` coordinate plus its first value.
-               Optional ('' when absent).
+               Where both are given they must agree (half a sample). Optional ('' when absent).
   components   attribute `components` [component_names, channels] (a list or 'E,N,Z'), or a string
                array `component` [components, channel, channels] of length C; default C0, C1, ….
   stations     arrays of length S: names `station` [stations, station_name, station_code, name,
@@ -268,7 +268,7 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     _check_axes(path, data, n_stations, n_components, n_samples)      # before names are counted along them
     units, quantity = _units(path, attrs, name_quantity, data.name)
     dt_s, cf_start = _time_step(path, attrs, nodes, n_samples)
-    start_time = _start_time(path, attrs) or cf_start
+    start_time = _agreed_start(path, _start_time(path, attrs), cf_start, dt_s)
     components = _components(path, attrs, nodes, n_components, data.name)
     stations = read_station_table(path, nodes, attrs, n_stations, stations_csv, data.name)
     if hypocenter is not None:
@@ -448,6 +448,17 @@ def _start_time(path, attrs) -> str:
         raise InputError(path, f"attribute {key} = {value!r} is not an ISO-8601 time "
                                "(e.g. 2019-07-06T03:19:53.04Z); fix it or remove it")
     return iso_utc(moment)
+
+
+def _agreed_start(path, attr_start: str, cf_start: str, dt_s: float) -> str:
+    """The start time given by the attribute and/or the time coordinate's CF date; where both are given they
+    must agree within half a sample."""
+    if attr_start and cf_start:
+        off_s = (_parse_time(attr_start) - _parse_time(cf_start)).total_seconds()
+        if abs(off_s) > dt_s / 2:
+            raise InputError(path, f"the attribute start time {attr_start} is {off_s:+g} s from the time coordinate's "
+                                   f"first time {cf_start}; make them agree (or remove one)")
+    return attr_start or cf_start
 
 
 def _components(path, attrs, nodes, n_components, data_name) -> list[str]:
