@@ -259,7 +259,7 @@ def open_grid(path, stations_csv=None, hypocenter=None, magnitude=None, variable
 
 def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     nodes = backend.nodes()
-    data, name_quantity = _data_node(path, nodes, variable)
+    data, name_quantity = _data_node(path, nodes, variable, backend.groups)
     attrs = {**backend.attrs, **data.attrs}          # the array's own attributes win
     perm = _permutation(path, data)
     shape = data.shape if perm is None else tuple(data.shape[p] for p in perm)
@@ -291,7 +291,7 @@ def _check_axes(path, data, n_stations, n_components, n_samples) -> None:
                                "NetCDF dimensions, HDF5 dimension scales) or write it in that order")
 
 
-def _data_node(path, nodes, variable):
+def _data_node(path, nodes, variable, groups=()):
     if variable is not None:
         node = nodes.get(variable.lower())
         if node is None:
@@ -306,9 +306,12 @@ def _data_node(path, nodes, variable):
     candidates = [n for n in nodes.values() if len(n.shape) in (2, 3) and n.dtype.kind == "f"
                   and "/" not in n.name]
     if len(candidates) != 1:
-        found = ", ".join(f"{n.name}{list(n.shape)}" for n in nodes.values()) or "nothing"
-        raise InputError(path, f"no station-grid array found (it holds {found}); name the (station, component, "
-                               "time) array 'acceleration', 'velocity', 'displacement' or 'data'")
+        found = ", ".join(f"{n.name}{list(n.shape)}" for n in nodes.values()) or "no array at its root"
+        if groups:
+            found += f"; groups {', '.join(groups[:3])}{', …' if len(groups) > 3 else ''} ({len(groups)}), not read"
+        raise InputError(path, f"no station-grid array found (it holds {found}); a station grid is one array "
+                               "(station, component, time) at the root: name it 'acceleration', 'velocity', "
+                               "'displacement' or 'data'")
     return candidates[0], None
 
 

@@ -60,6 +60,7 @@ def as_strings(values) -> np.ndarray:
 class Backend:
     path: Path
     attrs: dict
+    groups: list[str] = []        # the root's subgroups other than a station table's: their arrays are not read
 
     def nodes(self) -> dict[str, Node]:
         """Arrays by lower-case name; subgroup members as 'group/name'."""
@@ -76,6 +77,7 @@ class _ZarrBackend(Backend):
         self.path = path
         self.group = zarr.open_group(str(path), mode="r")
         self.attrs = {str(k): plain(v) for k, v in self.group.attrs.items()}
+        self.groups = [name for name in sorted(self.group.group_keys()) if name.lower() not in STATION_GROUPS]
         self._nodes = {}
         self._collect(self.group, "")
 
@@ -107,6 +109,8 @@ class _H5Backend(Backend):
         self.path = path
         self.file = h5py.File(str(path), "r")
         self.attrs = {str(k): plain(v) for k, v in self.file.attrs.items()}
+        self.groups = [name for name, obj in self.file.items()
+                       if isinstance(obj, h5py.Group) and name.lower() not in STATION_GROUPS]
         self._nodes = {}
         self._collect(self.file, "")
 
