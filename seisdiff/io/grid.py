@@ -20,7 +20,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                there). An attribute `quantity` or the array's name, when given, must agree with the unit.
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
-               `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <ISO date>').
+               `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
+               UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused).
                Where several are given they must agree. REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
                (naive = UTC); or the CF reference date of the `time` coordinate plus its first value.
@@ -365,16 +366,36 @@ def _units(path, attrs, name_quantity, data_name):
     return unit, found
 
 
+# a CF/UDUNITS reference date as Fortran and C codes write it: fields unpadded ('2007-7-16 1:13:22'), a zone
+# after a space ('+0:00', '-6', 'UTC')
+_UDUNITS_DATE = re.compile(r"^(\d{1,4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?)?"
+                           r"\s*(?:Z|UTC|GMT|([+-]?)(\d{1,2})(?::?(\d{2}))?)?$", re.I)
+
+
 def _cf_time(units: str):
-    """CF time units '<unit> since <date>' → (seconds per unit, reference datetime UTC) or (factor, None)."""
+    """CF time units '<unit> since <date>' → (seconds per unit, reference datetime UTC); (factor, None) for
+    units without a date; (factor, '') for a date that cannot be read."""
     s = str(units).strip()
     m = re.match(r"^\s*(\w+)\s+since\s+(.+)$", s, re.I)
     if m:
         factor = _CF_UNITS_S.get(m.group(1).lower())
         if factor is None:
             return None, None
-        return factor, _parse_time(m.group(2))
+        return factor, _parse_time(m.group(2)) or _udunits_date(m.group(2)) or ""
     return _CF_UNITS_S.get(s.lower()), None
+
+
+def _udunits_date(text) -> datetime | None:
+    m = _UDUNITS_DATE.match(str(text).strip())
+    if m is None:
+        return None
+    y, mo, d, h, mi, sec, sign, zh, zm = m.groups()
+    try:
+        moment = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    zone = timedelta(hours=int(zh or 0), minutes=int(zm or 0)) * (-1 if sign == "-" else 1)
+    return moment + timedelta(seconds=float(sec or 0)) - zone
 
 
 def _parse_time(text) -> datetime | None:
@@ -407,6 +428,10 @@ def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
         if factor is None:
             raise InputError(path, f"the time coordinate's units {time.attrs.get('units')!r} are not seconds "
                                    "(or '<seconds|ms|minutes> since <ISO date>'); fix them or give a dt_s attribute")
+        if reference == "":
+            raise InputError(path, f"the time coordinate's units {time.attrs.get('units')!r} name no date that can be "
+                                   "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
+                                   "seconds and give a start_time attribute")
         raw = time.read()
         t = raw.astype(np.float64) * factor
         step = np.diff(t)
