@@ -64,8 +64,8 @@ def read_station_table(path, nodes, attrs, n_stations, stations_csv, data_name) 
         if node.shape[0] != n_stations:
             raise InputError(path, f"the station table's '{name}' has {node.shape[0]} rows but {data_name!r} has "
                                    f"{n_stations} stations; the table must list every station of the array, in order")
-    table = {c: (as_strings(node.read()) if c in ("name", "network") else node.read().astype(np.float64))
-             for c, (_, node) in own.items()}
+    table = {c: (as_strings(node.read()) if c in ("name", "network") else _numbers(path, name, node))
+             for c, (name, node) in own.items()}
     if stations_csv is not None:
         table = _merge_csv(path, Path(stations_csv), table, n_stations, data_name)
     missing = [c for c in ("name", "lat", "lon") if c not in table]
@@ -85,6 +85,18 @@ def read_station_table(path, nodes, attrs, n_stations, stations_csv, data_name) 
     network = table.get("network", np.full(n_stations, str(net or "")))
     vs30 = table.get("vs30_mps", np.full(n_stations, np.nan))
     return StationTable(names, table["lat"], table["lon"], np.where(vs30 > 0, vs30, np.nan), network.astype(str))
+
+
+def _numbers(path, name, node) -> np.ndarray:
+    """(S,) float64 of a numeric station column; a column vector (S, 1), as MATLAB and Fortran codes write
+    one, is read as (S,); any other 2-D array is refused."""
+    values = node.read().astype(np.float64)
+    if values.ndim == 2:
+        if values.shape[1] != 1:
+            raise InputError(path, f"the station table's '{name}' is {list(values.shape)}: give one value per "
+                                   "station (a 1-D array)")
+        values = values[:, 0]
+    return values
 
 
 def _merge_csv(path, csv_path: Path, own: dict, n_stations: int, data_name) -> dict:
