@@ -169,6 +169,20 @@ def test_a_torchrun_out_folder_names_its_merged_store(tmp_path, capsys):
     assert "torchrun" in err and str(out / "samples.zarr") in err and "preprocess" not in err
 
 
+def test_a_files_out_folder_is_named_with_real_as_with_gmm(tmp_path, capsys):
+    """`sample --format mseed` writes files and sample_config.json into OUT; `evaluate --real R --generated OUT`
+    said 'not a seisdiff store (GroupNotFoundError); create one with `seisdiff preprocess`' (--gmm named it)."""
+    _real(tmp_path)
+    out = tmp_path / "gen_files"
+    out.mkdir()
+    (out / "sample_config.json").write_text("{}")
+    (out / "rec0_r0.mseed").write_bytes(b"")
+    args = ["evaluate", "--real", str(tmp_path / "real.zarr"), "--out", str(tmp_path / "out")]
+    assert main([*args, "--generated", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--format zarr" in err and "preprocess" not in err
+
+
 def test_draw_index_counts_each_records_traces_in_order():
     np.testing.assert_array_equal(draw_index(np.array([0, 1, 0, 2, 1, 0])), [0, 0, 1, 0, 1, 2])
 

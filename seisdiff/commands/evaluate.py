@@ -69,6 +69,7 @@ def run(args) -> int:
     if not str(args.generated).startswith("baseline:") and not Path(args.generated).exists():
         raise UserError(f"--generated {args.generated}: no such store; give the output of "
                         "`seisdiff sample` or baseline:lf_only / baseline:stochastic")
+    _refuse_files_folder(args.generated)
     merged = Path(args.generated) / "samples.zarr"   # a torchrun `sample` run's OUT: rank stores and their merge
     if merged.is_dir() and not (Path(args.generated) / "zarr.json").is_file():
         raise UserError(f"--generated {args.generated}: holds a torchrun `sample` run's rank stores; give their "
@@ -94,6 +95,19 @@ def run(args) -> int:
     return 0
 
 
+def _refuse_files_folder(generated) -> None:
+    """`sample --format sac|mseed|at2` writes files and its sample_config.json into OUT, no store: name that."""
+    from pathlib import Path
+
+    from seisdiff.errors import UserError
+
+    out = Path(generated)
+    if (out / "sample_config.json").is_file() and not (out / "zarr.json").is_file():
+        raise UserError(f"--generated {generated}: holds the files of `seisdiff sample --format sac|mseed|at2`, "
+                        "not a store; give a store: run that `sample` again with --format zarr (the default) and "
+                        "another --out (the same --seed gives the same records)")
+
+
 def _against_gmm(args) -> int:
     """`evaluate --gmm`: the stations of --generated against a ground-motion model (`seisdiff.evaluate.gmm`)."""
     from pathlib import Path
@@ -105,11 +119,7 @@ def _against_gmm(args) -> int:
     if str(args.generated).startswith("baseline:") or not Path(args.generated).exists():
         raise UserError(f"--generated {args.generated}: with --gmm give a store or a station grid (a `seisdiff "
                         "sample` output, a `preprocess` store)")
-    files_out = Path(args.generated) / "sample_config.json"      # `sample --format sac|mseed|at2`: files, no store
-    if files_out.is_file() and not (Path(args.generated) / "zarr.json").is_file():
-        raise UserError(f"--generated {args.generated}: holds the files of `seisdiff sample --format sac|mseed|at2`, "
-                        "not a store; give a store: run that `sample` again with --format zarr (the default) and "
-                        "another --out")
+    _refuse_files_folder(args.generated)
     for flag, value in (("--seed", args.seed), ("--baseline-kappa", args.baseline_kappa)):
         if value is not None:
             raise UserError(f"{flag} {value}: sets the stochastic baseline of a comparison with --real; --gmm compares "
