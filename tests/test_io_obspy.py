@@ -75,6 +75,21 @@ def test_mseed_counts_need_units(tmp_path):
     assert rec.record_id == "c.XX.STA..HNE" and rec.network == "XX"
 
 
+def test_own_mseed_without_units_is_named_as_m_per_s2_not_counts(tmp_path):
+    """seisdiff's own miniSEED output (float64 m/s², no unit in the format) read back without --units was
+    refused as 'declares no unit (raw counts?)'; the message now says float samples are no counts and
+    names the unit seisdiff wrote (--units m/s^2; --quantity velocity --units m/s for --output velocity)."""
+    rec = Record(acc_mps2=np.sin(np.arange(800) / 9.0) * 0.3, sampling_rate_hz=100.0, record_id="XX.STA..HNE")
+    write_mseed(tmp_path / "gen_r0.mseed", [rec])
+    with pytest.raises(InputError, match="pass --units") as err:
+        read(tmp_path / "gen_r0.mseed")
+    assert "raw counts?" not in str(err.value) and "--units m/s^2" in str(err.value)
+    counts = np.arange(-3000, 3000, dtype=np.int32)
+    _trace(counts, network="XX", station="STA", channel="HNE").write(str(tmp_path / "c.mseed"), format="MSEED")
+    with pytest.raises(InputError, match=r"raw counts\?"):
+        read(tmp_path / "c.mseed")
+
+
 def test_ids_unique_across_channels_and_segments(tmp_path, signal):
     t0 = obspy.UTCDateTime(2020, 1, 1)
     traces = [_trace(signal, station="STA", channel=c) for c in ("HNE", "HNN")]

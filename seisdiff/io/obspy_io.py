@@ -368,10 +368,19 @@ def _undeclared(path: Path, trace, units: str | None, quantity: str | None) -> t
         if quantity in ("velocity", "displacement"):
             raise InputError(path, f"{trace.id or 'trace'} declares no unit; pass --units with the {quantity} "
                                    f"unit ({QUANTITY_UNITS_HELP[quantity]})")
-        raise InputError(path, f"{trace.id or 'trace'} declares no unit (raw counts?) and no NET.STA.xml "
-                               f"StationXML is beside it; pass --units ({UNITS_HELP})")
+        raise InputError(path, f"{trace.id or 'trace'} declares no unit ({_undeclared_kind(trace)}) and no "
+                               f"NET.STA.xml StationXML is beside it; pass --units ({UNITS_HELP})")
     acc_mps2, unit = _given(path, trace, units, quantity or _named_quantity(units) or "acceleration")
     return acc_mps2, unit, {}
+
+
+def _undeclared_kind(trace) -> str:
+    """What samples without a unit likely are: integers raw counts; floating point a processed trace, as
+    seisdiff's own miniSEED files are (write_mseed: m/s², m/s with `sample --output velocity`)."""
+    if not np.issubdtype(np.asarray(trace.data).dtype, np.floating):
+        return "raw counts?"
+    return ("floating-point samples, so not raw counts; seisdiff's own miniSEED files hold m/s²: --units m/s^2, "
+            "or m/s from `sample --output velocity`: --quantity velocity --units m/s")
 
 
 def _given(path: Path, trace, units: str, quantity: str) -> tuple[np.ndarray, str]:
