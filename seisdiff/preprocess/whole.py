@@ -50,6 +50,7 @@ from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import fsync_folder
+from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
 from seisdiff.io.store import SIGNALS, create_store, open_store, pad_to_length
@@ -316,6 +317,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
             seen[rec.record_id] = str(path)
             identity[rec.record_id] = before
             records.append(rec)
+    records = _joined_parts(records, identity)
     if n_channels == 1:
         groups = single_groups(records)
     else:
@@ -352,6 +354,20 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         writer.append(*_block(new, length), [g.group_id for g, _, _ in new], columns)
     result.store = open_store(out)
     return result
+
+
+def _joined_parts(records: list[Record], identity: dict) -> list[Record]:
+    """RENADIC `…parte1`, `…parte2` … files of one record joined into one record, as `preprocess` joins them
+    (`join_parts`: `angol1002271parte1_NS` + `…parte2_NS` → `angol1002271_NS`), so that it is conditioned and
+    generated whole, not as pieces tapered at the cut; `identity` gains the joined record's (its parts')."""
+    joined = join_parts(records)
+    by_file = {str(Path(r.source_file)): identity.get(r.record_id, "") for r in records}
+    for rec in joined:
+        parts = rec.metadata.get("source_parts")
+        if parts and rec.record_id not in identity:
+            folder = Path(rec.source_file).parent
+            identity[rec.record_id] = ";".join(by_file.get(str(folder / name), "") for name in parts)
+    return joined
 
 
 def segment_notes(path, records: list[Record]) -> list[str]:
