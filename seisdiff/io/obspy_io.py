@@ -546,6 +546,7 @@ def _record_ids(stem: str, stream) -> list[str]:
 _CODE_FIELDS = ("network", "station", "location", "channel")
 _CUT_WARNINGS = 10   # lines, then one saying that further cut codes are not listed
 _cut_warned = [0]
+_cut_from: dict = {}   # (format, field, cut code) → the first whole code written as it (a run's codes, per process)
 
 
 def _codes(rec: Record, widths: tuple[int, int, int, int], fmt: str = "") -> tuple[str, str, str, str]:
@@ -565,4 +566,19 @@ def _codes(rec: Record, widths: tuple[int, int, int, int], fmt: str = "") -> tup
                   file=sys.stderr)
         elif _cut_warned[0] == _CUT_WARNINGS + 1:
             print("export: warning: more codes cut to the header's field widths; not listed", file=sys.stderr)
+    _warn_collisions(own, widths, fmt)
     return tuple(code[:w] for code, w in zip(own, widths))
+
+
+def _warn_collisions(own: tuple, widths: tuple, fmt: str) -> None:
+    """One warning line when a cut code equals another whole code's cut (K-NET's AOM001 and AOM002 both
+    'AOM00' in miniSEED): the headers no longer tell those stations or channels apart, only the file names."""
+    for field, code, w in zip(_CODE_FIELDS, own, widths):
+        if len(code) <= w:
+            continue
+        first = _cut_from.setdefault((fmt, field, code[:w]), code)
+        if first != code and (fmt, field, code[:w], "warned") not in _cut_from:
+            _cut_from[(fmt, field, code[:w], "warned")] = True
+            print(f"export: warning: {field} {first!r} and {code!r} (and any other {code[:w]}…) are all written as "
+                  f"{code[:w]!r}{f' ({fmt} header)' if fmt else ''}: the headers no longer tell them apart, only the "
+                  "file names do; don't merge these files by their codes (SAC keeps 8 characters)", file=sys.stderr)
