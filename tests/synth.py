@@ -128,3 +128,29 @@ def write_mseed_trace(path, values, fs=TINY_FS_HZ, sta="ABC"):
     tr = obspy.Trace(np.asarray(values, dtype=np.float64))
     tr.stats.update({"sampling_rate": fs, "network": "XX", "station": sta, "location": "00", "channel": "HNZ"})
     tr.write(str(path), format="MSEED")
+
+
+def write_cf_grid(path, time_units: str, start_time: str | None = None, t0_s: float = -5.0, dt_s: float = 0.05,
+                  n: int = 200):
+    """A NetCDF-3 velocity grid (2 stations × 3 components × n, m/s) with a CF time coordinate `time_units`
+    ('seconds since <date>') starting at t0_s, and a `start_time` attribute where given; returns path."""
+    from scipy.io import netcdf_file
+
+    f = netcdf_file(str(path), "w")
+    f.createDimension("station", 2)
+    f.createDimension("component", 3)
+    f.createDimension("time", n)
+    t = f.createVariable("time", "f8", ("time",))
+    t[:] = t0_s + np.arange(n) * dt_s
+    t.units = time_units
+    v = f.createVariable("velocity", "f4", ("station", "component", "time"))
+    v[:] = np.sin(np.arange(n) / 7.0)[None, None] * np.ones((2, 3, 1))
+    v.units = "m/s"
+    if start_time:
+        v.start_time = start_time
+    for key, values in (("lat", [37.0, 37.1]), ("lon", [138.5, 138.5])):
+        f.createVariable(key, "f8", ("station",))[:] = values
+    f.createDimension("strlen", 2)
+    f.createVariable("station", "c", ("station", "strlen"))[:] = np.array([list("S1"), list("S2")], "S1")
+    f.close()
+    return path

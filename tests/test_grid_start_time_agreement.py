@@ -2,35 +2,17 @@
 <date>' plus its first value), used the attribute and dropped the coordinate without a word: a simulation
 whose time axis starts 5 s before its reference date (time = -5 … 45 s since the origin) with start_time the
 origin came back 5 s late. Where both are given they must agree within half a sample, else one line."""
-import numpy as np
 import pytest
-from scipy.io import netcdf_file
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
+from synth import write_cf_grid
 
 ORIGIN = "2007-07-16 01:13:22.5"
 
 
 def _write(path, start_attr, t0_s=-5.0, dt_s=0.05, n=200):
-    f = netcdf_file(str(path), "w")
-    f.createDimension("station", 2)
-    f.createDimension("component", 3)
-    f.createDimension("time", n)
-    t = f.createVariable("time", "f8", ("time",))
-    t[:] = t0_s + np.arange(n) * dt_s
-    t.units = f"seconds since {ORIGIN}"
-    v = f.createVariable("velocity", "f4", ("station", "component", "time"))
-    v[:] = np.sin(np.arange(n) / 7.0)[None, None] * np.ones((2, 3, 1))
-    v.units = "m/s"
-    if start_attr:
-        v.start_time = start_attr
-    for key, values in (("lat", [37.0, 37.1]), ("lon", [138.5, 138.5])):
-        f.createVariable(key, "f8", ("station",))[:] = values
-    f.createDimension("strlen", 2)
-    f.createVariable("station", "c", ("station", "strlen"))[:] = np.array([list("S1"), list("S2")], "S1")
-    f.close()
-    return path
+    return write_cf_grid(path, f"seconds since {ORIGIN}", start_attr, t0_s, dt_s, n)
 
 
 def test_a_start_attribute_that_disagrees_with_the_time_coordinate_is_refused(tmp_path):
