@@ -60,7 +60,7 @@ def as_strings(values) -> np.ndarray:
 class Backend:
     path: Path
     attrs: dict
-    groups: list[str] = []        # the root's subgroups other than a station table's: their arrays are not read
+    groups: tuple | list = ()     # the root's subgroups other than a station table's: their arrays are not read
 
     def nodes(self) -> dict[str, Node]:
         """Arrays by lower-case name; subgroup members as 'group/name'."""

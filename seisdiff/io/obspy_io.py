@@ -547,6 +547,7 @@ _CODE_FIELDS = ("network", "station", "location", "channel")
 _CUT_WARNINGS = 10   # lines, then one saying that further cut codes are not listed
 _cut_warned = [0]
 _cut_from: dict = {}   # (format, field, cut code) → the first whole code written as it (a run's codes, per process)
+_collided: set = set()   # those keys whose collision has had its warning line
 
 
 def _codes(rec: Record, widths: tuple[int, int, int, int], fmt: str = "") -> tuple[str, str, str, str]:
@@ -576,9 +577,10 @@ def _warn_collisions(own: tuple, widths: tuple, fmt: str) -> None:
     for field, code, w in zip(_CODE_FIELDS, own, widths):
         if len(code) <= w:
             continue
-        first = _cut_from.setdefault((fmt, field, code[:w]), code)
-        if first != code and (fmt, field, code[:w], "warned") not in _cut_from:
-            _cut_from[(fmt, field, code[:w], "warned")] = True
+        key = (fmt, field, code[:w])
+        first = _cut_from.setdefault(key, code)
+        if first != code and key not in _collided:
+            _collided.add(key)
             print(f"export: warning: {field} {first!r} and {code!r} (and any other {code[:w]}…) are all written as "
                   f"{code[:w]!r}{f' ({fmt} header)' if fmt else ''}: the headers no longer tell them apart, only the "
                   "file names do; don't merge these files by their codes (SAC keeps 8 characters)", file=sys.stderr)
