@@ -137,3 +137,50 @@ def test_peers_quoted_earthquake_name_is_read_without_its_quotes(tmp_path):
         7.28, 11.03, 379.32)
     path.write_text('record_id,event,region\na," ""Iwate""",""" japan"""\n')       # any such text cell
     assert load_metadata_csv(path)["a"] == {"event": "Iwate", "region": "japan"}
+
+
+PARTIAL = ('"Record Sequence Number","Earthquake Name","Earthquake Magnitude","HypD (km)"\n'
+           '5000,"Chuetsu-oki_ Japan",6.8,195.54\n5456,"Iwate_ Japan",6.9,145.37\n')
+
+
+def test_a_partial_csv_gives_its_event_name_to_the_records_it_does_not_list(tmp_path, ngaw2_dir):
+    """A PEER CSV listing only some records of an earthquake (a partial download) split it in two: RSN5000 took the
+    CSV's 'Chuetsu-oki_ Japan', RSN5002 and RSN5003 (same event, not listed) kept their header's 'Chuetsu-oki', and
+    RSN5814 (Iwate, whose RSN5456 the CSV lists but the run does not read) kept 'Iwate'. Event-split cross-validation
+    and the level model's event terms saw 2 events where there is 1. Now the header's event takes the CSV's name for it,
+    in the run that reads a listed file and in a later one adding unlisted files to the store; a per-event CSV row
+    keyed by the header's name still applies."""
+    from seisdiff.io.store import open_store
+    from seisdiff.preprocess import run_preprocess
+    from seisdiff.preprocess.condition import PreprocessConfig
+
+    csv_path, events = tmp_path / "partial.csv", tmp_path / "events.csv"
+    csv_path.write_text(PARTIAL)
+    events.write_text("event,vs30\nChuetsu-oki,500\n")       # keyed by the AT2 header's name
+    store, cfg = tmp_path / "s.zarr", PreprocessConfig(length=512)
+    files = [str(ngaw2_dir / f) for f in ("RSN5000_CHUETSU_FKS031EW.AT2", "RSN5002_CHUETSU_FKSH02EW.AT2",
+                                          "RSN5814_IWATE_44B91EW.AT2")]
+    summary = run_preprocess(files, store, cfg, metadata_csv=[csv_path, events], progress=False, workers=1)
+    run_preprocess([str(ngaw2_dir / "RSN5003_CHUETSU_FKSH04EW.AT2")], store, cfg, metadata_csv=[csv_path],
+                   progress=False, workers=1)                  # a later run: only an unlisted file of the event
+    s = open_store(store)
+    assert dict(zip(s.record_ids.tolist(), s.column("event").tolist())) == {
+        "RSN5000_CHUETSU_FKS031EW_w0": "Chuetsu-oki_ Japan", "RSN5002_CHUETSU_FKSH02EW_w0": "Chuetsu-oki_ Japan",
+        "RSN5814_IWATE_44B91EW_w0": "Iwate", "RSN5003_CHUETSU_FKSH04EW_w0": "Chuetsu-oki_ Japan"}
+    assert s.column("vs30_mps")[:2].tolist() == [500.0, 500.0]
+    assert summary.unmatched_events == [] and summary.undecided_events == []
+
+
+def test_a_header_event_the_csv_names_two_ways_keeps_its_name_with_one_line(tmp_path, ngaw2_dir):
+    """Two listed records of one header event ('Chuetsu-oki', 2007-07-16) named differently by the CSV: which name its
+    unlisted records take cannot be decided; they keep the header's, and one line says so."""
+    from seisdiff.preprocess.events import csv_event_names
+
+    table = {"RSN5000": {"event": "Chuetsu-oki_ Japan"}, "RSN5001": {"event": "EQ 278"}, "RSN5456": {"event": "Iwate"}}
+    names, undecided = csv_event_names([ngaw2_dir / "RSN5000_CHUETSU_FKS031EW.AT2",
+                                        ngaw2_dir / "RSN5001_CHUETSU_FKSH01EW.AT2",
+                                        ngaw2_dir / "RSN5456_IWATE_AKT001EW.AT2"], table)
+    assert names == {("iwate", "2008-06-13"): "Iwate"}
+    assert undecided == ["metadata: the files of event 'Chuetsu-oki' (2007-07-16) are named 'Chuetsu-oki_ Japan' and "
+                         "'EQ 278' by the metadata CSV: its records the CSV does not list keep 'Chuetsu-oki'; give all "
+                         "its records one name (or list them all)"]

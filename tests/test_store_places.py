@@ -38,11 +38,12 @@ def _places_of(store) -> dict:
 
 def _preprocess(tmp_path, *extra) -> Path:
     """SAC s0 (station and hypocentre in its header), s1 (station only: the event row's hypocentre), AT2 a0 (neither:
-    a station list's row; the event row's hypocentre), AT2 a1 (no place anywhere)."""
+    a station list's row; the event row's hypocentre), AT2 a1 (no place anywhere: another earthquake by its header,
+    or the records CSV's event for a0 would be its too, `events.csv_event_names`)."""
     _write_sac(tmp_path / "s0.sac", 1, "S0", {"evla": 36.2, "evlo": -117.1, "evdp": 5.0, "stla": 36.0, "stlo": -117.0})
     _write_sac(tmp_path / "s1.sac", 2, "S1", {"stla": 34.25, "stlo": -118.5})
     write_at2(tmp_path / "a0.AT2", accelerogram(3, n=3000, pga=0.05), 0.01, station="A0")
-    write_at2(tmp_path / "a1.AT2", accelerogram(4, n=3000, pga=0.05), 0.01, station="A1")
+    write_at2(tmp_path / "a1.AT2", accelerogram(4, n=3000, pga=0.05), 0.01, station="A1", event="Other, 2/2/2021")
     (tmp_path / "event.csv").write_text("event,magnitude,hypo_lat,hypo_lon,hypo_depth_km\nAlpha,6.4,35.7,-117.5,10.5\n")
     (tmp_path / "stations.csv").write_text("station,sta_lat,sta_lon\nA0,33.5,-116.25\n")
     (tmp_path / "records.csv").write_text("record_id,event\na0,Alpha\n")

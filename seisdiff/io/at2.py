@@ -214,6 +214,26 @@ def _values(path: Path, body: str, npts: int) -> np.ndarray:
     return np.array(numbers, dtype=np.float64)
 
 
+def read_at2_event(path) -> tuple[str, str] | None:
+    """(event, ISO date or '') that a PEER `.AT2` file's header names (line 2, else its file name), from its first
+    lines only; None when the file cannot be read or is no AT2 (its reading reports that)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return None
+    header = b"\n".join(head.split(b"\n")[:4])   # whole lines: a character cut at byte 2048 is no header's
+    try:  # as read_at2 decodes it: UTF-8, else Latin-1
+        text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        text = header.decode("latin-1")
+    if not looks_like_at2(text):
+        return None
+    event, date, _, _ = _describe(path, text.split("\n")[1])
+    return event, date
+
+
 def _rate_hz(dt_s: float) -> float:
     rate = 1.0 / dt_s
     # `.0050` → 200 Hz exactly: a DT printed with few digits must not give 199.9999999 Hz

@@ -36,7 +36,8 @@ say where the station is but not where the earthquake was, and a station list fo
 say neither; a record's row that places the hypocentre or the station also takes the distance
 from those places over the one its file's header gives;
 event | event_id | earthquake name (PEER's; the first a CSV has; in a per-record CSV: text that overrides the event
-named in the file, used to split training data by event); region (text, per record or per event: overrides the region
+named in the file, used to split training data by event; `events.csv_event_names` gives it to the records of the same
+header event the CSV does not list); region (text, per record or per event: overrides the region
 found from the file's coordinates or network, `preprocess/regions.py`, for files that carry neither, e.g. PEER AT2).
 """
 from __future__ import annotations
@@ -203,8 +204,10 @@ def lookup(table: dict, record_ids: list[str], rsn, event: str = "", from_file: 
     row of a record whose event has none (e.g. `sample --hypocenter --magnitude` for its files)."""
     entry = next((table[k] for k in record_ids if k in table), None)
     entry = entry or (table.get(f"RSN{int(rsn)}") if rsn not in (None, "") else None) or {}
-    event = entry.get("event", event)
-    per_event = (table.get(EVENT_KEY + event.strip().lower()) if event else None) or default_event or {}
+    # its event's row: by the event's name, else by the name its file gives (`events.rename_events`)
+    per_event = next((table[EVENT_KEY + name.strip().lower()] for name in (
+        entry.get("event", event), (from_file or {}).get("event_in_file", "")) if name
+        and EVENT_KEY + name.strip().lower() in table), None) or default_event or {}
     per_station = (table.get(STATION_KEY + f"{network}.{station}".lower())
                    or table.get(STATION_KEY + station.lower(), {})) if station else {}
     from_file = from_file or {}

@@ -31,7 +31,7 @@ from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group, window_record_id
-from seisdiff.preprocess.events import folder_events, name_by_folder
+from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
 from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, record_kind, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, PLACE_COLUMNS, load_metadata_csvs, lookup
 from seisdiff.preprocess.regions import record_region
@@ -52,6 +52,7 @@ class Summary:
     seconds: float = 0.0
     store_records: int = 0       # records in the store after the run
     unmatched_events: list = field(default_factory=list)  # events of a per-event metadata CSV no input names
+    undecided_events: list = field(default_factory=list)  # header events a metadata CSV names in two ways (lines)
 
     def lines(self) -> list[str]:
         rate = self.stored / self.seconds if self.seconds > 0 else 0.0
@@ -61,6 +62,7 @@ class Summary:
         out += [f"  skipped {file}: {reason}" for file, reason in self.skipped]
         out += [f"  metadata: event '{name}' matches no input record's event; check its spelling against "
                 f"the events in the files" for name in self.unmatched_events]
+        out += [f"  {line}" for line in self.undecided_events]
         return out
 
 
@@ -88,6 +90,12 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
     existing = writer.existing_ids
     owners = _store_owners(writer)   # group id → its source file(s) ('' unknown), the store's then this run's
+    # the CSV's event names for the header events of the files it lists (this run's and the store's), for the
+    # records of those events it does not list: one earthquake, one event name
+    listed = [p for p in paths if p.resolve() not in by_folder] + [
+        Path(f) for src in owners.values() for f in src.split(";") if f]
+    event_names, summary.undecided_events = csv_event_names(listed, metadata) if any(
+        "event" in entry for entry in metadata.values()) else ({}, [])
     placed = set()                   # group ids this run has placed
     report_rows = []
 
@@ -147,8 +155,11 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                 skip(exc.path, exc.reason)
             if path.resolve() in by_folder:
                 name_by_folder(result, by_folder[path.resolve()])
+            else:
+                rename_events(result, event_names)
             summary.records_in += len(result) + len(bad)
-            events_read.update(r.event.strip().lower() for r in result)
+            events_read.update(name.strip().lower() for r in result
+                               for name in (r.event, r.metadata.get("event_in_file", "")) if name)
             if is_part(path):   # RENADIC parte1, parte2 …: joined into one record once all are read
                 parts += result
                 continue
