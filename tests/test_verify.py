@@ -233,7 +233,21 @@ def test_a_window_of_few_crossover_periods_is_not_judged_band_limited(tmp_path, 
     from seisdiff.preprocess.verify import verify_store
     verdict = verify_store(_short_store(tmp_path / "s.zarr", ngaw2_dir, 256))
     assert not [p for p in verdict.problems if "band-limited" in p]
-    assert any("not judged" in line for line in verdict.lines)
+    assert any("judged only for a lowpass not low-passed" in line for line in verdict.lines)
+
+
+@pytest.mark.parametrize("length", [128, 256])
+def test_an_unfiltered_lowpass_fails_however_short_the_windows(tmp_path, ngaw2_dir, capsys, length):
+    """A store whose `lowpass` is its broadband (a corrupted or mislabelled conditioning) passed verify (exit 0) at
+    --length 256 or 128: the band limit was not judged below 5 crossover periods, its gain on the low-pass (1.28 at 256)
+    and its PGA ratio (1) pass too. Its share of energy above 2 fc is 0.97-0.999 on these records' windows, the genuine
+    lowpass's at most 0.033 (1.28 periods): a share above 0.5 (and 10x the filter's own) now fails it."""
+    from seisdiff.preprocess.verify import verify_store
+    path = _short_store(tmp_path / "s.zarr", ngaw2_dir, length)
+    assert not [p for p in verify_store(path).problems if "band-limited" in p]
+    raw = open_store(path).read()["broadband"]
+    assert main(["verify", str(_copy(path, tmp_path / "lp.zarr", lowpass=raw))]) == 1
+    assert "not band-limited" in capsys.readouterr().out
 
 
 def test_a_record_whose_low_band_sits_at_the_crossover_is_band_limited(tmp_path, strongmotion_dir, capsys):
