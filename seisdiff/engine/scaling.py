@@ -152,8 +152,9 @@ class Scaler:
 
 def metadata_columns(columns: dict) -> dict:
     """{field: (n,) float64} of the METADATA_FEATURES among a store's columns {name: (n,)}, with
-    "vertical" derived from "component" (training stores) or else "channel" (whole-record stores made
-    from waveform files: HNZ, UD, …) where no "vertical" column is given."""
+    "vertical" derived from "component" (training stores; whole-record stores `sample` made from waveform
+    files: the channel read as `preprocess` reads it, else the reader's orientation) or else "channel"
+    (whole-record stores made before they had "component": HNZ, UD, …) where no "vertical" column is given."""
     out = {k: np.asarray(v, np.float64) for k, v in columns.items() if k in METADATA_FEATURES}
     codes = columns.get("component", columns.get("channel"))
     if "vertical" not in out and codes is not None:

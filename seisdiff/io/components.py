@@ -1,8 +1,10 @@
-"""Which axis a component's name points along: E, N or Z, as simulations and networks name them.
+"""Component names: which axis a name points along (E, N, Z) and what kind of component it is (H1, H2, Z).
 
 Simulations name their components by axis (x, y, z; east, north, up), often with the quantity in front
-(vx, vz, acc_z, vel-up, uz); networks by SEED channel (HNZ) or a code (EW, NS, UD), which
-`vertical_flag` (here, without torch: `verify` uses it too) and `preprocess.groups.component_kind` read first.
+(vx, vz, acc_z, vel-up, uz); networks by SEED channel (HNZ, BXX), a code (EW, NS, UD) or an azimuth (N28W,
+090). `component_kind` is the one reading of a name: triplet grouping (`preprocess.groups`), the `component`
+column of every store (preprocess and sample's whole-record conditioning) and `vertical_flag` (the model's
+vertical/horizontal input: grids, evaluate, verify; here, without torch) all use it.
 """
 import re
 
@@ -23,21 +25,63 @@ def component_axis(name) -> str | None:
     return _AXIS_OF.get(name) or _AXIS_OF.get(last) or (_AXIS_OF[quantity_axis.group(1)] if quantity_axis else None)
 
 
-VERTICAL_CODES = {"Z", "U", "V", "UD", "UP", "DN", "VER", "VERT", "VERTICAL"}
-HORIZONTAL_CODES = {"H", "H1", "H2", "E", "N", "NS", "EW", "X", "Y", "R", "T", "L", "RAD", "TRAN", "LONG"}
+# PEER/DMG azimuths: the whole name (0 … 360, 090) or three digits after a code (HMC180); not a channel number
+# after a letter (C0, CH1: a grid's default names, an instrument's channels)
+_AZIMUTH = re.compile(r"-?(\d{1,3})|.*?[A-Z-](\d{3})")
+_COMPASS = re.compile(r"([NS])(\d{1,2}(?:\.\d+)?)([EW])")               # N28W, S32E, N00E
+_VERTICAL = re.compile(r"(UD|U-D|U|UP|V|Z|VER|VRT|VERT|VERTICAL|DWN|DN|DOWN)[12]?")  # KiK-net UD1/UD2
+_KIKNET = re.compile(r"^(NS|EW)[12]$")                                        # NS1 borehole, NS2 surface
+_SEED = re.compile(r"[A-Z]{2}[0-9A-Z]")                                       # band, instrument, orientation
+_HORIZONTAL = {"H": "H", "R": "H", "RAD": "H", "LONG": "H1", "TRAN": "H2"}     # no fixed axis (H: horizontal)
+
+
+def component_kind(component) -> str:
+    """'Z', 'H1', 'H2', 'H' (a horizontal of no known axis) or '?' from a component/channel name alone.
+
+    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2); H1, H2 as named; KiK-net's
+    borehole/surface digit dropped (NS2 → NS); SEED HN1 → H1, HN2 → H2 (HN3 says nothing); SEED ??Y → H1,
+    ??X → H2 (SPECFEM's Cartesian BXX, BXY beside BXZ; y north, x east as `component_axis` reads them);
+    compass azimuths (N28W, S32E) and PEER ones (000, 090, 360) give H1 within 45° of north–south, else H2;
+    N/NS → H1, E/EW → H2; a simulation's axis names (vx, east, acc_z: `component_axis`). L (longitudinal)
+    and T (transverse) point along and across the instrument's reference, not to a fixed direction: L → H1
+    and T → H2 only to order a triplet; H, R, RAD: a horizontal of no known axis."""
+    name = str(component).strip().upper().replace("_", "-").replace(" ", "")
+    if _VERTICAL.fullmatch(name) or name.endswith("UP") or (_SEED.fullmatch(name) and name[-1] == "Z"):
+        return "Z"
+    if name in ("H1", "H2"):  # the store's own channel names (simulate writes H1, H2, V), not azimuths 1°, 2°
+        return name
+    if name in _HORIZONTAL:
+        return _HORIZONTAL[name]
+    name = _KIKNET.sub(r"\1", name)
+    if _SEED.fullmatch(name) and name[-1] in "123XY":  # SEED channels HN1, HN2 (HN3: unknown); BXY, BXX
+        return {"1": "H1", "2": "H2", "Y": "H1", "X": "H2"}.get(name[-1], "?")
+    compass = _COMPASS.fullmatch(name)
+    if compass:  # N28W = -28°, S32E = 148°
+        north, deg, east = compass.groups()
+        deg = float(deg) if north == "N" else 180 - float(deg)
+        return _from_azimuth(deg if east == "E" else -deg)
+    azimuth = _AZIMUTH.fullmatch(name)
+    if azimuth:  # PEER azimuths: 000/180/360 north-south-like, 090/270 east-west-like
+        return _from_azimuth(float(azimuth.group(1) or azimuth.group(2)))
+    if name == "L" or name.endswith(("NS", "N-S", "N")):
+        return "H1"
+    if name == "T" or name.endswith(("EW", "E-W", "E")):
+        return "H2"
+    axis = None if "," in name else component_axis(name)
+    return {"N": "H1", "E": "H2", "Z": "Z"}.get(axis, "?")
+
+
+def _from_azimuth(deg: float) -> str:
+    """'H1' within 45° of north–south, else 'H2'."""
+    return "H1" if min(deg % 180, 180 - deg % 180) < 45 else "H2"
+
+
+_FLAG = {"Z": 1.0, "H1": 0.0, "H2": 0.0, "H": 0.0}
 
 
 def vertical_flag(codes) -> np.ndarray:
-    """(n,) float64 of component codes (n,): 1 vertical (Z, UD, UP, SEED ??Z; a simulation's vz, acc_z,
-    vel-up), 0 horizontal (H1, H2, E, N, NS, EW, azimuths such as 090, SEED ??E/??N/??1/??2; SPECFEM's
-    Cartesian ??X/??Y (BXX, BXY beside BXZ); vx, uy, east), NaN unknown or several components ('H1,H2,Z')."""
-    def flag(code: str) -> float:
-        code = str(code).strip().upper()
-        seed = len(code) == 3 and code[:2].isalpha()
-        if code in VERTICAL_CODES or (seed and code[2] == "Z"):
-            return 1.0
-        if code in HORIZONTAL_CODES or code.isdigit() or (seed and code[2] in "EN12XY"):
-            return 0.0
-        axis = None if "," in code else component_axis(code)
-        return float("nan") if axis is None else float(axis == "Z")
-    return np.array([flag(c) for c in np.asarray(codes).reshape(-1)], np.float64)
+    """(n,) float64 of component codes (n,) by `component_kind`: 1 vertical (Z, UD, UD2, UP, V, SEED ??Z; a
+    simulation's vz, acc_z, vel-up), 0 horizontal (H1, H2, H, E, N, NS, EW, NS2, azimuths 090 and N28W, SEED
+    ??E/??N/??1/??2, SPECFEM's ??X/??Y; vx, uy, east), NaN unknown (HN3, C0) or several components ('H1,H2,Z')."""
+    return np.array([float("nan") if "," in str(c) else _FLAG.get(component_kind(c), float("nan"))
+                     for c in np.asarray(codes).reshape(-1)], np.float64)

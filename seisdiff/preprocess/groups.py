@@ -12,13 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seisdiff.io.components import component_kind
 from seisdiff.io.record import Record
 
 CHANNEL_ORDER = ["H1 (N-S, 000/360/180, ...)", "H2 (E-W, 090/270, ...)", "Z (up)"]
-_AZIMUTH = re.compile(r"-?(\d{1,3})$")
-_COMPASS = re.compile(r"([NS])(\d{1,2}(?:\.\d+)?)([EW])")               # N28W, S32E, N00E
-_VERTICAL = re.compile(r"(UD|U-D|U|UP|V|Z|VERT|VERTICAL|DWN|DN|DOWN)[12]?")  # KiK-net UD1/UD2
-_KIKNET = re.compile(r"^(NS|EW)[12]$")                                        # NS1 borehole, NS2 surface
 _KIKNET_SENSOR = re.compile(r"(?:NS|EW|UD)([12])")
 
 
@@ -35,37 +32,6 @@ def single_groups(records: list[Record]) -> list[Group]:
     return [Group(r.record_id, [r], r.acc_mps2[None, :], r.sampling_rate_hz) for r in records]
 
 
-def component_kind(component: str) -> str:
-    """'Z', 'H1', 'H2' or '?' from a component/channel name alone.
-
-    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2); H1, H2 as named; KiK-net's
-    borehole/surface digit dropped (NS2 → NS); SEED HN1 → H1, HN2 → H2 (HN3 says nothing); compass
-    azimuths (N28W, S32E) and PEER ones (000, 090, 360) give H1 within 45° of north–south, else H2;
-    N/NS → H1, E/EW → H2. L (longitudinal) and T (transverse) point along and across the instrument's
-    reference, not to a fixed direction: L → H1 and T → H2 only to order a triplet."""
-    name = component.strip().upper().replace("_", "-").replace(" ", "")
-    if _VERTICAL.fullmatch(name) or name.endswith("UP") or (len(name) == 3 and name[:2].isalpha() and name[-1] == "Z"):
-        return "Z"
-    if name in ("H1", "H2"):  # the store's own channel names (simulate writes H1, H2, V), not azimuths 1°, 2°
-        return name
-    name = _KIKNET.sub(r"\1", name)
-    if len(name) == 3 and name[:2].isalpha() and name[-1] in "123":  # SEED channels HN1, HN2 (HN3: unknown)
-        return {"1": "H1", "2": "H2"}.get(name[-1], "?")
-    compass = _COMPASS.fullmatch(name)
-    if compass:  # N28W = -28°, S32E = 148°
-        north, deg, east = compass.groups()
-        deg = float(deg) if north == "N" else 180 - float(deg)
-        return _from_azimuth(deg if east == "E" else -deg)
-    azimuth = _AZIMUTH.search(name)
-    if azimuth:  # PEER azimuths: 000/180/360 north-south-like, 090/270 east-west-like
-        return _from_azimuth(float(azimuth.group(1)))
-    if name == "L" or name.endswith(("NS", "N-S", "N")):
-        return "H1"
-    if name == "T" or name.endswith(("EW", "E-W", "E")):
-        return "H2"
-    return "?"
-
-
 def record_kind(rec: Record) -> str:
     """component_kind of the record's name; where the name says nothing, 'Z' or 'H' as its reader
     found it (metadata["orientation"]), else '?'. A reader's 'Z' (e.g. a StationXML dip) also wins
@@ -78,9 +44,10 @@ def record_kind(rec: Record) -> str:
     return kind
 
 
-def _from_azimuth(deg: float) -> str:
-    """'H1' within 45° of north–south, else 'H2'."""
-    return "H1" if min(deg % 180, 180 - deg % 180) < 45 else "H2"
+def group_component(group: Group) -> str:
+    """A store's `component` of a record group: 'H1,H2,Z' for a triplet (its channel order); else the trace's
+    record_kind ('H1', 'H2', 'Z', 'H' or '?'). `preprocess` and `sample`'s whole-record conditioning alike."""
+    return "H1,H2,Z" if len(group.records) == 3 else record_kind(group.records[0])
 
 
 def location_code(rec: Record) -> str:

@@ -32,7 +32,7 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group, window_record_id
 from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
-from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, record_kind, single_groups, triplet_groups
+from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, group_component, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, PLACE_COLUMNS, load_metadata_csvs, lookup
 from seisdiff.preprocess.regions import record_region
 
@@ -283,7 +283,7 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
         "distance_kind": np.array([m["distance_kind"] for m in meta], dtype=str),
         "event": np.array([m.get("event", r.event) for m, r in zip(meta, first)], dtype=str),
         "station": np.array([r.station for r in first], dtype=str),
-        "component": np.array([_kinds(g) for g, _ in owners], dtype=str),
+        "component": np.array([group_component(g) for g, _ in owners], dtype=str),
         "region": np.array([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)],
                            dtype=str),
         "source_file": np.array([";".join(x.source_file for x in g.records) for g, _ in owners], dtype=str),
@@ -293,11 +293,6 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     for (g, _), rid in zip(owners, ids):
         stored.setdefault(g.group_id, []).append(rid)
     return stored
-
-
-def _kinds(group: Group) -> str:
-    """'H1,H2,Z' for a triplet (its channel order); else the trace's record_kind ('H1', 'H2', 'Z', 'H' or '?')."""
-    return "H1,H2,Z" if len(group.records) == 3 else record_kind(group.records[0])
 
 
 def _write_report(path: Path, rows: list[dict]) -> None:

@@ -16,7 +16,8 @@ Conditioning store (records of different lengths): broadband, lowpass (N, C, L) 
 record, shorter ones zero-padded at the end; columns `n_samples` (int64: the record's own length at
 the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2),
 `network`, `station`, `location`, `channel` (a 3-component record: the three channel codes joined by
-','), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
+','), `component` (H1, H2, Z, H or ?, 'H1,H2,Z' for a triplet: `groups.group_component`, as `preprocess` writes
+it; the model's vertical flag), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
 magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown), `distance_kind`
 ("hypocentral": the header's, or from `--hypocenter` and the station's coordinates; '' when no distance),
@@ -60,7 +61,7 @@ from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_pea
 from seisdiff.preprocess.condition import (PreprocessConfig, broadband_of_segments, clean_and_resample,
                                            lowpass_of_stored)
 from seisdiff.preprocess.regions import record_region
-from seisdiff.preprocess.groups import CHANNEL_ORDER, location_code, single_groups, triplet_groups
+from seisdiff.preprocess.groups import CHANNEL_ORDER, group_component, location_code, single_groups, triplet_groups
 from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
 
 # Beyond any recorded ground motion: a raw peak above seisdiff.io.validate.PLAUSIBLE_PEAK_MPS2[1]
@@ -72,6 +73,9 @@ MAX_RAW_PEAK_MPS2 = PLAUSIBLE_PEAK_MPS2[1]
 MAX_LOWBAND_PEAK_MPS2_AT_1HZ = 20.0
 MIN_PERIODS_OF_CROSSOVER = 2.0   # shorter records hold no low band to condition on
 WHOLE_TAPER = "taper_fraction, at most the window's"   # `whole_taper_fraction`; a cache without it is rebuilt
+# the `component` column (`groups.group_component`, as `preprocess` writes it: the name, else the reader's
+# orientation), which the model's vertical flag is read from; a cache without it is rebuilt
+COMPONENT_COLUMN = "group_component"
 
 
 
@@ -217,7 +221,8 @@ def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lo
     """Everything a conditioning store's values depend on besides its input files (as JSON gives it back)."""
     return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
-                                  "taper": WHOLE_TAPER, "seisdiff": __version__, **({"lowband_input": True} if lowband_input else {})}))
+                                  "taper": WHOLE_TAPER, "component": COMPONENT_COLUMN, "seisdiff": __version__,
+                                  **({"lowband_input": True} if lowband_input else {})}))
 
 
 def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | None:
@@ -247,7 +252,8 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
         keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
                  "preprocess": "the model's preprocessing", "n_channels": "the model's components",
-                 "lowband_input": "--lowband-input", "taper": "an end taper of another length"}
+                 "lowband_input": "--lowband-input", "taper": "an end taper of another length",
+                 "component": "no component column"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
@@ -419,6 +425,7 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "station": text([r.station for r in first]),
         "location": text([location_code(r) for r in first]),
         "channel": text([",".join(x.component for x in g.records) for g in groups]),
+        "component": text([group_component(g) for g in groups]),
         "quantity_in_file": text([r.metadata.get("quantity", "acceleration") for r in first]),
         "units_in_file": text([r.units_in_file for r in first]),
         "event": text([r.event or (GIVEN_EVENT if event else "") for r in first]),
