@@ -1,7 +1,8 @@
 """Write generated accelerograms as one file per record: PEER AT2 (g), miniSEED (m/s²), SAC (nm/s²).
 
 Each file can carry the input's time axis and codes (`meta`: start_time, network, station, location,
-channel, event): miniSEED and SAC headers hold them all; AT2 has no start time, so it keeps the event,
+channel, event): miniSEED and SAC headers hold them all (a SEED channel code with the band code of the
+output's rate, `seed_channel_at_rate`: a 50 Hz input's BNE is written HNE at 100 Hz); AT2 has no start time, so it keeps the event,
 the start time's date (as NGA-West2 writes it, M/D/YYYY), station and component on line 2. A record without a start time leaves the SAC reference time (nzyear …
 nzmsec) undefined; miniSEED cannot say "unknown", so its files then start at 1970-01-01T00:00:00,
 which seisdiff's reader (io.obspy_io) takes as no start time. Header text is written in ASCII
@@ -17,6 +18,7 @@ idep=IVEL) or cm/s (AT2, the .VT2 layout `VELOCITY TIME SERIES IN UNITS OF CM/S`
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,49 @@ def velocity_mps(acc_mps2, sampling_rate_hz: float, highpass_hz: float, order: i
     return highpass(vel, sampling_rate_hz, highpass_hz, order)
 
 
+# SEED band codes (SEED manual v2.4, appendix A) by sampling rate, for the sensor families "broadband" (corner
+# period ≥ 10 s: F C H B M L V U R P T Q) and "short period" (< 10 s: G D E S): (lowest rate Hz, code)
+_BANDS = {"broadband": ((1000, "F"), (250, "C"), (80, "H"), (10, "B"), (1.0001, "M"), (0.5, "L"), (0.05, "V"),
+                        (0.005, "U"), (0.0001, "R"), (0, "P")),
+          "short period": ((1000, "G"), (250, "D"), (80, "E"), (10, "S"))}
+_SHORT_PERIOD_BANDS = "GDES"
+_SEED_SENSORS = "HLGMNPX"    # seismometers (high/low gain), gravimeter, mass position, accelerometer, geophone, derived
+_renamed_said: set = set()
+
+
+def band_code(sampling_rate_hz: float, short_period: bool = False) -> str:
+    """The SEED band code of a channel sampled at sampling_rate_hz (100 Hz: H, or E for a short-period sensor)."""
+    family = "short period" if short_period and sampling_rate_hz >= 10 else "broadband"
+    return next(code for low, code in _BANDS[family] if sampling_rate_hz >= low)
+
+
+def seed_channel_at_rate(channel: str, sampling_rate_hz: float) -> str:
+    """A SEED channel code (band, instrument, orientation: BNE, BXX, SHZ) with the band code right for
+    sampling_rate_hz, the instrument and orientation kept: generated records are written at the model's rate
+    (100 Hz), whatever the input's, so a 50 Hz accelerometer's BNE comes out HNE, SPECFEM's BXX HXX, a
+    short-period SHZ EHZ (the family is kept: E and S, D, G stay short period). Any other name (EW, UD2, N28W,
+    090, vx, H1; a 3-letter code whose instrument is no seismic sensor, as VER, LON) is returned unchanged."""
+    code = str(channel)
+    if len(code) != 3 or not code.isupper() or not code[:2].isalpha() or code[1] not in _SEED_SENSORS \
+            or code[0] not in "FGDCESHBMLVURPTQ":
+        return code
+    return band_code(sampling_rate_hz, code[0] in _SHORT_PERIOD_BANDS) + code[1:]
+
+
+def _at_rate(channels: list[str], sampling_rate_hz: float) -> list[str]:
+    """One file's channel codes by seed_channel_at_rate, saying once per code on stderr where it changes one;
+    unchanged where two would become one (BHZ and HHZ of a sensor in one file)."""
+    coded = [seed_channel_at_rate(c, sampling_rate_hz) for c in channels]
+    if len(set(coded)) < len(coded):
+        return list(channels)
+    for channel, code in zip(channels, coded):
+        if code != channel and (channel, code) not in _renamed_said:
+            _renamed_said.add((channel, code))
+            print(f"export: channel {channel} written as {code}: the SEED band code of {sampling_rate_hz:g} "
+                  "samples/s (instrument and orientation kept)", file=sys.stderr)
+    return coded
+
+
 # where the station and the event are (degrees, km) and the magnitude: SAC headers carry them (stla, stlo, evla,
 # evlo, evdp, mag); AT2 and miniSEED have no field for them
 PLACE_FIELDS = ("sta_lat", "sta_lon", "hypo_lat", "hypo_lon", "hypo_depth_km", "magnitude")
@@ -56,7 +101,8 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
     """Write acc_mps2 (n, L) in m/s² at `sampling_rate_hz` to `out_dir/<name><suffix>` for fmt in
     at2 (.AT2, g; velocity .VT2), mseed (.mseed, float64 m/s²) or sac (.sac, float32 nm/s², idep=IACC); each file
     appears whole or not at all (written to a temporary name, then renamed). Returns the n paths.
-    meta: n dicts with any of start_time (ISO-8601), network, station, location, channel, event, and the
+    meta: n dicts with any of start_time (ISO-8601), network, station, location, channel (in miniSEED and SAC
+    headers with the SEED band code of sampling_rate_hz: `seed_channel_at_rate`), event, and the
     numbers PLACE_FIELDS (station and hypocentre coordinates, magnitude: SAC's stla … mag; others ignore them).
     mseed only: acc_mps2 may be (n, C, L), C traces per file, meta[i]["channel"] their C codes joined by ','.
     quantity="velocity": the traces are velocity in m/s (see the module docstring for the units)."""
@@ -79,6 +125,8 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
         channels = str(info.get("channel", "")).split(",") if len(traces) > 1 else [info.get("channel", "")]
         if len(channels) != len(traces):
             raise UserError(f"export {name}: {len(traces)} traces but channel codes {info.get('channel')!r}")
+        if fmt != "at2":   # miniSEED and SAC headers hold SEED codes, whose band code says the rate
+            channels = _at_rate(channels, sampling_rate_hz)
         path = out_dir / f"{name}{suffix_for(fmt, quantity)}"
         with atomic_path(path) as temporary:
             _write(temporary, fmt, [_record(x, sampling_rate_hz, name, {**info, "channel": c}, quantity)

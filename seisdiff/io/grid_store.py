@@ -20,7 +20,7 @@ from seisdiff.errors import UserError
 from seisdiff.io.at2 import ascii_text
 from seisdiff.io.atomic import fsync_all, fsync_folder, fsync_tree
 from seisdiff.io.components import component_axis
-from seisdiff.io.export import export_records
+from seisdiff.io.export import band_code, export_records
 from seisdiff.io.fingerprint import compare, fingerprint
 from seisdiff.io.grid import LAYOUT, GridSource
 from seisdiff.io.grid_backends import as_strings
@@ -179,13 +179,13 @@ def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
     """Distinct miniSEED channel codes (3 characters) for the grid's component names: the names themselves
     when all fit and differ (ignoring case); else each name recognised as an axis by itself or its last
     word or after a quantity (x/e/east → E, y/n/north → N, z/u/up → Z: 'vel_x', 'east', 'vz') becomes band + 'N' (accelerometer) + the
-    axis (HNE at 80 samples/s or more, BN* at 10, MN* below), said once in a line on stderr, and the rest are
+    axis (`io.export.band_code`: HNE at 80–250 samples/s, BN* at 10–80, MN* below), said once in a line on stderr, and the rest are
     cut to 3 characters (export warns). UserError when the codes are still not distinct."""
     names = [str(c) for c in components]
     fit = all(len(c) <= 3 and not re.search(r"[.,\s]", c) for c in names)
     if fit and len({c.upper() for c in names}) == len(names):
         return names
-    band = "H" if sampling_rate_hz >= 80 else "B" if sampling_rate_hz >= 10 else "M"
+    band = band_code(sampling_rate_hz)
     axes = [component_axis(c) for c in names]
     codes = [f"{band}N{a}" if a else re.sub(r"[.,\s]", "_", c) for c, a in zip(names, axes)]
     cut = [c[:3].upper() for c in codes]
