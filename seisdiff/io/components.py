@@ -76,6 +76,39 @@ def _from_azimuth(deg: float) -> str:
     return "H1" if min(deg % 180, 180 - deg % 180) < 45 else "H2"
 
 
+_DOWN = re.compile(r"(DN|DWN|DOWN)[12]?|.*-DN")
+_NORTH, _EAST = {"N", "NS", "N-S", "NORTH"}, {"E", "EW", "E-W", "EAST"}
+_AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360, HMC180; not a channel number 1, 2
+
+
+def component_orientation(component) -> tuple[float, float] | None:
+    """(azimuth, incidence) in degrees, as SAC's cmpaz and cmpinc (azimuth clockwise from north in [0, 360);
+    incidence from up: 0 up, 90 horizontal, 180 down), where the name states a direction as `component_kind`
+    reads it: verticals (Z, UD, UD2, U, UP, Up, V, VERT, SEED ??Z; DN, DWN, DOWN: 180), N/NS/north and E/EW/east
+    (KiK-net's NS1, EW2), SEED ??N/??E, compass azimuths (N28W: 332, S32E: 148, N90E: 90) and PEER/DMG/COSMOS ones
+    (090: 90, 360: 0). None where it does not: SEED ??1/??2/??3, H1/H2, L/T (the instrument's own axes), a
+    simulation's x/y/z (vx, acc_z: x is east in some codes, north in others; z up or down)."""
+    name = str(component).strip().upper().replace("_", "-").replace(" ", "")
+    if _DOWN.fullmatch(name):
+        return 0.0, 180.0
+    if _VERTICAL.fullmatch(name) or name.endswith("UP") or (_SEED.fullmatch(name) and name[-1] == "Z"):
+        return 0.0, 0.0
+    name = _KIKNET.sub(r"\1", name)
+    if name in _NORTH or (_SEED.fullmatch(name) and name[-1] == "N"):
+        return 0.0, 90.0
+    if name in _EAST or (_SEED.fullmatch(name) and name[-1] == "E"):
+        return 90.0, 90.0
+    compass = _COMPASS.fullmatch(name)
+    azimuth = _AZIMUTH_DEGREES.fullmatch(name)
+    if compass:  # N28W = 332°, S32E = 148°
+        north, deg, east = compass.groups()
+        deg = float(deg) if north == "N" else 180 - float(deg)
+        return float((deg if east == "E" else -deg) % 360), 90.0
+    if azimuth and float(azimuth.group(1) or azimuth.group(2)) <= 360:
+        return float(float(azimuth.group(1) or azimuth.group(2)) % 360), 90.0
+    return None
+
+
 _FLAG = {"Z": 1.0, "H1": 0.0, "H2": 0.0, "H": 0.0}
 
 

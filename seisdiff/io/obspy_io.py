@@ -35,6 +35,7 @@ import obspy
 from obspy.core import AttribDict
 
 from seisdiff.errors import InputError, UserError
+from seisdiff.io.components import component_orientation
 from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation
 from seisdiff.io.quantity import QUANTITIES, to_acceleration_mps2, unit_factor_si
 from seisdiff.io.quantity import UNITS_HELP as QUANTITY_UNITS_HELP
@@ -188,24 +189,18 @@ SHALLOW_KM = 70.0      # the top of intermediate depth; below it in metres (< 70
 _depth_warned: set = set()
 _SAC_PLACES = {"sta_lat": "stla", "sta_lon": "stlo", "hypo_lat": "evla", "hypo_lon": "evlo", "hypo_depth_km": "evdp",
                "magnitude": "mag"}
-_SAC_ORIENTATION = {"E": (90.0, 90.0), "N": (0.0, 90.0), "Z": (0.0, 0.0)}   # cmpaz, cmpinc (degrees)
-# names that say a compass direction (Z: up); a simulation's x and y do not (x is east in some codes, north in others)
-_COMPASS_NAMES = {"E": "E", "EW": "E", "EAST": "E", "N": "N", "NS": "N", "NORTH": "N",
-                  "Z": "Z", "U": "Z", "UD": "Z", "UP": "Z", "VERTICAL": "Z"}
 
 
 def _sac_places(rec: Record) -> dict:
     """SAC header fields of the record's station and event (stla, stlo, evla, evlo, evdp km with kuser0 =
     SAC_EVDP_KM_MARK, mag) where its metadata has them, and the component's orientation (cmpaz, cmpinc) where
-    its name is a compass direction (E, N, Z, EW, NS, UD, east, …, SEED ??E/??N/??Z; not a simulation's x, y)."""
+    its name states a direction (`io.components.component_orientation`: E, N, Z, EW, NS, UD, V, Up, SEED ??E/??N/??Z,
+    azimuths N28W, 090, 360; not a simulation's x, y, nor SEED ??1/??2)."""
     fields = {sac: float(rec.metadata[key]) for key, sac in _SAC_PLACES.items()
               if np.isfinite(float(rec.metadata.get(key, np.nan)))}
-    name = rec.component.strip().upper()
-    axis = _COMPASS_NAMES.get(name)
-    if len(name) == 3 and name[:2].isalpha():      # SEED: the last letter is the axis
-        axis = {"E": "E", "N": "N", "Z": "Z"}.get(name[2])
-    if axis:
-        fields["cmpaz"], fields["cmpinc"] = _SAC_ORIENTATION[axis]
+    orientation = component_orientation(rec.component)
+    if orientation:
+        fields["cmpaz"], fields["cmpinc"] = orientation
     if "evdp" in fields:
         fields["kuser0"] = SAC_EVDP_KM_MARK
     return fields

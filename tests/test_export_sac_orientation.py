@@ -1,0 +1,32 @@
+"""SAC outputs carry the component's orientation (cmpaz: azimuth clockwise from north; cmpinc: from up, 0 up,
+90 horizontal, 180 down) wherever its name states one, as the readers read names (io.components). Only E/N/Z,
+EW/NS/UD and SEED ??E/??N/??Z got it: UNAM's V, N00E, N90E, GeoNet's N28W, USC's S58W, DMG/CSMIP's 090, 360,
+KiK-net's NS2/EW2/UD2 were written without (-12345), read back through ObsPy as no orientation."""
+import numpy as np
+import obspy
+import pytest
+
+from seisdiff.io.components import component_orientation
+from seisdiff.io.export import export_records
+
+CASES = [("V", 0, 0), ("Up", 0, 0), ("UP", 0, 0), ("UD2", 0, 0), ("HNZ", 0, 0), ("DN", 0, 180), ("DWN", 0, 180),
+         ("N00E", 0, 90), ("N90E", 90, 90), ("S45W", 225, 90), ("N28W", 332, 90), ("S32E", 148, 90),
+         ("S58W", 238, 90), ("090", 90, 90), ("360", 0, 90), ("180", 180, 90), ("270", 270, 90), ("90", 90, 90),
+         ("NS2", 0, 90), ("EW2", 90, 90), ("E", 90, 90), ("N", 0, 90), ("HNE", 90, 90), ("HNN", 0, 90)]
+
+
+@pytest.mark.parametrize("name", ["HN1", "HN2", "HN3", "H1", "H2", "L", "T", "vx", "acc_z", "x", "BXX", "1", "C0",
+                                  "NZ", ""])
+def test_names_without_a_stated_direction_get_none(name):
+    assert component_orientation(name) is None
+
+
+def test_sac_files_round_trip_the_orientation_through_obspy(tmp_path):
+    x = np.random.default_rng(0).standard_normal((len(CASES), 300)) * 0.1
+    paths = export_records(tmp_path, "sac", x, 100.0, [f"r{i}" for i in range(len(CASES))],
+                           meta=[{"station": "S1", "channel": name} for name, _, _ in CASES])
+    got = []
+    for path in paths:
+        sac = obspy.read(str(path), format="SAC")[0].stats.sac
+        got.append((sac.get("cmpaz"), sac.get("cmpinc")))
+    assert got == [(pytest.approx(az), pytest.approx(inc)) for _, az, inc in CASES]
