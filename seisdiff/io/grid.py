@@ -22,10 +22,12 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused).
-               Where several are given they must agree. REQUIRED.
+               Where several are given (spellings, the array's and the group's, the coordinate) they must
+               agree, else the file is refused naming both: one of them would stretch the output in time. REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
                (naive = UTC); or the CF reference date of the `time` coordinate plus its first value.
-               Where both are given they must agree (half a sample). Optional ('' when absent).
+               Where several are given (spellings, the array's and the group's, the CF date) they must agree
+               (half a sample). Optional ('' when absent).
   components   attribute `components` [component_names, channels] (a list or 'E,N,Z'), or a string
                array `component` [components, channel, channels] of length C; default C0, C1, ….
   stations     arrays of length S: names `station` [stations, station_name, station_code, name,
@@ -268,8 +270,9 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     n_components = shape[1] if len(shape) == 3 else 1
     _check_axes(path, data, n_stations, n_components, n_samples)      # before names are counted along them
     units, quantity = _units(path, attrs, name_quantity, data.name)
-    dt_s, cf_start = _time_step(path, attrs, nodes, n_samples)
-    start_time = _agreed_start(path, _start_time(path, attrs), cf_start, dt_s)
+    places = ((f"the array {data.name!r}", data.attrs), ("the file's root", backend.attrs))
+    dt_s, cf_start = _time_step(path, places, nodes, n_samples)
+    start_time = _agreed_start(path, _start_times(path, places), cf_start, dt_s)
     components = _components(path, attrs, nodes, n_components, data.name)
     stations = read_station_table(path, nodes, attrs, n_stations, stations_csv, data.name)
     if hypocenter is not None:
@@ -409,15 +412,24 @@ def _parse_time(text) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
-    """(dt in s, start time from a CF time coordinate or '')."""
-    values = []
-    key, dt = first_attr(attrs, DT_S_ATTRS)
-    if dt is not None:
-        values.append((f"attribute {key}", _positive(path, key, dt), 0.0))
-    key, rate = first_attr(attrs, RATE_HZ_ATTRS)
-    if rate is not None:
-        values.append((f"attribute {key}", 1.0 / _positive(path, key, rate), 0.0))
+def _every_attr(places, names) -> list[tuple[str, str, object]]:
+    """(where, key, value) of every one of `names` given at each place ((label, attrs): the array's, the root's),
+    name by name, the array's before the root's: the first is the one a lookup in the merged attributes finds."""
+    found = []
+    for name in names:
+        for label, attrs in places:
+            key, value = first_attr(attrs, (name,))
+            if value is not None:
+                found.append((f"attribute {key} of {label}", key, value))
+    return found
+
+
+def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
+    """(dt in s, start time from a CF time coordinate or ''). Every time step given (each spelling, at the array
+    and the root, as a rate, as the time coordinate) must agree with the first."""
+    values = [(where, _positive(path, key, dt), 0.0) for where, key, dt in _every_attr(places, DT_S_ATTRS)]
+    values += [(where, 1.0 / _positive(path, key, rate), 0.0)
+               for where, key, rate in _every_attr(places, RATE_HZ_ATTRS)]
     cf_start = ""
     time = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
     if time is not None and time.shape[0] >= 2:
@@ -453,7 +465,8 @@ def _time_step(path, attrs, nodes, n_samples) -> tuple[float, str]:
     for name, v, rounding in values[1:]:
         if abs(v - ref) > 1e-6 * ref + rounding:
             raise InputError(path, f"{ref_name} gives a time step of {ref:g} s but {name} {v:g} s; "
-                                   "make them agree")
+                                   "make them agree (correct or remove the wrong one): read with either, the "
+                                   "output would be stretched or squeezed in time")
     return ref, cf_start
 
 
@@ -467,26 +480,32 @@ def _positive(path, key, value) -> float:
     return v
 
 
-def _start_time(path, attrs) -> str:
-    key, value = first_attr(attrs, START_ATTRS)
-    if value is None:
+def _start_times(path, places) -> list[tuple[str, str]]:
+    """(where, ISO UTC) of every start-time attribute given (each spelling, at the array and the root), the one
+    read first."""
+    found = []
+    for where, key, value in _every_attr(places, START_ATTRS):
+        moment = _parse_time(value)
+        if moment is None:
+            raise InputError(path, f"{where} = {value!r} is not an ISO-8601 time "
+                                   "(e.g. 2019-07-06T03:19:53.04Z); fix it or remove it")
+        found.append((where, iso_utc(moment)))
+    return found
+
+
+def _agreed_start(path, attr_starts: list[tuple[str, str]], cf_start: str, dt_s: float) -> str:
+    """The start time given by the attributes and/or the time coordinate's CF date; where several are given they
+    must agree within half a sample (the first attribute's is read)."""
+    given = attr_starts + ([("the time coordinate's first time", cf_start)] if cf_start else [])
+    if not given:
         return ""
-    moment = _parse_time(value)
-    if moment is None:
-        raise InputError(path, f"attribute {key} = {value!r} is not an ISO-8601 time "
-                               "(e.g. 2019-07-06T03:19:53.04Z); fix it or remove it")
-    return iso_utc(moment)
-
-
-def _agreed_start(path, attr_start: str, cf_start: str, dt_s: float) -> str:
-    """The start time given by the attribute and/or the time coordinate's CF date; where both are given they
-    must agree within half a sample."""
-    if attr_start and cf_start:
-        off_s = (_parse_time(attr_start) - _parse_time(cf_start)).total_seconds()
+    (ref_where, ref), others = given[0], given[1:]
+    for where, start in others:
+        off_s = (_parse_time(ref) - _parse_time(start)).total_seconds()
         if abs(off_s) > dt_s / 2:
-            raise InputError(path, f"the attribute start time {attr_start} is {off_s:+g} s from the time coordinate's "
-                                   f"first time {cf_start}; make them agree (or remove one)")
-    return attr_start or cf_start
+            raise InputError(path, f"{ref_where} {ref} is {off_s:+g} s from {where} {start}; make them agree "
+                                   "(correct or remove the wrong one)")
+    return ref
 
 
 def _components(path, attrs, nodes, n_components, data_name) -> list[str]:

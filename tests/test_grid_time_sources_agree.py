@@ -1,0 +1,62 @@
+"""A grid giving its time step (or start time) in two places that disagree was read with one of them, without a
+word: a root attribute dt = 0.01 s beside the array's own dt_s = 0.02 s read as 0.02 s (the array's won), so the
+output of a 100 Hz simulation came back 2× stretched in time (600 samples as 12 s, not 6 s); two spellings at the
+same place (dt_s and delta, sampling_rate and fs) the same; a root start_time a minute from the array's the same.
+Every source given is now compared with the one read (the array's, the first spelling, as before) and a
+disagreement is refused in one line naming both values and their places; agreeing ones read as before."""
+import numpy as np
+import pytest
+
+from seisdiff.errors import InputError
+from seisdiff.io.grid import open_grid
+
+
+def _write(path, root: dict, array: dict, n=600):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        d = f.create_dataset("acceleration", data=np.sin(np.arange(2 * 3 * n) / 7.0).reshape(2, 3, n).astype("f4"))
+        d.attrs["units"] = "m/s^2"
+        for k, v in array.items():
+            d.attrs[k] = v
+        for k, v in root.items():
+            f.attrs[k] = v
+        f["station"] = np.array([b"S1", b"S2"])
+        f["lat"], f["lon"] = [37.0, 37.1], [138.0, 138.0]
+    return path
+
+
+@pytest.mark.parametrize("root, array, said", [
+    ({"dt": 0.01}, {"dt_s": 0.02}, r"attribute dt_s of the array 'acceleration' gives a time step of 0.02 s but "
+                                   r"attribute dt of the file's root 0.01 s"),
+    ({"dt_s": 0.01}, {"dt_s": 0.02}, r"dt_s of the array 'acceleration' .* 0.02 s but attribute dt_s of the file's root"),
+    ({"dt": 0.01}, {"delta": 0.02}, r"dt of the file's root gives a time step of 0.01 s but attribute delta of the array"),
+    ({}, {"dt_s": 0.01, "dt": 0.02}, r"dt_s of the array .* 0.01 s but attribute dt of the array 'acceleration' 0.02 s"),
+    ({}, {"sampling_rate": 100.0, "fs": 50.0}, r"sampling_rate .* 0.01 s but attribute fs of the array .* 0.02 s"),
+    ({"sampling_rate_hz": 50.0}, {"dt": 0.01}, r"dt of the array .* 0.01 s but attribute sampling_rate_hz of the "
+                                               r"file's root 0.02 s"),
+])
+def test_time_steps_that_disagree_are_refused_naming_both(tmp_path, root, array, said):
+    with pytest.raises(InputError, match=said):
+        open_grid(_write(tmp_path / "g.h5", root, array))
+
+
+def test_start_times_that_disagree_are_refused_naming_both(tmp_path):
+    root = {"start_time": "2019-07-06T03:19:53Z"}
+    array = {"dt_s": 0.01, "starttime": "2019-07-06T03:20:53Z"}
+    with pytest.raises(InputError, match=r"attribute start_time of the file's root 2019-07-06T03:19:53.* is -60 s "
+                                         r"from attribute starttime of the array 'acceleration' 2019-07-06T03:20:53"):
+        open_grid(_write(tmp_path / "g.h5", root, array))
+
+
+@pytest.mark.parametrize("root, array, dt_s, start", [
+    ({"dt": 0.01}, {"dt_s": 0.01}, 0.01, ""),
+    ({"dt": np.float32(0.01)}, {"dt_s": 0.01, "sampling_rate_hz": 100.0}, 0.01, ""),     # float32 rounding agrees
+    ({"dt_s": 0.0100000001}, {"dt_s": 0.01}, 0.01, ""),                                  # the array's, as before
+    ({"dt": 0.02, "start_time": "2019-07-06T03:19:53.000Z"},
+     {"dt_s": 0.02, "start_time": "2019-07-06T03:19:53.004Z"}, 0.02, "2019-07-06T03:19:53.004000+00:00"),
+])
+def test_sources_that_agree_read_as_before(tmp_path, root, array, dt_s, start):
+    with open_grid(_write(tmp_path / "g.h5", root, array)) as g:
+        assert g.dt_s == dt_s and g.start_time == start
+        assert g.duration_s == pytest.approx(600 * dt_s)
