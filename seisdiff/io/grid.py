@@ -401,8 +401,11 @@ def _udunits_date(text) -> datetime | None:
     return moment + timedelta(seconds=float(sec or 0)) - zone
 
 
+_UTC_SUFFIX = re.compile(r"(?:Z|\s+(?:UTC|GMT))$", re.I)
+
+
 def _parse_time(text) -> datetime | None:
-    s = str(text).strip().replace(" UTC", "").replace("Z", "+00:00")
+    s = _UTC_SUFFIX.sub("+00:00", str(text).strip())     # 'Z', 'z' (ISO-8601, RFC 3339), ' UTC', ' utc'
     if re.match(r"^\d{4}-\d{2}-\d{2} \d", s):
         s = s.replace(" ", "T", 1)
     try:
