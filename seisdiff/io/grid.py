@@ -17,7 +17,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                an acceleration unit (seisdiff.io.units: g, m/s^2, cm/s^2, …), a velocity unit (m/s,
                cm/s, …) or a displacement unit (m, cm, …). Velocity and displacement are differentiated
                to m/s² once, here (seisdiff.io.quantity.to_acceleration_mps2, its accuracy stated
-               there). An attribute `quantity` or the array's name, when given, must agree with the unit.
+               there). An attribute `quantity` or the array's name, when given, must agree with the unit;
+               a unit given again (`unit`, or the group's) must name the same quantity and scale.
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
@@ -269,8 +270,8 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     n_stations, n_samples = shape[0], shape[-1]
     n_components = shape[1] if len(shape) == 3 else 1
     _check_axes(path, data, n_stations, n_components, n_samples)      # before names are counted along them
-    units, quantity = _units(path, attrs, name_quantity, data.name)
     places = ((f"the array {data.name!r}", data.attrs), ("the file's root", backend.attrs))
+    units, quantity = _units(path, attrs, name_quantity, data.name, places)
     dt_s, cf_start = _time_step(path, places, nodes, n_samples)
     start_time = _agreed_start(path, _start_times(path, places), cf_start, dt_s)
     components = _components(path, attrs, nodes, n_components, data.name)
@@ -337,36 +338,65 @@ def _permutation(path, data: Node):
 
 
 
-def _units(path, attrs, name_quantity, data_name):
-    from seisdiff.io.quantity import QUANTITIES, unit_factor_si
-    from seisdiff.io.units import canonical_unit
+def _units(path, attrs, name_quantity, data_name, places=()):
+    """(units as declared, quantity) of the data array; every other unit given (each spelling, at the array and
+    the root: `places`) that names a ground-motion unit must name the same quantity and scale."""
+    from seisdiff.io.quantity import QUANTITIES
 
     key, unit = first_attr(attrs, UNIT_ATTRS)
     if unit is None:
         raise InputError(path, f"the array {data_name!r} declares no units; add a 'units' attribute (g, m/s^2, "
                                "cm/s^2, m/s, cm/s, m, …): units are never guessed")
     unit = str(unit).strip()
-    found = None
-    try:
-        canonical_unit(unit)
-        found = "acceleration"
-    except UserError:
-        for quantity in ("velocity", "displacement"):
-            try:
-                unit_factor_si(quantity, unit)
-                found = quantity
-                break
-            except UserError:
-                pass
+    found = _unit_scale(unit)
     if found is None:
         raise InputError(path, f"units {unit!r} is not an acceleration (g, m/s^2, cm/s^2, …), velocity (m/s, "
                                "cm/s, …) or displacement (m, cm, …) unit; fix the 'units' attribute")
+    _check_units_agree(path, unit, found, _every_attr(places, UNIT_ATTRS))
     _, declared = first_attr(attrs, ("quantity",))
     for said, where in ((declared, "its 'quantity' attribute"), (name_quantity, "its name")):
-        if said and str(said).lower() in QUANTITIES and str(said).lower() != found:
+        if said and str(said).lower() in QUANTITIES and str(said).lower() != found[0]:
             raise InputError(path, f"the array {data_name!r} is {str(said).lower()} by {where} but its units "
-                                   f"{unit!r} are {found}; fix the units or the quantity")
-    return unit, found
+                                   f"{unit!r} are {found[0]}; fix the units or the quantity")
+    return unit, found[0]
+
+
+def _unit_scale(unit: str) -> tuple[str, float] | None:
+    """(quantity, factor to SI: m/s², m/s or m) of a ground-motion unit; None for anything else."""
+    from seisdiff.io.quantity import unit_factor_si
+    from seisdiff.io.units import to_mps2_factor
+
+    try:
+        return "acceleration", float(to_mps2_factor(unit))
+    except UserError:
+        pass
+    for quantity in ("velocity", "displacement"):
+        try:
+            return quantity, float(unit_factor_si(quantity, unit))
+        except UserError:
+            pass
+    return None
+
+
+_SI = {"acceleration": "m/s²", "velocity": "m/s", "displacement": "m"}
+
+
+def _check_units_agree(path, unit: str, found: tuple[str, float], given) -> None:
+    """InputError when another unit attribute given names a ground-motion unit of another quantity or scale
+    (read with either, the output would be off by their ratio); ones that are no such unit are not read."""
+    first = None
+    for where, _, other in given:
+        scale = _unit_scale(str(other).strip())
+        if scale is None:
+            continue
+        if first is None:
+            first = where                   # the one read (the same lookup order)
+            continue
+        if scale[0] != found[0] or not math.isclose(scale[1], found[1], rel_tol=1e-9):
+            raise InputError(path, f"{first} says {unit!r} ({found[0]}, {found[1]:g} {_SI[found[0]]}) but {where} "
+                                   f"{str(other).strip()!r} ({scale[0]}, {scale[1]:g} {_SI[scale[0]]}); make them agree "
+                                   "(correct or remove the wrong one): read with either, the output would be off "
+                                   "by their ratio")
 
 
 # a CF/UDUNITS reference date as Fortran and C codes write it: fields unpadded ('2007-7-16 1:13:22'), a zone
