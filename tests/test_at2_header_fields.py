@@ -29,7 +29,7 @@ def test_write_read_round_trip_keeps_each_field(tmp_path, event, date, station, 
     write_at2(path, np.full(10, 0.01), 100.0, "x_r0", event=event, date=us_date, station=station,
               component=component)
     (rec,) = read_at2(path)
-    assert (rec.event, rec.metadata.get("date", ""), rec.station, rec.component) == (event, date, station, component)
+    assert (rec.event, rec.metadata.get("event_date", ""), rec.station, rec.component) == (event, date, station, component)
 
 
 def test_export_without_event_keeps_the_station(tmp_path):
@@ -44,6 +44,6 @@ def test_ngaw2_files_read_as_before(ngaw2_dir):
     got = {}
     for path in sorted(ngaw2_dir.glob("*.AT2")):
         (rec,) = read_at2(path)
-        got[rec.record_id] = [rec.event, rec.metadata.get("date", ""), rec.station, rec.component]
+        got[rec.record_id] = [rec.event, rec.metadata.get("event_date", ""), rec.station, rec.component]
     assert len(got) == len(EXPECTED) == 60
     assert got == EXPECTED

@@ -125,7 +125,7 @@ def test_at2_date_is_the_start_times_as_peer_writes_it(tmp_path, acc, start_time
     (path,) = export_records(tmp_path, "at2", acc, 100.0, ["r"], [{**META, "start_time": start_time}])
     assert path.read_text().splitlines()[1] == f"ci38457511, {line2_date}, CCC, HNE"
     (rec,) = read(path)
-    assert (rec.event, rec.metadata.get("date", ""), rec.station, rec.component) == ("ci38457511", iso_date, "CCC", "HNE")
+    assert (rec.event, rec.metadata.get("event_date", ""), rec.station, rec.component) == ("ci38457511", iso_date, "CCC", "HNE")
 
 
 def test_at2_date_has_ngaw2s_layout(ngaw2_dir, tmp_path, acc):

@@ -61,7 +61,7 @@ def test_header_variants(tmp_path, values_g, line2, line3, line4, factor, fs_hz,
     (rec,) = read_at2(path)
     np.testing.assert_array_equal(rec.acc_mps2, _numbers_after_header(path) * factor)
     assert rec.sampling_rate_hz == fs_hz
-    assert (rec.event, rec.metadata["date"], rec.station, rec.component) == expected
+    assert (rec.event, rec.metadata["event_date"], rec.station, rec.component) == expected
 
 
 def test_fixed_width_values_that_run_together(tmp_path):

@@ -388,7 +388,7 @@ def test_at2_header_names_each_simulated_event_and_station(tmp_path):
         for component in ("H1", "H2", "V"):
             got = read_at2(tmp_path / "at2" / f"{rec['record_id']}_{component}.AT2")[0]
             assert (got.event, got.station, got.component) == (rec["event"], rec["record_id"], component)
-            assert "date" not in got.metadata
+            assert "event_date" not in got.metadata
     run_preprocess([str(tmp_path / "at2")], tmp_path / "s.zarr", progress=False, components="3")  # no metadata
     store = open_store(tmp_path / "s.zarr")
     assert list(store.record_ids) == ["SIM000000_w0", "SIM000001_w0"]

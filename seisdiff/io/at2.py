@@ -51,7 +51,8 @@ def looks_like_at2(head: str) -> bool:
 def read_at2(path) -> list[Record]:
     """One Record from a PEER `.AT2` (or `.VT2`/`.DT2`) file, samples converted once to m/s² from
     the quantity and unit in header line 3 (velocity and displacement differentiated; the record's
-    metadata["quantity"] says which it was; the header, not the extension, decides). InputError for
+    metadata["quantity"] says which it was; the header, not the extension, decides); line 2's date is the
+    record's metadata["event_date"] (YYYY-MM-DD), not a start time (the file has none). InputError for
     unknown units, a bad NPTS/DT line, non-numeric values or a value count that differs from NPTS."""
     path = Path(path)
     try:
@@ -84,8 +85,8 @@ def read_at2(path) -> list[Record]:
     rsn = _FILE_NAME.match(path.stem)
     if rsn:
         metadata["rsn"] = int(rsn.group(1))
-    if date:
-        metadata["date"] = date
+    if date:    # the event's date as line 2 gives it (NGA-West2: the UTC date, Iwate 2008-06-13 23:43 UTC `6/13/2008`)
+        metadata["event_date"] = date
     return [
         Record(
             acc_mps2=acc,

@@ -3,8 +3,10 @@
 Each file can carry the input's time axis and codes (`meta`: start_time, network, station, location,
 channel, event): miniSEED and SAC headers hold them all (a SEED channel code with the band code of the
 output's rate, `seed_channel_at_rate`: a 50 Hz input's BNE is written HNE at 100 Hz); AT2 has no start time, so it keeps the event,
-the start time's date (as NGA-West2 writes it, M/D/YYYY), station and component on line 2. A record without a start time leaves the SAC reference time (nzyear …
-nzmsec) undefined; miniSEED cannot say "unknown", so its files then start at 1970-01-01T00:00:00,
+the event's date (`event_date`, else the start time's; as NGA-West2 writes it, M/D/YYYY), station and component
+on line 2. The event's date alone (`event_date`, YYYY-MM-DD, e.g. an AT2 input's) is no start time: SAC keeps it in
+kuser2 as YYYYMMDD (`obspy_io.write_sac`), miniSEED has no field for it. A record without a start time leaves the
+SAC reference time (nzyear … nzmsec) undefined; miniSEED cannot say "unknown", so its files then start at 1970-01-01T00:00:00,
 which seisdiff's reader (io.obspy_io) takes as no start time. Header text is written in ASCII
 (accents dropped: 'Viña' → 'Vina', 'Åre' → 'Are'; any other non-ASCII character '?'); file names
 keep the names given.
@@ -19,6 +21,7 @@ idep=IVEL) or cm/s (AT2, the .VT2 layout `VELOCITY TIME SERIES IN UNITS OF CM/S`
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -102,8 +105,9 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
     at2 (.AT2, g; velocity .VT2), mseed (.mseed, float64 m/s²) or sac (.sac, float32 nm/s², idep=IACC); each file
     appears whole or not at all (written to a temporary name, then renamed). Returns the n paths.
     meta: n dicts with any of start_time (ISO-8601), network, station, location, channel (in miniSEED and SAC
-    headers with the SEED band code of sampling_rate_hz: `seed_channel_at_rate`), event, and the
-    numbers PLACE_FIELDS (station and hypocentre coordinates, magnitude: SAC's stla … mag; others ignore them).
+    headers with the SEED band code of sampling_rate_hz: `seed_channel_at_rate`), event, event_date
+    (YYYY-MM-DD: AT2 line 2, SAC kuser2; anything else is unknown), and the numbers PLACE_FIELDS (station and
+    hypocentre coordinates, magnitude: SAC's stla … mag; others ignore them).
     mseed only: acc_mps2 may be (n, C, L), C traces per file, meta[i]["channel"] their C codes joined by ','.
     quantity="velocity": the traces are velocity in m/s (see the module docstring for the units)."""
     if fmt not in SUFFIXES:
@@ -142,10 +146,20 @@ def _record(signal, sampling_rate_hz: float, name: str, info: dict, quantity: st
         return ascii_text(info.get(key, ""))
 
     places = {k: float(info[k]) for k in PLACE_FIELDS if _finite(info.get(k))}
+    dated = {"event_date": _iso_date(info)} if _iso_date(info) else {}
     return Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=ascii_text(name),
                   station=text("station"), component=text("channel"), event=text("event"), network=text("network"),
                   start_time=str(info.get("start_time", "")),
-                  metadata={"location": text("location"), "quantity": quantity, **places})
+                  metadata={"location": text("location"), "quantity": quantity, **places, **dated})
+
+
+def _iso_date(info: dict) -> str:
+    """info's event_date when it is a date YYYY-MM-DD; '' otherwise (unknown)."""
+    value = str(info.get("event_date", "")).strip()
+    try:
+        return date.fromisoformat(value).isoformat() if len(value) == 10 else ""
+    except ValueError:
+        return ""
 
 
 def _finite(value) -> bool:
@@ -171,7 +185,8 @@ def _write(path: Path, fmt: str, records: list[Record]) -> None:
     if fmt == "at2":
         from seisdiff.io.at2 import write_at2
 
-        write_at2(path, rec.acc_mps2, rec.sampling_rate_hz, rec.record_id, event=rec.event, date=rec.start_time,
+        write_at2(path, rec.acc_mps2, rec.sampling_rate_hz, rec.record_id, event=rec.event,
+                  date=rec.metadata.get("event_date") or rec.start_time,
                   station=rec.station, component=rec.component, quantity=quantity)
     elif fmt == "mseed":
         from seisdiff.io.obspy_io import write_mseed

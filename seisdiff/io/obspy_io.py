@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import glob
 import math
+import re
 import sys
 import warnings
 from collections import Counter
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -153,9 +155,11 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     convention, so SAC and ObsPy users read physical units; our reader turns them back into m/s².
     (idep=IVEL, 7: rec.acc_mps2 holds velocity in m/s, written in nm/s.) knetwk/kstnm/khole/kcmpnm as
     in `write_mseed` (8-character fields), kevnm = event (16), stla … mag and cmpaz/cmpinc by `_sac_places`
-    (evdp in km, which kuser0 = SAC_EVDP_KM_MARK says), kuser1 = SAC_WRITER_MARK. The reference time (nzyear … nzmsec) is
+    (evdp in km, which kuser0 = SAC_EVDP_KM_MARK says), kuser1 = SAC_WRITER_MARK, kuser2 = the event's date
+    rec.metadata["event_date"] as YYYYMMDD (SAC_EVENT_DATE). The reference time (nzyear … nzmsec) is
     rec.start_time; without one it stays undefined (-12345), not ObsPy's 1970-01-01, and read_obspy
-    reads such a file back without a start time."""
+    reads such a file back without a start time: an event's date alone (an AT2 input's) is no start time,
+    and SAC's reference time plus b would claim one."""
     from obspy.io.sac import SACTrace
 
     trace = obspy.Trace(np.asarray(rec.acc_mps2, dtype=np.float64) * _SAC_NM_PER_M)
@@ -165,7 +169,8 @@ def write_sac(path, rec: Record, idep: int = _SAC_IACC) -> None:
     trace.stats.update({"network": net, "station": sta, "location": loc, "channel": cha})
     if rec.start_time:
         trace.stats.starttime = obspy.UTCDateTime(rec.start_time)
-    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16], kuser1=SAC_WRITER_MARK, **_sac_places(rec))
+    trace.stats.sac = AttribDict(idep=idep, kevnm=rec.event[:16], kuser1=SAC_WRITER_MARK, **_sac_places(rec),
+                                 **_sac_event_date(rec.metadata.get("event_date", "")))
     sac = SACTrace.from_obspy_trace(trace, keep_sac_header=True)   # as trace.write(format="SAC") does
     if not rec.start_time:
         for name in _SAC_REFERENCE_TIME:
@@ -184,6 +189,10 @@ SAC_EVDP_KM_MARK = "evdp=km"
 # seisdiff's own SAC files (write_sac, every one): samples in nm/s² (nm/s) by construction, so their level is no
 # unit error (`_sac`); kuser1, 8 characters, a user field no SAC reader interprets
 SAC_WRITER_MARK = "seisdiff"
+# the event's date (Record.metadata["event_date"]): SAC's own event time is the reference time plus o, which a
+# date without a time of day (an AT2 input's line 2) cannot give without inventing one; so seisdiff's files keep
+# it in kuser2 as YYYYMMDD (8 characters), read back as event_date (YYYY-MM-DD) from files with SAC_WRITER_MARK only
+SAC_EVENT_DATE = "kuser2"
 MAX_DEPTH_KM = 700.0   # the deepest earthquakes (~700 km)
 SHALLOW_KM = 70.0      # the top of intermediate depth; below it in metres (< 70 m) no earthquake is that shallow
 _depth_warned: set = set()
@@ -296,6 +305,8 @@ def _sac_metadata(path, trace) -> dict:
                               origin_time=origin)
     if sac.get("stel") is not None:
         metadata["sta_elevation_m"] = float(sac["stel"])
+    if "event_date" not in metadata and _sac_read_event_date(sac):
+        metadata["event_date"] = _sac_read_event_date(sac)
     return metadata
 
 
@@ -322,6 +333,23 @@ def sac_depth_km(evdp, path="", in_km: bool = False) -> float | None:
         print(f"read: warning: {path}: SAC evdp = {evdp:g} is deeper than any earthquake in km and in metres; "
               "depth left unknown (give hypo_depth_km with --metadata)", file=sys.stderr)
     return None
+
+
+def _sac_event_date(iso_date: str) -> dict:
+    """{SAC_EVENT_DATE: 'YYYYMMDD'} of a date 'YYYY-MM-DD'; {} for '' or anything else."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(iso_date).strip())
+    return {SAC_EVENT_DATE: "".join(found.groups())} if found else {}
+
+
+def _sac_read_event_date(sac) -> str:
+    """'YYYY-MM-DD' of a seisdiff SAC file's SAC_EVENT_DATE (a valid date); '' otherwise."""
+    text = str(sac.get(SAC_EVENT_DATE, "")).strip()
+    if not (_written_by_seisdiff(sac) and re.fullmatch(r"\d{8}", text)):
+        return ""
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
+    except ValueError:
+        return ""
 
 
 def _written_by_seisdiff(sac) -> bool:

@@ -4,10 +4,10 @@ Both sinks take whole records (C, L) in m/s² at the conditioning's length L and
 written (`done`), so a re-run skips it:
   ZarrSink   OUT (or OUT/rank<r>.zarr under torchrun): broadband = generated, lowpass = the
              conditioning, record_id `<source id>_r<k>`, columns source_record_id, realization and the
-             conditioning's columns (n_samples, start_time, codes, metadata); one commit per flush.
+             conditioning's columns (n_samples, start_time, event_date, codes, metadata); one commit per flush.
              Records shorter than L (column n_samples) are zero beyond n_samples, as in the conditioning.
   FileSink   OUT/`<source id>_r<k>.<ext>` (a 3-component record: `…_r<k>_<H1|H2|Z>`), each cut to the
-             record's n_samples and carrying its start time and NET/STA/LOC/CHA codes; velocity in m/s
+             record's n_samples and carrying its start time, event date and NET/STA/LOC/CHA codes; velocity in m/s
              when asked (`export.velocity_mps`; AT2: `.VT2` in cm/s).
 `write_settings` keeps OUT/sample_config.json and refuses to resume an output made with other settings. Its
 paths of the inputs (checkpoint, conditioning store, the keys of `inputs`) are absolute as `sample` records them,
@@ -29,7 +29,7 @@ from seisdiff.io.export import PLACE_FIELDS, export_records, suffix_for, velocit
 from seisdiff.io.store import create_store
 
 CHANNEL_SUFFIXES = ("H1", "H2", "Z")     # = preprocess.groups.CHANNEL_ORDER
-META_COLUMNS = ("start_time", "network", "station", "location", "channel", "event")
+META_COLUMNS = ("start_time", "network", "station", "location", "channel", "event", "event_date")
 # what the conditioning store says of its records that holds for the generated ones: the C axis's order
 # (H1, H2, Z), whole records (padded to the longest, `n_samples`), their preprocessing
 KEPT_ATTRS = ("channels", "whole_records", "preprocess")
@@ -243,7 +243,7 @@ class FileSink:
 
     @staticmethod
     def meta(columns: dict, n_channels: int) -> list[dict]:
-        """Per channel {start_time, network, station, location, channel, event} and the numbers PLACE_FIELDS
+        """Per channel {start_time, network, station, location, channel, event, event_date} and the numbers PLACE_FIELDS
         (station and hypocentre coordinates, magnitude) from the record's columns."""
         base = {k: str(columns[k]) for k in META_COLUMNS if k in columns}
         base.update({k: columns[k] for k in PLACE_FIELDS if k in columns})

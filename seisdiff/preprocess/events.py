@@ -82,7 +82,7 @@ def rename_events(records: list, names: dict[tuple[str, str], str]) -> None:
     """Give each record (in place) whose header event (name, date) the metadata CSV names (`csv_event_names`) that
     name; its header's name stays in metadata["event_in_file"]."""
     for rec in records:
-        name = names.get((rec.event.strip().lower(), rec.metadata.get("date", "")))
+        name = names.get((rec.event.strip().lower(), rec.metadata.get("event_date", "")))
         if name is not None and name != rec.event:
             rec.metadata["event_in_file"] = rec.event
             rec.event = name

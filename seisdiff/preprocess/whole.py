@@ -15,8 +15,9 @@ Every step is linear in amplitude; no sample is shifted.
 Conditioning store (records of different lengths): broadband, lowpass (N, C, L) with L the longest
 record, shorter ones zero-padded at the end; columns `n_samples` (int64: the record's own length at
 the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2),
-`network`, `station`, `location`, `channel` (a 3-component record: the three channel codes joined by
-','), `component` (H1, H2, Z, H or ?, 'H1,H2,Z' for a triplet: `groups.group_component`, as `preprocess` writes
+`event_date` (YYYY-MM-DD, the event's date as the header gives it: an AT2's line 2, the origin's UTC date;
+'' when unknown; no start time), `network`, `station`, `location`, `channel` (a 3-component record: the three
+channel codes joined by ','), `component` (H1, H2, Z, H or ?, 'H1,H2,Z' for a triplet: `groups.group_component`, as `preprocess` writes
 it; the model's vertical flag), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
 magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown), `distance_kind`
@@ -265,6 +266,8 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
         return f"holds {len(set(had) - set(identities))} record(s) of inputs not given now"
     if store.length != length:
         return f"holds records of {store.length} samples at most, this run's {length}"
+    if any(c not in store.columns for c in WHOLE_COLUMNS):
+        return f"was made without the column(s) {', '.join(c for c in WHOLE_COLUMNS if c not in store.columns)}"
     return None
 
 
@@ -407,6 +410,8 @@ def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
             np.stack([pad_to_length(lp, length) for _, _, lp in conditioned]))
 
 
+# columns a conditioning store made before them lacks: such a cache is made again, so outputs carry them
+WHOLE_COLUMNS = ("event_date",)
 GIVEN_EVENT = "given event"   # the event of files that name none, when `sample --hypocenter/--magnitude` gives it
 
 
@@ -421,6 +426,7 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "distance_kind": text([m["distance_kind"] for m in meta]),
         "n_samples": np.array([bb.shape[-1] for _, bb, _ in conditioned], dtype=np.int64),
         "start_time": text([r.start_time for r in first]),
+        "event_date": text([r.metadata.get("event_date", "") for r in first]),
         "network": text([r.network for r in first]),
         "station": text([r.station for r in first]),
         "location": text([location_code(r) for r in first]),

@@ -4,7 +4,8 @@ Record.metadata keys (all optional; numbers in the units their names carry):
     magnitude, magnitude_type ("Mw", "ML", "Mj", …), hypo_lat, hypo_lon (degrees), hypo_depth_km,
     sta_lat, sta_lon (degrees), sta_elevation_m, distance_km (hypocentral) and distance_kind ("hypocentral",
     `dsp.bssa14.DISTANCE_KINDS`: the store's column of that name), vs30_mps,
-    origin_time (ISO-8601 UTC), orientation ("H" horizontal, "Z" vertical)
+    origin_time (ISO-8601 UTC), event_date (YYYY-MM-DD: the origin's UTC date; PEER AT2: line 2's date, which has
+    no time of day; never a start time), orientation ("H" horizontal, "Z" vertical)
 Record.event: the header's event identity, `event_id(origin_time)`; preprocess may name events by folder.
 Record.start_time: ISO-8601 UTC of the first sample ('' when the header has none or it is unreliable).
 """
@@ -51,7 +52,13 @@ def event_metadata(*, magnitude=None, magnitude_type="", hypo_lat=None, hypo_lon
         meta["distance_km"], meta["distance_kind"] = distance, HYPOCENTRAL
     if origin_time is not None:
         meta["origin_time"] = iso_utc(origin_time)
+        meta["event_date"] = event_date(origin_time)
     return meta
+
+
+def event_date(moment: datetime) -> str:
+    """The UTC date of a moment (naive means UTC) as 'YYYY-MM-DD', the store's column `event_date`."""
+    return iso_utc(moment)[:10]
 
 
 def to_utc(local: datetime, utc_offset_hours: float) -> datetime:

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from seisdiff.errors import InputError
 from seisdiff.io.formats import csmip
-from seisdiff.io.formats.common import (event_id, event_metadata, hypocentral_distance_km, orientation,
-                                        record_ids)
+from seisdiff.io.formats.common import (event_date, event_id, event_metadata, hypocentral_distance_km,
+                                        orientation, record_ids)
 from seisdiff.io.record import Record
 
 NAME = "usc"
@@ -97,6 +97,8 @@ def _read_channel(path: Path, lines: list[str], start: int) -> tuple[dict, int]:
                                                                      first]),
                               hypo_lat=epi[0], hypo_lon=epi[1], sta_lat=sta[0], sta_lon=sta[1])
     metadata["orientation"] = orientation(component)
+    if moment is not None:    # the event's date (GMT); its time, to the minute, only names the event
+        metadata["event_date"] = event_date(moment)
     channel = {"acc_mps2": acc * factor, "rate_hz": rate_hz, "unit": unit,
                "station": str(int(station.group(1))) if station else "", "component": component,
                "event": event_id(moment), "metadata": metadata}
