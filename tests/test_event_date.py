@@ -134,3 +134,13 @@ def test_native_headers_without_a_start_time_give_the_events_date(strongmotion_d
     """BHRC, DMG, USC: the header's event time, no (reliable) start time: the date, still no start time."""
     rec = read(strongmotion_dir / relative)[0]
     assert (rec.metadata["event_date"], rec.start_time) == (iso, "")
+
+
+@pytest.mark.parametrize("line2, iso", [("Quake, 2/30/2007, STA, EW", ""), ("Quake, 13/1/2007, STA, EW", ""),
+                                        ("Quake, 2/28/2007, STA, EW", "2007-02-28"),
+                                        ("QUAKE 02/29/00 1231, STA, EW", "2000-02-29")])
+def test_a_day_no_calendar_has_is_no_date(tmp_path, line2, iso):
+    """Line 2's `2/30/2007` was read as event_date '2007-02-30', which no date parser takes: unknown now; the
+    station and component stay in their places."""
+    (rec,) = read(_at2(tmp_path / "x.AT2", line2, n=10))
+    assert (rec.metadata.get("event_date", ""), rec.station, rec.component) == (iso, "STA", "EW")

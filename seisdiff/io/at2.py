@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import datetime
 from pathlib import Path
 
 import numpy as np
@@ -274,7 +275,11 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
 
 
 def _iso_date(found: re.Match) -> str:
+    """'YYYY-MM-DD' of a matched M/D/Y date; '' for a day no calendar has (2/30/2007, 13/1/2007): unknown."""
     month, day, year = (int(g) for g in found.groups())
     if len(found.group(3)) == 2:  # old PEER files: two-digit years, records from 1933 on
         year += 1900 if year >= 30 else 2000
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return ""
