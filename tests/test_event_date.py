@@ -102,8 +102,10 @@ def test_foreign_sac_kuser2_is_no_date(tmp_path):
     assert "event_date" not in read(tmp_path / "f.sac")[0].metadata
 
 
-def test_old_conditioning_cache_without_the_column_is_rebuilt(tmp_path):
-    """A conditioning store made before the column would be reused and give every output an unknown date."""
+@pytest.mark.parametrize("column, value", [("event_date", "2004-02-03"), ("component", "H2")])
+def test_old_conditioning_cache_without_the_column_is_rebuilt(tmp_path, column, value):
+    """A conditioning store made before the column would be reused and give every output an unknown date (or
+    the model a vertical flag from the raw channel name)."""
     folder = tmp_path / "in"
     folder.mkdir()
     _at2(folder / "SYN.AT2", "Quake, 2/3/2004, STA, 090")
@@ -111,11 +113,11 @@ def test_old_conditioning_cache_without_the_column_is_rebuilt(tmp_path):
     prepare_conditioning([str(folder)], out, CFG, progress=False)
     import zarr
     group = zarr.open_group(str(out), mode="r+")
-    group.attrs["columns"] = [c for c in group.attrs["columns"] if c != "event_date"]     # as made before it
-    del group["event_date"]
+    group.attrs["columns"] = [c for c in group.attrs["columns"] if c != column]     # as made before it
+    del group[column]
     prepared = prepare_conditioning([str(folder)], out, CFG, progress=False)
-    assert any("event_date" in note for note in prepared.notes)
-    assert prepared.store.column("event_date").tolist() == ["2004-02-03"]
+    assert any(column in note for note in prepared.notes)
+    assert prepared.store.column(column).tolist() == [value]
 
 
 def test_records_stored_before_the_column_read_unknown(tmp_path):

@@ -74,9 +74,6 @@ MAX_RAW_PEAK_MPS2 = PLAUSIBLE_PEAK_MPS2[1]
 MAX_LOWBAND_PEAK_MPS2_AT_1HZ = 20.0
 MIN_PERIODS_OF_CROSSOVER = 2.0   # shorter records hold no low band to condition on
 WHOLE_TAPER = "taper_fraction, at most the window's"   # `whole_taper_fraction`; a cache without it is rebuilt
-# the `component` column (`groups.group_component`, as `preprocess` writes it: the name, else the reader's
-# orientation), which the model's vertical flag is read from; a cache without it is rebuilt
-COMPONENT_COLUMN = "group_component"
 
 
 
@@ -222,7 +219,7 @@ def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lo
     """Everything a conditioning store's values depend on besides its input files (as JSON gives it back)."""
     return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
-                                  "taper": WHOLE_TAPER, "component": COMPONENT_COLUMN, "seisdiff": __version__,
+                                  "taper": WHOLE_TAPER, "seisdiff": __version__,
                                   **({"lowband_input": True} if lowband_input else {})}))
 
 
@@ -253,8 +250,7 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
         keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
                  "preprocess": "the model's preprocessing", "n_channels": "the model's components",
-                 "lowband_input": "--lowband-input", "taper": "an end taper of another length",
-                 "component": "no component column"}
+                 "lowband_input": "--lowband-input", "taper": "an end taper of another length"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
@@ -411,7 +407,8 @@ def _block(conditioned: list, length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # columns a conditioning store made before them lacks: such a cache is made again, so outputs carry them
-WHOLE_COLUMNS = ("event_date",)
+# (`component`: the model's vertical flag, `groups.group_component` as `preprocess` writes it; `event_date`)
+WHOLE_COLUMNS = ("component", "event_date")
 GIVEN_EVENT = "given event"   # the event of files that name none, when `sample --hypocenter/--magnitude` gives it
 
 
