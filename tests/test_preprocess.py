@@ -102,7 +102,7 @@ def test_windows(tmp_path):
     acc[:2000] = 0.0                                  # 280 s of steady motion after 20 s of quiet
     write_at2(tmp_path / "long.AT2", acc, 0.01)
     _run([tmp_path / "long.AT2"], tmp_path / "w.zarr",
-         cfg=PreprocessConfig(length=2048, windows=4))
+         cfg=PreprocessConfig(length=4096, windows=4))       # onset windows: 3 s before 5 % Arias (condition.py)
     s = open_store(tmp_path / "w.zarr")
     assert s.record_ids.tolist() == ["long_w0", "long_w1", "long_w2", "long_w3"]
     bb = s.read()["broadband"][:, 0].astype(float)
@@ -110,7 +110,7 @@ def test_windows(tmp_path):
     x = signal.detrend(acc * G_MPS2) * signal.windows.tukey(len(acc), 0.1)   # file in g → m/s²
     full = signal.sosfiltfilt(signal.butter(4, [0.1, 30], "bandpass", fs=100, output="sos"), x)
     start = int(np.searchsorted(np.cumsum(x ** 2) / np.sum(x ** 2), 0.05)) - 300
-    tiles = np.stack([full[start + k * 2048:start + (k + 1) * 2048] for k in range(4)])
+    tiles = np.stack([full[start + k * 4096:start + (k + 1) * 4096] for k in range(4)])
     np.testing.assert_allclose(bb, tiles, atol=1e-3 * np.abs(full).max())
 
 
