@@ -250,6 +250,28 @@ def test_an_unfiltered_lowpass_fails_however_short_the_windows(tmp_path, ngaw2_d
     assert "not band-limited" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("length", [64, 128])
+def test_the_lowpass_gain_of_a_window_under_five_crossover_periods_is_not_judged(tmp_path, ngaw2_dir, length):
+    """Windows of 0.64 / 1.28 crossover periods: the middle half verify compared lies where the window's own low-pass is
+    pinned to its ends and the stored low band is the record's, so genuine stores had gains of 0.306 (NGA-West2, --length
+    64), 0.319 (K-NET + CWB, 128), -0.002 / 0.21 on these records, and failed as mis-scaled. Now not judged, with a line."""
+    from seisdiff.preprocess.verify import verify_store
+    verdict = verify_store(_short_store(tmp_path / "s.zarr", ngaw2_dir, length))
+    assert not [p for p in verdict.problems if "stored lowpass is" in p]
+    assert any("median gain" in line and "not judged" in line for line in verdict.lines)
+    assert not verdict.stats["lowpass_gain_judged"]
+
+
+def test_a_lowpass_in_g_fails_in_windows_of_five_crossover_periods(tmp_path, ngaw2_dir, capsys):
+    """--length 512 (5.12 periods): the gain is judged; genuine 1.01 on these records, a lowpass in g 0.10."""
+    path = _short_store(tmp_path / "s.zarr", ngaw2_dir, 512)
+    assert main(["verify", str(path)]) == 0
+    capsys.readouterr()
+    lp = open_store(path).read()["lowpass"] / 9.80665
+    assert main(["verify", str(_copy(path, tmp_path / "lpg.zarr", lowpass=lp))]) == 1
+    assert "stored lowpass is 0.10" in capsys.readouterr().out
+
+
 def test_a_record_whose_low_band_sits_at_the_crossover_is_band_limited(tmp_path, strongmotion_dir, capsys):
     """UNAM ACAC (Puebla 2017, 242 km): its broadband holds ~5e-5 of its energy below 1 Hz and most at 1.5–2.5 Hz, so
     the store's own 1 Hz order-4 low-pass leaves 1.5e-2 of the low band above 2 Hz (--length 1024 from the onset; 1.4e-3
