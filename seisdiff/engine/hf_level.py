@@ -157,7 +157,8 @@ def grid_samples(level_model: dict) -> int | None:
 
 def strong_motion_windows(record_ids) -> np.ndarray:
     """(n,) bool: the records that are a whole trace or the first window `preprocess` cut from one
-    (id ending `_w0`: it starts 3 s before the 5 % Arias time), not a later window of the coda."""
+    (id ending `_w0`: it starts 3 s before the 5 % Arias time, or holds the most Arias intensity where shorter than
+    40 s: `preprocess.condition.first_window_start`), not a later window of the coda."""
     ids = np.asarray(record_ids, dtype=str)
     later = np.array([(split_window_id(rid)[1] or 0) > 0 for rid in ids], dtype=bool)
     return ~later

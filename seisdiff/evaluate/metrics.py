@@ -22,7 +22,7 @@ from seisdiff.evaluate.spectra import log_freqs, smoothed_fas
 DEFAULT_PERIODS_S = np.geomspace(0.01, 10.0, 100)  # PSA periods, s
 DEFAULT_FREQS_HZ = log_freqs(0.1, 30.0, 100)  # centre frequencies of the smoothed FAS, Hz
 DEFAULT_HIGHPASS_HZ = 0.05  # corner of the high-pass applied when integrating, Hz
-PRE_EVENT_S = 2.0  # the quiet start of a window (a store's windows begin 3 s before 5 % Arias), s
+PRE_EVENT_S = 2.0  # the quiet start of a window (a store's windows of 40 s or more begin 3 s before 5 % Arias), s
 PRE_EVENT_HIGHPASS_HZ = 2.0  # corner above which pre-event motion is measured, Hz
 _ORDER = 4  # Butterworth order of that high-pass (applied forward and backward)
 
