@@ -10,8 +10,9 @@ With a single-component model each component of a station is its own record (id 
 so it gets its own noise; a C-component model takes the station's components together.
 Unusable input is skipped trace by trace (a C-component model: station by station), each station named
 in one warning line (the first MAX_SKIP_LINES of a run; the rest counted): NaN, inf or missing samples
-(the array's _FillValue / missing_value), no signal (all zero or constant), a level beyond any recorded
-ground motion (`preprocess.whole.level_warning`, the likely unit error named). Its output rows stay NaN
+(the array's _FillValue / missing_value, or outside its valid_range / valid_min / valid_max), no signal (all
+zero or constant), a level beyond any recorded ground motion (`preprocess.whole.level_warning`, the likely
+unit error named). Its output rows stay NaN
 (never mistaken for ground motion, unlike zeros) and its block is committed like any: the output's
 attribute `skipped_stations` ({station: reason}) and per-station array `skipped` list them, and a rerun
 into the same output does not retry them.
@@ -373,7 +374,8 @@ def _read_checked(source, lo: int, hi: int, cfg, lowband_input: bool = False) ->
     return cond_mps2, problems, level_lines
 
 
-UNUSABLE = {"nonfinite": "NaN or inf samples or missing values (_FillValue / missing_value; fill them in the grid)",
+UNUSABLE = {"nonfinite": "NaN or inf samples or missing values (_FillValue / missing_value, or outside valid_range / "
+                          "valid_min / valid_max; fill them in the grid)",
             "zero": "no signal, all samples zero or constant (check the simulation's output there)"}
 
 

@@ -12,7 +12,9 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                [stations, sta, receiver, site, …], component [channel, comp, …], time [t, sample,
                npts, …]); a 2-D array may so be (time, station).
   missing      attributes `_FillValue` / `missing_value` of the data array (raw values, before
-               scale_factor/add_offset), where given: samples equal to one are missing, like NaN.
+               scale_factor/add_offset), where given: samples equal to one are missing, like NaN; so are
+               samples outside its `valid_range` [min, max] / `valid_min` / `valid_max` (CF 2.5.1, raw
+               values too; valid_range beside a valid_min/valid_max that disagrees is refused).
   units        attribute `units` [unit] of the data array (else of the group), REQUIRED, never guessed:
                an acceleration unit (seisdiff.io.units: g, m/s^2, cm/s^2, …), a velocity unit (m/s,
                cm/s, …) or a displacement unit (m, cm, …). Velocity and displacement are differentiated
@@ -108,6 +110,7 @@ class GridSource:
         self._scale = float(data.attrs.get("scale_factor", 1.0))
         self._offset = float(data.attrs.get("add_offset", 0.0))
         self._missing = missing_values(data.attrs)
+        self._valid = valid_limits(self.path, data.attrs)
         self._distance = None
 
     def __len__(self) -> int:
@@ -123,8 +126,9 @@ class GridSource:
 
     def read_block(self, lo: int, hi: int) -> np.ndarray:
         """Stations lo..hi-1 → (n, C, T) float64 acceleration in m/s² (only those stations are read).
-        A trace with any non-finite or missing sample (NaN, inf, the array's _FillValue / missing_value)
-        comes back all NaN (`nonfinite_traces` finds them); the others are read as if it were not there."""
+        A trace with any non-finite or missing sample (NaN, inf, the array's _FillValue / missing_value, a
+        value outside its valid_range / valid_min / valid_max) comes back all NaN (`nonfinite_traces` finds
+        them); the others are read as if it were not there."""
         lo, hi = max(0, int(lo)), min(int(hi), self.n_stations)
         if self._perm is None:
             raw = self._data.read(slice(lo, hi))
@@ -137,6 +141,7 @@ class GridSource:
         if len(self._missing):                            # the file's own marks of missing samples
             marks = self._missing.astype(raw.dtype) if raw.dtype.kind == "f" else self._missing
             x[np.isin(raw, marks)] = np.nan
+        x[outside_valid(raw, *self._valid)] = np.nan
         if self._scale != 1.0 or self._offset != 0.0:
             x = x * self._scale + self._offset
         bad = nonfinite_traces(x)
@@ -219,6 +224,54 @@ def missing_values(attrs: dict) -> np.ndarray:
                 pass
     values = np.array(values, np.float64)
     return values[np.isfinite(values)]
+
+
+def valid_limits(path, attrs: dict) -> tuple[float, float]:
+    """(lowest, highest) raw sample value an array's CF attributes `valid_range` ([min, max]), `valid_min`,
+    `valid_max` allow (CF 2.5.1: values outside are missing); (-inf, inf) where none is given. InputError for one
+    that is not numbers, an empty range, or valid_range beside a valid_min/valid_max that disagrees with it (CF
+    allows only one of them: readers differ in which one wins)."""
+    limits = [-math.inf, math.inf]
+    given = attrs.get("valid_range")
+    if given is not None:
+        values = given if isinstance(given, (list, tuple)) else [given]
+        if len(values) != 2:
+            raise InputError(path, f"attribute valid_range = {given!r} is not two numbers [min, max]; fix it "
+                                   "or remove it")
+        limits = [_limit(path, "valid_range", v) for v in values]
+    for i, key in enumerate(("valid_min", "valid_max")):
+        if attrs.get(key) is None:
+            continue
+        v = _limit(path, key, attrs[key])
+        if given is not None and v != limits[i]:
+            raise InputError(path, f"attribute valid_range = {limits[0]:g}..{limits[1]:g} but {key} = {v:g}; "
+                                   "CF allows one of them: remove the wrong one")
+        limits[i] = v
+    if not limits[0] <= limits[1]:
+        raise InputError(path, f"the valid range {limits[0]:g}..{limits[1]:g} (valid_range / valid_min / "
+                               "valid_max) is empty: every sample would be missing; fix the attributes")
+    return limits[0], limits[1]
+
+
+def _limit(path, key, value) -> float:
+    try:
+        v = float(value[0] if isinstance(value, (list, tuple)) and len(value) == 1 else value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if math.isnan(v):
+        raise InputError(path, f"attribute {key} = {value!r} is not a number; fix it or remove it")
+    return v
+
+
+def outside_valid(raw: np.ndarray, lowest: float, highest: float) -> np.ndarray:
+    """Where raw samples lie outside [lowest, highest] (compared in the raw type, as the limits are stored in
+    it: a float32 grid's 0.1 is not beyond a valid_max of 0.1)."""
+    if lowest == -math.inf and highest == math.inf:
+        return np.zeros(raw.shape, bool)
+    if raw.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            lowest, highest = raw.dtype.type(lowest), raw.dtype.type(highest)
+    return (raw < lowest) | (raw > highest)
 
 
 def nonfinite_traces(block: np.ndarray) -> np.ndarray:
