@@ -8,9 +8,9 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                name, the only float array with 2 or 3 dimensions. Layout (station, component, time); a
                2-D array is (station, time), one component. Dimension names, where the file has them
                (Zarr v3 dimension_names, xarray `_ARRAY_DIMENSIONS`, NetCDF dimensions, HDF5 dimension
-               scales), may put the axes in another order when all are recognisable (station
-               [stations, sta, receiver, site, …], component [channel, comp, …], time [t, sample,
-               npts, …]); a 2-D array may so be (time, station).
+               scales: a label, the scale's NAME or its dataset's name), may put the axes in another order
+               when all are recognisable (station [stations, sta, receiver, site, …], component [channel,
+               comp, …], time [t, sample, npts, …]); a 2-D array may so be (time, station).
   missing      attributes `_FillValue` / `missing_value` of the data array (raw values, before
                scale_factor/add_offset), where given: samples equal to one are missing, like NaN; so are
                samples outside its `valid_range` [min, max] / `valid_min` / `valid_max` (CF 2.5.1, raw
@@ -379,16 +379,22 @@ def _permutation(path, data: Node):
     dims = data.dims
     if not dims or len(dims) != len(data.shape) or len(data.shape) not in (2, 3):
         return None
-    roles = []
-    for d in dims:
-        role = [r for r, names in DIM_ROLES.items() if str(d).lower() in names]
-        roles.append(role[0] if role else None)
+    roles = [_dim_role(names) for names in (data.dim_aliases or [(d,) for d in dims])]
     layout = LAYOUT if len(dims) == 3 else ("station", "time")
     if None in roles or set(roles) != set(layout):
         return None                                    # unrecognised names: the documented order
     perm = tuple(roles.index(r) for r in layout)
     return None if perm == tuple(range(len(layout))) else perm
 
+
+
+def _dim_role(names) -> str | None:
+    """'station', 'component' or 'time' by the first of a dimension's names that says one; None if none does."""
+    for name in names:
+        role = [r for r, known in DIM_ROLES.items() if str(name).lower() in known]
+        if role:
+            return role[0]
+    return None
 
 
 def _units(path, attrs, name_quantity, data_name, places=()):

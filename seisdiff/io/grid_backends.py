@@ -12,13 +12,17 @@ import numpy as np
 from seisdiff.errors import InputError
 
 STATION_GROUPS = ("", "stations", "station_table")   # where a station table may live: root or a subgroup
+NETCDF_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable"    # NAME of a dimension without values
 
 
 class Node:
-    """One array of a backend: shape, attrs (plain Python values), dims (names or None), slicing."""
+    """One array of a backend: shape, attrs (plain Python values), dims (names or None), slicing.
+    dim_aliases: per dimension every name it goes by (an HDF5 dimension's label, its scale's NAME and the
+    scale dataset's name), the first being its entry in dims; None where each has only that one."""
 
-    def __init__(self, name, obj, attrs, dims):
+    def __init__(self, name, obj, attrs, dims, dim_aliases=None):
         self.name, self.obj, self.attrs, self.dims = name, obj, attrs, dims
+        self.dim_aliases = dim_aliases
 
     @property
     def shape(self):
@@ -121,21 +125,31 @@ class _H5Backend(Backend):
             if isinstance(obj, h5py.Dataset):
                 attrs = {str(k): plain(v) for k, v in obj.attrs.items()
                          if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
-                if str(attrs.get("NAME", "")).startswith("This is a netCDF dimension but not a netCDF variable"):
+                if str(attrs.get("NAME", "")).startswith(NETCDF_DIM_ONLY):
                     continue   # a netCDF-4 dimension without coordinate values
-                self._nodes[(prefix + name).lower()] = Node(prefix + name, obj, attrs, self._dims(obj))
+                aliases = self._dim_aliases(obj)
+                dims = [names[0] if names else "" for names in aliases]
+                self._nodes[(prefix + name).lower()] = Node(prefix + name, obj, attrs, dims if any(dims) else None,
+                                                            aliases if any(dims) else None)
             elif isinstance(obj, h5py.Group) and not prefix and name.lower() in STATION_GROUPS:
                 self._collect(obj, name + "/")
 
     @staticmethod
-    def _dims(ds):
-        names = []
+    def _dim_aliases(ds) -> list[tuple[str, ...]]:
+        """Per dimension of ds the names it goes by, in this order: its label (h5py dims[i].label), the NAME
+        its first dimension scale was made with (h5py make_scale(name), netCDF-4; not netCDF-4's placeholder
+        of a dimension without values) and that scale dataset's name; () for a dimension without any."""
+        found = []
         for dim in ds.dims:
-            label = dim.label
-            if not label and len(dim):
-                label = dim[0].name.rsplit("/", 1)[-1]
-            names.append(label or "")
-        return names if any(names) else None
+            names = [dim.label]
+            if len(dim):
+                scale = dim[0]
+                given = plain(scale.attrs.get("NAME", ""))
+                if isinstance(given, str) and not given.startswith(NETCDF_DIM_ONLY):
+                    names.append(given)
+                names.append(scale.name.rsplit("/", 1)[-1])
+            found.append(tuple(dict.fromkeys(n for n in names if n)))
+        return found
 
     def nodes(self):
         return self._nodes
