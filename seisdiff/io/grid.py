@@ -24,7 +24,9 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
-               UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused).
+               UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
+               `time` without units holding the sample indices 0…N−1 (or 1…N) is an index, read beside a
+               time step attribute and refused without one.
                Where several are given (spellings, the array's and the group's, the coordinate) they must
                agree, else the file is refused naming both: one of them would stretch the output in time. REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
@@ -524,6 +526,8 @@ def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
                for where, key, rate in _every_attr(places, RATE_HZ_ATTRS)]
     cf_start = ""
     time = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
+    if time is not None and _sample_indices(path, time, n_samples, given_step=bool(values)):
+        time = None                            # indices beside a time step: the coordinate tells no time
     if time is not None and time.shape[0] >= 2:
         if time.shape[0] != n_samples:
             raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
@@ -560,6 +564,24 @@ def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
                                    "make them agree (correct or remove the wrong one): read with either, the "
                                    "output would be stretched or squeezed in time")
     return ref, cf_start
+
+
+def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
+    """Whether a time coordinate without units holds the sample indices 0…N−1 (or 1…N), not times; InputError
+    when it does and no time step is given beside it (read as seconds it would make dt = 1 s, a grid refused
+    later as too coarse with no word of why)."""
+    if str(time.attrs.get("units", "")).strip() or time.shape[0] != n_samples or n_samples < 2:
+        return False
+    raw = time.read()
+    first = raw[0] if raw.dtype.kind in "iuf" else None
+    if first not in (0, 1) or not np.array_equal(raw, np.arange(first, first + n_samples)):
+        return False
+    if not given_step:
+        raise InputError(path, f"the time coordinate {time.name!r} has no units and holds the sample indices "
+                               f"{first:g}…{first + n_samples - 1:g}, not times (read as seconds: a time step of 1 s); "
+                               "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or give the "
+                               "coordinate its times and units (e.g. 'seconds since 2019-07-06 03:19:53.04')")
+    return True
 
 
 def _positive(path, key, value) -> float:
