@@ -264,7 +264,7 @@ def _knet(path: Path, trace) -> tuple[np.ndarray, str, dict, str]:
     metadata = event_metadata(magnitude=knet.mag, magnitude_type="Mj", hypo_lat=knet.evla, hypo_lon=knet.evlo,
                               hypo_depth_km=knet.evdp, sta_lat=knet.stla, sta_lon=knet.stlo, origin_time=origin)
     metadata["sta_elevation_m"] = float(knet.stel)
-    metadata["orientation"] = orientation(trace.stats.channel.rstrip("12"))  # KiK-net NS1/UD2: 1 borehole, 2 surface
+    metadata["orientation"] = orientation(trace.stats.channel)  # KiK-net NS1/UD2: 1 borehole, 2 surface
     acc_mps2 = np.asarray(trace.data, dtype=np.float64) * float(trace.stats.calib)
     return acc_mps2, "counts x K-NET scale factor (gal)", metadata, event_id(origin)
 

@@ -5,7 +5,8 @@ Record.metadata keys (all optional; numbers in the units their names carry):
     sta_lat, sta_lon (degrees), sta_elevation_m, distance_km (hypocentral) and distance_kind ("hypocentral",
     `dsp.bssa14.DISTANCE_KINDS`: the store's column of that name), vs30_mps,
     origin_time (ISO-8601 UTC), event_date (YYYY-MM-DD: the origin's UTC date; PEER AT2: line 2's date, which has
-    no time of day; never a start time), orientation ("H" horizontal, "Z" vertical)
+    no time of day; never a start time), orientation ("H" horizontal, "Z" vertical, "?" neither the header nor
+    the name says: `orientation`)
 Record.event: the header's event identity, `event_id(origin_time)`; preprocess may name events by folder.
 Record.start_time: ISO-8601 UTC of the first sample ('' when the header has none or it is unreliable).
 """
@@ -21,9 +22,12 @@ from obspy.geodetics import gps2dist_azimuth
 
 from seisdiff.dsp.bssa14 import HYPOCENTRAL
 from seisdiff.errors import InputError, UserError
+from seisdiff.io.components import component_kind
 from seisdiff.io.fastparse import parse_numbers
 from seisdiff.io.record import Record
 from seisdiff.io.units import canonical_unit
+
+_ORIENTATION_OF_KIND = {"Z": "Z", "H1": "H", "H2": "H", "H": "H"}
 
 
 def hypocentral_distance_km(hypo_lat, hypo_lon, hypo_depth_km, sta_lat, sta_lon) -> float:
@@ -83,12 +87,11 @@ def event_id(origin_time: datetime | None) -> str:
 
 
 def orientation(label: str) -> str:
-    """'Z' for a vertical component label (Z, UD, UP, DN, V, VERT, HNZ, …), else 'H'."""
-    s = label.strip().upper()
-    if s in {"UP", "DN", "DOWN", "UD", "U-D", "V", "VRT", "VERT", "VERTICAL", "Z", "U"} or s.endswith("Z") \
-            or s.startswith(("UP", "VERT")) or s.endswith(("-UP", " UP", "-DN")):
-        return "Z"
-    return "H"
+    """'Z' (vertical) or 'H' (horizontal) as `components.component_kind` reads a component label (the one reading
+    of names: KiK-net's UD2 and DWN are verticals, N28W and 090 horizontals), '?' where the label says neither
+    (HN3, C0). A reader whose header says more (a COSMOS orientation code, an SMC vertical angle, a StationXML
+    dip) gives that instead."""
+    return _ORIENTATION_OF_KIND.get(component_kind(label), "?")
 
 
 def record_ids(stem: str, components: list[str]) -> list[str]:

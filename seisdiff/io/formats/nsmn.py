@@ -24,7 +24,7 @@ NAME = "nsmn"
 NETWORK = "TK"  # AFAD's FDSN network code; the file itself does not name it
 _KEY = re.compile(r"^([A-Za-z][\w ()/.-]*?)\s*:\s*(.*?)\s*$")
 _COORDS = re.compile(r"([-+]?\d+(?:\.\d*)?)\s*([NS])\s*-?\s*([-+]?\d+(?:\.\d*)?)\s*([EW])", re.I)
-# the file's column labels, in the spelling common.orientation understands
+# the file's column labels, in the spelling of K-NET and KiK-net (NS, EW, UD)
 _LABELS = {"N-S": "NS", "E-W": "EW", "U-D": "UD"}
 
 

@@ -88,13 +88,12 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     station = (scnl[0] if scnl else "") or text[2][:8].strip()
     network = scnl[2] if scnl else ""
     component = scnl[1] if scnl and scnl[1] else _orientation_label(ints[12], ints[13])
-    vertical = ints[12] in (0, 180) or orientation(component) == "Z"
     magnitude, magnitude_type = _magnitude(reals)
     origin = _origin(text[3])
     metadata = event_metadata(magnitude=magnitude, magnitude_type=magnitude_type, hypo_lat=reals[2],
                               hypo_lon=reals[3], hypo_depth_km=reals[4], sta_lat=reals[10],
                               sta_lon=reals[11], origin_time=origin)
-    metadata["orientation"] = "Z" if vertical else "H"
+    metadata["orientation"] = _orientation(ints[12], component)
     return [Record(acc_mps2=acc * to_mps2_factor(ACC_UNIT), sampling_rate_hz=float(rate_hz),
                    record_id=path.stem, station=station, component=component, event=event_id(origin),
                    network=network, start_time=_start_time(ints), source_file=str(path),
@@ -139,6 +138,15 @@ def _scnl(comments: list[str]) -> tuple[str, ...] | None:
         if found:
             return tuple((found.group(1).split(".") + ["", "", "", ""])[:4])
     return None
+
+
+def _orientation(vertical_deg: int | None, component: str) -> str:
+    """'Z' for I(13) 0 (up) or 180 (down) or a vertical name, else 'H' for I(13) 90; else what the component's
+    name says (`common.orientation`: 'H' or '?')."""
+    named = orientation(component)
+    if vertical_deg in (0, 180) or named == "Z":
+        return "Z"
+    return "H" if vertical_deg == 90 else named
 
 
 def _orientation_label(vertical_deg: int | None, azimuth_deg: int | None) -> str:

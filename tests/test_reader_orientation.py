@@ -1,0 +1,50 @@
+"""The readers' orientation of a component name is `component_kind`'s (one reading of names); a header that says
+more (StationXML dip, RENADIC's table) still comes first where the name says nothing."""
+import numpy as np
+import pytest
+
+from seisdiff.engine.scaling import metadata_columns
+from seisdiff.io.components import component_kind
+from seisdiff.io.formats.common import orientation
+from seisdiff.io.readers import read
+from seisdiff.preprocess.groups import Group, group_component
+
+_KIND_ORIENTATION = {"Z": "Z", "H1": "H", "H2": "H", "H": "H", "?": "?"}
+
+
+@pytest.mark.parametrize("name", ["UD2", "UD1", "DWN", "VER", "HN3", "NZ", "C0", "CH3", "HNZ", "Up", "UD", "V",
+                                  "N28W", "090", "EW2", "HN1", "L", "T", "vel_z"])
+def test_reader_orientation_is_component_kinds(name):
+    # was: UD2, UD1, DWN, VER 'H' (verticals read as horizontals); HN3, C0, CH3 'H' and NZ 'Z' (guesses)
+    assert orientation(name) == _KIND_ORIENTATION[component_kind(name)]
+
+
+def _esm_with_stream(src, dst, stream):
+    text = src.read_text(encoding="latin-1").replace("STREAM: HNE", f"STREAM: {stream}")
+    dst.write_text(text, encoding="latin-1")
+    return dst
+
+
+def test_an_unreadable_channel_is_unknown_in_every_reader(strongmotion_dir, tmp_path):
+    """An ESM file whose STREAM is HN3 (SEED's third channel: vertical at some stations, horizontal at others)
+    was stored with component 'H', the model told 'horizontal' (vertical flag 0); the same channel in miniSEED
+    without StationXML is '?' (flag NaN). Both now '?'."""
+    src = next((strongmotion_dir / "esm" / "20101114_turkey_afad3336").glob("*_E.asc"))
+    (rec,) = read(_esm_with_stream(src, tmp_path / "x_HN3.asc", "HN3"))
+    assert rec.component == "HN3" and rec.metadata["orientation"] == "?"
+    component = group_component(Group(rec.record_id, [rec], rec.acc_mps2[None], rec.sampling_rate_hz))
+    assert component == "?"
+    assert np.isnan(metadata_columns({"component": np.array([component])})["vertical"][0])
+    (up,) = read(_esm_with_stream(src, tmp_path / "x_UD2.asc", "UD2"))
+    assert up.metadata["orientation"] == "Z"        # was 'H'
+
+
+def test_shared_data_orientation_agrees_with_component_kind(strongmotion_dir):
+    """Every trace of a few formats whose headers say nothing beyond the name: the reader's orientation is the
+    name's kind (KiK-net UD2 included)."""
+    files = [next((strongmotion_dir / "kiknet").rglob("*.UD2")), next((strongmotion_dir / "geonet").rglob("*.V1A")),
+             next((strongmotion_dir / "usc").rglob("*.s0a")), next((strongmotion_dir / "dmg").rglob("*.v1"))]
+    records = [r for f in files for r in read(f)]
+    assert len(records) >= 5
+    for rec in records:
+        assert rec.metadata["orientation"] == _KIND_ORIENTATION[component_kind(rec.component)], rec.record_id
