@@ -82,3 +82,13 @@ def test_three_components_keeps_cwb_and_kiknet_triplets(strongmotion_dir, tmp_pa
     sources = {str(s) for s in store["source_file"][:]}
     assert len(sources) == n_triplets
     assert set(store["component"][:].tolist()) == {"H1,H2,Z"}
+
+
+@pytest.mark.parametrize("name", ["vel_down", "acc-down", "v_dn", "u_dwn", "HOL-DN", "z-down"])
+def test_a_down_word_after_a_quantity_is_vertical(name):
+    """A simulation's north-east-down names with the quantity in front (vel_north, vel_east, vel_down) read the
+    down one as H1 (the name ends in N): the model's vertical flag 0 for a vertical, and no triplet."""
+    from seisdiff.io.components import component_orientation, vertical_flag
+    assert grouping.component_kind(name) == "Z"
+    assert component_orientation(name) == (0.0, 180.0)
+    assert list(vertical_flag(["vel_north", "vel_east", name])) == [0.0, 0.0, 1.0]

@@ -30,6 +30,7 @@ def component_axis(name) -> str | None:
 _AZIMUTH = re.compile(r"-?(\d{1,3})|.*?[A-Z-](\d{3})")
 _COMPASS = re.compile(r"([NS])(\d{1,2}(?:\.\d+)?)([EW])")               # N28W, S32E, N00E
 _VERTICAL = re.compile(r"(UD|U-D|U|UP|V|Z|VER|VRT|VERT|VERTICAL|DWN|DN|DOWN)[12]?")  # KiK-net UD1/UD2
+_DOWN_WORD = re.compile(r".*-(DN|DWN|DOWN)")   # a quantity or station before it: vel_down, acc-dn, HOL-DN
 _KIKNET = re.compile(r"^(NS|EW)[12]$")                                        # NS1 borehole, NS2 surface
 _SEED = re.compile(r"[A-Z]{2}[0-9A-Z]")                                       # band, instrument, orientation
 _HORIZONTAL = {"H": "H", "R": "H", "RAD": "H", "LONG": "H1", "TRAN": "H2"}     # no fixed axis (H: horizontal)
@@ -38,7 +39,8 @@ _HORIZONTAL = {"H": "H", "R": "H", "RAD": "H", "LONG": "H1", "TRAN": "H2"}     #
 def component_kind(component) -> str:
     """'Z', 'H1', 'H2', 'H' (a horizontal of no known axis) or '?' from a component/channel name alone.
 
-    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2); H1, H2 as named; KiK-net's
+    Verticals first (UD, U, U-D, UP, V, Z, VERT, DWN, SEED ??Z; KiK-net's UD1/UD2; a down word after a separator:
+    vel_down, acc-dn, HOL-DN, not north-south names ending in N); H1, H2 as named; KiK-net's
     borehole/surface digit dropped (NS2 → NS); SEED HN1 → H1, HN2 → H2 (HN3 says nothing); SEED ??Y → H1,
     ??X → H2 (SPECFEM's Cartesian BXX, BXY beside BXZ; y north, x east as `component_axis` reads them);
     compass azimuths (N28W, S32E) and PEER ones (000, 090, 360) give H1 within 45° of north–south, else H2;
@@ -46,7 +48,8 @@ def component_kind(component) -> str:
     and T (transverse) point along and across the instrument's reference, not to a fixed direction: L → H1
     and T → H2 only to order a triplet; H, R, RAD: a horizontal of no known axis."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
-    if _VERTICAL.fullmatch(name) or name.endswith("UP") or (_SEED.fullmatch(name) and name[-1] == "Z"):
+    if _VERTICAL.fullmatch(name) or name.endswith("UP") or _DOWN_WORD.fullmatch(name) or \
+            (_SEED.fullmatch(name) and name[-1] == "Z"):
         return "Z"
     if name in ("H1", "H2"):  # the store's own channel names (simulate writes H1, H2, V), not azimuths 1°, 2°
         return name
@@ -76,7 +79,7 @@ def _from_azimuth(deg: float) -> str:
     return "H1" if min(deg % 180, 180 - deg % 180) < 45 else "H2"
 
 
-_DOWN = re.compile(r"(DN|DWN|DOWN)[12]?|.*-DN")
+_DOWN = re.compile(r"(DN|DWN|DOWN)[12]?|.*-(DN|DWN|DOWN)")
 _NORTH, _EAST = {"N", "NS", "N-S", "NORTH"}, {"E", "EW", "E-W", "EAST"}
 _AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360, HMC180; not a channel number 1, 2
 
@@ -84,10 +87,10 @@ _AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360,
 def component_orientation(component) -> tuple[float, float] | None:
     """(azimuth, incidence) in degrees, as SAC's cmpaz and cmpinc (azimuth clockwise from north in [0, 360);
     incidence from up: 0 up, 90 horizontal, 180 down), where the name states a direction as `component_kind`
-    reads it: verticals (Z, UD, UD2, U, UP, Up, V, VERT, SEED ??Z; DN, DWN, DOWN: 180), N/NS/north and E/EW/east
-    (KiK-net's NS1, EW2), SEED ??N/??E, compass azimuths (N28W: 332, S32E: 148, N90E: 90) and PEER/DMG/COSMOS ones
-    (090: 90, 360: 0). None where it does not: SEED ??1/??2/??3, H1/H2, L/T (the instrument's own axes), a
-    simulation's x/y/z (vx, acc_z: x is east in some codes, north in others; z up or down)."""
+    reads it: verticals (Z, UD, UD2, U, UP, Up, V, VERT, SEED ??Z; DN, DWN, DOWN, vel_down: 180), N/NS/north and
+    E/EW/east (KiK-net's NS1, EW2), SEED ??N/??E, compass azimuths (N28W: 332, S32E: 148, N90E: 90) and
+    PEER/DMG/COSMOS ones (090: 90, 360: 0). None where it does not: SEED ??1/??2/??3, H1/H2, L/T (the
+    instrument's own axes), a simulation's x/y/z (vx, acc_z: x is east in some codes, north in others; z up or down)."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
     if _DOWN.fullmatch(name):
         return 0.0, 180.0
