@@ -34,3 +34,24 @@ def test_mseed_and_sac_files_carry_the_100_hz_band_code(tmp_path):
     assert [obspy.read(str(p))[0].stats.channel for p in sacs] == ["HNE", "EHZ", "UD2"]
     [both] = export_records(tmp_path, "mseed", x[:, :2], 100.0, ["two"], meta=[{"channel": "BHZ,HHZ"}])
     assert [tr.stats.channel for tr in obspy.read(str(both))] == ["BHZ", "HHZ"]   # would be one code: kept
+
+
+def test_two_inputs_written_as_one_code_say_so_once(tmp_path, capsys, monkeypatch):
+    """IU.ANMO.00.BHZ (40 Hz) and IU.ANMO.00.HHZ (100 Hz), each in its own file, both come out HHZ at 100 Hz:
+    merged by their codes (ObsPy Stream.merge) they would mix two records. One line says so; the codes stay
+    those of the output's rate, and realizations of one input (same code in, same out) say nothing."""
+    from seisdiff.io import export
+    monkeypatch.setattr(export, "_renamed_from", {}, raising=False)
+    monkeypatch.setattr(export, "_merged_said", set(), raising=False)
+    x = np.random.default_rng(0).standard_normal((4, 500)) * 0.1
+    anmo = {"network": "IU", "station": "ANMO", "location": "00"}
+    for fmt in ("mseed", "sac"):
+        paths = export_records(tmp_path / fmt, fmt, x, 100.0, ["bhz_r0", "bhz_r1", "hhz_r0", "hhz_r1"],
+                               meta=[{**anmo, "channel": c} for c in ("BHZ", "BHZ", "HHZ", "HHZ")])
+        assert [obspy.read(str(p))[0].id for p in paths] == ["IU.ANMO.00.HHZ"] * 4
+    lines = [line for line in capsys.readouterr().err.splitlines() if "both written" in line]
+    assert len(lines) == 1
+    assert "IU.ANMO.00.BHZ and IU.ANMO.00.HHZ are both written IU.ANMO.00.HHZ" in lines[0]
+    export_records(tmp_path / "other", "sac", x[:2], 100.0, ["a", "b"],
+                   meta=[{**anmo, "location": "10", "channel": "BHZ"}, {**anmo, "station": "TUC", "channel": "HHZ"}])
+    assert "both written" not in capsys.readouterr().err

@@ -59,6 +59,8 @@ _BANDS = {"broadband": ((1000, "F"), (250, "C"), (80, "H"), (10, "B"), (1.0001, 
 _SHORT_PERIOD_BANDS = "GDES"
 _SEED_SENSORS = "HLGMNPX"    # seismometers (high/low gain), gravimeter, mass position, accelerometer, geophone, derived
 _renamed_said: set = set()
+_renamed_from: dict = {}     # (network, station, location, code written) → the first input channel written as it
+_merged_said: set = set()    # those keys whose two input channels have had their warning line
 
 
 def band_code(sampling_rate_hz: float, short_period: bool = False) -> str:
@@ -92,6 +94,25 @@ def _at_rate(channels: list[str], sampling_rate_hz: float) -> list[str]:
             print(f"export: channel {channel} written as {code}: the SEED band code of {sampling_rate_hz:g} "
                   "samples/s (instrument and orientation kept)", file=sys.stderr)
     return coded
+
+
+def _warn_merged(info: dict, channels: list[str], coded: list[str], sampling_rate_hz: float) -> None:
+    """One line on stderr when two input channels of one station and location are written as one code in a run
+    (IU.ANMO.00.BHZ and .HHZ, each in its own file, both HHZ at 100 Hz): only the file names tell them apart.
+    The codes stay those of the output's rate: a 100 Hz trace written BHZ would say 10-80 Hz, and which input
+    kept its code would depend on which others the run holds."""
+    station = tuple(str(info.get(k, "")) for k in ("network", "station", "location"))
+    if not station[1]:   # no station code: the header says nothing to merge by
+        return
+    for channel, code in zip(channels, coded):
+        key = (*station, code)
+        first = _renamed_from.setdefault(key, channel)
+        if first != channel and key not in _merged_said:
+            _merged_said.add(key)
+            where = ".".join(station)
+            print(f"export: warning: {where}.{first} and {where}.{channel} are both written {where}.{code} "
+                  f"(the band code of {sampling_rate_hz:g} samples/s): the headers no longer tell them apart, only "
+                  "the file names do; don't merge these files by their codes", file=sys.stderr)
 
 
 # where the station and the event are (degrees, km) and the magnitude: SAC headers carry them (stla, stlo, evla,
@@ -130,7 +151,9 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
         if len(channels) != len(traces):
             raise UserError(f"export {name}: {len(traces)} traces but channel codes {info.get('channel')!r}")
         if fmt != "at2":   # miniSEED and SAC headers hold SEED codes, whose band code says the rate
-            channels = _at_rate(channels, sampling_rate_hz)
+            coded = _at_rate(channels, sampling_rate_hz)
+            _warn_merged(info, channels, coded, sampling_rate_hz)
+            channels = coded
         path = out_dir / f"{name}{suffix_for(fmt, quantity)}"
         with atomic_path(path) as temporary:
             _write(temporary, fmt, [_record(x, sampling_rate_hz, name, {**info, "channel": c}, quantity)
