@@ -48,3 +48,16 @@ def test_shared_data_orientation_agrees_with_component_kind(strongmotion_dir):
     assert len(records) >= 5
     for rec in records:
         assert rec.metadata["orientation"] == _KIND_ORIENTATION[component_kind(rec.component)], rec.record_id
+
+
+def test_spelled_out_structure_axes_stay_horizontal():
+    """RADIAL, LONGITUDINAL (and TRANS) were '?' to component_kind; the readers' old guess took them as
+    horizontals. Read as RAD, LONG, TRAN are: a RADIAL, TRANSVERSE, VERTICAL set is still a triplet."""
+    from seisdiff.io.record import Record
+    from seisdiff.preprocess.groups import triplet_groups
+    assert [orientation(n) for n in ("RADIAL", "LONGITUDINAL", "TRANS", "TRANSVERSE")] == ["H"] * 4
+    assert [component_kind(n) for n in ("Radial", "Longitudinal", "Trans")] == ["H", "H1", "H2"]
+    recs = [Record(acc_mps2=np.ones(100), sampling_rate_hz=100.0, record_id=f"S_{c}", station="S", component=c,
+                   metadata={"orientation": orientation(c)}) for c in ("RADIAL", "TRANSVERSE", "VERTICAL")]
+    groups, skipped = triplet_groups(recs)
+    assert not skipped and [r.component for r in groups[0].records] == ["RADIAL", "TRANSVERSE", "VERTICAL"]

@@ -33,7 +33,8 @@ _VERTICAL = re.compile(r"(UD|U-D|U|UP|V|Z|VER|VRT|VERT|VERTICAL|DWN|DN|DOWN)[12]
 _DOWN_WORD = re.compile(r".*-(DN|DWN|DOWN)")   # a quantity or station before it: vel_down, acc-dn, HOL-DN
 _KIKNET = re.compile(r"^(NS|EW)[12]$")                                        # NS1 borehole, NS2 surface
 _SEED = re.compile(r"[A-Z]{2}[0-9A-Z]")                                       # band, instrument, orientation
-_HORIZONTAL = {"H": "H", "R": "H", "RAD": "H", "LONG": "H1", "TRAN": "H2"}     # no fixed axis (H: horizontal)
+_HORIZONTAL = {"H": "H", "R": "H", "RAD": "H", "RADIAL": "H", "LONG": "H1", "LONGITUDINAL": "H1",  # no fixed
+               "TRAN": "H2", "TRANS": "H2", "TRANSVERSE": "H2"}                                # axis (H: horizontal)
 
 
 def component_kind(component) -> str:
@@ -46,7 +47,8 @@ def component_kind(component) -> str:
     compass azimuths (N28W, S32E) and PEER ones (000, 090, 360) give H1 within 45° of north–south, else H2;
     N/NS → H1, E/EW → H2; a simulation's axis names (vx, east, acc_z: `component_axis`). L (longitudinal)
     and T (transverse) point along and across the instrument's reference, not to a fixed direction: L → H1
-    and T → H2 only to order a triplet; H, R, RAD: a horizontal of no known axis."""
+    and T → H2 only to order a triplet (LONG, LONGITUDINAL; TRAN, TRANS, TRANSVERSE alike); H, R, RAD, RADIAL: a
+    horizontal of no known axis."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
     if _VERTICAL.fullmatch(name) or name.endswith("UP") or _DOWN_WORD.fullmatch(name) or \
             (_SEED.fullmatch(name) and name[-1] == "Z"):
