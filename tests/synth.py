@@ -154,3 +154,38 @@ def write_cf_grid(path, time_units: str, start_time: str | None = None, t0_s: fl
     f.createVariable("station", "c", ("station", "strlen"))[:] = np.array([list("S1"), list("S2")], "S1")
     f.close()
     return path
+
+
+def write_h5_grid(path, data, array_attrs: dict, root_attrs: dict | None = None, name: str = "acceleration"):
+    """An HDF5 grid: `data` (2 stations × C × n) as array `name` with `array_attrs`, the file's root with
+    `root_attrs`, stations S1, S2 with coordinates; returns path."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        d = f.create_dataset(name, data=data)
+        for k, v in array_attrs.items():
+            d.attrs[k] = v
+        for k, v in (root_attrs or {}).items():
+            f.attrs[k] = v
+        f["station"] = np.array([b"S1", b"S2"])
+        f["lat"], f["lon"] = [37.0, 37.1], [138.0, 138.0]
+    return path
+
+
+def write_nc3_grid(path, data, dtype: str, **attrs):
+    """A NetCDF-3 acceleration grid: `data` (2 stations × 3 components × n) stored as `dtype` with the variable
+    attributes `attrs` (units, dt_s, _FillValue, scale_factor, valid_max …), stations S1, S2; returns path."""
+    from scipy.io import netcdf_file
+
+    f = netcdf_file(str(path), "w")
+    for name, size in (("station", 2), ("component", 3), ("time", data.shape[-1]), ("strlen", 2)):
+        f.createDimension(name, size)
+    v = f.createVariable("acceleration", dtype, ("station", "component", "time"))
+    v[:] = data
+    for k, value in attrs.items():
+        setattr(v, k, value)
+    f.createVariable("station", "c", ("station", "strlen"))[:] = np.array([list("S1"), list("S2")], "S1")
+    f.createVariable("lat", "f8", ("station",))[:] = [35.0, 35.1]
+    f.createVariable("lon", "f8", ("station",))[:] = [139.0, 139.1]
+    f.close()
+    return path

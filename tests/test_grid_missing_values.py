@@ -4,9 +4,9 @@ missing_value over the last third of a trace was generated as a 25 m/s² record 
 default fill (9.97e36) was skipped with a false 'unit error' advice."""
 import h5py
 import numpy as np
-from scipy.io import netcdf_file
 
 from seisdiff.io.grid import nonfinite_traces, open_grid
+from synth import write_nc3_grid
 
 FS = 10.0
 N = 300
@@ -38,16 +38,7 @@ def test_hdf5_missing_value_marks_the_trace_missing(tmp_path):
 def test_netcdf3_fill_value_marks_the_trace_missing(tmp_path):
     data = _traces(2) / 100.0                                                  # m/s²
     data[0, 2, 150:] = np.float32(9.96921e36)                                  # netCDF's default fill
-    f = netcdf_file(str(tmp_path / "g.nc"), "w")
-    for name, size in (("station", 2), ("component", 3), ("time", N), ("strlen", 2)):
-        f.createDimension(name, size)
-    v = f.createVariable("acceleration", "f4", ("station", "component", "time"))
-    v[:] = data
-    v.units, v.dt_s, v._FillValue = "m/s^2", 1 / FS, np.float32(9.96921e36)
-    f.createVariable("station", "c", ("station", "strlen"))[:] = np.array([list("S1"), list("S2")], "S1")
-    f.createVariable("lat", "f8", ("station",))[:] = [35.0, 35.1]
-    f.createVariable("lon", "f8", ("station",))[:] = [139.0, 139.1]
-    f.close()
+    write_nc3_grid(tmp_path / "g.nc", data, "f4", units="m/s^2", dt_s=1 / FS, _FillValue=np.float32(9.96921e36))
     with open_grid(tmp_path / "g.nc") as src:
         block = src.read_block(0, 2)
     assert nonfinite_traces(block).tolist() == [[False, False, True], [False] * 3]

@@ -9,21 +9,12 @@ import pytest
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
+from synth import write_h5_grid
 
 
 def _write(path, root: dict, array: dict, n=600):
-    import h5py
-
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("acceleration", data=np.sin(np.arange(2 * 3 * n) / 7.0).reshape(2, 3, n).astype("f4"))
-        d.attrs["units"] = "m/s^2"
-        for k, v in array.items():
-            d.attrs[k] = v
-        for k, v in root.items():
-            f.attrs[k] = v
-        f["station"] = np.array([b"S1", b"S2"])
-        f["lat"], f["lon"] = [37.0, 37.1], [138.0, 138.0]
-    return path
+    data = np.sin(np.arange(2 * 3 * n) / 7.0).reshape(2, 3, n).astype("f4")
+    return write_h5_grid(path, data, {"units": "m/s^2", **array}, root)
 
 
 @pytest.mark.parametrize("root, array, said", [

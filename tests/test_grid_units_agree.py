@@ -9,21 +9,12 @@ import pytest
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
+from synth import write_h5_grid
 
 
 def _write(path, root: dict, array: dict):
-    import h5py
-
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("data", data=np.sin(np.arange(2 * 3 * 600) / 7.0).reshape(2, 3, 600))
-        d.attrs["dt_s"] = 0.01
-        for k, v in array.items():
-            d.attrs[k] = v
-        for k, v in root.items():
-            f.attrs[k] = v
-        f["station"] = np.array([b"S1", b"S2"])
-        f["lat"], f["lon"] = [37.0, 37.1], [138.0, 138.0]
-    return path
+    data = np.sin(np.arange(2 * 3 * 600) / 7.0).reshape(2, 3, 600)
+    return write_h5_grid(path, data, {"dt_s": 0.01, **array}, root, name="data")
 
 
 @pytest.mark.parametrize("root, array, said", [

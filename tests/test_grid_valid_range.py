@@ -6,10 +6,10 @@ as a 'unit error (raw counts?)'."""
 import h5py
 import numpy as np
 import pytest
-from scipy.io import netcdf_file
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import nonfinite_traces, open_grid
+from synth import write_nc3_grid
 
 FS = 10.0
 N = 300
@@ -56,16 +56,8 @@ def test_valid_max_is_compared_in_the_raw_type(tmp_path):
 def test_netcdf3_valid_max_applies_to_packed_values(tmp_path):
     packed = np.round(_traces(2) / 0.01).astype(np.int16)              # cm/s² in 0.01 steps
     packed[0, 0, 150] = 32000                                            # beyond valid_max 30000 (raw)
-    f = netcdf_file(str(tmp_path / "g.nc"), "w")
-    for name, size in (("station", 2), ("component", 3), ("time", N), ("strlen", 2)):
-        f.createDimension(name, size)
-    v = f.createVariable("acceleration", "i2", ("station", "component", "time"))
-    v[:] = packed
-    v.units, v.dt_s, v.scale_factor, v.valid_max = "cm/s^2", 1 / FS, 0.01, np.int16(30000)
-    f.createVariable("station", "c", ("station", "strlen"))[:] = np.array([list("S1"), list("S2")], "S1")
-    f.createVariable("lat", "f8", ("station",))[:] = [35.0, 35.1]
-    f.createVariable("lon", "f8", ("station",))[:] = [139.0, 139.1]
-    f.close()
+    write_nc3_grid(tmp_path / "g.nc", packed, "i2", units="cm/s^2", dt_s=1 / FS, scale_factor=0.01,
+                   valid_max=np.int16(30000))
     with open_grid(tmp_path / "g.nc") as src:
         block = src.read_block(0, 2)
     assert nonfinite_traces(block).tolist() == [[True, False, False], [False] * 3]
