@@ -61,3 +61,19 @@ def test_spelled_out_structure_axes_stay_horizontal():
                    metadata={"orientation": orientation(c)}) for c in ("RADIAL", "TRANSVERSE", "VERTICAL")]
     groups, skipped = triplet_groups(recs)
     assert not skipped and [r.component for r in groups[0].records] == ["RADIAL", "TRANSVERSE", "VERTICAL"]
+
+
+def test_cosmos_horizontal_azimuth_decides_an_unreadable_channel(strongmotion_dir, tmp_path):
+    """A COSMOS channel whose SCNL code says nothing (HN3; a structure's HN4) but whose header sensor azimuth I(54)
+    is a horizontal one (0-360) is horizontal: the header says so, as SMC's vertical angle 90 does. It was '?'
+    (the model's vertical flag NaN) once the readers read names by component_kind; before that 'H'."""
+    src = strongmotion_dir / "cosmos" / "20200515_montecristo" / "CIMLAC-n.00725272.HNE.--.V1c"
+    text = src.read_text(encoding="latin-1")
+    assert "<SCNL>MLAC.HNE." in text
+    for code in ("HN3", "HN4"):
+        dst = tmp_path / f"CIMLAC_{code}.V1c"
+        dst.write_text(text.replace("<SCNL>MLAC.HNE.", f"<SCNL>MLAC.{code}."), encoding="latin-1")
+        (rec,) = read(dst)
+        assert rec.component == code and rec.metadata["orientation"] == "H"
+        component = group_component(Group(rec.record_id, [rec], rec.acc_mps2[None], rec.sampling_rate_hz))
+        assert metadata_columns({"component": np.array([component])})["vertical"][0] == 0.0

@@ -133,7 +133,7 @@ def _read_channel(path: Path, lines: list[str], i: int) -> tuple[dict, int]:
     metadata = event_metadata(magnitude=magnitude, magnitude_type=magnitude_type, hypo_lat=reals[9],
                               hypo_lon=reals[10], hypo_depth_km=reals[11], sta_lat=reals[0],
                               sta_lon=reals[1], origin_time=origin)
-    metadata["orientation"] = "Z" if ints[53] in _VERTICAL_AZIMUTHS else orientation(component)
+    metadata["orientation"] = _orientation(ints[53], component)
     return {"acc_mps2": acc * to_mps2_factor(unit), "rate_hz": rate_hz, "unit": unit,
             "station": station, "network": network, "component": component,
             "event": event_id(origin), "start_time": _start_time(ints, reals, text),
@@ -237,6 +237,15 @@ def _code(text: list[str]) -> tuple[str, str]:
     """(network, station) from text line 5 `Statn No: … Code:NET-STA`."""
     found = re.search(r"Code:\s*([A-Za-z0-9]+)-\s*(\S+)", text[4] if len(text) > 4 else "")
     return (found.group(1), found.group(2)) if found else ("", "")
+
+
+def _orientation(azimuth: int | None, component: str) -> str:
+    """'Z' for a vertical sensor azimuth I(54) (400-402) or a vertical name; else what the name says
+    (`common.orientation`), and where it says nothing (HN3, a structure's HN4), 'H' for a horizontal azimuth 0-360."""
+    named = orientation(component)
+    if azimuth in _VERTICAL_AZIMUTHS or named == "Z":
+        return "Z"
+    return "H" if named == "?" and azimuth is not None and 0 <= azimuth <= 360 else named
 
 
 def _azimuth_label(azimuth: int | None, text: list[str]) -> str:
