@@ -92,3 +92,12 @@ def test_a_down_word_after_a_quantity_is_vertical(name):
     assert grouping.component_kind(name) == "Z"
     assert component_orientation(name) == (0.0, 180.0)
     assert list(vertical_flag(["vel_north", "vel_east", name])) == [0.0, 0.0, 1.0]
+
+
+def test_a_negative_azimuth_points_the_other_way():
+    """'-90' and '-090' (an azimuth of -90°) gave cmpaz 90 (the sign was dropped: east, not west), so a SAC file
+    of such a channel claimed the opposite direction; N90W, 270 and -90 now agree."""
+    from seisdiff.io.components import component_orientation
+    assert component_orientation("-90") == component_orientation("-090") == component_orientation("N90W") == (270.0, 90.0)
+    assert component_orientation("-45") == (315.0, 90.0) and component_orientation("090") == (90.0, 90.0)
+    assert component_orientation("-000") == (0.0, 90.0)

@@ -109,8 +109,9 @@ def component_orientation(component) -> tuple[float, float] | None:
         north, deg, east = compass.groups()
         deg = float(deg) if north == "N" else 180 - float(deg)
         return float((deg if east == "E" else -deg) % 360), 90.0
-    if azimuth and float(azimuth.group(1) or azimuth.group(2)) <= 360:
-        return float(float(azimuth.group(1) or azimuth.group(2)) % 360), 90.0
+    if azimuth and float(azimuth.group(1) or azimuth.group(2)) <= 360:   # -090: 270°, as a compass N90W
+        sign = -1.0 if name.startswith("-") and azimuth.group(1) else 1.0
+        return float(sign * float(azimuth.group(1) or azimuth.group(2)) % 360), 90.0
     return None
 
 
