@@ -16,8 +16,7 @@ def scipy_preprocess(acc_mps2: np.ndarray, fs_hz: float, fs_out_hz=100.0, length
         from fractions import Fraction
         ratio = Fraction(fs_out_hz / fs_hz).limit_denominator(1000)
         x = signal.resample_poly(x, ratio.numerator, ratio.denominator)
-    husid = np.cumsum(x ** 2) / np.sum(x ** 2)
-    start = int(np.searchsorted(husid, 0.05)) - int(round(pre_s * fs_out_hz))
+    start = _first_window_start(x, length, fs_out_hz, pre_s)
     margin = int(round(margin_s * fs_out_hz))
     seg = np.zeros(length + 2 * margin)
     lo = start - margin
@@ -26,3 +25,19 @@ def scipy_preprocess(acc_mps2: np.ndarray, fs_hz: float, fs_out_hz=100.0, length
     bb = signal.sosfiltfilt(signal.butter(order, band, "bandpass", fs=fs_out_hz, output="sos"), seg)
     lp = signal.sosfiltfilt(signal.butter(order, lowpass_hz, "lowpass", fs=fs_out_hz, output="sos"), bb)
     return bb[margin:margin + length], lp[margin:margin + length]
+
+
+ONSET_WINDOW_MIN_S = 40.0   # = condition.ONSET_WINDOW_MIN_S
+
+
+def _first_window_start(x, length, fs_out_hz, pre_s) -> int:
+    """A window of at least ONSET_WINDOW_MIN_S starts pre_s before 5 % of the Arias intensity; a shorter one where
+    its `length` samples hold the most of it (the first such; 0 for a record no longer than it)."""
+    energy = x ** 2
+    if length / fs_out_hz >= ONSET_WINDOW_MIN_S:
+        husid = np.cumsum(energy) / np.sum(energy)
+        return int(np.searchsorted(husid, 0.05)) - int(round(pre_s * fs_out_hz))
+    if len(x) <= length:
+        return 0
+    held = np.convolve(energy, np.ones(length), mode="valid")     # energy of the window starting at each sample
+    return int(np.argmax(held))
