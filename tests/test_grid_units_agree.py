@@ -4,6 +4,8 @@ both 'units' = 'm/s^2' and 'unit' = 'cm/s^2' as m/s²: whichever was meant, the 
 (a 14 m/s² peak against 0.14 m/s²). Every unit given (each spelling, at the array and the root) that names
 a ground-motion unit must now name the same quantity and scale as the one read, else one line naming both;
 agreeing spellings ('m/s^2' and 'm s-2') and a root 'units' that is no such unit ('SI') read as before."""
+import re
+
 import numpy as np
 import pytest
 
@@ -17,18 +19,26 @@ def _write(path, root: dict, array: dict):
     return write_h5_grid(path, data, {"dt_s": 0.01, **array}, root, name="data")
 
 
-@pytest.mark.parametrize("root, array, said", [
-    ({"units": "cm/s"}, {"units": "m/s"}, r"attribute units of the array 'data' says 'm/s' \(velocity, 1 m/s\) but "
-                                          r"attribute units of the file's root 'cm/s' \(velocity, 0.01 m/s\)"),
-    ({"unit": "g"}, {"units": "m/s^2"}, r"'m/s\^2' \(acceleration, 1 m/s²\) but attribute unit of the file's root "
-                                        r"'g' \(acceleration, 9.80665 m/s²\)"),
-    ({}, {"units": "m/s^2", "unit": "cm/s^2"}, r"'m/s\^2' .* but attribute unit of the array 'data' 'cm/s\^2'"),
-    ({"units": "m/s^2"}, {"units": "m/s"}, r"'m/s' \(velocity, 1 m/s\) but attribute units of the file's root "
-                                           r"'m/s\^2' \(acceleration"),
+def test_units_that_disagree_at_one_place_are_refused_naming_both(tmp_path):
+    with pytest.raises(InputError, match=r"'m/s\^2' .* but attribute unit of the array 'data' 'cm/s\^2'"):
+        open_grid(_write(tmp_path / "g.h5", {}, {"units": "m/s^2", "unit": "cm/s^2"}))
+    with pytest.raises(InputError, match=r"'m/s' \(velocity, 1 m/s\) but attribute unit of the file's root 'cm/s'"):
+        open_grid(_write(tmp_path / "g.h5", {"units": "m/s", "unit": "cm/s"}, {}))
+
+
+@pytest.mark.parametrize("root, array, units, peak_mps2, said", [
+    ({"units": "cm/s"}, {"units": "m/s"}, "m/s", 100 / 7, r"attribute units of the file's root \(cm/s\) differs from "
+                                                          r"attribute units of the array 'data' \(m/s\): the array's units"),
+    ({"unit": "g"}, {"units": "m/s^2"}, "m/s^2", 1.0, r"unit of the file's root \(g\) differs"),
+    ({"units": "m"}, {"units": "m/s^2"}, "m/s^2", 1.0, r"units of the file's root \(m\) differs"),   # coordinates' units
 ])
-def test_units_that_disagree_are_refused_naming_both(tmp_path, root, array, said):
-    with pytest.raises(InputError, match=said):
-        open_grid(_write(tmp_path / "g.h5", root, array))
+def test_root_units_that_disagree_with_the_arrays_are_outranked_in_one_line(tmp_path, capsys, root, array, units,
+                                                                            peak_mps2, said):
+    with open_grid(_write(tmp_path / "g.h5", root, array)) as g:
+        assert g.units == units
+        assert np.abs(g.read_block(0, 2)).max() == pytest.approx(peak_mps2, rel=1e-2)
+    err = capsys.readouterr().err
+    assert re.search(said, err) and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("root, array, units, quantity, peak_mps2", [
@@ -36,7 +46,8 @@ def test_units_that_disagree_are_refused_naming_both(tmp_path, root, array, said
     ({"units": "SI"}, {"units": "cm/s^2"}, "cm/s^2", "acceleration", 0.01),
     ({"units": "m/s"}, {}, "m/s", "velocity", 100 / 7),          # sin(n/7) m/s at 100 Hz
 ])
-def test_units_that_agree_read_as_before(tmp_path, root, array, units, quantity, peak_mps2):
+def test_units_that_agree_read_as_before(tmp_path, capsys, root, array, units, quantity, peak_mps2):
     with open_grid(_write(tmp_path / "g.h5", root, array)) as g:
         assert (g.units, g.quantity) == (units, quantity)
         assert np.abs(g.read_block(0, 2)).max() == pytest.approx(peak_mps2, rel=1e-2)
+    assert capsys.readouterr().err == ""

@@ -20,19 +20,21 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                cm/s, …) or a displacement unit (m, cm, …). Velocity and displacement are differentiated
                to m/s² once, here (seisdiff.io.quantity.to_acceleration_mps2, its accuracy stated
                there). An attribute `quantity` or the array's name, when given, must agree with the unit;
-               a unit given again (`unit`, or the group's) must name the same quantity and scale.
+               a unit given again (`unit`) must name the same quantity and scale; the group's, where the
+               array gives its own, is outranked by it (one line on stderr where they differ).
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units holding the sample indices 0…N−1 (or 1…N) is an index, read beside a
                time step attribute and refused without one.
-               Where several are given (spellings, the array's and the group's, the coordinate) they must
-               agree, else the file is refused naming both: one of them would stretch the output in time. REQUIRED.
+               Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
+               is refused naming both: one of them would stretch the output in time; the group's, where the
+               array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
                (naive = UTC); or the CF reference date of the `time` coordinate plus its first value.
-               Where several are given (spellings, the array's and the group's, the CF date) they must agree
-               (half a sample). Optional ('' when absent).
+               Where several are given (spellings, the CF date) they must agree (half a sample); the group's,
+               where the array gives its own, is outranked by it (one line on stderr). Optional ('' when absent).
   components   attribute `components` [component_names, channels] (a list or 'E,N,Z'), or a string
                array `component` [components, channel, channels] of length C; default C0, C1, ….
   stations     arrays of length S: names `station` [stations, station_name, station_code, name,
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -400,11 +403,14 @@ def _dim_role(names) -> str | None:
 
 
 def _units(path, attrs, name_quantity, data_name, places=()):
-    """(units as declared, quantity) of the data array; every other unit given (each spelling, at the array and
-    the root: `places`) that names a ground-motion unit must name the same quantity and scale."""
+    """(units as declared, quantity) of the data array (its own attribute, else the root's); every other unit it
+    gives (each spelling) that names a ground-motion unit must name the same quantity and scale; the root's, where
+    the array gives its own, are outranked (`_outrank_root`)."""
     from seisdiff.io.quantity import QUANTITIES
 
-    key, unit = first_attr(attrs, UNIT_ATTRS)
+    key, unit = first_attr(places[0][1] if places else {}, UNIT_ATTRS)   # the array's own, else the merged
+    if unit is None:
+        key, unit = first_attr(attrs, UNIT_ATTRS)
     if unit is None:
         raise InputError(path, f"the array {data_name!r} declares no units; add a 'units' attribute (g, m/s^2, "
                                "cm/s^2, m/s, cm/s, m, …): units are never guessed")
@@ -413,7 +419,11 @@ def _units(path, attrs, name_quantity, data_name, places=()):
     if found is None:
         raise InputError(path, f"units {unit!r} is not an acceleration (g, m/s^2, cm/s^2, …), velocity (m/s, "
                                "cm/s, …) or displacement (m, cm, …) unit; fix the 'units' attribute")
-    _check_units_agree(path, unit, found, _every_attr(places, UNIT_ATTRS))
+    scaled = [[(where, str(v).strip(), _unit_scale(str(v).strip())) for where, _, v in _every_attr(place, UNIT_ATTRS)]
+              for place in (places[:1], places[1:])]
+    given = _outrank_root(path, *([(w, (u, sc)) for w, u, sc in vals if sc] for vals in scaled), what="units",
+                          same=lambda a, b: _same_scale(a[1][1], b[1][1]))
+    _check_units_agree(path, unit, found, [(where, None, u) for where, (u, _) in given])
     _, declared = first_attr(attrs, ("quantity",))
     for said, where in ((declared, "its 'quantity' attribute"), (name_quantity, "its name")):
         if said and str(said).lower() in QUANTITIES and str(said).lower() != found[0]:
@@ -442,6 +452,11 @@ def _unit_scale(unit: str) -> tuple[str, float] | None:
 _SI = {"acceleration": "m/s²", "velocity": "m/s", "displacement": "m"}
 
 
+def _same_scale(a: tuple[str, float], b: tuple[str, float]) -> bool:
+    """Whether two (quantity, factor to SI) of `_unit_scale` are one unit ('m/s^2' and 'm s-2')."""
+    return a[0] == b[0] and math.isclose(a[1], b[1], rel_tol=1e-9)
+
+
 def _check_units_agree(path, unit: str, found: tuple[str, float], given) -> None:
     """InputError when another unit attribute given names a ground-motion unit of another quantity or scale
     (read with either, the output would be off by their ratio); ones that are no such unit are not read."""
@@ -453,7 +468,7 @@ def _check_units_agree(path, unit: str, found: tuple[str, float], given) -> None
         if first is None:
             first = where                   # the one read (the same lookup order)
             continue
-        if scale[0] != found[0] or not math.isclose(scale[1], found[1], rel_tol=1e-9):
+        if not _same_scale(scale, found):
             raise InputError(path, f"{first} says {unit!r} ({found[0]}, {found[1]:g} {_SI[found[0]]}) but {where} "
                                    f"{str(other).strip()!r} ({scale[0]}, {scale[1]:g} {_SI[scale[0]]}); make them agree "
                                    "(correct or remove the wrong one): read with either, the output would be off "
@@ -518,12 +533,31 @@ def _every_attr(places, names) -> list[tuple[str, str, object]]:
     return found
 
 
+def _outrank_root(path, at_array: list, at_root: list, same, what: str) -> list:
+    """The (where, value) given at the array, else those given at the file's root. The array's attributes describe
+    the array; a root one that disagrees (a solver's time step beside the output's, the units of coordinates) is not
+    read, and one line on stderr names both. Values given at one place must agree: the callers refuse them."""
+    if not at_array:
+        return at_root
+    for where, value in at_root:
+        if not same((where, value), at_array[0]):
+            print(f"grid {path}: {where} ({_shown(value)}) differs from {at_array[0][0]} ({_shown(at_array[0][1])}): "
+                  f"the array's {what} is read; remove the root's if it describes the array", file=sys.stderr)
+    return at_array
+
+
+def _shown(value) -> str:
+    return str(value[0]) if isinstance(value, tuple) else f"{value:g} s" if isinstance(value, float) else str(value)
+
+
 def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
-    """(dt in s, start time from a CF time coordinate or ''). Every time step given (each spelling, at the array
-    and the root, as a rate, as the time coordinate) must agree with the first."""
-    values = [(where, _positive(path, key, dt), 0.0) for where, key, dt in _every_attr(places, DT_S_ATTRS)]
-    values += [(where, 1.0 / _positive(path, key, rate), 0.0)
-               for where, key, rate in _every_attr(places, RATE_HZ_ATTRS)]
+    """(dt in s, start time from a CF time coordinate or ''). Every time step given (each spelling and as a rate at
+    the array, else at the root, `_outrank_root`; as the time coordinate) must agree with the first."""
+    steps = [[(where, _positive(path, key, dt)) for where, key, dt in _every_attr(place, DT_S_ATTRS)]
+             + [(where, 1.0 / _positive(path, key, rate)) for where, key, rate in _every_attr(place, RATE_HZ_ATTRS)]
+             for place in (places[:1], places[1:])]
+    values = [(where, v, 0.0) for where, v in _outrank_root(
+        path, *steps, what="time step", same=lambda a, b: abs(a[1] - b[1]) <= 1e-6 * b[1])]
     cf_start = ""
     time = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
     if time is not None and _sample_indices(path, time, n_samples, given_step=bool(values)):
@@ -594,23 +628,26 @@ def _positive(path, key, value) -> float:
     return v
 
 
-def _start_times(path, places) -> list[tuple[str, str]]:
-    """(where, ISO UTC) of every start-time attribute given (each spelling, at the array and the root), the one
-    read first."""
-    found = []
-    for where, key, value in _every_attr(places, START_ATTRS):
-        moment = _parse_time(value)
-        if moment is None:
-            raise InputError(path, f"{where} = {value!r} is not an ISO-8601 time "
-                                   "(e.g. 2019-07-06T03:19:53.04Z); fix it or remove it")
-        found.append((where, iso_utc(moment)))
+def _start_times(path, places) -> list[list[tuple[str, str]]]:
+    """[at the array, at the root]: (where, ISO UTC) of every start-time attribute given there (each spelling)."""
+    found = [[], []]
+    for i, place in enumerate((places[:1], places[1:])):
+        for where, key, value in _every_attr(place, START_ATTRS):
+            moment = _parse_time(value)
+            if moment is None:
+                raise InputError(path, f"{where} = {value!r} is not an ISO-8601 time "
+                                       "(e.g. 2019-07-06T03:19:53.04Z); fix it or remove it")
+            found[i].append((where, iso_utc(moment)))
     return found
 
 
-def _agreed_start(path, attr_starts: list[tuple[str, str]], cf_start: str, dt_s: float) -> str:
-    """The start time given by the attributes and/or the time coordinate's CF date; where several are given they
-    must agree within half a sample (the first attribute's is read)."""
-    given = attr_starts + ([("the time coordinate's first time", cf_start)] if cf_start else [])
+def _agreed_start(path, attr_starts: list[list[tuple[str, str]]], cf_start: str, dt_s: float) -> str:
+    """The start time given by the attributes (the array's, else the root's: `_outrank_root`) and/or the time
+    coordinate's CF date; where several are given they must agree within half a sample (the first attribute's is
+    read)."""
+    apart_s = lambda a, b: abs((_parse_time(a[1]) - _parse_time(b[1])).total_seconds())   # noqa: E731
+    given = _outrank_root(path, *attr_starts, what="start time", same=lambda a, b: apart_s(a, b) <= dt_s / 2)
+    given = given + ([("the time coordinate's first time", cf_start)] if cf_start else [])
     if not given:
         return ""
     (ref_where, ref), others = given[0], given[1:]
