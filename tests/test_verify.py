@@ -292,3 +292,20 @@ def test_a_record_whose_low_band_sits_at_the_crossover_is_band_limited(tmp_path,
     raw = open_store(path).read()["broadband"]
     assert main(["verify", str(_copy(path, tmp_path / "lp.zarr", lowpass=raw * 0.5))]) == 1
     assert "not band-limited" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("length, judged, judgement", [(512, True, "full"), (256, True, "not low-passed only"),
+                                                       (50, False, "not judged")])
+def test_the_stats_say_what_the_band_limit_check_judged(tmp_path, length, judged, judgement):
+    """Windows of 0.55-5 crossover periods are judged for a lowpass not low-passed (1f902b0), but the stats still said
+    `lowpass_band_judged` False there (2.56 periods, an unfiltered lowpass flagged in all 4 records). They now say
+    True wherever a lowpass can fail, and `lowpass_band_judgement` says how far: 'full', 'not low-passed only', 'not
+    judged' (0.5 periods)."""
+    from seisdiff.preprocess.verify import verify_store
+    bb = np.random.default_rng(0).standard_normal((4, 1, length))
+    create_store(tmp_path / "s.zarr", sampling_rate_hz=100.0, length=length, lowpass_hz=1.0).append(
+        bb, bb, [f"r{i}" for i in range(4)])
+    stats = verify_store(tmp_path / "s.zarr").stats
+    assert stats["lowpass_band_judged"] is judged
+    assert stats["lowpass_band_judgement"] == judgement
+    assert stats["lowpass_band_unexplained_records"] == (4 if judged else 0)

@@ -198,12 +198,22 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
              "pga_max_mps2": float(pga_bb.max()), "std_median_mps2": float(np.median(std_bb)),
              "pga_ratio_median": float(np.median(ratio)), "lowpass_gain_median": gain,
              "lowpass_gain_judged": bool(gain_judged),
-             "lowpass_energy_above_2fc_max": float(lp_hi.max()), "lowpass_band_judged": bool(band_judged),
+             "lowpass_energy_above_2fc_max": float(lp_hi.max()),
+             "lowpass_band_judged": bool(periods >= MIN_SHORT_BAND_PERIODS),
+             "lowpass_band_judgement": _band_judgement_kind(periods),
              "lowpass_band_unexplained_records": int(unexplained.sum()),
              "nonfinite": acc["bad"],
              "gmm_records": int(ln_ratio.size), "gmm_median_ln_ratio": gmm_median, "gmm_distance_kinds": kinds,
              "gmm_ln_ratio_sd": float(np.std(ln_ratio)) if ln_ratio.size else float("nan")}
     return Verdict(not problems, lines, problems, stats)
+
+
+def _band_judgement_kind(periods: float) -> str:
+    """What the band-limit check judged in windows of `periods` crossover periods: 'full' (MIN_BAND_CHECK_PERIODS
+    or more), 'not low-passed only' (a lowpass above SHORT_WINDOW_MAX_SHARE fails), 'not judged'."""
+    if periods >= MIN_BAND_CHECK_PERIODS:
+        return "full"
+    return "not low-passed only" if periods >= MIN_SHORT_BAND_PERIODS else "not judged"
 
 
 def _band_judgement(window_s: float, lowpass_hz: float) -> str:
