@@ -16,7 +16,7 @@ CASES = [("V", 0, 0), ("Up", 0, 0), ("UP", 0, 0), ("UD2", 0, 0), ("HNZ", 0, 0), 
 
 
 @pytest.mark.parametrize("name", ["HN1", "HN2", "HN3", "H1", "H2", "L", "T", "vx", "acc_z", "x", "BXX", "1", "C0",
-                                  "NZ", ""])
+                                  "NZ", "", "vz", "vel_z", "uz", "vel_y", "STA-N", "velnorth"])
 def test_names_without_a_stated_direction_get_none(name):
     assert component_orientation(name) is None
 
@@ -30,3 +30,18 @@ def test_sac_files_round_trip_the_orientation_through_obspy(tmp_path):
         sac = obspy.read(str(path), format="SAC")[0].stats.sac
         got.append((sac.get("cmpaz"), sac.get("cmpinc")))
     assert got == [(pytest.approx(az), pytest.approx(inc)) for _, az, inc in CASES]
+
+
+QUANTITY_CASES = [("vel_north", 0, 90), ("vel_east", 90, 90), ("vel_ud", 0, 0), ("acc-ns", 0, 90), ("disp_ew", 90, 90),
+                  ("vel_n", 0, 90), ("vel_e", 90, 90), ("vel_u", 0, 0), ("acc up", 0, 0), ("vel_vertical", 0, 0),
+                  ("vn", 0, 90), ("ue", 90, 90), ("vel_down", 0, 180)]
+
+
+@pytest.mark.parametrize("name, azimuth, incidence", QUANTITY_CASES)
+def test_a_quantity_before_a_compass_word_gets_that_words_orientation(name, azimuth, incidence):
+    """vel_down got cmpinc 180 but vel_north, vel_east, vel_ud, acc-ns, disp_ew, vel_n, vel_u (SW4's north-east-up
+    names) none, though `component_kind` reads them as H1, H2, Z: SAC export wrote -12345 for them. A quantity then a
+    compass word now gives what the word gives alone; a quantity then x, y or z still none (z is down in SW4)."""
+    from seisdiff.io.components import component_kind
+    assert component_orientation(name) == (azimuth, incidence)
+    assert component_kind(name) == ("Z" if incidence != 90 else "H1" if azimuth == 0 else "H2")

@@ -84,6 +84,10 @@ def _from_azimuth(deg: float) -> str:
 _DOWN = re.compile(r"(DN|DWN|DOWN)[12]?|.*-(DN|DWN|DOWN)")
 _NORTH, _EAST = {"N", "NS", "N-S", "NORTH"}, {"E", "EW", "E-W", "EAST"}
 _AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360, HMC180; not a channel number 1, 2
+# a quantity (as `component_axis` reads it) before a compass word: vel_north, acc-ud, disp_ew, v_n, vel_u; glued only
+# before N or E (vn, ue: `component_kind` reads no other glued word); not before x, y, z (their direction differs by code)
+_QUANTITY_COMPASS = re.compile(r"(?:V|A|U|D|VEL|ACC|DISP)(?:-(NORTH|EAST|UP|U|DOWN|DN|DWN|UD|NS|N-S|EW|E-W|N|E|VERTICAL)"
+                               r"|(N|E))")   # '-': also '_' and ' ' (the caller's name)
 
 
 def component_orientation(component) -> tuple[float, float] | None:
@@ -91,8 +95,10 @@ def component_orientation(component) -> tuple[float, float] | None:
     incidence from up: 0 up, 90 horizontal, 180 down), where the name states a direction as `component_kind`
     reads it: verticals (Z, UD, UD2, U, UP, Up, V, VERT, SEED ??Z; DN, DWN, DOWN, vel_down: 180), N/NS/north and
     E/EW/east (KiK-net's NS1, EW2), SEED ??N/??E, compass azimuths (N28W: 332, S32E: 148, N90E: 90) and
-    PEER/DMG/COSMOS ones (090: 90, 360: 0). None where it does not: SEED ??1/??2/??3, H1/H2, L/T (the
-    instrument's own axes), a simulation's x/y/z (vx, acc_z: x is east in some codes, north in others; z up or down)."""
+    PEER/DMG/COSMOS ones (090: 90, 360: 0); a quantity before a compass word gives that word's (vel_north, acc-ud,
+    disp_ew, vel_n, vel_u: SW4's north-east-up names; glued vn, ae). None where it does not: SEED ??1/??2/??3, H1/H2,
+    L/T (the instrument's own axes), a simulation's x/y/z (vx, acc_z, vz: x is east in some codes, north in others;
+    z up in SPECFEM, down in SW4 and Hercules)."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
     if _DOWN.fullmatch(name):
         return 0.0, 180.0
@@ -103,6 +109,9 @@ def component_orientation(component) -> tuple[float, float] | None:
         return 0.0, 90.0
     if name in _EAST or (_SEED.fullmatch(name) and name[-1] == "E"):
         return 90.0, 90.0
+    quantity_compass = _QUANTITY_COMPASS.fullmatch(name)
+    if quantity_compass:  # vel_north as north, vel_ud as UD
+        return component_orientation(quantity_compass.group(1) or quantity_compass.group(2))
     compass = _COMPASS.fullmatch(name)
     azimuth = _AZIMUTH_DEGREES.fullmatch(name)
     if compass:  # N28W = 332°, S32E = 148°
