@@ -179,8 +179,9 @@ def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
     """Distinct miniSEED channel codes (3 characters) for the grid's component names: the names themselves
     when all fit and differ (ignoring case); else each name recognised as an axis by itself or its last
     word or after a quantity (x/e/east → E, y/n/north → N, z/u/up → Z: 'vel_x', 'east', 'vz') becomes band + 'N' (accelerometer) + the
-    axis (`io.export.band_code`: HNE at 80–250 samples/s, BN* at 10–80, MN* below), said once in a line on stderr, and the rest are
-    cut to 3 characters (export warns). UserError when the codes are still not distinct."""
+    axis (`io.export.band_code`: FN* from 1000 samples/s, CN* 250–1000, HN* 80–250, BN* 10–80, MN* above 1–10, LN*
+    0.5–1, VN* 0.05–0.5, then UN*, RN*, PN*), said once in a line on stderr, and the rest are cut to 3 characters
+    (export warns). UserError when the codes are still not distinct."""
     names = [str(c) for c in components]
     fit = all(len(c) <= 3 and not re.search(r"[.,\s]", c) for c in names)
     if fit and len({c.upper() for c in names}) == len(names):
