@@ -101,3 +101,47 @@ def test_a_negative_azimuth_points_the_other_way():
     assert component_orientation("-90") == component_orientation("-090") == component_orientation("N90W") == (270.0, 90.0)
     assert component_orientation("-45") == (315.0, 90.0) and component_orientation("090") == (90.0, 90.0)
     assert component_orientation("-000") == (0.0, 90.0)
+
+
+_QUANTITIES = ["v", "a", "u", "d", "vel", "acc", "disp", "velocity", "acceleration", "displacement"]
+_DIRECTIONS = {"north": ("H1", (0.0, 90.0)), "east": ("H2", (90.0, 90.0)), "up": ("Z", (0.0, 0.0)),
+               "down": ("Z", (0.0, 180.0)), "dn": ("Z", (0.0, 180.0)), "dwn": ("Z", (0.0, 180.0)),
+               "ud": ("Z", (0.0, 0.0)), "ns": ("H1", (0.0, 90.0)), "ew": ("H2", (90.0, 90.0)),
+               "vertical": ("Z", (0.0, 0.0))}
+_SEPARATORS = ["-", "_", ".", " ", ""]
+
+
+@pytest.mark.parametrize("quantity", _QUANTITIES)
+def test_a_quantity_before_a_direction_word_reads_as_that_word(quantity):
+    """vel.down, acc.dn, vdown, veldown, 'vel down' were H1 (the name ends in N: vertical flag 0 for a vertical),
+    velnorth and vnorth '?', vel.north H1 with no orientation: every quantity + separator + direction word (any
+    case) now gives that word's kind, orientation and vertical flag."""
+    from seisdiff.io.components import component_orientation, vertical_flag
+    for word, (kind, orientation) in _DIRECTIONS.items():
+        for sep in _SEPARATORS:
+            for name in (quantity + sep + word, (quantity + sep + word).upper(), quantity.capitalize() + sep + word):
+                assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation), name
+                assert vertical_flag([name])[0] == (1.0 if kind == "Z" else 0.0), name
+
+
+@pytest.mark.parametrize("quantity", _QUANTITIES)
+def test_a_quantity_before_x_y_z_has_a_kind_but_no_orientation(quantity):
+    from seisdiff.io.components import component_orientation
+    for axis, kind in (("x", "H2"), ("y", "H1"), ("z", "Z")):
+        for sep in _SEPARATORS:
+            name = quantity + sep + axis
+            assert (grouping.component_kind(name), component_orientation(name)) == (kind, None), name
+
+
+@pytest.mark.parametrize("name, kind, orientation", [
+    ("HNE", "H2", (90.0, 90.0)), ("HNN", "H1", (0.0, 90.0)), ("BHZ", "Z", (0.0, 0.0)), ("HN1", "H1", None),
+    ("NS1", "H1", (0.0, 90.0)), ("EW2", "H2", (90.0, 90.0)), ("UD2", "Z", (0.0, 0.0)),
+    ("N28W", "H1", (332.0, 90.0)), ("N28.5W", "H1", (331.5, 90.0)), ("090", "H2", (90.0, 90.0)),
+    ("ST-090", "H2", (90.0, 90.0)), ("HOL-DN", "Z", (0.0, 180.0)), ("DOWN", "Z", (0.0, 180.0)),
+    ("DN", "Z", (0.0, 180.0)), ("UD", "Z", (0.0, 0.0)), ("UP", "Z", (0.0, 0.0)), ("V", "Z", (0.0, 0.0)),
+    ("U", "Z", (0.0, 0.0)), ("VERTICAL", "Z", (0.0, 0.0)), ("vn", "H1", (0.0, 90.0)), ("ae", "H2", (90.0, 90.0)),
+    ("D", "?", None), ("A", "?", None), ("XYZQ", "?", None), ("C0", "?", None),
+])
+def test_names_that_are_not_a_quantity_and_a_direction_keep_their_reading(name, kind, orientation):
+    from seisdiff.io.components import component_orientation
+    assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)

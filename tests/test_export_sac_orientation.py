@@ -16,7 +16,7 @@ CASES = [("V", 0, 0), ("Up", 0, 0), ("UP", 0, 0), ("UD2", 0, 0), ("HNZ", 0, 0), 
 
 
 @pytest.mark.parametrize("name", ["HN1", "HN2", "HN3", "H1", "H2", "L", "T", "vx", "acc_z", "x", "BXX", "1", "C0",
-                                  "NZ", "", "vz", "vel_z", "uz", "vel_y", "STA-N", "velnorth"])
+                                  "NZ", "", "vz", "vel_z", "uz", "vel_y", "STA-N"])
 def test_names_without_a_stated_direction_get_none(name):
     assert component_orientation(name) is None
 

@@ -12,8 +12,10 @@ import numpy as np
 
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"), "Z": ("z", "u", "up", "ud", "vertical")}
 _AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}
-# a quantity written before the axis without a separator: vx, az, uz, velz, accx, dispy
-_QUANTITY_AXIS = re.compile(r"(?:v|a|u|d|vel|acc|disp)([xyz])")
+# a quantity written before a direction: v, a, u, d, their short and whole words (vel, velocity, ...)
+_QUANTITY = r"(?:v|a|u|d|vel|acc|disp|velocity|acceleration|displacement)"
+# a quantity written before the axis without a separator: vx, az, uz, velz, accx, dispy, velocityz
+_QUANTITY_AXIS = re.compile(_QUANTITY + r"([xyz])")
 
 
 def component_axis(name) -> str | None:
@@ -48,8 +50,9 @@ def component_kind(component) -> str:
     N/NS → H1, E/EW → H2; a simulation's axis names (vx, east, acc_z: `component_axis`). L (longitudinal)
     and T (transverse) point along and across the instrument's reference, not to a fixed direction: L → H1
     and T → H2 only to order a triplet (LONG, LONGITUDINAL; TRAN, TRANS, TRANSVERSE alike); H, R, RAD, RADIAL: a
-    horizontal of no known axis."""
+    horizontal of no known axis. A quantity before a direction word reads as that word (`_direction_word`)."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
+    name = _direction_word(name) or name
     if _VERTICAL.fullmatch(name) or name.endswith("UP") or _DOWN_WORD.fullmatch(name) or \
             (_SEED.fullmatch(name) and name[-1] == "Z"):
         return "Z"
@@ -84,10 +87,21 @@ def _from_azimuth(deg: float) -> str:
 _DOWN = re.compile(r"(DN|DWN|DOWN)[12]?|.*-(DN|DWN|DOWN)")
 _NORTH, _EAST = {"N", "NS", "N-S", "NORTH"}, {"E", "EW", "E-W", "EAST"}
 _AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360, HMC180; not a channel number 1, 2
-# a quantity (as `component_axis` reads it) before a compass word: vel_north, acc-ud, disp_ew, v_n, vel_u; glued only
-# before N or E (vn, ue: `component_kind` reads no other glued word); not before x, y, z (their direction differs by code)
-_QUANTITY_COMPASS = re.compile(r"(?:V|A|U|D|VEL|ACC|DISP)(?:-(NORTH|EAST|UP|U|DOWN|DN|DWN|UD|NS|N-S|EW|E-W|N|E|VERTICAL)"
-                               r"|(N|E))")   # '-': also '_' and ' ' (the caller's name)
+# a quantity before a direction word, joined by '-' ('_' and ' ' alike: the caller's normalised name), '.' or
+# nothing: vel_north, acc.dn, vdown, veldown, disp_ew, velocity-vertical; single letters only after a separator
+# (vel_n, v.u) or, N and E, glued (vn, ae: `component_kind` reads no other glued letter); not x, y, z (their
+# direction differs by code)
+_QUANTITY_WORD = re.compile(_QUANTITY.upper() + r"(?:[-.]?(NORTH|EAST|UP|DOWN|DN|DWN|UD|NS|EW|VERTICAL)"
+                            r"|[-.](U|N|E|N-S|E-W)|(N|E))")
+
+
+def _direction_word(name: str) -> str | None:
+    """The direction word of an upper-case name with '_' and ' ' normalised ('VEL-DOWN', 'ACC.DN', 'VNORTH'): 'DOWN',
+    'DN', 'NORTH'; None for a name that is a direction by itself (DN, not D + N) or is no quantity + word."""
+    if _VERTICAL.fullmatch(name):   # DN, DWN, UD, UP, V, U: a word by itself
+        return None
+    word = _QUANTITY_WORD.fullmatch(name)
+    return next(w for w in word.groups() if w) if word else None
 
 
 def component_orientation(component) -> tuple[float, float] | None:
@@ -100,6 +114,7 @@ def component_orientation(component) -> tuple[float, float] | None:
     L/T (the instrument's own axes), a simulation's x/y/z (vx, acc_z, vz: x is east in some codes, north in others;
     z up in SPECFEM, down in SW4 and Hercules)."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
+    name = _direction_word(name) or name
     if _DOWN.fullmatch(name):
         return 0.0, 180.0
     if _VERTICAL.fullmatch(name) or name.endswith("UP") or (_SEED.fullmatch(name) and name[-1] == "Z"):
@@ -109,9 +124,6 @@ def component_orientation(component) -> tuple[float, float] | None:
         return 0.0, 90.0
     if name in _EAST or (_SEED.fullmatch(name) and name[-1] == "E"):
         return 90.0, 90.0
-    quantity_compass = _QUANTITY_COMPASS.fullmatch(name)
-    if quantity_compass:  # vel_north as north, vel_ud as UD
-        return component_orientation(quantity_compass.group(1) or quantity_compass.group(2))
     compass = _COMPASS.fullmatch(name)
     azimuth = _AZIMUTH_DEGREES.fullmatch(name)
     if compass:  # N28W = 332°, S32E = 148°
