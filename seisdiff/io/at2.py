@@ -32,6 +32,8 @@ _NAMED_DT = re.compile(r"DT\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", 
 _DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _FILE_NAME = re.compile(r"^RSN(\d+)_([^_]+)_(.+)$", re.I)
+# old layout: line 2's component may end in its data source, `090 (CDMG STATION 24278)`, `180 (USGS STATION 117)`
+_SOURCE_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _FILE_COMPONENT = re.compile(r"^(.*?)(-UP|-DN|-DWN|-[A-Z]{1,3}|-\d{1,3}|UD|UP|DN|DWN|EW|NS|\d{3})$", re.I)
 _OTHER_QUANTITIES = {"VELOCITY": "velocity", "DISPLACEMENT": "displacement"}
 
@@ -243,7 +245,8 @@ def _rate_hz(dt_s: float) -> float:
 
 
 def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
-    """(event, ISO date, station, component) from header line 2, else from the file name."""
+    """(event, ISO date, station, component) from header line 2, else from the file name; an old file's
+    data-source note after the component (`092 (CDMG STATION 5154)`) is dropped: the component is its label."""
     parts = [p.strip() for p in line.split(",")]
     event = date = station = component = ""
     # the layout write_at2 and NGA-West2 use, `event, date, station, component`, by position (an empty
@@ -265,6 +268,7 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
             if part:
                 rest.append(part)
         event, station = (rest[0], ", ".join(rest[1:])) if rest else ("", "")
+    component = _SOURCE_NOTE.sub("", component) or component   # the label alone: `090 (CDMG …)` is 090
     named = _FILE_NAME.match(path.stem)
     if named:
         tail = _FILE_COMPONENT.match(named.group(3))

@@ -1,0 +1,35 @@
+"""Old-layout PEER AT2 files (the 1990s strong-motion database, Pacific Engineering processing): line 2
+`EVENT MM/DD/YY HHMM, station, component (DATA SOURCE STATION n)`, line 4 `NPTS  DT  NPTS, DT`."""
+import pytest
+
+from seisdiff.io.at2 import read_at2
+from seisdiff.io.formats.common import orientation
+from seisdiff.preprocess.groups import triplet_groups
+
+TITLE = "PEER STRONG MOTION DATABASE RECORD. PROCESSING BY PACIFIC ENGINEERING."
+
+
+def _old_at2(path, line2):
+    path.write_text("\n".join([TITLE, line2, "ACCELERATION TIME HISTORY IN UNITS OF G", "    6    0.0100    NPTS, DT",
+                               "  .1000E-02  .2000E-02  .3000E-02", "  .4000E-02  .5000E-02  .6000E-02"]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("line2, station, component, kind", [
+    ("IMPERIAL VALLEY 10/15/79 2316, EC CO CENTER FF, 092 (CDMG STATION 5154)", "EC CO CENTER FF", "092", "H"),
+    ("IMPERIAL VALLEY 10/15/79 2316, EC CO CENTER FF, UP (CDMG STATION 5154)", "EC CO CENTER FF", "UP", "Z"),
+    ("IMPERIAL VALLEY 5/19/40 0439, EL CENTRO ARRAY #9, 180 (USGS STATION 117)", "EL CENTRO ARRAY #9", "180", "H"),
+    ("NORTHRIDGE 01/17/94 1231, ARLETA, 090", "ARLETA", "090", "H"),
+])
+def test_data_source_note_is_not_part_of_the_component(tmp_path, line2, station, component, kind):
+    (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
+    assert (rec.station, rec.component, orientation(rec.component)) == (station, component, kind)
+
+
+def test_old_layout_triplet_with_data_source_notes_groups(tmp_path):
+    """092, 002 and UP of one CDMG station: one 3-component record, not three 'incomplete set' skips."""
+    recs = [read_at2(_old_at2(tmp_path / f"H-ECC{c}.AT2",
+                              f"IMPERIAL VALLEY 10/15/79 2316, EC CO CENTER FF, {c} (CDMG STATION 5154)"))[0]
+            for c in ("092", "002", "UP")]
+    groups, skipped = triplet_groups(recs)
+    assert len(groups) == 1 and skipped == []
