@@ -33,3 +33,16 @@ def test_old_layout_triplet_with_data_source_notes_groups(tmp_path):
             for c in ("092", "002", "UP")]
     groups, skipped = triplet_groups(recs)
     assert len(groups) == 1 and skipped == []
+
+
+@pytest.mark.parametrize("line2, event, date", [
+    ("NORTHRIDGE 01/17/94 1231, ARLETA, 090", "NORTHRIDGE", "1994-01-17"),
+    ("IMPERIAL VALLEY 10/15/79 2319, EL CENTRO ARRAY 6, 230", "IMPERIAL VALLEY", "1979-10-15"),
+    ("SAN FERNANDO 02/09/71 14:00, PACOIMA DAM, 164 (CDMG STATION 279)", "SAN FERNANDO", "1971-02-09"),
+])
+def test_old_layout_time_of_day_is_neither_origin_nor_start_time(tmp_path, line2, event, date):
+    """The HHMM after the date is UTC but varies by data provider for one event (2316 and 2319 for Imperial
+    Valley 1979, origin 23:16:54 UTC): the date is kept, no origin_time and no start time are made up from it."""
+    (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
+    assert (rec.event, rec.metadata["event_date"], rec.start_time) == (event, date, "")
+    assert "origin_time" not in rec.metadata

@@ -90,6 +90,9 @@ def read_at2(path) -> list[Record]:
         metadata["rsn"] = int(rsn.group(1))
     if date:    # the event's date as line 2 gives it (NGA-West2: the UTC date, Iwate 2008-06-13 23:43 UTC `6/13/2008`)
         metadata["event_date"] = date
+    # No origin_time from an old file's `HHMM`/`HH:MM` after the date: it is UTC, but PEER documents it only as
+    # "time", and it is no origin minute: one event reads 2316 (CDMG 5154) and 2319 (USGS El Centro #6), origin
+    # 23:16:54; El Centro 1940 reads 0439, origin 04:36. The date alone is kept; no start time either.
     return [
         Record(
             acc_mps2=acc,
