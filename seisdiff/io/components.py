@@ -53,8 +53,7 @@ def component_kind(component) -> str:
     horizontal of no known axis. A quantity before a direction word reads as that word (`_direction_word`)."""
     name = str(component).strip().upper().replace("_", "-").replace(" ", "")
     name = _direction_word(name) or name
-    if _VERTICAL.fullmatch(name) or name.endswith("UP") or _DOWN_WORD.fullmatch(name) or \
-            (_SEED.fullmatch(name) and name[-1] == "Z"):
+    if _names_vertical(name) or _DOWN_WORD.fullmatch(name):
         return "Z"
     if name in ("H1", "H2"):  # the store's own channel names (simulate writes H1, H2, V), not azimuths 1°, 2°
         return name
@@ -64,10 +63,8 @@ def component_kind(component) -> str:
     if _SEED.fullmatch(name) and name[-1] in "123XY":  # SEED channels HN1, HN2 (HN3: unknown); BXY, BXX
         return {"1": "H1", "2": "H2", "Y": "H1", "X": "H2"}.get(name[-1], "?")
     compass = _COMPASS.fullmatch(name)
-    if compass:  # N28W = -28°, S32E = 148°
-        north, deg, east = compass.groups()
-        deg = float(deg) if north == "N" else 180 - float(deg)
-        return _from_azimuth(deg if east == "E" else -deg)
+    if compass:
+        return _from_azimuth(_compass_degrees(compass))
     azimuth = _AZIMUTH.fullmatch(name)
     if azimuth:  # PEER azimuths: 000/180/360 north-south-like, 090/270 east-west-like
         return _from_azimuth(float(azimuth.group(1) or azimuth.group(2)))
@@ -77,6 +74,18 @@ def component_kind(component) -> str:
         return "H2"
     axis = None if "," in name else component_axis(name)
     return {"N": "H1", "E": "H2", "Z": "Z"}.get(axis, "?")
+
+
+def _names_vertical(name: str) -> bool:
+    """Whether a normalised name says up or down by itself: UD, U, UP, V, Z, VERT, DN, KiK-net's UD2, …; SEED ??Z."""
+    return bool(_VERTICAL.fullmatch(name) or name.endswith("UP") or (_SEED.fullmatch(name) and name[-1] == "Z"))
+
+
+def _compass_degrees(compass: re.Match) -> float:
+    """Azimuth in degrees, clockwise from north in [0, 360), of a `_COMPASS` match: N28W 332, S32E 148, N90E 90."""
+    north, deg, east = compass.groups()
+    deg = float(deg) if north == "N" else 180 - float(deg)
+    return float((deg if east == "E" else -deg) % 360)
 
 
 def _from_azimuth(deg: float) -> str:
@@ -117,7 +126,7 @@ def component_orientation(component) -> tuple[float, float] | None:
     name = _direction_word(name) or name
     if _DOWN.fullmatch(name):
         return 0.0, 180.0
-    if _VERTICAL.fullmatch(name) or name.endswith("UP") or (_SEED.fullmatch(name) and name[-1] == "Z"):
+    if _names_vertical(name):
         return 0.0, 0.0
     name = _KIKNET.sub(r"\1", name)
     if name in _NORTH or (_SEED.fullmatch(name) and name[-1] == "N"):
@@ -126,10 +135,8 @@ def component_orientation(component) -> tuple[float, float] | None:
         return 90.0, 90.0
     compass = _COMPASS.fullmatch(name)
     azimuth = _AZIMUTH_DEGREES.fullmatch(name)
-    if compass:  # N28W = 332°, S32E = 148°
-        north, deg, east = compass.groups()
-        deg = float(deg) if north == "N" else 180 - float(deg)
-        return float((deg if east == "E" else -deg) % 360), 90.0
+    if compass:
+        return _compass_degrees(compass), 90.0
     if azimuth and float(azimuth.group(1) or azimuth.group(2)) <= 360:   # -090: 270°, as a compass N90W
         sign = -1.0 if name.startswith("-") and azimuth.group(1) else 1.0
         return float(sign * float(azimuth.group(1) or azimuth.group(2)) % 360), 90.0

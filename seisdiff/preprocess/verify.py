@@ -143,11 +143,12 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
     pga_bb, pga_lp = np.concatenate(acc["pga_bb"]), np.concatenate(acc["pga_lp"])
     std_bb, lp_hi, ref_hi = (np.concatenate(acc[k]) for k in ("std_bb", "lp_hi", "ref_hi"))
     periods = store.length / fs * fc
-    band_judged = periods >= MIN_BAND_CHECK_PERIODS
+    judgement = _band_judgement_kind(periods)
+    band_judged = judgement == "full"
     gain_judged = periods >= MIN_GAIN_CHECK_PERIODS
     floor = MAX_LOWPASS_ENERGY_ABOVE_2FC if band_judged else SHORT_WINDOW_MAX_SHARE
     unexplained = ((lp_hi > floor) & (lp_hi > MAX_BAND_EXCESS_RATIO * ref_hi)
-                   & (periods >= MIN_SHORT_BAND_PERIODS))
+                   & (judgement != "not judged"))
     ratio = pga_bb / np.maximum(pga_lp, 1e-300)
     gains = np.concatenate(acc["lp_gain"])
     gain = float(np.median(gains[np.isfinite(gains)])) if np.isfinite(gains).any() else float("nan")
@@ -162,7 +163,7 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
         f"{np.median(ratio):.3g} (min {ratio.min():.3g}, max {ratio.max():.3g})",
         f"lowpass energy above 2×{fc:g} Hz: median {np.median(lp_hi):.2e}, max {lp_hi.max():.2e} (the store's "
         f"filter of broadband leaves max {ref_hi.max():.2e})"
-        + _band_judgement(store.length / fs, fc),
+        + _band_judgement(judgement, store.length / fs, fc),
         f"lowpass / (the store's {fc:g} Hz low-pass of broadband): median gain {gain:.4g}"
         + _gain_judgement(store.length / fs, fc),
         f"NaN/inf samples: {acc['bad']}",
@@ -199,8 +200,8 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
              "pga_ratio_median": float(np.median(ratio)), "lowpass_gain_median": gain,
              "lowpass_gain_judged": bool(gain_judged),
              "lowpass_energy_above_2fc_max": float(lp_hi.max()),
-             "lowpass_band_judged": bool(periods >= MIN_SHORT_BAND_PERIODS),
-             "lowpass_band_judgement": _band_judgement_kind(periods),
+             "lowpass_band_judged": judgement != "not judged",
+             "lowpass_band_judgement": judgement,
              "lowpass_band_unexplained_records": int(unexplained.sum()),
              "nonfinite": acc["bad"],
              "gmm_records": int(ln_ratio.size), "gmm_median_ln_ratio": gmm_median, "gmm_distance_kinds": kinds,
@@ -216,12 +217,11 @@ def _band_judgement_kind(periods: float) -> str:
     return "not low-passed only" if periods >= MIN_SHORT_BAND_PERIODS else "not judged"
 
 
-def _band_judgement(window_s: float, lowpass_hz: float) -> str:
-    """'' for a window of MIN_BAND_CHECK_PERIODS crossover periods or more; else what its band-limit check judges."""
-    periods = window_s * lowpass_hz
-    if periods >= MIN_BAND_CHECK_PERIODS:
+def _band_judgement(judgement: str, window_s: float, lowpass_hz: float) -> str:
+    """'' for a 'full' judgement (`_band_judgement_kind`); else a line's note of what the band-limit check judges."""
+    if judgement == "full":
         return ""
-    if periods >= MIN_SHORT_BAND_PERIODS:
+    if judgement == "not low-passed only":
         return (f" (a {window_s:g} s window holds fewer than {MIN_BAND_CHECK_PERIODS:g} periods of the {lowpass_hz:g} "
                 f"Hz crossover: judged only for a lowpass not low-passed, above {SHORT_WINDOW_MAX_SHARE:g})")
     return (f" (not judged: a {window_s:g} s window holds fewer than {MIN_SHORT_BAND_PERIODS:g} periods of the "
