@@ -566,12 +566,13 @@ def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
         if time.shape[0] != n_samples:
             raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
                                    "samples; make them match")
-        factor, reference = _cf_time(time.attrs.get("units", "s"))
+        units = "s" if _no_unit(time.attrs.get("units")) else time.attrs["units"]   # times without units: s
+        factor, reference = _cf_time(units)
         if factor is None:
-            raise InputError(path, f"the time coordinate's units {time.attrs.get('units')!r} are not seconds "
+            raise InputError(path, f"the time coordinate's units {units!r} are not seconds "
                                    "(or '<seconds|ms|minutes> since <ISO date>'); fix them or give a dt_s attribute")
         if reference == "":
-            raise InputError(path, f"the time coordinate's units {time.attrs.get('units')!r} name no date that can be "
+            raise InputError(path, f"the time coordinate's units {units!r} name no date that can be "
                                    "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
                                    "seconds and give a start_time attribute")
         raw = time.read()
@@ -604,7 +605,7 @@ def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
     """Whether a time coordinate without units holds the sample indices 0…N−1 (or 1…N), not times; InputError
     when it does and no time step is given beside it (read as seconds it would make dt = 1 s, a grid refused
     later as too coarse with no word of why)."""
-    if str(time.attrs.get("units", "")).strip() or time.shape[0] != n_samples or n_samples < 2:
+    if not _no_unit(time.attrs.get("units")) or time.shape[0] != n_samples or n_samples < 2:
         return False
     raw = time.read()
     first = raw[0] if raw.dtype.kind in "iuf" else None
@@ -616,6 +617,11 @@ def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
                                "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or give the "
                                "coordinate its times and units (e.g. 'seconds since 2019-07-06 03:19:53.04')")
     return True
+
+
+def _no_unit(units) -> bool:
+    """Whether a coordinate's `units` attribute says nothing: absent, empty or blank (an empty string names no unit)."""
+    return units is None or not str(units).strip()
 
 
 def _positive(path, key, value) -> float:
