@@ -26,8 +26,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
-               `time` without units holding the sample indices 0…N−1 (or 1…N) is an index, read beside a
-               time step attribute and refused without one.
+               `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
+               is an index, read beside a time step attribute and refused without one.
                Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
                is refused naming both: one of them would stretch the output in time; the group's, where the
                array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
@@ -602,18 +602,21 @@ def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
 
 
 def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
-    """Whether a time coordinate without units holds the sample indices 0…N−1 (or 1…N), not times; InputError
-    when it does and no time step is given beside it (read as seconds it would make dt = 1 s, a grid refused
-    later as too coarse with no word of why)."""
-    if not _no_unit(time.attrs.get("units")) or time.shape[0] != n_samples or n_samples < 2:
+    """Whether a time coordinate without units, or in the unit 1 (`_unit_one`: CF's '1', UDUNITS' 'count'), holds
+    the sample indices 0…N−1 (or 1…N), not times; InputError when it does and no time step is given beside it (read
+    as seconds it would make dt = 1 s, a grid refused later as too coarse with no word of why)."""
+    units = time.attrs.get("units")
+    if not (_no_unit(units) or _unit_one(units)) or time.shape[0] != n_samples or n_samples < 2:
         return False
     raw = time.read()
     first = raw[0] if raw.dtype.kind in "iuf" else None
     if first not in (0, 1) or not np.array_equal(raw, np.arange(first, first + n_samples)):
         return False
     if not given_step:
-        raise InputError(path, f"the time coordinate {time.name!r} has no units and holds the sample indices "
-                               f"{first:g}…{first + n_samples - 1:g}, not times (read as seconds: a time step of 1 s); "
+        said = ("has no units", " (read as seconds: a time step of 1 s)") if _no_unit(units) else \
+            (f"is a number (units {str(units).strip()!r})", "")
+        raise InputError(path, f"the time coordinate {time.name!r} {said[0]} and holds the sample indices "
+                               f"{first:g}…{first + n_samples - 1:g}, not times{said[1]}; "
                                "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or give the "
                                "coordinate its times and units (e.g. 'seconds since 2019-07-06 03:19:53.04')")
     return True
@@ -622,6 +625,16 @@ def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
 def _no_unit(units) -> bool:
     """Whether a coordinate's `units` attribute says nothing: absent, empty or blank (an empty string names no unit)."""
     return units is None or not str(units).strip()
+
+
+def _unit_one(units) -> bool:
+    """Whether `units` is the unit 1, a plain number, as CF and UDUNITS write it: '1' ('1.0'), 'count', 'counts'
+    (not a scaled one: 'percent', '100')."""
+    text = str(units).strip().lower()
+    try:
+        return float(text) == 1.0
+    except ValueError:
+        return text in ("count", "counts")
 
 
 def _positive(path, key, value) -> float:
