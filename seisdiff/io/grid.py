@@ -24,7 +24,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                array gives its own, is outranked by it (one line on stderr where they differ).
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
-               `time` [t, times] of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
+               `time` [t, times] (or the HDF5 dimension scale on the array's time axis made with that NAME)
+               of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
                is an index, read beside a time step attribute and refused without one.
@@ -330,7 +331,7 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     _check_axes(path, data, n_stations, n_components, n_samples)      # before names are counted along them
     places = ((f"the array {data.name!r}", data.attrs), ("the file's root", backend.attrs))
     units, quantity = _units(path, attrs, name_quantity, data.name, places)
-    dt_s, cf_start = _time_step(path, places, nodes, n_samples)
+    dt_s, cf_start = _time_step(path, places, _time_coordinate(nodes, data, perm), n_samples)
     start_time = _agreed_start(path, _start_times(path, places), cf_start, dt_s)
     components = _components(path, attrs, nodes, n_components, data.name)
     stations = read_station_table(path, nodes, attrs, n_stations, stations_csv, data.name)
@@ -550,16 +551,28 @@ def _shown(value) -> str:
     return str(value[0]) if isinstance(value, tuple) else f"{value:g} s" if isinstance(value, float) else str(value)
 
 
-def _time_step(path, places, nodes, n_samples) -> tuple[float, str]:
+def _time_coordinate(nodes, data: Node, perm) -> Node | None:
+    """The time coordinate: the 1-D array named time [t, times], else the HDF5 dimension scale attached to the data
+    array's time axis whose NAME (h5py make_scale("time"), netCDF-4) or dataset name is one of those."""
+    named = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
+    if named is not None or not data.dim_scales:
+        return named
+    scale = data.dim_scales[len(data.shape) - 1 if perm is None else perm[-1]]
+    if scale is None or len(scale.shape) != 1:
+        return None
+    names = {str(scale.attrs.get("NAME", "")).strip().lower(), scale.name.rsplit("/", 1)[-1].lower()}
+    return scale if names & set(TIME_NAMES) else None
+
+
+def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str]:
     """(dt in s, start time from a CF time coordinate or ''). Every time step given (each spelling and as a rate at
-    the array, else at the root, `_outrank_root`; as the time coordinate) must agree with the first."""
+    the array, else at the root, `_outrank_root`; as the time coordinate `time`) must agree with the first."""
     steps = [[(where, _positive(path, key, dt)) for where, key, dt in _every_attr(place, DT_S_ATTRS)]
              + [(where, 1.0 / _positive(path, key, rate)) for where, key, rate in _every_attr(place, RATE_HZ_ATTRS)]
              for place in (places[:1], places[1:])]
     values = [(where, v, 0.0) for where, v in _outrank_root(
         path, *steps, what="time step", same=lambda a, b: abs(a[1] - b[1]) <= 1e-6 * b[1])]
     cf_start = ""
-    time = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
     if time is not None and _sample_indices(path, time, n_samples, given_step=bool(values)):
         time = None                            # indices beside a time step: the coordinate tells no time
     if time is not None and time.shape[0] >= 2:

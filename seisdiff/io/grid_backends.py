@@ -18,11 +18,13 @@ NETCDF_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable"    # NA
 class Node:
     """One array of a backend: shape, attrs (plain Python values), dims (names or None), slicing.
     dim_aliases: per dimension every name it goes by (an HDF5 dimension's label, its scale's NAME and the
-    scale dataset's name), the first being its entry in dims; None where each has only that one."""
+    scale dataset's name), the first being its entry in dims; None where each has only that one.
+    dim_scales: per dimension the Node of the HDF5 dimension scale attached to it (its values), or None;
+    None where no dimension has one."""
 
-    def __init__(self, name, obj, attrs, dims, dim_aliases=None):
+    def __init__(self, name, obj, attrs, dims, dim_aliases=None, dim_scales=None):
         self.name, self.obj, self.attrs, self.dims = name, obj, attrs, dims
-        self.dim_aliases = dim_aliases
+        self.dim_aliases, self.dim_scales = dim_aliases, dim_scales
 
     @property
     def shape(self):
@@ -123,16 +125,35 @@ class _H5Backend(Backend):
 
         for name, obj in group.items():
             if isinstance(obj, h5py.Dataset):
-                attrs = {str(k): plain(v) for k, v in obj.attrs.items()
-                         if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
+                attrs = self._attrs(obj)
                 if str(attrs.get("NAME", "")).startswith(NETCDF_DIM_ONLY):
                     continue   # a netCDF-4 dimension without coordinate values
                 aliases = self._dim_aliases(obj)
                 dims = [names[0] if names else "" for names in aliases]
+                scales = self._dim_scales(obj)
                 self._nodes[(prefix + name).lower()] = Node(prefix + name, obj, attrs, dims if any(dims) else None,
-                                                            aliases if any(dims) else None)
+                                                            aliases if any(dims) else None,
+                                                            scales if any(scales) else None)
             elif isinstance(obj, h5py.Group) and not prefix and name.lower() in STATION_GROUPS:
                 self._collect(obj, name + "/")
+
+    @staticmethod
+    def _attrs(ds) -> dict:
+        return {str(k): plain(v) for k, v in ds.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
+
+    @classmethod
+    def _dim_scales(cls, ds) -> list[Node | None]:
+        """Per dimension of ds the Node of its first dimension scale (wherever it lies in the file), None for a
+        dimension without one or with netCDF-4's placeholder of a dimension without values."""
+        found = []
+        for dim in ds.dims:
+            scale = dim[0] if len(dim) else None
+            attrs = cls._attrs(scale) if scale is not None else {}
+            if scale is None or str(attrs.get("NAME", "")).startswith(NETCDF_DIM_ONLY):
+                found.append(None)
+            else:
+                found.append(Node(scale.name.lstrip("/"), scale, attrs, None))
+        return found
 
     @staticmethod
     def _dim_aliases(ds) -> list[tuple[str, ...]]:
