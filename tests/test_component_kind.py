@@ -145,3 +145,19 @@ def test_a_quantity_before_x_y_z_has_a_kind_but_no_orientation(quantity):
 def test_names_that_are_not_a_quantity_and_a_direction_keep_their_reading(name, kind, orientation):
     from seisdiff.io.components import component_orientation
     assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
+
+
+@pytest.mark.parametrize("name, kind, orientation", [
+    ("HOL.DN", "Z", (0.0, 180.0)), ("HOL DN", "Z", (0.0, 180.0)), ("hol.down", "Z", (0.0, 180.0)),
+    ("CE-12345 DN", "Z", (0.0, 180.0)), ("ST.090", "H2", (90.0, 90.0)), ("ST 090", "H2", (90.0, 90.0)),
+    ("ST.360", "H1", (0.0, 90.0)), ("vel u", "Z", (0.0, 0.0)), ("a u", "Z", (0.0, 0.0)),
+    ("vel e-w", "H2", (90.0, 90.0)),
+    # a code with spaces in it stays that code; a decimal point stays a point
+    ("N 28 W", "H1", (332.0, 90.0)), ("S 32 E", "H1", (148.0, 90.0)), ("UD 2", "Z", (0.0, 0.0)),
+    ("NS 1", "H1", (0.0, 90.0)), ("N28.5W", "H1", (331.5, 90.0)),
+])
+def test_a_dot_or_a_space_separates_words_as_a_dash_does(name, kind, orientation):
+    """HOL.DN and 'HOL DN' (a station, then down) read H1 with no orientation (the name ends in N) while HOL-DN was
+    a down vertical; ST.090 '?' while ST-090 and 'ST 090' were east; 'vel u' '?' while vel_u was up."""
+    from seisdiff.io.components import component_orientation
+    assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)

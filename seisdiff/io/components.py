@@ -50,8 +50,13 @@ def component_kind(component) -> str:
     N/NS → H1, E/EW → H2; a simulation's axis names (vx, east, acc_z: `component_axis`). L (longitudinal)
     and T (transverse) point along and across the instrument's reference, not to a fixed direction: L → H1
     and T → H2 only to order a triplet (LONG, LONGITUDINAL; TRAN, TRANS, TRANSVERSE alike); H, R, RAD, RADIAL: a
-    horizontal of no known axis. A quantity before a direction word reads as that word (`_direction_word`)."""
-    name = str(component).strip().upper().replace("_", "-").replace(" ", "")
+    horizontal of no known axis. A quantity before a direction word reads as that word (`_direction_word`); spaces
+    and dots separate words as '-' does (`_normalised`: HOL.DN as HOL-DN, 'vel u' as vel-u, ST.090 as ST-090)."""
+    return _kind(_normalised(component))
+
+
+def _kind(name: str) -> str:
+    """component_kind of a `_normalised` name."""
     name = _direction_word(name) or name
     if _names_vertical(name) or _DOWN_WORD.fullmatch(name):
         return "Z"
@@ -74,6 +79,18 @@ def component_kind(component) -> str:
         return "H2"
     axis = None if "," in name else component_axis(name)
     return {"N": "H1", "E": "H2", "Z": "Z"}.get(axis, "?")
+
+
+_BLANK_OR_DOT = re.compile(r"\s+|(?<!\d)\.|\.(?!\d)")   # a run of spaces; a '.' that is no decimal point (N28.5W)
+
+
+def _normalised(component) -> str:
+    """A component name upper-case with '_' as '-', and spaces and dots as '-' too where that reads as a component
+    (a station or quantity before a direction: 'HOL.DN', 'HOL DN', 'ST.090', 'vel u' → HOL-DN, ST-090, VEL-U); else
+    its spaces dropped ('N 28 W', 'S 32 E', 'UD 2', 'NS 1' → N28W, S32E, UD2, NS1: a code with spaces in it)."""
+    name = str(component).strip().upper().replace("_", "-")
+    dashed, compact = _BLANK_OR_DOT.sub("-", name), re.sub(r"\s+", "", name)
+    return dashed if dashed == name or (_kind(dashed) != "?" and not _COMPASS.fullmatch(compact)) else compact
 
 
 def _names_vertical(name: str) -> bool:
@@ -122,7 +139,7 @@ def component_orientation(component) -> tuple[float, float] | None:
     disp_ew, vel_n, vel_u: SW4's north-east-up names; glued vn, ae). None where it does not: SEED ??1/??2/??3, H1/H2,
     L/T (the instrument's own axes), a simulation's x/y/z (vx, acc_z, vz: x is east in some codes, north in others;
     z up in SPECFEM, down in SW4 and Hercules)."""
-    name = str(component).strip().upper().replace("_", "-").replace(" ", "")
+    name = _normalised(component)
     name = _direction_word(name) or name
     if _DOWN.fullmatch(name):
         return 0.0, 180.0
