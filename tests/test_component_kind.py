@@ -161,3 +161,16 @@ def test_a_dot_or_a_space_separates_words_as_a_dash_does(name, kind, orientation
     a down vertical; ST.090 '?' while ST-090 and 'ST 090' were east; 'vel u' '?' while vel_u was up."""
     from seisdiff.io.components import component_orientation
     assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
+
+
+@pytest.mark.parametrize("name, kind, orientation", [
+    ("vel_up2", "Z", (0.0, 0.0)), ("vel_up_2", "Z", (0.0, 0.0)), ("velup2", "Z", (0.0, 0.0)),
+    ("vel u2", "Z", (0.0, 0.0)), ("vel_ud1", "Z", (0.0, 0.0)), ("vel_down2", "Z", (0.0, 180.0)),
+    ("acc-dn1", "Z", (0.0, 180.0)), ("vel_ns2", "H1", (0.0, 90.0)), ("acc-ew-1", "H2", (90.0, 90.0)),
+    # as the word with its digit reads alone: NORTH2, N2, UP3 say nothing; VN1 stays a SEED channel
+    ("vel_north2", "?", None), ("vel_n2", "?", None), ("vel_up3", "?", None), ("VN1", "H1", None),
+])
+def test_a_quantity_before_a_direction_word_and_a_sensor_digit_reads_as_the_word_and_digit(name, kind, orientation):
+    """vel_up2, 'vel u2', vel_down2 were '?' (no vertical flag, no triplet) though UP2 and DOWN2 alone are verticals."""
+    from seisdiff.io.components import component_orientation
+    assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)

@@ -117,17 +117,23 @@ _AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360,
 # nothing: vel_north, acc.dn, vdown, veldown, disp_ew, velocity-vertical; single letters only after a separator
 # (vel_n, v.u) or, N and E, glued (vn, ae: `component_kind` reads no other glued letter); not x, y, z (their
 # direction differs by code)
-_QUANTITY_WORD = re.compile(_QUANTITY.upper() + r"(?:[-.]?(NORTH|EAST|UP|DOWN|DN|DWN|UD|NS|EW|VERTICAL)"
-                            r"|[-.](U|N|E|N-S|E-W)|(N|E))")
+# the word may end in a sensor digit as KiK-net's UD2 does (vel_up2, vel-ns-1: read as UP2, NS1 alone), not after a
+# glued letter (VN1 is a SEED channel)
+_QUANTITY_WORD = re.compile(_QUANTITY.upper() + r"(?:(?:[-.]?(NORTH|EAST|UP|DOWN|DN|DWN|UD|NS|EW|VERTICAL)"
+                            r"|[-.](U|N|E|N-S|E-W))-?([12])?|(N|E))")
 
 
 def _direction_word(name: str) -> str | None:
-    """The direction word of an upper-case name with '_' and ' ' normalised ('VEL-DOWN', 'ACC.DN', 'VNORTH'): 'DOWN',
-    'DN', 'NORTH'; None for a name that is a direction by itself (DN, not D + N) or is no quantity + word."""
+    """The direction word of an upper-case name with '_' and ' ' normalised ('VEL-DOWN', 'ACC.DN', 'VNORTH',
+    'VEL-UP2'): 'DOWN', 'DN', 'NORTH', 'UP2'; None for a name that is a direction by itself (DN, not D + N) or is no
+    quantity + word."""
     if _VERTICAL.fullmatch(name):   # DN, DWN, UD, UP, V, U: a word by itself
         return None
     word = _QUANTITY_WORD.fullmatch(name)
-    return next(w for w in word.groups() if w) if word else None
+    if not word:
+        return None
+    long_word, letter, digit, glued = word.groups()
+    return (long_word or letter or glued) + (digit or "")
 
 
 def component_orientation(component) -> tuple[float, float] | None:
