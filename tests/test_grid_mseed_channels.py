@@ -67,3 +67,16 @@ def test_run_refused_before_its_output_is_made(tmp_path):
         create_grid_output(out, source, n_samples=400, sampling_rate_hz=100.0, block_stations=2,
                            settings={"station_format": "sac"})        # SAC files are named by component
         assert out.exists()
+
+
+@pytest.mark.parametrize("names, codes", [
+    (["vel_north", "vel_east", "vel.down"], ["HNN", "HNE", "HNZ"]),
+    (["vel_north", "vel_east", "vel_down"], ["HNN", "HNE", "HNZ"]),
+    (["north", "east", "down"], ["HNN", "HNE", "HNZ"]),
+    (["velnorth", "veleast", "veldown"], ["HNN", "HNE", "HNZ"]),
+    (["vel_n", "vel_e", "vel_up2"], ["HNN", "HNE", "HNZ"]),
+])
+def test_a_down_or_glued_direction_gets_its_axis_code(names, codes):
+    """SEED's Z is the vertical whatever its sign (the sign is the dip's): vel.down was written 'vel_down' (cut to VEL
+    on writing) beside HNN, HNE, and velnorth/veleast/veldown were refused as all 'VEL'."""
+    assert mseed_channel_codes(names, 100.0) == codes

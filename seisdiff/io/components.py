@@ -10,7 +10,8 @@ import re
 
 import numpy as np
 
-_AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"), "Z": ("z", "u", "up", "ud", "vertical")}
+_AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
+         "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
 _AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}
 # a quantity written before a direction: v, a, u, d, their short and whole words (vel, velocity, ...)
 _QUANTITY = r"(?:v|a|u|d|vel|acc|disp|velocity|acceleration|displacement)"
@@ -20,11 +21,15 @@ _QUANTITY_AXIS = re.compile(_QUANTITY + r"([xyz])")
 
 def component_axis(name) -> str | None:
     """'E', 'N' or 'Z' for a component name that is an axis by itself, by its last word ('vel_x', 'east',
-    'acc-up') or as a quantity letter/word then x, y or z ('vx', 'uz', 'accz'); None otherwise."""
+    'acc-up', 'vel.down'), as a quantity letter/word then x, y or z ('vx', 'uz', 'accz') or then a direction word
+    (`_direction_word`: 'velnorth', 'vdown', 'vel_up2'); None otherwise. Down is the axis Z (SEED's Z is the
+    vertical whatever its sign: the sign is a dip's, SAC's cmpinc, not the axis')."""
     name = str(name).strip().lower()
     last = re.split(r"[^a-z0-9]+", name)[-1]
     quantity_axis = _QUANTITY_AXIS.fullmatch(last)
-    return _AXIS_OF.get(name) or _AXIS_OF.get(last) or (_AXIS_OF[quantity_axis.group(1)] if quantity_axis else None)
+    word = _direction_word(_BLANK_OR_DOT.sub("-", name.upper().replace("_", "-")))
+    return (_AXIS_OF.get(name) or _AXIS_OF.get(last) or (_AXIS_OF[quantity_axis.group(1)] if quantity_axis else None)
+            or (_AXIS_OF.get(word.rstrip("12").replace("-", "").lower()) if word and _kind(word) != "?" else None))
 
 
 # PEER/DMG azimuths: the whole name (0 … 360, 090) or three digits after a code (HMC180); not a channel number

@@ -178,7 +178,8 @@ _mapping_said: set[tuple[str, ...]] = set()
 def mseed_channel_codes(components, sampling_rate_hz: float) -> list[str]:
     """Distinct miniSEED channel codes (3 characters) for the grid's component names: the names themselves
     when all fit and differ (ignoring case); else each name recognised as an axis by itself or its last
-    word or after a quantity (x/e/east → E, y/n/north → N, z/u/up → Z: 'vel_x', 'east', 'vz') becomes band + 'N' (accelerometer) + the
+    word or after a quantity (`io.components.component_axis`: x/e/east → E, y/n/north → N, z/u/up/down → Z: 'vel_x',
+    'east', 'vz', 'vel.down', 'velnorth'; SEED's Z is the vertical whatever its sign) becomes band + 'N' (accelerometer) + the
     axis (`io.export.band_code`: FN* from 1000 samples/s, CN* 250–1000, HN* 80–250, BN* 10–80, MN* above 1–10, LN*
     0.5–1, VN* 0.05–0.5, then UN*, RN*, PN*), said once in a line on stderr, and the rest are cut to 3 characters
     (export warns). UserError when the codes are still not distinct."""
