@@ -294,3 +294,42 @@ def test_detection_by_content_not_extension(tmp_path):
     text = _write(tmp_path, "d.V1", ["UNCORRECTED ACCELEROGRAM DATA              PROCESSED: 06/30/2011"] * 30)
     assert not any(m.sniff(text.read_text(), text) for m in (cosmos, smc, geonet))
     assert math.isfinite(cosmos.read(files[cosmos])[0].metadata["distance_km"])
+
+
+@pytest.mark.parametrize("scnl, vertical, azimuth, component, orientation", [
+    ("2825.HNZ.NP.--", 90, 90, "090", "H"),       # a vertical name, a horizontal sensor: east
+    ("2825.HNE.NP.--", 90, 0, "000", "H"),        # east by name, north by the header (more than SEED's 5°)
+    ("2825.HNE.NP.--", 180, -32768, "Down", "Z"),
+    ("2825.HNZ.NP.--", 180, -32768, "Down", "Z"),  # Z says vertical, not which way: the header says down
+])
+def test_smc_header_orientation_wins_over_a_channel_name_that_disagrees(tmp_path, capsys, scnl, vertical, azimuth,
+                                                                        component, orientation):
+    """An SMC header's I(13)/I(14) are the sensor's angles, a channel code a network's label: HNZ with I(13) 90 was
+    read as a vertical (the name won), so its trace got vertical flag 1, made a triplet's Z and was exported with
+    cmpinc 0. The header wins, and one stderr line names the file and both readings."""
+    from seisdiff.preprocess.groups import record_kind
+    acc = np.arange(1.0, 9.0)
+    path = _write(tmp_path, "d.smc", _smc(acc, vertical=vertical, azimuth=azimuth, scnl=scnl))
+    (rec,) = smc.read(path)
+    assert (rec.component, rec.metadata["orientation"]) == (component, orientation)
+    assert record_kind(rec) == ("Z" if orientation == "Z" else "H2" if component == "090" else "H1")
+    err = capsys.readouterr().err
+    assert str(path) in err and scnl.split(".")[1] in err and f"component {component}" in err
+
+
+@pytest.mark.parametrize("scnl, vertical, azimuth", [("2825.HNZ.NP.--", 0, -32768), ("2825.HNE.NP.--", 90, 92),
+                                                     ("2825.HNN.NP.--", 90, 360), ("2825.HN1.NP.--", 0, -32768),
+                                                     ("2825.HNE.NP.--", -32768, -32768)])
+def test_smc_channel_name_kept_where_the_header_agrees_or_says_nothing(tmp_path, capsys, scnl, vertical, azimuth):
+    (rec,) = smc.read(_write(tmp_path, "a.smc", _smc(np.arange(1.0, 9.0), vertical=vertical, azimuth=azimuth,
+                                                     scnl=scnl)))
+    assert rec.component == scnl.split(".")[1] and capsys.readouterr().err == ""
+
+
+def test_smc_shared_records_keep_their_reading(strongmotion_dir, capsys):
+    from seisdiff.preprocess.groups import record_kind
+    got = {}
+    for path in sorted((strongmotion_dir / "smc").rglob("*.smc")):
+        (rec,) = smc.read(path)
+        got[rec.component] = (rec.metadata["orientation"], record_kind(rec))
+    assert got == {"HNE": ("H", "H2"), "HNN": ("H", "H1"), "HNZ": ("Z", "Z")} and capsys.readouterr().err == ""

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from seisdiff.errors import InputError
+from seisdiff.io.components import component_kind, component_orientation
 from seisdiff.io.formats.common import event_id, event_metadata, iso_utc, orientation
 from seisdiff.io.formats.cosmos import fixed_width_values
 from seisdiff.io.record import Record
@@ -87,7 +89,7 @@ def read(path: Path, units: str | None = None) -> list[Record]:
     scnl = _scnl(comments)
     station = (scnl[0] if scnl else "") or text[2][:8].strip()
     network = scnl[2] if scnl else ""
-    component = scnl[1] if scnl and scnl[1] else _orientation_label(ints[12], ints[13])
+    component = _component(path, scnl[1] if scnl else "", ints[12], ints[13])
     magnitude, magnitude_type = _magnitude(reals)
     origin = _origin(text[3])
     metadata = event_metadata(magnitude=magnitude, magnitude_type=magnitude_type, hypo_lat=reals[2],
@@ -141,12 +143,63 @@ def _scnl(comments: list[str]) -> tuple[str, ...] | None:
 
 
 def _orientation(vertical_deg: int | None, component: str) -> str:
-    """'Z' for I(13) 0 (up) or 180 (down) or a vertical name, else 'H' for I(13) 90; else what the component's
-    name says (`common.orientation`: 'H' or '?')."""
-    named = orientation(component)
-    if vertical_deg in (0, 180) or named == "Z":
+    """'Z' for I(13) 0 (up) or 180 (down), 'H' for I(13) 90; else what the component's name says
+    (`common.orientation`: 'Z', 'H' or '?')."""
+    if vertical_deg in (0, 180):
         return "Z"
-    return "H" if vertical_deg == 90 else named
+    return "H" if vertical_deg == 90 else orientation(component)
+
+
+SEED_AZIMUTH_TOLERANCE_DEG = 5.0   # SEED's N and E orientation codes: within 5° of north and east
+
+
+def _component(path: Path, channel: str, vertical_deg: int | None, azimuth_deg: int | None) -> str:
+    """The record's component: the SCNL channel (HNZ), or the header's angles as a label (`_orientation_label`: Up,
+    Down, 090) where there is none, or where the two disagree (a vertical name and I(13) 90, a horizontal one and
+    I(13) 0/180, up against down, azimuths more than SEED's 5° apart): the header's angles are the sensor's own,
+    the channel code a network's label. A disagreement is said on stderr with both readings."""
+    label = _orientation_label(vertical_deg, azimuth_deg)
+    if not channel:
+        return label
+    header = _header_orientation(vertical_deg, azimuth_deg)
+    if header is None or not _disagree(channel, header):
+        return channel
+    azimuth = "not given" if azimuth_deg is None else f"{azimuth_deg}°"
+    print(f"smc: {path}: channel {channel} reads {_reading(channel)} but the header's orientation (vertical angle "
+          f"I(13) {vertical_deg}°, azimuth I(14) {azimuth}) is {_reading(label)}: the header's, the sensor's own, "
+          f"is used (component {label})", file=sys.stderr)
+    return label
+
+
+def _header_orientation(vertical_deg, azimuth_deg) -> tuple[float | None, float] | None:
+    """(azimuth or None, incidence) of I(14), I(13) as SAC's cmpaz, cmpinc; None where I(13) is not 0, 90 or 180."""
+    if vertical_deg not in (0, 90, 180):
+        return None
+    if vertical_deg != 90:
+        return 0.0, float(vertical_deg)
+    return (float(azimuth_deg % 360) if azimuth_deg is not None and 0 <= azimuth_deg <= 360 else None), 90.0
+
+
+def _disagree(channel: str, header: tuple[float | None, float]) -> bool:
+    """Whether a channel name states another orientation than the header's (azimuth, incidence)."""
+    kind, named = component_kind(channel), component_orientation(channel)
+    azimuth, incidence = header
+    if kind == "Z" and incidence == 90 or kind in ("H1", "H2", "H") and incidence != 90 \
+            and not re.fullmatch(r"[A-Z]{2}[0-9]", channel.strip().upper()):   # HN1 may be the vertical
+        return True
+    if named is None or named[1] != incidence:
+        return named is not None
+    off_deg = abs((named[0] - azimuth + 180) % 360 - 180) if incidence == 90 and azimuth is not None else 0.0
+    return off_deg > SEED_AZIMUTH_TOLERANCE_DEG
+
+
+def _reading(name: str) -> str:
+    """'vertical up', 'vertical down', 'horizontal 90°' or 'horizontal' as `component_orientation` and
+    `component_kind` read a name."""
+    kind, named = component_kind(name), component_orientation(name)
+    if named:
+        return f"vertical {'down' if named[1] == 180 else 'up'}" if named[1] != 90 else f"horizontal {named[0]:g}°"
+    return {"Z": "vertical", "H1": "horizontal", "H2": "horizontal", "H": "horizontal"}.get(kind, "no direction")
 
 
 def _orientation_label(vertical_deg: int | None, azimuth_deg: int | None) -> str:
