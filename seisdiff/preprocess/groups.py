@@ -32,6 +32,48 @@ def single_groups(records: list[Record]) -> list[Group]:
     return [Group(r.record_id, [r], r.acc_mps2[None, :], r.sampling_rate_hz) for r in records]
 
 
+# what a header says of the event, read from each file of a 3-component record alike: each is known when the files
+# that give it agree (a file that does not give it says nothing), unknown when they disagree; the fields of a tuple
+# are unknown together when one of them is given differently (a hypocentre, a distance and its kind)
+EVENT_FIELDS = ("event_date", "origin_time", "magnitude", ("hypo_lat", "hypo_lon", "hypo_depth_km"),
+                ("distance_km", "distance_kind"))
+
+
+def group_metadata(group: Group) -> tuple[dict, list[str]]:
+    """(metadata, lines) of a record group: its first trace's metadata with each EVENT_FIELDS field the one its
+    traces' files give (any of them, not only the first's); fields they give differently are dropped (unknown, not
+    the first file's), with one line naming the files and the values they give."""
+    meta = dict(group.records[0].metadata)
+    disagreements = []
+    for fields in EVENT_FIELDS:
+        given = {k: _given(group.records, k) for k in (fields if isinstance(fields, tuple) else (fields,))}
+        for k in given:
+            meta.pop(k, None)
+        split = [_shown(k, values) for k, values in given.items() if len(values) > 1]
+        disagreements += split
+        if not split:
+            meta.update({k: next(iter(values)) for k, values in given.items() if values})
+    if not disagreements:
+        return meta, []
+    return meta, [f"{group.group_id}: its files disagree on the {' and the '.join(disagreements)}: left unknown for "
+                  "the record; check that they record one event"]
+
+
+def _shown(key: str, values: dict) -> str:
+    """'event_date (A.AT2: 2004-02-04; B.AT2, C.AT2: 2004-02-03)' of _given's {value: files}."""
+    return f"{key} (" + "; ".join(", ".join(files) + f": {value}" for value, files in values.items()) + ")"
+
+
+def _given(records: list[Record], key: str) -> dict:
+    """{value: [files that give it]} of metadata[key] over records (not given: absent, '' or NaN)."""
+    given = defaultdict(list)
+    for rec in records:
+        value = rec.metadata.get(key)
+        if value is not None and value != "" and value == value:      # value == value: not NaN
+            given[value].append(os.path.basename(rec.source_file) or rec.record_id)
+    return given
+
+
 def record_kind(rec: Record) -> str:
     """component_kind of the record's name; where the name says nothing, 'Z' or 'H' as its reader
     found it (metadata["orientation"]), else '?'. A reader's 'Z' (e.g. a StationXML dip) also wins

@@ -12,6 +12,7 @@ import csv
 import io as _io
 import os
 import re
+import sys
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,8 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group, window_record_id
 from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
-from seisdiff.preprocess.groups import CHANNEL_ORDER, Group, group_component, single_groups, triplet_groups
+from seisdiff.preprocess.groups import (CHANNEL_ORDER, Group, group_component, group_metadata, single_groups,
+                                        triplet_groups)
 from seisdiff.preprocess.metadata import COLUMNS, EVENT_KEY, PLACE_COLUMNS, load_metadata_csvs, lookup
 from seisdiff.preprocess.regions import record_region
 
@@ -271,8 +273,12 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
     broadband, lowpass = filter_segments(np.concatenate(segments), cfg)
     ids = [window_record_id(g.group_id, w) for g, w in owners]
     first = [g.records[0] for g, _ in owners]
+    merged = {id(g): group_metadata(g) for g, _ in owners}   # the event as the group's files give it
+    for g in {id(g): g for g, _ in owners}.values():
+        for line in merged[id(g)][1]:
+            print(f"preprocess: warning: {line}", file=sys.stderr)
     meta = [lookup(metadata, [g.group_id, r.record_id, r.metadata.get("record_id_in_file")], r.metadata.get("rsn"),
-                   r.event, r.metadata, station=r.station, network=r.network)
+                   r.event, merged[id(g)][0], station=r.station, network=r.network)
             for (g, _), r in zip(owners, first)]
     columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS + PLACE_COLUMNS}
     if cfg.measure_kappa:

@@ -16,7 +16,8 @@ Conditioning store (records of different lengths): broadband, lowpass (N, C, L) 
 record, shorter ones zero-padded at the end; columns `n_samples` (int64: the record's own length at
 the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2),
 `event_date` (YYYY-MM-DD, the event's date as the header gives it: an AT2's line 2, the origin's UTC date;
-'' when unknown; no start time), `network`, `station`, `location`, `channel` (a 3-component record: the three
+'' when unknown or a 3-component record's files give different dates: `groups.group_metadata`; no start
+time), `network`, `station`, `location`, `channel` (a 3-component record: the three
 channel codes joined by ','), `component` (H1, H2, Z, H or ?, 'H1,H2,Z' for a triplet: `groups.group_component`, as `preprocess` writes
 it; the model's vertical flag), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
@@ -62,7 +63,8 @@ from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_pea
 from seisdiff.preprocess.condition import (PreprocessConfig, broadband_of_segments, clean_and_resample,
                                            lowpass_of_stored)
 from seisdiff.preprocess.regions import record_region
-from seisdiff.preprocess.groups import CHANNEL_ORDER, group_component, location_code, single_groups, triplet_groups
+from seisdiff.preprocess.groups import (CHANNEL_ORDER, group_component, group_metadata, location_code, single_groups,
+                                        triplet_groups)
 from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
 
 # Beyond any recorded ground motion: a raw peak above seisdiff.io.validate.PLAUSIBLE_PEAK_MPS2[1]
@@ -330,6 +332,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         result.skipped += [(r.source_file, reason) for r, reason in incomplete]
     conditioned = []
     for g in groups:
+        result.warnings += [(g.group_id, line) for line in group_metadata(g)[1]]
         bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg, lowband_input)
         conditioned.append((g, bb, lp))
         line = level_warning(max(demeaned_peak_mps2(a) for a in g.acc_mps2), float(np.abs(lp).max()),
@@ -415,15 +418,16 @@ GIVEN_EVENT = "given event"   # the event of files that name none, when `sample 
 def _columns(conditioned: list, event: dict | None = None) -> dict:
     groups = [g for g, _, _ in conditioned]
     first = [g.records[0] for g in groups]
-    meta = [lookup({}, [g.group_id], r.metadata.get("rsn"), r.event, r.metadata, station=r.station,
-                   network=r.network, default_event=event) for g, r in zip(groups, first)]
+    merged = [group_metadata(g)[0] for g in groups]    # the event as the group's files give it, not its first file
+    meta = [lookup({}, [g.group_id], r.metadata.get("rsn"), r.event, m, station=r.station,
+                   network=r.network, default_event=event) for g, r, m in zip(groups, first, merged)]
     text = lambda values: np.array(values, dtype=str)
     columns = {name: np.array([m[name] for m in meta], dtype=np.float64) for name in COLUMNS}
     columns.update({
         "distance_kind": text([m["distance_kind"] for m in meta]),
         "n_samples": np.array([bb.shape[-1] for _, bb, _ in conditioned], dtype=np.int64),
         "start_time": text([r.start_time for r in first]),
-        "event_date": text([r.metadata.get("event_date", "") for r in first]),
+        "event_date": text([m.get("event_date", "") for m in merged]),
         "network": text([r.network for r in first]),
         "station": text([r.station for r in first]),
         "location": text([location_code(r) for r in first]),
