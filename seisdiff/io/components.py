@@ -10,6 +10,13 @@ import re
 
 import numpy as np
 
+# The version of the reading of components: component_kind's answers and the readers' orientation from a header
+# (`formats.common.orientation`). Bump it whenever a name or a header reads differently: sample's whole-record
+# conditioning store, a cache of `component` (the model's vertical flag) and of the triplets' channel order, records
+# it (`preprocess.whole.made_from`) and is rebuilt from the inputs when it was made with another reading.
+# 2: 0fd9c5d and later (no guess for an unreadable name: an ESM HN3 '?', was 'H'; a down word vertical; ...)
+COMPONENT_READING_VERSION = 2
+
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
 _AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}

@@ -29,7 +29,8 @@ station's recordings of two events, named alike) is `<its folder>.<id>`, as `pre
 
 The store is a cache of one run's conditioning: its attribute `conditioned_from` holds what its values
 depend on besides the files (--units, --quantity, the event of --hypocenter/--magnitude, the model's
-preprocessing and components, the seisdiff version). A later run reuses it only when that matches and no
+preprocessing and components, the seisdiff version, the reading of component names:
+`components.COMPONENT_READING_VERSION`). A later run reuses it only when that matches and no
 file changed (`source_identity`); else it is rebuilt from the inputs, with one line saying why.
 
 A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
@@ -53,6 +54,7 @@ from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import fsync_folder
+from seisdiff.io.components import COMPONENT_READING_VERSION
 from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
@@ -222,6 +224,7 @@ def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lo
     return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
                                   "taper": WHOLE_TAPER, "seisdiff": __version__,
+                                  "component_reading": COMPONENT_READING_VERSION,
                                   **({"lowband_input": True} if lowband_input else {})}))
 
 
@@ -252,7 +255,9 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
         keys = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
                  "preprocess": "the model's preprocessing", "n_channels": "the model's components",
-                 "lowband_input": "--lowband-input", "taper": "an end taper of another length"}
+                 "lowband_input": "--lowband-input", "taper": "an end taper of another length",
+                 "component_reading": f"the reading of component names: version {old.get('component_reading', 1)}, "
+                                      f"now {settings.get('component_reading')}"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
