@@ -46,3 +46,18 @@ def test_old_layout_time_of_day_is_neither_origin_nor_start_time(tmp_path, line2
     (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
     assert (rec.event, rec.metadata["event_date"], rec.start_time) == (event, date, "")
     assert "origin_time" not in rec.metadata
+
+
+@pytest.mark.parametrize("line2, provider_station", [
+    ("NORTHRIDGE EQ 1/17/94 1231, SYLMAR, 360 (CDMG STATION 24514)", "CDMG 24514"),
+    ("IMPERIAL VALLEY 5/19/40 0439, EL CENTRO ARRAY #9, 180 (USGS STATION 117)", "USGS 117"),
+    ("SAN FERNANDO 02/09/71 14:00, PACOIMA DAM, 164 (CDMG STATION 279)                \r", "CDMG 279"),
+    ("NORTHRIDGE 01/17/94 1231, ARLETA, 090", None),
+    ("Chuetsu-oki, 7/16/2007, FKS031, EW", None),
+])
+def test_data_source_note_is_kept_as_the_provider_station(tmp_path, line2, provider_station):
+    """The note dropped from the component (196bedb) is the provider's station number, which links the record to
+    its data source's catalogue: kept in the record's metadata (no store column), not lost."""
+    (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
+    assert rec.metadata.get("provider_station") == provider_station
+    assert "(" not in rec.component

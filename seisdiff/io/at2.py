@@ -88,6 +88,8 @@ def read_at2(path) -> list[Record]:
     rsn = _FILE_NAME.match(path.stem)
     if rsn:
         metadata["rsn"] = int(rsn.group(1))
+    if provider_station := _provider_station(lines[1]):     # `(CDMG STATION 24514)`: no store column, kept here
+        metadata["provider_station"] = provider_station
     if date:    # the event's date as line 2 gives it (NGA-West2: the UTC date, Iwate 2008-06-13 23:43 UTC `6/13/2008`)
         metadata["event_date"] = date
     # No origin_time from an old file's `HHMM`/`HH:MM` after the date: it is UTC, but PEER documents it only as
@@ -279,6 +281,13 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
         station = station or (tail.group(1) if tail else named.group(3))
         component = component or (tail.group(2).lstrip("-") if tail else "")
     return event, date, station, component
+
+
+def _provider_station(line: str) -> str:
+    """An old file's data source and its station number from the note after line 2's component, without the word
+    STATION (`360 (CDMG STATION 24514)` → 'CDMG 24514', `180 (USGS STATION 117)` → 'USGS 117'); '' without one."""
+    note = _SOURCE_NOTE.search(line.split(",")[-1])
+    return " ".join(w for w in note.group(0).strip().strip("()").split() if w.upper() != "STATION") if note else ""
 
 
 def _iso_date(found: re.Match) -> str:
