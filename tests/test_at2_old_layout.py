@@ -61,3 +61,16 @@ def test_data_source_note_is_kept_as_the_provider_station(tmp_path, line2, provi
     (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
     assert rec.metadata.get("provider_station") == provider_station
     assert "(" not in rec.component
+
+
+@pytest.mark.parametrize("line2, event, station", [
+    ("NORTHRIDGE EQ 1/17/94, 1231, SYLMAR, 360 (CDMG STATION 24514)", "NORTHRIDGE EQ", "SYLMAR"),
+    ("SAN FERNANDO 02/09/71, 14:00, PACOIMA DAM, 164", "SAN FERNANDO", "PACOIMA DAM"),
+    ("NORTHRIDGE 01/17/94, 1231, 090", "NORTHRIDGE", "1231"),          # nothing else to be the station
+])
+def test_a_time_of_day_in_its_own_field_is_not_the_station(tmp_path, line2, event, station):
+    """`EVENT 1/17/94, 1231, SYLMAR, 360`: the time of day after the date's field was read as part of the station
+    ('1231, SYLMAR'), so the station's records did not group with files that name it SYLMAR."""
+    (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
+    assert (rec.event, rec.station) == (event, station) and rec.metadata["event_date"].startswith("19")
+    assert "origin_time" not in rec.metadata and rec.start_time == ""

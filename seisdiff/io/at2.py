@@ -33,6 +33,7 @@ _DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _FILE_NAME = re.compile(r"^RSN(\d+)_([^_]+)_(.+)$", re.I)
 # old layout: line 2's component may end in its data source, `090 (CDMG STATION 24278)`, `180 (USGS STATION 117)`
+_TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):?[0-5]\d")                 # old line 2's HHMM or HH:MM
 _SOURCE_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _FILE_COMPONENT = re.compile(r"^(.*?)(-UP|-DN|-DWN|-[A-Z]{1,3}|-\d{1,3}|UD|UP|DN|DWN|EW|NS|\d{3})$", re.I)
 _OTHER_QUANTITIES = {"VELOCITY": "velocity", "DISPLACEMENT": "displacement"}
@@ -265,11 +266,13 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
     elif len(parts) >= 3:
         component = parts.pop()
         rest = []
-        for part in parts:
+        for i, part in enumerate(parts):
             found = _DATE.search(part)
             if found and not date:
                 date = _iso_date(found)
                 part = part[: found.start()].strip()  # old layout: 'EVENT MM/DD/YY HHMM'
+            elif i and _DATE.search(parts[i - 1]) and _TIME_OF_DAY.fullmatch(part) and i < len(parts) - 1:
+                continue                              # its time of day in a field of its own: 'EVENT 1/17/94, 1231,'
             if part:
                 rest.append(part)
         event, station = (rest[0], ", ".join(rest[1:])) if rest else ("", "")
