@@ -7,7 +7,9 @@ of `seisdiff.evaluate.gof` (residuals averaged over realizations, then over chan
 Anderson scores, envelope correlation, low-band consistency (both over each record's own samples in a
 store of whole records: column n_samples) and the pre-event ratio (generated /
 real `metrics.pre_event_level`: > 2 Hz rms over a window's quiet first 2 s relative to the trace's
-> 2 Hz peak; its median over records and the fraction of records above PRE_EVENT_LIMIT×), and
+> 2 Hz peak; its median over records and the fraction of records above PRE_EVENT_LIMIT×, over the records
+judged: those whose real window begins with a pre-event segment, `pre_event_judged`; the others' ratio is NaN,
+not a number from strong motion; `pre_event_n_records` says how many), and
 writes to the output folder:
 `metrics.json` (summary per system and per-record values of the model; names carry units), the
 figures, and `report.md`. The headline numbers are taken above the crossover (PSA 0.05–1 s, FAS
@@ -35,11 +37,11 @@ from tqdm import tqdm
 
 from seisdiff.errors import UserError
 from seisdiff.evaluate import baselines, figures, gof
-from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, compute_all, compute_three_component, envelope,
+from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, PRE_EVENT_S, compute_all, compute_three_component, envelope,
                                        envelope_correlation, fas_frequencies, lowband_consistency)
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
-from seisdiff.preprocess.condition import edge_samples
+from seisdiff.preprocess.condition import ONSET_WINDOW_MIN_S, WINDOW_ID, edge_samples
 
 BASELINES = ("lf_only", "stochastic")
 # what metrics.json's numbers mean: raised when a measure changes for the same inputs (2: 3-component
@@ -86,6 +88,7 @@ TABLE_ROWS = [
     ("Anderson mean score (0–10)", "anderson_mean_score", "{:.2f}"),
     ("envelope correlation (median)", "envelope_corr_median", "{:.3f}"),
     ("pre-event > 2 Hz level, generated/real (median)", "pre_event_ratio_median", "{:.2f}"),
+    ("pre-event ratio: records judged (a quiet start before the onset)", "pre_event_n_records", "{:g}"),
     (f"pre-event ratio > {PRE_EVENT_LIMIT:g}× (fraction of records)", "pre_event_over_limit_fraction", "{:.2f}"),
     ("energy duration ∫a²dt/PGA², median ln ratio", "energy_duration_median_ln", "{:+.3f}"),
     ("spectral unevenness 2–25 Hz, median ln ratio", "unevenness_median_ln", "{:+.3f}"),
@@ -205,7 +208,7 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             pos = np.arange(start, min(start + BLOCK_TRACES, n))
             blk = _read_rows(real, record_index[pos])
             bb, cond = blk["broadband"], blk["lowpass"]
-            real_acc.add(pos, compute(bb))
+            real_acc.add(pos, _judged_pre_event(compute(bb), pre_event_judged(real, record_index[pos], bb)))
             try:
                 made = {"lf_only": baselines.lf_only(cond, sampling_rate_hz, lowpass_hz),
                         "stochastic": baselines.stochastic(cond, sampling_rate_hz, lowpass_hz, rng=rng,
@@ -230,6 +233,33 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
             _keep_waveforms(waves, gen_pos[sl], blk["broadband"], x)
             bar.update(len(x))
     return real_acc.arrays(), {name: acc.arrays() for name, acc in systems.items()}, waves
+
+
+def pre_event_judged(store: Store, rows, real_mps2) -> np.ndarray:
+    """(k,) bool: whether the real records `rows` of store (broadband real_mps2 (k, C, L) m/s²) begin with a
+    pre-event segment for `metrics.pre_event_level`: their first PRE_EVENT_S seconds lie before the 5 % Arias time
+    (over the channels) and their window was cut at the motion's onset, not where its samples hold the most Arias
+    intensity (`preprocess` windows shorter than ONSET_WINDOW_MIN_S) nor after an earlier window (`_w1`, …):
+    those begin in the motion."""
+    x = np.asarray(real_mps2, dtype=np.float64)
+    energy = np.cumsum(np.sum(x * x, axis=1), axis=-1)
+    quiet = int(round(PRE_EVENT_S * store.sampling_rate_hz))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        before_onset = energy[:, min(quiet, x.shape[-1]) - 1] < 0.05 * energy[:, -1]
+    cut = store.attrs.get("preprocess") if not store.attrs.get("whole_records") else None
+    if cut and cut.get("length", 0) / cut.get("sampling_rate_hz", 1.0) < ONSET_WINDOW_MIN_S:
+        return np.zeros(len(x), dtype=bool)               # every window placed by its Arias intensity
+    later = np.array([bool(m) and int(m.group(1)) > 0
+                      for m in (WINDOW_ID.search(str(store.record_ids[r])) for r in np.asarray(rows))], dtype=bool)
+    return before_onset & ~later & (x.shape[-1] >= quiet)
+
+
+def _judged_pre_event(metrics: dict, judged: np.ndarray) -> dict:
+    """metrics with the pre-event levels (`pre_event`, `pre_event_vertical`) NaN where not judged (k,)."""
+    for key in ("pre_event", "pre_event_vertical"):
+        if key in metrics:
+            metrics[key] = np.where(judged.reshape((-1,) + (1,) * (metrics[key].ndim - 1)), metrics[key], np.nan)
+    return metrics
 
 
 def horizontal_pair(store: Store) -> bool:
