@@ -8,6 +8,7 @@ import obspy
 import zarr
 from synth import accelerogram
 
+from seisdiff.io.components import COMPONENT_READING_VERSION
 from seisdiff.preprocess.condition import PreprocessConfig
 from seisdiff.preprocess.whole import MADE_FROM, prepare_conditioning
 
@@ -34,7 +35,8 @@ def test_a_cache_made_with_an_older_reading_of_components_is_rebuilt(tmp_path):
     prepared = prepare_conditioning(files, out, CFG, units="m/s^2", progress=False)
     assert prepared.store.column("component").tolist() == ["?"]                  # was the cached 'H'
     assert [n for n in prepared.notes if "component names" in n] == [
-        f"{out}: was made with other settings (the reading of component names: version 1, now 2); "
+        f"{out}: was made with other settings (the reading of component names: version 1, now "
+        f"{COMPONENT_READING_VERSION}); "
         "rebuilding it from the inputs"]
     again = prepare_conditioning(files, out, CFG, units="m/s^2", progress=False)   # the same reading: reused
     assert again.notes == [] and again.store.column("component").tolist() == ["?"]

@@ -397,7 +397,7 @@ def test_evaluation_is_redone_when_the_samples_gained_realizations(tmp_path):
     (tmp_path / "eval" / "metrics.json").write_text(json.dumps(metrics))
     redone = _evaluate(real, tmp_path / "samples.zarr", tmp_path / "eval", cfg, say, "default")
     assert "version 1 of the measures" in lines[-2]
-    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics_version"] == 3
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics_version"] == 4
     assert redone["model"]["pga_median_ln"] == pytest.approx(-1.5 * np.log(2), abs=1e-4)
     # version 2 compared a store's windows' low band up to their ends (report.consistency): redone too
     metrics["metrics_version"] = 2

@@ -46,8 +46,9 @@ from seisdiff.preprocess.condition import ONSET_WINDOW_MIN_S, WINDOW_ID, edge_sa
 BASELINES = ("lf_only", "stochastic")
 # what metrics.json's numbers mean: raised when a measure changes for the same inputs (2: 3-component
 # scalars of the horizontals with the vertical apart; correlations over each whole record's own length;
-# 3: a store's windows' low band compared beyond their edge zones, `consistency`)
-METRICS_VERSION = 3
+# 3: a store's windows' low band compared beyond their edge zones, `consistency`; 4: the pre-event ratio judged
+# only on windows that begin before the motion, `pre_event_judged`)
+METRICS_VERSION = 4
 HEADLINE_PERIOD_BAND_S = (0.05, 1.0)
 HEADLINE_FREQ_BAND_HZ = (1.0, 25.0)
 # name → unit suffix; energy_duration and unevenness: the realism of the peak factor and of the spectrum's

@@ -15,7 +15,9 @@ import numpy as np
 # conditioning store, a cache of `component` (the model's vertical flag) and of the triplets' channel order, records
 # it (`preprocess.whole.made_from`) and is rebuilt from the inputs when it was made with another reading.
 # 2: 0fd9c5d and later (no guess for an unreadable name: an ESM HN3 '?', was 'H'; a down word vertical; ...)
-COMPONENT_READING_VERSION = 2
+# 3: a '.' or a space separates a station or quantity from a direction word (HOL.DN, ST.090, 'vel u'), a sensor digit
+#    after a quantity's direction word (vel_up2), an SMC header's orientation wins over a channel name it contradicts
+COMPONENT_READING_VERSION = 3
 
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
