@@ -183,6 +183,18 @@ def component_orientation(component) -> tuple[float, float] | None:
 _FLAG = {"Z": 1.0, "H1": 0.0, "H2": 0.0, "H": 0.0}
 
 
+def sign_unknown(component, components) -> bool:
+    """Whether `component` is a vertical whose sign nothing tells: a z (alone, which `component_orientation` reads
+    as up, as recordings and E/N/Z grids mean it; or after a quantity, vel_z, which it reads as nothing) among a
+    simulation's x and y axes (`components`: a grid's x, y, z or vel_x, vel_y, vel_z), where z points up in SPECFEM
+    and down in SW4 and Hercules. Grid export then writes no orientation for it (SAC cmpaz/cmpinc unset)."""
+    def axis_letter(name) -> str | None:
+        last = re.split(r"[^a-z0-9]+", str(name).strip().lower())[-1]
+        letter = _QUANTITY_AXIS.fullmatch(last)
+        return letter.group(1) if letter else last.rstrip("12") if last.rstrip("12") in ("x", "y", "z") else None
+    return axis_letter(component) == "z" and any(axis_letter(c) in ("x", "y") for c in components)
+
+
 def vertical_flag(codes) -> np.ndarray:
     """(n,) float64 of component codes (n,) by `component_kind`: 1 vertical (Z, UD, UD2, UP, V, SEED ??Z; a
     simulation's vz, acc_z, vel-up), 0 horizontal (H1, H2, H, E, N, NS, EW, NS2, azimuths 090 and N28W, SEED

@@ -127,8 +127,9 @@ def export_records(out_dir, fmt: str, acc_mps2, sampling_rate_hz: float, names: 
     appears whole or not at all (written to a temporary name, then renamed). Returns the n paths.
     meta: n dicts with any of start_time (ISO-8601), network, station, location, channel (in miniSEED and SAC
     headers with the SEED band code of sampling_rate_hz: `seed_channel_at_rate`), event, event_date
-    (YYYY-MM-DD: AT2 line 2, SAC kuser2; anything else is unknown), and the numbers PLACE_FIELDS (station and
-    hypocentre coordinates, magnitude: SAC's stla … mag; others ignore them).
+    (YYYY-MM-DD: AT2 line 2, SAC kuser2; anything else is unknown), vertical_sign ("unknown": SAC gets no
+    cmpaz/cmpinc whatever the channel's name says), and the numbers PLACE_FIELDS (station and hypocentre
+    coordinates, magnitude: SAC's stla … mag; others ignore them).
     mseed only: acc_mps2 may be (n, C, L), C traces per file, meta[i]["channel"] their C codes joined by ','.
     quantity="velocity": the traces are velocity in m/s (see the module docstring for the units)."""
     if fmt not in SUFFIXES:
@@ -173,7 +174,8 @@ def _record(signal, sampling_rate_hz: float, name: str, info: dict, quantity: st
     return Record(acc_mps2=signal, sampling_rate_hz=sampling_rate_hz, record_id=ascii_text(name),
                   station=text("station"), component=text("channel"), event=text("event"), network=text("network"),
                   start_time=str(info.get("start_time", "")),
-                  metadata={"location": text("location"), "quantity": quantity, **places, **dated})
+                  metadata={"location": text("location"), "quantity": quantity, **places, **dated,
+                            **({"vertical_sign": "unknown"} if info.get("vertical_sign") == "unknown" else {})})
 
 
 def _iso_date(info: dict) -> str:

@@ -19,7 +19,7 @@ from seisdiff.dsp.bssa14 import HYPOCENTRAL
 from seisdiff.errors import UserError
 from seisdiff.io.at2 import ascii_text
 from seisdiff.io.atomic import fsync_all, fsync_folder, fsync_tree
-from seisdiff.io.components import component_axis
+from seisdiff.io.components import component_axis, sign_unknown
 from seisdiff.io.export import band_code, export_records
 from seisdiff.io.fingerprint import compare, fingerprint
 from seisdiff.io.grid import LAYOUT, GridSource
@@ -160,7 +160,8 @@ def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_r
     `<stem>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole. The stem is
     `file_stem` (GridWriter passes `station_file_stems` of its table, unique per station), else the
     station name made a file name as there. places: the station's and event's coordinates and magnitude
-    (`io.export.PLACE_FIELDS`, NaN unknown), which SAC headers carry."""
+    (`io.export.PLACE_FIELDS`, NaN unknown), which SAC headers carry, with each component's orientation where its
+    name states one (a simulation's z beside x and y none: `io.components.sign_unknown`)."""
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown per-station format {fmt!r}; choose one of {', '.join(FILE_FORMATS)}")
     safe = file_stem or _file_name(ascii_text(station)) or "station"
@@ -169,7 +170,8 @@ def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_r
         return export_records(folder, fmt, np.asarray(acc_mps2)[None], sampling_rate_hz, [safe],
                               meta=[{**meta, "channel": ",".join(mseed_channel_codes(components, sampling_rate_hz))}])
     return export_records(folder, fmt, acc_mps2, sampling_rate_hz, [f"{safe}_{_file_name(c)}" for c in components],
-                          meta=[{**meta, "channel": c} for c in components])
+                          meta=[{**meta, "channel": c, **({"vertical_sign": "unknown"} if sign_unknown(c, components)
+                                                           else {})} for c in components])
 
 
 _mapping_said: set[tuple[str, ...]] = set()

@@ -204,10 +204,11 @@ def _sac_places(rec: Record) -> dict:
     """SAC header fields of the record's station and event (stla, stlo, evla, evlo, evdp km with kuser0 =
     SAC_EVDP_KM_MARK, mag) where its metadata has them, and the component's orientation (cmpaz, cmpinc) where
     its name states a direction (`io.components.component_orientation`: E, N, Z, EW, NS, UD, V, Up, SEED ??E/??N/??Z,
-    azimuths N28W, 090, 360; not a simulation's x, y, nor SEED ??1/??2)."""
+    azimuths N28W, 090, 360; not a simulation's x, y, nor SEED ??1/??2, nor where metadata["vertical_sign"] is
+    "unknown": a simulation's z beside its x and y, `io.components.sign_unknown`)."""
     fields = {sac: float(rec.metadata[key]) for key, sac in _SAC_PLACES.items()
               if np.isfinite(float(rec.metadata.get(key, np.nan)))}
-    orientation = component_orientation(rec.component)
+    orientation = None if rec.metadata.get("vertical_sign") == "unknown" else component_orientation(rec.component)
     if orientation:
         fields["cmpaz"], fields["cmpinc"] = orientation
     if "evdp" in fields:
