@@ -158,7 +158,8 @@ def component_orientation(component) -> tuple[float, float] | None:
     PEER/DMG/COSMOS ones (090: 90, 360: 0); a quantity before a compass word gives that word's (vel_north, acc-ud,
     disp_ew, vel_n, vel_u: SW4's north-east-up names; glued vn, ae). None where it does not: SEED ??1/??2/??3, H1/H2,
     L/T (the instrument's own axes), a simulation's x/y/z (vx, acc_z, vz: x is east in some codes, north in others;
-    z up in SPECFEM, down in SW4 and Hercules)."""
+    z up in SPECFEM, down in SW4 and Hercules). A bare Z is up, as recordings (SEED's Z) and E/N/Z grids mean it;
+    beside x and y it is a solver's axis, and grid export writes none for it (`sign_unknown`)."""
     name = _normalised(component)
     name = _direction_word(name) or name
     if _DOWN.fullmatch(name):
