@@ -25,7 +25,7 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] (or the HDF5 dimension scale on the array's time axis made with that NAME)
-               of evenly spaced times in s (or CF units '<unit> since <date>': ISO or as
+               of evenly spaced times in s (or CF units '<s|ms|min|h|d …> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
                is an index, read beside a time step attribute and refused without one.
@@ -85,8 +85,11 @@ DIM_ROLES = {
     "component": {"component", "components", "comp", "channel", "channels", "cmp", "ncomp", "n_components"},
     "time": {"time", "t", "times", "sample", "samples", "nt", "npts", "n_samples", "time_step"},
 }
+# seconds per unit of a time coordinate, as CF/UDUNITS spell them (UDUNITS: h = hr = hour, d = day = 86,400 s)
 _CF_UNITS_S = {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "millisecond": 1e-3,
-               "milliseconds": 1e-3, "min": 60.0, "minute": 60.0, "minutes": 60.0}
+               "milliseconds": 1e-3, "min": 60.0, "minute": 60.0, "minutes": 60.0,
+               "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0,
+               "d": 86400.0, "day": 86400.0, "days": 86400.0}
 
 
 class GridSource:
@@ -583,7 +586,7 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str]:
         factor, reference = _cf_time(units)
         if factor is None:
             raise InputError(path, f"the time coordinate's units {units!r} are not seconds "
-                                   "(or '<seconds|ms|minutes> since <ISO date>'); fix them or give a dt_s attribute")
+                                   "(or '<seconds|ms|minutes|hours|days> since <ISO date>'); fix them or give a dt_s attribute")
         if reference == "":
             raise InputError(path, f"the time coordinate's units {units!r} name no date that can be "
                                    "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
