@@ -28,7 +28,10 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                of evenly spaced times in s (or CF units '<s|ms|min|h|d …> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
-               is an index, read beside a time step attribute and refused without one.
+               is an index, read beside a time step attribute and refused without one. Times stored too
+               coarsely to give their step (float32 far from zero: 1e5 s rounds to 0.0078 s; their rounding
+               over N−1 steps beyond 1e-5 of the step) are refused without a time step attribute and checked
+               only to their rounding beside one.
                Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
                is refused naming both: one of them would stretch the output in time; the group's, where the
                array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
@@ -334,8 +337,8 @@ def _open(path, backend, stations_csv, hypocenter, magnitude, variable):
     _check_axes(path, data, n_stations, n_components, n_samples)      # before names are counted along them
     places = ((f"the array {data.name!r}", data.attrs), ("the file's root", backend.attrs))
     units, quantity = _units(path, attrs, name_quantity, data.name, places)
-    dt_s, cf_start = _time_step(path, places, _time_coordinate(nodes, data, perm), n_samples)
-    start_time = _agreed_start(path, _start_times(path, places), cf_start, dt_s)
+    dt_s, cf_start, cf_rounding_s = _time_step(path, places, _time_coordinate(nodes, data, perm), n_samples)
+    start_time = _agreed_start(path, _start_times(path, places), cf_start, dt_s, cf_rounding_s)
     components = _components(path, attrs, nodes, n_components, data.name)
     stations = read_station_table(path, nodes, attrs, n_stations, stations_csv, data.name)
     if hypocenter is not None:
@@ -567,44 +570,22 @@ def _time_coordinate(nodes, data: Node, perm) -> Node | None:
     return scale if names & set(TIME_NAMES) else None
 
 
-def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str]:
-    """(dt in s, start time from a CF time coordinate or ''). Every time step given (each spelling and as a rate at
-    the array, else at the root, `_outrank_root`; as the time coordinate `time`) must agree with the first."""
+def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str, float]:
+    """(dt in s, start time from a CF time coordinate or '', that start's rounding in s). Every time step given (each
+    spelling and as a rate at the array, else at the root, `_outrank_root`; as the time coordinate `time`) must agree
+    with the first."""
     steps = [[(where, _positive(path, key, dt)) for where, key, dt in _every_attr(place, DT_S_ATTRS)]
              + [(where, 1.0 / _positive(path, key, rate)) for where, key, rate in _every_attr(place, RATE_HZ_ATTRS)]
              for place in (places[:1], places[1:])]
     values = [(where, v, 0.0) for where, v in _outrank_root(
         path, *steps, what="time step", same=lambda a, b: abs(a[1] - b[1]) <= 1e-6 * b[1])]
-    cf_start = ""
+    cf_start, cf_rounding_s = "", 0.0
     if time is not None and _sample_indices(path, time, n_samples, given_step=bool(values)):
         time = None                            # indices beside a time step: the coordinate tells no time
     if time is not None and time.shape[0] >= 2:
-        if time.shape[0] != n_samples:
-            raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
-                                   "samples; make them match")
-        units = "s" if _no_unit(time.attrs.get("units")) else time.attrs["units"]   # times without units: s
-        factor, reference = _cf_time(units)
-        if factor is None:
-            raise InputError(path, f"the time coordinate's units {units!r} are not seconds "
-                                   "(or '<seconds|ms|minutes|hours|days> since <ISO date>'); fix them or give a dt_s attribute")
-        if reference == "":
-            raise InputError(path, f"the time coordinate's units {units!r} name no date that can be "
-                                   "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
-                                   "seconds and give a start_time attribute")
-        raw = time.read()
-        t = raw.astype(np.float64) * factor
-        step = np.diff(t)
-        dt_time = float((t[-1] - t[0]) / (len(t) - 1))
-        # times stored as float32 are rounded to ~6e-8 of their size (4e-6 s at 60 s): the tolerance is
-        # that rounding (two values per step), not float64's
-        eps = np.finfo(raw.dtype).eps if raw.dtype.kind == "f" else 0.0
-        rounding_s = 2 * eps * float(np.abs(t).max())
-        if not dt_time > 0 or np.abs(step - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
-            raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
-                                   "to a constant time step")
-        values.append(("the time coordinate", dt_time, rounding_s / (len(t) - 1)))   # its rounding, s
-        if reference is not None:
-            cf_start = iso_utc(reference + timedelta(seconds=float(t[0])))
+        dt_time, rounding_s, cf_start, cf_rounding_s = _coordinate_step(path, time, n_samples,
+                                                                        values[0][1] if values else None)
+        values.append(("the time coordinate", dt_time, rounding_s))
     if not values:
         raise InputError(path, "no time step: add an attribute dt_s (seconds; also dt, delta) or "
                                "sampling_rate_hz, or a 'time' coordinate in seconds")
@@ -614,7 +595,57 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str]:
             raise InputError(path, f"{ref_name} gives a time step of {ref:g} s but {name} {v:g} s; "
                                    "make them agree (correct or remove the wrong one): read with either, the "
                                    "output would be stretched or squeezed in time")
-    return ref, cf_start
+    return ref, cf_start, cf_rounding_s
+
+
+# a time coordinate gives its step to (its values' rounding)/(N−1); beyond this share of the step it is too coarse to
+# be the time step (float32 1e5 + k·0.01 s: 0.0100022 s, 99.978 Hz), and a time step attribute is needed beside it
+COARSE_STEP_SHARE = 1e-5
+
+
+def _coordinate_step(path, time: Node, n_samples, given_step_s):
+    """(its time step in s, that step's rounding in s, its CF start time or '', that start's rounding in s) of a time
+    coordinate holding times. Times stored with a precision (np.spacing of the largest, in their dtype) too coarse to
+    give their step (`COARSE_STEP_SHARE`) are refused without a time step attribute (`given_step_s`) and checked only
+    to their precision beside one."""
+    if time.shape[0] != n_samples:
+        raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
+                               "samples; make them match")
+    units = "s" if _no_unit(time.attrs.get("units")) else time.attrs["units"]   # times without units: s
+    factor, reference = _cf_time(units)
+    if factor is None:
+        raise InputError(path, f"the time coordinate's units {units!r} are not seconds "
+                               "(or '<seconds|ms|minutes|hours|days> since <ISO date>'); fix them or give a dt_s "
+                               "attribute")
+    if reference == "":
+        raise InputError(path, f"the time coordinate's units {units!r} name no date that can be "
+                               "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
+                               "seconds and give a start_time attribute")
+    raw = time.read()
+    t = raw.astype(np.float64) * factor
+    if not np.isfinite(t).all():
+        raise InputError(path, f"the time coordinate {time.name!r} holds {np.count_nonzero(~np.isfinite(t))} NaN or "
+                               "infinite times; give every sample its time, or remove the coordinate and give dt_s")
+    dt_time = float((t[-1] - t[0]) / (len(t) - 1))
+    # times stored as float32 are rounded to ~6e-8 of their size (4e-6 s at 60 s): the tolerance is
+    # that rounding (two values per step), not float64's
+    eps = np.finfo(raw.dtype).eps if raw.dtype.kind == "f" else 0.0
+    rounding_s = 2 * eps * float(np.abs(t).max())
+    precision_s = float(np.spacing(np.abs(raw).max())) * factor if raw.dtype.kind == "f" else 0.0
+    coarse = not precision_s <= COARSE_STEP_SHARE * abs(given_step_s or dt_time) * (len(t) - 1)
+    if coarse and given_step_s is None and dt_time > 0:          # (not increasing: refused below as such)
+        raise InputError(path, f"the time coordinate {time.name!r} holds times too coarse for their step: as "
+                               f"{raw.dtype} up to {float(np.abs(t).max()):g} s they are rounded to "
+                               f"{precision_s:.2g} s, so their step ({dt_time:.6g} s) is off by up to "
+                               f"{precision_s / (len(t) - 1):.2g} s; "
+                               "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or store the times "
+                               "as float64")
+    increasing = dt_time > 0 or coarse and given_step_s is not None and t[-1] >= t[0]   # to its rounding
+    if not increasing or np.abs(np.diff(t) - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
+        raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
+                               "to a constant time step")
+    cf_start = "" if reference is None else iso_utc(reference + timedelta(seconds=float(t[0])))
+    return dt_time, rounding_s / (len(t) - 1), cf_start, precision_s / 2
 
 
 def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
@@ -676,19 +707,21 @@ def _start_times(path, places) -> list[list[tuple[str, str]]]:
     return found
 
 
-def _agreed_start(path, attr_starts: list[list[tuple[str, str]]], cf_start: str, dt_s: float) -> str:
+def _agreed_start(path, attr_starts: list[list[tuple[str, str]]], cf_start: str, dt_s: float,
+                  cf_rounding_s: float = 0.0) -> str:
     """The start time given by the attributes (the array's, else the root's: `_outrank_root`) and/or the time
-    coordinate's CF date; where several are given they must agree within half a sample (the first attribute's is
-    read)."""
+    coordinate's CF date; where several are given they must agree within half a sample (and the coordinate's
+    rounding, `cf_rounding_s`: float32 times far from zero; the first attribute's is read)."""
     apart_s = lambda a, b: abs((_parse_time(a[1]) - _parse_time(b[1])).total_seconds())   # noqa: E731
     given = _outrank_root(path, *attr_starts, what="start time", same=lambda a, b: apart_s(a, b) <= dt_s / 2)
-    given = given + ([("the time coordinate's first time", cf_start)] if cf_start else [])
+    given = [(where, start, 0.0) for where, start in given]
+    given = given + ([("the time coordinate's first time", cf_start, cf_rounding_s)] if cf_start else [])
     if not given:
         return ""
-    (ref_where, ref), others = given[0], given[1:]
-    for where, start in others:
+    (ref_where, ref, _), others = given[0], given[1:]
+    for where, start, rounding_s in others:
         off_s = (_parse_time(ref) - _parse_time(start)).total_seconds()
-        if abs(off_s) > dt_s / 2:
+        if abs(off_s) > dt_s / 2 + rounding_s:
             raise InputError(path, f"{ref_where} {ref} is {off_s:+g} s from {where} {start}; make them agree "
                                    "(correct or remove the wrong one)")
     return ref
