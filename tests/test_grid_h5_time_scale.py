@@ -61,3 +61,50 @@ def test_a_scale_of_another_name_still_only_names_the_dimension(tmp_path):
     with open_grid(_grid(tmp_path / "g.h5", np.arange(N) * 0.5, {"units": "s"}, scale_name="sample",
                          dataset="samples", dt_s=DT_S)) as src:
         assert src.dt_s == pytest.approx(DT_S, rel=1e-12)
+
+
+# A scale made without a NAME (h5py `make_scale()`) in a dataset named for its unit (t_s, time_s), attached to a time
+# axis labelled "time" (dims[i].label): its values were not read (the grid was refused as having 'no time step', its CF
+# start lost, and a dt_s it contradicts read silently). The axis' label names it the time coordinate, as a NAME does.
+def _unnamed(path, times, time_attrs, dataset="t_s", label="time", transposed=False, **attrs):
+    data = np.transpose(ACC, (2, 0, 1)) if transposed else ACC                  # (time, station, component)
+    write_h5_grid(path, data, {"units": "m/s^2", **attrs})
+    with h5py.File(path, "a") as f:
+        f[dataset] = times
+        f[dataset].attrs.update(time_attrs)
+        f[dataset].make_scale()                                                 # no NAME
+        d = f["acceleration"]
+        axis = 0 if transposed else 2
+        d.dims[axis].attach_scale(f[dataset])
+        d.dims[axis].label = label
+        if transposed:
+            d.dims[1].label, d.dims[2].label = "station", "component"
+    return path
+
+
+@pytest.mark.parametrize("dataset, label, transposed", [("t_s", "time", False), ("time_s", "time", False),
+                                                        ("t_s", "t", True), ("dims/time_s", "Time", False)])
+def test_an_unnamed_scale_on_an_axis_labelled_time_is_the_time_coordinate(tmp_path, dataset, label, transposed):
+    with open_grid(_unnamed(tmp_path / "g.h5", 0.04 + np.arange(N) * DT_S, {"units": SINCE}, dataset=dataset,
+                            label=label, transposed=transposed)) as src:
+        assert src.dt_s == pytest.approx(DT_S, rel=1e-9)
+        assert src.start_time.startswith("2019-07-06T03:19:53.04")
+        np.testing.assert_array_equal(src.read_block(0, 2), ACC.astype(np.float64))
+
+
+def test_an_unnamed_time_scale_that_disagrees_with_dt_s_is_refused(tmp_path):
+    with pytest.raises(InputError, match="time step of 0.02 s but the time coordinate 0.01 s"):
+        open_grid(_unnamed(tmp_path / "g.h5", np.arange(N) * DT_S, {"units": "s"}, dt_s=2 * DT_S))
+
+
+def test_an_unnamed_scale_labelled_time_holding_indices_is_an_index(tmp_path):
+    with open_grid(_unnamed(tmp_path / "a.h5", np.arange(N), {}, dt_s=DT_S)) as src:
+        assert src.dt_s == pytest.approx(DT_S, rel=1e-12) and src.start_time == ""
+    with pytest.raises(InputError, match="'t_s' has no units and holds the sample indices 0…599"):
+        open_grid(_unnamed(tmp_path / "b.h5", np.arange(N), {}))
+
+
+def test_an_unnamed_scale_on_an_axis_of_another_label_still_only_names_it(tmp_path):
+    with open_grid(_unnamed(tmp_path / "g.h5", np.arange(N) * 0.5, {"units": "s"}, label="samples",
+                            dt_s=DT_S)) as src:
+        assert src.dt_s == pytest.approx(DT_S, rel=1e-12)

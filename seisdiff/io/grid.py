@@ -24,7 +24,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                array gives its own, is outranked by it (one line on stderr where they differ).
   time step    attribute (array, else group) `dt_s` [dt, delta, time_step_s, sampling_interval_s], s,
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
-               `time` [t, times] (or the HDF5 dimension scale on the array's time axis made with that NAME)
+               `time` [t, times] (or the HDF5 dimension scale on the array's time axis made with that NAME,
+               in a dataset of that name, or on an axis with that label)
                of evenly spaced times in s (or CF units '<s|ms|min|h|d …> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
@@ -559,14 +560,18 @@ def _shown(value) -> str:
 
 def _time_coordinate(nodes, data: Node, perm) -> Node | None:
     """The time coordinate: the 1-D array named time [t, times], else the HDF5 dimension scale attached to the data
-    array's time axis whose NAME (h5py make_scale("time"), netCDF-4) or dataset name is one of those."""
+    array's time axis when one of that axis' names is one of those: the scale's NAME (h5py make_scale("time"),
+    netCDF-4), its dataset's name, or the dimension's label (dims[i].label = "time" beside a scale made without a
+    NAME, in a dataset t_s)."""
     named = next((nodes[n] for n in TIME_NAMES if n in nodes and len(nodes[n].shape) == 1), None)
     if named is not None or not data.dim_scales:
         return named
-    scale = data.dim_scales[len(data.shape) - 1 if perm is None else perm[-1]]
+    axis = len(data.shape) - 1 if perm is None else perm[-1]
+    scale = data.dim_scales[axis]
     if scale is None or len(scale.shape) != 1:
         return None
     names = {str(scale.attrs.get("NAME", "")).strip().lower(), scale.name.rsplit("/", 1)[-1].lower()}
+    names |= {str(n).strip().lower() for n in (data.dim_aliases[axis] if data.dim_aliases else ())}
     return scale if names & set(TIME_NAMES) else None
 
 
