@@ -53,3 +53,17 @@ def test_days_that_disagree_with_dt_s_are_refused(tmp_path):
 def test_a_unit_that_is_no_time_is_still_refused(tmp_path):
     with pytest.raises(InputError, match="units 'months since 2019-07-06 03:19:53' are not seconds"):
         open_grid(_grid(tmp_path / "g.h5", np.arange(N) * DT_S, f"months since {DATE}"))
+
+
+# xarray writes datetime64 times as integers in the largest unit that divides every step, since the first time: a
+# 400 Hz grid in 'microseconds since …' (2,500 µs apart), a 300 Hz one (3,333,333 / 3,333,334 ns apart), or times
+# rounded to the nanosecond, in 'nanoseconds since …'; such grids were refused ('units 'nanoseconds since …' are not
+# seconds'). Micro- and nanoseconds now read as 1e-6 and 1e-9 s.
+@pytest.mark.parametrize("unit, per_s, fs_hz", [("nanoseconds", 1e9, 300.0), ("ns", 1e9, 300.0),
+                                                ("microseconds", 1e6, 400.0), ("us", 1e6, 400.0),
+                                                ("\u00b5s", 1e6, 400.0)])
+def test_integer_micro_or_nanoseconds_as_xarray_writes_them(tmp_path, unit, per_s, fs_hz):
+    time = np.round(np.arange(N) * per_s / fs_hz).astype(np.int64)             # rounded to the unit
+    with open_grid(_grid(tmp_path / "g.h5", time, f"{unit} since 2019-07-06 03:19:53.040000")) as src:
+        assert src.dt_s == pytest.approx(1 / fs_hz, rel=1e-9)
+        assert src.start_time.startswith("2019-07-06T03:19:53.04")

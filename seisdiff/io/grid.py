@@ -26,7 +26,7 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                or `sampling_rate_hz` [sampling_rate, fs_hz, fs], Hz; or a 1-D coordinate array
                `time` [t, times] (or the HDF5 dimension scale on the array's time axis made with that NAME,
                in a dataset of that name, or on an axis with that label)
-               of evenly spaced times in s (or CF units '<s|ms|min|h|d …> since <date>': ISO or as
+               of evenly spaced times in s (or CF units '<s|ms|us|ns|min|h|d …> since <date>': ISO or as
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
                is an index, read beside a time step attribute and refused without one. Times stored too
@@ -89,11 +89,14 @@ DIM_ROLES = {
     "component": {"component", "components", "comp", "channel", "channels", "cmp", "ncomp", "n_components"},
     "time": {"time", "t", "times", "sample", "samples", "nt", "npts", "n_samples", "time_step"},
 }
-# seconds per unit of a time coordinate, as CF/UDUNITS spell them (UDUNITS: h = hr = hour, d = day = 86,400 s)
+# seconds per unit of a time coordinate, as CF/UDUNITS spell them (UDUNITS: h = hr = hour, d = day = 86,400 s; xarray
+# writes datetime64 times as integer milli-, micro- or nanoseconds since the first one where the step is no whole second)
 _CF_UNITS_S = {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "millisecond": 1e-3,
                "milliseconds": 1e-3, "min": 60.0, "minute": 60.0, "minutes": 60.0,
                "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0,
-               "d": 86400.0, "day": 86400.0, "days": 86400.0}
+               "d": 86400.0, "day": 86400.0, "days": 86400.0,
+               "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
+               "ns": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9}
 
 
 class GridSource:
@@ -620,7 +623,7 @@ def _coordinate_step(path, time: Node, n_samples, given_step_s):
     factor, reference = _cf_time(units)
     if factor is None:
         raise InputError(path, f"the time coordinate's units {units!r} are not seconds "
-                               "(or '<seconds|ms|minutes|hours|days> since <ISO date>'); fix them or give a dt_s "
+                               "(or '<seconds|ms|us|ns|minutes|hours|days> since <ISO date>'); fix them or give a dt_s "
                                "attribute")
     if reference == "":
         raise InputError(path, f"the time coordinate's units {units!r} name no date that can be "
