@@ -1,14 +1,16 @@
 """Grouping traces into store records: one trace each (C=1) or three components (C=3).
 
 Three-component records gather the traces of one event and station at one sampling rate and order
-them H1 (north–south-like), H2 (east–west-like), Z (vertical) — `CHANNEL_ORDER`.
+them H1 (north–south-like), H2 (east–west-like), Z (vertical) — `CHANNEL_ORDER` — on their common time span
+where the files give their start times (`aligned`).
 """
 from __future__ import annotations
 
 import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -23,13 +25,24 @@ _KIKNET_SENSOR = re.compile(r"(?:NS|EW|UD)([12])")
 class Group:
     group_id: str                # store record id stem (window suffix added later)
     records: list[Record]        # 1 or 3 traces, in channel order
-    acc_mps2: np.ndarray         # (C, n) m/s², traces cut to a common length
+    acc_mps2: np.ndarray         # (C, n) m/s², traces cut to a common span (`aligned`)
     sampling_rate_hz: float
+    start_time: str = ""         # ISO-8601 of acc_mps2's first sample ('' when unknown)
+    warnings: list[str] = field(default_factory=list)   # lines for stderr (offsets not whole samples)
+
+
+# how triplet_groups places three traces in one record: 2 since they are aligned on their common time span
+# (`aligned`; 1: cut to the shortest from their first samples); a 3-component conditioning cache of another is made again
+TRIPLET_ALIGNMENT_VERSION = 2
+# a start-time offset this close to a whole number of samples is taken as whole without a word
+WHOLE_SAMPLE_TOLERANCE = 0.01
+# three traces whose common span is shorter than this fraction of the longest are not made one record
+MIN_COMMON_SPAN_FRACTION = 0.5
 
 
 def single_groups(records: list[Record]) -> list[Group]:
     """Every trace a record (C = 1)."""
-    return [Group(r.record_id, [r], r.acc_mps2[None, :], r.sampling_rate_hz) for r in records]
+    return [Group(r.record_id, [r], r.acc_mps2[None, :], r.sampling_rate_hz, r.start_time) for r in records]
 
 
 # what a header says of the event, read from each file of a 3-component record alike: each is known when the files
@@ -126,15 +139,68 @@ def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Recor
                                    "of one event and station — use --components each to keep it"))
             continue
         ordered = [kinds["H1"], kinds["H2"], kinds["Z"]]
-        n = min(len(r.acc_mps2) for r in ordered)
-        acc = np.stack([r.acc_mps2[:n] for r in ordered])
+        placed = aligned(ordered)
+        if isinstance(placed, str):
+            skipped += [(r, placed) for r in ordered]
+            continue
+        acc, start_time, warnings = placed
         groups.append(Group(_common_stem([r.record_id for r in ordered]), ordered, acc,
-                            ordered[0].sampling_rate_hz))
+                            ordered[0].sampling_rate_hz, start_time, warnings))
     stems = Counter(g.group_id for g in groups)
     for g in groups:   # KiK-net's IWTH25….NS1 and ….NS2 share a stem: the sensor tells them apart
         if stems[g.group_id] > 1 and sensor(g.records[0]):
             g.group_id = f"{g.group_id}_{sensor(g.records[0])}"
     return groups, skipped
+
+
+def aligned(ordered: list[Record]) -> tuple[np.ndarray, str, list[str]] | str:
+    """(acc (3, n) m/s², start time, warning lines) of three traces of one rate on their common time span, or the
+    reason (one line) not to make them one record.
+
+    Where every file gives its start time, the span runs from the latest start to the earliest end: each trace is
+    shifted by a whole number of samples, its offset from that start rounded. A residual offset under half a
+    sample is ignored (nothing is interpolated); one more than WHOLE_SAMPLE_TOLERANCE of a sample from a whole
+    number gets one line naming the files and their offsets. The start time is that of the first trace (in
+    channel order) starting the span, to within half a sample. A common span shorter than
+    MIN_COMMON_SPAN_FRACTION of the longest trace: the reason, naming the files and their spans. Where a start
+    time is unknown, the traces are cut to the shortest from their first samples, and the start is the first's."""
+    starts = [_moment(r.start_time) for r in ordered]
+    if None in starts:
+        n = min(len(r.acc_mps2) for r in ordered)
+        return np.stack([r.acc_mps2[:n] for r in ordered]), ordered[0].start_time, []
+    fs = ordered[0].sampling_rate_hz
+    latest = max(starts)
+    offsets = [(latest - t).total_seconds() * fs for t in starts]   # samples of each trace before the span
+    shifts = [max(0, round(o)) for o in offsets]
+    n = min(len(r.acc_mps2) - k for r, k in zip(ordered, shifts))
+    if n < MIN_COMMON_SPAN_FRACTION * max(len(r.acc_mps2) for r in ordered):
+        spans = "; ".join(f"{_name(r)}: {r.start_time} + {r.duration_s:.6g} s" for r in ordered)
+        return (f"the three components share {max(n, 0) / fs:.6g} s of their time spans ({spans}), less than "
+                f"{MIN_COMMON_SPAN_FRACTION:.0%} of the longest: not made one record; check that they belong "
+                "together, or use --components each to keep each")
+    warnings = []
+    if any(abs(o - round(o)) > WHOLE_SAMPLE_TOLERANCE + 1e-9 for o in offsets):
+        shown = ", ".join(f"{_name(r)}: {o:.4g}" for r, o in zip(ordered, offsets))
+        warnings.append(f"{shown} samples (at {fs:g} Hz) before the components' common start {latest.isoformat()}: "
+                        "not whole samples; each trace is shifted by its offset rounded to whole samples")
+    start_time = ordered[shifts.index(0)].start_time
+    return np.stack([r.acc_mps2[k:k + n] for r, k in zip(ordered, shifts)]), start_time, warnings
+
+
+def _moment(iso: str) -> datetime | None:
+    """The aware UTC datetime of an ISO-8601 start time (naive means UTC, as the readers write it); None when
+    it is empty or unreadable."""
+    try:
+        moment = datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _name(rec: Record) -> str:
+    return os.path.basename(rec.source_file) or rec.record_id
 
 
 def _triplet_kinds(recs: list[Record]) -> dict | None:

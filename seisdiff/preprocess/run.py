@@ -184,6 +184,8 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
         groups, incomplete = triplet_groups(held)
         for rec, reason in incomplete:
             skip(rec.source_file, reason)
+        for line in (line for g in groups for line in g.warnings):
+            print(f"preprocess: warning: {line}", file=sys.stderr)
         pending = groups
     for i in range(0, len(pending), batch_records):
         flush(pending[i:i + batch_records])

@@ -14,7 +14,8 @@ Every step is linear in amplitude; no sample is shifted.
 
 Conditioning store (records of different lengths): broadband, lowpass (N, C, L) with L the longest
 record, shorter ones zero-padded at the end; columns `n_samples` (int64: the record's own length at
-the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2),
+the model's rate), `start_time` (ISO-8601 of the first sample, '' when the file has none, e.g. AT2; a 3-component
+record's: its files' common time span's, `groups.aligned`),
 `event_date` (YYYY-MM-DD, the event's date as the header gives it: an AT2's line 2, the origin's UTC date;
 '' when unknown or a 3-component record's files give different dates: `groups.group_metadata`; no start
 time), `network`, `station`, `location`, `channel` (a 3-component record: the three
@@ -30,7 +31,7 @@ station's recordings of two events, named alike) is `<its folder>.<id>`, as `pre
 The store is a cache of one run's conditioning: its attribute `conditioned_from` holds what its values
 depend on besides the files (--units, --quantity, the event of --hypocenter/--magnitude, the model's
 preprocessing and components, the seisdiff version, the reading of component names:
-`components.COMPONENT_READING_VERSION`). A later run reuses it only when that matches and no
+`components.COMPONENT_READING_VERSION`, a 3-component store's `groups.TRIPLET_ALIGNMENT_VERSION`). A later run reuses it only when that matches and no
 file changed (`source_identity`); else it is rebuilt from the inputs, with one line saying why.
 
 A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
@@ -65,8 +66,8 @@ from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_pea
 from seisdiff.preprocess.condition import (PreprocessConfig, broadband_of_segments, clean_and_resample,
                                            lowpass_of_stored)
 from seisdiff.preprocess.regions import record_region
-from seisdiff.preprocess.groups import (CHANNEL_ORDER, group_component, group_metadata, location_code, single_groups,
-                                        triplet_groups)
+from seisdiff.preprocess.groups import (CHANNEL_ORDER, TRIPLET_ALIGNMENT_VERSION, group_component, group_metadata,
+                                        location_code, single_groups, triplet_groups)
 from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
 
 # Beyond any recorded ground motion: a raw peak above seisdiff.io.validate.PLAUSIBLE_PEAK_MPS2[1]
@@ -225,6 +226,7 @@ def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lo
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
                                   "taper": WHOLE_TAPER, "seisdiff": __version__,
                                   "component_reading": COMPONENT_READING_VERSION,
+                                  **({"triplet_alignment": TRIPLET_ALIGNMENT_VERSION} if n_channels == 3 else {}),
                                   **({"lowband_input": True} if lowband_input else {})}))
 
 
@@ -257,7 +259,9 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
                  "preprocess": "the model's preprocessing", "n_channels": "the model's components",
                  "lowband_input": "--lowband-input", "taper": "an end taper of another length",
                  "component_reading": f"the reading of component names: version {old.get('component_reading', 1)}, "
-                                      f"now {settings.get('component_reading')}"}
+                                      f"now {settings.get('component_reading')}",
+                 "triplet_alignment": "three-component records cut to the shortest trace, not aligned on their "
+                                      "common time span"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
@@ -337,7 +341,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         result.skipped += [(r.source_file, reason) for r, reason in incomplete]
     conditioned = []
     for g in groups:
-        result.warnings += [(g.group_id, line) for line in group_metadata(g)[1]]
+        result.warnings += [(g.group_id, line) for line in g.warnings + group_metadata(g)[1]]
         bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg, lowband_input)
         conditioned.append((g, bb, lp))
         line = level_warning(max(demeaned_peak_mps2(a) for a in g.acc_mps2), float(np.abs(lp).max()),
@@ -431,7 +435,7 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
     columns.update({
         "distance_kind": text([m["distance_kind"] for m in meta]),
         "n_samples": np.array([bb.shape[-1] for _, bb, _ in conditioned], dtype=np.int64),
-        "start_time": text([r.start_time for r in first]),
+        "start_time": text([g.start_time for g in groups]),      # a triplet's: its common span's
         "event_date": text([m.get("event_date", "") for m in merged]),
         "network": text([r.network for r in first]),
         "station": text([r.station for r in first]),
