@@ -33,3 +33,27 @@ def test_sign_unknown_only_for_a_z_among_x_and_y():
     assert sign_unknown("z", ["x", "y", "z"]) and sign_unknown("vz", ["vx", "vy", "vz"])
     assert not sign_unknown("z", ["z"]) and not sign_unknown("Z", ["E", "N", "Z"])
     assert not sign_unknown("x", ["x", "y", "z"]) and not sign_unknown("HNZ", ["HNE", "HNN", "HNZ"])
+
+
+def test_a_z_whose_x_and_y_were_skipped_keeps_its_sign_unknown(tmp_path):
+    """GridWriter writes only a station's generated components: a station whose x and y were skipped (unusable
+    input) gave write_station_files the z alone, and its z was written up (cmpinc 0) where every other station's
+    z of the same x/y/z grid had no orientation."""
+    import zarr
+
+    from seisdiff.io.grid_store import GridWriter
+
+    group = zarr.open_group(str(tmp_path / "out.zarr"), mode="w", zarr_format=3)
+    group.create_array("acceleration", shape=(2, 3, 300), dtype="float32", fill_value=np.nan)
+    for name, values in (("station", ["S0", "S1"]), ("network", ["XX", "XX"])):
+        group.create_array(name, shape=(2,), dtype=str)[:] = np.asarray(values, dtype=str)
+    group.create_array("committed", shape=(1,), chunks=(1,), dtype="uint8", fill_value=0)
+    group.attrs.update({"block_stations": 2, "n_blocks": 1, "components": ["x", "y", "z"],
+                        "sampling_rate_hz": 100.0, "start_time": START})
+    acc = np.random.default_rng(0).standard_normal((2, 3, 300)).astype(np.float32)
+    acc[1, :2] = np.nan                                          # S1: x and y skipped, z generated
+    GridWriter(tmp_path / "out.zarr", group).write_block(0, acc, files=(tmp_path / "sac", "sac"))
+    for station in ("S0", "S1"):
+        sac = obspy.read(str(tmp_path / "sac" / f"{station}_z.sac"))[0].stats.sac
+        assert "cmpinc" not in sac and "cmpaz" not in sac
+    assert not (tmp_path / "sac" / "S1_x.sac").exists()

@@ -105,7 +105,7 @@ class GridWriter:
                                         str(self.stations[lo + i]), str(self.network[lo + i]),
                                         [self.components[j] for j in made],
                                         str(self.attrs.get("start_time", "")), file_stem=stems[lo + i],
-                                        places=self.places(lo + i))
+                                        places=self.places(lo + i), grid_components=self.components)
         if skipped is not None and (any(skipped) or "skipped" in self.group):
             self._skipped_array()[lo:hi] = np.asarray([str(r) for r in skipped], dtype=str)
         # the block's data on disk before its marker (station files are synced as written, `io.atomic`)
@@ -154,23 +154,27 @@ def station_files_dir(out: Path, fmt: str) -> Path:
 
 def write_station_files(folder: Path, fmt: str, acc_mps2: np.ndarray, sampling_rate_hz: float, station: str,
                         network: str, components: list[str], start_time: str,
-                        file_stem: str | None = None, places: dict | None = None) -> list[Path]:
+                        file_stem: str | None = None, places: dict | None = None,
+                        grid_components: list[str] | None = None) -> list[Path]:
     """One station's (C, L) m/s² as files (`io.export.export_records`): mseed → `<stem>.mseed` (C traces,
     float64 m/s², channels `mseed_channel_codes`); sac (nm/s², idep=IACC) and at2 (g) →
     `<stem>_<component>.<ext>`. Start time and codes as the grid's. Each file appears whole. The stem is
     `file_stem` (GridWriter passes `station_file_stems` of its table, unique per station), else the
     station name made a file name as there. places: the station's and event's coordinates and magnitude
     (`io.export.PLACE_FIELDS`, NaN unknown), which SAC headers carry, with each component's orientation where its
-    name states one (a simulation's z beside x and y none: `io.components.sign_unknown`)."""
+    name states one (a simulation's z beside x and y none: `io.components.sign_unknown`, judged among
+    grid_components, the grid's every component, else `components`: a station whose x and y were skipped keeps its
+    z's sign unknown)."""
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown per-station format {fmt!r}; choose one of {', '.join(FILE_FORMATS)}")
     safe = file_stem or _file_name(ascii_text(station)) or "station"
+    siblings = list(components) if grid_components is None else list(grid_components)
     meta = {"station": station, "network": network, "start_time": start_time, **(places or {})}
     if fmt == "mseed":
         return export_records(folder, fmt, np.asarray(acc_mps2)[None], sampling_rate_hz, [safe],
                               meta=[{**meta, "channel": ",".join(mseed_channel_codes(components, sampling_rate_hz))}])
     return export_records(folder, fmt, acc_mps2, sampling_rate_hz, [f"{safe}_{_file_name(c)}" for c in components],
-                          meta=[{**meta, "channel": c, **({"vertical_sign": "unknown"} if sign_unknown(c, components)
+                          meta=[{**meta, "channel": c, **({"vertical_sign": "unknown"} if sign_unknown(c, siblings)
                                                            else {})} for c in components])
 
 
