@@ -174,3 +174,18 @@ def test_a_quantity_before_a_direction_word_and_a_sensor_digit_reads_as_the_word
     """vel_up2, 'vel u2', vel_down2 were '?' (no vertical flag, no triplet) though UP2 and DOWN2 alone are verticals."""
     from seisdiff.io.components import component_orientation
     assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
+
+
+@pytest.mark.parametrize("name, kind, orientation", [
+    ("Vel. East", "H2", (90.0, 90.0)), ("Acc. North", "H1", (0.0, 90.0)), ("disp. ew", "H2", (90.0, 90.0)),
+    ("VEL. U", "Z", (0.0, 0.0)), ("vel - u", "Z", (0.0, 0.0)), ("vel_ u", "Z", (0.0, 0.0)),
+    ("acc.-north", "H1", (0.0, 90.0)), ("HOL. DN", "Z", (0.0, 180.0)), ("N. S", "H1", (0.0, 90.0)),
+    ("U. D", "Z", (0.0, 0.0)), ("N 28.5 W", "H1", (331.5, 90.0)),
+])
+def test_a_run_of_separators_around_a_dot_or_a_space_is_one(name, kind, orientation):
+    """'Vel. East', 'Acc. North', 'vel - u' (a dot or space beside another separator) became two or three dashes
+    (VEL--EAST) and lost the orientation they had before spaces and dots separated words (90/90, 0/90, up): SAC
+    export wrote no cmpaz/cmpinc for them."""
+    from seisdiff.io.components import component_axis, component_orientation
+    assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
+    assert component_axis("Vel. East") == "E" and component_axis("vel - u") == "Z"

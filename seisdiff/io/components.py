@@ -17,7 +17,8 @@ import numpy as np
 # 2: 0fd9c5d and later (no guess for an unreadable name: an ESM HN3 '?', was 'H'; a down word vertical; ...)
 # 3: a '.' or a space separates a station or quantity from a direction word (HOL.DN, ST.090, 'vel u'), a sensor digit
 #    after a quantity's direction word (vel_up2), an SMC header's orientation wins over a channel name it contradicts
-COMPONENT_READING_VERSION = 3
+# 4: a run of separators around a space or dot is one ('N. S' H1, was '?'; 'Vel. East' 90/90, was no orientation)
+COMPONENT_READING_VERSION = 4
 
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
@@ -95,7 +96,10 @@ def _kind(name: str) -> str:
     return {"N": "H1", "E": "H2", "Z": "Z"}.get(axis, "?")
 
 
-_BLANK_OR_DOT = re.compile(r"\s+|(?<!\d)\.|\.(?!\d)")   # a run of spaces; a '.' that is no decimal point (N28.5W)
+# a separator run holding a space or a '.' that is no decimal point (N28.5W), with any '-' beside it ('Vel. East',
+# 'vel - u', 'acc.-north', 'vel_ u'): one '-', as a single '-' would be read
+_SPACE_OR_DOT = r"(?:\s|(?<!\d)\.|\.(?!\d))"
+_BLANK_OR_DOT = re.compile(rf"-*{_SPACE_OR_DOT}(?:-|{_SPACE_OR_DOT})*")
 
 
 def _normalised(component) -> str:
