@@ -67,3 +67,18 @@ def test_integer_micro_or_nanoseconds_as_xarray_writes_them(tmp_path, unit, per_
     with open_grid(_grid(tmp_path / "g.h5", time, f"{unit} since 2019-07-06 03:19:53.040000")) as src:
         assert src.dt_s == pytest.approx(1 / fs_hz, rel=1e-9)
         assert src.start_time.startswith("2019-07-06T03:19:53.04")
+
+
+@pytest.mark.parametrize("unit, per_s", [("nanoseconds", 10**9), ("microseconds", 10**6), ("milliseconds", 10**3)])
+def test_integer_times_since_1970_are_evenly_spaced(tmp_path, unit, per_s):
+    """int64 epoch times (ns, µs or ms since 1970, as many HDF5 writers store them) were converted to float64 seconds
+    before their steps were taken: rounded to 256 ns (0.24 µs for ms), a 100 Hz grid's exact steps read 0.01 s ± 2.4e-7
+    and it was refused as 'not evenly spaced' (tolerance 1.1e-8 s). Integer steps are now taken from the integers."""
+    first = 1562383193040 * per_s // 1000                              # 2019-07-06T03:19:53.04Z
+    time = first + np.arange(N, dtype=np.int64) * (per_s // 100)
+    with open_grid(_grid(tmp_path / "g.h5", time, f"{unit} since 1970-01-01")) as src:
+        assert src.dt_s == pytest.approx(DT_S, rel=1e-9)
+        assert src.start_time.startswith("2019-07-06T03:19:53.04")
+    time[500] += per_s // 1000                                          # one time 1 ms late: still refused
+    with pytest.raises(InputError, match="not evenly spaced"):
+        open_grid(_grid(tmp_path / "g2.h5", time, f"{unit} since 1970-01-01"))

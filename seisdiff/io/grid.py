@@ -630,7 +630,11 @@ def _coordinate_step(path, time: Node, n_samples, given_step_s):
                                "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
                                "seconds and give a start_time attribute")
     raw = time.read()
-    t = raw.astype(np.float64) * factor
+    # integer times are exact: their steps are taken from the integers (int64 ns or ms since 1970 as float64 are
+    # rounded to 256 ns and 0.24 µs, which would read as an uneven step); the first time apart for the CF start
+    whole = raw.dtype.kind in "iu"
+    t = (raw.astype(np.int64) - np.int64(raw[0]) if whole else raw).astype(np.float64) * factor
+    first_s = float(raw[0]) * factor if whole else float(t[0])
     if not np.isfinite(t).all():
         raise InputError(path, f"the time coordinate {time.name!r} holds {np.count_nonzero(~np.isfinite(t))} NaN or "
                                "infinite times; give every sample its time, or remove the coordinate and give dt_s")
@@ -652,7 +656,7 @@ def _coordinate_step(path, time: Node, n_samples, given_step_s):
     if not increasing or np.abs(np.diff(t) - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
         raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
                                "to a constant time step")
-    cf_start = "" if reference is None else iso_utc(reference + timedelta(seconds=float(t[0])))
+    cf_start = "" if reference is None else iso_utc(reference + timedelta(seconds=first_s))
     return dt_time, rounding_s / (len(t) - 1), cf_start, precision_s / 2
 
 
