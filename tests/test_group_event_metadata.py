@@ -72,3 +72,24 @@ def test_preprocess_hypocentre_is_the_files_hypocentre(tmp_path, capsys, hypocen
         not math.isnan(hypo_lat))
     lines = [line for line in capsys.readouterr().err.splitlines() if "disagree" in line]
     assert len(lines) == int(math.isnan(hypo_lat))
+
+
+@pytest.mark.filterwarnings("ignore:Sample spacing read from SAC file")
+def test_a_triplets_region_comes_from_the_hypocentre_its_files_give(tmp_path):
+    """Files without station coordinates whose hypocentre only the vertical gives: the record's region was read
+    from the first file's metadata (none: region '') while its hypocentre columns came from the group."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed, cha in enumerate(("HNN", "HNE", "HNZ")):
+        tr = obspy.Trace((accelerogram(seed, n=6000, fs_hz=100.0)).astype(np.float32))
+        tr.stats.update({"sampling_rate": 100.0, "network": "XX", "station": "STA", "channel": cha,
+                         "starttime": obspy.UTCDateTime(2020, 1, 1)})
+        tr.stats.sac = obspy.core.AttribDict(idep=8)
+        if cha == "HNZ":
+            tr.stats.sac.update({"evla": 38.0, "evlo": 141.0, "evdp": 10.0, "mag": 6.0})   # off north-east Japan
+        tr.write(str(folder / f"XX.STA.{cha}.sac"), format="SAC")
+    run_preprocess([str(folder)], tmp_path / "s.zarr", CFG, components="three", progress=False, units="m/s^2")
+    assert set(open_store(tmp_path / "s.zarr").column("region").tolist()) == {"japan"}
+    prepared = prepare_conditioning([str(folder)], tmp_path / "c.zarr", CFG, n_channels=3, progress=False,
+                                    units="m/s^2")
+    assert prepared.store.column("region").tolist() == ["japan"]

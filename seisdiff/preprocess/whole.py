@@ -446,7 +446,8 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "units_in_file": text([r.units_in_file for r in first]),
         "event": text([r.event or (GIVEN_EVENT if event else "") for r in first]),
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
-        "region": text([m.get("region") or record_region(r.metadata, r.network) for m, r in zip(meta, first)]),
+        "region": text([m.get("region") or record_region(g_meta, r.network)          # the group's hypocentre
+                        for m, r, g_meta in zip(meta, first, merged)]),
     })
     for name in PLACE_COLUMNS:   # where the station and the event are (degrees): SAC outputs carry them
         columns[name] = np.array([m[name] for m in meta], dtype=np.float64)
