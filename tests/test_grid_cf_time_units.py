@@ -79,6 +79,6 @@ def test_integer_times_since_1970_are_evenly_spaced(tmp_path, unit, per_s):
     with open_grid(_grid(tmp_path / "g.h5", time, f"{unit} since 1970-01-01")) as src:
         assert src.dt_s == pytest.approx(DT_S, rel=1e-9)
         assert src.start_time.startswith("2019-07-06T03:19:53.04")
-    time[500] += per_s // 1000                                          # one time 1 ms late: still refused
+    time[500] += 2 * per_s // 1000               # one time 2 ms late (beyond whole ms times' rounding): still refused
     with pytest.raises(InputError, match="not evenly spaced"):
         open_grid(_grid(tmp_path / "g2.h5", time, f"{unit} since 1970-01-01"))

@@ -30,9 +30,10 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                UDUNITS writes it, '2007-7-16 1:13:22 +0:00'; a date that cannot be read is refused); a
                `time` without units (or in the unit 1: '1', 'count') holding the sample indices 0…N−1 (or 1…N)
                is an index, read beside a time step attribute and refused without one. Times stored too
-               coarsely to give their step (float32 far from zero: 1e5 s rounds to 0.0078 s; their rounding
-               over N−1 steps beyond 1e-5 of the step) are refused without a time step attribute and checked
-               only to their rounding beside one.
+               coarsely to give their step (float32 far from zero: 1e5 s rounds to 0.0078 s; integers whose
+               steps differ, rounded to one unit: 300 Hz in ms, 3 or 4 ms apart; their rounding over N−1 steps
+               beyond 1e-5 of the step) are refused without a time step attribute and checked only to their
+               rounding beside one.
                Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
                is refused naming both: one of them would stretch the output in time; the group's, where the
                array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
@@ -639,25 +640,36 @@ def _coordinate_step(path, time: Node, n_samples, given_step_s):
         raise InputError(path, f"the time coordinate {time.name!r} holds {np.count_nonzero(~np.isfinite(t))} NaN or "
                                "infinite times; give every sample its time, or remove the coordinate and give dt_s")
     dt_time = float((t[-1] - t[0]) / (len(t) - 1))
-    # times stored as float32 are rounded to ~6e-8 of their size (4e-6 s at 60 s): the tolerance is
-    # that rounding (two values per step), not float64's
-    eps = np.finfo(raw.dtype).eps if raw.dtype.kind == "f" else 0.0
-    rounding_s = 2 * eps * float(np.abs(t).max())
-    precision_s = float(np.spacing(np.abs(raw).max())) * factor if raw.dtype.kind == "f" else 0.0
+    rounding_s, precision_s = _time_rounding(raw, t, factor)
     coarse = not precision_s <= COARSE_STEP_SHARE * abs(given_step_s or dt_time) * (len(t) - 1)
-    if coarse and given_step_s is None and dt_time > 0:          # (not increasing: refused below as such)
-        raise InputError(path, f"the time coordinate {time.name!r} holds times too coarse for their step: as "
-                               f"{raw.dtype} up to {float(np.abs(t).max()):g} s they are rounded to "
-                               f"{precision_s:.2g} s, so their step ({dt_time:.6g} s) is off by up to "
-                               f"{precision_s / (len(t) - 1):.2g} s; "
-                               "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or store the times "
-                               "as float64")
     increasing = dt_time > 0 or coarse and given_step_s is not None and t[-1] >= t[0]   # to its rounding
     if not increasing or np.abs(np.diff(t) - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
         raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
                                "to a constant time step")
+    if coarse and given_step_s is None:
+        stored = f"whole {str(units).split()[0]} ({raw.dtype})" if whole else \
+            f"{raw.dtype} up to {float(np.abs(t).max()):g} s"
+        raise InputError(path, f"the time coordinate {time.name!r} holds times too coarse for their step: as "
+                               f"{stored} they are rounded to {precision_s:.2g} s, so their step ({dt_time:.6g} s) is "
+                               f"off by up to {precision_s / (len(t) - 1):.2g} s; "
+                               "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or store the times "
+                               f"{'in a finer unit' if whole else 'as float64'}")
     cf_start = "" if reference is None else iso_utc(reference + timedelta(seconds=first_s))
     return dt_time, rounding_s / (len(t) - 1), cf_start, precision_s / 2
+
+
+def _time_rounding(raw: np.ndarray, t: np.ndarray, factor: float) -> tuple[float, float]:
+    """(allowance of one step in s, precision of one time in s) of a time coordinate's stored values `raw` (`t`: in s).
+    Float times are rounded to their spacing in their dtype (float32: ~6e-8 of their size, 4e-6 s at 60 s; the
+    allowance two values' rounding). Integer times whose steps differ are rounded to one unit (300 Hz in ms: 3 or 4 ms
+    apart): one unit a step, and the step read over N−1 steps off by one unit; integer times of one step are exact."""
+    if raw.dtype.kind == "f":
+        precision_s = float(np.spacing(np.abs(raw).max())) * factor
+        return 2 * float(np.finfo(raw.dtype).eps) * float(np.abs(t).max()), precision_s
+    steps = np.diff(raw.astype(np.int64))
+    if (steps == steps[0]).all():
+        return 0.0, 0.0
+    return factor * len(t) / (len(t) - 1), factor
 
 
 def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
