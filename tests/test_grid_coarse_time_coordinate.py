@@ -81,3 +81,23 @@ def test_nan_times_are_refused_as_such_not_as_too_coarse(tmp_path):
 def test_times_that_do_not_increase_are_refused_as_such_not_as_too_coarse(tmp_path, time):
     with pytest.raises(InputError, match="not evenly spaced and increasing"):
         open_grid(_grid(tmp_path / "g.h5", time, "s"))
+
+
+def test_a_cf_start_coarser_than_half_a_sample_is_read_as_stored_and_said_once(tmp_path, capsys):
+    """float32 seconds since 2019-01-01 at 1.6e7 s (1 s apart there) beside dt_s, without start_time: the start read
+    (04:26:40.0 for a first sample at 40.3) is good only to ±0.5 s, 50 samples; it was read silently."""
+    grid = _grid(tmp_path / "g.h5", _far(1.6e7 + 0.3), "seconds since 2019-01-01 00:00:00", dt_s=DT_S)
+    with open_grid(grid) as src:
+        assert src.start_time.startswith("2019-07-05T04:26:40.00")           # what the file says, to its precision
+    said = capsys.readouterr().err.strip()
+    assert said.count("\n") == 0 and str(grid) in said
+    assert "2019-07-05T04:26:40" in said and "±0.5 s" in said and "start_time" in said and "float64" in said
+
+
+def test_a_cf_start_within_half_a_sample_or_beside_start_time_is_read_silently(tmp_path, capsys):
+    with open_grid(_grid(tmp_path / "a.h5", _far(), dt_s=DT_S)) as src:      # 1e5 s: ±0.0039 s, under 0.005 s
+        assert src.start_time.startswith("2019-07-07T03:46:40.00")
+    with open_grid(_grid(tmp_path / "b.h5", _far(1.6e7 + 0.3), "seconds since 2019-01-01 00:00:00", dt_s=DT_S,
+                         start_time="2019-07-05T04:26:40.3Z")) as src:
+        assert src.start_time.startswith("2019-07-05T04:26:40.30")
+    assert capsys.readouterr().err == ""

@@ -38,7 +38,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                is refused naming both: one of them would stretch the output in time; the group's, where the
                array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
-               (naive = UTC); or the CF reference date of the `time` coordinate plus its first value.
+               (naive = UTC); or the CF reference date of the `time` coordinate plus its first value, as
+               stored (one line on stderr where it is stored coarser than half a sample: float32 at 1.6e7 s).
                Where several are given (spellings, the CF date) they must agree (half a sample); the group's,
                where the array gives its own, is outranked by it (one line on stderr). Optional ('' when absent).
   components   attribute `components` [component_names, channels] (a list or 'E,N,Z'), or a string
@@ -735,14 +736,19 @@ def _agreed_start(path, attr_starts: list[list[tuple[str, str]]], cf_start: str,
                   cf_rounding_s: float = 0.0) -> str:
     """The start time given by the attributes (the array's, else the root's: `_outrank_root`) and/or the time
     coordinate's CF date; where several are given they must agree within half a sample (and the coordinate's
-    rounding, `cf_rounding_s`: float32 times far from zero; the first attribute's is read)."""
+    rounding, `cf_rounding_s`: float32 times far from zero; the first attribute's is read). The coordinate's start read
+    alone, as stored, is said on stderr where its rounding exceeds half a sample (float32 at 1.6e7 s: ±0.5 s)."""
     apart_s = lambda a, b: abs((_parse_time(a[1]) - _parse_time(b[1])).total_seconds())   # noqa: E731
     given = _outrank_root(path, *attr_starts, what="start time", same=lambda a, b: apart_s(a, b) <= dt_s / 2)
     given = [(where, start, 0.0) for where, start in given]
     given = given + ([("the time coordinate's first time", cf_start, cf_rounding_s)] if cf_start else [])
     if not given:
         return ""
-    (ref_where, ref, _), others = given[0], given[1:]
+    (ref_where, ref, ref_rounding_s), others = given[0], given[1:]
+    if ref_rounding_s > dt_s / 2:                   # the coordinate's start alone, coarser than half a sample
+        print(f"grid {path}: the start time {ref} is the time coordinate's first time, stored only to "
+              f"±{ref_rounding_s:.2g} s (more than half a sample, {dt_s / 2:g} s); give a start_time attribute, "
+              "or store the times as float64, to give it exactly", file=sys.stderr)
     for where, start, rounding_s in others:
         off_s = (_parse_time(ref) - _parse_time(start)).total_seconds()
         if abs(off_s) > dt_s / 2 + rounding_s:
