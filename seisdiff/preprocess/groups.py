@@ -144,13 +144,33 @@ def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Recor
             skipped += [(r, placed) for r in ordered]
             continue
         acc, start_time, warnings = placed
-        groups.append(Group(_common_stem([r.record_id for r in ordered]), ordered, acc,
-                            ordered[0].sampling_rate_hz, start_time, warnings))
+        stem = _common_stem([r.record_id for r in ordered])
+        warnings += [f"{stem}: {line}" for line in [mixed_sensors(ordered)] if line]
+        groups.append(Group(stem, ordered, acc, ordered[0].sampling_rate_hz, start_time, warnings))
     stems = Counter(g.group_id for g in groups)
     for g in groups:   # KiK-net's IWTH25….NS1 and ….NS2 share a stem: the sensor tells them apart
         if stems[g.group_id] > 1 and sensor(g.records[0]):
             g.group_id = f"{g.group_id}_{sensor(g.records[0])}"
     return groups, skipped
+
+
+# a SEED channel code: band code, instrument code, orientation (SEED manual, appendix A); KiK-net's NS1, EW1, UD1
+# and other networks' component names are none
+_SEED_CHANNEL = re.compile(r"[FGDCESHBMLVURPTQAO][A-Z][A-Z0-9]")
+
+
+def mixed_sensors(ordered: list[Record]) -> str | None:
+    """One line when the three traces of a record are not of one sensor, as their files say: different quantities
+    (acceleration with velocity) or, all three being SEED channel codes, different band/instrument codes (HN? with
+    HH?); else None."""
+    quantities = [r.metadata.get("quantity", "acceleration") for r in ordered]
+    codes = [r.component.strip().upper() for r in ordered]
+    instruments = [c[:2] for c in codes] if all(_SEED_CHANNEL.fullmatch(c) for c in codes) else [""] * 3
+    if len(set(quantities)) == 1 and len(set(instruments)) == 1:
+        return None
+    shown = ", ".join(f"{r.component} ({q})" for r, q in zip(ordered, quantities))
+    return (f"its components {shown} come from different instruments, not one sensor: the record mixes their "
+            "responses; check the files, or use --components each to keep each")
 
 
 def aligned(ordered: list[Record]) -> tuple[np.ndarray, str, list[str]] | str:

@@ -20,7 +20,8 @@ record's: its files' common time span's, `groups.aligned`),
 '' when unknown or a 3-component record's files give different dates: `groups.group_metadata`; no start
 time), `network`, `station`, `location`, `channel` (a 3-component record: the three
 channel codes joined by ','), `component` (H1, H2, Z, H or ?, 'H1,H2,Z' for a triplet: `groups.group_component`, as `preprocess` writes
-it; the model's vertical flag), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file`, `event`,
+it; the model's vertical flag), `quantity_in_file` (acceleration | velocity | displacement), `units_in_file` (a triplet whose
+files differ: each component's in channel order, joined by ',', units by ' | ': `per_component`), `event`,
 `source_file`, `region` (`preprocess.regions`, '' when unknown: the level model's test, engine/hf_level.py),
 magnitude/distance_km/vs30_mps/kappa_s from the file header (NaN when unknown), `distance_kind`
 ("hypocentral": the header's, or from `--hypocenter` and the station's coordinates; '' when no distance),
@@ -35,7 +36,7 @@ preprocessing and components, the seisdiff version, the reading of component nam
 file changed (`source_identity`); else it is rebuilt from the inputs, with one line saying why.
 
 A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
-(`level_warning`), as `verify` judges stores.
+(`level_warning`), as `verify` judges stores: a triplet's, of the component farthest beyond, from its file's unit.
 """
 from __future__ import annotations
 
@@ -155,6 +156,21 @@ def level_warning(raw_peak_mps2: float, lowband_peak_mps2: float, lowpass_hz: fl
     if guess and guess != "counts":
         return f"{what}; looks like {guess} read as {unit}: {advice}"
     return f"{what}: a unit error (raw counts?); {advice}"
+
+
+def group_level_warning(group, lowpass_mps2: np.ndarray, lowpass_hz: float) -> str | None:
+    """`level_warning` of a record group (lowpass_mps2: its conditioning, (C, n) m/s²) judged on the component
+    farthest beyond a recorded ground motion, with that component's file and declared unit ('<file>: …'; a
+    3-component record's '<file> <channel>: …'); None when every component is plausible."""
+    raw = [demeaned_peak_mps2(a) for a in group.acc_mps2]
+    low = [float(np.abs(x).max()) for x in lowpass_mps2]
+    limit = MAX_LOWBAND_PEAK_MPS2_AT_1HZ * max(1.0, float(lowpass_hz))
+    worst = max(range(len(raw)), key=lambda i: max(raw[i] / MAX_RAW_PEAK_MPS2, low[i] / limit))
+    rec = group.records[worst]
+    line = level_warning(raw[worst], low[worst], lowpass_hz, rec.units_in_file, rec.metadata.get("quantity", ""))
+    if line is None:
+        return None
+    return f"{rec.source_file}{f' {rec.component}' if len(group.records) > 1 else ''}: {line}"
 
 
 def _declared(units_in_file: str, quantity: str = "") -> tuple[str, str]:
@@ -344,10 +360,9 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         result.warnings += [(g.group_id, line) for line in g.warnings + group_metadata(g)[1]]
         bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg, lowband_input)
         conditioned.append((g, bb, lp))
-        line = level_warning(max(demeaned_peak_mps2(a) for a in g.acc_mps2), float(np.abs(lp).max()),
-                             cfg.lowpass_hz, g.records[0].units_in_file, g.records[0].metadata.get("quantity", ""))
+        line = group_level_warning(g, lp, cfg.lowpass_hz)
         if line:
-            result.warnings.append((g.group_id, f"{g.records[0].source_file}: {line}"))
+            result.warnings.append((g.group_id, line))
     if not conditioned:
         reasons = "; ".join(f"{f}: {r}" for f, r in result.skipped[:3]) or "no input file"
         raise UserError(f"no usable waveform among --cond {' '.join(map(str, inputs))} ({reasons})")
@@ -424,6 +439,15 @@ WHOLE_COLUMNS = ("component", "event_date")
 GIVEN_EVENT = "given event"   # the event of files that name none, when `sample --hypocenter/--magnitude` gives it
 
 
+UNITS_JOIN = " | "   # between a 3-component record's units_in_file: a reader's unit text may hold ',' and ';'
+
+
+def per_component(values: list[str], join: str = ",") -> str:
+    """A record's column of its components' values: the one value they share, else each component's, in channel
+    order, joined by `join` (as `channel` joins the codes)."""
+    return values[0] if len(set(values)) == 1 else join.join(values)
+
+
 def _columns(conditioned: list, event: dict | None = None) -> dict:
     groups = [g for g, _, _ in conditioned]
     first = [g.records[0] for g in groups]
@@ -442,8 +466,9 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "location": text([location_code(r) for r in first]),
         "channel": text([",".join(x.component for x in g.records) for g in groups]),
         "component": text([group_component(g) for g in groups]),
-        "quantity_in_file": text([r.metadata.get("quantity", "acceleration") for r in first]),
-        "units_in_file": text([r.units_in_file for r in first]),
+        "quantity_in_file": text([per_component([x.metadata.get("quantity", "acceleration") for x in g.records])
+                                  for g in groups]),
+        "units_in_file": text([per_component([x.units_in_file for x in g.records], UNITS_JOIN) for g in groups]),
         "event": text([r.event or (GIVEN_EVENT if event else "") for r in first]),
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
         "region": text([m.get("region") or record_region(g_meta, r.network)          # the group's hypocentre
