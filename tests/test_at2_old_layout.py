@@ -74,3 +74,26 @@ def test_a_time_of_day_in_its_own_field_is_not_the_station(tmp_path, line2, even
     (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
     assert (rec.event, rec.station) == (event, station) and rec.metadata["event_date"].startswith("19")
     assert "origin_time" not in rec.metadata and rec.start_time == ""
+
+
+@pytest.mark.parametrize("line2, event, station, component, provider_station", [
+    ("NORTHRIDGE EQ, 1/17/94, 1231, SYLMAR, 360", "NORTHRIDGE EQ", "SYLMAR", "360", None),
+    ("NORTHRIDGE EQ, 1/17/94, 1231 PST, SYLMAR, 360", "NORTHRIDGE EQ", "SYLMAR", "360", None),
+    ("NORTHRIDGE EQ 1/17/94, 1231 PST, SYLMAR, 360", "NORTHRIDGE EQ", "SYLMAR", "360", None),
+    ("NORTHRIDGE EQ, 1/17/94, 12:31 UTC, SYLMAR, 360", "NORTHRIDGE EQ", "SYLMAR", "360", None),
+    ("NORTHRIDGE EQ 1/17/94 1231, SYLMAR, 360 (CDMG STATION 24514, CH 3)", "NORTHRIDGE EQ", "SYLMAR", "360",
+     "CDMG 24514, CH 3"),
+    ("NORTHRIDGE EQ, 1/17/94, 1231, SYLMAR, 360 (CDMG STATION 24514, CH 3)", "NORTHRIDGE EQ", "SYLMAR", "360",
+     "CDMG 24514, CH 3"),
+    ("NORTHRIDGE EQ, 1/17/94, 1231, 360", "NORTHRIDGE EQ", "1231", "360", None),   # nothing else to be the station
+])
+def test_a_time_of_day_after_a_date_field_and_a_note_with_a_comma(tmp_path, line2, event, station, component,
+                                                                 provider_station):
+    """The time of day was skipped only after a date inside the event's field: `EVENT, 1/17/94, 1231, SYLMAR, 360`
+    read station '1231, SYLMAR' (also with `1231 PST`); and a data-source note holding a comma,
+    `360 (CDMG STATION 24514, CH 3)`, was split there: station 'SYLMAR, 360 (CDMG STATION 24514', component 'CH 3)'."""
+    (rec,) = read_at2(_old_at2(tmp_path / "rec.AT2", line2))
+    assert (rec.event, rec.metadata["event_date"], rec.station, rec.component) == (event, "1994-01-17", station,
+                                                                                   component)
+    assert rec.metadata.get("provider_station") == provider_station
+    assert "origin_time" not in rec.metadata and rec.start_time == ""

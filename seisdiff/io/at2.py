@@ -33,7 +33,10 @@ _DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _FILE_NAME = re.compile(r"^RSN(\d+)_([^_]+)_(.+)$", re.I)
 # old layout: line 2's component may end in its data source, `090 (CDMG STATION 24278)`, `180 (USGS STATION 117)`
-_TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):?[0-5]\d")                 # old line 2's HHMM or HH:MM
+# old line 2's HHMM or HH:MM, with its time zone where one is named (`1231 PST`, `12:31 UTC`)
+_TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):?[0-5]\d(?:\s*(?:UTC|UT|GMT|Z|LT|LOCAL|[A-Z]{1,2}[SD]T))?", re.I)
+# a comma of line 2 that separates fields: not one inside parentheses (`360 (CDMG STATION 24514, CH 3)`)
+_FIELD_COMMA = re.compile(r",(?![^()]*\))")
 _SOURCE_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _FILE_COMPONENT = re.compile(r"^(.*?)(-UP|-DN|-DWN|-[A-Z]{1,3}|-\d{1,3}|UD|UP|DN|DWN|EW|NS|\d{3})$", re.I)
 _OTHER_QUANTITIES = {"VELOCITY": "velocity", "DISPLACEMENT": "displacement"}
@@ -253,7 +256,7 @@ def _rate_hz(dt_s: float) -> float:
 def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
     """(event, ISO date, station, component) from header line 2, else from the file name; an old file's
     data-source note after the component (`092 (CDMG STATION 5154)`) is dropped: the component is its label."""
-    parts = [p.strip() for p in line.split(",")]
+    parts = [p.strip() for p in _FIELD_COMMA.split(line)]
     event = date = station = component = ""
     # the layout write_at2 and NGA-West2 use, `event, date, station, component`, by position (an empty
     # event or date stays in its place): the date field is the first after the event that is empty or
@@ -262,7 +265,8 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
     if len(parts) >= 4 and at is not None:
         found = _DATE.fullmatch(parts[at])
         event, date = ", ".join(parts[:at]), _iso_date(found) if found else ""
-        station, component = ", ".join(parts[at + 1:-1]), parts[-1]
+        timed = found and at + 1 < len(parts) - 2 and _TIME_OF_DAY.fullmatch(parts[at + 1])
+        station, component = ", ".join(parts[at + (2 if timed else 1):-1]), parts[-1]   # 'EVENT, 1/17/94, 1231, STA, 360'
     elif len(parts) >= 3:
         component = parts.pop()
         rest = []
@@ -289,7 +293,7 @@ def _describe(path: Path, line: str) -> tuple[str, str, str, str]:
 def _provider_station(line: str) -> str:
     """An old file's data source and its station number from the note after line 2's component, without the word
     STATION (`360 (CDMG STATION 24514)` → 'CDMG 24514', `180 (USGS STATION 117)` → 'USGS 117'); '' without one."""
-    note = _SOURCE_NOTE.search(line.split(",")[-1])
+    note = _SOURCE_NOTE.search(_FIELD_COMMA.split(line)[-1])
     return " ".join(w for w in note.group(0).strip().strip("()").split() if w.upper() != "STATION") if note else ""
 
 
