@@ -2,15 +2,17 @@
 
 Three-component records gather the traces of one event and station at one sampling rate and order
 them H1 (north–south-like), H2 (east–west-like), Z (vertical) — `CHANNEL_ORDER` — on their common time span
-where the files give their start times (`aligned`).
+where the files give their start times (`aligned`). A channel read in several segments (a file with gaps) gives one
+record per time span where all three have data (`gap_spans`).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -120,9 +122,11 @@ def sensor(rec: Record) -> str:
     return location_code(rec) + (kiknet.group(1) if kiknet else "")
 
 
-def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Record, str]]]:
+def triplet_groups(records: list[Record], min_span_s: float = 0.0) -> tuple[list[Group], list[tuple[Record, str]]]:
     """Group traces by (event, station, network, sensor, rate) into 3-component records: two sensors at
-    one station (location codes 00 and 10, KiK-net's borehole and surface) make two records.
+    one station (location codes 00 and 10, KiK-net's borehole and surface) make two records. A channel in
+    several segments (gaps: `gap_spans`) gives one record per time span where all three have data, of at least
+    min_span_s seconds.
 
     Returns (groups, skipped) where skipped holds (record, reason) for incomplete or ambiguous sets.
     """
@@ -132,26 +136,102 @@ def triplet_groups(records: list[Record]) -> tuple[list[Group], list[tuple[Recor
     groups, skipped = [], []
     for recs in by_key.values():
         kinds = _triplet_kinds(recs)
-        if kinds is None:
+        spans = gap_spans(recs, min_span_s) if kinds is None else None
+        if kinds is None and spans is None:
             found = ", ".join(sorted(f"{r.component or '?'}" for r in recs))
             for r in recs:
                 skipped.append((r, f"incomplete three-component set ({found}); need H1, H2 and Z "
-                                   "of one event and station — use --components each to keep it"))
+                                   f"of one event and station{_segmented(recs)} — use --components each to keep it"))
             continue
-        ordered = [kinds["H1"], kinds["H2"], kinds["Z"]]
-        placed = aligned(ordered)
-        if isinstance(placed, str):
-            skipped += [(r, placed) for r in ordered]
-            continue
-        acc, start_time, warnings = placed
-        stem = _common_stem([r.record_id for r in ordered])
-        warnings += [f"{stem}: {line}" for line in [mixed_sensors(ordered)] if line]
-        groups.append(Group(stem, ordered, acc, ordered[0].sampling_rate_hz, start_time, warnings))
+        used = {(r.record_id, r.source_file) for _, ordered, _ in spans or [] for r in ordered}   # cut copies
+        skipped += [(r, f"no time span where it and the station's other two components have data{_segmented(recs)}")
+                    for r in recs if spans and (r.record_id, r.source_file) not in used]
+        for suffix, ordered, short in spans or [("", [kinds["H1"], kinds["H2"], kinds["Z"]], "")]:
+            placed = short or aligned(ordered)
+            if isinstance(placed, str):
+                skipped += [(r, placed) for r in ordered]
+                continue
+            acc, start_time, warnings = placed
+            stem = _common_stem([r.record_id for r in ordered]) + suffix
+            warnings += [f"{stem}: {line}" for line in [mixed_sensors(ordered)] if line]
+            if suffix:
+                warnings.append(f"{stem}: {acc.shape[-1] / ordered[0].sampling_rate_hz:.6g} s where all three "
+                                f"components have data ({_split_channels(recs)}): a record of its own")
+            groups.append(Group(stem, ordered, acc, ordered[0].sampling_rate_hz, start_time, warnings))
     stems = Counter(g.group_id for g in groups)
     for g in groups:   # KiK-net's IWTH25….NS1 and ….NS2 share a stem: the sensor tells them apart
         if stems[g.group_id] > 1 and sensor(g.records[0]):
             g.group_id = f"{g.group_id}_{sensor(g.records[0])}"
     return groups, skipped
+
+
+def _segmented(recs: list[Record]) -> str:
+    """'; XX.STA..HNE in 2 traces (…): …' for the channels of a station's traces read in several segments (a gap or
+    an overlap in the file: ids `<id>_<start time>`) or files, with what to do; '' when none is."""
+    split = _split_channels(recs)
+    if not split:
+        return ""
+    return (f"; {split} (a file's segments around gaps or overlaps, or recordings of other events), not placeable "
+            "as one record per time span where all three have data (an overlap, no start times, or no such span): "
+            "merge each channel's segments into one trace first, filling the gaps (e.g. ObsPy st.merge(fill_value=0))")
+
+
+def _split_channels(recs: list[Record]) -> str:
+    """'XX.STA..HNE in 2 traces, …' for the channels that several of recs are of; '' when none."""
+    counts = Counter(_channel_id(r) for r in recs)
+    return ", ".join(f"{code} in {n} traces" for code, n in counts.items() if n > 1)
+
+
+def _channel_id(rec: Record) -> str:
+    """NET.STA.LOC.CHA of a trace (its id without a segment's `_<start time>`)."""
+    return ".".join((rec.network, rec.station, location_code(rec), rec.component))
+
+
+def gap_spans(recs: list[Record], min_span_s: float = 0.0) -> list[tuple[str, list[Record], str]] | None:
+    """For one station's traces whose channels come in segments (a file with gaps: each channel H1, H2 and Z
+    in one or more segments that do not overlap, each with its start time): one (id suffix '_<span start>', the
+    three traces cut to the span in channel order, '' or the reason it is not a record) per time span where all
+    three have data, nothing filled in; the reason when that span is shorter than min_span_s. None for any
+    other set (incomplete, overlapping, unknown start times)."""
+    by_kind = defaultdict(list)
+    for rec in recs:
+        by_kind[record_kind(rec)].append(rec)
+    if sorted(by_kind) != ["H1", "H2", "Z"] or all(len(v) == 1 for v in by_kind.values()) \
+            or any(_moment(r.start_time) is None for r in recs):
+        return None
+    fs = recs[0].sampling_rate_hz
+    spans = {k: sorted(((_moment(r.start_time), r) for r in v), key=lambda seg: seg[0]) for k, v in by_kind.items()}
+    for segments in spans.values():
+        if any(b[0] < _end(a, fs) - timedelta(seconds=0.5 / fs) for a, b in zip(segments, segments[1:])):
+            return None                                              # an overlap: which data holds?
+    out = []
+    for h1 in spans["H1"]:
+        for h2 in spans["H2"]:
+            for z in spans["Z"]:
+                start, end = max(seg[0] for seg in (h1, h2, z)), min(_end(seg, fs) for seg in (h1, h2, z))
+                if (end - start).total_seconds() > 0.5 / fs:
+                    out.append(_span(start, end, [h1, h2, z], fs, min_span_s))
+    return sorted(out, key=lambda span: span[0]) or None
+
+
+def _end(segment: tuple[datetime, Record], fs: float) -> datetime:
+    """When a (start, record) segment's data ends: its last sample's time + one sampling interval."""
+    return segment[0] + timedelta(seconds=len(segment[1].acc_mps2) / fs)
+
+
+def _span(start: datetime, end: datetime, segments: list, fs: float, min_span_s: float) -> tuple[str, list[Record], str]:
+    """(suffix, the (start, record) segments' records cut to start–end, '' or why the span is no record)."""
+    cut = []
+    for t, rec in segments:
+        k0, k1 = round((start - t).total_seconds() * fs), round((end - t).total_seconds() * fs)
+        moment = t + timedelta(seconds=k0 / fs)
+        cut.append(dataclasses.replace(rec, acc_mps2=rec.acc_mps2[k0:k1],
+                                       start_time=moment.isoformat(timespec="microseconds")))
+    seconds = (end - start).total_seconds()
+    short = "" if seconds >= min_span_s else (
+        f"{', '.join(sorted({_channel_id(r) for r in cut}))}: {seconds:.6g} s from {start.isoformat()} where all "
+        f"three components have data (between gaps), shorter than {min_span_s:g} s: not made a record")
+    return f"_{start.strftime('%Y%m%dT%H%M%S.%f')}", cut, short
 
 
 # a SEED channel code: band code, instrument code, orientation (SEED manual, appendix A); KiK-net's NS1, EW1, UD1

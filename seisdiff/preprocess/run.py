@@ -181,7 +181,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
         else:
             held += joined
     if components != "each":
-        groups, incomplete = triplet_groups(held)
+        groups, incomplete = triplet_groups(held, min_span_s=cfg.min_duration_s)
         for rec, reason in incomplete:
             skip(rec.source_file, reason)
         for line in (line for g in groups for line in g.warnings):

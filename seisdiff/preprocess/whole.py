@@ -328,7 +328,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         except InputError as exc:
             result.skipped.append((exc.path, exc.reason))
             continue
-        result.notes += segment_notes(path, got)
+        result.notes += segment_notes(path, got, three=n_channels == 3)
         for rec in got:
             try:  # each trace on its own: a dead or too short one does not lose its file's good ones
                 check_record(rec, min_duration_s=min_s)
@@ -353,7 +353,7 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
     if n_channels == 1:
         groups = single_groups(records)
     else:
-        groups, incomplete = triplet_groups(records)
+        groups, incomplete = triplet_groups(records, min_span_s=min_s)
         result.skipped += [(r.source_file, reason) for r, reason in incomplete]
     conditioned = []
     for g in groups:
@@ -402,10 +402,12 @@ def _joined_parts(records: list[Record], identity: dict) -> list[Record]:
     return joined
 
 
-def segment_notes(path, records: list[Record]) -> list[str]:
+def segment_notes(path, records: list[Record], three: bool = False) -> list[str]:
     """One line per channel that the file `path` holds in several segments (miniSEED with gaps or overlaps,
     read as one record each, `<id>_<start time>`): each is generated as its own record, on its own time
-    axis, so the outputs have the input's gaps and overlap where it does (with other high frequencies)."""
+    axis, so the outputs have the input's gaps and overlap where it does (with other high frequencies).
+    three (a 3-component model): each time span where all three components have data is its own record
+    (`groups.gap_spans`)."""
     by_code: dict[tuple, list[Record]] = {}
     for rec in records:
         code = (rec.network, rec.station, location_code(rec), rec.component)
@@ -421,9 +423,11 @@ def segment_notes(path, records: list[Record]) -> list[str]:
             gap_s = datetime.fromisoformat(b.start_time).timestamp() - end
             joints.append(f"{'a gap' if gap_s >= 0 else 'an overlap'} of {abs(gap_s):.3g} s at {b.start_time}")
         shown = "; ".join(joints[:3]) + (f"; {len(joints) - 3} more" if len(joints) > 3 else "")
-        lines.append(f"{path}: {'.'.join(code)} comes in {len(segments)} segments ({shown}): each is generated as "
-                     f"its own record on its own time axis ({segments[0].record_id}, …); to get one output, "
-                     f"merge the file's segments into one trace first (e.g. ObsPy Stream.merge)")
+        each = ("each time span where all three components have data is generated as its own three-component "
+                "record on its own time axis" if three else
+                f"each is generated as its own record on its own time axis ({segments[0].record_id}, …)")
+        lines.append(f"{path}: {'.'.join(code)} comes in {len(segments)} segments ({shown}): {each}; to get one "
+                     f"output, merge the file's segments into one trace first (e.g. ObsPy Stream.merge)")
     return lines
 
 
