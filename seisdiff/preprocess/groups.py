@@ -158,9 +158,11 @@ def triplet_groups(records: list[Record], min_span_s: float = 0.0) -> tuple[list
                 warnings.append(f"{stem}: {acc.shape[-1] / ordered[0].sampling_rate_hz:.6g} s where all three "
                                 f"components have data ({_split_channels(recs)}): a record of its own")
             groups.append(Group(stem, ordered, acc, ordered[0].sampling_rate_hz, start_time, warnings))
-    stems = Counter(g.group_id for g in groups)
+    sensors = defaultdict(set)   # a stem's sensors: one sensor's recordings of two events keep their stem
+    for g in groups:
+        sensors[g.group_id].add(sensor(g.records[0]))
     for g in groups:   # KiK-net's IWTH25….NS1 and ….NS2 share a stem: the sensor tells them apart
-        if stems[g.group_id] > 1 and sensor(g.records[0]):
+        if len(sensors[g.group_id]) > 1 and sensor(g.records[0]):
             g.group_id = f"{g.group_id}_{sensor(g.records[0])}"
     return groups, skipped
 
@@ -191,8 +193,10 @@ def gap_spans(recs: list[Record], min_span_s: float = 0.0) -> list[tuple[str, li
     """For one station's traces whose channels come in segments (a file with gaps: each channel H1, H2 and Z
     in one or more segments that do not overlap, each with its start time): one (id suffix '_<span start>', the
     three traces cut to the span in channel order, '' or the reason it is not a record) per time span where all
-    three have data, nothing filled in; the reason when that span is shorter than min_span_s. None for any
-    other set (incomplete, overlapping, unknown start times)."""
+    three have data, nothing filled in; the reason when that span is shorter than min_span_s. A span whose files
+    no other span uses (a station's recordings of several events, in their own files) is their traces whole, with
+    no suffix: the id they have on their own (`_span`). None for any other set (incomplete, overlapping, unknown
+    start times)."""
     by_kind = defaultdict(list)
     for rec in recs:
         by_kind[record_kind(rec)].append(rec)
@@ -204,14 +208,16 @@ def gap_spans(recs: list[Record], min_span_s: float = 0.0) -> list[tuple[str, li
     for segments in spans.values():
         if any(b[0] < _end(a, fs) - timedelta(seconds=0.5 / fs) for a, b in zip(segments, segments[1:])):
             return None                                              # an overlap: which data holds?
-    out = []
+    found = []
     for h1 in spans["H1"]:
         for h2 in spans["H2"]:
             for z in spans["Z"]:
                 start, end = max(seg[0] for seg in (h1, h2, z)), min(_end(seg, fs) for seg in (h1, h2, z))
                 if (end - start).total_seconds() > 0.5 / fs:
-                    out.append(_span(start, end, [h1, h2, z], fs, min_span_s))
-    return sorted(out, key=lambda span: span[0]) or None
+                    found.append((start, end, [h1, h2, z]))
+    uses = Counter(file for _, _, segments in found for file in {rec.source_file for _, rec in segments})
+    return [_span(start, end, segments, fs, min_span_s, whole=all(uses[rec.source_file] == 1 for _, rec in segments))
+            for start, end, segments in sorted(found, key=lambda span: span[0])] or None
 
 
 def _end(segment: tuple[datetime, Record], fs: float) -> datetime:
@@ -219,18 +225,24 @@ def _end(segment: tuple[datetime, Record], fs: float) -> datetime:
     return segment[0] + timedelta(seconds=len(segment[1].acc_mps2) / fs)
 
 
-def _span(start: datetime, end: datetime, segments: list, fs: float, min_span_s: float) -> tuple[str, list[Record], str]:
-    """(suffix, the (start, record) segments' records cut to start–end, '' or why the span is no record)."""
+def _span(start: datetime, end: datetime, segments: list, fs: float, min_span_s: float,
+          whole: bool = False) -> tuple[str, list[Record], str]:
+    """(suffix, the (start, record) segments' records cut to start–end, '' or why the span is no record).
+    whole: no other span uses these traces' files (a station's recording of one event among its others'): no
+    suffix and the traces uncut, the record the three would make on their own (`aligned`), under the id they
+    would have on their own, so that giving another event's files too does not store the record again."""
+    seconds = (end - start).total_seconds()
+    short = "" if seconds >= min_span_s else (
+        f"{', '.join(sorted({_channel_id(rec) for _, rec in segments}))}: {seconds:.6g} s from {start.isoformat()} "
+        f"where all three components have data (between gaps), shorter than {min_span_s:g} s: not made a record")
+    if whole:
+        return "", [rec for _, rec in segments], short
     cut = []
     for t, rec in segments:
         k0, k1 = round((start - t).total_seconds() * fs), round((end - t).total_seconds() * fs)
         moment = t + timedelta(seconds=k0 / fs)
         cut.append(dataclasses.replace(rec, acc_mps2=rec.acc_mps2[k0:k1],
                                        start_time=moment.isoformat(timespec="microseconds")))
-    seconds = (end - start).total_seconds()
-    short = "" if seconds >= min_span_s else (
-        f"{', '.join(sorted({_channel_id(r) for r in cut}))}: {seconds:.6g} s from {start.isoformat()} where all "
-        f"three components have data (between gaps), shorter than {min_span_s:g} s: not made a record")
     return f"_{start.strftime('%Y%m%dT%H%M%S.%f')}", cut, short
 
 
