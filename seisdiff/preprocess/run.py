@@ -292,8 +292,8 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
         "event": np.array([m.get("event", r.event) for m, r in zip(meta, first)], dtype=str),
         "station": np.array([r.station for r in first], dtype=str),
         "component": np.array([group_component(g) for g, _ in owners], dtype=str),
-        "region": np.array([m.get("region") or record_region(merged[id(g)][0], r.network)   # the group's hypocentre
-                            for m, r, (g, _) in zip(meta, first, owners)], dtype=str),
+        "region": np.array([m.get("region") or record_region(m, r.network)   # the record's places: its files', the CSV's
+                            for m, r in zip(meta, first)], dtype=str),
         "source_file": np.array([";".join(x.source_file for x in g.records) for g, _ in owners], dtype=str),
     })
     writer.append(broadband, lowpass, ids, columns)

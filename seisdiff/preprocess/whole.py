@@ -475,8 +475,8 @@ def _columns(conditioned: list, event: dict | None = None) -> dict:
         "units_in_file": text([per_component([x.units_in_file for x in g.records], UNITS_JOIN) for g in groups]),
         "event": text([r.event or (GIVEN_EVENT if event else "") for r in first]),
         "source_file": text([";".join(x.source_file for x in g.records) for g in groups]),
-        "region": text([m.get("region") or record_region(g_meta, r.network)          # the group's hypocentre
-                        for m, r, g_meta in zip(meta, first, merged)]),
+        "region": text([m.get("region") or record_region(m, r.network)   # the record's places: its files', --hypocenter
+                        for m, r in zip(meta, first)]),
     })
     for name in PLACE_COLUMNS:   # where the station and the event are (degrees): SAC outputs carry them
         columns[name] = np.array([m[name] for m in meta], dtype=np.float64)
