@@ -38,7 +38,8 @@ class Group:
 TRIPLET_ALIGNMENT_VERSION = 2
 # a start-time offset this close to a whole number of samples is taken as whole without a word
 WHOLE_SAMPLE_TOLERANCE = 0.01
-# three traces whose common span is shorter than this fraction of the longest are not made one record
+# three traces whose common span is shorter than this fraction of the longest are one record all the same (when the span
+# is at least the minimum duration, as a gap's spans are), with one line saying how much of which channel is left out
 MIN_COMMON_SPAN_FRACTION = 0.5
 
 
@@ -147,7 +148,7 @@ def triplet_groups(records: list[Record], min_span_s: float = 0.0) -> tuple[list
         skipped += [(r, f"no time span where it and the station's other two components have data{_segmented(recs)}")
                     for r in recs if spans and (r.record_id, r.source_file) not in used]
         for suffix, ordered, short in spans or [("", [kinds["H1"], kinds["H2"], kinds["Z"]], "")]:
-            placed = short or aligned(ordered)
+            placed = short or aligned(ordered, min_span_s)
             if isinstance(placed, str):
                 skipped += [(r, placed) for r in ordered]
                 continue
@@ -265,7 +266,7 @@ def mixed_sensors(ordered: list[Record]) -> str | None:
             "responses; check the files, or use --components each to keep each")
 
 
-def aligned(ordered: list[Record]) -> tuple[np.ndarray, str, list[str]] | str:
+def aligned(ordered: list[Record], min_span_s: float = 0.0) -> tuple[np.ndarray, str, list[str]] | str:
     """(acc (3, n) m/s², start time, warning lines) of three traces of one rate on their common time span, or the
     reason (one line) not to make them one record.
 
@@ -273,9 +274,11 @@ def aligned(ordered: list[Record]) -> tuple[np.ndarray, str, list[str]] | str:
     shifted by a whole number of samples, its offset from that start rounded. A residual offset under half a
     sample is ignored (nothing is interpolated); one more than WHOLE_SAMPLE_TOLERANCE of a sample from a whole
     number gets one line naming the files and their offsets. The start time is that of the first trace (in
-    channel order) starting the span, to within half a sample. A common span shorter than
-    MIN_COMMON_SPAN_FRACTION of the longest trace: the reason, naming the files and their spans. Where a start
-    time is unknown, the traces are cut to the shortest from their first samples, and the start is the first's."""
+    channel order) starting the span, to within half a sample. A common span shorter than min_span_s seconds, or
+    none (traces that share no time): the reason, naming the files and their spans; one shorter than
+    MIN_COMMON_SPAN_FRACTION of the longest trace is kept, with one line saying how much of each channel is left
+    out (as `gap_spans` keeps a gapped channel's spans of at least min_span_s). Where a start time is unknown,
+    the traces are cut to the shortest from their first samples, and the start is the first's."""
     starts = [_moment(r.start_time) for r in ordered]
     if None in starts:
         n = min(len(r.acc_mps2) for r in ordered)
@@ -285,18 +288,41 @@ def aligned(ordered: list[Record]) -> tuple[np.ndarray, str, list[str]] | str:
     offsets = [(latest - t).total_seconds() * fs for t in starts]   # samples of each trace before the span
     shifts = [max(0, round(o)) for o in offsets]
     n = min(len(r.acc_mps2) - k for r, k in zip(ordered, shifts))
-    if n < MIN_COMMON_SPAN_FRACTION * max(len(r.acc_mps2) for r in ordered):
-        spans = "; ".join(f"{_name(r)}: {r.start_time} + {r.duration_s:.6g} s" for r in ordered)
-        return (f"the three components share {max(n, 0) / fs:.6g} s of their time spans ({spans}), less than "
-                f"{MIN_COMMON_SPAN_FRACTION:.0%} of the longest: not made one record; check that they belong "
-                "together, or use --components each to keep each")
-    warnings = []
+    short = _short_common_span(ordered, n, fs, min_span_s)
+    if short:
+        return short
+    warnings = [line for line in [_left_out(ordered, shifts, n, fs, latest)] if line]
     if any(abs(o - round(o)) > WHOLE_SAMPLE_TOLERANCE + 1e-9 for o in offsets):
         shown = ", ".join(f"{_name(r)}: {o:.4g}" for r, o in zip(ordered, offsets))
         warnings.append(f"{shown} samples (at {fs:g} Hz) before the components' common start {latest.isoformat()}: "
                         "not whole samples; each trace is shifted by its offset rounded to whole samples")
     start_time = ordered[shifts.index(0)].start_time
     return np.stack([r.acc_mps2[k:k + n] for r, k in zip(ordered, shifts)]), start_time, warnings
+
+
+def _short_common_span(ordered: list[Record], n: int, fs: float, min_span_s: float) -> str:
+    """Why three traces sharing n samples are no record (they share no time, or less than min_span_s), else ''."""
+    if n > 0 and n / fs >= min_span_s:
+        return ""
+    spans = "; ".join(f"{_name(r)}: {r.start_time} + {r.duration_s:.6g} s" for r in ordered)
+    shared = "share no time" if n <= 0 else f"share {n / fs:.6g} s, shorter than the minimum duration {min_span_s:g} s"
+    return (f"the three components {shared} ({spans}): not made one record; check that they belong together, "
+            "or use --components each to keep each")
+
+
+def _left_out(ordered: list[Record], shifts: list[int], n: int, fs: float, latest: datetime) -> str:
+    """One line saying how much of each trace the common span of n samples leaves out, when it is shorter than
+    MIN_COMMON_SPAN_FRACTION of the longest trace; else ''."""
+    longest = max(len(r.acc_mps2) for r in ordered)
+    if n >= MIN_COMMON_SPAN_FRACTION * longest:
+        return ""
+    left = [(r, k, len(r.acc_mps2) - k - n) for r, k in zip(ordered, shifts)]
+    shown = ", ".join(f"{_name(r)}: {(before + after) / fs:.6g} s of {len(r.acc_mps2) / fs:.6g} s "
+                      f"({before / fs:.6g} s before, {after / fs:.6g} s after)" for r, before, after in left
+                      if before + after)
+    return (f"the three components share {n / fs:.6g} s from {latest.isoformat()}, less than "
+            f"{MIN_COMMON_SPAN_FRACTION:.0%} of the longest; the record is that span, leaving out {shown}; "
+            "use --components each to keep each whole")
 
 
 def _moment(iso: str) -> datetime | None:
