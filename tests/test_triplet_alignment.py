@@ -53,7 +53,7 @@ def test_sub_sample_offsets_are_rounded_and_only_beyond_one_percent_reported():
     assert g.warnings == []                                            # 0.004 samples: silent
     (g,), _ = triplet_groups(_records(truth, (0, 150, 40), (6900, 7000, 6500), sub_s=(0.003, 0.0, 0.0)))
     np.testing.assert_array_equal(g.acc_mps2, truth[:, 150:6500])       # 0.3 samples: rounded away
-    assert len(g.warnings) == 1 and all(s in g.warnings[0] for s in ("XX.STA..HNN.mseed: 149.7", "not whole"))
+    assert len(g.warnings) == 1 and all(s in g.warnings[0] for s in ("XX.STA..HNN.mseed HNN: 149.7", "not whole"))
 
 
 def test_a_short_common_span_is_skipped_with_its_files_spans():

@@ -338,7 +338,9 @@ def _moment(iso: str) -> datetime | None:
 
 
 def _name(rec: Record) -> str:
-    return os.path.basename(rec.source_file) or rec.record_id
+    """'stag.mseed HNN': a trace's file and channel (one file may hold all three channels); its id without a file."""
+    file = os.path.basename(rec.source_file)
+    return f"{file} {rec.component}".strip() if file else rec.record_id
 
 
 def _triplet_kinds(recs: list[Record]) -> dict | None:
