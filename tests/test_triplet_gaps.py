@@ -90,4 +90,4 @@ def test_a_trace_in_no_span_with_the_other_two_is_reported(tmp_path):
     groups, skipped = triplet_groups(recs + later)
     assert len(groups) == 2 and [g.start_time[:19] for g in groups] == ["2020-01-01T00:00:00", "2020-01-01T00:00:27"]
     assert sorted(r.record_id for r, _ in skipped) == sorted(r.record_id for r in later)
-    assert all("no time span where it and the station's other two" in reason for _, reason in skipped)
+    assert all("lacks a channel for the recording at 2020-01-02T00:00:00" in reason for _, reason in skipped)

@@ -41,6 +41,8 @@ WHOLE_SAMPLE_TOLERANCE = 0.01
 # three traces whose common span is shorter than this fraction of the longest are one record all the same (when the span
 # is at least the minimum duration, as a gap's spans are), with one line saying how much of which channel is left out
 MIN_COMMON_SPAN_FRACTION = 0.5
+# a station's traces this far apart (seconds without data) are separate recordings (other events), not segments of one
+SEPARATE_RECORDINGS_S = 60.0
 
 
 def single_groups(records: list[Record]) -> list[Group]:
@@ -141,12 +143,12 @@ def triplet_groups(records: list[Record], min_span_s: float = 0.0) -> tuple[list
         if kinds is None and spans is None:
             found = ", ".join(sorted(f"{r.component or '?'}" for r in recs))
             for r in recs:
-                skipped.append((r, f"incomplete three-component set ({found}); need H1, H2 and Z "
-                                   f"of one event and station{_segmented(recs)} — use --components each to keep it"))
+                skipped.append((r, _lacking(r, recs) or f"incomplete three-component set ({found}); need H1, H2 and Z "
+                                f"of one event and station{_segmented(recs)} — use --components each to keep it"))
             continue
         used = {(r.record_id, r.source_file) for _, ordered, _ in spans or [] for r in ordered}   # cut copies
-        skipped += [(r, f"no time span where it and the station's other two components have data{_segmented(recs)}")
-                    for r in recs if spans and (r.record_id, r.source_file) not in used]
+        skipped += [(r, _lacking(r, recs) or "no time span where it and the station's other two components have "
+                     f"data{_segmented(recs)}") for r in recs if spans and (r.record_id, r.source_file) not in used]
         for suffix, ordered, short in spans or [("", [kinds["H1"], kinds["H2"], kinds["Z"]], "")]:
             placed = short or aligned(ordered, min_span_s)
             if isinstance(placed, str):
@@ -166,6 +168,42 @@ def triplet_groups(records: list[Record], min_span_s: float = 0.0) -> tuple[list
         if len(sensors[g.group_id]) > 1 and sensor(g.records[0]):
             g.group_id = f"{g.group_id}_{sensor(g.records[0])}"
     return groups, skipped
+
+
+def _lacking(rec: Record, recs: list[Record]) -> str:
+    """Why rec is no three-component record when a station's channels come in several traces (else ''): the
+    recording it belongs to (`_recordings`: separate recordings, e.g. of other events, lie more than
+    SEPARATE_RECORDINGS_S apart) lacks a channel, which merging a channel's traces cannot give."""
+    if not _split_channels(recs):
+        return ""
+    recordings = _recordings(recs)
+    recording = next((r for r in recordings if any(rec is other for other in r)), [])
+    kinds = {record_kind(r) for r in recording}
+    lacking = [k for k in ("H1", "H2", "Z") if k not in kinds]
+    if not recording or not lacking or not kinds <= {"H1", "H2", "Z"}:
+        return ""
+    channels = ", ".join(sorted({_channel_id(r) for r in recording}))
+    apart = (f" (the station's other traces are more than {SEPARATE_RECORDINGS_S:g} s away: separate recordings, "
+             "not segments to merge)") if len(recordings) > 1 else ""
+    return (f"the set lacks a channel for the recording at {recording[0].start_time}: {channels} but no "
+            f"{' or '.join(lacking)}{apart} — use --components each to keep it")
+
+
+def _recordings(recs: list[Record]) -> list[list[Record]]:
+    """A station's traces in separate recordings, each in order of start time: a trace starting more than
+    SEPARATE_RECORDINGS_S after every earlier one has ended begins a new recording; [] when a start time is
+    unknown."""
+    starts = [_moment(r.start_time) for r in recs]
+    if None in starts:
+        return []
+    recordings, last_end = [], None
+    for t, rec in sorted(zip(starts, recs), key=lambda seg: seg[0]):
+        if last_end is None or (t - last_end).total_seconds() > SEPARATE_RECORDINGS_S:
+            recordings.append([])
+        recordings[-1].append(rec)
+        end = _end((t, rec), rec.sampling_rate_hz)
+        last_end = end if last_end is None else max(last_end, end)
+    return recordings
 
 
 def _segmented(recs: list[Record]) -> str:
