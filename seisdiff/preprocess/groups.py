@@ -254,9 +254,23 @@ def gap_spans(recs: list[Record], min_span_s: float = 0.0) -> list[tuple[str, li
                 start, end = max(seg[0] for seg in (h1, h2, z)), min(_end(seg, fs) for seg in (h1, h2, z))
                 if (end - start).total_seconds() > 0.5 / fs:
                     found.append((start, end, [h1, h2, z]))
+    found = _apart(found, fs)
     uses = Counter(file for _, _, segments in found for file in {rec.source_file for _, rec in segments})
     return [_span(start, end, segments, fs, min_span_s, whole=all(uses[rec.source_file] == 1 for _, rec in segments))
-            for start, end, segments in sorted(found, key=lambda span: span[0])] or None
+            for start, end, segments in found] or None
+
+
+def _apart(found: list, fs: float) -> list:
+    """(start, end, segments) spans in order of start, each starting where the earlier ones end when they overlap
+    (segments of a channel overlapping by under half a sample), so that neighbouring spans, cut with the same
+    rounding at that moment, share no sample; a span left shorter than half a sample is dropped."""
+    apart, last_end = [], None
+    for start, end, segments in sorted(found, key=lambda span: span[0]):
+        start = max(start, last_end) if last_end is not None else start
+        last_end = max(last_end, end) if last_end is not None else end
+        if (end - start).total_seconds() > 0.5 / fs:
+            apart.append((start, end, segments))
+    return apart
 
 
 def _end(segment: tuple[datetime, Record], fs: float) -> datetime:
