@@ -172,6 +172,22 @@ def write_h5_grid(path, data, array_attrs: dict, root_attrs: dict | None = None,
     return path
 
 
+def write_h5_time_grid(path, data, time, time_attrs: dict | None = None, **array_attrs):
+    """An HDF5 acceleration grid with a `time` coordinate: `data` (2 stations × C × n) in m/s² with `array_attrs`
+    (dt_s, start_time …), the 1-D array `time` with `time_attrs` (units …), stations A, B with coordinates;
+    returns path."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        d = f.create_dataset("acceleration", data=data)
+        d.attrs.update({"units": "m/s^2", **array_attrs})
+        f["time"] = time
+        f["time"].attrs.update(time_attrs or {})
+        f["station"] = np.array([b"A", b"B"])
+        f["lat"], f["lon"] = [35.0, 35.1], [139.0, 139.1]
+    return path
+
+
 def write_nc3_grid(path, data, dtype: str, **attrs):
     """A NetCDF-3 acceleration grid: `data` (2 stations × 3 components × n) stored as `dtype` with the variable
     attributes `attrs` (units, dt_s, _FillValue, scale_factor, valid_max …), stations S1, S2; returns path."""

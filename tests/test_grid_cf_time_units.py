@@ -4,9 +4,9 @@ coordinate's units 'days since …' are not seconds"): only seconds, ms and minu
 86,400 s, and a 0.01 s step in float64 days survives (1.16e-7 d; 0.1 s steps from 1970: 1e-9 of it off)."""
 from datetime import datetime, timezone
 
-import h5py
 import numpy as np
 import pytest
+from synth import write_h5_time_grid
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
@@ -17,14 +17,7 @@ ACC = np.random.default_rng(3).normal(size=(S, C, N)).astype("f4")
 
 
 def _grid(path, time, units, **attrs):
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("acceleration", data=ACC)
-        d.attrs.update({"units": "m/s^2", **attrs})
-        f["time"] = time
-        f["time"].attrs["units"] = units
-        f["station"] = np.array([b"A", b"B"])
-        f["lat"], f["lon"] = [35.0, 35.1], [139.0, 139.1]
-    return path
+    return write_h5_time_grid(path, ACC, time, {"units": units}, **attrs)
 
 
 @pytest.mark.parametrize("unit, per_s", [("days", 86400.0), ("day", 86400.0), ("d", 86400.0),

@@ -5,9 +5,9 @@ attribute it is now refused at opening in one line (too coarse; add dt_s); besid
 coordinate checked only to its precision (also its CF start: a 0.3 s start in float32 at 1.6e7 s, rounded to 1 s, was
 refused as disagreeing with start_time). Float32 times near zero (0…30 s at 100 Hz: dt to 1e-7) read as before.
 A NaN time is refused as such (it was read beside dt_s, NaN passing every comparison)."""
-import h5py
 import numpy as np
 import pytest
+from synth import write_h5_time_grid
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
@@ -18,15 +18,7 @@ MIDNIGHT = "seconds since 2019-07-06 00:00:00"
 
 
 def _grid(path, time, units=MIDNIGHT, **attrs):
-    n = len(time)
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("acceleration", data=np.resize(ACC, (S, C, n)))
-        d.attrs.update({"units": "m/s^2", **attrs})
-        f["time"] = time
-        f["time"].attrs["units"] = units
-        f["station"] = np.array([b"A", b"B"])
-        f["lat"], f["lon"] = [35.0, 35.1], [139.0, 139.1]
-    return path
+    return write_h5_time_grid(path, np.resize(ACC, (S, C, len(time))), time, {"units": units}, **attrs)
 
 
 def _far(first_s=1e5, n=N):

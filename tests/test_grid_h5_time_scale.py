@@ -16,15 +16,20 @@ SINCE = "seconds since 2019-07-06 03:19:53"
 ACC = np.random.default_rng(2).normal(size=(2, C, N)).astype(np.float32)   # m/s², (station, component, time)
 
 
-def _grid(path, times, time_attrs, scale_name="time", dataset="time_dim", transposed=False, **attrs):
+def _grid(path, times, time_attrs, scale_name="time", dataset="time_dim", transposed=False, label=None, **attrs):
+    """The grid with `times` in `dataset` made a dimension scale (NAME scale_name; None: no NAME) on the data's time
+    axis, that axis labelled `label` (None: no dims[i].label)."""
     data = np.transpose(ACC, (2, 0, 1)) if transposed else ACC                  # (time, station, component)
     write_h5_grid(path, data, {"units": "m/s^2", **attrs})
     with h5py.File(path, "a") as f:
         f[dataset] = times
         f[dataset].attrs.update(time_attrs)
-        f[dataset].make_scale(scale_name)
+        f[dataset].make_scale(*([scale_name] if scale_name is not None else []))
         d = f["acceleration"]
-        d.dims[0 if transposed else 2].attach_scale(f[dataset])                 # no dims[i].label
+        axis = 0 if transposed else 2
+        d.dims[axis].attach_scale(f[dataset])
+        if label is not None:
+            d.dims[axis].label = label
         if transposed:
             d.dims[1].label, d.dims[2].label = "station", "component"
     return path
@@ -67,19 +72,7 @@ def test_a_scale_of_another_name_still_only_names_the_dimension(tmp_path):
 # axis labelled "time" (dims[i].label): its values were not read (the grid was refused as having 'no time step', its CF
 # start lost, and a dt_s it contradicts read silently). The axis' label names it the time coordinate, as a NAME does.
 def _unnamed(path, times, time_attrs, dataset="t_s", label="time", transposed=False, **attrs):
-    data = np.transpose(ACC, (2, 0, 1)) if transposed else ACC                  # (time, station, component)
-    write_h5_grid(path, data, {"units": "m/s^2", **attrs})
-    with h5py.File(path, "a") as f:
-        f[dataset] = times
-        f[dataset].attrs.update(time_attrs)
-        f[dataset].make_scale()                                                 # no NAME
-        d = f["acceleration"]
-        axis = 0 if transposed else 2
-        d.dims[axis].attach_scale(f[dataset])
-        d.dims[axis].label = label
-        if transposed:
-            d.dims[1].label, d.dims[2].label = "station", "component"
-    return path
+    return _grid(path, times, time_attrs, None, dataset, transposed, label, **attrs)       # no NAME
 
 
 @pytest.mark.parametrize("dataset, label, transposed", [("t_s", "time", False), ("time_s", "time", False),

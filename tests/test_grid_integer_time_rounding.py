@@ -4,9 +4,9 @@ dt_s = 1/300, its allowance being float64's (1e-6 of the step + 1 ns). Such time
 step) and the float32 coarseness rule: without a time step attribute they are refused in one line when one unit over
 N−1 steps leaves their step uncertain (add dt_s); beside dt_s they are checked only to their rounding. Integer times
 of one step (100 Hz in ms) are exact, as before."""
-import h5py
 import numpy as np
 import pytest
+from synth import write_h5_time_grid
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
@@ -17,14 +17,7 @@ DATE = "2019-07-06 03:19:53"
 
 
 def _grid(path, time, units, **attrs):
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("acceleration", data=ACC)
-        d.attrs.update({"units": "m/s^2", **attrs})
-        f["time"] = time
-        f["time"].attrs["units"] = units
-        f["station"] = np.array([b"A", b"B"])
-        f["lat"], f["lon"] = [35.0, 35.1], [139.0, 139.1]
-    return path
+    return write_h5_time_grid(path, ACC, time, {"units": units}, **attrs)
 
 
 def _rounded(per_s):

@@ -3,9 +3,9 @@
 An empty or blank `units` attribute names no unit: a coordinate holding times in seconds with `units = ""` was refused
 ("the time coordinate's units '' are not seconds") while the same coordinate without the attribute was read as seconds.
 """
-import h5py
 import numpy as np
 import pytest
+from synth import write_h5_time_grid
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
@@ -14,14 +14,8 @@ S, C, N, DT_S = 2, 3, 600, 0.01
 
 
 def _grid(path, time, time_attrs=None, **attrs):
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("acceleration", data=np.random.default_rng(1).normal(size=(S, C, N)).astype("f4"))
-        d.attrs.update({"units": "m/s^2", **attrs})
-        f["time"] = time
-        f["time"].attrs.update(time_attrs or {})
-        f["station"] = np.array([b"A", b"B"])
-        f["lat"], f["lon"] = [35.0, 35.1], [139.0, 139.1]
-    return path
+    data = np.random.default_rng(1).normal(size=(S, C, N)).astype("f4")
+    return write_h5_time_grid(path, data, time, time_attrs, **attrs)
 
 
 @pytest.mark.parametrize("blank", ["", " "])

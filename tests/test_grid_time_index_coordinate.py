@@ -3,9 +3,9 @@ read as seconds (dt = 1 s), so a 100 Hz grid was refused later by `sample` as 's
 with no word of the coordinate, and beside a dt_s = 0.01 attribute refused as a disagreement (1 s against
 0.01 s). Without a time step it is now refused at opening in one line naming the indices and what to add;
 beside one it is read as an index. A coordinate with units, or holding times, reads as before."""
-import h5py
 import numpy as np
 import pytest
+from synth import write_h5_time_grid
 
 from seisdiff.errors import InputError
 from seisdiff.io.grid import open_grid
@@ -14,14 +14,8 @@ S, C, N = 2, 3, 600
 
 
 def _grid(path, time, time_attrs=None, **attrs):
-    with h5py.File(path, "w") as f:
-        d = f.create_dataset("acceleration", data=np.random.default_rng(1).normal(size=(S, C, N)).astype("f4"))
-        d.attrs.update({"units": "m/s^2", **attrs})
-        f["time"] = time
-        f["time"].attrs.update(time_attrs or {})
-        f["station"] = np.array([b"A", b"B"])
-        f["lat"], f["lon"] = [35.0, 35.1], [139.0, 139.1]
-    return path
+    data = np.random.default_rng(1).normal(size=(S, C, N)).astype("f4")
+    return write_h5_time_grid(path, data, time, time_attrs, **attrs)
 
 
 @pytest.mark.parametrize("time, shown", [(np.arange(N), "0…599"), (np.arange(1, N + 1, dtype="f8"), "1…600")])
