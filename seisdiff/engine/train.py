@@ -39,6 +39,7 @@ from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
+from seisdiff.io.components import COMPONENT_READING_VERSION, other_component_reading
 from seisdiff.io.store import open_store, require_records
 
 
@@ -219,12 +220,24 @@ def _init_state(cfg: TrainConfig, log) -> dict:
     return base
 
 
+def _warn_other_reading(store, log) -> None:
+    """One line when the store's records had their components read otherwise than this seisdiff reads them
+    (`components.other_component_reading`): what the model learns of them is not what `sample` will give it."""
+    said = other_component_reading(store.attrs)
+    if said:
+        log(f"WARNING: {store.path}: its records' components were read from their channel names {said}; this "
+            f"seisdiff, and so `sample`'s conditioning, reads them with version {COMPONENT_READING_VERSION}: the "
+            "same name may give another vertical flag (or 3-component channel order) than the model learns here. "
+            "To train on this reading, preprocess the inputs into a new store")
+
+
 def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, device: str = "auto",
           log=print) -> dict:
     """Train on the store at data_path into checkpoint_dir; returns a summary of the last epoch."""
     rt = setup_runtime(device)
     log = log if rt.is_main else (lambda *a, **k: None)
     store = require_records(open_store(data_path), "train on")
+    _warn_other_reading(store, log)
     cfg.model.n_channels = store.n_channels
     cfg.model.n_scalars = count_scalars(cfg.data.metadata_fields)  # before a resumed run is checked
     ckpt_dir = Path(checkpoint_dir)

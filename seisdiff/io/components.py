@@ -19,6 +19,28 @@ import numpy as np
 #    after a quantity's direction word (vel_up2), an SMC header's orientation wins over a channel name it contradicts
 # 4: a run of separators around a space or dot is one ('N. S' H1, was '?'; 'Vel. East' 90/90, was no orientation)
 COMPONENT_READING_VERSION = 4
+# The attribute of a training store holding the version its records' components were read with, written when
+# `preprocess` makes it (`other_component_reading`: appending to it, training on it or verifying it under another
+# reading says so in one line; stored records are not rewritten)
+STORE_READING_ATTR = "component_reading"
+
+
+def other_component_reading(attrs: dict) -> str | None:
+    """How a training store's records had their components read from their channel names, where that is not this
+    seisdiff's reading (COMPONENT_READING_VERSION): 'with version N' (its attribute STORE_READING_ATTR), or 'by an
+    older seisdiff …' for a store `preprocess` made before it recorded one. None where it is this reading, and for
+    stores `preprocess` did not make (a `preprocess` attribute; not `simulate`'s, nor `sample`'s outputs and
+    whole-record conditioning, which records its reading itself: `preprocess.whole.made_from`)."""
+    if "preprocess" not in attrs or attrs.get("whole_records") or "sampling" in attrs:
+        return None
+    version = attrs.get(STORE_READING_ATTR)
+    if version == COMPONENT_READING_VERSION:
+        return None
+    hn3 = " (an ESM HN3 was 'H' before version 2, '?' since)"
+    if version is None:
+        return "by an older seisdiff, which did not record its version of the reading" + hn3
+    return f"with version {version}" + (hn3 if isinstance(version, int) and version < 2 else "")
+
 
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}

@@ -5,6 +5,9 @@ line (file, reason) in the summary and in `STORE/preprocess_report.csv`. Records
 batches, each an atomic commit, and record ids already in the store are skipped, so a re-run over
 the same inputs adds nothing twice and a killed run is completed by the next one. A record id that
 another source file (other parent folder or file name) holds already is stored as `<folder>.<id>`.
+The store records the version of the reading of component names its records were made with (attribute
+`component_reading`, `components.COMPONENT_READING_VERSION`); appending to a store made with another one (or before
+stores recorded it) says so in one line, since its `component` column then mixes two readings.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError
 from seisdiff.io.atomic import write_text_atomic
+from seisdiff.io.components import COMPONENT_READING_VERSION, STORE_READING_ATTR, other_component_reading
 from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
@@ -89,7 +93,9 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           n_channels=n_channels, lowpass_hz=cfg.lowpass_hz, band_hz=cfg.band_hz,
                           filter_order=cfg.filter_order, producer=f"seisdiff {__version__} preprocess",
                           extra_attrs={"preprocess": cfg.as_attrs(),
-                                       "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
+                                       "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"],
+                                       STORE_READING_ATTR: COMPONENT_READING_VERSION})
+    reading_line = _other_reading_line(out, writer)   # said once, when this run first appends to such a store
     existing = writer.existing_ids
     owners = _store_owners(writer)   # group id → its source file(s) ('' unknown), the store's then this run's
     # the CSV's event names for the header events of the files it lists (this run's and the store's), for the
@@ -126,6 +132,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
         return None
 
     def flush(groups: list[Group]):
+        nonlocal reading_line
         groups = [g for g in map(place, groups) if g is not None]
         new = [g for g in groups if f"{g.group_id}_w0" not in existing]
         summary.already += len(groups) - len(new)
@@ -139,6 +146,9 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                 report_rows.append({"file": r.source_file, "status": status, "reason": "",
                                     "record_ids": " ".join(ids or [f"{g.group_id}_w0"])})
         n_new = sum(len(v) for v in stored.values())
+        if n_new and reading_line:
+            print(reading_line, file=sys.stderr)
+            reading_line = None
         summary.stored += n_new
         existing.update(i for v in stored.values() for i in v)
 
@@ -195,6 +205,22 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     summary.seconds = time.perf_counter() - t0
     summary.store_records = len(writer)
     return summary
+
+
+def _other_reading_line(out, writer) -> str | None:
+    """The warning line for appending to a store whose records' components were read from their channel names
+    otherwise than this run reads them (`components.other_component_reading`); None when alike. Stored records are
+    not rewritten; a store holding none yet takes this run's version."""
+    said = other_component_reading(writer.attrs)
+    if said is None:
+        return None
+    if len(writer) == 0:
+        writer.group.attrs[STORE_READING_ATTR] = writer.attrs[STORE_READING_ATTR] = COMPONENT_READING_VERSION
+        return None
+    return (f"preprocess: warning: {out}: its {len(writer)} stored records' components were read {said}, this "
+            f"run's with version {COMPONENT_READING_VERSION}: the same channel name may give another `component` "
+            "(the model's vertical flag; in 3-component records, another channel order), and the store now mixes "
+            "both readings; to have one, preprocess all the inputs into a new store (another --out)")
 
 
 def _store_owners(writer) -> dict[str, str]:

@@ -82,7 +82,7 @@ from scipy.signal.windows import tukey
 
 from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, lowpass
-from seisdiff.io.components import vertical_flag
+from seisdiff.io.components import COMPONENT_READING_VERSION, other_component_reading, vertical_flag
 from seisdiff.io.store import open_store
 from seisdiff.preprocess.condition import edge_samples, split_window_id
 
@@ -98,6 +98,16 @@ BLOCK_RECORDS = 4096
 GMM_MIN_RECORDS = 10          # fewer records with magnitude and distance: the median-PGA window judges
 MAX_MEDIAN_LN_RATIO = 1.15    # |median ln(PGA/BSSA14)| beyond this is a unit slip (≈ ln(9.81)/2; docstring)
 MAX_HYPO_DEPTH_KM = bssa14.MAX_HYPO_DEPTH_KM      # deeper hypocentres (intraslab) are left out of the comparison
+
+
+def _reading_lines(attrs: dict) -> list[str]:
+    """One advisory line when the store's records had their components read otherwise than this seisdiff reads
+    them (`components.other_component_reading`); none when alike. It judges nothing: the scale does not depend on it."""
+    said = other_component_reading(attrs)
+    return [f"warning (components): the records' components were read from their channel names {said}, this "
+            f"seisdiff's with version {COMPONENT_READING_VERSION}: records appended now, and `sample`'s conditioning, "
+            "may read the same name as another `component` (the model's vertical flag; in 3-component records, "
+            "another channel order); for one reading, preprocess the inputs into a new store"] if said else []
 
 
 @dataclass
@@ -175,6 +185,7 @@ def verify_store(path, pga_range_mps2=PHYSICAL_MEDIAN_PGA_MPS2, use_gmm: bool = 
     gmm_median = float(np.median(ln_ratio)) if ln_ratio.size else float("nan")
     lines.append(_gmm_line(ln_ratio, gmm_median, kinds) + ("" if use_gmm else " (advisory: --no-gmm)"))
     lines += [f"warning (BSSA14 distances): {line}" for line in kind_warnings]
+    lines += _reading_lines(store.attrs)
     window = _window_problem(med, *pga_range_mps2)
     if gmm_judges and abs(gmm_median) > MAX_MEDIAN_LN_RATIO:
         slip = "g stored as m/s²?" if gmm_median < 0 else "cm/s² or mm/s² stored as m/s²? m/s² read as g?"
