@@ -172,14 +172,17 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
                  producer: str = "seisdiff", extra_attrs: dict | None = None,
                  records_per_chunk: int | None = None) -> "StoreWriter":
     """Create an empty store (overwriting nothing: an existing store is reopened for appending
-    when its layout matches, and refused with a clear message when it does not)."""
+    when its layout and band (rate, crossover, broadband band, channels, length) match, and refused with a clear
+    message when they do not: records band-passed otherwise would sit under its `band_hz`)."""
     path = Path(path)
     if (path / "zarr.json").exists():
         writer = StoreWriter(path)
         expected = {"sampling_rate_hz": float(sampling_rate_hz), "lowpass_hz": float(lowpass_hz),
-                    "n_channels": int(n_channels), "length": int(length)}
+                    "band_hz": (float(band_hz[0]), float(band_hz[1])), "n_channels": int(n_channels),
+                    "length": int(length)}
         found = {"sampling_rate_hz": writer.sampling_rate_hz, "lowpass_hz": writer.lowpass_hz,
-                 "n_channels": writer.n_channels, "length": writer.length}
+                 "band_hz": tuple(map(float, writer.band_hz)), "n_channels": writer.n_channels,
+                 "length": writer.length}
         if found != expected:
             raise UserError(f"{path}: existing store has {found}, this run asks for {expected}; "
                             "use another --out or delete the store")
