@@ -113,3 +113,17 @@ def test_train_says_the_stores_reading_differs(tmp_path, capsys):
     (line,) = _reading_lines(capsys.readouterr().out)
     assert f"read from their channel names with version {COMPONENT_READING_VERSION - 1}" in line
     assert f"reads them with version {COMPONENT_READING_VERSION}" in line
+
+
+def test_sample_from_a_store_says_its_reading_differs(tmp_path, capsys):
+    """`sample --cond STORE` gives the model the store's `component` column as its vertical flag: a store read with
+    another version said nothing."""
+    store = _old_store(tmp_path)
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    assert main(["train", "--data", str(store.path), "--config", str(tmp_path / "tiny.toml"),
+                 "--checkpoint-dir", str(tmp_path / "run"), "--epochs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["sample", "--checkpoint", str(tmp_path / "run" / "best.pt"), "--cond", str(store.path),
+                 "--out", str(tmp_path / "gen.zarr"), "--steps", "2", "--no-progress"]) == 0
+    (line,) = _reading_lines(capsys.readouterr().err)
+    assert f"with version {COMPONENT_READING_VERSION - 1}" in line and "vertical flag" in line
