@@ -10,7 +10,8 @@ out whole) under OUT/<fold>/:
   eval/                        `evaluate.report.evaluate` (metrics.json, report.md, figures); the
                                stochastic baseline gets the store's κ only if the model was given κ
   test_<kind>.zarr, eval_<kind>/   the same for horizontals (H1, H2, H) and verticals (Z) apart, when a
-                               fold has both (the `component` column)
+                               fold has both (the `component` column); a three-component store's (H1, H2, Z)
+                               records are measured apart in eval/ itself (RotD50 of the pair; `_vertical`)
   samples_no_metadata.zarr, eval_no_metadata/   with --without-metadata: the held-out records generated
                                again with magnitude, distance, Vs30 and κ hidden, to show what they add
 Every stage is skipped when its output is complete, so an interrupted run continues where it stopped;
@@ -54,6 +55,11 @@ GOALS = [
     ("pre-event", "pre_event_ratio_median", "pre-event > 2 Hz level gen/real, median (no goal)", None),
 ]
 KINDS = {"horizontal": ("H1", "H2", "H"), "vertical": ("Z",)}
+# an (H1, H2, Z) store's records (`report.horizontal_pair`) each hold a horizontal pair and a vertical, which
+# `evaluate` measures apart: the horizontals' values under GOALS' keys, the vertical's under these (others: none apart)
+VERTICAL_KEYS = {"psa_band_bias_ln": "psa_vertical_band_bias_ln", "psa_band_sigma_ln": "psa_vertical_band_sigma_ln",
+                 "fas_band_bias_ln": "fas_vertical_band_bias_ln", "pga_median_ln": "pga_vertical_median_ln",
+                 "arias_median_ln": "arias_vertical_median_ln", "d5_95_median_diff_s": "d5_95_vertical_median_diff_s"}
 BIAS_MARGIN = 0.05  # the issue: on every fold, PSA and FAS bias no worse than stochastic's by more than this
 INPUTS = "crossval_inputs.json"  # OUT/INPUTS: the fingerprint of the --data store (`check_store_unchanged`)
 
@@ -271,7 +277,9 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
         hidden = _sample(d / "model" / "best.pt", test_store, d / "samples_no_metadata.zarr", cfg, say,
                          hide_metadata=True, stale_evaluations=[d / "eval_no_metadata"])
         values["no_metadata"] = _evaluate(test_store, hidden, d / "eval_no_metadata", cfg, say, kappa)
-    if "component" not in test_store.columns:
+    if _triplets(test_store):           # (H1, H2, Z) records: evaluate measured their horizontals and vertical apart
+        values.update(horizontal=values["all"], vertical=_vertical_values(d / "eval" / "metrics.json"))
+    elif "component" not in test_store.columns:
         notes.append("no `component` column: horizontals and verticals not reported apart")
     else:
         component = test_store.column("component")
@@ -287,9 +295,26 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
                 sub = _copy(test_store, rows, d / f"test_{kind}.zarr", say, f"test store, {kind}")
                 values[kind] = _evaluate(sub, samples, d / f"eval_{kind}", cfg, say, kappa)
     return {"fold": fold.name, "dir": fold.dirname, "n_train": len(fold.train), "n_test": len(fold.test),
-            "n_kind": {k: (int(np.isin(test_store.column("component"), c).sum()) if "component" in test_store.columns
-                           else None) for k, c in KINDS.items()},
+            "n_kind": _kind_counts(test_store),
             "stochastic_kappa": kappa, "notes": notes, "values": values}
+
+
+def _triplets(store: Store) -> bool:
+    """Whether the store's records are (H1, H2, Z) triplets, whose horizontal pair and vertical `evaluate` measures
+    apart (`report.horizontal_pair`)."""
+    from seisdiff.evaluate.report import horizontal_pair
+
+    return horizontal_pair(store)
+
+
+def _kind_counts(store: Store) -> dict:
+    """{kind: records of the store holding that kind of component}: every (H1, H2, Z) record holds both; None
+    without a `component` column in a one-component store."""
+    if _triplets(store):
+        return {kind: len(store) for kind in KINDS}
+    if "component" not in store.columns:
+        return {kind: None for kind in KINDS}
+    return {kind: int(np.isin(store.column("component"), codes).sum()) for kind, codes in KINDS.items()}
 
 
 def _copy(source: Store, rows, dest: Path, say, stage: str) -> Store:
@@ -474,9 +499,23 @@ def _evaluate(real: Store, samples: Path, out: Path, cfg: CrossvalConfig, say, k
         result = evaluate(real, str(samples), out, seed=cfg.seed, baseline_kappa=kappa,
                           progress=cfg.progress)
         say(f"evaluate {out.name}", f"{result['n_records']} records → {metrics}")
-    draws = result.get("model_one_realization")
-    summaries = {**result["summary"], **({"model": draws["mean"]} if draws else {})}
+    summaries = _summaries(result)
     return {system: {key: summaries[system].get(key) for _, key, _, _ in GOALS} for system in SYSTEMS}
+
+
+def _summaries(result: dict) -> dict:
+    """{system: summary} of an evaluation's metrics.json, the model's one realization per record (mean over the
+    draws, `model_one_realization`) where it has several."""
+    draws = result.get("model_one_realization")
+    return {**result["summary"], **({"model": draws["mean"]} if draws else {})}
+
+
+def _vertical_values(metrics: Path) -> dict:
+    """{system: {GOALS key: value}} of the verticals of an (H1, H2, Z) store's evaluation (`_evaluate`'s, made
+    already), from their `_vertical` values (VERTICAL_KEYS); None where evaluate reports none apart."""
+    summaries = _summaries(json.loads(metrics.read_text()))
+    return {system: {key: summaries[system].get(VERTICAL_KEYS.get(key, "")) for _, key, _, _ in GOALS}
+            for system in SYSTEMS}
 
 
 def mean_over_folds(rows: list[dict]) -> dict:
