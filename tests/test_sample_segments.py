@@ -53,6 +53,6 @@ def test_segments_are_named_in_one_line_each(tmp_path):
                                     tmp_path / "c.zarr", PreprocessConfig(), units="m/s^2", progress=False)
     lines = [n for n in prepared.notes if "segments" in n]
     assert len(lines) == 2 and len(prepared.store) == 5
-    assert "gap.mseed: XX.GAP.00.HNE comes in 2 segments (a gap of 5 s at 2021-03-04T05:06:42.250000" in lines[0]
-    overlap = "overlap.mseed: XX.GAP.00.HNE comes in 2 segments (an overlap of 2 s at 2021-03-04T05:06:35.250000"
+    assert "gap.mseed: XX.GAP.00.HNE comes in 2 segments (a gap of 5 s ending at 2021-03-04T05:06:42.250000" in lines[0]
+    overlap = "overlap.mseed: XX.GAP.00.HNE comes in 2 segments (an overlap of 2 s from 2021-03-04T05:06:35.250000"
     assert overlap in lines[1]

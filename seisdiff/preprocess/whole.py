@@ -421,7 +421,8 @@ def segment_notes(path, records: list[Record], three: bool = False) -> list[str]
         for a, b in zip(segments, segments[1:]):
             end = datetime.fromisoformat(a.start_time).timestamp() + a.duration_s
             gap_s = datetime.fromisoformat(b.start_time).timestamp() - end
-            joints.append(f"{'a gap' if gap_s >= 0 else 'an overlap'} of {abs(gap_s):.3g} s at {b.start_time}")
+            joints.append(f"a gap of {gap_s:.3g} s ending at {b.start_time}" if gap_s >= 0 else   # where b starts
+                          f"an overlap of {-gap_s:.3g} s from {b.start_time}")
         shown = "; ".join(joints[:3]) + (f"; {len(joints) - 3} more" if len(joints) > 3 else "")
         each = ("each time span where all three components have data is generated as its own three-component "
                 "record on its own time axis" if three else
