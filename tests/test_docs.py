@@ -98,8 +98,12 @@ def test_store_schema_names_what_preprocess_and_the_conditioning_write(ngaw2_dir
                    progress=False)
     prepare_conditioning([str(tmp_path / files[0].name)], tmp_path / "cond.zarr", PreprocessConfig(),
                          progress=False)
+    run_preprocess([str(tmp_path / f.name) for f in files], tmp_path / "three.zarr", PreprocessConfig(),
+                   components="3", progress=False)   # its `triplet_alignment` attribute
+    assert len(zarr.open_group(tmp_path / "three.zarr", mode="r").attrs["channels"]) == 3
     assert _undocumented(tmp_path / "train.zarr") == []
     assert _undocumented(tmp_path / "cond.zarr") == []
+    assert _undocumented(tmp_path / "three.zarr") == []
 
 
 def test_the_analysis_readme_lists_every_script():

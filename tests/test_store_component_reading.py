@@ -49,8 +49,9 @@ def test_appending_to_a_store_of_another_reading_says_so_once_and_rewrites_nothi
     capsys.readouterr()
     assert run_preprocess([first, second], out, CFG, progress=False).stored == 1
     (line,) = _reading_lines(capsys.readouterr().err)
-    assert f"its 1 stored records' components were read with version {COMPONENT_READING_VERSION - 1}" in line
-    assert f"this run's with version {COMPONENT_READING_VERSION}" in line and "into a new store" in line
+    assert (f"its 1 stored records' components were read from their channel names with version "
+            f"{COMPONENT_READING_VERSION - 1}, this seisdiff's with version {COMPONENT_READING_VERSION}") in line
+    assert "into a new store" in line
     store = open_store(out)
     assert store.attrs[STORE_READING_ATTR] == COMPONENT_READING_VERSION - 1    # what its first records were read with
     np.testing.assert_array_equal(store.read(0, 1)["broadband"], before)
@@ -66,7 +67,7 @@ def test_appending_to_a_store_made_before_stores_recorded_the_reading_says_so(tm
     capsys.readouterr()
     run_preprocess([second], out, CFG, progress=False)
     (line,) = _reading_lines(capsys.readouterr().err)
-    assert "were read by an older seisdiff" in line and "ESM HN3 was 'H'" in line
+    assert "were read from their channel names by an older seisdiff" in line and "ESM HN3 was 'H'" in line
 
 
 def test_a_store_of_this_reading_or_an_empty_one_says_nothing(tmp_path, capsys):
@@ -84,7 +85,8 @@ def test_a_store_of_this_reading_or_an_empty_one_says_nothing(tmp_path, capsys):
 
 def test_only_training_stores_are_judged():
     old = {"preprocess": {}, STORE_READING_ATTR: 1}
-    assert other_component_reading(old) == "with version 1 (an ESM HN3 was 'H' before version 2, '?' since)"
+    assert other_component_reading(old).startswith("components were read from their channel names with version 1 (an "
+                                                   "ESM HN3 was 'H' before version 2, '?' since), this seisdiff's")
     assert other_component_reading({**old, STORE_READING_ATTR: COMPONENT_READING_VERSION}) is None
     assert other_component_reading({STORE_READING_ATTR: 1}) is None                  # simulate's: no `preprocess`
     assert other_component_reading({**old, "whole_records": True}) is None           # its own check (made_from)
@@ -112,7 +114,7 @@ def test_train_says_the_stores_reading_differs(tmp_path, capsys):
                  "--checkpoint-dir", str(tmp_path / "run"), "--epochs", "1"]) == 0
     (line,) = _reading_lines(capsys.readouterr().out)
     assert f"read from their channel names with version {COMPONENT_READING_VERSION - 1}" in line
-    assert f"reads them with version {COMPONENT_READING_VERSION}" in line
+    assert f"this seisdiff's with version {COMPONENT_READING_VERSION}" in line
 
 
 def test_sample_from_a_store_says_its_reading_differs(tmp_path, capsys):

@@ -165,7 +165,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     `<folder>.<id>`), its 3-component group and the level model's place among its event's stations depend
     on the other files; rebuilt, with one line, when made with other settings or from files since changed:
     `preprocess.whole`)."""
-    from seisdiff.io.components import COMPONENT_READING_VERSION, other_component_reading
+    from seisdiff.io.components import other_component_reading
     from seisdiff.io.store import open_store, require_records
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 
@@ -179,10 +179,8 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
         warnings = store_level_warnings(store, np.arange(len(store))) if rank == 0 else []
         read = other_component_reading(store.attrs)
         if read and rank == 0:   # the model's vertical flag is the store's `component` column
-            warnings.append(f"{store.path}: its records' components were read from their channel names {read}; this "
-                            f"seisdiff reads them with version {COMPONENT_READING_VERSION}, so a record's vertical "
-                            "flag may differ from what files given as --cond would get; preprocess the inputs into "
-                            "a new store, or give the files")
+            warnings.append(f"{store.path}: its records' {read}; files given as --cond would be read with this "
+                            "seisdiff's; preprocess the inputs into a new store, or give the files")
     else:
         prepared = prepare_conditioning(         # every file on every rank, as one process conditions them
             cfg.cond, conditioning_path(out, rank, world),

@@ -39,7 +39,7 @@ from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.components import COMPONENT_READING_VERSION, other_component_reading
+from seisdiff.io.components import other_component_reading
 from seisdiff.io.store import open_store, require_records
 
 
@@ -221,14 +221,13 @@ def _init_state(cfg: TrainConfig, log) -> dict:
 
 
 def _warn_other_reading(store, log) -> None:
-    """One line when the store's records had their components read otherwise than this seisdiff reads them
-    (`components.other_component_reading`): what the model learns of them is not what `sample` will give it."""
+    """One line when the store's records had their channels read otherwise than this seisdiff reads them
+    (`components.other_component_reading`: component names, a triplet's placing in time): what the model learns of
+    them is not what `sample` will give it."""
     said = other_component_reading(store.attrs)
     if said:
-        log(f"WARNING: {store.path}: its records' components were read from their channel names {said}; this "
-            f"seisdiff, and so `sample`'s conditioning, reads them with version {COMPONENT_READING_VERSION}: the "
-            "same name may give another vertical flag (or 3-component channel order) than the model learns here. "
-            "To train on this reading, preprocess the inputs into a new store")
+        log(f"WARNING: {store.path}: its records' {said}. The model learns them so, while `sample`'s conditioning "
+            "reads files with this seisdiff's; to train on this reading, preprocess the inputs into a new store")
 
 
 def train(cfg: TrainConfig, data_path, checkpoint_dir, *, resume: bool = False, device: str = "auto",

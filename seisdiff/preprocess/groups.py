@@ -33,9 +33,8 @@ class Group:
     warnings: list[str] = field(default_factory=list)   # lines for stderr (offsets not whole samples)
 
 
-# how triplet_groups places three traces in one record: 2 since they are aligned on their common time span
-# (`aligned`; 1: cut to the shortest from their first samples); a 3-component conditioning cache of another is made again
-TRIPLET_ALIGNMENT_VERSION = 2
+# how triplet_groups places three traces in time is versioned: components.TRIPLET_ALIGNMENT_VERSION (bump it when
+# `aligned` places them otherwise; stores and conditioning caches record it)
 # a start-time offset this close to a whole number of samples is taken as whole without a word
 WHOLE_SAMPLE_TOLERANCE = 0.01
 # three traces whose common span is shorter than this fraction of the longest are one record all the same (when the span

@@ -6,8 +6,9 @@ batches, each an atomic commit, and record ids already in the store are skipped,
 the same inputs adds nothing twice and a killed run is completed by the next one. A record id that
 another source file (other parent folder or file name) holds already is stored as `<folder>.<id>`.
 The store records the version of the reading of component names its records were made with (attribute
-`component_reading`, `components.COMPONENT_READING_VERSION`); appending to a store made with another one (or before
-stores recorded it) says so in one line, since its `component` column then mixes two readings.
+`component_reading`, `components.COMPONENT_READING_VERSION`) and, with --components 3, of how a triplet's channels are
+placed in time (`triplet_alignment`, `components.TRIPLET_ALIGNMENT_VERSION`); appending to a store made with another
+one (or before stores recorded it) says so in one line, since its records then mix two readings.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.components import COMPONENT_READING_VERSION, STORE_READING_ATTR, other_component_reading
+from seisdiff.io.components import (COMPONENT_READING_VERSION, STORE_ALIGNMENT_ATTR, STORE_READING_ATTR,
+                                    TRIPLET_ALIGNMENT_VERSION, other_component_reading)
 from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
@@ -94,7 +96,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           filter_order=cfg.filter_order, producer=f"seisdiff {__version__} preprocess",
                           extra_attrs={"preprocess": cfg.as_attrs(),
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"],
-                                       STORE_READING_ATTR: COMPONENT_READING_VERSION})
+                                       **_reading_attrs(n_channels)})
     reading_line = _other_reading_line(out, writer)   # said once, when this run first appends to such a store
     existing = writer.existing_ids
     owners = _store_owners(writer)   # group id → its source file(s) ('' unknown), the store's then this run's
@@ -207,20 +209,28 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     return summary
 
 
+def _reading_attrs(n_channels: int) -> dict:
+    """The versions of the reading of a store's channels this run writes: the component reading's, and a
+    three-component store's triplet alignment's (`components.other_component_reading` compares them)."""
+    return {STORE_READING_ATTR: COMPONENT_READING_VERSION,
+            **({STORE_ALIGNMENT_ATTR: TRIPLET_ALIGNMENT_VERSION} if n_channels == 3 else {})}
+
+
 def _other_reading_line(out, writer) -> str | None:
-    """The warning line for appending to a store whose records' components were read from their channel names
-    otherwise than this run reads them (`components.other_component_reading`); None when alike. Stored records are
-    not rewritten; a store holding none yet takes this run's version."""
+    """The warning line for appending to a store whose records' channels were read otherwise than this run reads them
+    (`components.other_component_reading`: their component names, a triplet's placing in time); None when alike.
+    Stored records are not rewritten; a store holding none yet takes this run's versions."""
     said = other_component_reading(writer.attrs)
     if said is None:
         return None
     if len(writer) == 0:
-        writer.group.attrs[STORE_READING_ATTR] = writer.attrs[STORE_READING_ATTR] = COMPONENT_READING_VERSION
+        versions = _reading_attrs(writer.n_channels)
+        writer.group.attrs.update(versions)
+        writer.attrs.update(versions)
         return None
-    return (f"preprocess: warning: {out}: its {len(writer)} stored records' components were read {said}, this "
-            f"run's with version {COMPONENT_READING_VERSION}: the same channel name may give another `component` "
-            "(the model's vertical flag; in 3-component records, another channel order), and the store now mixes "
-            "both readings; to have one, preprocess all the inputs into a new store (another --out)")
+    return (f"preprocess: warning: {out}: its {len(writer)} stored records' {said}; records appended now follow "
+            "this run's, and the store mixes both; to have one, preprocess all the inputs into a new store "
+            "(another --out)")
 
 
 def _store_owners(writer) -> dict[str, str]:

@@ -82,7 +82,7 @@ from scipy.signal.windows import tukey
 
 from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, lowpass
-from seisdiff.io.components import COMPONENT_READING_VERSION, other_component_reading, vertical_flag
+from seisdiff.io.components import other_component_reading, vertical_flag
 from seisdiff.io.store import open_store
 from seisdiff.preprocess.condition import edge_samples, split_window_id
 
@@ -101,13 +101,12 @@ MAX_HYPO_DEPTH_KM = bssa14.MAX_HYPO_DEPTH_KM      # deeper hypocentres (intrasla
 
 
 def _reading_lines(attrs: dict) -> list[str]:
-    """One advisory line when the store's records had their components read otherwise than this seisdiff reads
-    them (`components.other_component_reading`); none when alike. It judges nothing: the scale does not depend on it."""
+    """One advisory line when the store's records had their channels read otherwise than this seisdiff reads them
+    (`components.other_component_reading`: component names, a triplet's placing in time); none when alike. It judges
+    nothing: the scale does not depend on it."""
     said = other_component_reading(attrs)
-    return [f"warning (components): the records' components were read from their channel names {said}, this "
-            f"seisdiff's with version {COMPONENT_READING_VERSION}: records appended now, and `sample`'s conditioning, "
-            "may read the same name as another `component` (the model's vertical flag; in 3-component records, "
-            "another channel order); for one reading, preprocess the inputs into a new store"] if said else []
+    return [f"warning (components): its records' {said}; records appended now, and `sample`'s conditioning, follow "
+            "this seisdiff's; for one reading, preprocess the inputs into a new store"] if said else []
 
 
 @dataclass

@@ -32,8 +32,9 @@ station's recordings of two events, named alike) is `<its folder>.<id>`, as `pre
 The store is a cache of one run's conditioning: its attribute `conditioned_from` holds what its values
 depend on besides the files (--units, --quantity, the event of --hypocenter/--magnitude, the model's
 preprocessing and components, the seisdiff version, the reading of component names:
-`components.COMPONENT_READING_VERSION`, a 3-component store's `groups.TRIPLET_ALIGNMENT_VERSION`). A later run reuses it only when that matches and no
-file changed (`source_identity`); else it is rebuilt from the inputs, with one line saying why.
+`components.COMPONENT_READING_VERSION`, a 3-component store's `components.TRIPLET_ALIGNMENT_VERSION`). A later run
+reuses it only when that matches and no file changed (`source_identity`); else it is rebuilt from the inputs, with
+one line saying why.
 
 A conditioning beyond any recorded ground motion gets one warning line naming the likely unit error
 (`level_warning`), as `verify` judges stores: a triplet's, of the component farthest beyond, from its file's unit.
@@ -56,7 +57,7 @@ from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import fsync_folder
-from seisdiff.io.components import COMPONENT_READING_VERSION
+from seisdiff.io.components import COMPONENT_READING_VERSION, TRIPLET_ALIGNMENT_VERSION
 from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
@@ -67,7 +68,7 @@ from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_pea
 from seisdiff.preprocess.condition import (PreprocessConfig, broadband_of_segments, clean_and_resample,
                                            lowpass_of_stored)
 from seisdiff.preprocess.regions import record_region
-from seisdiff.preprocess.groups import (CHANNEL_ORDER, TRIPLET_ALIGNMENT_VERSION, group_component, group_metadata,
+from seisdiff.preprocess.groups import (CHANNEL_ORDER, group_component, group_metadata,
                                         location_code, single_groups, triplet_groups)
 from seisdiff.preprocess.metadata import COLUMNS, PLACE_COLUMNS, lookup
 
