@@ -8,7 +8,9 @@ another source file (other parent folder or file name) holds already is stored a
 The store records the version of the reading of component names its records were made with (attribute
 `component_reading`, `components.COMPONENT_READING_VERSION`) and, with --components 3, of how a triplet's channels are
 placed in time (`triplet_alignment`, `components.TRIPLET_ALIGNMENT_VERSION`); appending to a store made with another
-one (or before stores recorded it) says so in one line, since its records then mix two readings.
+one (or before stores recorded it) says so in one line, since its records then mix two readings. Appending with other
+settings (the store's `preprocess` attribute) is refused where they change stored samples (`_other_settings`), and
+said in one line where they only choose which windows and records are made.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from tqdm import tqdm
 
 from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
-from seisdiff.errors import InputError
+from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.components import (COMPONENT_READING_VERSION, STORE_ALIGNMENT_ATTR, STORE_READING_ATTR,
                                     TRIPLET_ALIGNMENT_VERSION, other_component_reading)
@@ -37,7 +39,8 @@ from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
-from seisdiff.preprocess.condition import PreprocessConfig, filter_segments, prepare_group, window_record_id
+from seisdiff.preprocess.condition import (ONSET_WINDOW_MIN_S, PreprocessConfig, filter_segments, prepare_group,
+                                           window_record_id)
 from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
 from seisdiff.preprocess.groups import (CHANNEL_ORDER, Group, group_component, group_metadata, single_groups,
                                         triplet_groups)
@@ -48,6 +51,13 @@ REPORT_NAME = "preprocess_report.csv"
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)  # reader threads
 READ_AHEAD = 8                                  # files read ahead of the conditioning, per reader thread
 REPORT_FIELDS = ["file", "status", "reason", "record_ids"]
+# PreprocessConfig settings that only choose which windows and records a run makes, or fill an unknown κ: every
+# window and value a store holds is what either run gives it, and nothing reads them back from the `preprocess`
+# attribute (`sample` prepares waveform files by the filter, taper and margin; evaluate reads the rate and length),
+# so appending with another one is said in one line. Any other setting changes stored samples (create_store compares
+# the rate, crossover, band and length; `_other_settings` the filter order, taper, margin and pre-event lead, and
+# any setting added later): appending with another one is refused.
+CHOICE_SETTINGS = ("windows", "min_window_arias_fraction", "min_duration_s", "measure_kappa")
 
 
 @dataclass
@@ -97,6 +107,9 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           extra_attrs={"preprocess": cfg.as_attrs(),
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"],
                                        **_reading_attrs(n_channels)})
+    settings_line = _other_settings(out, writer, cfg)   # refused where stored samples would differ
+    if settings_line:
+        print(settings_line, file=sys.stderr)
     reading_line = _other_reading_line(out, writer)   # said once, when this run first appends to such a store
     existing = writer.existing_ids
     owners = _store_owners(writer)   # group id → its source file(s) ('' unknown), the store's then this run's
@@ -207,6 +220,46 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     summary.seconds = time.perf_counter() - t0
     summary.store_records = len(writer)
     return summary
+
+
+def _other_settings(out, writer, cfg: PreprocessConfig) -> str | None:
+    """UserError when the store's records were made with settings that change stored samples other than `cfg`'s
+    (its `preprocess` attribute; a setting it lacks, added since, as its default); the warning line when only
+    CHOICE_SETTINGS differ; None when alike, for a store `preprocess` did not make, and for an empty one, which takes
+    this run's settings."""
+    stored = writer.attrs.get("preprocess")
+    if not isinstance(stored, dict):
+        return None
+    ours, default = cfg.as_attrs(), PreprocessConfig().as_attrs()
+    theirs = {**default, **stored}
+    differ = [k for k in ours if theirs[k] != ours[k] and k not in _moot(cfg, theirs)]
+    if not differ:
+        return None
+    if len(writer) == 0:
+        made = {"preprocess": ours, "filter": {**writer.attrs.get("filter", {}), "order": int(cfg.filter_order)}}
+        writer.group.attrs.update(made)
+        writer.attrs.update(made)
+        return None
+    samples = [k for k in differ if k not in CHOICE_SETTINGS]
+    keys = samples or differ
+    was, now = (", ".join(f"{k} {values[k]}" for k in keys) for values in (theirs, ours))
+    if samples:
+        raise UserError(f"{out}: its {len(writer)} stored records were preprocessed with {was}, this run asks for "
+                        f"{now}, which changes the stored samples, and the store's `preprocess` attribute (how "
+                        "`sample` prepares files for a model trained on it) would describe only part of it; run with "
+                        "the same settings, or give another --out")
+    return (f"preprocess: warning: {out}: its {len(writer)} stored records were made with {was}, this run's with "
+            f"{now}: records appended now follow this run's, records stored already are not remade, and the "
+            "store's `preprocess` attribute keeps the first run's values; to have one setting throughout, preprocess "
+            "all the inputs into a new store (another --out)")
+
+
+def _moot(cfg: PreprocessConfig, theirs: dict) -> set[str]:
+    """Settings that make no difference to a store of cfg's length and rate: the pre-event lead of windows shorter
+    than ONSET_WINDOW_MIN_S (placed by their Arias intensity), the share a later window must hold where neither run
+    cuts one."""
+    moot = {"pre_event_s"} if cfg.length / cfg.sampling_rate_hz < ONSET_WINDOW_MIN_S else set()
+    return moot | ({"min_window_arias_fraction"} if cfg.windows == 1 and theirs["windows"] == 1 else set())
 
 
 def _reading_attrs(n_channels: int) -> dict:
