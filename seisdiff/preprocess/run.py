@@ -107,6 +107,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           extra_attrs={"preprocess": cfg.as_attrs(),
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"],
                                        **_reading_attrs(n_channels)})
+    _refuse_other_maker(out, writer)
     settings_line = _other_settings(out, writer, cfg)   # refused where stored samples would differ
     if settings_line:
         print(settings_line, file=sys.stderr)
@@ -222,14 +223,24 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     return summary
 
 
+def _refuse_other_maker(out, writer) -> None:
+    """UserError when `out` is a store `preprocess` did not make: `simulate`'s (attribute `simulation`), `sample`'s
+    output (`sampling`) or whole-record conditioning (`whole_records`), or one without a `preprocess` attribute (every
+    store `preprocess` makes has one): this run's records would sit under its attributes, which describe its own."""
+    attrs = writer.attrs
+    maker = ("`simulate` made" if "simulation" in attrs else "`sample` generated" if "sampling" in attrs else
+             "`sample` conditioned whole" if attrs.get("whole_records") else
+             None if isinstance(attrs.get("preprocess"), dict) else "another tool wrote (no `preprocess` attribute)")
+    if maker:
+        raise UserError(f"{out}: holds {len(writer)} records {maker}, not a training store of `preprocess`; this "
+                        "run's records would sit under its attributes: give another --out")
+
+
 def _other_settings(out, writer, cfg: PreprocessConfig) -> str | None:
     """UserError when the store's records were made with settings that change stored samples other than `cfg`'s
     (its `preprocess` attribute; a setting it lacks, added since, as its default); the warning line when only
-    CHOICE_SETTINGS differ; None when alike, for a store `preprocess` did not make, and for an empty one, which takes
-    this run's settings."""
-    stored = writer.attrs.get("preprocess")
-    if not isinstance(stored, dict):
-        return None
+    CHOICE_SETTINGS differ; None when alike, and for an empty store, which takes this run's settings."""
+    stored = writer.attrs["preprocess"]
     ours, default = cfg.as_attrs(), PreprocessConfig().as_attrs()
     theirs = {**default, **stored}
     differ = [k for k in ours if theirs[k] != ours[k] and k not in _moot(cfg, theirs)]
