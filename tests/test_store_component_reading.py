@@ -9,7 +9,8 @@ from synth import accelerogram, make_store, write_at2
 from test_train import TINY_TOML
 
 from seisdiff.cli import main
-from seisdiff.io.components import COMPONENT_READING_VERSION, STORE_READING_ATTR, other_component_reading
+from seisdiff.io.components import COMPONENT_READING_VERSION
+from seisdiff.io.readings import STORE_READING_ATTR, other_component_reading
 from seisdiff.io.store import create_store, open_store
 from seisdiff.preprocess.condition import PreprocessConfig
 from seisdiff.preprocess.run import run_preprocess

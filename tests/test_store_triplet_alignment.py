@@ -1,17 +1,18 @@
 """A `--components 3` training store did not record how its triplets' channels were placed in time
-(`components.TRIPLET_ALIGNMENT_VERSION`: 1 cut to the shortest from their first samples, 2 aligned on their common
+(`readings.TRIPLET_ALIGNMENT_VERSION`: 1 cut to the shortest from their first samples, 2 aligned on their common
 time span), as it records the reading of component names (`component_reading`): appending to a store made with
 version 1, training on it or verifying it said nothing, though its channels may sit shifted against each other by
 their start times' offset. `preprocess` now writes the attribute `triplet_alignment` in three-component stores, and
-`components.other_component_reading` (appending, train, verify, sample) says when it differs."""
+`readings.other_component_reading` (appending, train, verify, sample) says when it differs."""
 import numpy as np
 import obspy
 import zarr
 from synth import make_store
 
 from seisdiff.engine.train import _warn_other_reading
-from seisdiff.io.components import (COMPONENT_READING_VERSION, STORE_ALIGNMENT_ATTR, STORE_READING_ATTR,
-                                    TRIPLET_ALIGNMENT_VERSION, other_component_reading)
+from seisdiff.io.components import COMPONENT_READING_VERSION
+from seisdiff.io.readings import (STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, TRIPLET_ALIGNMENT_VERSION,
+                                  other_component_reading)
 from seisdiff.io.store import open_store
 from seisdiff.preprocess.condition import PreprocessConfig
 from seisdiff.preprocess.run import run_preprocess

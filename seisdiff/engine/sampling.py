@@ -165,7 +165,7 @@ def open_conditioning(cfg: SampleConfig, model, world: int, rank: int):
     `<folder>.<id>`), its 3-component group and the level model's place among its event's stations depend
     on the other files; rebuilt, with one line, when made with other settings or from files since changed:
     `preprocess.whole`)."""
-    from seisdiff.io.components import other_component_reading
+    from seisdiff.io.readings import other_component_reading
     from seisdiff.io.store import open_store, require_records
     from seisdiff.preprocess.whole import config_for_model, prepare_conditioning, store_level_warnings
 

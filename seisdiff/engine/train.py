@@ -39,7 +39,7 @@ from seisdiff.engine.scaling import Scaler, count_scalars, fit_scaling
 from seisdiff.engine.schedule import CosineSchedule
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.components import other_component_reading
+from seisdiff.io.readings import other_component_reading
 from seisdiff.io.store import open_store, require_records
 
 
@@ -222,7 +222,7 @@ def _init_state(cfg: TrainConfig, log) -> dict:
 
 def _warn_other_reading(store, log) -> None:
     """One line when the store's records had their channels read otherwise than this seisdiff reads them
-    (`components.other_component_reading`: component names, a triplet's placing in time): what the model learns of
+    (`readings.other_component_reading`: component names, a triplet's placing in time): what the model learns of
     them is not what `sample` will give it."""
     said = other_component_reading(store.attrs)
     if said:

@@ -19,56 +19,6 @@ import numpy as np
 #    after a quantity's direction word (vel_up2), an SMC header's orientation wins over a channel name it contradicts
 # 4: a run of separators around a space or dot is one ('N. S' H1, was '?'; 'Vel. East' 90/90, was no orientation)
 COMPONENT_READING_VERSION = 4
-# how `preprocess.groups.triplet_groups` places three traces in one record: 2 since they are aligned on their common
-# time span (`groups.aligned`; 1: cut to the shortest from their first samples). A 3-component conditioning cache of
-# another is made again (`preprocess.whole.made_from`); a 3-component training store records it (STORE_ALIGNMENT_ATTR)
-TRIPLET_ALIGNMENT_VERSION = 2
-# The attributes of a training store holding the version its records' components were read with and, in a
-# three-component one, the version its triplets were placed in time with, written when `preprocess` makes it
-# (`other_component_reading`: appending to it, training on it, sampling from it or verifying it under another reading
-# says so in one line; stored records are not rewritten)
-STORE_READING_ATTR = "component_reading"
-STORE_ALIGNMENT_ATTR = "triplet_alignment"
-
-
-def other_component_reading(attrs: dict) -> str | None:
-    """How a training store's records had their channels read otherwise than this seisdiff reads them, as clauses
-    following "its records' ": their components read from their channel names with another version
-    (COMPONENT_READING_VERSION; attribute STORE_READING_ATTR), their three channels placed in time with another
-    version (TRIPLET_ALIGNMENT_VERSION; STORE_ALIGNMENT_ATTR, three-component stores only), or either by an older
-    seisdiff that did not record it; each with this seisdiff's version and what it changes. None where alike, and for
-    stores `preprocess` did not make (a `preprocess` attribute; not `simulate`'s, nor `sample`'s outputs and
-    whole-record conditioning, which records both itself: `preprocess.whole.made_from`)."""
-    if "preprocess" not in attrs or attrs.get("whole_records") or "sampling" in attrs:
-        return None
-    said = [_other_reading(attrs.get(STORE_READING_ATTR))]
-    if len(attrs.get("channels") or []) == 3:
-        # stores first recorded their reading (0f3fb1d) after their triplets were aligned (3df2be8): version 2
-        said.append(_other_alignment(attrs.get(STORE_ALIGNMENT_ATTR, 2 if STORE_READING_ATTR in attrs else None)))
-    return "; their ".join(line for line in said if line) or None
-
-
-def _other_reading(version) -> str | None:
-    if version == COMPONENT_READING_VERSION:
-        return None
-    hn3 = " (an ESM HN3 was 'H' before version 2, '?' since)"
-    how = ("by an older seisdiff, which did not record its version of the reading" + hn3 if version is None else
-           f"with version {version}" + (hn3 if isinstance(version, int) and version < 2 else ""))
-    return (f"components were read from their channel names {how}, this seisdiff's with version "
-            f"{COMPONENT_READING_VERSION}: the same name may give another `component` (the model's vertical flag; in "
-            "3-component records, another channel order)")
-
-
-def _other_alignment(version) -> str | None:
-    if version == TRIPLET_ALIGNMENT_VERSION:
-        return None
-    how = ("by an older seisdiff, which did not record its version of the triplet alignment" if version is None else
-           f"with version {version}")
-    return (f"three channels were placed in time {how}, this seisdiff's with version {TRIPLET_ALIGNMENT_VERSION}: "
-            "before version 2 they were cut to the shortest from their first samples, since then aligned on their "
-            "common time span, so a channel may sit shifted against the others by their start times' offset")
-
-
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
 _AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}

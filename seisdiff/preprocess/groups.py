@@ -33,7 +33,7 @@ class Group:
     warnings: list[str] = field(default_factory=list)   # lines for stderr (offsets not whole samples)
 
 
-# how triplet_groups places three traces in time is versioned: components.TRIPLET_ALIGNMENT_VERSION (bump it when
+# how triplet_groups places three traces in time is versioned: readings.TRIPLET_ALIGNMENT_VERSION (bump it when
 # `aligned` places them otherwise; stores and conditioning caches record it)
 # a start-time offset this close to a whole number of samples is taken as whole without a word
 WHOLE_SAMPLE_TOLERANCE = 0.01

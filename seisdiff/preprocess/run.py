@@ -7,7 +7,7 @@ the same inputs adds nothing twice and a killed run is completed by the next one
 another source file (other parent folder or file name) holds already is stored as `<folder>.<id>`.
 The store records the version of the reading of component names its records were made with (attribute
 `component_reading`, `components.COMPONENT_READING_VERSION`) and, with --components 3, of how a triplet's channels are
-placed in time (`triplet_alignment`, `components.TRIPLET_ALIGNMENT_VERSION`); appending to a store made with another
+placed in time (`triplet_alignment`, `readings.TRIPLET_ALIGNMENT_VERSION`); appending to a store made with another
 one (or before stores recorded it) says so in one line, since its records then mix two readings. Appending with other
 settings (the store's `preprocess` attribute) is refused where they change stored samples (`_other_settings`), and
 said in one line where they only choose which windows and records are made.
@@ -33,8 +33,9 @@ from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.components import (COMPONENT_READING_VERSION, STORE_ALIGNMENT_ATTR, STORE_READING_ATTR,
-                                    TRIPLET_ALIGNMENT_VERSION, other_component_reading)
+from seisdiff.io.components import COMPONENT_READING_VERSION
+from seisdiff.io.readings import (STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, TRIPLET_ALIGNMENT_VERSION,
+                                  other_component_reading)
 from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
@@ -275,14 +276,14 @@ def _moot(cfg: PreprocessConfig, theirs: dict) -> set[str]:
 
 def _reading_attrs(n_channels: int) -> dict:
     """The versions of the reading of a store's channels this run writes: the component reading's, and a
-    three-component store's triplet alignment's (`components.other_component_reading` compares them)."""
+    three-component store's triplet alignment's (`readings.other_component_reading` compares them)."""
     return {STORE_READING_ATTR: COMPONENT_READING_VERSION,
             **({STORE_ALIGNMENT_ATTR: TRIPLET_ALIGNMENT_VERSION} if n_channels == 3 else {})}
 
 
 def _other_reading_line(out, writer) -> str | None:
     """The warning line for appending to a store whose records' channels were read otherwise than this run reads them
-    (`components.other_component_reading`: their component names, a triplet's placing in time); None when alike.
+    (`readings.other_component_reading`: their component names, a triplet's placing in time); None when alike.
     Stored records are not rewritten; a store holding none yet takes this run's versions."""
     said = other_component_reading(writer.attrs)
     if said is None:

@@ -82,7 +82,8 @@ from scipy.signal.windows import tukey
 
 from seisdiff import G_MPS2
 from seisdiff.dsp import bssa14, lowpass
-from seisdiff.io.components import other_component_reading, vertical_flag
+from seisdiff.io.components import vertical_flag
+from seisdiff.io.readings import other_component_reading
 from seisdiff.io.store import open_store
 from seisdiff.preprocess.condition import edge_samples, split_window_id
 
@@ -102,7 +103,7 @@ MAX_HYPO_DEPTH_KM = bssa14.MAX_HYPO_DEPTH_KM      # deeper hypocentres (intrasla
 
 def _reading_lines(attrs: dict) -> list[str]:
     """One advisory line when the store's records had their channels read otherwise than this seisdiff reads them
-    (`components.other_component_reading`: component names, a triplet's placing in time); none when alike. It judges
+    (`readings.other_component_reading`: component names, a triplet's placing in time); none when alike. It judges
     nothing: the scale does not depend on it."""
     said = other_component_reading(attrs)
     return [f"warning (components): its records' {said}; records appended now, and `sample`'s conditioning, follow "

@@ -32,7 +32,7 @@ station's recordings of two events, named alike) is `<its folder>.<id>`, as `pre
 The store is a cache of one run's conditioning: its attribute `conditioned_from` holds what its values
 depend on besides the files (--units, --quantity, the event of --hypocenter/--magnitude, the model's
 preprocessing and components, the seisdiff version, the reading of component names:
-`components.COMPONENT_READING_VERSION`, a 3-component store's `components.TRIPLET_ALIGNMENT_VERSION`). A later run
+`components.COMPONENT_READING_VERSION`, a 3-component store's `readings.TRIPLET_ALIGNMENT_VERSION`). A later run
 reuses it only when that matches and no file changed (`source_identity`); else it is rebuilt from the inputs, with
 one line saying why.
 
@@ -57,7 +57,8 @@ from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import fsync_folder
-from seisdiff.io.components import COMPONENT_READING_VERSION, TRIPLET_ALIGNMENT_VERSION
+from seisdiff.io.components import COMPONENT_READING_VERSION
+from seisdiff.io.readings import TRIPLET_ALIGNMENT_VERSION
 from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
