@@ -16,6 +16,14 @@ STORE_READING_ATTR = "component_reading"
 STORE_ALIGNMENT_ATTR = "triplet_alignment"
 
 
+def reading_versions(n_channels: int) -> dict:
+    """The versions a store of n_channels records its records were read with: {STORE_READING_ATTR: the component
+    reading's, and for three components STORE_ALIGNMENT_ATTR: the triplet alignment's} (a training store's
+    attributes, `preprocess.run`; part of a conditioning cache's key, `preprocess.whole.made_from`)."""
+    return {STORE_READING_ATTR: COMPONENT_READING_VERSION,
+            **({STORE_ALIGNMENT_ATTR: TRIPLET_ALIGNMENT_VERSION} if n_channels == 3 else {})}
+
+
 def other_component_reading(attrs: dict) -> str | None:
     """How a training store's records had their channels read otherwise than this seisdiff reads them, as clauses
     following "its records' ": their components read from their channel names with another version

@@ -12,11 +12,12 @@ import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from seisdiff.io.components import component_kind
+from seisdiff.io.formats.common import iso_utc, utc_moment
 from seisdiff.io.record import Record
 
 CHANNEL_ORDER = ["H1 (N-S, 000/360/180, ...)", "H2 (E-W, 090/270, ...)", "Z (up)"]
@@ -192,7 +193,7 @@ def _recordings(recs: list[Record]) -> list[list[Record]]:
     """A station's traces in separate recordings, each in order of start time: a trace starting more than
     SEPARATE_RECORDINGS_S after every earlier one has ended begins a new recording; [] when a start time is
     unknown."""
-    starts = [_moment(r.start_time) for r in recs]
+    starts = [utc_moment(r.start_time) for r in recs]
     if None in starts:
         return []
     recordings, last_end = [], None
@@ -239,10 +240,10 @@ def gap_spans(recs: list[Record], min_span_s: float = 0.0) -> list[tuple[str, li
     for rec in recs:
         by_kind[record_kind(rec)].append(rec)
     if sorted(by_kind) != ["H1", "H2", "Z"] or all(len(v) == 1 for v in by_kind.values()) \
-            or any(_moment(r.start_time) is None for r in recs):
+            or any(utc_moment(r.start_time) is None for r in recs):
         return None
     fs = recs[0].sampling_rate_hz
-    spans = {k: sorted(((_moment(r.start_time), r) for r in v), key=lambda seg: seg[0]) for k, v in by_kind.items()}
+    spans = {k: sorted(((utc_moment(r.start_time), r) for r in v), key=lambda seg: seg[0]) for k, v in by_kind.items()}
     for segments in spans.values():
         if any(b[0] < _end(a, fs) - timedelta(seconds=0.5 / fs) for a, b in zip(segments, segments[1:])):
             return None                                              # an overlap: which data holds?
@@ -293,8 +294,7 @@ def _span(start: datetime, end: datetime, segments: list, fs: float, min_span_s:
     for t, rec in segments:
         k0, k1 = round((start - t).total_seconds() * fs), round((end - t).total_seconds() * fs)
         moment = t + timedelta(seconds=k0 / fs)
-        cut.append(dataclasses.replace(rec, acc_mps2=rec.acc_mps2[k0:k1],
-                                       start_time=moment.isoformat(timespec="microseconds")))
+        cut.append(dataclasses.replace(rec, acc_mps2=rec.acc_mps2[k0:k1], start_time=iso_utc(moment)))
     return f"_{start.strftime('%Y%m%dT%H%M%S.%f')}", cut, short
 
 
@@ -330,7 +330,7 @@ def aligned(ordered: list[Record], min_span_s: float = 0.0) -> tuple[np.ndarray,
     MIN_COMMON_SPAN_FRACTION of the longest trace is kept, with one line saying how much of each channel is left
     out (as `gap_spans` keeps a gapped channel's spans of at least min_span_s). Where a start time is unknown,
     the traces are cut to the shortest from their first samples, and the start is the first's."""
-    starts = [_moment(r.start_time) for r in ordered]
+    starts = [utc_moment(r.start_time) for r in ordered]
     if None in starts:
         n = min(len(r.acc_mps2) for r in ordered)
         return np.stack([r.acc_mps2[:n] for r in ordered]), ordered[0].start_time, []
@@ -374,18 +374,6 @@ def _left_out(ordered: list[Record], shifts: list[int], n: int, fs: float, lates
     return (f"the three components share {n / fs:.6g} s from {latest.isoformat()}, less than "
             f"{MIN_COMMON_SPAN_FRACTION:.0%} of the longest; the record is that span, leaving out {shown}; "
             "use --components each to keep each whole")
-
-
-def _moment(iso: str) -> datetime | None:
-    """The aware UTC datetime of an ISO-8601 start time (naive means UTC, as the readers write it); None when
-    it is empty or unreadable."""
-    try:
-        moment = datetime.fromisoformat(iso) if iso else None
-    except ValueError:
-        return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def _name(rec: Record) -> str:

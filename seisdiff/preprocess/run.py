@@ -33,9 +33,7 @@ from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.components import COMPONENT_READING_VERSION
-from seisdiff.io.readings import (STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, TRIPLET_ALIGNMENT_VERSION,
-                                  other_component_reading)
+from seisdiff.io.readings import other_component_reading, reading_versions
 from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
@@ -107,7 +105,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           filter_order=cfg.filter_order, producer=f"seisdiff {__version__} preprocess",
                           extra_attrs={"preprocess": cfg.as_attrs(),
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"],
-                                       **_reading_attrs(n_channels)})
+                                       **reading_versions(n_channels)})
     _refuse_other_maker(out, writer)
     settings_line = _other_settings(out, writer, cfg)   # refused where stored samples would differ
     if settings_line:
@@ -274,13 +272,6 @@ def _moot(cfg: PreprocessConfig, theirs: dict) -> set[str]:
     return moot | ({"min_window_arias_fraction"} if cfg.windows == 1 and theirs["windows"] == 1 else set())
 
 
-def _reading_attrs(n_channels: int) -> dict:
-    """The versions of the reading of a store's channels this run writes: the component reading's, and a
-    three-component store's triplet alignment's (`readings.other_component_reading` compares them)."""
-    return {STORE_READING_ATTR: COMPONENT_READING_VERSION,
-            **({STORE_ALIGNMENT_ATTR: TRIPLET_ALIGNMENT_VERSION} if n_channels == 3 else {})}
-
-
 def _other_reading_line(out, writer) -> str | None:
     """The warning line for appending to a store whose records' channels were read otherwise than this run reads them
     (`readings.other_component_reading`: their component names, a triplet's placing in time); None when alike.
@@ -289,7 +280,7 @@ def _other_reading_line(out, writer) -> str | None:
     if said is None:
         return None
     if len(writer) == 0:
-        versions = _reading_attrs(writer.n_channels)
+        versions = reading_versions(writer.n_channels)
         writer.group.attrs.update(versions)
         writer.attrs.update(versions)
         return None

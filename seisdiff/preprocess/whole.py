@@ -57,8 +57,7 @@ from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import fsync_folder
-from seisdiff.io.components import COMPONENT_READING_VERSION
-from seisdiff.io.readings import TRIPLET_ALIGNMENT_VERSION
+from seisdiff.io.readings import STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, reading_versions
 from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
@@ -243,8 +242,7 @@ def made_from(cfg: PreprocessConfig, n_channels: int, units, quantity, event, lo
     return json.loads(json.dumps({"units": units, "quantity": quantity, "event": event or None,
                                   "n_channels": int(n_channels), "preprocess": cfg.as_attrs(),
                                   "taper": WHOLE_TAPER, "seisdiff": __version__,
-                                  "component_reading": COMPONENT_READING_VERSION,
-                                  **({"triplet_alignment": TRIPLET_ALIGNMENT_VERSION} if n_channels == 3 else {}),
+                                  **reading_versions(n_channels),
                                   **({"lowband_input": True} if lowband_input else {})}))
 
 
@@ -276,10 +274,10 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
         shown = {"units": "--units", "quantity": "--quantity", "event": "--hypocenter/--magnitude",
                  "preprocess": "the model's preprocessing", "n_channels": "the model's components",
                  "lowband_input": "--lowband-input", "taper": "an end taper of another length",
-                 "component_reading": f"the reading of component names: version {old.get('component_reading', 1)}, "
-                                      f"now {settings.get('component_reading')}",
-                 "triplet_alignment": "three-component records cut to the shortest trace, not aligned on their "
-                                      "common time span"}
+                 STORE_READING_ATTR: f"the reading of component names: version {old.get(STORE_READING_ATTR, 1)}, "
+                                     f"now {settings.get(STORE_READING_ATTR)}",
+                 STORE_ALIGNMENT_ATTR: "three-component records cut to the shortest trace, not aligned on their "
+                                       "common time span"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
@@ -358,8 +356,9 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
         groups, incomplete = triplet_groups(records, min_span_s=min_s)
         result.skipped += [(r.source_file, reason) for r, reason in incomplete]
     conditioned = []
+    merged = {g.group_id: group_metadata(g) for g in groups}   # the event as each group's files give it, not its first
     for g in groups:
-        result.warnings += [(g.group_id, line) for line in g.warnings + group_metadata(g)[1]]
+        result.warnings += [(g.group_id, line) for line in g.warnings + merged[g.group_id][1]]
         bb, lp = condition_whole(g.acc_mps2, g.sampling_rate_hz, cfg, lowband_input)
         conditioned.append((g, bb, lp))
         line = group_level_warning(g, lp, cfg.lowpass_hz)
@@ -384,7 +383,8 @@ def prepare_conditioning(inputs: list[str], out, cfg: PreprocessConfig, *, n_cha
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"]})
     new = [c for c in conditioned if c[0].group_id not in writer.existing_ids]
     if new:
-        columns = _columns(new, event) | {IDENTITY: np.array([idents[g.group_id] for g, _, _ in new], dtype=str)}
+        columns = _columns(new, [merged[g.group_id][0] for g, _, _ in new], event) | {
+            IDENTITY: np.array([idents[g.group_id] for g, _, _ in new], dtype=str)}
         writer.append(*_block(new, length), [g.group_id for g, _, _ in new], columns)
     result.store = open_store(out)
     return result
@@ -455,10 +455,11 @@ def per_component(values: list[str], join: str = ",") -> str:
     return values[0] if len(set(values)) == 1 else join.join(values)
 
 
-def _columns(conditioned: list, event: dict | None = None) -> dict:
+def _columns(conditioned: list, merged: list[dict], event: dict | None = None) -> dict:
+    """The store columns of the (group, broadband, lowpass) records `conditioned`, merged: each group's metadata
+    (`groups.group_metadata`: the event as its files give it, not its first file's)."""
     groups = [g for g, _, _ in conditioned]
     first = [g.records[0] for g in groups]
-    merged = [group_metadata(g)[0] for g in groups]    # the event as the group's files give it, not its first file
     meta = [lookup({}, [g.group_id], r.metadata.get("rsn"), r.event, m, station=r.station,
                    network=r.network, default_event=event) for g, r, m in zip(groups, first, merged)]
     text = lambda values: np.array(values, dtype=str)

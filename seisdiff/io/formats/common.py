@@ -77,6 +77,16 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+def utc_moment(iso: str) -> datetime | None:
+    """The aware UTC datetime of an ISO-8601 time as `iso_utc` writes a Record's start_time (naive means UTC);
+    None when it is empty or unreadable."""
+    try:
+        moment = datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 def event_id(origin_time: datetime | None) -> str:
     """The event name a header gives: its origin time in UTC to the second, 'YYYYmmddTHHMMSS'."""
     if origin_time is None:
