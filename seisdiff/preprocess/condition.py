@@ -98,6 +98,22 @@ def clean_and_resample(acc_mps2: np.ndarray, sampling_rate_hz: float, cfg: Prepr
 # BSSA14 -0.15). The onset window misses the PGA in 16 % of traces at 20.48 s (the strongest in 1 %), in 3 % at 40.96 s
 # (long records; the strongest in 1 %): the default keeps its onset windows and its stores.
 ONSET_WINDOW_MIN_S = 40.0
+# How `first_window_start` places a window shorter than ONSET_WINDOW_MIN_S, versioned (bump it, and add its line, when
+# it places one otherwise): each version's placement. Windows of at least ONSET_WINDOW_MIN_S start `pre_event_s`
+# before the 5 % Arias time in every version. A training store records the version (STORE_PLACEMENT_ATTR) where
+# `preprocess` makes it; appending to one of another version, where its windows are that short, says so in one line
+# (`preprocess.run`; stored records are not rewritten).
+SHORT_WINDOW_PLACEMENTS = {1: "started pre_event_s before the 5 % Arias time, as longer windows (ending before the "
+                              "shaking where shorter than that lead)",
+                           2: "placed where their samples hold the most Arias intensity"}
+WINDOW_PLACEMENT_VERSION = max(SHORT_WINDOW_PLACEMENTS)
+STORE_PLACEMENT_ATTR = "window_placement"
+
+
+def placement_matters(length: int, sampling_rate_hz: float) -> bool:
+    """Whether windows of `length` samples at sampling_rate_hz lie otherwise under another version of the window
+    placement (SHORT_WINDOW_PLACEMENTS): only those shorter than ONSET_WINDOW_MIN_S."""
+    return length / sampling_rate_hz < ONSET_WINDOW_MIN_S
 
 
 def window_starts(x: np.ndarray, cfg: PreprocessConfig) -> list[int]:
@@ -123,7 +139,7 @@ def first_window_start(husid: np.ndarray, cfg: PreprocessConfig) -> int:
     of at least ONSET_WINDOW_MIN_S starts `pre_event_s` before the 5 % Arias time (maybe before the record: zeros),
     a shorter one where its `length` samples hold the most Arias intensity (the first such; 0 for a shorter record).
     Both depend only on the curve's shape (invariant 3)."""
-    if cfg.length / cfg.sampling_rate_hz >= ONSET_WINDOW_MIN_S:
+    if not placement_matters(cfg.length, cfg.sampling_rate_hz):
         return int(np.searchsorted(husid, 0.05)) - int(round(cfg.pre_event_s * cfg.sampling_rate_hz))
     if len(husid) <= cfg.length:
         return 0

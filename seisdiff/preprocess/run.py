@@ -7,8 +7,9 @@ the same inputs adds nothing twice and a killed run is completed by the next one
 another source file (other parent folder or file name) holds already is stored as `<folder>.<id>`.
 The store records the version of the reading of component names its records were made with (attribute
 `component_reading`, `components.COMPONENT_READING_VERSION`) and, with --components 3, of how a triplet's channels are
-placed in time (`triplet_alignment`, `readings.TRIPLET_ALIGNMENT_VERSION`); appending to a store made with another
-one (or before stores recorded it) says so in one line, since its records then mix two readings. Appending with other
+placed in time (`triplet_alignment`, `readings.TRIPLET_ALIGNMENT_VERSION`), and how a window shorter than 40 s is
+placed in its record (`window_placement`, `condition.WINDOW_PLACEMENT_VERSION`); appending to a store made with another
+one (or before stores recorded it) says so in one line, since its records then mix two. Appending with other
 settings (the store's `preprocess` attribute) is refused where they change stored samples (`_other_settings`), and
 said in one line where they only choose which windows and records are made.
 """
@@ -33,13 +34,14 @@ from seisdiff import __version__
 from seisdiff.dsp.kappa import kappa_s
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import write_text_atomic
-from seisdiff.io.readings import other_component_reading, reading_versions
+from seisdiff.io.readings import STORE_READING_ATTR, other_component_reading, reading_versions
 from seisdiff.io.formats.renadic import is_part, join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
-from seisdiff.preprocess.condition import (ONSET_WINDOW_MIN_S, PreprocessConfig, filter_segments, prepare_group,
-                                           window_record_id)
+from seisdiff.preprocess.condition import (ONSET_WINDOW_MIN_S, SHORT_WINDOW_PLACEMENTS, STORE_PLACEMENT_ATTR,
+                                           WINDOW_PLACEMENT_VERSION, PreprocessConfig, filter_segments,
+                                           placement_matters, prepare_group, window_record_id)
 from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
 from seisdiff.preprocess.groups import (CHANNEL_ORDER, Group, group_component, group_metadata, single_groups,
                                         triplet_groups)
@@ -105,7 +107,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
                           filter_order=cfg.filter_order, producer=f"seisdiff {__version__} preprocess",
                           extra_attrs={"preprocess": cfg.as_attrs(),
                                        "channels": CHANNEL_ORDER if n_channels == 3 else ["single trace"],
-                                       **reading_versions(n_channels)})
+                                       **_versions(n_channels, cfg.length, cfg.sampling_rate_hz)})
     _refuse_other_maker(out, writer)
     settings_line = _other_settings(out, writer, cfg)   # refused where stored samples would differ
     if settings_line:
@@ -268,25 +270,59 @@ def _moot(cfg: PreprocessConfig, theirs: dict) -> set[str]:
     """Settings that make no difference to a store of cfg's length and rate: the pre-event lead of windows shorter
     than ONSET_WINDOW_MIN_S (placed by their Arias intensity), the share a later window must hold where neither run
     cuts one."""
-    moot = {"pre_event_s"} if cfg.length / cfg.sampling_rate_hz < ONSET_WINDOW_MIN_S else set()
+    moot = {"pre_event_s"} if placement_matters(cfg.length, cfg.sampling_rate_hz) else set()
     return moot | ({"min_window_arias_fraction"} if cfg.windows == 1 and theirs["windows"] == 1 else set())
 
 
 def _other_reading_line(out, writer) -> str | None:
     """The warning line for appending to a store whose records' channels were read otherwise than this run reads them
-    (`readings.other_component_reading`: their component names, a triplet's placing in time); None when alike.
+    (`readings.other_component_reading`: their component names, a triplet's placing in time) or whose short windows
+    were placed otherwise (`_other_placement`); None when alike.
     Stored records are not rewritten; a store holding none yet takes this run's versions."""
-    said = other_component_reading(writer.attrs)
-    if said is None:
+    said = "; their ".join(line for line in (other_component_reading(writer.attrs), _other_placement(writer)) if line)
+    if not said:
         return None
     if len(writer) == 0:
-        versions = reading_versions(writer.n_channels)
+        versions = _versions(writer.n_channels, writer.length, writer.sampling_rate_hz)
         writer.group.attrs.update(versions)
         writer.attrs.update(versions)
         return None
     return (f"preprocess: warning: {out}: its {len(writer)} stored records' {said}; records appended now follow "
             "this run's, and the store mixes both; to have one, preprocess all the inputs into a new store "
             "(another --out)")
+
+
+def _versions(n_channels: int, length: int, sampling_rate_hz: float) -> dict:
+    """The versions a training store of n_channels and windows of `length` samples at sampling_rate_hz records: how
+    its records were read (`readings.reading_versions`) and, for windows shorter than ONSET_WINDOW_MIN_S (where it
+    matters), how they were placed in their records (condition.WINDOW_PLACEMENT_VERSION)."""
+    placed = {STORE_PLACEMENT_ATTR: WINDOW_PLACEMENT_VERSION} if placement_matters(length, sampling_rate_hz) else {}
+    return {**reading_versions(n_channels), **placed}
+
+
+def _other_placement(writer) -> str | None:
+    """How a training store's windows were placed otherwise than this seisdiff places them, as a clause following
+    "its records' " (condition.SHORT_WINDOW_PLACEMENTS); None where alike, and where its windows are
+    ONSET_WINDOW_MIN_S or longer, which every version places alike. A store without STORE_PLACEMENT_ATTR was made
+    with version 2 where it records its component reading (stores first recorded that, 0f3fb1d, after windows were
+    placed by version 2, 33bd8b5), else before stores recorded either: taken as version 1."""
+    if not placement_matters(writer.length, writer.sampling_rate_hz):
+        return None
+    attrs = writer.attrs
+    version = attrs.get(STORE_PLACEMENT_ATTR, 2 if STORE_READING_ATTR in attrs else None)
+    if version == WINDOW_PLACEMENT_VERSION:
+        return None
+    how = (f"with version {version}" if version is not None else
+           "by an older seisdiff, which did not record its version of the window placement, taken as version 1")
+    return (f"windows ({writer.length} samples at {writer.sampling_rate_hz:g} Hz, shorter than "
+            f"{ONSET_WINDOW_MIN_S:g} s) were placed in their records {how}{_placement(version or 1)}, this "
+            f"seisdiff's with version {WINDOW_PLACEMENT_VERSION}{_placement(WINDOW_PLACEMENT_VERSION)}: the same "
+            "record may give a window of other samples")
+
+
+def _placement(version) -> str:
+    """' (what version `version` of the window placement does with a short window)', '' for one unknown here."""
+    return f" ({SHORT_WINDOW_PLACEMENTS[version]})" if version in SHORT_WINDOW_PLACEMENTS else ""
 
 
 def _store_owners(writer) -> dict[str, str]:
