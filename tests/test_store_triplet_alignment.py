@@ -3,7 +3,8 @@
 time span), as it records the reading of component names (`component_reading`): appending to a store made with
 version 1, training on it or verifying it said nothing, though its channels may sit shifted against each other by
 their start times' offset. `preprocess` now writes the attribute `triplet_alignment` in three-component stores, and
-`readings.other_component_reading` (appending, train, verify, sample) says when it differs."""
+`readings.other_component_reading` (appending, train, verify, sample) says when it differs, naming each version's
+placing (`readings.TRIPLET_ALIGNMENTS`)."""
 import numpy as np
 import obspy
 import zarr
@@ -67,7 +68,8 @@ def test_appending_to_a_store_of_another_alignment_says_so_once(tmp_path, capsys
     capsys.readouterr()
     assert _preprocess([first, second], out).stored == 1
     (line,) = _placed_lines(capsys.readouterr().err)
-    assert f"its 1 stored records' {PLACED} with version 1, this seisdiff's with version 2" in line
+    assert (f"its 1 stored records' {PLACED} with version 1 (cut to the shortest from their first samples), this "
+            "seisdiff's with version 2 (aligned on their common time span)") in line
     assert "into a new store" in line and "components were read" not in line
     store = open_store(out)
     assert store.attrs[STORE_ALIGNMENT_ATTR] == 1                   # what its first records were placed with
@@ -119,8 +121,37 @@ def _old_store(tmp_path):
 def test_verify_and_train_say_the_stores_alignment_differs(tmp_path):
     store = _old_store(tmp_path)
     (line,) = _placed_lines("\n".join(verify_store(store.path).lines))
-    assert f"{PLACED} with version 1, this seisdiff's with version 2" in line
+    assert f"{PLACED} with version 1 (cut to the shortest from their first samples), this seisdiff's with version 2" in line
     said = []
     _warn_other_reading(store, said.append)
     (line,) = _placed_lines("\n".join(said))
     assert line.startswith(f"WARNING: {store.path}: its records' {PLACED} with version 1")
+
+
+def test_the_lines_name_the_placing_of_each_of_the_two_versions(tmp_path, monkeypatch):
+    """The line said 'before version 2 they were cut to the shortest from their first samples, since then aligned on
+    their common time span' whatever the two versions were: under a version 3, a store of version 2 would read as cut
+    to the shortest. Each version's placing is now named from readings.TRIPLET_ALIGNMENTS, for any two; so is a
+    conditioning cache's reason to be made again, which always said 'cut to the shortest'."""
+    import json
+
+    from seisdiff.io import readings
+    from seisdiff.preprocess.whole import MADE_FROM, _stale
+
+    monkeypatch.setattr(readings, "TRIPLET_ALIGNMENTS", {1: "cut to the shortest from their first samples",
+                                                         2: "aligned on their common time span",
+                                                         3: "interpolated onto one time grid"}, raising=False)
+    monkeypatch.setattr(readings, "TRIPLET_ALIGNMENT_VERSION", 3)
+    made = {"preprocess": {}, "channels": ["H1", "H2", "Z"], STORE_READING_ATTR: COMPONENT_READING_VERSION}
+    line = other_component_reading({**made, STORE_ALIGNMENT_ATTR: 2})
+    assert line.startswith(f"{PLACED} with version 2 (aligned on their common time span), this seisdiff's with "
+                           "version 3 (interpolated onto one time grid)")
+    assert "cut to the shortest" not in line
+    assert "version 4 (" not in other_component_reading({**made, STORE_ALIGNMENT_ATTR: 4})   # a later seisdiff's
+    cache = tmp_path / "c.zarr"
+    cache.mkdir()
+    (cache / "zarr.json").write_text(json.dumps({"attributes": {"whole_records": True, MADE_FROM: {
+        STORE_ALIGNMENT_ATTR: 2}}}))
+    reason = _stale(cache, {STORE_ALIGNMENT_ATTR: 3}, {}, 100)
+    assert ("three-component records placed in time with version 2 (aligned on their common time span), now version "
+            "3 (interpolated onto one time grid)") in reason

@@ -4,10 +4,13 @@ both when `preprocess` makes them; `other_component_reading` says, for `preproce
 `sample --cond STORE`, where a store's differ from this seisdiff's (stored records are never rewritten)."""
 from seisdiff.io.components import COMPONENT_READING_VERSION
 
-# how `preprocess.groups.triplet_groups` places three traces in one record: 2 since they are aligned on their common
-# time span (`groups.aligned`; 1: cut to the shortest from their first samples). A 3-component conditioning cache of
-# another is made again (`preprocess.whole.made_from`); a 3-component training store records it (STORE_ALIGNMENT_ATTR)
-TRIPLET_ALIGNMENT_VERSION = 2
+# how `preprocess.groups.triplet_groups` places three traces in one record, by version (bump it by adding its line when
+# `groups.aligned` places them otherwise); TRIPLET_ALIGNMENT_VERSION, the last, is this seisdiff's. A 3-component
+# conditioning cache of another is made again (`preprocess.whole.made_from`); a 3-component training store records it
+# (STORE_ALIGNMENT_ATTR). The lines saying two differ name each one's placing (`triplet_alignment`)
+TRIPLET_ALIGNMENTS = {1: "cut to the shortest from their first samples",
+                      2: "aligned on their common time span"}
+TRIPLET_ALIGNMENT_VERSION = max(TRIPLET_ALIGNMENTS)
 # The attributes of a training store holding the version its records' components were read with and, in a
 # three-component one, the version its triplets were placed in time with, written when `preprocess` makes it
 # (`other_component_reading`: appending to it, training on it, sampling from it or verifying it under another reading
@@ -56,7 +59,13 @@ def _other_alignment(version) -> str | None:
     if version == TRIPLET_ALIGNMENT_VERSION:
         return None
     how = ("by an older seisdiff, which did not record its version of the triplet alignment" if version is None else
-           f"with version {version}")
-    return (f"three channels were placed in time {how}, this seisdiff's with version {TRIPLET_ALIGNMENT_VERSION}: "
-            "before version 2 they were cut to the shortest from their first samples, since then aligned on their "
-            "common time span, so a channel may sit shifted against the others by their start times' offset")
+           f"with {triplet_alignment(version)}")
+    return (f"three channels were placed in time {how}, this seisdiff's with "
+            f"{triplet_alignment(TRIPLET_ALIGNMENT_VERSION)}: where their start times differ, the same files may give "
+            "a channel shifted against the others")
+
+
+def triplet_alignment(version) -> str:
+    """'version V (how it places a triplet's channels in time: TRIPLET_ALIGNMENTS)'; 'version V' for one this
+    seisdiff does not know (a later seisdiff's)."""
+    return f"version {version}" + (f" ({TRIPLET_ALIGNMENTS[version]})" if version in TRIPLET_ALIGNMENTS else "")

@@ -57,7 +57,7 @@ from seisdiff import G_MPS2, __version__
 from seisdiff.dsp.resample import snap_rate
 from seisdiff.errors import InputError, UserError
 from seisdiff.io.atomic import fsync_folder
-from seisdiff.io.readings import STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, reading_versions
+from seisdiff.io.readings import STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, reading_versions, triplet_alignment
 from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
@@ -276,8 +276,9 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
                  "lowband_input": "--lowband-input", "taper": "an end taper of another length",
                  STORE_READING_ATTR: f"the reading of component names: version {old.get(STORE_READING_ATTR, 1)}, "
                                      f"now {settings.get(STORE_READING_ATTR)}",
-                 STORE_ALIGNMENT_ATTR: "three-component records cut to the shortest trace, not aligned on their "
-                                       "common time span"}
+                 STORE_ALIGNMENT_ATTR: f"three-component records placed in time with "
+                                       f"{triplet_alignment(old.get(STORE_ALIGNMENT_ATTR, 1))}, now "
+                                       f"{triplet_alignment(settings.get(STORE_ALIGNMENT_ATTR))}"}
         return f"was made with other settings ({', '.join(shown.get(k, k) for k in keys)})"
     store = open_store(out)
     had = dict(zip(store.record_ids.tolist(), store.column(IDENTITY).tolist())) if IDENTITY in store.columns else {}
