@@ -8,6 +8,7 @@ record per time span where all three have data (`gap_spans`).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -273,6 +274,15 @@ def _apart(found: list, fs: float) -> list:
     return apart
 
 
+def span_samples(seconds: float, fs: float) -> int:
+    """Samples at fs of a time span of `seconds`: round(seconds·fs), halves up, the rule by which a record's samples
+    are counted at the model's rate (`whole.samples_at`), taken once for the span and given to each of its three
+    traces. Each trace's start and end rounded apart (halves to even) gave the traces not starting the span one sample
+    less at half-sample offsets: a span of 7753 samples at 200 Hz (38.765 s) was cut to 7752 (3876 at 100 Hz, where
+    the span's own trace alone gives 3877)."""
+    return int(math.floor(seconds * fs + 0.5))
+
+
 def _end(segment: tuple[datetime, Record], fs: float) -> datetime:
     """When a (start, record) segment's data ends: its last sample's time + one sampling interval."""
     return segment[0] + timedelta(seconds=len(segment[1].acc_mps2) / fs)
@@ -290,11 +300,11 @@ def _span(start: datetime, end: datetime, segments: list, fs: float, min_span_s:
         f"where all three components have data (between gaps), shorter than {min_span_s:g} s: not made a record")
     if whole:
         return "", [rec for _, rec in segments], short
-    cut = []
+    cut, n = [], span_samples(seconds, fs)
     for t, rec in segments:
-        k0, k1 = round((start - t).total_seconds() * fs), round((end - t).total_seconds() * fs)
+        k0 = round((start - t).total_seconds() * fs)
         moment = t + timedelta(seconds=k0 / fs)
-        cut.append(dataclasses.replace(rec, acc_mps2=rec.acc_mps2[k0:k1], start_time=iso_utc(moment)))
+        cut.append(dataclasses.replace(rec, acc_mps2=rec.acc_mps2[k0:k0 + n], start_time=iso_utc(moment)))
     return f"_{start.strftime('%Y%m%dT%H%M%S.%f')}", cut, short
 
 
