@@ -22,3 +22,18 @@ def test_one_file_of_three_channels_names_each_trace_by_its_channel(tmp_path):
     (line,) = g.warnings
     assert skipped == [] and "not whole samples" in line
     assert "stag.mseed HNN: 0, stag.mseed HNE: 0.4, stag.mseed HNZ: 0 samples" in line, line   # was stag.mseed: …
+
+
+def test_an_offset_of_many_samples_shows_its_fraction(tmp_path):
+    """Offsets were shown to 4 significant digits: HNE starting 5.002 s after HNN and HNZ at 200 Hz (1000.4 samples)
+    read 'HNN: 1000, … HNZ: 1000 samples … not whole samples', the fraction that the line is about left out."""
+    st = obspy.Stream()
+    for cha, late_s in (("HNN", 0.0), ("HNE", 5.002), ("HNZ", 0.0)):
+        tr = obspy.Trace(np.random.default_rng(2).standard_normal(20000).astype(np.float32))
+        tr.stats.update({"sampling_rate": 200.0, "network": "XX", "station": "STA", "channel": cha,
+                         "starttime": T0 + late_s})
+        st += tr
+    st.write(str(tmp_path / "late.mseed"), format="MSEED")
+    (g,), _ = triplet_groups(read(tmp_path / "late.mseed", units="m/s^2"))
+    (line,) = [w for w in g.warnings if "not whole samples" in w]
+    assert "late.mseed HNN: 1000.4, late.mseed HNE: 0, late.mseed HNZ: 1000.4 samples (at 200 Hz)" in line, line

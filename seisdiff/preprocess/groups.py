@@ -354,11 +354,16 @@ def aligned(ordered: list[Record], min_span_s: float = 0.0) -> tuple[np.ndarray,
         return short
     warnings = [line for line in [_left_out(ordered, shifts, n, fs, latest)] if line]
     if any(abs(o - round(o)) > WHOLE_SAMPLE_TOLERANCE + 1e-9 for o in offsets):
-        shown = ", ".join(f"{_name(r)}: {o:.4g}" for r, o in zip(ordered, offsets))
+        shown = ", ".join(f"{_name(r)}: {_samples_shown(o)}" for r, o in zip(ordered, offsets))
         warnings.append(f"{shown} samples (at {fs:g} Hz) before the components' common start {latest.isoformat()}: "
                         "not whole samples; each trace is shifted by its offset rounded to whole samples")
     start_time = ordered[shifts.index(0)].start_time
     return np.stack([r.acc_mps2[k:k + n] for r, k in zip(ordered, shifts)]), start_time, warnings
+
+
+def _samples_shown(offset: float) -> str:
+    """An offset in samples to 0.01 of a sample (WHOLE_SAMPLE_TOLERANCE), however many: 1000.4, 0.4, 0."""
+    return f"{offset:.2f}".rstrip("0").rstrip(".")
 
 
 def _short_common_span(ordered: list[Record], n: int, fs: float, min_span_s: float) -> str:
