@@ -189,3 +189,25 @@ def test_a_run_of_separators_around_a_dot_or_a_space_is_one(name, kind, orientat
     from seisdiff.io.components import component_axis, component_orientation
     assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
     assert component_axis("Vel. East") == "E" and component_axis("vel - u") == "Z"
+
+
+@pytest.mark.parametrize("name, kind, orientation", [
+    ("ST-N", "H1", (0.0, 90.0)), ("HOL.N", "H1", (0.0, 90.0)), ("STA NORTH", "H1", (0.0, 90.0)),
+    ("hol_e", "H2", (90.0, 90.0)), ("HOL.EAST", "H2", (90.0, 90.0)), ("HOL-NS", "H1", (0.0, 90.0)),
+    ("HOL E-W", "H2", (90.0, 90.0)), ("HOL-UD", "Z", (0.0, 0.0)), ("HOL U", "Z", (0.0, 0.0)),
+    ("12266-UP", "Z", (0.0, 0.0)), ("STA vertical", "Z", (0.0, 0.0)), ("HOL-DN", "Z", (0.0, 180.0)),
+    ("XX.STA.00.N", "H1", (0.0, 90.0)), ("HN E", "H2", (90.0, 90.0)),
+    # not a station before a word: two directions (N-E, UP-N), a solver's axis or velocity letter after a station
+    # (Z, X, V), the instrument's own axes (L, T), a spaced SEED code's U (SEED's U is a Galperin axis, not up)
+    ("N-E", "H2", None), ("UP-N", "H1", None), ("Z-N", "H1", None), ("HOL-N-E", "H2", None),
+    ("HOL-Z", "Z", None), ("HOL-X", "H2", None), ("HOL-V", "?", None), ("HOL-L", "?", None), ("HOL-T", "?", None),
+    ("BH U", "Z", None),
+    ("HOL-S", "?", None), ("HOL--N", "H1", None), ("Station, North", "?", None),
+])
+def test_a_station_before_a_direction_word_reads_as_that_word(name, kind, orientation):
+    """ST-N, HOL.N, 'STA NORTH' read H1 and HOL-UD, 'HOL U' Z with no orientation, while HOL-DN read 0/180 (SAC export
+    wrote no cmpaz/cmpinc for them). A station, a separator, then a direction word or letter now reads as the word."""
+    from seisdiff.io.components import component_axis, component_orientation
+    assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
+    if orientation:
+        assert component_axis(name) == ("Z" if orientation[1] != 90 else "N" if orientation[0] == 0 else "E")

@@ -16,7 +16,7 @@ CASES = [("V", 0, 0), ("Up", 0, 0), ("UP", 0, 0), ("UD2", 0, 0), ("HNZ", 0, 0), 
 
 
 @pytest.mark.parametrize("name", ["HN1", "HN2", "HN3", "H1", "H2", "L", "T", "vx", "acc_z", "x", "BXX", "1", "C0",
-                                  "NZ", "", "vz", "vel_z", "uz", "vel_y", "STA-N"])
+                                  "NZ", "", "vz", "vel_z", "uz", "vel_y", "STA-Z", "STA-V", "BH U"])
 def test_names_without_a_stated_direction_get_none(name):
     assert component_orientation(name) is None
 
@@ -45,3 +45,22 @@ def test_a_quantity_before_a_compass_word_gets_that_words_orientation(name, azim
     from seisdiff.io.components import component_kind
     assert component_orientation(name) == (azimuth, incidence)
     assert component_kind(name) == ("Z" if incidence != 90 else "H1" if azimuth == 0 else "H2")
+
+
+STATION_CASES = [("ST-N", 0, 90), ("HOL.N", 0, 90), ("ST NORTH", 0, 90), ("HOL-E", 90, 90), ("HOL_EW", 90, 90),
+                 ("HOL-UD", 0, 0), ("HOL U", 0, 0), ("12266-UP", 0, 0), ("HOL-DN", 0, 180), ("CE1 N-S", 0, 90)]
+
+
+def test_a_station_before_a_direction_word_gets_that_words_orientation(tmp_path):
+    """ST-N, HOL.N, 'STA NORTH' read H1 and HOL-UD, 'HOL U' Z with no orientation while HOL-DN was written down
+    (cmpinc 180): their SAC files had cmpaz/cmpinc -12345. A station before a direction word or letter now gives what
+    the word gives alone, written to SAC and read back through ObsPy."""
+    from seisdiff.io.components import component_kind
+    x = np.random.default_rng(1).standard_normal((len(STATION_CASES), 300)) * 0.1
+    paths = export_records(tmp_path, "sac", x, 100.0, [f"r{i}" for i in range(len(STATION_CASES))],
+                           meta=[{"station": "S1", "channel": name} for name, _, _ in STATION_CASES])
+    stats = [obspy.read(str(path), format="SAC")[0].stats.sac for path in paths]
+    assert [(s.get("cmpaz"), s.get("cmpinc")) for s in stats] == \
+        [(pytest.approx(az), pytest.approx(inc)) for _, az, inc in STATION_CASES]
+    assert [component_kind(name) for name, _, _ in STATION_CASES] == \
+        ["H1", "H1", "H1", "H2", "H2", "Z", "Z", "Z", "Z", "H1"]

@@ -18,7 +18,9 @@ import numpy as np
 # 3: a '.' or a space separates a station or quantity from a direction word (HOL.DN, ST.090, 'vel u'), a sensor digit
 #    after a quantity's direction word (vel_up2), an SMC header's orientation wins over a channel name it contradicts
 # 4: a run of separators around a space or dot is one ('N. S' H1, was '?'; 'Vel. East' 90/90, was no orientation)
-COMPONENT_READING_VERSION = 4
+# 5: a station before a direction word or letter reads as that word (ST-N, HOL.N, 'STA NORTH' 0/90, HOL-UD, 'HOL U'
+#    up; were H1/Z with no orientation: an SMC channel so named is now judged against its header's angles)
+COMPONENT_READING_VERSION = 5
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
 _AXIS_OF = {name: axis for axis, names in _AXES.items() for name in names}
@@ -31,8 +33,8 @@ _QUANTITY_AXIS = re.compile(_QUANTITY + r"([xyz])")
 def component_axis(name) -> str | None:
     """'E', 'N' or 'Z' for a component name that is an axis by itself, by its last word ('vel_x', 'east',
     'acc-up', 'vel.down'), as a quantity letter/word then x, y or z ('vx', 'uz', 'accz') or then a direction word
-    (`_direction_word`: 'velnorth', 'vdown', 'vel_up2'); None otherwise. Down is the axis Z (SEED's Z is the
-    vertical whatever its sign: the sign is a dip's, SAC's cmpinc, not the axis')."""
+    (`_direction_word`: 'velnorth', 'vdown', 'vel_up2'; a station before it: 'HOL.UD'); None otherwise. Down is the
+    axis Z (SEED's Z is the vertical whatever its sign: the sign is a dip's, SAC's cmpinc, not the axis')."""
     name = str(name).strip().lower()
     last = re.split(r"[^a-z0-9]+", name)[-1]
     quantity_axis = _QUANTITY_AXIS.fullmatch(last)
@@ -64,8 +66,9 @@ def component_kind(component) -> str:
     N/NS → H1, E/EW → H2; a simulation's axis names (vx, east, acc_z: `component_axis`). L (longitudinal)
     and T (transverse) point along and across the instrument's reference, not to a fixed direction: L → H1
     and T → H2 only to order a triplet (LONG, LONGITUDINAL; TRAN, TRANS, TRANSVERSE alike); H, R, RAD, RADIAL: a
-    horizontal of no known axis. A quantity before a direction word reads as that word (`_direction_word`); spaces
-    and dots separate words as '-' does (`_normalised`: HOL.DN as HOL-DN, 'vel u' as vel-u, ST.090 as ST-090)."""
+    horizontal of no known axis. A quantity or a station before a direction word reads as that word
+    (`_direction_word`: vel_north, HOL-UD, 'STA NORTH'); spaces and dots separate words as '-' does (`_normalised`:
+    HOL.DN as HOL-DN, 'vel u' as vel-u, ST.090 as ST-090)."""
     return _kind(_normalised(component))
 
 
@@ -136,21 +139,34 @@ _AZIMUTH_DEGREES = re.compile(r"-?(\d{2,3})|.*?[A-Z-](\d{3})")   # 090, 90, 360,
 # direction differs by code)
 # the word may end in a sensor digit as KiK-net's UD2 does (vel_up2, vel-ns-1: read as UP2, NS1 alone), not after a
 # glued letter (VN1 is a SEED channel)
-_QUANTITY_WORD = re.compile(_QUANTITY.upper() + r"(?:(?:[-.]?(NORTH|EAST|UP|DOWN|DN|DWN|UD|NS|EW|VERTICAL)"
-                            r"|[-.](U|N|E|N-S|E-W))-?([12])?|(N|E))")
+_WORDS, _LETTERS = "NORTH|EAST|UP|DOWN|DN|DWN|UD|NS|EW|VERTICAL", "U|N|E|N-S|E-W"
+_QUANTITY_WORD = re.compile(_QUANTITY.upper() + rf"(?:(?:[-.]?({_WORDS})|[-.]({_LETTERS}))-?([12])?|(N|E))")
+# a station (or any label) before a direction word or letter after a '-' (the caller's '_', ' ', '.'): ST-N, HOL.N,
+# 'STA NORTH', HOL-UD, 'HOL U', 12266-UP; the same words and letters as after a quantity (not x, y, z: a solver's axes,
+# whose sign differs by code; nor V, velocity in u/v/w names; L, T: the instrument's own axes; S, W: no name reads so)
+_LABEL_WORD = re.compile(rf"(.*[^-])-(?:({_WORDS})|({_LETTERS}))")
+# a label's last word that is itself a direction or component letter: N-E, UP-N, Z-N name no station before a word
+_NOT_A_LABEL = re.compile(r"[NSEWUDZXYVLTRH]|UP|DN|DWN|DOWN|UD|NS|EW|NORTH|SOUTH|EAST|WEST|VERT|VERTICAL")
+# two letters before U are a spaced SEED code ('BH U', 'HN.U': band, instrument, then SEED's U, a Galperin axis
+# 54.7° from the vertical, not up), whose N and E are north and east as the label rule reads them
+_SEED_BAND_INSTRUMENT = re.compile(r"[A-Z]{2}")
 
 
 def _direction_word(name: str) -> str | None:
-    """The direction word of an upper-case name with '_' and ' ' normalised ('VEL-DOWN', 'ACC.DN', 'VNORTH',
-    'VEL-UP2'): 'DOWN', 'DN', 'NORTH', 'UP2'; None for a name that is a direction by itself (DN, not D + N) or is no
-    quantity + word."""
+    """The direction word of an upper-case name with '_' and ' ' normalised, after a quantity ('VEL-DOWN', 'ACC.DN',
+    'VNORTH', 'VEL-UP2') or a station (`_LABEL_WORD`: 'HOL-N', 'STA-NORTH', 'HOL-UD'): 'DOWN', 'DN', 'NORTH', 'UP2',
+    'N', 'UD'; None for a name that is a direction by itself (DN, not D + N) or is no quantity or station + word."""
     if _VERTICAL.fullmatch(name):   # DN, DWN, UD, UP, V, U: a word by itself
         return None
     word = _QUANTITY_WORD.fullmatch(name)
-    if not word:
+    if word:
+        long_word, letter, digit, glued = word.groups()
+        return (long_word or letter or glued) + (digit or "")
+    word = None if "," in name else _LABEL_WORD.fullmatch(name)   # 'HNE,HNN,HNZ': a triplet's names, no label
+    if not word or _NOT_A_LABEL.fullmatch(word.group(1).rsplit("-", 1)[-1]) \
+            or word.group(3) == "U" and _SEED_BAND_INSTRUMENT.fullmatch(word.group(1)):
         return None
-    long_word, letter, digit, glued = word.groups()
-    return (long_word or letter or glued) + (digit or "")
+    return word.group(2) or word.group(3)
 
 
 def component_orientation(component) -> tuple[float, float] | None:
@@ -159,10 +175,12 @@ def component_orientation(component) -> tuple[float, float] | None:
     reads it: verticals (Z, UD, UD2, U, UP, Up, V, VERT, SEED ??Z; DN, DWN, DOWN, vel_down: 180), N/NS/north and
     E/EW/east (KiK-net's NS1, EW2), SEED ??N/??E, compass azimuths (N28W: 332, S32E: 148, N90E: 90) and
     PEER/DMG/COSMOS ones (090: 90, 360: 0); a quantity before a compass word gives that word's (vel_north, acc-ud,
-    disp_ew, vel_n, vel_u: SW4's north-east-up names; glued vn, ae). None where it does not: SEED ??1/??2/??3, H1/H2,
-    L/T (the instrument's own axes), a simulation's x/y/z (vx, acc_z, vz: x is east in some codes, north in others;
-    z up in SPECFEM, down in SW4 and Hercules). A bare Z is up, as recordings (SEED's Z) and E/N/Z grids mean it;
-    beside x and y it is a solver's axis, and grid export writes none for it (`sign_unknown`)."""
+    disp_ew, vel_n, vel_u: SW4's north-east-up names; glued vn, ae), and so does a station before one (ST-N, HOL.N,
+    'STA NORTH': 0/90; HOL-UD, 'HOL U': up; not 'BH U', a spaced SEED code). None where it does not: SEED
+    ??1/??2/??3, H1/H2, L/T (the instrument's own axes), a simulation's x/y/z (vx, acc_z, vz: x is east in some
+    codes, north in others; z up in SPECFEM, down in SW4 and Hercules). A bare Z is up, as recordings (SEED's Z)
+    and E/N/Z grids mean it; beside x and y it is a solver's axis, and grid export writes none for it
+    (`sign_unknown`)."""
     name = _normalised(component)
     name = _direction_word(name) or name
     if _DOWN.fullmatch(name):
