@@ -211,3 +211,18 @@ def test_a_station_before_a_direction_word_reads_as_that_word(name, kind, orient
     assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
     if orientation:
         assert component_axis(name) == ("Z" if orientation[1] != 90 else "N" if orientation[0] == 0 else "E")
+
+
+@pytest.mark.parametrize("name, kind, orientation", [
+    ("HOL.DN2", "Z", (0.0, 180.0)), ("HOL-DN1", "Z", (0.0, 180.0)), ("hol down2", "Z", (0.0, 180.0)),
+    ("HOL-UD2", "Z", (0.0, 0.0)), ("HOL_UD_1", "Z", (0.0, 0.0)), ("HOL.UP2", "Z", (0.0, 0.0)),
+    ("HOL-NS1", "H1", (0.0, 90.0)), ("HOL EW2", "H2", (90.0, 90.0)), ("HOL-U2", "Z", (0.0, 0.0)),
+    # as the word with its digit reads alone: N2, NORTH2, UP3 say nothing; a spaced SEED code's U2 neither
+    ("HOL-N2", "?", None), ("HOL-NORTH2", "?", None), ("HOL-UP3", "?", None), ("BH U2", "?", None),
+])
+def test_a_station_before_a_direction_word_and_a_sensor_digit_reads_as_the_word_and_digit(name, kind, orientation):
+    """HOL.DN2 read '?' (no vertical flag, no triplet, no SAC orientation) while vel_dn2 and DN2 alone read down: a
+    station's direction word with KiK-net's sensor digit (1 borehole, 2 surface) now reads as the word and digit."""
+    from seisdiff.io.components import component_orientation, vertical_flag
+    assert (grouping.component_kind(name), component_orientation(name)) == (kind, orientation)
+    assert list(vertical_flag(["HOL-NS2", "HOL-EW2", "HOL-UD2"])) == [0.0, 0.0, 1.0]

@@ -19,7 +19,8 @@ import numpy as np
 #    after a quantity's direction word (vel_up2), an SMC header's orientation wins over a channel name it contradicts
 # 4: a run of separators around a space or dot is one ('N. S' H1, was '?'; 'Vel. East' 90/90, was no orientation)
 # 5: a station before a direction word or letter reads as that word (ST-N, HOL.N, 'STA NORTH' 0/90, HOL-UD, 'HOL U'
-#    up; were H1/Z with no orientation: an SMC channel so named is now judged against its header's angles)
+#    up; were H1/Z with no orientation: an SMC channel so named is now judged against its header's angles), with a
+#    sensor digit as after a quantity (HOL.DN2, HOL-UD2 Z, were '?')
 COMPONENT_READING_VERSION = 5
 _AXES = {"E": ("x", "e", "east", "ew"), "N": ("y", "n", "north", "ns"),
          "Z": ("z", "u", "up", "ud", "vertical", "down", "dn", "dwn")}
@@ -143,8 +144,9 @@ _WORDS, _LETTERS = "NORTH|EAST|UP|DOWN|DN|DWN|UD|NS|EW|VERTICAL", "U|N|E|N-S|E-W
 _QUANTITY_WORD = re.compile(_QUANTITY.upper() + rf"(?:(?:[-.]?({_WORDS})|[-.]({_LETTERS}))-?([12])?|(N|E))")
 # a station (or any label) before a direction word or letter after a '-' (the caller's '_', ' ', '.'): ST-N, HOL.N,
 # 'STA NORTH', HOL-UD, 'HOL U', 12266-UP; the same words and letters as after a quantity (not x, y, z: a solver's axes,
-# whose sign differs by code; nor V, velocity in u/v/w names; L, T: the instrument's own axes; S, W: no name reads so)
-_LABEL_WORD = re.compile(rf"(.*[^-])-(?:({_WORDS})|({_LETTERS}))")
+# whose sign differs by code; nor V, velocity in u/v/w names; L, T: the instrument's own axes; S, W: no name reads so),
+# with a sensor digit as there (HOL.DN2, HOL-UD-1: read as DN2, UD1 alone; HOL-N2 as N2, which says nothing)
+_LABEL_WORD = re.compile(rf"(.*[^-])-(?:({_WORDS})|({_LETTERS}))-?([12])?")
 # a label's last word that is itself a direction or component letter: N-E, UP-N, Z-N name no station before a word
 _NOT_A_LABEL = re.compile(r"[NSEWUDZXYVLTRH]|UP|DN|DWN|DOWN|UD|NS|EW|NORTH|SOUTH|EAST|WEST|VERT|VERTICAL")
 # two letters before U are a spaced SEED code ('BH U', 'HN.U': band, instrument, then SEED's U, a Galperin axis
@@ -154,8 +156,8 @@ _SEED_BAND_INSTRUMENT = re.compile(r"[A-Z]{2}")
 
 def _direction_word(name: str) -> str | None:
     """The direction word of an upper-case name with '_' and ' ' normalised, after a quantity ('VEL-DOWN', 'ACC.DN',
-    'VNORTH', 'VEL-UP2') or a station (`_LABEL_WORD`: 'HOL-N', 'STA-NORTH', 'HOL-UD'): 'DOWN', 'DN', 'NORTH', 'UP2',
-    'N', 'UD'; None for a name that is a direction by itself (DN, not D + N) or is no quantity or station + word."""
+    'VNORTH', 'VEL-UP2') or a station (`_LABEL_WORD`: 'HOL-N', 'STA-NORTH', 'HOL-DN2'): 'DOWN', 'DN', 'NORTH', 'UP2',
+    'N', 'DN2'; None for a name that is a direction by itself (DN, not D + N) or is no quantity or station + word."""
     if _VERTICAL.fullmatch(name):   # DN, DWN, UD, UP, V, U: a word by itself
         return None
     word = _QUANTITY_WORD.fullmatch(name)
@@ -166,7 +168,7 @@ def _direction_word(name: str) -> str | None:
     if not word or _NOT_A_LABEL.fullmatch(word.group(1).rsplit("-", 1)[-1]) \
             or word.group(3) == "U" and _SEED_BAND_INSTRUMENT.fullmatch(word.group(1)):
         return None
-    return word.group(2) or word.group(3)
+    return (word.group(2) or word.group(3)) + (word.group(4) or "")
 
 
 def component_orientation(component) -> tuple[float, float] | None:
