@@ -33,7 +33,8 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                coarsely to give their step (float32 far from zero: 1e5 s rounds to 0.0078 s; integers whose
                steps differ, rounded to one unit: 300 Hz in ms, 3 or 4 ms apart; their rounding over N−1 steps
                beyond 1e-5 of the step) are refused without a time step attribute and checked only to their
-               rounding beside one.
+               rounding beside one. Each time must lie within its rounding of the even grid of the first time and
+               the mean step: times whose rate changes within the record (3 ms, then 4 ms apart) are refused.
                Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
                is refused naming both: one of them would stretch the output in time; the group's, where the
                array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
@@ -594,7 +595,7 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str, 
         time = None                            # indices beside a time step: the coordinate tells no time
     if time is not None and time.shape[0] >= 2:
         dt_time, rounding_s, cf_start, cf_rounding_s = _coordinate_step(path, time, n_samples,
-                                                                        values[0][1] if values else None)
+                                                                        values[0][:2] if values else None)
         values.append(("the time coordinate", dt_time, rounding_s))
     if not values:
         raise InputError(path, "no time step: add an attribute dt_s (seconds; also dt, delta) or "
@@ -613,11 +614,13 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str, 
 COARSE_STEP_SHARE = 1e-5
 
 
-def _coordinate_step(path, time: Node, n_samples, given_step_s):
+def _coordinate_step(path, time: Node, n_samples, given_step):
     """(its time step in s, that step's rounding in s, its CF start time or '', that start's rounding in s) of a time
     coordinate holding times. Times stored with a precision (np.spacing of the largest, in their dtype) too coarse to
-    give their step (`COARSE_STEP_SHARE`) are refused without a time step attribute (`given_step_s`) and checked only
-    to their precision beside one."""
+    give their step (`COARSE_STEP_SHARE`) are refused without a time step attribute (`given_step`: (where, s), the
+    first one given) and checked only to their precision beside one: each step (`_time_rounding`) and each time
+    (`_check_even`)."""
+    given_step_s = given_step[1] if given_step else None
     if time.shape[0] != n_samples:
         raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
                                "samples; make them match")
@@ -647,6 +650,7 @@ def _coordinate_step(path, time: Node, n_samples, given_step_s):
     if not increasing or np.abs(np.diff(t) - dt_time).max() > 1e-6 * dt_time + 1e-9 + rounding_s:
         raise InputError(path, "the time coordinate is not evenly spaced and increasing; resample the grid "
                                "to a constant time step")
+    _check_even(path, t, dt_time, precision_s, given_step)
     if coarse and given_step_s is None:
         stored = f"whole {str(units).split()[0]} ({raw.dtype})" if whole else \
             f"{raw.dtype} up to {float(np.abs(t).max()):g} s"
@@ -657,6 +661,28 @@ def _coordinate_step(path, time: Node, n_samples, given_step_s):
                                f"{'in a finer unit' if whole else 'as float64'}")
     cf_start = "" if reference is None else iso_utc(reference + timedelta(seconds=first_s))
     return dt_time, rounding_s / (len(t) - 1), cf_start, precision_s / 2
+
+
+def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_step) -> None:
+    """InputError (one line: the time furthest off, by how much in s and samples, and the time step attribute
+    `given_step` ((where, s) or None) it disagrees with) where a time lies beyond its rounding (`precision_s`, one
+    unit or float spacing: the fit's two ends and the time itself, each to half of it) of the even grid of the first
+    time and the mean step `dt_time`. Steps each within their rounding of the mean (`_time_rounding`: one unit per
+    step) let a rate that changes within the record pass: 3 ms, then 4 ms steps beside dt_s = 3.5 ms."""
+    off_s = t - t[0] - np.arange(len(t)) * dt_time
+    allowed_s = precision_s + (len(t) - 1) / 2 * (1e-6 * dt_time + 1e-9) + 4 * np.finfo(np.float64).eps * np.abs(t).max()
+    k = int(np.argmax(np.abs(off_s)))
+    if abs(off_s[k]) <= allowed_s:
+        return
+    said = (f"the time coordinate is not evenly spaced: its time {k} ({t[k] - t[0]:g} s after its first) is "
+            f"{off_s[k]:+.3g} s ({off_s[k] / dt_time:+.0f} samples) from the even grid of its mean step "
+            f"({dt_time:.6g} s), beyond its rounding ({allowed_s:.2g} s): its rate changes within the record")
+    if given_step is None:
+        raise InputError(path, f"{said}; resample the grid to a constant time step (times summed in float32, "
+                               "t += dt, drift so: store t0 + k·dt)")
+    raise InputError(path, f"{said}, so read with {given_step[0]} ({given_step[1]:g} s) sample {k} would come out at "
+                           f"{k * given_step[1]:g} s, not at its time; correct the times (or remove the coordinate) if "
+                           "the attribute is right, else resample the grid to a constant time step")
 
 
 def _time_rounding(raw: np.ndarray, t: np.ndarray, factor: float) -> tuple[float, float]:
