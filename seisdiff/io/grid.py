@@ -660,7 +660,10 @@ def _coordinate_step(path, time: Node, n_samples, given_step):
                                "add a dt_s (seconds) or sampling_rate_hz attribute to the array, or store the times "
                                f"{'in a finer unit' if whole else 'as float64'}")
     cf_start = "" if reference is None else iso_utc(reference + timedelta(seconds=first_s))
-    return dt_time, rounding_s / (len(t) - 1), cf_start, precision_s / 2
+    # the start's own rounding: a float first time's spacing, not the largest's (float32 from 65,500 s: 0.0039 s, where
+    # the times past 65,536 s are rounded to 0.0078 s); integers rounded to a unit: half of it
+    first_precision_s = float(np.spacing(np.abs(raw[0]))) * factor if raw.dtype.kind == "f" else precision_s
+    return dt_time, rounding_s / (len(t) - 1), cf_start, first_precision_s / 2
 
 
 def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_step) -> None:
