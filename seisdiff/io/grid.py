@@ -591,10 +591,11 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str, 
     values = [(where, v, 0.0) for where, v in _outrank_root(
         path, *steps, what="time step", same=lambda a, b: abs(a[1] - b[1]) <= 1e-6 * b[1])]
     cf_start, cf_rounding_s = "", 0.0
-    if time is not None and _sample_indices(path, time, n_samples, given_step=bool(values)):
+    raw = None if time is None else time.read()          # once: 1-D, its length the samples'
+    if time is not None and _sample_indices(path, time, raw, n_samples, given_step=bool(values)):
         time = None                            # indices beside a time step: the coordinate tells no time
     if time is not None and time.shape[0] >= 2:
-        dt_time, rounding_s, cf_start, cf_rounding_s = _coordinate_step(path, time, n_samples,
+        dt_time, rounding_s, cf_start, cf_rounding_s = _coordinate_step(path, time, raw, n_samples,
                                                                         values[0][:2] if values else None)
         values.append(("the time coordinate", dt_time, rounding_s))
     if not values:
@@ -614,9 +615,9 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str, 
 COARSE_STEP_SHARE = 1e-5
 
 
-def _coordinate_step(path, time: Node, n_samples, given_step):
+def _coordinate_step(path, time: Node, raw: np.ndarray, n_samples, given_step):
     """(its time step in s, that step's rounding in s, its CF start time or '', that start's rounding in s) of a time
-    coordinate holding times. Times stored with a precision (np.spacing of the largest, in their dtype) too coarse to
+    coordinate holding times (`raw`, its values as read). Times stored with a precision (np.spacing of the largest, in their dtype) too coarse to
     give their step (`COARSE_STEP_SHARE`) are refused without a time step attribute (`given_step`: (where, s), the
     first one given) and checked only to their precision beside one: each step (`_time_rounding`) and each time
     (`_check_even`)."""
@@ -634,7 +635,6 @@ def _coordinate_step(path, time: Node, n_samples, given_step):
         raise InputError(path, f"the time coordinate's units {units!r} name no date that can be "
                                "read (e.g. 'seconds since 2019-07-06 03:19:53.04'); fix them, or write them in "
                                "seconds and give a start_time attribute")
-    raw = time.read()
     # integer times are exact: their steps are taken from the integers (int64 ns or ms since 1970 as float64 are
     # rounded to 256 ns and 0.24 µs, which would read as an uneven step); the first time apart for the CF start
     whole = raw.dtype.kind in "iu"
@@ -702,14 +702,13 @@ def _time_rounding(raw: np.ndarray, t: np.ndarray, factor: float) -> tuple[float
     return factor * len(t) / (len(t) - 1), factor
 
 
-def _sample_indices(path, time: Node, n_samples: int, given_step: bool) -> bool:
-    """Whether a time coordinate without units, or in the unit 1 (`_unit_one`: CF's '1', UDUNITS' 'count'), holds
+def _sample_indices(path, time: Node, raw: np.ndarray, n_samples: int, given_step: bool) -> bool:
+    """Whether a time coordinate (`raw`, its values as read) without units, or in the unit 1 (`_unit_one`: CF's '1', UDUNITS' 'count'), holds
     the sample indices 0…N−1 (or 1…N), not times; InputError when it does and no time step is given beside it (read
     as seconds it would make dt = 1 s, a grid refused later as too coarse with no word of why)."""
     units = time.attrs.get("units")
     if not (_no_unit(units) or _unit_one(units)) or time.shape[0] != n_samples or n_samples < 2:
         return False
-    raw = time.read()
     first = raw[0] if raw.dtype.kind in "iuf" else None
     if first not in (0, 1) or not np.array_equal(raw, np.arange(first, first + n_samples)):
         return False
