@@ -617,10 +617,10 @@ COARSE_STEP_SHARE = 1e-5
 
 def _coordinate_step(path, time: Node, raw: np.ndarray, n_samples, given_step):
     """(its time step in s, that step's rounding in s, its CF start time or '', that start's rounding in s) of a time
-    coordinate holding times (`raw`, its values as read). Times stored with a precision (np.spacing of the largest, in their dtype) too coarse to
-    give their step (`COARSE_STEP_SHARE`) are refused without a time step attribute (`given_step`: (where, s), the
-    first one given) and checked only to their precision beside one: each step (`_time_rounding`) and each time
-    (`_check_even`)."""
+    coordinate holding times (`raw`, its values as read). Times stored with a precision (np.spacing of the largest, in
+    their dtype) too coarse to give their step (`COARSE_STEP_SHARE`) are refused without a time step attribute
+    (`given_step`: (where, s), the first one given) and checked only to their precision beside one: each step
+    (`_time_rounding`) and each time (`_check_even`)."""
     given_step_s = given_step[1] if given_step else None
     if time.shape[0] != n_samples:
         raise InputError(path, f"the time coordinate has {time.shape[0]} values but the traces {n_samples} "
@@ -673,7 +673,8 @@ def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_s
     time and the mean step `dt_time`. Steps each within their rounding of the mean (`_time_rounding`: one unit per
     step) let a rate that changes within the record pass: 3 ms, then 4 ms steps beside dt_s = 3.5 ms."""
     off_s = t - t[0] - np.arange(len(t)) * dt_time
-    allowed_s = precision_s + (len(t) - 1) / 2 * (1e-6 * dt_time + 1e-9) + 4 * np.finfo(np.float64).eps * np.abs(t).max()
+    float_s = 4 * np.finfo(np.float64).eps * np.abs(t).max()          # t − t0 − k·dt computed in float64
+    allowed_s = precision_s + (len(t) - 1) / 2 * (1e-6 * dt_time + 1e-9) + float_s
     k = int(np.argmax(np.abs(off_s)))
     if abs(off_s[k]) <= allowed_s:
         return
@@ -703,9 +704,10 @@ def _time_rounding(raw: np.ndarray, t: np.ndarray, factor: float) -> tuple[float
 
 
 def _sample_indices(path, time: Node, raw: np.ndarray, n_samples: int, given_step: bool) -> bool:
-    """Whether a time coordinate (`raw`, its values as read) without units, or in the unit 1 (`_unit_one`: CF's '1', UDUNITS' 'count'), holds
-    the sample indices 0…N−1 (or 1…N), not times; InputError when it does and no time step is given beside it (read
-    as seconds it would make dt = 1 s, a grid refused later as too coarse with no word of why)."""
+    """Whether a time coordinate (`raw`, its values as read) without units, or in the unit 1 (`_unit_one`: CF's '1',
+    UDUNITS' 'count'), holds the sample indices 0…N−1 (or 1…N), not times; InputError when it does and no time step
+    is given beside it (read as seconds it would make dt = 1 s, a grid refused later as too coarse with no word of
+    why)."""
     units = time.attrs.get("units")
     if not (_no_unit(units) or _unit_one(units)) or time.shape[0] != n_samples or n_samples < 2:
         return False
