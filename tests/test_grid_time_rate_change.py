@@ -69,3 +69,16 @@ def test_float32_times_whose_rate_changes_slightly_are_refused_without_dt_s(tmp_
 def test_evenly_spaced_times_rounded_once_are_still_read(tmp_path, time, units, attrs):
     with open_grid(_grid(tmp_path / "g.h5", time, units, **attrs)) as src:
         assert src.n_samples == len(time)
+
+
+def test_float32_times_summed_step_by_step_are_read_at_their_mean_step(tmp_path):
+    """t += dt in float32 (a solver's constant step, its labels rounded as summed) drifts 0.86 samples over 12000 at
+    100 Hz: less than one step from the even grid, the same samples; read at the mean step, as before the check."""
+    time = np.zeros(12000, np.float32)
+    for k in range(1, len(time)):
+        time[k] = time[k - 1] + np.float32(0.01)
+    drift = np.abs(time - np.arange(len(time)) * (float(time[-1]) / (len(time) - 1))).max() / 0.01
+    assert 0.5 < drift < 1.0
+    with open_grid(_grid(tmp_path / "g.h5", time, "s")) as src:
+        assert src.n_samples == len(time)
+        assert abs(src.sampling_rate_hz - 100.0) < 0.01

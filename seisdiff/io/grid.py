@@ -33,8 +33,9 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                coarsely to give their step (float32 far from zero: 1e5 s rounds to 0.0078 s; integers whose
                steps differ, rounded to one unit: 300 Hz in ms, 3 or 4 ms apart; their rounding over N−1 steps
                beyond 1e-5 of the step) are refused without a time step attribute and checked only to their
-               rounding beside one. Each time must lie within its rounding of the even grid of the first time and
-               the mean step: times whose rate changes within the record (3 ms, then 4 ms apart) are refused.
+               rounding beside one. Each time must lie within its rounding, or one step, of the even grid of the
+               first time and the mean step: times whose rate changes within the record (3 ms, then 4 ms apart) are
+               refused; float32 times summed step by step (drifting < 1 sample) are read at their mean step.
                Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
                is refused naming both: one of them would stretch the output in time; the group's, where the
                array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
@@ -666,24 +667,29 @@ def _coordinate_step(path, time: Node, raw: np.ndarray, n_samples, given_step):
     return dt_time, rounding_s / (len(t) - 1), cf_start, first_precision_s / 2
 
 
+# A time less than one step from its place on the even grid labels the same sample: times summed in float32 (t += dt)
+# drift so (0.86 samples over 12000 at 100 Hz) while the solver's step stayed constant; they are read at their mean step
+MAX_TIME_OFFSET_SAMPLES = 1.0
+
+
 def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_step) -> None:
     """InputError (one line: the time furthest off, by how much in s and samples, and the time step attribute
     `given_step` ((where, s) or None) it disagrees with) where a time lies beyond its rounding (`precision_s`, one
     unit or float spacing: the fit's two ends and the time itself, each to half of it) of the even grid of the first
-    time and the mean step `dt_time`. Steps each within their rounding of the mean (`_time_rounding`: one unit per
+    time and the mean step `dt_time`, and at least MAX_TIME_OFFSET_SAMPLES steps. Steps each within their rounding of the mean (`_time_rounding`: one unit per
     step) let a rate that changes within the record pass: 3 ms, then 4 ms steps beside dt_s = 3.5 ms."""
     off_s = t - t[0] - np.arange(len(t)) * dt_time
     float_s = 4 * np.finfo(np.float64).eps * np.abs(t).max()          # t − t0 − k·dt computed in float64
-    allowed_s = precision_s + (len(t) - 1) / 2 * (1e-6 * dt_time + 1e-9) + float_s
+    allowed_s = max(precision_s + (len(t) - 1) / 2 * (1e-6 * dt_time + 1e-9) + float_s,
+                    MAX_TIME_OFFSET_SAMPLES * dt_time)       # labels rounded as they were summed: the same samples
     k = int(np.argmax(np.abs(off_s)))
     if abs(off_s[k]) <= allowed_s:
         return
     said = (f"the time coordinate is not evenly spaced: its time {k} ({t[k] - t[0]:g} s after its first) is "
             f"{off_s[k]:+.3g} s ({off_s[k] / dt_time:+.0f} samples) from the even grid of its mean step "
-            f"({dt_time:.6g} s), beyond its rounding ({allowed_s:.2g} s): its rate changes within the record")
+            f"({dt_time:.6g} s), beyond its rounding or one step ({allowed_s:.2g} s): its rate changes within the record")
     if given_step is None:
-        raise InputError(path, f"{said}; resample the grid to a constant time step (times summed in float32, "
-                               "t += dt, drift so: store t0 + k·dt)")
+        raise InputError(path, f"{said}; resample the grid to a constant time step")
     raise InputError(path, f"{said}, so read with {given_step[0]} ({given_step[1]:g} s) sample {k} would come out at "
                            f"{k * given_step[1]:g} s, not at its time; correct the times (or remove the coordinate) if "
                            "the attribute is right, else resample the grid to a constant time step")
