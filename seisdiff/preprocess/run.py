@@ -115,6 +115,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
     reading_line = _other_reading_line(out, writer)   # said once, when this run first appends to such a store
     existing = writer.existing_ids
     owners = _store_owners(writer)   # group id → its source file(s) ('' unknown), the store's then this run's
+    windows = _stored_windows(writer.record_ids)   # group id → its record ids in the store (the report's)
     # the CSV's event names for the header events of the files it lists (this run's and the store's), for the
     # records of those events it does not list: one earthquake, one event name
     listed = [p for p in paths if p.resolve() not in by_folder] + [
@@ -161,7 +162,7 @@ def run_preprocess(inputs: list[str], out: str | Path, cfg: PreprocessConfig | N
             status = "stored" if ids is not None else "already stored"
             for r in g.records:
                 report_rows.append({"file": r.source_file, "status": status, "reason": "",
-                                    "record_ids": " ".join(ids or [f"{g.group_id}_w0"])})
+                                    "record_ids": " ".join(ids or windows.get(g.group_id) or [f"{g.group_id}_w0"])})
         n_new = sum(len(v) for v in stored.values())
         if n_new and reading_line:
             print(reading_line, file=sys.stderr)
@@ -332,6 +333,14 @@ def _store_owners(writer) -> dict[str, str]:
     return {re.sub(r"_w\d+$", "", rid): str(src) for rid, src in zip(ids, sources)}
 
 
+def _stored_windows(record_ids) -> dict[str, list[str]]:
+    """{group id: the record ids of its windows} of the records in the store."""
+    windows: dict[str, list[str]] = {}
+    for rid in record_ids.tolist():
+        windows.setdefault(re.sub(r"_w\d+$", "", rid), []).append(rid)
+    return windows
+
+
 def _source_key(source: str) -> str:
     """Parent folder + file name of each ';'-joined source file: the same file read from another working
     directory has the same key."""
@@ -432,7 +441,9 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
 
 
 def _write_report(path: Path, rows: list[dict]) -> None:
-    """Merge this run's rows into the report (latest line per file and status wins), atomically."""
+    """Merge this run's rows into the report (latest line per file and status wins), atomically. A file found
+    in the store already keeps the report's line; it gets a "stored" line where the report has none: a killed
+    run committed its records and was stopped before it wrote the report."""
     merged = {}
     if path.exists():
         with open(path, newline="") as fh:
@@ -440,6 +451,7 @@ def _write_report(path: Path, rows: list[dict]) -> None:
                 merged[(row["file"], row["reason"])] = row
     for row in rows:
         if row["status"] == "already stored":
+            merged.setdefault((row["file"], row["reason"]), {**row, "status": "stored"})
             continue
         merged[(row["file"], row["reason"])] = row
     buf = _io.StringIO()
