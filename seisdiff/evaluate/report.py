@@ -161,8 +161,9 @@ def evaluate(real_store, generated, out_dir, *, periods_s=None, freqs_hz=None,
         "records": _record_table(real.record_ids[record_index], real_m, results["model"]),
     }
     result["figures"] = _write_figures(out_dir, result, real_m, results, systems, waves, sampling_rate_hz)
-    write_text_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
+    # metrics.json last: crossval takes it as the evaluation done, so a run stopped before it is evaluated again
     write_text_atomic(out_dir / "report.md", _markdown(result))
+    write_text_atomic(out_dir / "metrics.json", json.dumps(result, indent=1, allow_nan=False))
     return result
 
 
