@@ -7,8 +7,11 @@ cannot take the others down.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import re
 import sys
+from pathlib import Path
 
 COMMANDS = ["preprocess", "verify", "train", "distill", "sample", "evaluate", "crossval", "simulate", "demo", "bench"]
 
@@ -50,6 +53,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seisdiff {args.command}: error: {exc.filename}: a file is in the way of an output folder; "
               "give another --out (or --checkpoint-dir) or move the file", file=sys.stderr)
         return 2
+    except OSError as exc:
+        line = cannot_write_line(exc, getattr(args, "out", None) or getattr(args, "checkpoint_dir", None))
+        if line is None:
+            raise
+        print(f"seisdiff {args.command}: error: {line}", file=sys.stderr)
+        return 2
+
+
+FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def cannot_write_line(exc: OSError, out=None) -> str | None:
+    """The one line for an output that cannot be written (a full disk or quota, a read-only or forbidden folder),
+    naming the file (an atomic write's temporary file by the file it replaces; the command's output `out` where the
+    error names none, as zarr's writes); None for any other OSError. Every command commits its outputs atomically,
+    so what was written before stays whole and a re-run resumes."""
+    if exc.errno not in FULL + NOT_WRITABLE:
+        return None
+    path = Path(str(exc.filename or out or ""))
+    # the temporary names of io.atomic (.NAME.PID.tmp) and of zarr's writes (zarr.json: zarr.HEX.partial)
+    hidden = re.fullmatch(r"\.(.+)\.\d+\.tmp", path.name) or re.fullmatch(r"(zarr)\.[0-9a-f]+\.partial", path.name)
+    named = path.parent / (hidden.group(1) + (".json" if path.name.endswith(".partial") else "")) if hidden else path
+    where = f"{named}: " if exc.filename or out else ""
+    if exc.errno in FULL:
+        return (f"{where}{exc.strerror or 'no space left on device'}: free some space there (or give another --out) "
+                "and re-run the same command; what was written before is kept whole and the run resumes")
+    return (f"{where}{exc.strerror or 'not writable'}: give an --out (or --checkpoint-dir) in a folder you can "
+            "write to")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,10 @@ layout only.
 """
 from __future__ import annotations
 
+import errno
+import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +36,19 @@ FORMAT = "seisdiff-checkpoint"
 VERSION = 2
 # keys of the config that fix the network and what it predicts: a resumed run must keep them
 ARCHITECTURE_KEYS = ("model", "target", "logsnr_min", "logsnr_max")
+FULL_DISK_BYTES = 1 << 20     # free space under which a failed torch.save is taken as a full disk
 
 
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
     """Write payload (plus format/version) to path atomically: a crash leaves the old file intact."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
+        try:
+            torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
+        except RuntimeError as exc:   # torch says a short write on a full disk as "unexpected pos", with no errno
+            if shutil.disk_usage(tmp.parent).free < FULL_DISK_BYTES:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
+            raise
     return path
 
 

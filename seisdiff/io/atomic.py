@@ -27,7 +27,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
         fsync_folder(path.parent)
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):   # a read-only folder: the error that stopped the write is the one to say
+            tmp.unlink(missing_ok=True)
 
 
 def fsync_file(path: str | Path) -> None:
