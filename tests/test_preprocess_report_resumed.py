@@ -2,6 +2,7 @@
 uninterrupted run: a line for every file, those stored by the interrupted run included."""
 import csv
 
+import numpy as np
 import pytest
 from synth import accelerogram, write_at2
 
@@ -47,3 +48,17 @@ def test_a_resumed_run_reports_the_files_the_interrupted_one_stored(tmp_path, mo
     # a third run over the complete store changes nothing
     run_preprocess([str(tmp_path / "in")], resumed, batch_records=2, progress=False, workers=1)
     assert _report(resumed) == report
+
+
+def test_a_file_of_three_traces_reports_the_records_of_all_three(tmp_path):
+    import obspy
+
+    rng = np.random.default_rng(1)
+    traces = [obspy.Trace(rng.normal(0, 0.1, 6000), header=dict(network="XX", station="THREE", channel=c,
+                                                                 sampling_rate=100.0)) for c in ("HNE", "HNN", "HNZ")]
+    obspy.Stream(traces).write(str(tmp_path / "three.mseed"), format="MSEED")
+    out = tmp_path / "s.zarr"
+    run_preprocess([str(tmp_path / "three.mseed")], out, units="m/s^2", progress=False, workers=1)
+    ids = open_store(out).record_ids.tolist()
+    assert len(ids) == 3
+    assert _report(out) == {str(tmp_path / "three.mseed"): ("stored", " ".join(ids))}

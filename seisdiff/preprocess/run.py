@@ -441,7 +441,8 @@ def _store_groups(groups: list[Group], writer, cfg: PreprocessConfig, metadata: 
 
 
 def _write_report(path: Path, rows: list[dict]) -> None:
-    """Merge this run's rows into the report (latest line per file and status wins), atomically. A file found
+    """Merge this run's rows into the report (latest line per file and status wins), atomically. A file's
+    "stored" line names the records of all its traces (a CWB or miniSEED file of three: three ids). A file found
     in the store already keeps the report's line; it gets a "stored" line where the report has none: a killed
     run committed its records and was stopped before it wrote the report."""
     merged = {}
@@ -449,11 +450,17 @@ def _write_report(path: Path, rows: list[dict]) -> None:
         with open(path, newline="") as fh:
             for row in csv.DictReader(fh):
                 merged[(row["file"], row["reason"])] = row
+    stored = {}   # (file, reason) → its stored rows of this run, each trace's
     for row in rows:
-        if row["status"] == "already stored":
-            merged.setdefault((row["file"], row["reason"]), {**row, "status": "stored"})
+        if row["status"] in ("stored", "already stored"):
+            stored.setdefault((row["file"], row["reason"]), []).append(row)
+        else:
+            merged[(row["file"], row["reason"])] = row
+    for key, group in stored.items():
+        if key in merged and all(row["status"] == "already stored" for row in group):
             continue
-        merged[(row["file"], row["reason"])] = row
+        ids = dict.fromkeys(rid for row in group for rid in row["record_ids"].split())
+        merged[key] = {**group[0], "status": "stored", "record_ids": " ".join(ids)}
     buf = _io.StringIO()
     out = csv.DictWriter(buf, fieldnames=REPORT_FIELDS)
     out.writeheader()
