@@ -47,25 +47,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seisdiff {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\nseisdiff {args.command}: interrupted; re-run the same command to resume.", file=sys.stderr)
+        print(f"\nseisdiff {args.command}: interrupted; re-run {_again(args)} to resume.", file=sys.stderr)
         return 130
     except (FileExistsError, NotADirectoryError) as exc:   # an output folder named where a file is
         print(f"seisdiff {args.command}: error: {exc.filename}: a file is in the way of an output folder; "
               "give another --out (or --checkpoint-dir) or move the file", file=sys.stderr)
         return 2
     except OSError as exc:
-        line = cannot_write_line(exc, getattr(args, "out", None) or getattr(args, "checkpoint_dir", None))
+        out = getattr(args, "out", None) or getattr(args, "checkpoint_dir", None)
+        line = cannot_write_line(exc, out, _again(args))
         if line is None:
             raise
         print(f"seisdiff {args.command}: error: {line}", file=sys.stderr)
         return 2
 
 
+def _again(args) -> str:
+    """The command that resumes an interrupted one: the same, or for `train` the same with --resume (without it, a
+    folder holding last.pt is refused)."""
+    return "the same command with --resume" if getattr(args, "resume", None) is False else "the same command"
+
+
 FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def cannot_write_line(exc: OSError, out=None) -> str | None:
+def cannot_write_line(exc: OSError, out=None, again: str = "the same command") -> str | None:
     """The one line for an output that cannot be written (a full disk or quota, a read-only or forbidden folder),
     naming the file (an atomic write's temporary file by the file it replaces; the command's output `out` where the
     error names none, as zarr's writes); None for any other OSError. Every command commits its outputs atomically,
@@ -79,7 +86,7 @@ def cannot_write_line(exc: OSError, out=None) -> str | None:
     where = f"{named}: " if exc.filename or out else ""
     if exc.errno in FULL:
         return (f"{where}{exc.strerror or 'no space left on device'}: free some space there (or give another --out) "
-                "and re-run the same command; what was written before is kept whole and the run resumes")
+                f"and re-run {again}; what was written before is kept whole and the run resumes")
     return (f"{where}{exc.strerror or 'not writable'}: give an --out (or --checkpoint-dir) in a folder you can "
             "write to")
 
