@@ -49,3 +49,16 @@ def test_a_train_stopped_by_a_full_disk_says_the_command_that_resumes_it(tmp_pat
     monkeypatch.setattr(train_module, "save_checkpoint", full)
     assert main(args) == 2
     assert "re-run the same command with --resume;" in capsys.readouterr().err
+
+
+def test_an_interrupted_demo_stops_as_interrupted_not_as_failed(tmp_path, capsys, monkeypatch):
+    from seisdiff.commands import simulate
+
+    def stopped(args):
+        raise KeyboardInterrupt          # Ctrl-C in the demo's first step
+
+    monkeypatch.setattr(simulate, "run", stopped)
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--records", str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "seisdiff demo: interrupted; re-run the same command to resume."
+    assert "failed" not in err

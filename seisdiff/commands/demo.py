@@ -55,6 +55,8 @@ def run(args) -> int:
     def step(title, argv):
         print(f"\n== {title}\n$ seisdiff {' '.join(map(str, argv))}", flush=True)
         code = main([str(a) for a in argv])
+        if code == 130:             # Ctrl-C, which the step's command caught: the demo stops as interrupted too
+            raise KeyboardInterrupt
         if code not in (0, None):
             raise UserError(f"demo step '{title}' failed (exit {code}); fix the message above and re-run")
 
