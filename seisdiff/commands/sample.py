@@ -114,7 +114,7 @@ def run(args) -> int:
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
     from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_HINTS, RESUME_KEYS, SampleConfig, check_inputs,
-                                          for_checkpoint, model_path, open_conditioning, resolve_device,
+                                          check_model, for_checkpoint, model_path, open_conditioning, resolve_device,
                                           resolve_settings, sample_into, with_src)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
@@ -138,6 +138,7 @@ def run(args) -> int:
     inputs = check_inputs(cfg, out)         # before any work: OUT started from inputs since rewritten is refused
     cond, shard = open_conditioning(cfg, model, world, rank)
     settings = resolve_settings(cfg, model, ckpt, cond, device, world)
+    check_model(out, settings)              # OUT started from a checkpoint file trained on since is refused
     if settings["level_model"] and rank == 0:         # the counts of the whole run, as one process gives them
         import numpy as np
 

@@ -226,6 +226,22 @@ def check_inputs(cfg: SampleConfig, out: Path) -> dict:
     return now
 
 
+def check_model(out: Path, settings: dict) -> None:
+    """UserError (one line) when OUT was started from the checkpoint file `settings` names, and that file now holds
+    another model (trained on since: its epoch or step differ; a best.pt rewritten by `train --resume`, a seisdiff
+    upgrade's default): resuming would mix realizations of both models. Another path is `write_settings`'s to refuse."""
+    from seisdiff.io.sinks import read_settings
+
+    old = read_settings(out)
+    if old is None or old.get("checkpoint") != settings["checkpoint"]:
+        return
+    there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
+    if there != now:
+        raise UserError(f"{out}: was started from {settings['checkpoint']} at epoch {there[0]}, step {there[1]}; the "
+                        f"file now holds epoch {now[0]}, step {now[1]} (trained since), and resuming would mix "
+                        f"realizations of both models: sample into another --out, or delete {out} to start again")
+
+
 def with_src(cfg: SampleConfig) -> SampleConfig:
     """cfg with its --src's event: the hypocentre (lat, lon, depth_km) and magnitude of the BBP simple source
     description (`io.bbp_src.source_event`) in place of --hypocenter and --magnitude, which may be given only where
