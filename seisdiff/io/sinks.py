@@ -26,7 +26,7 @@ from seisdiff import __version__
 from seisdiff.errors import UserError
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.export import PLACE_FIELDS, export_records, suffix_for, velocity_mps
-from seisdiff.io.store import create_store
+from seisdiff.io.store import create_store, unfinished_store
 
 CHANNEL_SUFFIXES = ("H1", "H2", "Z")     # = preprocess.groups.CHANNEL_ORDER
 META_COLUMNS = ("start_time", "network", "station", "location", "channel", "event", "event_date")
@@ -107,9 +107,10 @@ SAMPLE_MARK = "sampling"     # the store attribute (the run's settings) that mar
 
 
 def _store_attrs(path: Path) -> dict | None:
-    """The attributes of the Zarr v3 store at path (any store, not only seisdiff's); None when none is there."""
+    """The attributes of the Zarr v3 store at path (any store, not only seisdiff's); None when none is there, or
+    only one whose creation was stopped midway (`store.unfinished_store`: created again)."""
     meta = path / "zarr.json"
-    if not meta.is_file():
+    if not meta.is_file() or unfinished_store(path):
         return None
     try:
         return dict(json.loads(meta.read_text()).get("attributes") or {})

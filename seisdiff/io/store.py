@@ -28,6 +28,7 @@ after a power loss the marker cannot be ahead of its data (a 1,000-record prepro
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import numpy as np
@@ -175,7 +176,7 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
     when its layout and band (rate, crossover, broadband band, channels, length) match, and refused with a clear
     message when they do not: records band-passed otherwise would sit under its `band_hz`)."""
     path = Path(path)
-    if (path / "zarr.json").exists():
+    if (path / "zarr.json").exists() and not unfinished_store(path):
         writer = StoreWriter(path)
         expected = {"sampling_rate_hz": float(sampling_rate_hz), "lowpass_hz": float(lowpass_hz),
                     "band_hz": (float(band_hz[0]), float(band_hz[1])), "n_channels": int(n_channels),
@@ -213,6 +214,25 @@ def create_store(path, *, sampling_rate_hz: float, length: int, n_channels: int 
     return StoreWriter(path)
 
 
+def unfinished_store(path: Path) -> bool:
+    """Whether `path` is a store whose creation was stopped before its attributes were written: zarr writes the
+    group's zarr.json, with no attributes, before the arrays and the attributes (units, n_records, …) follow, so a
+    run killed in between leaves a group that holds nothing and that no command would open as a store. Such a folder
+    (nothing but a store's own parts beside it) is created again."""
+    try:
+        meta = json.loads((path / "zarr.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(meta, dict) and meta.get("node_type") == "group" and not meta.get("attributes")
+            and all(_store_part(p.name) for p in path.iterdir()))
+
+
+def _store_part(name: str) -> bool:
+    """Whether an entry of a store's folder named `name` is one a store's creation makes: its zarr.json, its first
+    arrays, and zarr's temporary file of a write stopped midway (`<name>.<hex>.partial`)."""
+    return name in {"zarr.json", "record_id", *SIGNALS} or (name.startswith("zarr.") and name.endswith(".partial"))
+
+
 def _refuse_foreign(path: Path) -> None:
     """UserError when `path` holds something a new store would overwrite (zarr's mode "w" empties the
     folder): a file, or a folder with anything but a store's own parts (a creation killed before its
@@ -220,7 +240,7 @@ def _refuse_foreign(path: Path) -> None:
     if path.is_file():
         raise UserError(f"{path}: is a file, not a store; give another --out or move the file")
     if path.is_dir():
-        foreign = sorted(p.name for p in path.iterdir() if p.name not in {"zarr.json", "record_id", *SIGNALS})
+        foreign = sorted(p.name for p in path.iterdir() if not _store_part(p.name))
         if foreign:
             raise UserError(f"{path}: exists and is not a seisdiff store (it holds {len(foreign)} other entries, "
                             f"e.g. {foreign[0]}); a new store there would delete them: give another --out")

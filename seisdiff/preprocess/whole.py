@@ -61,7 +61,7 @@ from seisdiff.io.readings import STORE_ALIGNMENT_ATTR, STORE_READING_ATTR, readi
 from seisdiff.io.formats.renadic import join_parts
 from seisdiff.io.readers import find_inputs, read
 from seisdiff.io.record import Record
-from seisdiff.io.store import SIGNALS, create_store, open_store, pad_to_length
+from seisdiff.io.store import create_store, open_store, pad_to_length, unfinished_store
 from seisdiff.io.quantity import unit_factor_si
 from seisdiff.io.units import canonical_unit
 from seisdiff.io.validate import PLAUSIBLE_PEAK_MPS2, check_record, demeaned_peak_mps2, likely_unit
@@ -261,7 +261,7 @@ def _stale(out: Path, settings: dict, identities: dict, length: int) -> str | No
     entries = {p.name for p in out.iterdir()} if out.is_dir() else {"?"}
     if not entries:
         return None
-    if attrs == {} and entries <= {"zarr.json", *SIGNALS, "record_id"}:   # create_store killed before its attrs
+    if unfinished_store(out):                                           # create_store killed before its attrs
         return "left incomplete by an interrupted run"
     if not (attrs or {}).get("whole_records"):
         raise UserError(f"{out}: exists and is no conditioning store of `sample` (it would be replaced); move it "
