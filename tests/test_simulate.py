@@ -447,3 +447,27 @@ def test_at2_text_rate_reads_back_as_given(tmp_path, fs_hz):
     path.write_text(at2_text(np.full(12, 0.1), fs_hz, 6.0, 20.0, 760.0, "H1", "SIMEV000001", "SIM000001"))
     (rec,) = read_at2(path)
     assert rec.sampling_rate_hz == fs_hz and rec.acc_mps2.size == 12
+
+
+def test_an_interrupted_at2_run_is_completed_by_the_same_command(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after the first files of `simulate --n 3` (the demo's first step): simulation.json was written after
+    the files, so the same command was refused ('holds simulated AT2 files of a run that recorded no settings')."""
+    from seisdiff.simulate import corpus
+
+    argv = ["simulate", "--out", str(tmp_path / "run"), "--duration-s", "10.24", "--n", "3", "--seed", "5"]
+    assert main([*argv[:2], str(tmp_path / "whole"), *argv[3:]]) == 0
+    write, calls = corpus.write_text_atomic, []
+
+    def stopped(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(corpus, "write_text_atomic", stopped)
+    assert main(argv) == 130
+    assert [p.name for p in (tmp_path / "run").glob("SIM*.AT2")] == ["SIM000000_H1.AT2"]
+    monkeypatch.setattr(corpus, "write_text_atomic", write)
+    assert main(argv) == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()} == \
+        {p.name: p.read_bytes() for p in (tmp_path / "whole").iterdir()}

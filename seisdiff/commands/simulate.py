@@ -79,9 +79,11 @@ def run(args) -> int:
         corpus["wave_trains"] = True
     if args.format == "at2":
         settings = _at2_settings(args.out, corpus)
+        # the settings before the files: a run stopped midway leaves files a re-run with them may complete
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        write_text_atomic(Path(args.out) / AT2_SETTINGS, json.dumps(settings, indent=1) + "\n")
         records = tqdm(simulate_corpus(**corpus), total=args.n, unit="rec", desc="simulate", disable=None)
         paths = write_at2_corpus(args.out, records)
-        write_text_atomic(Path(args.out) / AT2_SETTINGS, json.dumps(settings, indent=1) + "\n")
         print(f"wrote {len(paths)} AT2 files (g) and metadata.csv to {args.out}")
         return 0
     return _run_store(args, corpus, n_samples)
