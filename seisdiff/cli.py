@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -75,10 +76,14 @@ NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 def cannot_write_line(exc: OSError, out=None, again: str = "the same command") -> str | None:
     """The one line for an output that cannot be written (a full disk or quota, a read-only or forbidden folder),
     naming the file (an atomic write's temporary file by the file it replaces; the command's output `out` where the
-    error names none, as zarr's writes); None for any other OSError. Every command commits its outputs atomically,
-    so what was written before stays whole and a re-run resumes."""
+    error names none, as zarr's writes), or for a file there that cannot be read (`_unreadable`: a store or input
+    of another user's, not to be told as an output to move); None for any other OSError. Every command commits its
+    outputs atomically, so what was written before stays whole and a re-run resumes."""
     if exc.errno not in FULL + NOT_WRITABLE:
         return None
+    if exc.errno != errno.EROFS and exc.filename and _unreadable(exc.filename):
+        return (f"{exc.filename}: {exc.strerror or 'permission denied'}: cannot be read as you: make it and the "
+                "folders above it readable for you, or give a copy you can read")
     path = Path(str(exc.filename or out or ""))
     # the temporary names of io.atomic (.NAME.PID.tmp) and of zarr's writes (zarr.json: zarr.HEX.partial)
     hidden = re.fullmatch(r"\.(.+)\.\d+\.tmp", path.name) or re.fullmatch(r"(zarr)\.[0-9a-f]+\.partial", path.name)
@@ -89,6 +94,18 @@ def cannot_write_line(exc: OSError, out=None, again: str = "the same command") -
                 f"and re-run {again}; what was written before is kept whole and the run resumes")
     return (f"{where}{exc.strerror or 'not writable'}: give an --out (or --checkpoint-dir) in a folder you can "
             "write to")
+
+
+def _unreadable(path) -> bool:
+    """Whether `path` is there and cannot be read (or reached) as this user: EACCES or EPERM of a read, an input,
+    not of an output being written (a file still to be made is not there)."""
+    try:
+        os.stat(path)
+    except PermissionError:          # a folder above it cannot be searched
+        return True
+    except OSError:
+        return False
+    return not os.access(path, os.R_OK)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """A full disk or a read-only output: one clear line (which file, what to do), no traceback, exit 2; what was
 committed stays whole and the same command resumes once there is room."""
 import errno
+import os
 
 import numpy as np
 import pytest
@@ -63,3 +64,22 @@ def test_a_checkpoint_cut_short_by_a_full_disk_is_an_os_error(tmp_path, monkeypa
     assert cli.cannot_write_line(caught.value).startswith(f"{tmp_path / 'last.pt'}: No space left on device")
     assert (tmp_path / "last.pt").read_bytes() == b"the previous one"
     assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+def test_an_input_that_cannot_be_read_is_not_said_as_an_output_to_move(tmp_path, monkeypatch):
+    """A store (or any input) the user may not read raised EACCES, which was said as an output that cannot be
+    written: `verify STORE` (no --out at all) and `evaluate --real STORE --out DIR` with a chunk of STORE unreadable
+    both said '…/broadband/c/0/0/0: Permission denied: give an --out (or --checkpoint-dir) in a folder you can write
+    to', advice that changes nothing. A file that is there and cannot be read is said as such."""
+    chunk = tmp_path / "s.zarr" / "broadband" / "c" / "0" / "0" / "0"
+    chunk.parent.mkdir(parents=True)
+    chunk.write_bytes(b"\0" * 8)
+    chunk.chmod(0)
+    real_access = os.access   # as root every file reads: say what a user without the permission is told
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: str(p) != str(chunk) and real_access(p, mode, **k))
+    denied = PermissionError(errno.EACCES, "Permission denied", str(chunk))
+    line = cli.cannot_write_line(denied, tmp_path / "eval")
+    assert line.startswith(f"{chunk}: Permission denied: cannot be read") and "--out" not in line
+    # a file this run creates in a folder it may not write to: still the output's line
+    new = OSError(errno.EACCES, "Permission denied", str(tmp_path / "eval" / ".metrics.json.12.tmp"))
+    assert "give an --out" in cli.cannot_write_line(new, tmp_path / "eval")
