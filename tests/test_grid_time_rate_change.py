@@ -82,3 +82,16 @@ def test_float32_times_summed_step_by_step_are_read_at_their_mean_step(tmp_path)
     with open_grid(_grid(tmp_path / "g.h5", time, "s")) as src:
         assert src.n_samples == len(time)
         assert abs(src.sampling_rate_hz - 100.0) < 0.01
+
+
+def test_an_offset_just_past_one_step_is_not_shown_as_one_step(tmp_path):
+    """A time refused for lying beyond one step of the even grid was shown rounded to whole samples: a 300 Hz clock
+    in whole ms drifting 7 ms over half the record read 'is +0.00375 s (+1 samples) from the even grid ..., beyond
+    its rounding or one step (0.0033 s)', the very allowance it is said to exceed. Offsets under 10 samples are
+    shown to a tenth (+1.1)."""
+    n = 12000
+    k = np.arange(n)
+    drift_ms = 7.0 * np.minimum(k, n // 2) / (n // 2)
+    time = np.round(k * 1000 / 300 + drift_ms).astype(np.int64)
+    said = _refusal(write_h5_time_grid(tmp_path / "g.h5", np.zeros((2, 3, n), "f4"), time, {"units": MS}))
+    assert "+0.00375 s (+1.1 samples)" in said and "(+1 samples)" not in said

@@ -686,13 +686,19 @@ def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_s
     if abs(off_s[k]) <= allowed_s:
         return
     said = (f"the time coordinate is not evenly spaced: its time {k} ({t[k] - t[0]:g} s after its first) is "
-            f"{off_s[k]:+.3g} s ({off_s[k] / dt_time:+.0f} samples) from the even grid of its mean step "
+            f"{off_s[k]:+.3g} s ({_samples_shown(off_s[k] / dt_time)} samples) from the even grid of its mean step "
             f"({dt_time:.6g} s), beyond its rounding or one step ({allowed_s:.2g} s): its rate changes within the record")
     if given_step is None:
         raise InputError(path, f"{said}; resample the grid to a constant time step")
     raise InputError(path, f"{said}, so read with {given_step[0]} ({given_step[1]:g} s) sample {k} would come out at "
                            f"{k * given_step[1]:g} s, not at its time; correct the times (or remove the coordinate) if "
                            "the attribute is right, else resample the grid to a constant time step")
+
+
+def _samples_shown(samples: float) -> str:
+    """An offset in samples as the refusal shows it: to a tenth under 10 (+1.1, never +1 for one past the one step
+    allowed), whole beyond (-71)."""
+    return f"{samples:+.1f}" if abs(samples) < 10 else f"{samples:+.0f}"
 
 
 def _time_rounding(raw: np.ndarray, t: np.ndarray, factor: float) -> tuple[float, float]:
