@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:
         out = getattr(args, "out", None) or getattr(args, "checkpoint_dir", None)
-        line = cannot_write_line(exc, out, _again(args))
+        line = cannot_write_line(exc, out, _again(args), _output_option(args))
         if line is None:
             raise
         print(f"seisdiff {args.command}: error: {line}", file=sys.stderr)
@@ -69,11 +69,16 @@ def _again(args) -> str:
     return "the same command with --resume" if getattr(args, "resume", None) is False else "the same command"
 
 
+def _output_option(args) -> str:
+    """The option naming the command's output: --out, train's --checkpoint-dir."""
+    return "--checkpoint-dir" if hasattr(args, "checkpoint_dir") and not hasattr(args, "out") else "--out"
+
+
 FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def cannot_write_line(exc: OSError, out=None, again: str = "the same command") -> str | None:
+def cannot_write_line(exc: OSError, out=None, again: str = "the same command", option: str | None = None) -> str | None:
     """The one line for an output that cannot be written (a full disk or quota, a read-only or forbidden folder),
     naming the file (an atomic write's temporary file by the file it replaces; the command's output `out` where the
     error names none, as zarr's writes), or for a file there that cannot be read (`_unreadable`: a store or input
@@ -90,10 +95,10 @@ def cannot_write_line(exc: OSError, out=None, again: str = "the same command") -
     named = path.parent / (hidden.group(1) + (".json" if path.name.endswith(".partial") else "")) if hidden else path
     where = f"{named}: " if exc.filename or out else ""
     if exc.errno in FULL:
-        return (f"{where}{exc.strerror or 'no space left on device'}: free some space there (or give another --out) "
-                f"and re-run {again}; what was written before is kept whole and the run resumes")
-    return (f"{where}{exc.strerror or 'not writable'}: give an --out (or --checkpoint-dir) in a folder you can "
-            "write to")
+        return (f"{where}{exc.strerror or 'no space left on device'}: free some space there (or give another "
+                f"{option or '--out'}) and re-run {again}; what was written before is kept whole and the run resumes")
+    return (f"{where}{exc.strerror or 'not writable'}: give {'a' if option == '--checkpoint-dir' else 'an'} "
+            f"{option or '--out (or --checkpoint-dir)'} in a folder you can write to")
 
 
 def _unreadable(path) -> bool:
