@@ -22,6 +22,13 @@ def _grid(path, time, units, **attrs):
     return write_h5_time_grid(path, np.resize(ACC, (S, C, len(time))), time, {"units": units}, **attrs)
 
 
+def _summed_float32(n: int, dt_s: float) -> np.ndarray:
+    time = np.zeros(n, np.float32)
+    for k in range(1, n):
+        time[k] = time[k - 1] + np.float32(dt_s)
+    return time
+
+
 def _refusal(path) -> str:
     with pytest.raises(InputError) as err:
         open_grid(path)
@@ -74,9 +81,7 @@ def test_evenly_spaced_times_rounded_once_are_still_read(tmp_path, time, units, 
 def test_float32_times_summed_step_by_step_are_read_at_their_mean_step(tmp_path):
     """t += dt in float32 (a solver's constant step, its labels rounded as summed) drifts 0.86 samples over 12000 at
     100 Hz: less than one step from the even grid, the same samples; read at the mean step, as before the check."""
-    time = np.zeros(12000, np.float32)
-    for k in range(1, len(time)):
-        time[k] = time[k - 1] + np.float32(0.01)
+    time = _summed_float32(12000, 0.01)
     drift = np.abs(time - np.arange(len(time)) * (float(time[-1]) / (len(time) - 1))).max() / 0.01
     assert 0.5 < drift < 1.0
     with open_grid(_grid(tmp_path / "g.h5", time, "s")) as src:
@@ -95,3 +100,13 @@ def test_an_offset_just_past_one_step_is_not_shown_as_one_step(tmp_path):
     time = np.round(k * 1000 / 300 + drift_ms).astype(np.int64)
     said = _refusal(write_h5_time_grid(tmp_path / "g.h5", np.zeros((2, 3, n), "f4"), time, {"units": MS}))
     assert "+0.00375 s (+1.1 samples)" in said and "(+1 samples)" not in said
+
+
+def test_float32_times_summed_step_by_step_beside_their_dt_s_are_read_with_it(tmp_path):
+    """Their mean step (0.0100006 s) and dt_s put the last sample 0.7 samples apart: the same samples, read with
+    dt_s; a step 0.1 % off over 12000 samples (12 samples) is still refused."""
+    time = _summed_float32(12000, 0.01)
+    with open_grid(_grid(tmp_path / "g.h5", time, "s", dt_s=0.01)) as src:
+        assert src.sampling_rate_hz == 100.0 and src.n_samples == len(time)
+    with pytest.raises(InputError, match="stretched"):
+        open_grid(_grid(tmp_path / "h.h5", time, "s", dt_s=0.01001))

@@ -36,9 +36,10 @@ NetCDF-3 classic (scipy.io.netcdf_file, memory-mapped). The convention (spelling
                rounding beside one. Each time must lie within its rounding, or one step, of the even grid of the
                first time and the mean step: times whose rate changes within the record (3 ms, then 4 ms apart) are
                refused; float32 times summed step by step (drifting < 1 sample) are read at their mean step.
-               Where several are given (spellings, rate and step, the coordinate) they must agree, else the file
-               is refused naming both: one of them would stretch the output in time; the group's, where the
-               array gives its own, is outranked by it (a solver's step; one line on stderr). REQUIRED.
+               Where several are given (spellings, rate and step, the coordinate) they must agree (to less than
+               one sample over the record), else the file is refused naming both: one of them would stretch the
+               output in time; the group's, where the array gives its own, is outranked by it (a solver's step;
+               one line on stderr). REQUIRED.
   start time   attribute `start_time` [starttime, start_time_utc, time_of_first_sample], ISO-8601 UTC
                (naive = UTC); or the CF reference date of the `time` coordinate plus its first value, as
                stored (one line on stderr where it is stored coarser than half a sample: float32 at 1.6e7 s).
@@ -604,7 +605,7 @@ def _time_step(path, places, time: Node | None, n_samples) -> tuple[float, str, 
                                "sampling_rate_hz, or a 'time' coordinate in seconds")
     ref_name, ref, _ = values[0]
     for name, v, rounding in values[1:]:
-        if abs(v - ref) > 1e-6 * ref + rounding:
+        if abs(v - ref) > max(1e-6 * ref + rounding, MAX_TIME_OFFSET_SAMPLES * ref / max(n_samples - 1, 1)):
             raise InputError(path, f"{ref_name} gives a time step of {ref:g} s but {name} {v:g} s; "
                                    "make them agree (correct or remove the wrong one): read with either, the "
                                    "output would be stretched or squeezed in time")
@@ -668,7 +669,8 @@ def _coordinate_step(path, time: Node, raw: np.ndarray, n_samples, given_step):
 
 
 # A time less than one step from its place on the even grid labels the same sample: times summed in float32 (t += dt)
-# drift so (0.86 samples over 12000 at 100 Hz) while the solver's step stayed constant; they are read at their mean step
+# drift so (0.86 samples over 12000 at 100 Hz) while the solver's step stayed constant: they are read at their mean
+# step, or with a time step attribute whose grid ends less than one step from theirs (`_time_step`)
 MAX_TIME_OFFSET_SAMPLES = 1.0
 
 
@@ -676,8 +678,9 @@ def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_s
     """InputError (one line: the time furthest off, by how much in s and samples, and the time step attribute
     `given_step` ((where, s) or None) it disagrees with) where a time lies beyond its rounding (`precision_s`, one
     unit or float spacing: the fit's two ends and the time itself, each to half of it) of the even grid of the first
-    time and the mean step `dt_time`, and at least MAX_TIME_OFFSET_SAMPLES steps. Steps each within their rounding of the mean (`_time_rounding`: one unit per
-    step) let a rate that changes within the record pass: 3 ms, then 4 ms steps beside dt_s = 3.5 ms."""
+    time and the mean step `dt_time`, and at least MAX_TIME_OFFSET_SAMPLES steps. Steps each within their rounding of
+    the mean (`_time_rounding`: one unit per step) let a rate that changes within the record pass: 3 ms, then 4 ms
+    steps beside dt_s = 3.5 ms."""
     off_s = t - t[0] - np.arange(len(t)) * dt_time
     float_s = 4 * np.finfo(np.float64).eps * np.abs(t).max()          # t − t0 − k·dt computed in float64
     allowed_s = max(precision_s + (len(t) - 1) / 2 * (1e-6 * dt_time + 1e-9) + float_s,
@@ -687,7 +690,8 @@ def _check_even(path, t: np.ndarray, dt_time: float, precision_s: float, given_s
         return
     said = (f"the time coordinate is not evenly spaced: its time {k} ({t[k] - t[0]:g} s after its first) is "
             f"{off_s[k]:+.3g} s ({_samples_shown(off_s[k] / dt_time)} samples) from the even grid of its mean step "
-            f"({dt_time:.6g} s), beyond its rounding or one step ({allowed_s:.2g} s): its rate changes within the record")
+            f"({dt_time:.6g} s), beyond its rounding or one step ({allowed_s:.2g} s): its rate changes within the "
+            "record")
     if given_step is None:
         raise InputError(path, f"{said}; resample the grid to a constant time step")
     raise InputError(path, f"{said}, so read with {given_step[0]} ({given_step[1]:g} s) sample {k} would come out at "
