@@ -114,8 +114,8 @@ def run(args) -> int:
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.grid_sample import grid_request, sample_grid
     from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_HINTS, RESUME_KEYS, SampleConfig, check_inputs,
-                                          check_model, for_checkpoint, model_path, open_conditioning, resolve_device,
-                                          resolve_settings, sample_into, with_src)
+                                          check_model, for_checkpoint, model_path, model_settings, open_conditioning,
+                                          resolve_device, resolve_settings, sample_into, with_src)
     from seisdiff.io.merge import finish_rank
     from seisdiff.io.sinks import FileSink, ZarrSink, write_settings
 
@@ -133,7 +133,7 @@ def run(args) -> int:
         print(f"sample: note: {Path(model.source).name} was not trained with kappa_s, so --kappa-s changes nothing")
     out = Path(cfg.out)
     if grid:
-        sample_grid(model, grid[0], out, **grid[1])
+        sample_grid(model, grid[0], out, model_record=model_settings(ckpt), **grid[1])
         return 0
     inputs = check_inputs(cfg, out)         # before any work: OUT started from inputs since rewritten is refused
     cond, shard = open_conditioning(cfg, model, world, rank)

@@ -21,8 +21,9 @@ Resume: a block is committed after its data (and per-station files) are written;
 blocks and redoes the rest, so nothing is written twice. A rerun must be over the same grid
 (`io.grid_store.grid_identity`: path, array, units, start time, station table, --stations CSV; and its
 content, `io.fingerprint`: a grid rewritten in place is refused, not mixed into the output) with the
-same RESUME_KEYS settings; another grid's output as --out is refused. Under torchrun (WORLD_SIZE, RANK) rank r takes
-blocks b with b % WORLD_SIZE == r and writes them into the one output.
+same RESUME_KEYS settings, and from the checkpoint file holding the same model (its epoch and step:
+`sampling.check_model`); another grid's output as --out is refused. Under torchrun
+(WORLD_SIZE, RANK) rank r takes blocks b with b % WORLD_SIZE == r and writes them into the one output.
 
 `grid_request(args, device)` turns the options of `seisdiff sample` into `sample_grid`'s arguments when
 --cond is one station grid.
@@ -84,7 +85,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                 progress: bool = True, lf_merge: bool = True, device: str = "cpu", kappa_s: float | None = None,
                 compile: bool = False, world_size: int | None = None, rank: int | None = None, log=None,
                 level_model: bool = True, pre_event_gate: bool = False, lowband_input: bool = False,
-                src=None) -> GridRun:
+                src=None, model_record: dict | None = None) -> GridRun:
     """Generate broadband acceleration (m/s²) for every station of a grid into the grid output `out`.
 
     model: checkpoint path, 'default' (the shipped model), a loaded checkpoint dict, or a tuple
@@ -100,11 +101,15 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     block_stations: stations read, generated and committed together. station_format: mseed | sac | at2
     to also write per-station files into `io.grid_store.station_files_dir(out, fmt)`, or None.
     world_size/rank: default WORLD_SIZE/RANK from the environment. log: one-line messages, warnings
-    starting with 'warning:' (default: stderr, prefixed 'grid: ').
+    starting with 'warning:' (default: stderr, prefixed 'grid: '). model_record: what the checkpoint holds
+    (`sampling.model_settings`: epoch and step) when `model` is a tuple (a path or dict: read from it),
+    recorded in the output's settings; a resume from a checkpoint file that now holds another model is refused
+    (`sampling.check_model`).
     Everything is checked (input, settings against an existing output) before anything is written.
     """
     from tqdm import tqdm
 
+    from seisdiff.engine.sampling import check_model
     from seisdiff.io.bbp_src import read_src, source_event, src_settings
     from seisdiff.io.grid import GridSource, open_grid
     from seisdiff.io.grid_store import FILE_FORMATS, create_grid_output, grid_identity, station_files_dir
@@ -128,7 +133,8 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         source = open_grid(source, stations_csv=stations_csv, hypocenter=hypocenter, magnitude=magnitude,
                            variable=variable)
     try:
-        denoiser, config, scaler, cfg, ckpt_name, level = load_model(model, device)
+        denoiser, config, scaler, cfg, ckpt_name, level, held = load_model(model, device)
+        held = model_record or held
         level = level if level_model else None
         n_channels = config.model.n_channels
         if n_channels not in (1, source.n_components):
@@ -150,10 +156,13 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
                     "band_top_hz": float(cfg.band_hz[1]), "band_order": int(cfg.filter_order),
                     "crossfade_split_hz": CROSSFADE_SPLIT * cfg.lowpass_hz, "pre_event_gate": bool(pre_event_gate),
                     "lead_samples": LEAD_SAMPLES,     # each trace's first window starts before it (`generate`)
-                    "grid": grid_identity(source, stations_csv)} | src_settings(src)   # `sample --src`
+                    "grid": grid_identity(source, stations_csv)} | src_settings(src) | (held or {})   # `sample --src`
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS,
                                     identity_key="grid")
+        if held:            # a checkpoint file trained on since OUT was started: refused
+            check_model(out, settings, dict(writer.attrs.get("settings", {})),
+                        warn=lambda line: log(f"warning: {line}") if rank == 0 else None)
         if "content" not in writer.attrs.get("settings", {}).get("grid", {}) and rank == 0:
             log(f"warning: {out} was started by an earlier seisdiff, which did not record its grid's content: "
                 "resuming it without checking that the grid is unchanged")
@@ -245,21 +254,28 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
 
 
 def load_model(model, device: str = "cpu"):
-    """(denoiser, config, scaler, PreprocessConfig of the training data, checkpoint name, level model or None)
-    for `model` (path | 'default' | checkpoint dict | a `LoadedModel` or tuple (denoiser, config, scaler,
-    store_spec[, name[, level model]]))."""
+    """(denoiser, config, scaler, PreprocessConfig of the training data, checkpoint name, level model or None,
+    `sampling.model_settings` of the checkpoint or None) for `model` (path | 'default' | checkpoint dict | a
+    `LoadedModel` or tuple (denoiser, config, scaler, store_spec[, name[, level model]]): no model settings)."""
+    from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
+    from seisdiff.engine.sampling import model_settings
     from seisdiff.pretrained import resolve_checkpoint
 
+    held = None
     if not isinstance(model, tuple):
-        model = load_denoiser(resolve_checkpoint(model) if isinstance(model, (str, Path)) else model, device)
+        path = resolve_checkpoint(model) if isinstance(model, (str, Path)) else None
+        ckpt = model if path is None else load_checkpoint(path)
+        held = model_settings(ckpt)
+        model = load_denoiser(ckpt, device)
+        model = model if path is None else model._replace(source=str(Path(path).resolve()))
     denoiser, config, scaler, spec, *rest = model
     name = str(rest[0]) if rest else "<loaded model>"
     level = rest[1] if len(rest) > 1 else None
     if not spec:
         raise UserError(f"{name}: the checkpoint does not record its training data's sampling rate and filters, "
                         "so a grid cannot be conditioned for it; use a checkpoint written by `seisdiff train`")
-    return denoiser, config, scaler, config_for_model(spec, name), name, level
+    return denoiser, config, scaler, config_for_model(spec, name), name, level, held
 
 
 def _grid_within(source, cfg, writer, n_channels: int, log, lowband_input: bool = False,

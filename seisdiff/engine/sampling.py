@@ -226,20 +226,36 @@ def check_inputs(cfg: SampleConfig, out: Path) -> dict:
     return now
 
 
-def check_model(out: Path, settings: dict) -> None:
+def model_settings(ckpt: dict) -> dict:
+    """What an output records of the checkpoint it is sampled from, for `check_model`: its epoch and step."""
+    return {"checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step")}
+
+
+def check_model(out: Path, settings: dict, old: dict | None = None, warn=None) -> None:
     """UserError (one line) when OUT was started from the checkpoint file `settings` names, and that file now holds
     another model (trained on since: its epoch or step differ; a best.pt rewritten by `train --resume`, a seisdiff
-    upgrade's default): resuming would mix realizations of both models. Another path is `write_settings`'s to refuse."""
+    upgrade's default): resuming would mix realizations of both models. Another path is `write_settings`'s to refuse.
+    old: the settings OUT recorded (default: OUT/sample_config.json; a grid output: its attribute). A grid output of
+    an earlier seisdiff, which recorded neither, resumes unchecked with one `warn` line (default: stderr)."""
     from seisdiff.io.sinks import read_settings
 
-    old = read_settings(out)
+    old = read_settings(out) if old is None else old
     if old is None or old.get("checkpoint") != settings["checkpoint"]:
+        return
+    if "checkpoint_epoch" not in old:
+        (warn or _warn)(f"{out} was started by an earlier seisdiff, which did not record what its checkpoint held: "
+                        f"resuming it without checking that {settings['checkpoint']} is unchanged since")
         return
     there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
     if there != now:
         raise UserError(f"{out}: was started from {settings['checkpoint']} at epoch {there[0]}, step {there[1]}; the "
                         f"file now holds epoch {now[0]}, step {now[1]} (trained since), and resuming would mix "
                         f"realizations of both models: sample into another --out, or delete {out} to start again")
+
+
+def _warn(line: str) -> None:
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"sample: warning: {line}", file=sys.stderr)
 
 
 def with_src(cfg: SampleConfig) -> SampleConfig:
@@ -274,7 +290,7 @@ def resolve_settings(cfg: SampleConfig, model, ckpt: dict, cond, device: str, wo
     steps = cfg.steps or STEPS_FOR[cfg.sampler]
     top_hz, order = band_top(model.store_spec)
     return {
-        "checkpoint": model.source, "checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step"),
+        "checkpoint": model.source, **model_settings(ckpt),         # what it held: `check_model`
         "cond": [str(c) for c in cfg.cond], "conditioning_store": str(cond.path), "format": cfg.format,
         "realizations": cfg.realizations, "sampler": cfg.sampler, "steps": steps,
         "evaluations": evaluations(cfg.sampler, intervals_for(cfg.sampler, steps)),
