@@ -20,6 +20,8 @@ layout only.
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import random
 import shutil
@@ -37,6 +39,9 @@ VERSION = 2
 # keys of the config that fix the network and what it predicts: a resumed run must keep them
 ARCHITECTURE_KEYS = ("model", "target", "logsnr_min", "logsnr_max")
 FULL_DISK_BYTES = 1 << 20     # free space under which a failed torch.save is taken as a full disk
+# what sampling takes from a checkpoint (`denoiser.load_denoiser`, `sampling.for_checkpoint`): the parts
+# `model_fingerprint` hashes
+SAMPLED_PARTS = ("ema", "config", "scaling", "store", "level_model", "distilled")
 
 
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
@@ -129,6 +134,31 @@ def load_state(module_or_optimizer, state: dict, path, what: str) -> None:
     except (RuntimeError, ValueError, KeyError) as exc:
         raise UserError(f"{path}: {what} does not fit the configured model ({str(exc).splitlines()[0][:160]}); "
                         "use the checkpoint's own config (config.json beside it) or a new --checkpoint-dir") from None
+
+
+def model_fingerprint(ckpt: dict) -> dict:
+    """{part: sha256 (16 hex digits)} of each of SAMPLED_PARTS of a loaded checkpoint (weights: their names, dtypes,
+    shapes and bytes; the rest: as sorted JSON; a part it lacks: None). What tells two versions of a file apart
+    that sample differently though their epoch and step agree: `hf_level.attach` rewrites the level model in place,
+    a default exported again (`pretrained.export_default`) or a run trained again from scratch keeps both."""
+    return {part: None if ckpt.get(part) is None else _digest(ckpt[part]) for part in SAMPLED_PARTS}
+
+
+def _digest(value) -> str:
+    h = hashlib.sha256()
+
+    def plain(v):                # tensors (a state dict's) by their hash, into the JSON of the rest
+        if isinstance(v, torch.Tensor):
+            t = v.detach().cpu().contiguous().reshape(-1)
+            h.update(f"{t.dtype}{tuple(v.shape)}".encode())
+            h.update(t.view(torch.uint8).numpy().tobytes())
+            return f"tensor {t.dtype} {tuple(v.shape)}"
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}
+        return [plain(x) for x in v] if isinstance(v, (list, tuple)) else v
+
+    h.update(json.dumps(plain(value), sort_keys=True, default=repr).encode())
+    return h.hexdigest()[:16]
 
 
 def rng_state() -> dict:

@@ -21,8 +21,8 @@ Resume: a block is committed after its data (and per-station files) are written;
 blocks and redoes the rest, so nothing is written twice. A rerun must be over the same grid
 (`io.grid_store.grid_identity`: path, array, units, start time, station table, --stations CSV; and its
 content, `io.fingerprint`: a grid rewritten in place is refused, not mixed into the output) with the
-same RESUME_KEYS settings, and from the checkpoint file holding the same model (its epoch and step:
-`sampling.check_model`); another grid's output as --out is refused. Under torchrun
+same RESUME_KEYS settings, and from the checkpoint file holding the same model (its epoch, step and what
+sampling uses of it: `sampling.check_model`); another grid's output as --out is refused. Under torchrun
 (WORLD_SIZE, RANK) rank r takes blocks b with b % WORLD_SIZE == r and writes them into the one output.
 
 `grid_request(args, device)` turns the options of `seisdiff sample` into `sample_grid`'s arguments when
@@ -102,7 +102,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
     to also write per-station files into `io.grid_store.station_files_dir(out, fmt)`, or None.
     world_size/rank: default WORLD_SIZE/RANK from the environment. log: one-line messages, warnings
     starting with 'warning:' (default: stderr, prefixed 'grid: '). model_record: what the checkpoint holds
-    (`sampling.model_settings`: epoch and step) when `model` is a tuple (a path or dict: read from it),
+    (`sampling.model_settings`: epoch, step, fingerprint) when `model` is a tuple (a path or dict: read from it),
     recorded in the output's settings; a resume from a checkpoint file that now holds another model is refused
     (`sampling.check_model`).
     Everything is checked (input, settings against an existing output) before anything is written.
@@ -160,7 +160,7 @@ def sample_grid(model, source, out, *, hypocenter=None, magnitude=None, stations
         writer = create_grid_output(out, source, n_samples=n_out, sampling_rate_hz=fs, block_stations=block_stations,
                                     settings=settings, resume_keys=RESUME_KEYS, resume_defaults=RESUME_DEFAULTS,
                                     identity_key="grid")
-        if held:            # a checkpoint file trained on since OUT was started: refused
+        if held:            # a checkpoint file trained on (or its level model refitted) since OUT was started: refused
             check_model(out, settings, dict(writer.attrs.get("settings", {})),
                         warn=lambda line: log(f"warning: {line}") if rank == 0 else None)
         if "content" not in writer.attrs.get("settings", {}).get("grid", {}) and rank == 0:

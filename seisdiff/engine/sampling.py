@@ -227,30 +227,44 @@ def check_inputs(cfg: SampleConfig, out: Path) -> dict:
 
 
 def model_settings(ckpt: dict) -> dict:
-    """What an output records of the checkpoint it is sampled from, for `check_model`: its epoch and step."""
-    return {"checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step")}
+    """What an output records of the checkpoint it is sampled from, for `check_model`: its epoch, step and
+    `checkpoint.model_fingerprint` (what sampling uses of it)."""
+    from seisdiff.engine.checkpoint import model_fingerprint
+
+    return {"checkpoint_epoch": ckpt.get("epoch"), "checkpoint_step": ckpt.get("step"),
+            "checkpoint_fingerprint": model_fingerprint(ckpt)}
 
 
 def check_model(out: Path, settings: dict, old: dict | None = None, warn=None) -> None:
     """UserError (one line) when OUT was started from the checkpoint file `settings` names, and that file now holds
-    another model (trained on since: its epoch or step differ; a best.pt rewritten by `train --resume`, a seisdiff
-    upgrade's default): resuming would mix realizations of both models. Another path is `write_settings`'s to refuse.
-    old: the settings OUT recorded (default: OUT/sample_config.json; a grid output: its attribute). A grid output of
-    an earlier seisdiff, which recorded neither, resumes unchecked with one `warn` line (default: stderr)."""
+    another model: trained on since (its epoch or step differ; a best.pt rewritten by `train --resume`), or another
+    part of what sampling uses (`model_settings`: a level model refitted in place by `hf_level.attach`, epoch and
+    step kept): resuming would mix realizations of both models. Another path is `write_settings`'s to refuse.
+    old: the settings OUT recorded (default: OUT/sample_config.json; a grid output: its attribute). An output of an
+    earlier seisdiff that recorded less is checked on what it recorded, with one `warn` line (default: stderr)."""
     from seisdiff.io.sinks import read_settings
 
     old = read_settings(out) if old is None else old
     if old is None or old.get("checkpoint") != settings["checkpoint"]:
         return
-    if "checkpoint_epoch" not in old:
-        (warn or _warn)(f"{out} was started by an earlier seisdiff, which did not record what its checkpoint held: "
-                        f"resuming it without checking that {settings['checkpoint']} is unchanged since")
-        return
     there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
-    if there != now:
+    if "checkpoint_epoch" in old and there != now:
         raise UserError(f"{out}: was started from {settings['checkpoint']} at epoch {there[0]}, step {there[1]}; the "
                         f"file now holds epoch {now[0]}, step {now[1]} (trained since), and resuming would mix "
                         f"realizations of both models: sample into another --out, or delete {out} to start again")
+    recorded, held = old.get("checkpoint_fingerprint"), settings["checkpoint_fingerprint"]
+    if recorded is None:
+        (warn or _warn)(f"{out} was started by an earlier seisdiff, which did not record what its checkpoint held"
+                        f"{' but its epoch and step' if 'checkpoint_epoch' in old else ''}: resuming it without checking "
+                        f"that {settings['checkpoint']} is otherwise unchanged since (a level model refitted in place)")
+        return
+    used = [p for p in held if p != "level_model" or settings.get("level_model")]   # --no-level-model: not used
+    changed = [p for p in used if recorded.get(p) != held[p]]
+    if changed:
+        raise UserError(f"{out}: was started from {settings['checkpoint']}, which still holds epoch {now[0]}, step "
+                        f"{now[1]} but another {', '.join(changed)} (rewritten since, e.g. a level model refitted in place "
+                        f"by `hf_level.attach`), and resuming would mix realizations of both models: sample into another "
+                        f"--out, or delete {out} to start again")
 
 
 def _warn(line: str) -> None:
