@@ -40,7 +40,7 @@ def _quiet_then_event(n_records=3):
     ({}, 3),                                                                  # a store of unknown windows: by its data
     ({"whole_records": True, "preprocess": {"length": 1024, "sampling_rate_hz": 100.0}}, 3),   # whole records
     ({"preprocess": {"length": 4096, "sampling_rate_hz": 100.0}}, 3),         # onset windows (>= 40 s)
-    ({"preprocess": {"length": 1024, "sampling_rate_hz": 100.0}}, 0)])        # windows at the most Arias intensity
+    ({"preprocess": {"length": 1024, "sampling_rate_hz": 100.0}, "window_placement": 2}, 0)])   # at the most Arias
 def test_windows_placed_by_arias_intensity_are_not_judged(tmp_path, attrs, judged):
     real, gen = _quiet_then_event()
     model = _stores(tmp_path, real, gen, ["a_w0", "b_w0", "c_w0"], attrs)["summary"]["model"]

@@ -41,7 +41,7 @@ from seisdiff.evaluate.metrics import (DEFAULT_PERIODS_S, PRE_EVENT_S, compute_a
                                        envelope_correlation, fas_frequencies, lowband_consistency)
 from seisdiff.io.atomic import write_text_atomic
 from seisdiff.io.store import Store, open_store
-from seisdiff.preprocess.condition import ONSET_WINDOW_MIN_S, WINDOW_ID, edge_samples
+from seisdiff.preprocess.condition import WINDOW_ID, edge_samples, onset_windows
 
 BASELINES = ("lf_only", "stochastic")
 # what metrics.json's numbers mean: raised when a measure changes for the same inputs (2: 3-component
@@ -240,16 +240,16 @@ def _measure(real: Store, record_index, gen_store, gen_rows, gen_pos, baseline, 
 def pre_event_judged(store: Store, rows, real_mps2) -> np.ndarray:
     """(k,) bool: whether the real records `rows` of store (broadband real_mps2 (k, C, L) m/s²) begin with a
     pre-event segment for `metrics.pre_event_level`: their first PRE_EVENT_S seconds lie before the 5 % Arias time
-    (over the channels) and their window was cut at the motion's onset, not where its samples hold the most Arias
-    intensity (`preprocess` windows shorter than ONSET_WINDOW_MIN_S) nor after an earlier window (`_w1`, …):
-    those begin in the motion."""
+    (over the channels) and their window was cut at the motion's onset (`condition.onset_windows`: of the store's
+    window placement version), not where its samples hold the most Arias intensity (`preprocess` windows shorter than
+    ONSET_WINDOW_MIN_S since version 2) nor after an earlier window (`_w1`, …): those begin in the motion."""
     x = np.asarray(real_mps2, dtype=np.float64)
     energy = np.cumsum(np.sum(x * x, axis=1), axis=-1)
     quiet = int(round(PRE_EVENT_S * store.sampling_rate_hz))
     with np.errstate(invalid="ignore", divide="ignore"):
         before_onset = energy[:, min(quiet, x.shape[-1]) - 1] < 0.05 * energy[:, -1]
     cut = store.attrs.get("preprocess") if not store.attrs.get("whole_records") else None
-    if cut and cut.get("length", 0) / cut.get("sampling_rate_hz", 1.0) < ONSET_WINDOW_MIN_S:
+    if cut and not onset_windows(store.attrs, cut.get("length", 0), cut.get("sampling_rate_hz", 1.0)):
         return np.zeros(len(x), dtype=bool)               # every window placed by its Arias intensity
     later = np.array([bool(m) and int(m.group(1)) > 0
                       for m in (WINDOW_ID.search(str(store.record_ids[r])) for r in np.asarray(rows))], dtype=bool)

@@ -28,6 +28,7 @@ import numpy as np
 from seisdiff import dsp
 from seisdiff.dsp.baseline import cosine_taper, detrend
 from seisdiff.dsp.resample import resample
+from seisdiff.io.readings import STORE_READING_ATTR
 
 
 @dataclass
@@ -114,6 +115,21 @@ def placement_matters(length: int, sampling_rate_hz: float) -> bool:
     """Whether windows of `length` samples at sampling_rate_hz lie otherwise under another version of the window
     placement (SHORT_WINDOW_PLACEMENTS): only those shorter than ONSET_WINDOW_MIN_S."""
     return length / sampling_rate_hz < ONSET_WINDOW_MIN_S
+
+
+def placement_version(attrs: dict) -> int:
+    """The version of SHORT_WINDOW_PLACEMENTS a training store's windows were placed with, from its attributes: its
+    STORE_PLACEMENT_ATTR; a store without it was made with version 2 where it records its component reading (stores
+    first recorded that, 0f3fb1d, after windows were placed by version 2, 33bd8b5), else before stores recorded
+    either: taken as version 1."""
+    return attrs.get(STORE_PLACEMENT_ATTR, 2 if STORE_READING_ATTR in attrs else 1)
+
+
+def onset_windows(attrs: dict, length: int, sampling_rate_hz: float) -> bool:
+    """Whether a training store's first windows (`length` samples at sampling_rate_hz; its attributes `attrs`) start
+    `pre_event_s` before the 5 % Arias time: those of at least ONSET_WINDOW_MIN_S in every version, shorter ones
+    where version 1 placed them (`placement_version`); version 2 places those where they hold the most Arias intensity."""
+    return not placement_matters(length, sampling_rate_hz) or placement_version(attrs) == 1
 
 
 def window_starts(x: np.ndarray, cfg: PreprocessConfig) -> list[int]:

@@ -41,7 +41,7 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import (ONSET_WINDOW_MIN_S, SHORT_WINDOW_PLACEMENTS, STORE_PLACEMENT_ATTR,
                                            WINDOW_PLACEMENT_VERSION, PreprocessConfig, filter_segments,
-                                           placement_matters, prepare_group, window_record_id)
+                                           placement_matters, placement_version, prepare_group, window_record_id)
 from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
 from seisdiff.preprocess.groups import (CHANNEL_ORDER, Group, group_component, group_metadata, single_groups,
                                         triplet_groups)
@@ -304,19 +304,18 @@ def _versions(n_channels: int, length: int, sampling_rate_hz: float) -> dict:
 def _other_placement(writer) -> str | None:
     """How a training store's windows were placed otherwise than this seisdiff places them, as a clause following
     "its records' " (condition.SHORT_WINDOW_PLACEMENTS); None where alike, and where its windows are
-    ONSET_WINDOW_MIN_S or longer, which every version places alike. A store without STORE_PLACEMENT_ATTR was made
-    with version 2 where it records its component reading (stores first recorded that, 0f3fb1d, after windows were
-    placed by version 2, 33bd8b5), else before stores recorded either: taken as version 1."""
+    ONSET_WINDOW_MIN_S or longer, which every version places alike. A store without STORE_PLACEMENT_ATTR: as
+    `condition.placement_version` infers it."""
     if not placement_matters(writer.length, writer.sampling_rate_hz):
         return None
     attrs = writer.attrs
-    version = attrs.get(STORE_PLACEMENT_ATTR, 2 if STORE_READING_ATTR in attrs else None)
+    version = placement_version(attrs)
     if version == WINDOW_PLACEMENT_VERSION:
         return None
-    how = (f"with version {version}" if version is not None else
+    how = (f"with version {version}" if STORE_PLACEMENT_ATTR in attrs or STORE_READING_ATTR in attrs else
            "by an older seisdiff, which did not record its version of the window placement, taken as version 1")
     return (f"windows ({writer.length} samples at {writer.sampling_rate_hz:g} Hz, shorter than "
-            f"{ONSET_WINDOW_MIN_S:g} s) were placed in their records {how}{_placement(version or 1)}, this "
+            f"{ONSET_WINDOW_MIN_S:g} s) were placed in their records {how}{_placement(version)}, this "
             f"seisdiff's with version {WINDOW_PLACEMENT_VERSION}{_placement(WINDOW_PLACEMENT_VERSION)}: the same "
             "record may give a window of other samples")
 
