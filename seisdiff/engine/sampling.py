@@ -252,19 +252,27 @@ def check_model(out: Path, settings: dict, old: dict | None = None, warn=None) -
         raise UserError(f"{out}: was started from {settings['checkpoint']} at epoch {there[0]}, step {there[1]}; the "
                         f"file now holds epoch {now[0]}, step {now[1]} (trained since), and resuming would mix "
                         f"realizations of both models: sample into another --out, or delete {out} to start again")
-    recorded, held = old.get("checkpoint_fingerprint"), settings["checkpoint_fingerprint"]
-    if recorded is None:
+    if old.get("checkpoint_fingerprint") is None:
         (warn or _warn)(f"{out} was started by an earlier seisdiff, which did not record what its checkpoint held"
                         f"{' but its epoch and step' if 'checkpoint_epoch' in old else ''}: resuming it without checking "
                         f"that {settings['checkpoint']} is otherwise unchanged since (a level model refitted in place)")
         return
-    used = [p for p in held if p != "level_model" or settings.get("level_model")]   # --no-level-model: not used
-    changed = [p for p in used if recorded.get(p) != held[p]]
-    if changed:
+    if changed := changed_parts(old, settings):
         raise UserError(f"{out}: was started from {settings['checkpoint']}, which still holds epoch {now[0]}, step "
                         f"{now[1]} but another {', '.join(changed)} (rewritten since, e.g. a level model refitted in place "
                         f"by `hf_level.attach`), and resuming would mix realizations of both models: sample into another "
                         f"--out, or delete {out} to start again")
+
+
+def changed_parts(old: dict, settings: dict) -> list[str]:
+    """The parts of the checkpoint that sampling uses (`model_settings`' fingerprint) in which the settings an output
+    recorded, `old`, and `settings` differ; the level model only where `settings` use one (--no-level-model: not);
+    [] where `old` recorded no fingerprint (an earlier seisdiff)."""
+    recorded, held = old.get("checkpoint_fingerprint"), settings["checkpoint_fingerprint"]
+    if recorded is None:
+        return []
+    used = [p for p in held if p != "level_model" or settings.get("level_model")]
+    return [p for p in used if recorded.get(p) != held[p]]
 
 
 def _warn(line: str) -> None:

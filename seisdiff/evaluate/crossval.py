@@ -20,7 +20,8 @@ rewritten in place since (records added, signals or metadata changed) is refused
 fingerprint and a fold's samples record its files relative to their own folder (`sample`'s resume check reads
 them so: `io.sinks.read_settings`), so a moved OUT or store resumes, and so does `sample` run by hand on a fold.
 A fold's samples made by an earlier seisdiff whose sampling defaults differ are made again (crossval has no
-option to restore them).
+option to restore them), and so are samples made from another model than the fold's best.pt now holds (their
+recorded epoch, step and fingerprint: a run killed after best.pt was rewritten, before its samples were deleted).
 OUT/crossval.json and OUT/crossval.md hold the goals of the issue per fold and their mean over folds.
 The model's values are one realization per record (with several realizations: the mean over the
 draws, `model_one_realization`), the form in which the goals are stated.
@@ -376,9 +377,9 @@ CROSSVAL_SETTINGS = ("checkpoint", "sampler", "steps", "seed", "level_model")
 def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, hide_metadata: bool = False,
             stale_evaluations=()) -> Path:
     """Generate `cfg.realizations` per held-out record from `best` into the store `out` (resumably),
-    with the metadata given, or hidden (`sample_into`'s hide_metadata). Samples an earlier seisdiff made with
-    other settings than crossval's options set (`_made_by_another_version`) are made again, and the
-    evaluations of them, `stale_evaluations`, removed."""
+    with the metadata given, or hidden (`sample_into`'s hide_metadata). Samples made from another model than `best`
+    now holds, or by an earlier seisdiff with other settings than crossval's options set (`_stale_samples`), are
+    made again, and the evaluations of them, `stale_evaluations`, removed."""
     from seisdiff.engine.checkpoint import load_checkpoint
     from seisdiff.engine.denoiser import load_denoiser
     from seisdiff.engine.sampling import (RESUME_DEFAULTS, RESUME_KEYS, SampleConfig, check_inputs, for_checkpoint,
@@ -400,9 +401,8 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     settings = resolve_settings(scfg, model, ckpt, cond, device, 1)
     _fold_settings(out)                     # samples of an earlier seisdiff: their paths as they are recorded now
     inputs = check_inputs(scfg, out)        # as `sample`: a fold store rewritten since the samples began is refused
-    if changed := _made_by_another_version(out, settings):
-        say("sample", f"{out.name} was made by an earlier seisdiff with other settings than it now uses "
-                      f"({', '.join(changed)}): made again")
+    if why := _stale_samples(out, settings):
+        say("sample", f"{out.name} {why}: made again")
         for stale in [out, *stale_evaluations]:
             shutil.rmtree(stale, ignore_errors=True)
     sink = ZarrSink(out, cond, settings, 1, 0)
@@ -452,6 +452,35 @@ def _fold_settings(out: Path) -> None:
         new["cond"] = [move(inside(c)) for c in settings["cond"]]
     if new != settings:
         write_text_atomic(path, json.dumps(new, indent=2) + "\n")
+
+
+def _stale_samples(out: Path, settings: dict) -> str:
+    """Why the fold samples at out are to be made again ('' when they are not): made from another model than their
+    checkpoint now holds (`_made_from_another_model`), or by an earlier seisdiff whose defaults of `sample` differ
+    (`_made_by_another_version`)."""
+    if model := _made_from_another_model(out, settings):
+        return f"was made from another model than {settings['checkpoint']} now holds ({model})"
+    if changed := _made_by_another_version(out, settings):
+        return f"was made by an earlier seisdiff with other settings than it now uses ({', '.join(changed)})"
+    return ""
+
+
+def _made_from_another_model(out: Path, settings: dict) -> str:
+    """What differs between the model the fold samples at out were made from (the epoch, step and fingerprint they
+    recorded: `sampling.model_settings`) and the one their checkpoint, the fold's best.pt, holds now ('' when nothing
+    does, or they recorded none: an earlier seisdiff). `run_fold` deletes the samples after the stage that rewrote
+    best.pt (`_ensure_level_model` refitting its level model in place, a training resume); a run killed in between
+    left them, and the next run took them as current."""
+    from seisdiff.engine.sampling import changed_parts
+    from seisdiff.io.sinks import read_settings
+
+    old = read_settings(out)
+    if not old:
+        return ""
+    there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
+    if "checkpoint_epoch" in old and there != now:
+        return f"epoch {there[0]}, step {there[1]} there vs epoch {now[0]}, step {now[1]} now"
+    return ", ".join(changed_parts(old, settings))
 
 
 def _made_by_another_version(out: Path, settings: dict) -> list[str]:
