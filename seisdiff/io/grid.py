@@ -310,6 +310,8 @@ def looks_like_grid(path) -> bool:
 
             try:
                 attrs = json.loads((path / "zarr.json").read_text()).get("attributes", {})
+            except PermissionError:          # the CLI's line: the file cannot be read as you, what to do
+                raise
             except (OSError, ValueError):
                 return False
             return "n_records" not in attrs          # a seisdiff store commits with n_records

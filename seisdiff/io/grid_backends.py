@@ -80,7 +80,10 @@ class _ZarrBackend(Backend):
     def __init__(self, path: Path):
         import zarr
 
+        from seisdiff.io.store import refuse_unreadable_group
+
         self.path = path
+        refuse_unreadable_group(path)        # else taken for no Zarr group
         self.group = zarr.open_group(str(path), mode="r")
         self.attrs = {str(k): plain(v) for k, v in self.group.attrs.items()}
         self.groups = [name for name in sorted(self.group.group_keys()) if name.lower() not in STATION_GROUPS]

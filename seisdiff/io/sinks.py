@@ -114,6 +114,8 @@ def _store_attrs(path: Path) -> dict | None:
         return None
     try:
         return dict(json.loads(meta.read_text()).get("attributes") or {})
+    except PermissionError:     # not said as a store `sample` did not write: the CLI's line, the file cannot be read
+        raise
     except (OSError, ValueError, AttributeError):
         return {}
 

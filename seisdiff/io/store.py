@@ -58,6 +58,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        refuse_unreadable_group(self.path)
         try:
             self.group = zarr.open_group(str(self.path), mode="r")
         except Exception as exc:  # zarr raises several types for a missing/invalid group
@@ -146,6 +147,21 @@ def derived_columns(broadband_mps2, lowpass_mps2) -> dict[str, np.ndarray]:
 def _as_str(values) -> np.ndarray:
     """zarr returns numpy's variable-width StringDType; callers get plain fixed-width str arrays."""
     return np.array(np.asarray(values).tolist(), dtype=str)
+
+
+def refuse_unreadable_group(path: Path) -> None:
+    """PermissionError (which the CLI says in one line: the file, that it cannot be read as this user, what to do)
+    when the Zarr group at `path` has a zarr.json that cannot be read as this user (its mode, or a folder above it
+    that cannot be searched): zarr takes it for no v3 group, finds no v2 one either, and the store was said to be
+    none ('not a seisdiff store (PermissionError); create one with `seisdiff preprocess`'), a grid no grid. Anything
+    else (no zarr.json, a file for a folder) is left to zarr."""
+    try:
+        with open(Path(path) / "zarr.json", "rb"):
+            pass
+    except PermissionError:
+        raise
+    except OSError:
+        pass
 
 
 def open_store(path: str | Path, mode: str = "r"):
