@@ -110,3 +110,34 @@ def test_a_level_model_not_used_may_change(tiny, tmp_path):
     said.clear()
     _run(best, store, cfg, said)
     assert said == ["sample: 4 realizations present, complete: skipped"], said
+
+
+def test_a_run_killed_while_it_deletes_stale_samples_leaves_no_evaluation_of_them(tiny, tmp_path, monkeypatch):
+    """Stale samples were deleted before their evaluations (here and in `run_fold`, after a new model): a run killed
+    in between left eval/metrics.json of the old samples, and the next run made the samples again and skipped their
+    evaluation ('metrics.json present: skipped', the same number of traces), the old model's numbers reported as the
+    new one's. Evaluations now go first, and each output is renamed (atomically) before it is deleted."""
+    from seisdiff.evaluate import crossval
+
+    payload, store = tiny
+    best, cfg = _fold(tmp_path, payload)
+    said = []
+    _run(best, store, cfg, said)
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "metrics.json").write_text("{}")
+    save_checkpoint(best, _trained_on(payload))
+    rmtree, calls = crossval.shutil.rmtree, []
+
+    def killed_at_the_second(path, *a, **k):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return rmtree(path, *a, **k)
+
+    monkeypatch.setattr(crossval.shutil, "rmtree", killed_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        _run(best, store, cfg, said)
+    monkeypatch.setattr(crossval.shutil, "rmtree", rmtree)
+    _run(best, store, cfg, said)
+    assert not (tmp_path / "eval" / "metrics.json").exists()
+    assert json.loads((tmp_path / "samples.zarr" / "sample_config.json").read_text())["checkpoint_epoch"] == 3

@@ -261,13 +261,13 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
     def say(stage, message):
         log(f"crossval [{fold.name}] {stage}: {message}")
 
+    _discard(d.glob(f".*{DISCARDED}"))    # outputs a run killed while it deleted them left
     train_store = _copy(store, fold.train, d / "train.zarr", say, "train store")
     test_store = _copy(store, fold.test, d / "test.zarr", say, "test store")
     new_model = _train(train_cfg, train_store, d / "model", cfg.device, say)
     new_level = cfg.level_model and _ensure_level_model(d / "model" / "best.pt", train_store, say)
     if new_model or new_level:
-        for stale in [*d.glob("samples*.zarr"), *d.glob("eval*")]:    # made by an earlier model
-            shutil.rmtree(stale, ignore_errors=True)
+        _discard([*d.glob("eval*"), *d.glob("samples*.zarr")])     # made by an earlier model
     samples = _sample(d / "model" / "best.pt", test_store, d / "samples.zarr", cfg, say,
                       stale_evaluations=[p for p in d.glob("eval*") if p.name != "eval_no_metadata"])
     kappa = baseline_kappa(d / "model" / "best.pt")
@@ -298,6 +298,25 @@ def run_fold(fold: Fold, store: Store, train_cfg, cfg: CrossvalConfig, d: Path, 
     return {"fold": fold.name, "dir": fold.dirname, "n_train": len(fold.train), "n_test": len(fold.test),
             "n_kind": _kind_counts(test_store),
             "stochastic_kappa": kappa, "notes": notes, "values": values}
+
+
+DISCARDED = ".discarded"   # the suffix of a fold output renamed to be deleted (`_discard`)
+
+
+def _discard(paths) -> None:
+    """Delete fold outputs (samples, evaluations) in the order given, evaluations before the samples they measured:
+    each is first renamed (atomically) to a hidden name ending in DISCARDED, which `run_fold` deletes where a killed
+    run left one. A run killed midway leaves no half-deleted output to resume, nor an evaluation (its metrics.json:
+    done, for `_evaluate`) of samples it deleted, which the next run would keep for the samples it makes again."""
+    for path in list(paths):
+        trash = path if path.name.endswith(DISCARDED) else path.with_name(f".{path.name}{DISCARDED}")
+        if trash != path:
+            if not path.exists():
+                continue
+            if trash.exists():              # left by a killed run
+                shutil.rmtree(trash, ignore_errors=True)
+            path.rename(trash)
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _triplets(store: Store) -> bool:
@@ -403,8 +422,7 @@ def _sample(best: Path, cond_store: Store, out: Path, cfg: CrossvalConfig, say, 
     inputs = check_inputs(scfg, out)        # as `sample`: a fold store rewritten since the samples began is refused
     if why := _stale_samples(out, settings):
         say("sample", f"{out.name} {why}: made again")
-        for stale in [out, *stale_evaluations]:
-            shutil.rmtree(stale, ignore_errors=True)
+        _discard([*stale_evaluations, out])
     sink = ZarrSink(out, cond, settings, 1, 0)
     inside = _relative_to(out.parent.resolve())     # the fold's files relative to `out`: a moved OUT resumes
     recorded = map_paths(settings | {"inputs": inputs}, inside)
