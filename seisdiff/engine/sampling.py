@@ -247,8 +247,8 @@ def check_model(out: Path, settings: dict, old: dict | None = None, warn=None) -
     old = read_settings(out) if old is None else old
     if old is None or old.get("checkpoint") != settings["checkpoint"]:
         return
-    there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
-    if "checkpoint_epoch" in old and there != now:
+    now = (settings.get("checkpoint_epoch"), settings.get("checkpoint_step"))
+    if there := trained_since(old, settings):
         raise UserError(f"{out}: was started from {settings['checkpoint']} at epoch {there[0]}, step {there[1]}; the "
                         f"file now holds epoch {now[0]}, step {now[1]} (trained since), and resuming would mix "
                         f"realizations of both models: sample into another --out, or delete {out} to start again")
@@ -262,6 +262,13 @@ def check_model(out: Path, settings: dict, old: dict | None = None, warn=None) -
                         f"{now[1]} but another {', '.join(changed)} (rewritten since, e.g. a level model refitted in place "
                         f"by `hf_level.attach`), and resuming would mix realizations of both models: sample into another "
                         f"--out, or delete {out} to start again")
+
+
+def trained_since(old: dict, settings: dict) -> tuple | None:
+    """The (epoch, step) an output recorded of its checkpoint (`old`, its settings) where the checkpoint now holds
+    others (`settings`): trained on since; None where alike, or where it recorded none (an earlier seisdiff)."""
+    there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
+    return there if "checkpoint_epoch" in old and there != now else None
 
 
 def changed_parts(old: dict, settings: dict) -> list[str]:

@@ -489,15 +489,15 @@ def _made_from_another_model(out: Path, settings: dict) -> str:
     does, or they recorded none: an earlier seisdiff). `run_fold` deletes the samples after the stage that rewrote
     best.pt (`_ensure_level_model` refitting its level model in place, a training resume); a run killed in between
     left them, and the next run took them as current."""
-    from seisdiff.engine.sampling import changed_parts
+    from seisdiff.engine.sampling import changed_parts, trained_since
     from seisdiff.io.sinks import read_settings
 
     old = read_settings(out)
     if not old:
         return ""
-    there, now = ((s.get("checkpoint_epoch"), s.get("checkpoint_step")) for s in (old, settings))
-    if "checkpoint_epoch" in old and there != now:
-        return f"epoch {there[0]}, step {there[1]} there vs epoch {now[0]}, step {now[1]} now"
+    if there := trained_since(old, settings):
+        return (f"epoch {there[0]}, step {there[1]} there vs epoch {settings.get('checkpoint_epoch')}, step "
+                f"{settings.get('checkpoint_step')} now")
     return ", ".join(changed_parts(old, settings))
 
 

@@ -41,7 +41,8 @@ from seisdiff.io.store import create_store
 from seisdiff.io.validate import check_record
 from seisdiff.preprocess.condition import (ONSET_WINDOW_MIN_S, SHORT_WINDOW_PLACEMENTS, STORE_PLACEMENT_ATTR,
                                            WINDOW_PLACEMENT_VERSION, PreprocessConfig, filter_segments,
-                                           placement_matters, placement_version, prepare_group, window_record_id)
+                                           placement_matters, placement_version, prepare_group, split_window_id,
+                                           window_record_id)
 from seisdiff.preprocess.events import csv_event_names, folder_events, name_by_folder, rename_events
 from seisdiff.preprocess.groups import (CHANNEL_ORDER, Group, group_component, group_metadata, single_groups,
                                         triplet_groups)
@@ -336,7 +337,7 @@ def _stored_windows(record_ids) -> dict[str, list[str]]:
     """{group id: the record ids of its windows} of the records in the store."""
     windows: dict[str, list[str]] = {}
     for rid in record_ids.tolist():
-        windows.setdefault(re.sub(r"_w\d+$", "", rid), []).append(rid)
+        windows.setdefault(split_window_id(rid)[0], []).append(rid)
     return windows
 
 
